@@ -1,0 +1,87 @@
+import {
+  Equals,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  MaxLength,
+  Min,
+} from 'class-validator';
+
+/**
+ * CloudEvents 1.0 envelope every Stagehook event travels in, on the bus and in the event store
+ * metadata. `type` is the NATS subject. `subject` (a CloudEvents attribute) carries the id of the
+ * aggregate stream the event belongs to, which consumers use to keep per-aggregate order.
+ */
+export interface CloudEvent<TType extends string = string, TData = unknown> {
+  specversion: '1.0';
+  id: string;
+  source: string;
+  type: TType;
+  time: string;
+  datacontenttype: 'application/json';
+  dataschemaversion: number;
+  subject?: string;
+  projectid: string;
+  correlationid?: string;
+  causationid?: string;
+  data: TData;
+}
+
+/** Event type names: lower-case dot-separated words, as NATS subject tokens. */
+export const EVENT_TYPE_PATTERN = /^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$/;
+
+export class CloudEventEnvelope implements CloudEvent {
+  @Equals('1.0')
+  specversion!: '1.0';
+
+  @IsUUID('all')
+  id!: string;
+
+  @IsString()
+  @MaxLength(200)
+  source!: string;
+
+  @IsString()
+  @Matches(EVENT_TYPE_PATTERN)
+  @MaxLength(200)
+  type!: string;
+
+  @IsISO8601({ strict: true })
+  time!: string;
+
+  @IsIn(['application/json'])
+  datacontenttype!: 'application/json';
+
+  @IsInt()
+  @Min(1)
+  dataschemaversion!: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(400)
+  subject?: string;
+
+  @IsString()
+  @MaxLength(200)
+  projectid!: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  correlationid?: string;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  causationid?: string;
+
+  @IsDefined()
+  @IsObject()
+  data!: Record<string, unknown>;
+}

@@ -1,0 +1,37 @@
+import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { IsId, IsShortText } from './common.js';
+
+/** Shared by delivered and failed: everything the workflow service needs to route a visit. */
+export class WebhookOutcomeData {
+  @IsId() deliveryId!: string;
+  @IsId() endpointId!: string;
+  @IsId() projectId!: string;
+  @IsId() triggerEventId!: string;
+  /** The event type that caused the delivery (`workflow.stage.entered`, `item.status.changed`, …). */
+  @IsShortText(200) triggerType!: string;
+  @IsOptional() @IsId() workflowId?: string;
+  @IsOptional() @IsId() stageId?: string;
+  @IsOptional() @IsId() visitId?: string;
+  @IsOptional() @IsId() itemId?: string;
+  @IsInt() @Min(1) attempts!: number;
+  @ValidateIf((_o, v) => v !== null)
+  @IsInt()
+  @Min(100)
+  @Max(599)
+  lastStatusCode!: number | null;
+  @ValidateIf((_o, v) => v !== null)
+  @IsShortText(2000)
+  lastError!: string | null;
+  @IsISO8601({ strict: true }) at!: string;
+}
+
+export class WebhookDeliveredData extends WebhookOutcomeData {}
+export class WebhookFailedData extends WebhookOutcomeData {}
+
+export class CircuitChangedData {
+  @IsId() endpointId!: string;
+  @IsId() projectId!: string;
+  @IsIn(['open', 'closed', 'half_open']) state!: 'open' | 'closed' | 'half_open';
+  @IsOptional() @IsShortText(1000) reason?: string;
+  @IsISO8601({ strict: true }) at!: string;
+}

@@ -1,0 +1,12 @@
+import 'reflect-metadata';
+
+export * from './envelope.js';
+export * from './streams.js';
+export * from './catalog.js';
+export * from './create.js';
+export * from './validate.js';
+export * from './events/common.js';
+export * from './events/workflow.js';
+export * from './events/items.js';
+export * from './events/delivery.js';
+export * from './logger.js';

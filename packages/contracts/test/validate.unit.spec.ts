@@ -1,0 +1,79 @@
+import { describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { newEvent, parseEvent, toCloudEvent, upcastEventData } from '../src/index.js';
+
+const stageEntered = () =>
+  newEvent(
+    'workflow.stage.entered',
+    {
+      workflowId: 'wf-1',
+      workflowVersion: 1,
+      stageId: 'st-webhook',
+      stageType: 'webhook',
+      stageName: 'Send to receiver',
+      itemId: 'item-1',
+      visitId: 'visit-1',
+      itemVersion: 3,
+      projectId: 'proj-1',
+      enteredAt: new Date().toISOString(),
+      webhook: { endpointId: 'ep-1', maxAttempts: 5 },
+    },
+    { source: 'workflow', projectId: 'proj-1' },
+  );
+
+const envelope = () =>
+  toCloudEvent({ ...stageEntered(), streamId: 'item-1', createdAt: new Date() }) as unknown as Record<string, unknown>;
+
+describe('parseEvent', () => {
+  it('accepts a catalog event in its CloudEvents envelope', () => {
+    const r = parseEvent(JSON.stringify(envelope()));
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.value.type).toBe('workflow.stage.entered');
+  });
+
+  it('names the nested field that is wrong', () => {
+    const e = envelope();
+    (e.data as { webhook: { endpointId: string } }).webhook.endpointId = '';
+    const r = parseEvent(JSON.stringify(e));
+    expect(r).toEqual({ ok: false, reason: expect.stringContaining('data.webhook.endpointId') });
+  });
+
+  it('rejects a body that is not JSON, naming the body', () => {
+    expect(parseEvent('{nope')).toEqual({ ok: false, reason: expect.stringMatching(/^body: not valid JSON/) });
+  });
+
+  it('rejects an unknown type', () => {
+    const e = { ...envelope(), type: 'item.exploded' };
+    expect(parseEvent(JSON.stringify(e))).toEqual({ ok: false, reason: expect.stringContaining("unknown event type 'item.exploded'") });
+  });
+
+  it('rejects an envelope without an id', () => {
+    const e = envelope();
+    delete e.id;
+    expect(parseEvent(JSON.stringify(e))).toEqual({ ok: false, reason: expect.stringMatching(/^id: /) });
+  });
+
+  it('rejects a wrong status value', () => {
+    const e = {
+      ...envelope(),
+      id: randomUUID(),
+      type: 'item.status.changed',
+      data: {
+        itemId: 'i',
+        datasetId: 'd',
+        projectId: 'p',
+        from: 'new',
+        to: 'exploded',
+        changedBy: 'u',
+        reason: null,
+        itemVersion: 2,
+        changedAt: new Date().toISOString(),
+      },
+    };
+    expect(parseEvent(JSON.stringify(e))).toEqual({ ok: false, reason: expect.stringContaining('data.to') });
+  });
+
+  it('refuses a schema version newer than the catalog', () => {
+    expect(upcastEventData('workflow.stage.entered', 2, {})).toEqual({ ok: false, reason: expect.stringContaining('newer') });
+  });
+});

@@ -1,0 +1,6 @@
+export * from './database.js';
+export * from './env.js';
+export * from './names.js';
+export * from './nats.js';
+export * from './receiver.js';
+export * from './until.js';
