@@ -15,15 +15,52 @@ export const Streams = {
 export type StreamKey = keyof typeof Streams;
 export type StreamName = (typeof Streams)[StreamKey]['name'];
 
-export function deadLetterSubject(consumer: string): string {
-  return `deadletter.${consumer}`;
+/**
+ * A bus namespace isolates one deployment (or one test run) from another on a shared NATS:
+ * JetStream refuses two streams whose subjects overlap, so tests prefix every subject and stream.
+ * Production uses the empty namespace: subjects are the event types themselves.
+ */
+export class BusNamespace {
+  static readonly root = new BusNamespace('');
+
+  constructor(readonly prefix: string) {
+    if (prefix && !/^[A-Za-z0-9_-]+$/.test(prefix)) throw new Error(`invalid bus namespace '${prefix}'`);
+  }
+
+  /** The NATS subject an event type is published on. */
+  subject(eventType: string): string {
+    return this.prefix ? `${this.prefix}.${eventType}` : eventType;
+  }
+
+  /** The event type of a subject published in this namespace. */
+  eventType(subject: string): string {
+    return this.prefix && subject.startsWith(`${this.prefix}.`) ? subject.slice(this.prefix.length + 1) : subject;
+  }
+
+  streamName(key: StreamKey): string {
+    const name = Streams[key].name;
+    return this.prefix ? `${this.prefix}_${name}` : name;
+  }
+
+  streamSubjects(key: StreamKey): string[] {
+    return Streams[key].subjects.map((s) => this.subject(s));
+  }
+
+  deadLetterSubject(consumer: string): string {
+    return this.subject(`deadletter.${consumer}`);
+  }
+
+  /** A durable consumer name, unique per namespace. */
+  durable(name: string): string {
+    return this.prefix ? `${this.prefix}_${name}` : name;
+  }
 }
 
-/** The stream that holds a subject, by its first token. */
-export function streamForSubject(subject: string): StreamName | undefined {
-  const head = subject.split('.')[0];
-  for (const s of Object.values(Streams)) {
-    if (s.subjects.some((p) => p.split('.')[0] === head)) return s.name;
+/** The stream key that holds an event type, by its first token. */
+export function streamKeyForType(eventType: string): StreamKey | undefined {
+  const head = eventType.split('.')[0];
+  for (const [key, s] of Object.entries(Streams)) {
+    if (s.subjects.some((p) => p.split('.')[0] === head)) return key as StreamKey;
   }
   return undefined;
 }
