@@ -1,0 +1,263 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { InlineProjection } from './projections.js';
+import { sql } from './sql.js';
+import {
+  ConcurrencyConflictError,
+  DuplicateEventError,
+  EventTooLargeError,
+  type EventToAppend,
+  type ExpectedVersion,
+  type StoredEvent,
+} from './types.js';
+import { Upcasting, type EventSchema } from './upcasting.js';
+
+export interface EventStoreOptions {
+  projections?: InlineProjection[];
+  /** Schemas of the service's own events; catalog events need none. */
+  schemas?: Readonly<Record<string, EventSchema>>;
+  /**
+   * Largest `data` + `metadata` JSON accepted, in bytes. NATS refuses messages over its
+   * max_payload (1 MiB by default); an event that can never be published would stall the relay.
+   */
+  maxEventBytes?: number;
+}
+
+export interface AppendOptions {
+  /** Append inside the caller's transaction (the effect of a message handler, say). */
+  manager?: EntityManager;
+  /** Recorded on a new stream: what kind of aggregate it is. */
+  streamType?: string;
+}
+
+export interface AppendResult {
+  /** The stream version after the append. */
+  version: number;
+  events: StoredEvent[];
+}
+
+export interface ReadStreamOptions {
+  fromVersion?: number;
+  /** Read only up to this version: state as of any past version. */
+  toVersion?: number;
+  manager?: EntityManager;
+}
+
+interface EventRow {
+  global_position: string;
+  stream_id: string;
+  stream_version: number;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: Record<string, unknown>;
+  metadata: StoredEvent['metadata'];
+  created_at: Date;
+  transaction_id: string;
+}
+
+const EVENT_COLUMNS = `global_position, stream_id, stream_version, event_id, type, schema_version, data, metadata,
+  created_at, transaction_id::text AS transaction_id`;
+
+const PG_UNIQUE_VIOLATION = '23505';
+
+export class EventStore {
+  private readonly projections: InlineProjection[];
+  private readonly upcasting: Upcasting;
+  private readonly maxEventBytes: number;
+  private readonly appendedListeners = new Set<() => void>();
+
+  constructor(
+    readonly dataSource: DataSource,
+    opts: EventStoreOptions = {},
+  ) {
+    this.projections = opts.projections ?? [];
+    this.upcasting = new Upcasting(opts.schemas);
+    this.maxEventBytes = opts.maxEventBytes ?? 900_000;
+  }
+
+  /** The schema version new events of `type` are written at. */
+  schemaVersion(type: string): number {
+    return this.upcasting.currentVersion(type);
+  }
+
+  /**
+   * Called after an append of this store commits (or, inside a caller's transaction, after the
+   * append statement: the relay then finds nothing new until that transaction commits, and
+   * polls). The relay listens to publish without waiting for its poll interval.
+   */
+  onAppended(listener: () => void): () => void {
+    this.appendedListeners.add(listener);
+    return () => this.appendedListeners.delete(listener);
+  }
+
+  /**
+   * Appends `events` to `streamId` if it is at `expected`, with its inline projections, in one
+   * transaction (the caller's when `opts.manager` is given). A conflicting append throws
+   * `ConcurrencyConflictError` and writes nothing.
+   */
+  async append(streamId: string, expected: ExpectedVersion, events: EventToAppend[], opts: AppendOptions = {}): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append: no events');
+    const payloads = events.map((e) => {
+      const data = JSON.stringify(e.data);
+      const metadata = JSON.stringify(e.metadata);
+      const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
+      if (bytes > this.maxEventBytes) throw new EventTooLargeError(e.type, bytes, this.maxEventBytes);
+      return { data, metadata };
+    });
+    const run = async (tx: EntityManager): Promise<AppendResult> => {
+      const version = await this.advanceStream(tx, streamId, expected, events.length, opts.streamType ?? streamId.split('-')[0]);
+      const first = version - events.length + 1;
+      let rows: EventRow[];
+      try {
+        rows = await sql<EventRow>(
+          this.dataSource,
+          tx,
+          `INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
+           SELECT $1, v, id, t, sv, d, m
+           FROM unnest($2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[]) AS u(v, id, t, sv, d, m)
+           RETURNING ${EVENT_COLUMNS}`,
+          [
+            streamId,
+            events.map((_, i) => first + i),
+            events.map((e) => e.id),
+            events.map((e) => e.type),
+            events.map((e) => e.schemaVersion),
+            payloads.map((p) => p.data),
+            payloads.map((p) => p.metadata),
+          ],
+        );
+      } catch (err) {
+        const pgErr = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+        const code = pgErr.driverError?.code ?? pgErr.code;
+        const constraint = pgErr.driverError?.constraint ?? pgErr.constraint;
+        if (code === PG_UNIQUE_VIOLATION && constraint === 'es_events_event_id_uq') {
+          throw new DuplicateEventError(events.length === 1 ? events[0].id : events.map((e) => e.id).join(','));
+        }
+        throw err;
+      }
+      const stored = rows.sort((a, b) => a.stream_version - b.stream_version).map((r) => this.toStored(r));
+      for (const p of this.projections) {
+        const mine = stored.filter((e) => p.handles.includes(e.type));
+        if (mine.length > 0) await p.apply(mine, tx);
+      }
+      return { version, events: stored };
+    };
+    const result = opts.manager ? await run(opts.manager) : await this.dataSource.transaction(run);
+    for (const l of this.appendedListeners) l();
+    return result;
+  }
+
+  /**
+   * Moves the stream's version on under its row lock. Refuses a version that is not the
+   * expected one, and an append from a transaction older than the stream's last appender
+   * (see the migration): retried in a new transaction, it gets a newer id.
+   */
+  private async advanceStream(tx: EntityManager, streamId: string, expected: ExpectedVersion, count: number, streamType: string): Promise<number> {
+    if (expected === 0) {
+      const rows = await sql<{ version: number }>(
+        this.dataSource,
+        tx,
+        `INSERT INTO es_streams (stream_id, stream_type, version) VALUES ($1, $2, $3)
+         ON CONFLICT (stream_id) DO NOTHING RETURNING version`,
+        [streamId, streamType, count],
+      );
+      if (rows.length === 1) return rows[0].version;
+      throw new ConcurrencyConflictError(streamId, expected, await this.streamVersion(streamId, tx));
+    }
+    const rows =
+      expected === 'any'
+        ? await sql<{ version: number }>(
+            this.dataSource,
+            tx,
+            `INSERT INTO es_streams AS s (stream_id, stream_type, version) VALUES ($1, $2, $3)
+             ON CONFLICT (stream_id) DO UPDATE
+               SET version = s.version + $3, last_transaction_id = pg_current_xact_id(), updated_at = now()
+               WHERE s.last_transaction_id <= pg_current_xact_id()
+             RETURNING version`,
+            [streamId, streamType, count],
+          )
+        : await sql<{ version: number }>(
+            this.dataSource,
+            tx,
+            `UPDATE es_streams SET version = version + $3, last_transaction_id = pg_current_xact_id(), updated_at = now()
+             WHERE stream_id = $1 AND version = $2 AND last_transaction_id <= pg_current_xact_id()
+             RETURNING version`,
+            [streamId, expected, count],
+          );
+    if (rows.length === 1) return rows[0].version;
+    const actual = await this.streamVersion(streamId, tx);
+    const reason = expected === 'any' || actual === expected ? 'transaction_order' : 'version';
+    throw new ConcurrencyConflictError(streamId, expected, actual, reason);
+  }
+
+  /** The stream's current version; 0 when it does not exist. */
+  async streamVersion(streamId: string, manager?: EntityManager): Promise<number> {
+    const rows = await sql<{ version: number }>(this.dataSource, manager, `SELECT version FROM es_streams WHERE stream_id = $1`, [streamId]);
+    return rows[0]?.version ?? 0;
+  }
+
+  /** The stream's events in version order, upcast to their current schema. */
+  async readStream(streamId: string, opts: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+    const rows = await sql<EventRow>(
+      this.dataSource,
+      opts.manager,
+      `SELECT ${EVENT_COLUMNS} FROM es_events
+       WHERE stream_id = $1 AND stream_version >= $2 AND stream_version <= $3
+       ORDER BY stream_version`,
+      [streamId, opts.fromVersion ?? 1, opts.toVersion ?? 2_147_483_647],
+    );
+    return rows.map((r) => this.toStored(r));
+  }
+
+  /** Events after `afterPosition` in global order, optionally of some types only. */
+  async readAll(opts: { afterPosition?: number; limit?: number; types?: readonly string[]; manager?: EntityManager } = {}): Promise<StoredEvent[]> {
+    const rows = await sql<EventRow>(
+      this.dataSource,
+      opts.manager,
+      `SELECT ${EVENT_COLUMNS} FROM es_events
+       WHERE global_position > $1 AND ($3::text[] IS NULL OR type = ANY($3))
+       ORDER BY global_position LIMIT $2`,
+      [opts.afterPosition ?? 0, opts.limit ?? 1000, opts.types ?? null],
+    );
+    return rows.map((r) => this.toStored(r));
+  }
+
+  /**
+   * Rebuilds an inline projection from every event it handles, in one transaction that blocks
+   * appends meanwhile (SHARE lock on es_streams), so readers see the old rows or the new ones.
+   */
+  async rebuildProjection(name: string, pageSize = 1000): Promise<{ events: number }> {
+    const p = this.projections.find((x) => x.name === name);
+    if (!p) throw new Error(`no inline projection named ${name}`);
+    return this.dataSource.transaction(async (tx) => {
+      await sql(this.dataSource, tx, `LOCK TABLE es_streams IN SHARE MODE`);
+      await p.reset(tx);
+      let after = 0;
+      let total = 0;
+      for (;;) {
+        const page = await this.readAll({ afterPosition: after, limit: pageSize, types: p.handles, manager: tx });
+        if (page.length === 0) break;
+        await p.apply(page, tx);
+        total += page.length;
+        after = page[page.length - 1].globalPosition;
+      }
+      return { events: total };
+    });
+  }
+
+  private toStored(r: EventRow): StoredEvent {
+    const { version, data } = this.upcasting.upcast(r.type, r.schema_version, r.data);
+    return {
+      globalPosition: Number(r.global_position),
+      streamId: r.stream_id,
+      streamVersion: r.stream_version,
+      id: r.event_id,
+      type: r.type,
+      schemaVersion: version,
+      data,
+      metadata: r.metadata,
+      createdAt: r.created_at,
+      transactionId: r.transaction_id,
+    };
+  }
+}

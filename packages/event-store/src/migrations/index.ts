@@ -1,0 +1,4 @@
+import { EventStore1732400000000 } from './1732400000000-event-store.js';
+
+/** Include these in a service's DataSource `migrations`; the schema is never synchronised. */
+export const eventStoreMigrations = [EventStore1732400000000];

@@ -1,0 +1,284 @@
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { BusNamespace, silentLogger, toCloudEvent, type EventMetadata, type StructuredLogger } from '@stagehook/contracts';
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { EventStore } from './event-store.js';
+
+/**
+ * The oldest transaction that may still add events to this database's `es_events`: the oldest
+ * one running in this snapshot, except those known to run in other databases of the cluster
+ * (they never write here; a plain `pg_snapshot_xmin` would let any long transaction next door
+ * stall this relay). An xid we cannot place is kept, so the horizon errs towards waiting.
+ */
+const HORIZON_SQL = `
+  SELECT COALESCE(
+    (SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+      WHERE (x::text::bigint % 4294967296) NOT IN (
+        SELECT backend_xid::text::bigint FROM pg_stat_activity
+        WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database())),
+    pg_snapshot_xmax(pg_current_snapshot()))`;
+
+export interface RelayOptions {
+  dataSource: DataSource;
+  nats: NatsConnection;
+  /** Checkpoint and leadership lock name: one per service (`items`, `workflow`, …). */
+  name: string;
+  namespace?: BusNamespace;
+  /** Wakes the relay as soon as this process appends, instead of at the next poll. */
+  store?: EventStore;
+  batchSize?: number;
+  /** How often to look for events appended by other processes, or held back by an older open transaction. */
+  pollMs?: number;
+  /** How often a follower tries to become the leader. */
+  lockRetryMs?: number;
+  publishTimeoutMs?: number;
+  logger?: StructuredLogger;
+}
+
+interface PendingRow {
+  global_position: string;
+  stream_id: string;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: EventMetadata;
+  created_at: Date;
+  transaction_id: string;
+}
+
+interface Checkpoint {
+  transactionId: string;
+  position: string;
+}
+
+export interface RelayStats {
+  leader: boolean;
+  published: number;
+  duplicates: number;
+  batches: number;
+  errors: number;
+  lastPublishedAt: Date | null;
+}
+
+/**
+ * Publishes committed events to JetStream in commit-safe order, with `Nats-Msg-Id` = event id,
+ * and checkpoints what it published.
+ *
+ * Order and gaps: a global position is taken at insert but becomes visible at commit, so
+ * "position > last" skips events of slow transactions. The relay reads only events whose
+ * transaction id is below the oldest transaction still running in this database (HORIZON_SQL):
+ * those can no longer change, so (transaction_id, global_position) is a stable order and a
+ * checkpoint in it never passes an event that commits later. A long-open transaction in this
+ * database holds the relay back (visible as relay lag); it never makes it skip.
+ *
+ * Leadership: a session advisory lock on the relay's own connection, so one relay per service
+ * publishes however many replicas run; if that connection dies the lock goes with it and another
+ * replica takes over. Publishing after a crash between publish and checkpoint repeats events:
+ * JetStream drops repeats inside its duplicate window and consumers dedupe by event id.
+ */
+export class OutboxRelay {
+  private readonly js: JetStreamClient;
+  private readonly namespace: BusNamespace;
+  private readonly log: StructuredLogger;
+  private readonly batchSize: number;
+  private readonly pollMs: number;
+  private readonly lockRetryMs: number;
+  private conn: QueryRunner | undefined;
+  private checkpoint: Checkpoint = { transactionId: '0', position: '0' };
+  private loop: Promise<void> | undefined;
+  private stopping = false;
+  private wakeUp: (() => void) | undefined;
+  private stopWait: (() => void) | undefined;
+  private woken = false;
+  private unsubscribe: (() => void) | undefined;
+  private readonly s: RelayStats = { leader: false, published: 0, duplicates: 0, batches: 0, errors: 0, lastPublishedAt: null };
+
+  constructor(private readonly opts: RelayOptions) {
+    this.js = jetstream(opts.nats, { timeout: opts.publishTimeoutMs ?? 10_000 });
+    this.namespace = opts.namespace ?? BusNamespace.root;
+    this.log = opts.logger ?? silentLogger;
+    this.batchSize = opts.batchSize ?? 500;
+    this.pollMs = opts.pollMs ?? 25;
+    this.lockRetryMs = opts.lockRetryMs ?? 1000;
+  }
+
+  get stats(): Readonly<RelayStats> {
+    return { ...this.s };
+  }
+
+  start(): void {
+    if (this.loop) return;
+    this.stopping = false;
+    this.unsubscribe = this.opts.store?.onAppended(() => this.wake());
+    this.loop = this.run();
+  }
+
+  /** Finishes the batch in hand, checkpoints it, and gives up leadership. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.unsubscribe?.();
+    this.stopWait?.();
+    await this.loop;
+    this.loop = undefined;
+    await this.resign();
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /** Events not yet published, and how long the oldest has waited. */
+  async lag(): Promise<{ pending: number; oldestAgeMs: number }> {
+    const cp = await this.opts.dataSource.query<{ transaction_id: string; global_position: string }[]>(
+      `SELECT transaction_id::text AS transaction_id, global_position FROM es_checkpoints WHERE name = $1`,
+      [this.opts.name],
+    );
+    const [row] = await this.opts.dataSource.query<{ pending: number; oldest_ms: number | null }[]>(
+      `SELECT count(*)::int AS pending, (EXTRACT(EPOCH FROM now() - min(created_at)) * 1000)::float8 AS oldest_ms
+       FROM es_events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
+      [cp[0]?.transaction_id ?? '0', cp[0]?.global_position ?? '0'],
+    );
+    return { pending: row.pending, oldestAgeMs: row.oldest_ms ?? 0 };
+  }
+
+  private async run(): Promise<void> {
+    let backoffMs = 100;
+    while (!this.stopping) {
+      try {
+        if (!this.s.leader && !(await this.tryLead())) {
+          // A follower ignores wake-ups: every local append would otherwise retry the lock.
+          await this.idle(this.lockRetryMs, false);
+          continue;
+        }
+        const published = await this.publishBatch();
+        backoffMs = 100;
+        if (published < this.batchSize) await this.idle(this.pollMs, true);
+      } catch (err) {
+        this.s.errors++;
+        this.log.error({ err: (err as Error).message, relay: this.opts.name }, 'relay: batch failed; retrying');
+        await this.resign();
+        await this.idle(backoffMs, false);
+        backoffMs = Math.min(backoffMs * 2, 5_000);
+      }
+    }
+  }
+
+  private async tryLead(): Promise<boolean> {
+    const conn = this.opts.dataSource.createQueryRunner();
+    try {
+      await conn.connect();
+      const [row] = (await conn.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS ok`, [`stagehook.relay.${this.opts.name}`])) as { ok: boolean }[];
+      if (!row.ok) {
+        await conn.release();
+        return false;
+      }
+      this.conn = conn;
+      const cp = (await conn.query(
+        `SELECT transaction_id::text AS transaction_id, global_position FROM es_checkpoints WHERE name = $1`,
+        [this.opts.name],
+      )) as { transaction_id: string; global_position: string }[];
+      this.checkpoint = cp[0] ? { transactionId: cp[0].transaction_id, position: cp[0].global_position } : { transactionId: '0', position: '0' };
+      this.s.leader = true;
+      this.log.info({ relay: this.opts.name, checkpoint: this.checkpoint }, 'relay: leading');
+      return true;
+    } catch (err) {
+      await conn.release().catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async resign(): Promise<void> {
+    const conn = this.conn;
+    this.conn = undefined;
+    this.s.leader = false;
+    if (!conn) return;
+    try {
+      await conn.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`stagehook.relay.${this.opts.name}`]);
+    } catch {
+      // the connection is gone, and the lock with it
+    }
+    await conn.release().catch(() => undefined);
+  }
+
+  private async publishBatch(): Promise<number> {
+    const conn = this.conn!;
+    const rows = (await conn.query(
+      `SELECT global_position, stream_id, event_id, type, schema_version, data, metadata, created_at,
+              transaction_id::text AS transaction_id
+       FROM es_events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+         AND transaction_id < (${HORIZON_SQL})
+       ORDER BY transaction_id, global_position
+       LIMIT $3`,
+      [this.checkpoint.transactionId, this.checkpoint.position, this.batchSize],
+    )) as PendingRow[];
+    if (rows.length === 0) return 0;
+
+    // One connection delivers publishes to the server in the order they are sent, so firing the
+    // whole batch before awaiting keeps commit order in the stream at pipelined speed.
+    const acks = await Promise.allSettled(
+      rows.map((r) =>
+        this.js.publish(
+          this.namespace.subject(r.type),
+          JSON.stringify(
+            toCloudEvent({
+              id: r.event_id,
+              type: r.type,
+              schemaVersion: r.schema_version,
+              data: r.data,
+              metadata: r.metadata,
+              streamId: r.stream_id,
+              createdAt: r.created_at,
+            }),
+          ),
+          { msgID: r.event_id },
+        ),
+      ),
+    );
+    let done = 0;
+    for (const a of acks) {
+      if (a.status === 'rejected') break;
+      if ((a.value).duplicate) this.s.duplicates++;
+      done++;
+    }
+    if (done > 0) {
+      const last = rows[done - 1];
+      await conn.query(
+        `INSERT INTO es_checkpoints (name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
+         ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
+           global_position = EXCLUDED.global_position, updated_at = now()`,
+        [this.opts.name, last.transaction_id, last.global_position],
+      );
+      this.checkpoint = { transactionId: last.transaction_id, position: last.global_position };
+      this.s.published += done;
+      this.s.batches++;
+      this.s.lastPublishedAt = new Date();
+    }
+    if (done < rows.length) {
+      const failed = acks[done] as PromiseRejectedResult;
+      throw new Error(`publish of ${rows[done].type} ${rows[done].event_id} failed: ${(failed.reason as Error).message}`);
+    }
+    return rows.length;
+  }
+
+  private idle(ms: number, wakeable: boolean): Promise<void> {
+    if (this.stopping || (wakeable && this.woken)) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeUp = undefined;
+        this.stopWait = undefined;
+        this.woken = false;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakeUp = wakeable ? done : undefined;
+      this.stopWait = done;
+    });
+  }
+}

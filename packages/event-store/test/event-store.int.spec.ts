@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { TestDatabase } from '@stagehook/testing';
+import type { DataSource, EntityManager } from 'typeorm';
+import {
+  ConcurrencyConflictError,
+  EventStore,
+  EventTooLargeError,
+  handleCommand,
+  type Decider,
+  type InlineProjection,
+  type StoredEvent,
+} from '../src/index.js';
+import { ev, meta, migratedDatabase } from './helpers.js';
+
+/** Counts annotations per item: a projection whose rows must equal a replay of the events. */
+const annotationCounts: InlineProjection = {
+  name: 'annotation_counts',
+  handles: ['item.test.annotated', 'item.test.cleared'],
+  async apply(events: StoredEvent[], tx: EntityManager) {
+    for (const e of events) {
+      if (e.type === 'item.test.annotated') {
+        await tx.query(
+          `INSERT INTO t_counts (item_id, n) VALUES ($1, 1) ON CONFLICT (item_id) DO UPDATE SET n = t_counts.n + 1`,
+          [e.streamId],
+        );
+      } else {
+        await tx.query(`UPDATE t_counts SET n = 0 WHERE item_id = $1`, [e.streamId]);
+      }
+    }
+  },
+  async reset(tx: EntityManager) {
+    await tx.query(`DELETE FROM t_counts`);
+  },
+};
+
+describe('EventStore', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+  let store: EventStore;
+
+  beforeAll(async () => {
+    ({ db, ds } = await migratedDatabase('es'));
+    await ds.query(`CREATE TABLE t_counts (item_id text PRIMARY KEY, n int NOT NULL)`);
+    store = new EventStore(ds, {
+      projections: [annotationCounts],
+      schemas: {
+        'item.test.renamed': {
+          currentVersion: 2,
+          upcasters: { 1: (d) => ({ name: d.title, renamedBy: 'unknown' }) },
+        },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  const count = async (streamId: string) =>
+    Number((await ds.query<{ n: string }[]>(`SELECT count(*) AS n FROM es_events WHERE stream_id = $1`, [streamId]))[0].n);
+
+  it('appends events with consecutive versions and reads them back in order', async () => {
+    const r1 = await store.append('item-a', 0, [ev('item.test.annotated', { i: 1 }), ev('item.test.annotated', { i: 2 })]);
+    const r2 = await store.append('item-a', 2, [ev('item.test.annotated', { i: 3 })]);
+    expect(r1.version).toBe(2);
+    expect(r2.version).toBe(3);
+    const events = await store.readStream('item-a');
+    expect(events.map((e) => [e.streamVersion, e.data.i])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 3],
+    ]);
+    expect(events[0].metadata).toEqual(meta);
+    expect(await store.streamVersion('item-a')).toBe(3);
+  });
+
+  it('reads a stream as of a past version', async () => {
+    await store.append('item-b', 0, [ev('item.test.annotated', { i: 1 }), ev('item.test.annotated', { i: 2 }), ev('item.test.annotated', { i: 3 })]);
+    const asOf2 = await store.readStream('item-b', { toVersion: 2 });
+    expect(asOf2.map((e) => e.data.i)).toEqual([1, 2]);
+  });
+
+  it('rejects a conflicting append with a typed error and writes nothing', async () => {
+    await store.append('item-c', 0, [ev('item.test.annotated')]);
+    await expect(store.append('item-c', 0, [ev('item.test.annotated')])).rejects.toBeInstanceOf(ConcurrencyConflictError);
+    await expect(store.append('item-c', 5, [ev('item.test.annotated'), ev('item.test.annotated')])).rejects.toMatchObject({
+      code: 'CONCURRENCY_CONFLICT',
+      expected: 5,
+      actual: 1,
+    });
+    expect(await count('item-c')).toBe(1);
+    expect(await store.streamVersion('item-c')).toBe(1);
+    const counts = await ds.query<{ n: number }[]>(`SELECT n FROM t_counts WHERE item_id = 'item-c'`);
+    expect(counts[0].n).toBe(1);
+  });
+
+  it('lets exactly one of many concurrent appends at the same version win', async () => {
+    await store.append('item-race', 0, [ev('item.test.annotated')]);
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => store.append('item-race', 1, [ev('item.test.annotated')])));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of results.filter((x) => x.status === 'rejected')) {
+      expect((r).reason).toBeInstanceOf(ConcurrencyConflictError);
+    }
+    expect(await count('item-race')).toBe(2);
+  });
+
+  it('refuses an append from a transaction older than the stream’s last appender, so the relay keeps stream order', async () => {
+    await store.append('item-order', 0, [ev('item.test.annotated')]);
+    const older = ds.createQueryRunner();
+    await older.connect();
+    await older.startTransaction();
+    // The older transaction takes its id first (any write does) ...
+    await older.query(`SELECT pg_current_xact_id()`);
+    // ... a newer one appends and commits ...
+    await store.append('item-order', 1, [ev('item.test.annotated')]);
+    // ... so an append by the older one at the now-current version would sort before it.
+    await expect(store.append('item-order', 2, [ev('item.test.annotated')], { manager: older.manager })).rejects.toMatchObject({
+      reason: 'transaction_order',
+    });
+    await older.rollbackTransaction();
+    await older.release();
+    // A new transaction succeeds.
+    await expect(store.append('item-order', 2, [ev('item.test.annotated')])).resolves.toMatchObject({ version: 3 });
+  });
+
+  it('upcasts old schema versions on read without rewriting them', async () => {
+    await store.append('item-up', 0, [{ ...ev('item.test.renamed', { title: 'Screws' }), schemaVersion: 1 }]);
+    const [e] = await store.readStream('item-up');
+    expect(e.schemaVersion).toBe(2);
+    expect(e.data).toEqual({ name: 'Screws', renamedBy: 'unknown' });
+    const raw = await ds.query<{ schema_version: number; data: unknown }[]>(`SELECT schema_version, data FROM es_events WHERE stream_id = 'item-up'`);
+    expect(raw[0]).toEqual({ schema_version: 1, data: { title: 'Screws' } });
+  });
+
+  it('refuses an event larger than the bus carries', async () => {
+    const big = 'x'.repeat(1_000_000);
+    await expect(store.append('item-big', 0, [ev('item.test.annotated', { big })])).rejects.toBeInstanceOf(EventTooLargeError);
+    expect(await count('item-big')).toBe(0);
+  });
+
+  it('updates inline projections in the append’s transaction: a rolled-back caller leaves neither', async () => {
+    await expect(
+      ds.transaction(async (tx) => {
+        await store.append('item-rb', 0, [ev('item.test.annotated')], { manager: tx });
+        throw new Error('handler failed after appending');
+      }),
+    ).rejects.toThrow('handler failed');
+    expect(await count('item-rb')).toBe(0);
+    expect(await ds.query(`SELECT * FROM t_counts WHERE item_id = 'item-rb'`)).toEqual([]);
+  });
+
+  it('rebuilds a projection from the events to the same rows as the inline one', async () => {
+    for (let i = 0; i < 20; i++) {
+      const id = `item-p${i % 5}`;
+      const v = await store.streamVersion(id);
+      await store.append(id, v, [ev(i % 7 === 6 ? 'item.test.cleared' : 'item.test.annotated')]);
+    }
+    const before = await ds.query(`SELECT item_id, n FROM t_counts ORDER BY item_id`);
+    await ds.query(`UPDATE t_counts SET n = -1`);
+    const { events } = await store.rebuildProjection('annotation_counts');
+    expect(events).toBeGreaterThanOrEqual(20);
+    const after = await ds.query(`SELECT item_id, n FROM t_counts ORDER BY item_id`);
+    expect(after).toEqual(before);
+  });
+
+  describe('handleCommand', () => {
+    type Cmd = { kind: 'annotate'; max: number };
+    type Evt = { type: 'item.test.annotated'; data: Record<string, never> };
+    const limited: Decider<Cmd, Evt, { n: number }> = {
+      initialState: () => ({ n: 0 }),
+      evolve: (s, e) => (e.type === 'item.test.annotated' ? { n: s.n + 1 } : s),
+      decide: (c, s) => {
+        if (s.n >= c.max) throw new Error(`at most ${c.max} annotations`);
+        return [{ type: 'item.test.annotated', data: {} }];
+      },
+    };
+
+    it('decides against the loaded stream and appends at its version', async () => {
+      const r = await handleCommand(store, 'item-cmd', limited, { kind: 'annotate', max: 2 }, { metadata: meta });
+      expect(r.version).toBe(1);
+      expect(r.state).toEqual({ n: 1 });
+    });
+
+    it('retries racing commands on conflict, and every rule is checked again', async () => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 6 }, () => handleCommand(store, 'item-cmd2', limited, { kind: 'annotate', max: 4 }, { metadata: meta, retries: 10 })),
+      );
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
+      expect(results.filter((r) => r.status === 'rejected').map((r) => ((r).reason as Error).message)).toEqual([
+        'at most 4 annotations',
+        'at most 4 annotations',
+      ]);
+      expect(await store.streamVersion('item-cmd2')).toBe(4);
+    });
+
+    it('refuses a command decided on a version the stream has moved past (If-Match)', async () => {
+      await handleCommand(store, 'item-cmd3', limited, { kind: 'annotate', max: 9 }, { metadata: meta });
+      await expect(
+        handleCommand(store, 'item-cmd3', limited, { kind: 'annotate', max: 9 }, { metadata: meta, expectedVersion: 0 }),
+      ).rejects.toBeInstanceOf(ConcurrencyConflictError);
+    });
+  });
+});

@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { BusNamespace } from '@stagehook/contracts';
+import { connectTestNats, testEnv, until, uniqueName, type TestDatabase } from '@stagehook/testing';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { DataSource } from 'typeorm';
+import { EventStore, OutboxRelay } from '../src/index.js';
+import { dataSourceFor, ev, migratedDatabase, readStreamMessages, testStream } from './helpers.js';
+
+const logger = process.env.TEST_LOG ? { debug: console.log, info: console.log, warn: console.log, error: console.log } : undefined;
+
+describe('OutboxRelay', () => {
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  beforeAll(async () => {
+    ({ nc, jsm } = await connectTestNats('relay-test'));
+  });
+
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    await nc.drain();
+  });
+
+  /** A relay publishes everything in its database: each test gets its own, and its own stream. */
+  async function fresh(): Promise<{ db: TestDatabase; ds: DataSource; ns: BusNamespace; stream: string }> {
+    const { db, ds } = await migratedDatabase('relay');
+    const { ns, stream } = await testStream(jsm);
+    cleanups.push(() => db.drop(), () => ds.destroy(), () => jsm.streams.delete(stream));
+    return { db, ds, ns, stream };
+  }
+
+  /** Asserts the stream holds exactly `ids`, each once, and every aggregate's versions in order. */
+  function expectExactlyOnceInStreamOrder(messages: { id: string; subject?: string; data: unknown }[], expectedCount: number) {
+    expect(messages).toHaveLength(expectedCount);
+    expect(new Set(messages.map((m) => m.id)).size).toBe(expectedCount);
+    const lastSeq = new Map<string, number>();
+    for (const m of messages) {
+      const seq = (m.data as { seq: number }).seq;
+      const prev = lastSeq.get(m.subject!) ?? 0;
+      expect(seq).toBe(prev + 1);
+      lastSeq.set(m.subject!, seq);
+    }
+  }
+
+  it('publishes 2,000 events from two concurrent writers exactly once, each stream in order, none skipped', async () => {
+    const { db, ds, ns, stream } = await fresh();
+    const store = new EventStore(ds);
+    const relay = new OutboxRelay({ logger, dataSource: ds, nats: nc, name: uniqueName('r'), namespace: ns, store, batchSize: 100, pollMs: 5 });
+    relay.start();
+    // Two writers with their own pools (as two processes would), 4 append chains each, so
+    // transactions commit out of position order all the time.
+    const writer = async (w: string) => {
+      const wds = await dataSourceFor(db.url, 4);
+      const wstore = new EventStore(wds);
+      const chains = Array.from({ length: 4 }, async (_, c) => {
+        for (let i = 1; i <= 250; i++) {
+          const streamId = `item-${w}${c}`;
+          await wstore.append(streamId, i - 1, [ev('item.test.appended', { seq: i, w })]);
+        }
+      });
+      await Promise.all(chains);
+      await wds.destroy();
+    };
+    await Promise.all([writer('a'), writer('b')]);
+    await until(() => relay.stats.published >= 2000, { timeoutMs: 30_000, message: 'relay published 2000' });
+    await relay.stop();
+    const messages = await readStreamMessages(nc, stream);
+    expectExactlyOnceInStreamOrder(messages, 2000);
+    expect(await relay.lag()).toEqual({ pending: 0, oldestAgeMs: 0 });
+  });
+
+  it('does not skip an event whose transaction commits after a later position', async () => {
+    const { ds, ns, stream } = await fresh();
+    const store = new EventStore(ds);
+    const relay = new OutboxRelay({ logger, dataSource: ds, nats: nc, name: uniqueName('r'), namespace: ns, store, pollMs: 5 });
+    relay.start();
+    await until(() => relay.stats.leader);
+
+    const slow = ds.createQueryRunner();
+    await slow.connect();
+    await slow.startTransaction();
+    await store.append('item-slow', 0, [ev('item.test.appended', { seq: 1 })], { manager: slow.manager }); // lower position, uncommitted
+    await store.append('item-fast', 0, [ev('item.test.appended', { seq: 1 })]); // higher position, committed first
+    // The fast event is committed but sorts after the open transaction: it must wait, not be
+    // published past a gap the checkpoint would then skip.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(relay.stats.published).toBe(0);
+    expect((await relay.lag()).pending).toBe(1);
+
+    await slow.commitTransaction();
+    await slow.release();
+    await until(() => relay.stats.published === 2);
+    await relay.stop();
+    const messages = await readStreamMessages(nc, stream);
+    expect(messages.map((m) => m.subject)).toEqual(['item-slow', 'item-fast']);
+  });
+
+  it('is not held back by a long transaction in another database of the cluster', async () => {
+    const { ds, ns } = await fresh();
+    const other = await migratedDatabase('relay_other');
+    cleanups.push(() => other.db.drop(), () => other.ds.destroy());
+    const store = new EventStore(ds);
+    const relay = new OutboxRelay({ logger, dataSource: ds, nats: nc, name: uniqueName('r'), namespace: ns, store, pollMs: 5 });
+    relay.start();
+    const longTx = other.ds.createQueryRunner();
+    await longTx.connect();
+    await longTx.startTransaction();
+    await longTx.query(`SELECT pg_current_xact_id()`);
+    try {
+      await store.append('item-next-door', 0, [ev('item.test.appended', { seq: 1 })]);
+      await until(() => relay.stats.published === 1, { timeoutMs: 3000, message: 'published despite the open transaction next door' });
+    } finally {
+      await longTx.rollbackTransaction();
+      await longTx.release();
+      await relay.stop();
+    }
+  });
+
+  it('loses nothing when the relay process is killed mid-way and restarted', async () => {
+    const { db, ds, ns, stream } = await fresh();
+    const store = new EventStore(ds);
+    for (let s = 0; s < 10; s++) {
+      await store.append(`item-k${s}`, 0, Array.from({ length: 300 }, (_, i) => ev('item.test.appended', { seq: i + 1 })));
+    }
+    const name = uniqueName('r');
+    const startRelay = (): { child: ChildProcess; published: () => number } => {
+      let last = 0;
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', fileURLToPath(new URL('./fixtures/relay-process.ts', import.meta.url)), db.url, testEnv.natsUrl, name, ns.prefix, '50'],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      child.stdout.on('data', (b: Buffer) => {
+        const lines = b.toString().trim().split('\n');
+        last = (JSON.parse(lines[lines.length - 1]) as { published: number }).published;
+      });
+      return { child, published: () => last };
+    };
+
+    const first = startRelay();
+    await until(() => first.published() > 300, { timeoutMs: 20_000, message: 'first relay got going' });
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    const infoAtKill = await jsm.streams.info(stream);
+    expect(infoAtKill.state.messages).toBeLessThan(3000);
+
+    const second = startRelay();
+    try {
+      await until(async () => (await jsm.streams.info(stream)).state.messages >= 3000, { timeoutMs: 30_000, message: 'all 3000 in the stream' });
+      await until(async () => (await new OutboxRelay({ logger, dataSource: ds, nats: nc, name }).lag()).pending === 0);
+    } finally {
+      second.child.kill('SIGTERM');
+    }
+    const messages = await readStreamMessages(nc, stream);
+    expectExactlyOnceInStreamOrder(messages, 3000);
+  });
+
+  it('runs one leader among replicas and fails over when it stops', async () => {
+    const { ds, ns, stream } = await fresh();
+    const store = new EventStore(ds);
+    const name = uniqueName('r');
+    const a = new OutboxRelay({ logger, dataSource: ds, nats: nc, name, namespace: ns, pollMs: 5, lockRetryMs: 50 });
+    const b = new OutboxRelay({ logger, dataSource: ds, nats: nc, name, namespace: ns, pollMs: 5, lockRetryMs: 50 });
+    a.start();
+    await until(() => a.stats.leader);
+    b.start();
+    await store.append('item-l', 0, Array.from({ length: 10 }, (_, i) => ev('item.test.appended', { seq: i + 1 })));
+    await until(() => a.stats.published === 10);
+    expect(b.stats.leader).toBe(false);
+    expect(b.stats.published).toBe(0);
+
+    await a.stop();
+    await until(() => b.stats.leader, { message: 'b takes over' });
+    await store.append('item-l', 10, Array.from({ length: 10 }, (_, i) => ev('item.test.appended', { seq: i + 11 })));
+    await until(() => b.stats.published === 10);
+    await b.stop();
+    expectExactlyOnceInStreamOrder(await readStreamMessages(nc, stream), 20);
+  });
+});
