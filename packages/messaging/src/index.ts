@@ -1,1 +1,36 @@
-export {};
+export { KeyedScheduler, type KeyedSchedulerOptions } from './scheduler.js';
+export {
+  ALL_STREAM_KEYS,
+  DEFAULT_STREAM_LIMITS,
+  consumerSettings,
+  desiredStreamConfig,
+  ensureConsumer,
+  ensureStreams,
+  ensureStreamsExist,
+  type ConsumerSpec,
+  type EnsureStreamsOptions,
+  type StreamLimits,
+} from './provisioning.js';
+export { CreateMessagingDeadLetters1795460000001, CreateMessagingHandled1795460000000, messagingMigrations } from './migrations.js';
+export {
+  DeadLetterRepository,
+  HandledEventRepository,
+  type DeadLetter,
+  type DeadLetterQuery,
+  type NewDeadLetter,
+} from './repositories.js';
+export { DEFAULT_PAYLOAD_CAP_BYTES, encodePayload, type StoredPayload } from './payload.js';
+export { parseEnvelope, type EnvelopeResult } from './envelope.js';
+export { isTransientInfraError } from './errors.js';
+export {
+  Outcome,
+  defineHandlers,
+  type EventHandler,
+  type EventHandlers,
+  type HandlerContext,
+  type HandlerOutcome,
+  type TypedEvent,
+} from './handlers.js';
+export { MessagingMetrics, type LagSource } from './metrics.js';
+export { ConsumerRunner, DeadLetterHeaders, defaultRetryBackoff, type ConsumerRunnerOptions, type RunnerState } from './runner.js';
+export { ConsumerHost, consumersProvider, type ConsumersProviderOptions } from './nest.js';

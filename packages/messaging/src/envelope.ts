@@ -1,0 +1,33 @@
+import { CloudEventEnvelope, describeErrors, type CloudEvent } from '@stagehook/contracts';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+
+export type EnvelopeResult =
+  | { ok: true; value: CloudEvent<string, Record<string, unknown>> }
+  /** `id` and `type` are whatever the body carried, for the dead letter, when they are strings. */
+  | { ok: false; reason: string; id?: string; type?: string };
+
+const OPTIONS = { forbidUnknownValues: true, whitelist: false } as const;
+
+/**
+ * Validates only the CloudEvents envelope (contracts' `parseEvent` also validates the data).
+ * A consumer filtering `item.>` receives types it has no handler for, and whose data classes
+ * may not be in its catalog: those are acked on a valid envelope alone.
+ */
+export function parseEnvelope(body: Uint8Array): EnvelopeResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+  } catch (err) {
+    return { ok: false, reason: `body: not valid JSON (${(err as Error).message})` };
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    return { ok: false, reason: 'body: must be a JSON object' };
+  }
+  const hints = json as { id?: unknown; type?: unknown };
+  const id = typeof hints.id === 'string' ? hints.id.slice(0, 200) : undefined;
+  const type = typeof hints.type === 'string' ? hints.type.slice(0, 200) : undefined;
+  const errors = validateSync(plainToInstance(CloudEventEnvelope, json), OPTIONS);
+  if (errors.length > 0) return { ok: false, reason: describeErrors(errors).join('; '), id, type };
+  return { ok: true, value: json as CloudEvent<string, Record<string, unknown>> };
+}

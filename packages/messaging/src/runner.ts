@@ -1,0 +1,647 @@
+import {
+  jetstream,
+  jetstreamManager,
+  type Consumer,
+  type ConsumerInfo,
+  type ConsumerMessages,
+  type DeliverPolicy,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import { headers as natsHeaders, type NatsConnection } from '@nats-io/nats-core';
+import {
+  isCatalogType,
+  parseEvent,
+  silentLogger,
+  Streams,
+  type BusNamespace,
+  type CloudEvent,
+  type StreamKey,
+  type StructuredLogger,
+} from '@stagehook/contracts';
+import type { Registry } from 'prom-client';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { parseEnvelope } from './envelope.js';
+import { errorMessage, isTransientInfraError } from './errors.js';
+import { handlerFor, type AnyEventHandler, type EventHandlers, type HandlerContext, type HandlerOutcome } from './handlers.js';
+import { MessagingMetrics, type LagSource } from './metrics.js';
+import { encodePayload, headersToJson, headerValue, pgText } from './payload.js';
+import { consumerSettings, ensureConsumer, ensureStreamsExist } from './provisioning.js';
+import { DeadLetterRepository, HandledEventRepository } from './repositories.js';
+import { KeyedScheduler } from './scheduler.js';
+import { exponentialBackoff, sleep } from './sleep.js';
+
+export interface ConsumerRunnerOptions {
+  dataSource: DataSource;
+  nats: NatsConnection;
+  namespace: BusNamespace;
+  /** The stream the events come from. */
+  stream: StreamKey;
+  /**
+   * The consumer's logical name, e.g. `delivery-stage-entered`. WIRE NAME: it is the JetStream
+   * durable (namespaced), the `consumer` of msg_handled rows and the dead-letter subject token;
+   * renaming it re-delivers the whole stream to the new name.
+   */
+  durable: string;
+  /** Event-type pattern, without the namespace (`item.>`, `workflow.stage.entered`). Default: the stream's subjects. */
+  filterSubject?: string;
+  handlers: EventHandlers;
+  /** Handlers running at once (different keys). Each holds a database connection. Default 4. */
+  concurrency?: number;
+  /** Messages held at once, running or waiting for their key; bounds memory. Default max(16, 4 × concurrency). */
+  maxInFlight?: number;
+  /** Default 30 s. In-progress acks keep longer handlers from being redelivered. */
+  ackWaitMs?: number;
+  /** Deliveries before a failing event is dead-lettered. Default 10. */
+  maxDeliver?: number;
+  /** Unacked messages across all replicas sharing the durable. Default 1000. */
+  maxAckPending?: number;
+  deliverPolicy?: DeliverPolicy;
+  /** Nak delay after the `deliveryCount`-th delivery failed. Default 1 s doubling to 5 min, ±20 %. */
+  retryBackoff?: (deliveryCount: number) => number;
+  /** How long stop() waits for running handlers. Default 30 s. */
+  drainTimeoutMs?: number;
+  logger?: StructuredLogger;
+  metrics?: Registry;
+  /** Create the consumer (and the source and DEADLETTER streams if missing) on start. Default true. */
+  provision?: boolean;
+  /** Bytes of a dead-lettered body kept in PostgreSQL. Default 64 KiB. */
+  deadLetterPayloadCapBytes?: number;
+  /** How long one pull request waits on an idle stream (min 1000). Default 5 s. */
+  pullExpiresMs?: number;
+}
+
+export type RunnerState = 'new' | 'starting' | 'running' | 'stopping' | 'stopped';
+
+/** Header names on the copies published to the DEADLETTER stream. */
+export const DeadLetterHeaders = {
+  Reason: 'Stagehook-Dead-Letter-Reason',
+  Consumer: 'Stagehook-Dead-Letter-Consumer',
+  Id: 'Stagehook-Dead-Letter-Id',
+  Stream: 'Stagehook-Original-Stream',
+  Subject: 'Stagehook-Original-Subject',
+  Sequence: 'Stagehook-Original-Sequence',
+  MsgId: 'Stagehook-Original-Msg-Id',
+  DeliveryCount: 'Stagehook-Delivery-Count',
+  EventId: 'Stagehook-Event-Id',
+  EventType: 'Stagehook-Event-Type',
+} as const;
+
+export function defaultRetryBackoff(deliveryCount: number): number {
+  return exponentialBackoff(deliveryCount, 1_000, 5 * 60_000);
+}
+
+type Delivery =
+  | { kind: 'event'; msg: JsMsg; event: CloudEvent; handler: AnyEventHandler }
+  | { kind: 'malformed'; msg: JsMsg; reason: string; eventId: string | null; eventType: string | null };
+
+type Attempt =
+  | { kind: 'duplicate' }
+  | { kind: 'ack' }
+  | { kind: 'retry'; delayMs?: number; reason: string }
+  | { kind: 'dead-letter'; reason: string }
+  | { kind: 'failed'; error: unknown };
+
+/** How a step retried in place ended. */
+type InPlace<T> =
+  | { ok: true; value: T }
+  /** Shutdown or a closed NATS connection: hand the message back. */
+  | { ok: false; gaveUp: true; error: unknown }
+  /** A failure that is not an outage and persisted: the caller decides, never retried forever. */
+  | { ok: false; gaveUp: false; error: unknown };
+
+/** Tries for a failure that does not look like an outage (deadlocks, unclassified errors). */
+const PERMANENT_TRIES = 3;
+
+/** NATS publish failures that retrying cannot fix. */
+const PERMANENT_PUBLISH = /max.?payload|too large|invalid subject|permissions? violation/i;
+
+/**
+ * Consumes one durable pull consumer: validates each message, runs its handler exactly once in
+ * effect (idempotency record and effect in one transaction), keeps per-aggregate order, and
+ * dead-letters what cannot be handled. Framework-agnostic: `start()` / `stop()`.
+ */
+export class ConsumerRunner implements LagSource {
+  readonly consumer: string;
+  readonly #o: ConsumerRunnerOptions;
+  readonly #log: StructuredLogger;
+  readonly #streamName: string;
+  readonly #durable: string;
+  readonly #filterSubject: string;
+  readonly #window: number;
+  readonly #concurrency: number;
+  readonly #drainTimeoutMs: number;
+  readonly #retryBackoff: (n: number) => number;
+  readonly #metrics: MessagingMetrics | undefined;
+  readonly #deadLetters: DeadLetterRepository;
+  readonly #scheduler: KeyedScheduler<Delivery>;
+  /** Aborted by stop(): no more pulls. */
+  readonly #stopPulling = new AbortController();
+  /** Aborted when the drain times out: in-place retries give up. */
+  readonly #hardStop = new AbortController();
+
+  #state: RunnerState = 'new';
+  #starting?: Promise<void>;
+  #stopping?: Promise<void>;
+  #jsm?: JetStreamManager;
+  #js?: JetStreamClient;
+  #pullConsumer?: Consumer;
+  #fetch?: ConsumerMessages;
+  #loop?: Promise<void>;
+  #ticker?: ReturnType<typeof setInterval>;
+  #needsProvision = false;
+  #ackWaitMs: number;
+  #maxDeliver: number;
+
+  constructor(options: ConsumerRunnerOptions) {
+    this.#o = options;
+    this.consumer = options.durable;
+    if (!/^[A-Za-z0-9_-]+$/.test(options.durable)) throw new Error(`invalid durable name '${options.durable}'`);
+    this.#log = options.logger ?? silentLogger;
+    this.#streamName = options.namespace.streamName(options.stream);
+    this.#durable = options.namespace.durable(options.durable);
+    this.#filterSubject = options.namespace.subject(options.filterSubject ?? Streams[options.stream].subjects[0]);
+    this.#concurrency = options.concurrency ?? 4;
+    this.#window = Math.max(options.maxInFlight ?? Math.max(16, this.#concurrency * 4), this.#concurrency);
+    this.#ackWaitMs = options.ackWaitMs ?? 30_000;
+    this.#maxDeliver = options.maxDeliver ?? 10;
+    this.#drainTimeoutMs = options.drainTimeoutMs ?? 30_000;
+    this.#retryBackoff = options.retryBackoff ?? defaultRetryBackoff;
+    this.#metrics = options.metrics ? MessagingMetrics.for(options.metrics) : undefined;
+    this.#deadLetters = new DeadLetterRepository(options.dataSource);
+    this.#scheduler = new KeyedScheduler<Delivery>({
+      concurrency: this.#concurrency,
+      run: (d) => this.#process(d),
+      onError: (err, d) => {
+        // #process handles its own errors; reaching here is a bug. The message is redelivered.
+        this.#log.error({ consumer: this.consumer, seq: d.msg.seq, err: errorMessage(err) }, 'messaging: unexpected error');
+        this.#settle(d.msg, 'nak');
+      },
+    });
+  }
+
+  get state(): RunnerState {
+    return this.#state;
+  }
+
+  /** Messages held: running handlers and messages waiting behind their key. */
+  inFlight(): { running: number; queued: number } {
+    return { running: this.#scheduler.running, queued: this.#scheduler.queued };
+  }
+
+  /** Provisions the consumer (unless `provision: false`) and starts pulling. Throws if NATS refuses. */
+  start(): Promise<void> {
+    if (this.#state !== 'new') return this.#starting ?? Promise.reject(new Error(`runner ${this.consumer} is ${this.#state}`));
+    this.#state = 'starting';
+    this.#starting = this.#start();
+    return this.#starting;
+  }
+
+  async #start(): Promise<void> {
+    let info: ConsumerInfo;
+    try {
+      info = await this.#provision();
+    } catch (err) {
+      this.#state = 'stopped';
+      throw err;
+    }
+    const settings = consumerSettings(info);
+    this.#ackWaitMs = settings.ackWaitMs;
+    this.#maxDeliver = settings.maxDeliver;
+    this.#pullConsumer = this.#jetstream().consumers.getConsumerFromInfo(info);
+    // One in-progress ack per held message every ackWait/3, for messages waiting behind their key
+    // too: their ack timer runs from delivery, not from when their handler starts.
+    this.#ticker = setInterval(() => this.#extendAckWait(), Math.max(50, Math.floor(this.#ackWaitMs / 3)));
+    this.#metrics?.lagSources.add(this);
+    this.#state = 'running';
+    this.#loop = this.#pullLoop().catch((err: unknown) => {
+      this.#log.error({ consumer: this.consumer, err: errorMessage(err) }, 'messaging: pull loop crashed');
+    });
+    this.#log.info(
+      { consumer: this.consumer, durable: this.#durable, stream: this.#streamName, filter: this.#filterSubject, concurrency: this.#concurrency, window: this.#window },
+      'messaging: consumer started',
+    );
+  }
+
+  /**
+   * Stops pulling, naks the messages not started (another replica takes them at once), waits for
+   * running handlers up to the drain timeout, and resolves. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    if (this.#state === 'new') {
+      this.#state = 'stopped';
+      return;
+    }
+    await this.#starting?.catch(() => undefined);
+    if (this.#state === 'stopped') return;
+    this.#state = 'stopping';
+    // From here #accept naks whatever the current pull still yields.
+    this.#stopPulling.abort();
+    // Hand back what has not started before anything else finishes and dispatches it.
+    const unstarted = this.#scheduler.takeQueued();
+    for (const d of unstarted) this.#settle(d.msg, 'nak');
+    void this.#fetch?.close();
+    await this.#loop;
+    const timer = new AbortController();
+    const drained = await Promise.race([
+      this.#scheduler.whenNothingRuns(timer.signal).then(() => true),
+      sleep(this.#drainTimeoutMs, timer.signal).then(() => false),
+    ]);
+    timer.abort();
+    if (!drained) {
+      this.#log.warn(
+        { consumer: this.consumer, running: this.#scheduler.running },
+        'messaging: drain timed out; the running messages are redelivered after their ack wait',
+      );
+      this.#hardStop.abort();
+    }
+    clearInterval(this.#ticker);
+    this.#metrics?.lagSources.delete(this);
+    this.#state = 'stopped';
+    this.#log.info({ consumer: this.consumer, naked: unstarted.length, drained }, 'messaging: consumer stopped');
+  }
+
+  /** The consumer's backlog: not yet delivered, and delivered but not acked. */
+  async lag(): Promise<{ pending: number; ackPending: number }> {
+    const info = await (await this.#manager()).consumers.info(this.#streamName, this.#durable);
+    return { pending: info.num_pending, ackPending: info.num_ack_pending };
+  }
+
+  // ---- provisioning ------------------------------------------------------------------------
+
+  #jetstream(): JetStreamClient {
+    this.#js ??= jetstream(this.#o.nats);
+    return this.#js;
+  }
+
+  async #manager(): Promise<JetStreamManager> {
+    this.#jsm ??= await jetstreamManager(this.#o.nats);
+    return this.#jsm;
+  }
+
+  async #provision(): Promise<ConsumerInfo> {
+    const jsm = await this.#manager();
+    if (this.#o.provision === false) return jsm.consumers.info(this.#streamName, this.#durable);
+    // The owning service sets stream limits with ensureStreams; here only what is missing.
+    await ensureStreamsExist(jsm, this.#o.namespace, [this.#o.stream, 'DEADLETTER']);
+    return ensureConsumer(jsm, {
+      stream: this.#streamName,
+      durable: this.#durable,
+      filterSubject: this.#filterSubject,
+      ackWaitMs: this.#ackWaitMs,
+      maxDeliver: this.#maxDeliver,
+      maxAckPending: this.#o.maxAckPending ?? 1000,
+      deliverPolicy: this.#o.deliverPolicy,
+      description: `Stagehook consumer ${this.consumer}`,
+    });
+  }
+
+  // ---- pulling -----------------------------------------------------------------------------
+
+  async #pullLoop(): Promise<void> {
+    const stop = this.#stopPulling.signal;
+    // Refill when half the window is free: a pull costs about as much as handling a message on
+    // this thread (~0.5 ms for a batch of one), so a busy runner must pull batches.
+    const refillAt = this.#window - Math.max(1, Math.floor(this.#window / 2));
+    let failures = 0;
+    while (!stop.aborted) {
+      await this.#scheduler.waitForSizeAtMost(refillAt, stop);
+      if (stop.aborted) break;
+      if (this.#o.nats.isClosed()) {
+        this.#log.error({ consumer: this.consumer }, 'messaging: NATS connection closed; no more pulls');
+        break;
+      }
+      try {
+        if (this.#needsProvision && this.#o.provision !== false) {
+          this.#pullConsumer = this.#jetstream().consumers.getConsumerFromInfo(await this.#provision());
+          this.#needsProvision = false;
+        }
+        const iter = await this.#pullConsumer!.fetch({ max_messages: this.#window - this.#scheduler.size, expires: this.#o.pullExpiresMs ?? 5_000 });
+        this.#fetch = iter;
+        // stop() ran while fetch() was being set up and found no fetch to close.
+        if (stop.aborted) void iter.close();
+        for await (const m of iter) this.#accept(m);
+        failures = 0;
+      } catch (err) {
+        failures++;
+        const message = errorMessage(err);
+        if (/consumer (not found|deleted)|stream not found/i.test(message)) this.#needsProvision = true;
+        this.#metrics?.infraErrors.inc({ consumer: this.consumer, stage: 'pull' });
+        const wait = exponentialBackoff(failures, 250, 10_000);
+        this.#logAt(failures > 3 ? 'error' : 'warn', { consumer: this.consumer, err: message, retryInMs: wait }, 'messaging: pull failed');
+        await sleep(wait, stop);
+      } finally {
+        this.#fetch = undefined;
+      }
+    }
+  }
+
+  #accept(msg: JsMsg): void {
+    // Pulled after stop() began: hand it straight back.
+    if (this.#stopPulling.signal.aborted) {
+      this.#settle(msg, 'nak');
+      return;
+    }
+    let routed: { key: string; delivery: Delivery } | 'skip';
+    try {
+      routed = this.#route(msg);
+    } catch (err) {
+      this.#log.error({ consumer: this.consumer, seq: msg.seq, err: errorMessage(err) }, 'messaging: could not route a message');
+      this.#settle(msg, 'nak', this.#retryBackoff(msg.info.deliveryCount));
+      return;
+    }
+    if (routed === 'skip') {
+      this.#settle(msg, 'ack');
+      return;
+    }
+    this.#scheduler.push(routed.key, routed.delivery);
+  }
+
+  #route(msg: JsMsg): { key: string; delivery: Delivery } | 'skip' {
+    const malformed = (reason: string, eventId: string | null, eventType: string | null) => ({
+      // Malformed messages have no trustworthy key: each gets its own, so it never waits on another.
+      key: `m:${msg.seq}`,
+      delivery: { kind: 'malformed' as const, msg, reason, eventId: eventId ?? (msg.headers?.get('Nats-Msg-Id') || null), eventType },
+    });
+    const env = parseEnvelope(msg.data);
+    if (!env.ok) return malformed(env.reason, env.id ?? null, env.type ?? null);
+    const e = env.value;
+    const subjectType = this.#o.namespace.eventType(msg.subject);
+    if (e.type !== subjectType) return malformed(`type: '${e.type}' does not match the subject '${msg.subject}'`, e.id, e.type);
+    const handler = handlerFor(this.#o.handlers, e.type);
+    if (!handler) {
+      this.#metrics?.skipped.inc({ consumer: this.consumer, type: typeLabel(e.type) });
+      return 'skip';
+    }
+    const parsed = parseEvent(msg.data);
+    if (!parsed.ok) return malformed(parsed.reason, e.id, e.type);
+    // Per-aggregate order: the CloudEvents subject is the aggregate's stream id.
+    const key = e.subject ? `s:${e.subject}` : `e:${e.id}`;
+    return { key, delivery: { kind: 'event', msg, event: parsed.value, handler } };
+  }
+
+  #extendAckWait(): void {
+    for (const d of this.#scheduler.held()) {
+      try {
+        d.msg.working();
+      } catch {
+        // connection closed: the message is redelivered after its ack wait, which is what we want
+      }
+    }
+  }
+
+  // ---- handling ----------------------------------------------------------------------------
+
+  async #process(d: Delivery): Promise<void> {
+    if (d.kind === 'malformed') {
+      await this.#deadLetter(d.msg, d.reason, d.eventId, d.eventType);
+      return;
+    }
+    const type = typeLabel(d.event.type);
+    const started = performance.now();
+    const tried = await this.#retryInPlace('handle', () => this.#attempt(d), isTransientInfraError);
+    if (!tried.ok && tried.gaveUp) {
+      this.#settle(d.msg, 'nak');
+      return;
+    }
+    // Our own steps failing for good (a missing table, a constraint) count as a failed delivery.
+    const attempt: Attempt = tried.ok ? tried.value : { kind: 'failed', error: tried.error };
+    const n = d.msg.info.deliveryCount;
+    switch (attempt.kind) {
+      case 'duplicate':
+        this.#settle(d.msg, 'ack');
+        this.#metrics?.duplicates.inc({ consumer: this.consumer, type });
+        this.#log.debug({ consumer: this.consumer, eventId: d.event.id, deliveryCount: n }, 'messaging: duplicate skipped');
+        return;
+      case 'ack':
+        this.#settle(d.msg, 'ack');
+        this.#metrics?.handled.inc({ consumer: this.consumer, type });
+        this.#metrics?.handlingSeconds.observe({ consumer: this.consumer, type }, (performance.now() - started) / 1000);
+        return;
+      case 'dead-letter':
+        await this.#deadLetter(d.msg, attempt.reason, d.event.id, d.event.type);
+        return;
+      case 'retry':
+      case 'failed': {
+        const reason = attempt.kind === 'retry' ? attempt.reason : errorMessage(attempt.error);
+        // The server stops delivering after max_deliver: the last failure must become a dead
+        // letter here, or the message would sit in the stream unhandled and unrecorded.
+        if (this.#maxDeliver > 0 && n >= this.#maxDeliver) {
+          await this.#deadLetter(d.msg, `failed after ${n} deliveries: ${reason}`, d.event.id, d.event.type);
+          return;
+        }
+        const delayMs = attempt.kind === 'retry' && attempt.delayMs !== undefined ? attempt.delayMs : this.#retryBackoff(n);
+        this.#settle(d.msg, 'nak', delayMs);
+        this.#metrics?.retried.inc({ consumer: this.consumer, type });
+        this.#log.warn({ consumer: this.consumer, eventId: d.event.id, type: d.event.type, deliveryCount: n, retryInMs: delayMs, reason }, 'messaging: handler will retry');
+        return;
+      }
+    }
+  }
+
+  /** One try: claim, handler, commit. Throws only for infrastructure errors (retried in place). */
+  async #attempt(d: Extract<Delivery, { kind: 'event' }>): Promise<Attempt> {
+    const qr = this.#o.dataSource.createQueryRunner();
+    try {
+      await qr.connect();
+      await qr.startTransaction();
+      const claimed = await new HandledEventRepository(qr.manager).claim(this.consumer, d.event.id);
+      if (!claimed) {
+        await qr.rollbackTransaction();
+        return { kind: 'duplicate' };
+      }
+      let outcome: HandlerOutcome | undefined;
+      try {
+        outcome = (await d.handler(d.event, this.#context(qr, d.msg))) ?? undefined;
+      } catch (err) {
+        if (isTransientInfraError(err)) throw err;
+        await rollbackQuietly(qr);
+        return { kind: 'failed', error: err };
+      }
+      if (outcome && outcome.kind !== 'ack') {
+        await rollbackQuietly(qr);
+        return outcome;
+      }
+      // PostgreSQL answers COMMIT of an aborted transaction (a handler that caught a SQL error
+      // and returned normally) with a silent ROLLBACK, and TypeORM does not check: probe first,
+      // so an effect that was not committed is never acked.
+      try {
+        await qr.query('SELECT 1');
+      } catch (err) {
+        if (isTransientInfraError(err)) throw err;
+        await rollbackQuietly(qr);
+        return { kind: 'failed', error: new Error(`the handler left its transaction aborted (${errorMessage(err)})`) };
+      }
+      // If COMMIT's reply is lost the outcome is unknown; the retry claims again and, if the
+      // commit did happen, sees a duplicate and acks.
+      await qr.commitTransaction();
+      return { kind: 'ack' };
+    } catch (err) {
+      await rollbackQuietly(qr);
+      throw err;
+    } finally {
+      await qr.release().catch(() => undefined);
+    }
+  }
+
+  #context(qr: QueryRunner, msg: JsMsg): HandlerContext {
+    return {
+      manager: qr.manager,
+      consumer: this.consumer,
+      deliveryCount: msg.info.deliveryCount,
+      maxDeliver: this.#maxDeliver,
+      streamSequence: msg.seq,
+      subject: msg.subject,
+      logger: this.#log,
+    };
+  }
+
+  /**
+   * Records the dead letter in PostgreSQL (the durable record), publishes a copy to the
+   * DEADLETTER stream, then terminates the message. A failure in between naks instead: the retry
+   * updates the same row and the copy is deduplicated by its msg id.
+   */
+  async #deadLetter(msg: JsMsg, reason: string, eventId: string | null, eventType: string | null): Promise<void> {
+    // One spelling for the row, the header and the log.
+    reason = pgText(reason);
+    const body = encodePayload(msg.data, this.#o.deadLetterPayloadCapBytes);
+    const recorded = await this.#retryInPlace('dead-letter-record', () =>
+      this.#deadLetters.record({
+        consumer: this.consumer,
+        stream: this.#streamName,
+        subject: msg.subject,
+        streamSeq: msg.seq,
+        // The stream's store time: the same on every delivery of this message.
+        storedAt: new Date(Math.floor(msg.info.timestampNanos / 1_000_000)),
+        eventId,
+        eventType,
+        reason,
+        payload: body.payload,
+        payloadEncoding: body.encoding,
+        payloadBytes: body.bytes,
+        payloadTruncated: body.truncated,
+        headers: headersToJson(msg.headers),
+        deliveryCount: msg.info.deliveryCount,
+      }),
+      isTransientInfraError,
+    );
+    if (!recorded.ok) {
+      if (!recorded.gaveUp) {
+        // Not recorded, so not termed: it comes back after a backoff and is tried again.
+        this.#log.error(
+          { consumer: this.consumer, seq: msg.seq, reason, err: errorMessage(recorded.error) },
+          'messaging: could not record a dead letter',
+        );
+      }
+      this.#settle(msg, 'nak', recorded.gaveUp ? undefined : this.#retryBackoff(msg.info.deliveryCount));
+      return;
+    }
+    const row = recorded.value;
+    const h = natsHeaders();
+    if (msg.headers) {
+      for (const k of msg.headers.keys()) {
+        // Nats-* headers instruct the server (dedupe, expectations, TTL): they must not apply to the copy.
+        if (k.toLowerCase().startsWith('nats-')) continue;
+        for (const v of msg.headers.values(k)) h.append(k, v);
+      }
+      const msgId = msg.headers.get('Nats-Msg-Id');
+      if (msgId) h.set(DeadLetterHeaders.MsgId, headerValue(msgId));
+    }
+    h.set(DeadLetterHeaders.Reason, headerValue(reason));
+    h.set(DeadLetterHeaders.Consumer, this.consumer);
+    h.set(DeadLetterHeaders.Id, row.id);
+    h.set(DeadLetterHeaders.Stream, this.#streamName);
+    h.set(DeadLetterHeaders.Subject, msg.subject);
+    h.set(DeadLetterHeaders.Sequence, String(msg.seq));
+    h.set(DeadLetterHeaders.DeliveryCount, String(msg.info.deliveryCount));
+    if (eventId) h.set(DeadLetterHeaders.EventId, headerValue(eventId));
+    if (eventType) h.set(DeadLetterHeaders.EventType, headerValue(eventType));
+    const subject = this.#o.namespace.deadLetterSubject(this.consumer);
+    const published = await this.#retryInPlace(
+      'dead-letter-publish',
+      () => this.#jetstream().publish(subject, msg.data, { msgID: `dl-${row.id}`, headers: h }),
+      (err) => !PERMANENT_PUBLISH.test(errorMessage(err)),
+    );
+    if (!published.ok && published.gaveUp) {
+      // Recorded but not copied: the redelivery updates the same row and publishes the copy.
+      this.#settle(msg, 'nak');
+      return;
+    }
+    if (!published.ok) {
+      // PostgreSQL holds the dead letter; the stream copy is a convenience that cannot be made.
+      this.#log.error({ consumer: this.consumer, seq: msg.seq, deadLetterId: row.id, err: errorMessage(published.error) }, 'messaging: dead-letter copy not published');
+    }
+    this.#settle(msg, 'term');
+    this.#metrics?.deadLettered.inc({ consumer: this.consumer, type: typeLabel(eventType) });
+    this.#log.warn(
+      { consumer: this.consumer, seq: msg.seq, eventId, type: eventType, deliveryCount: msg.info.deliveryCount, reason, deadLetterId: row.id },
+      'messaging: dead-lettered',
+    );
+  }
+
+  /**
+   * Retries `fn` in place while the database or NATS is unavailable, with backoff. The message
+   * stays held (in-progress acks continue), so an outage does not spend its deliveries or reorder
+   * its key. Other failures get a few tries and are returned, so one bad message never holds its
+   * key (or, at concurrency 1, the consumer) forever. Gives up when the drain times out or the
+   * NATS connection is closed for good.
+   */
+  async #retryInPlace<T>(stage: string, fn: () => Promise<T>, isTransient: (err: unknown) => boolean): Promise<InPlace<T>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return { ok: true, value: await fn() };
+      } catch (err) {
+        this.#metrics?.infraErrors.inc({ consumer: this.consumer, stage });
+        if (this.#hardStop.signal.aborted || this.#o.nats.isClosed()) {
+          this.#log.error({ consumer: this.consumer, stage, err: errorMessage(err) }, 'messaging: giving up on a message during shutdown');
+          return { ok: false, gaveUp: true, error: err };
+        }
+        if (!isTransient(err) && attempt >= PERMANENT_TRIES) return { ok: false, gaveUp: false, error: err };
+        const wait = exponentialBackoff(attempt, 100, 5_000);
+        this.#logAt(
+          attempt > 3 ? 'error' : 'warn',
+          { consumer: this.consumer, stage, attempt, retryInMs: wait, err: errorMessage(err) },
+          'messaging: infrastructure error, retrying',
+        );
+        await sleep(wait, this.#hardStop.signal);
+      }
+    }
+  }
+
+  #logAt(level: 'warn' | 'error', obj: object, msg: string): void {
+    if (level === 'error') this.#log.error(obj, msg);
+    else this.#log.warn(obj, msg);
+  }
+
+  #settle(msg: JsMsg, action: 'ack' | 'nak' | 'term', delayMs?: number): void {
+    try {
+      if (action === 'ack') msg.ack();
+      else if (action === 'nak') msg.nak(delayMs);
+      else msg.term();
+    } catch (err) {
+      // The connection is closed: the server redelivers after the ack wait, and the idempotency
+      // record turns that into a duplicate if the effect was committed.
+      this.#log.warn({ consumer: this.consumer, seq: msg.seq, action, err: errorMessage(err) }, 'messaging: could not settle a message');
+    }
+  }
+}
+
+async function rollbackQuietly(qr: QueryRunner): Promise<void> {
+  if (!qr.isTransactionActive) return;
+  try {
+    await qr.rollbackTransaction();
+  } catch {
+    // the connection is gone; PostgreSQL rolls the transaction back itself
+  }
+}
+
+/** Metric label for an event type: catalog types only, so a stream of junk cannot explode cardinality. */
+function typeLabel(type: string | null): string {
+  return type && isCatalogType(type) ? type : 'unknown';
+}
