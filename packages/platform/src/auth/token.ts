@@ -1,0 +1,143 @@
+import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+
+/**
+ * Project-scoped bearer tokens: compact JWS (RFC 7515) with HS256 only, built on node:crypto.
+ * A token grants access to one project's resources, named by `sub`.
+ */
+export interface ProjectTokenClaims {
+  /** The project id. */
+  sub: string;
+  /** Issued at, seconds since the epoch. */
+  iat: number;
+  /** Expires at, seconds since the epoch. */
+  exp: number;
+  /** Unique token id, for audit and future revocation lists. */
+  jti: string;
+  /** Which signing key minted it. */
+  kid: string;
+}
+
+export type TokenFailure = 'malformed' | 'unsupported_alg' | 'bad_signature' | 'expired' | 'not_yet_valid';
+
+export type TokenVerification =
+  | { ok: true; claims: ProjectTokenClaims }
+  | { ok: false; failure: TokenFailure; message: string };
+
+/** Project ids as they appear in URLs and subjects; anything else is refused in a token. */
+export const PROJECT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+// Generous for our claims; a cap keeps a hostile header from costing a large parse.
+const MAX_TOKEN_LENGTH = 4096;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+const DEFAULT_LEEWAY_SECONDS = 30;
+
+function b64url(data: Buffer | string): string {
+  return Buffer.from(data).toString('base64url');
+}
+
+function sign(input: string, secret: string): Buffer {
+  return createHmac('sha256', secret).update(input).digest();
+}
+
+/**
+ * A key id derived from the secret: stable across restarts and services, and it reveals nothing
+ * usable (a truncated SHA-256 of a ≥ 32-character key).
+ */
+export function keyIdFor(secret: string): string {
+  return createHash('sha256').update(`stagehook-kid:${secret}`).digest().subarray(0, 6).toString('base64url');
+}
+
+export interface MintProjectTokenOptions {
+  projectId: string;
+  secret: string;
+  ttlSeconds: number;
+  kid?: string;
+  /** The clock, as data. */
+  now?: Date;
+  jti?: string;
+}
+
+export function mintProjectToken({ projectId, secret, ttlSeconds, kid, now = new Date(), jti = randomUUID() }: MintProjectTokenOptions): string {
+  if (!PROJECT_ID_PATTERN.test(projectId)) throw new RangeError('projectId must be 1-128 letters, digits, . _ : - (starting with a letter or digit)');
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive integer');
+  if (secret.length === 0) throw new RangeError('secret must not be empty');
+  const keyId = kid ?? keyIdFor(secret);
+  const iat = Math.floor(now.getTime() / 1000);
+  const header = { alg: 'HS256', typ: 'JWT', kid: keyId };
+  const claims: ProjectTokenClaims = { sub: projectId, iat, exp: iat + ttlSeconds, jti, kid: keyId };
+  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+  return `${input}.${b64url(sign(input, secret))}`;
+}
+
+function decodeJson(part: string): Record<string, unknown> | undefined {
+  if (!BASE64URL.test(part)) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const fail = (failure: TokenFailure, message: string): TokenVerification => ({ ok: false, failure, message });
+
+function isSeconds(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+/**
+ * Verifies a token against every configured secret (the first signs, all verify, so keys rotate
+ * without logging anyone out). Order of checks: shape, algorithm, signature, then claims — so a
+ * forged token is reported as forged even when it is also expired.
+ */
+export function verifyProjectToken(
+  token: string,
+  secrets: readonly string[],
+  now: Date = new Date(),
+  { leewaySeconds = DEFAULT_LEEWAY_SECONDS }: { leewaySeconds?: number } = {},
+): TokenVerification {
+  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) return fail('malformed', 'token is empty or too long');
+  const parts = token.split('.');
+  if (parts.length !== 3) return fail('malformed', 'token must have three dot-separated parts');
+  const [h, p, s] = parts as [string, string, string];
+  const header = decodeJson(h);
+  if (!header) return fail('malformed', 'token header is not base64url JSON');
+  // Only HS256 is ever accepted: `none`, asymmetric algorithms (key confusion) and anything a
+  // client would like us to try are refused before the signature is looked at.
+  if (header.alg !== 'HS256') return fail('unsupported_alg', 'token algorithm must be HS256');
+  if (header.typ !== undefined && header.typ !== 'JWT') return fail('malformed', 'token type must be JWT');
+  if (header.crit !== undefined) return fail('malformed', 'token header has unsupported critical extensions');
+  const payload = decodeJson(p);
+  if (!payload) return fail('malformed', 'token payload is not base64url JSON');
+  if (!BASE64URL.test(s)) return fail('malformed', 'token signature is not base64url');
+  const given = Buffer.from(s, 'base64url');
+
+  const kid = typeof header.kid === 'string' ? header.kid : undefined;
+  // Try the key the token names first, but every key in any case: a kid chosen at mint time
+  // (`--kid`) need not be derived from the secret.
+  const ordered = [...secrets].sort((a, b) => Number(keyIdFor(b) === kid) - Number(keyIdFor(a) === kid));
+  const input = `${h}.${p}`;
+  let valid = false;
+  for (const secret of ordered) {
+    const expected = sign(input, secret);
+    if (expected.length === given.length && timingSafeEqual(expected, given)) {
+      valid = true;
+      break;
+    }
+  }
+  if (!valid) return fail('bad_signature', 'token signature does not match');
+
+  const { sub, iat, exp, jti } = payload;
+  if (typeof sub !== 'string' || !PROJECT_ID_PATTERN.test(sub)) return fail('malformed', 'token subject is not a project id');
+  if (!isSeconds(iat) || !isSeconds(exp) || exp <= iat) return fail('malformed', 'token iat/exp are not valid times');
+  if (typeof jti !== 'string' || jti.length === 0 || jti.length > 128) return fail('malformed', 'token id (jti) is missing');
+  const claimKid = typeof payload.kid === 'string' ? payload.kid : (kid ?? '');
+
+  const nowSeconds = Math.floor(now.getTime() / 1000);
+  const nbf = payload.nbf;
+  if (iat > nowSeconds + leewaySeconds || (isSeconds(nbf) && nbf > nowSeconds + leewaySeconds)) {
+    return fail('not_yet_valid', 'token is not valid yet');
+  }
+  if (nowSeconds >= exp + leewaySeconds) return fail('expired', 'token has expired');
+  return { ok: true, claims: { sub, iat, exp, jti, kid: claimKid } };
+}

@@ -1,0 +1,62 @@
+import { IsIn, IsString, Matches } from 'class-validator';
+import { EnvInteger, EnvList, EnvUrl, Secret } from './env-decorators.js';
+
+export const NODE_ENVS = ['development', 'test', 'production'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** HMAC-SHA256 keys shorter than this are guessable offline from one token. */
+export const MIN_TOKEN_SECRET_LENGTH = 32;
+
+/**
+ * The variables every service reads. A service extends this class with its own fields; each
+ * field needs at least one class-validator decorator (that is how `loadConfig` knows which
+ * variables to read) and `@Secret()` when its value must never be echoed.
+ */
+export class BaseConfig {
+  @IsIn(NODE_ENVS, { message: `must be one of ${NODE_ENVS.join(', ')}` })
+  NODE_ENV!: (typeof NODE_ENVS)[number];
+
+  /** Used in logs, metrics, the NATS connection name and the PostgreSQL application name. */
+  @Matches(/^[a-z][a-z0-9-]{0,62}$/, { message: 'must be lower-case letters, digits and dashes, starting with a letter' })
+  SERVICE_NAME!: string;
+
+  @IsString({ message: 'must be a host name or IP address' })
+  @Matches(/^[A-Za-z0-9.:[\]-]+$/, { message: 'must be a host name or IP address' })
+  HOST = '0.0.0.0';
+
+  /** 0 picks a free port (tests). */
+  @EnvInteger({ min: 0, max: 65535 })
+  PORT!: number;
+
+  @Secret()
+  @EnvUrl(['postgres', 'postgresql'])
+  DATABASE_URL!: string;
+
+  /** One server or a comma-separated list of a cluster's servers. */
+  @Secret()
+  @EnvUrl(['nats', 'tls'], { list: true })
+  NATS_URL!: string;
+
+  /** Prefix isolating this deployment's subjects and streams on a shared NATS; '' in production. */
+  @Matches(/^[A-Za-z0-9_-]*$/, { message: 'must be letters, digits, _ and - only (or empty)' })
+  BUS_NAMESPACE = '';
+
+  @IsIn(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: (typeof LOG_LEVELS)[number] = 'info';
+
+  /**
+   * Comma-separated HS256 keys for project tokens. The first signs; all verify, so a key is
+   * rotated by prepending the new one, waiting out the token TTL, then dropping the old one.
+   */
+  @Secret()
+  @EnvList({ minItems: 1, itemMinLength: MIN_TOKEN_SECRET_LENGTH })
+  AUTH_TOKEN_SECRETS!: string[];
+
+  /** body-parser syntax: bytes, or a number with b, kb or mb. */
+  @Matches(/^\d+(b|kb|mb)?$/i, { message: 'must be a size such as 512kb or 1mb' })
+  HTTP_BODY_LIMIT = '1mb';
+
+  /** Hard deadline for a graceful shutdown; the process exits when it passes. */
+  @EnvInteger({ min: 100, max: 600_000 })
+  SHUTDOWN_TIMEOUT_MS = 10_000;
+}

@@ -1,0 +1,135 @@
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
+import { keyIdFor, mintProjectToken, verifyProjectToken } from '../src/auth/token.js';
+
+const SECRET_A = 'a'.repeat(16) + 'first-signing-key-0123456789';
+const SECRET_B = 'b'.repeat(16) + 'second-signing-key-0123456789';
+const NOW = new Date('2026-03-01T12:00:00Z');
+const at = (offsetSeconds: number) => new Date(NOW.getTime() + offsetSeconds * 1000);
+
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+function signRaw(header: unknown, payload: unknown, secret: string): string {
+  const input = `${b64(header)}.${b64(payload)}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+describe('project tokens', () => {
+  it('round-trips the project id and the claims', () => {
+    const token = mintProjectToken({ projectId: 'proj-1', secret: SECRET_A, ttlSeconds: 600, now: NOW, jti: 'jti-1' });
+    const result = verifyProjectToken(token, [SECRET_A], at(10));
+    expect(result).toEqual({
+      ok: true,
+      claims: { sub: 'proj-1', iat: NOW.getTime() / 1000, exp: NOW.getTime() / 1000 + 600, jti: 'jti-1', kid: keyIdFor(SECRET_A) },
+    });
+    const [h] = token.split('.');
+    expect(decode(h)).toEqual({ alg: 'HS256', typ: 'JWT', kid: keyIdFor(SECRET_A) });
+  });
+
+  it('gives every token its own jti', () => {
+    const t1 = mintProjectToken({ projectId: 'p', secret: SECRET_A, ttlSeconds: 60, now: NOW });
+    const t2 = mintProjectToken({ projectId: 'p', secret: SECRET_A, ttlSeconds: 60, now: NOW });
+    const c1 = verifyProjectToken(t1, [SECRET_A], NOW);
+    const c2 = verifyProjectToken(t2, [SECRET_A], NOW);
+    expect(c1.ok && c2.ok && c1.claims.jti !== c2.claims.jti).toBe(true);
+  });
+
+  it('refuses an expired token', () => {
+    const token = mintProjectToken({ projectId: 'p', secret: SECRET_A, ttlSeconds: 60, now: NOW });
+    expect(verifyProjectToken(token, [SECRET_A], at(59)).ok).toBe(true);
+    expect(verifyProjectToken(token, [SECRET_A], at(60 + 3600))).toMatchObject({ ok: false, failure: 'expired' });
+  });
+
+  it('refuses a token issued in the future beyond the clock-skew leeway', () => {
+    const token = mintProjectToken({ projectId: 'p', secret: SECRET_A, ttlSeconds: 3600, now: at(600) });
+    expect(verifyProjectToken(token, [SECRET_A], NOW)).toMatchObject({ ok: false, failure: 'not_yet_valid' });
+    expect(verifyProjectToken(token, [SECRET_A], at(590)).ok).toBe(true);
+  });
+
+  it('refuses a token whose nbf is in the future', () => {
+    const iat = NOW.getTime() / 1000;
+    const token = signRaw({ alg: 'HS256', typ: 'JWT' }, { sub: 'p', iat, exp: iat + 3600, nbf: iat + 600, jti: 'x' }, SECRET_A);
+    expect(verifyProjectToken(token, [SECRET_A], NOW)).toMatchObject({ ok: false, failure: 'not_yet_valid' });
+  });
+
+  it('refuses a tampered payload (another project id, same signature)', () => {
+    const token = mintProjectToken({ projectId: 'proj-1', secret: SECRET_A, ttlSeconds: 600, now: NOW });
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const tampered = `${h}.${b64({ ...decode(p), sub: 'proj-2' })}.${s}`;
+    expect(verifyProjectToken(tampered, [SECRET_A], NOW)).toMatchObject({ ok: false, failure: 'bad_signature' });
+  });
+
+  it('refuses a token forged with another secret, even when it is also expired', () => {
+    const forged = mintProjectToken({ projectId: 'proj-1', secret: SECRET_B, ttlSeconds: 60, now: at(-7200) });
+    expect(verifyProjectToken(forged, [SECRET_A], NOW)).toMatchObject({ ok: false, failure: 'bad_signature' });
+  });
+
+  it('refuses alg none, with or without a signature', () => {
+    const iat = NOW.getTime() / 1000;
+    const payload = b64({ sub: 'p', iat, exp: iat + 600, jti: 'x' });
+    for (const alg of ['none', 'None', 'NONE']) {
+      expect(verifyProjectToken(`${b64({ alg, typ: 'JWT' })}.${payload}.`, [SECRET_A], NOW)).toMatchObject({ ok: false, failure: 'unsupported_alg' });
+    }
+    const signed = signRaw({ alg: 'none' }, { sub: 'p', iat, exp: iat + 600, jti: 'x' }, SECRET_A);
+    expect(verifyProjectToken(signed, [SECRET_A], NOW)).toMatchObject({ ok: false, failure: 'unsupported_alg' });
+  });
+
+  it('refuses other algorithms, even correctly HMAC-signed', () => {
+    const iat = NOW.getTime() / 1000;
+    for (const alg of ['HS512', 'RS256', 'hs256']) {
+      const token = signRaw({ alg, typ: 'JWT' }, { sub: 'p', iat, exp: iat + 600, jti: 'x' }, SECRET_A);
+      expect(verifyProjectToken(token, [SECRET_A], NOW)).toMatchObject({ ok: false, failure: 'unsupported_alg' });
+    }
+  });
+
+  it.each([
+    ['empty', ''],
+    ['one part', 'abc'],
+    ['two parts', 'abc.def'],
+    ['four parts', 'a.b.c.d'],
+    ['header not JSON', `${Buffer.from('nope').toString('base64url')}.${b64({})}.sig`],
+    ['header an array', `${b64([1])}.${b64({})}.sig`],
+    ['non-base64url characters', `${b64({ alg: 'HS256' })}.${b64({})}.s+g/=`],
+    ['oversized', 'a'.repeat(5000)],
+  ])('refuses a malformed token (%s)', (_name, token) => {
+    expect(verifyProjectToken(token, [SECRET_A], NOW)).toMatchObject({ ok: false, failure: 'malformed' });
+  });
+
+  it('refuses a correctly signed token with unusable claims', () => {
+    const iat = NOW.getTime() / 1000;
+    const cases = [
+      { iat, exp: iat + 60, jti: 'x' },
+      { sub: '', iat, exp: iat + 60, jti: 'x' },
+      { sub: 'p/../q', iat, exp: iat + 60, jti: 'x' },
+      { sub: 'p', iat: 'yesterday', exp: iat + 60, jti: 'x' },
+      { sub: 'p', iat, exp: iat - 1, jti: 'x' },
+      { sub: 'p', iat, exp: iat + 60 },
+    ];
+    for (const claims of cases) {
+      expect(verifyProjectToken(signRaw({ alg: 'HS256', typ: 'JWT' }, claims, SECRET_A), [SECRET_A], NOW)).toMatchObject({
+        ok: false,
+        failure: 'malformed',
+      });
+    }
+  });
+
+  it('verifies a token signed with the second secret during a rotation', () => {
+    // New key first (it signs from now on); the old one still verifies tokens minted before.
+    const oldToken = mintProjectToken({ projectId: 'p', secret: SECRET_B, ttlSeconds: 600, now: NOW });
+    const result = verifyProjectToken(oldToken, [SECRET_A, SECRET_B], NOW);
+    expect(result).toMatchObject({ ok: true, claims: { sub: 'p', kid: keyIdFor(SECRET_B) } });
+    expect(verifyProjectToken(oldToken, [SECRET_A], NOW)).toMatchObject({ ok: false, failure: 'bad_signature' });
+  });
+
+  it('verifies a token whose kid was chosen at mint time', () => {
+    const token = mintProjectToken({ projectId: 'p', secret: SECRET_B, ttlSeconds: 600, now: NOW, kid: '2026-03' });
+    expect(verifyProjectToken(token, [SECRET_A, SECRET_B], NOW)).toMatchObject({ ok: true, claims: { kid: '2026-03' } });
+  });
+
+  it('refuses to mint with a bad project id or ttl', () => {
+    expect(() => mintProjectToken({ projectId: '', secret: SECRET_A, ttlSeconds: 60 })).toThrow(RangeError);
+    expect(() => mintProjectToken({ projectId: 'p q', secret: SECRET_A, ttlSeconds: 60 })).toThrow(RangeError);
+    expect(() => mintProjectToken({ projectId: 'p', secret: SECRET_A, ttlSeconds: 0 })).toThrow(RangeError);
+    expect(() => mintProjectToken({ projectId: 'p', secret: SECRET_A, ttlSeconds: 1.5 })).toThrow(RangeError);
+  });
+});
