@@ -1,36 +1,21 @@
-import { CircuitChangedData, WebhookDeliveredData, WebhookFailedData } from './events/delivery.js';
-import { ItemStatusChangedData } from './events/items.js';
-import { ItemCompletedData, StageEnteredData, StageLeftData } from './events/workflow.js';
-import type { StreamName } from './streams.js';
+import { DeliveryEvents } from './events/delivery.js';
+import { ItemEvents } from './events/items.js';
+import { WebhookEvents } from './events/webhooks.js';
+import { WorkflowEvents } from './events/workflow.js';
+import type { EventSpec } from './spec.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyClass = new (...args: any[]) => object;
-
-/** Turns data written at `fromVersion` into the shape of `fromVersion + 1`. */
-export type UpcastFn = (data: Record<string, unknown>) => Record<string, unknown>;
-
-export interface EventSpec {
-  /** Current schema version of `data`. Older versions are upcast on read, never rewritten. */
-  readonly schemaVersion: number;
-  readonly dataClass: AnyClass;
-  readonly stream: StreamName;
-  /** Keyed by the version they upcast from. */
-  readonly upcasters?: Readonly<Record<number, UpcastFn>>;
-}
+export type { EventSpec, UpcastFn } from './spec.js';
 
 /**
  * The typed map from subject to data shape. WIRE NAMES: the keys are NATS subjects and
- * CloudEvents `type` values; never rename one without a migration.
+ * CloudEvents `type` values; never rename one without a migration. Each domain keeps its own
+ * fragment beside its data classes (events/<domain>.ts) and it is merged here.
  */
 export const EventCatalog = {
-  'workflow.stage.entered': { schemaVersion: 1, dataClass: StageEnteredData, stream: 'WORKFLOW' },
-  'workflow.stage.left': { schemaVersion: 1, dataClass: StageLeftData, stream: 'WORKFLOW' },
-  'workflow.item.completed': { schemaVersion: 1, dataClass: ItemCompletedData, stream: 'WORKFLOW' },
-  'item.status.changed': { schemaVersion: 1, dataClass: ItemStatusChangedData, stream: 'ITEMS' },
-  'delivery.webhook.delivered': { schemaVersion: 1, dataClass: WebhookDeliveredData, stream: 'DELIVERY' },
-  'delivery.webhook.failed': { schemaVersion: 1, dataClass: WebhookFailedData, stream: 'DELIVERY' },
-  'delivery.endpoint.circuit.opened': { schemaVersion: 1, dataClass: CircuitChangedData, stream: 'DELIVERY' },
-  'delivery.endpoint.circuit.closed': { schemaVersion: 1, dataClass: CircuitChangedData, stream: 'DELIVERY' },
+  ...WorkflowEvents,
+  ...ItemEvents,
+  ...WebhookEvents,
+  ...DeliveryEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type EventType = keyof typeof EventCatalog;

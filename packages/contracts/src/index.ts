@@ -8,5 +8,6 @@ export * from './validate.js';
 export * from './events/common.js';
 export * from './events/workflow.js';
 export * from './events/items.js';
+export * from './events/webhooks.js';
 export * from './events/delivery.js';
 export * from './logger.js';

@@ -1,5 +1,6 @@
 import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 import { IsId, IsShortText } from './common.js';
+import type { EventSpec } from '../spec.js';
 
 /** Shared by delivered and failed: everything the workflow service needs to route a visit. */
 export class WebhookOutcomeData {
@@ -35,3 +36,11 @@ export class CircuitChangedData {
   @IsOptional() @IsShortText(1000) reason?: string;
   @IsISO8601({ strict: true }) at!: string;
 }
+
+/** WIRE NAMES: never rename without a migration. */
+export const DeliveryEvents = {
+  'delivery.webhook.delivered': { schemaVersion: 1, dataClass: WebhookDeliveredData, stream: 'DELIVERY' },
+  'delivery.webhook.failed': { schemaVersion: 1, dataClass: WebhookFailedData, stream: 'DELIVERY' },
+  'delivery.endpoint.circuit.opened': { schemaVersion: 1, dataClass: CircuitChangedData, stream: 'DELIVERY' },
+  'delivery.endpoint.circuit.closed': { schemaVersion: 1, dataClass: CircuitChangedData, stream: 'DELIVERY' },
+} as const satisfies Record<string, EventSpec>;

@@ -1,5 +1,6 @@
 import { IsIn, IsInt, IsISO8601, IsOptional, Min, ValidateIf } from 'class-validator';
 import { IsId, IsShortText } from './common.js';
+import type { EventSpec } from '../spec.js';
 
 /** Hasty's lifecycle. */
 export const ITEM_STATUSES = ['new', 'in_progress', 'to_review', 'done', 'skipped', 'archived'] as const;
@@ -21,3 +22,8 @@ export class ItemStatusChangedData {
   @IsISO8601({ strict: true }) changedAt!: string;
   @IsOptional() @IsShortText(500) itemName?: string;
 }
+
+/** WIRE NAMES: never rename without a migration. */
+export const ItemEvents = {
+  'item.status.changed': { schemaVersion: 1, dataClass: ItemStatusChangedData, stream: 'ITEMS' },
+} as const satisfies Record<string, EventSpec>;

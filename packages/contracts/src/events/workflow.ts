@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import { IsId, IsShortText } from './common.js';
+import type { EventSpec } from '../spec.js';
 
 export const STAGE_TYPES = ['dataset', 'annotate', 'review', 'webhook', 'complete'] as const;
 export type StageType = (typeof STAGE_TYPES)[number];
@@ -64,3 +65,10 @@ export class ItemCompletedData {
   @IsId() visitId!: string;
   @IsISO8601({ strict: true }) completedAt!: string;
 }
+
+/** WIRE NAMES: never rename without a migration. */
+export const WorkflowEvents = {
+  'workflow.stage.entered': { schemaVersion: 1, dataClass: StageEnteredData, stream: 'WORKFLOW' },
+  'workflow.stage.left': { schemaVersion: 1, dataClass: StageLeftData, stream: 'WORKFLOW' },
+  'workflow.item.completed': { schemaVersion: 1, dataClass: ItemCompletedData, stream: 'WORKFLOW' },
+} as const satisfies Record<string, EventSpec>;
