@@ -23,6 +23,7 @@ export * from './metrics/metrics.controller.js';
 export * from './health/health.controller.js';
 export * from './nats/nats.provider.js';
 export * from './database/typeorm-options.js';
+export * from './event-sourcing/event-sourcing.module.js';
 export * from './openapi/swagger.js';
 export * from './bootstrap/shutdown.js';
 export * from './bootstrap/platform.module.js';

@@ -1,0 +1,102 @@
+import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap } from '@nestjs/common';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { BusNamespace, Streams, type StreamKey } from '@stagehook/contracts';
+import { EventStore, type EventStoreOptions, OutboxRelay } from '@stagehook/event-store';
+import { ensureStreams, type EnsureStreamsOptions } from '@stagehook/messaging';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { BaseConfig } from '../config/base-config.js';
+import { LOGGER } from '../logging/logger.js';
+import { MetricsService } from '../metrics/metrics.service.js';
+import { NATS_CONNECTION, type NatsConnection } from '../nats/nats.provider.js';
+
+export interface EventSourcingModuleOptions extends Pick<EventStoreOptions, 'projections' | 'schemas' | 'maxEventBytes'> {
+  /** The JetStream stream this service owns and publishes its events to. */
+  stream: StreamKey;
+  /** Limits of the owned stream when this service creates or updates it. */
+  streamLimits?: EnsureStreamsOptions;
+  relay?: { batchSize?: number; pollMs?: number; lockRetryMs?: number };
+}
+
+const OPTIONS = Symbol('EVENT_SOURCING_OPTIONS');
+
+/**
+ * Runs the service's outbox relay for the lifetime of the app: the owned stream is provisioned,
+ * then the relay publishes committed events in commit order. Every replica runs one; an advisory
+ * lock keeps exactly one of them publishing. The relay stops after HTTP has drained and before
+ * NATS and the database close, so the last batch is checkpointed.
+ */
+@Injectable()
+export class RelayHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly relay: OutboxRelay;
+
+  constructor(
+    @Inject(OPTIONS) private readonly opts: EventSourcingModuleOptions,
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
+    @Inject(LOGGER) logger: Logger,
+    config: BaseConfig,
+    private readonly namespace: BusNamespace,
+    store: EventStore,
+    dataSource: DataSource,
+    metrics: MetricsService,
+  ) {
+    this.relay = new OutboxRelay({
+      dataSource,
+      nats,
+      store,
+      namespace,
+      // WIRE NAME: the checkpoint row and the advisory lock key; one per service.
+      name: config.SERVICE_NAME,
+      logger: logger.child({ component: 'relay' }),
+      ...opts.relay,
+    });
+    const lag = () => this.relay.lag();
+    metrics.asyncGauge({
+      name: 'stagehook_relay_pending_events',
+      help: 'Committed events the outbox relay has not yet published',
+      collect: async () => (await lag()).pending,
+    });
+    metrics.asyncGauge({
+      name: 'stagehook_relay_oldest_pending_seconds',
+      help: 'Age of the oldest committed event not yet published',
+      collect: async () => (await lag()).oldestAgeMs / 1000,
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await ensureStreams(await jetstreamManager(this.nats), this.namespace, [this.opts.stream], this.opts.streamLimits);
+    this.relay.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+}
+
+/**
+ * The event store and its relay for a Nest service. Import once in the AppModule after
+ * TypeOrmModule (whose migrations must include `eventStoreMigrations`); inject `EventStore` and
+ * `BusNamespace` anywhere.
+ */
+@Module({})
+export class EventSourcingModule {
+  static forRoot(opts: EventSourcingModuleOptions): DynamicModule {
+    if (!(opts.stream in Streams)) throw new Error(`unknown stream ${String(opts.stream)}`);
+    return {
+      module: EventSourcingModule,
+      global: true,
+      providers: [
+        { provide: OPTIONS, useValue: opts },
+        { provide: BusNamespace, inject: [BaseConfig], useFactory: (config: BaseConfig) => new BusNamespace(config.BUS_NAMESPACE) },
+        {
+          provide: EventStore,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) =>
+            new EventStore(dataSource, { projections: opts.projections, schemas: opts.schemas, maxEventBytes: opts.maxEventBytes }),
+        },
+        RelayHost,
+      ],
+      exports: [EventStore, BusNamespace, RelayHost],
+    };
+  }
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Module } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
+import { BusNamespace, newEvent } from '@stagehook/contracts';
+import { EventStore, eventStoreMigrations } from '@stagehook/event-store';
+import { connectTestNats, createTestDatabase, deleteStreams, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+import { BaseConfig, bootstrapService, createLogger, EventSourcingModule, listeningUrl, loadConfig, RelayHost, typeOrmOptions } from '../src/index.js';
+import type { NatsConnection } from '../src/index.js';
+import { LogCapture } from './support/log-capture.js';
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [BaseConfig],
+      useFactory: (config: BaseConfig) => typeOrmOptions(config, { entities: [], migrations: [...eventStoreMigrations] }),
+    }),
+    EventSourcingModule.forRoot({ stream: 'ITEMS', relay: { pollMs: 10 } }),
+  ],
+})
+class RelayAppModule {}
+
+describe('EventSourcingModule', () => {
+  let db: TestDatabase;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  const ns = new BusNamespace(uniqueName('es'));
+
+  beforeAll(async () => {
+    db = await createTestDatabase('platform_es');
+    ({ nc, jsm } = await connectTestNats());
+  });
+
+  afterAll(async () => {
+    await deleteStreams(jsm, [ns.streamName('ITEMS')]);
+    await nc.drain();
+    await db.drop();
+  });
+
+  async function boot(): Promise<NestExpressApplication> {
+    const config = loadConfig(BaseConfig, {
+      NODE_ENV: 'test',
+      SERVICE_NAME: 'es-module-test',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: db.url,
+      NATS_URL: testEnv.natsUrl,
+      BUS_NAMESPACE: ns.prefix,
+      AUTH_TOKEN_SECRETS: 'es-module-test-secret-0123456789abcdef',
+    });
+    const logs = new LogCapture();
+    return bootstrapService(RelayAppModule, {
+      config,
+      logger: createLogger({ service: config.SERVICE_NAME, level: 'warn', destination: logs }),
+      handleSignals: false,
+    });
+  }
+
+  it('provisions the owned stream, relays appended events, and checkpoints them on shutdown', async () => {
+    const app = await boot();
+    const store = app.get(EventStore);
+    const itemId = randomUUID();
+    const events = Array.from({ length: 3 }, (_, i) =>
+      newEvent(
+        'item.status.changed',
+        {
+          itemId,
+          datasetId: randomUUID(),
+          projectId: 'p1',
+          from: 'new',
+          to: 'in_progress',
+          changedBy: `user-${i}`,
+          reason: null,
+          itemVersion: i + 1,
+          changedAt: new Date().toISOString(),
+        },
+        { source: 'items', projectId: 'p1' },
+      ),
+    );
+    await store.append(`item-${itemId}`, 'any', events);
+
+    const streamName = ns.streamName('ITEMS');
+    await until(async () => (await jsm.streams.info(streamName)).state.messages === 3, { message: 'relay published 3 events' });
+    const consumer = await jetstream(nc).consumers.get(streamName);
+    const first = await consumer.next();
+    expect(first?.subject).toBe(ns.subject('item.status.changed'));
+    expect(first?.headers?.get('Nats-Msg-Id')).toBe(events[0].id);
+
+    const relay = app.get(RelayHost).relay;
+    await until(async () => (await relay.lag()).pending === 0, { message: 'relay checkpointed' });
+    const metrics = await (await fetch(`${listeningUrl(app)}/metrics`)).text();
+    expect(metrics).toMatch(/stagehook_relay_pending_events\S* 0/);
+    await app.close();
+    expect(relay.stats.leader).toBe(false);
+  });
+});
