@@ -11,3 +11,6 @@ export * from './events/items.js';
 export * from './events/webhooks.js';
 export * from './events/delivery.js';
 export * from './logger.js';
+export * from './rpc/rpc.js';
+export * from './rpc/items.js';
+export * from './rpc/delivery.js';

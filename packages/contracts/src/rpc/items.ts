@@ -1,0 +1,49 @@
+import type { ItemStatus } from '../events/items.js';
+import { rpcSpec } from './rpc.js';
+
+/** What other services may know about an item without reading the items database. */
+export interface ItemSummary {
+  id: string;
+  projectId: string;
+  datasetId: string;
+  datasetName: string;
+  datasetSlug: string;
+  name: string;
+  path: string;
+  status: ItemStatus;
+  tags: string[];
+  /** The item's stream version this summary describes. */
+  version: number;
+  metadata: Record<string, unknown>;
+}
+
+export interface ItemHeadRequest {
+  projectId: string;
+  itemId: string;
+}
+
+export interface ItemHeadReply {
+  item: ItemSummary;
+}
+
+export interface ItemDarwinExportRequest {
+  projectId: string;
+  itemId: string;
+  /** The stream version to export as of; the latest when absent. */
+  version?: number;
+}
+
+export interface ItemDarwinExportReply {
+  item: ItemSummary;
+  /** A Darwin JSON 2.0 document (see darwin.ts) exactly as the item was at `item.version`. */
+  darwin: Record<string, unknown>;
+}
+
+/**
+ * Served by the items service (queue group `items`). The workflow service asks `head` for the
+ * version a stage entry freezes; the delivery service asks `darwinExport` when it freezes a payload.
+ */
+export const ItemsRpc = {
+  head: rpcSpec<ItemHeadRequest, ItemHeadReply>('rpc.items.head'),
+  darwinExport: rpcSpec<ItemDarwinExportRequest, ItemDarwinExportReply>('rpc.items.darwin-export'),
+} as const;

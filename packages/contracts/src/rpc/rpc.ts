@@ -1,0 +1,28 @@
+/**
+ * Request/reply between services over core NATS, for the few places where an event is not
+ * enough (a reply is needed now). Subjects are namespaced like events (`BusNamespace.subject`);
+ * responders subscribe with the owning service's name as queue group so replicas share the load.
+ * WIRE NAMES: subjects and reply shapes never change without a migration.
+ */
+export type RpcReply<T> = ({ ok: true } & T) | RpcError;
+
+export interface RpcError {
+  ok: false;
+  /** `not_found`, `version_not_found`, `invalid_request`, `unavailable`, … */
+  code: string;
+  message: string;
+}
+
+export interface RpcSpec<Req, Res> {
+  readonly subject: string;
+  /** Phantom fields carrying the request and reply types; never set at runtime. */
+  readonly request?: Req;
+  readonly reply?: RpcReply<Res>;
+}
+
+export function rpcSpec<Req, Res>(subject: string): RpcSpec<Req, Res> {
+  return { subject };
+}
+
+export type RpcRequestOf<S> = S extends RpcSpec<infer Req, unknown> ? Req : never;
+export type RpcReplyOf<S> = S extends RpcSpec<unknown, infer Res> ? RpcReply<Res> : never;
