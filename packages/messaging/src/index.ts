@@ -34,3 +34,4 @@ export {
 export { MessagingMetrics, type LagSource } from './metrics.js';
 export { ConsumerRunner, DeadLetterHeaders, defaultRetryBackoff, type ConsumerRunnerOptions, type RunnerState } from './runner.js';
 export { ConsumerHost, consumersProvider, type ConsumersProviderOptions } from './nest.js';
+export { RpcUnavailableError, rpcRequest, serveRpc, type RpcHandler } from './rpc.js';
