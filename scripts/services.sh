@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Makes sure PostgreSQL and NATS (with JetStream) answer on loopback, starting the machine's own
+# servers if they are installed but stopped, and installing them from Debian packages when absent
+# and we are root. Used by CI and by `npm start`. Idempotent.
+set -euo pipefail
+
+PGHOST_=${PGHOST:-127.0.0.1}
+PGPORT_=${PGPORT:-5432}
+NATS_PORT=${NATS_PORT:-4222}
+
+log() { printf '[services] %s\n' "$*"; }
+
+port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+wait_for() { # name, command...
+  local name=$1; shift
+  for _ in $(seq 1 60); do
+    if "$@"; then return 0; fi
+    sleep 0.5
+  done
+  log "$name did not come up"; return 1
+}
+
+apt_install() {
+  if [ "$(id -u)" != 0 ]; then log "need $* but cannot install without root"; return 1; fi
+  log "installing $*"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+ensure_postgres() {
+  if pg_isready -q -h "$PGHOST_" -p "$PGPORT_" 2>/dev/null; then log "PostgreSQL is up on $PGHOST_:$PGPORT_"; return; fi
+  command -v pg_ctlcluster >/dev/null || apt_install postgresql
+  local version
+  version=$(ls /etc/postgresql | sort -V | tail -n 1)
+  log "starting PostgreSQL $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
+  wait_for PostgreSQL pg_isready -q -h "$PGHOST_" -p "$PGPORT_"
+  log "PostgreSQL is up on $PGHOST_:$PGPORT_"
+}
+
+ensure_nats() {
+  if port_open 127.0.0.1 "$NATS_PORT"; then log "NATS is up on 127.0.0.1:$NATS_PORT"; return; fi
+  command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || apt_install nats-server
+  local bin
+  bin=$(command -v nats-server || echo /usr/sbin/nats-server)
+  local store=${NATS_STORE_DIR:-/var/lib/nats-server}
+  local logfile=${NATS_LOG_FILE:-/var/log/nats-server.log}
+  if ! mkdir -p "$store" 2>/dev/null || ! touch "$logfile" 2>/dev/null; then
+    store="$(pwd)/.data/nats"; logfile="$(pwd)/.data/nats-server.log"; mkdir -p "$store"
+  fi
+  log "starting NATS with JetStream (store $store)"
+  if command -v start-stop-daemon >/dev/null; then
+    start-stop-daemon --start --oknodo --background --exec "$bin" -- -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$store" -l "$logfile"
+  else
+    nohup "$bin" -a 127.0.0.1 -p "$NATS_PORT" -js -sd "$store" -l "$logfile" >/dev/null 2>&1 &
+  fi
+  wait_for NATS port_open 127.0.0.1 "$NATS_PORT"
+  log "NATS is up on 127.0.0.1:$NATS_PORT"
+}
+
+ensure_postgres
+ensure_nats
