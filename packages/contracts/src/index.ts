@@ -14,3 +14,5 @@ export * from './logger.js';
 export * from './rpc/rpc.js';
 export * from './rpc/items.js';
 export * from './rpc/delivery.js';
+export * from './subscriptions.js';
+export * from './darwin.js';
