@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, Max, Min, ValidateNested } from 'class-validator';
 import { IsId, IsShortText } from './common.js';
 import type { EventSpec } from '../spec.js';
 
@@ -56,6 +56,12 @@ export class StageLeftData {
   @IsShortText(100) edge!: string;
   @IsOptional() @IsId() toStageId?: string;
   @IsISO8601({ strict: true }) leftAt!: string;
+  /** Who moved the item (a user id; absent when an outcome or a rule moved it). */
+  @IsOptional() @IsShortText(200) by?: string;
+  /** Why: the admin's note on a set-stage, or why a webhook stage failed fast. */
+  @IsOptional() @IsShortText(1000) reason?: string;
+  /** The delivery whose outcome routed a webhook stage. */
+  @IsOptional() @IsId() deliveryId?: string;
 }
 
 export class ItemCompletedData {
@@ -66,8 +72,48 @@ export class ItemCompletedData {
   @IsISO8601({ strict: true }) completedAt!: string;
 }
 
+/** A named output of a stage and the stage it leads to. */
+export class StageEdge {
+  @IsShortText(100) name!: string;
+  @IsId() to!: string;
+}
+
+/** One stage of a workflow definition, V7-style: a type, typed config and named edges. */
+export class StageDefinition {
+  @IsId() id!: string;
+  @IsShortText(200) name!: string;
+  @IsIn(STAGE_TYPES) type!: StageType;
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => StageEdge)
+  edges!: StageEdge[];
+  /** Required when type is `webhook`. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WebhookStageConfig)
+  webhook?: WebhookStageConfig;
+}
+
+/** A whole version of a definition: every version carries its full graph. */
+export class WorkflowDefinitionData {
+  @IsId() workflowId!: string;
+  @IsId() projectId!: string;
+  @IsInt() @Min(1) version!: number;
+  @IsShortText(200) name!: string;
+  @IsArray()
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => StageDefinition)
+  stages!: StageDefinition[];
+  @IsISO8601({ strict: true }) at!: string;
+  @IsOptional() @IsShortText(200) by?: string;
+}
+
 /** WIRE NAMES: never rename without a migration. */
 export const WorkflowEvents = {
+  'workflow.definition.created': { schemaVersion: 1, dataClass: WorkflowDefinitionData, stream: 'WORKFLOW' },
+  'workflow.definition.updated': { schemaVersion: 1, dataClass: WorkflowDefinitionData, stream: 'WORKFLOW' },
   'workflow.stage.entered': { schemaVersion: 1, dataClass: StageEnteredData, stream: 'WORKFLOW' },
   'workflow.stage.left': { schemaVersion: 1, dataClass: StageLeftData, stream: 'WORKFLOW' },
   'workflow.item.completed': { schemaVersion: 1, dataClass: ItemCompletedData, stream: 'WORKFLOW' },

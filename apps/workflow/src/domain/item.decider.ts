@@ -1,0 +1,287 @@
+import type { StageType } from '@stagehook/contracts';
+import type { Decider } from '@stagehook/event-store';
+import { AlreadyInWorkflowError, assertNever, ItemNotInWorkflowError, StaleVisitError, StageNotAllowedError } from './errors.js';
+import { datasetStage, edgeTarget, type Graph, type Stage, stageById } from './graph.js';
+
+/** Plain data of the catalog events `workflow.stage.entered|left` and `workflow.item.completed`. */
+export interface StageEntered {
+  workflowId: string;
+  workflowVersion: number;
+  stageId: string;
+  stageType: StageType;
+  stageName: string;
+  itemId: string;
+  visitId: string;
+  itemVersion: number;
+  projectId: string;
+  enteredAt: string;
+  webhook?: { endpointId: string; maxAttempts?: number; includeAnnotations?: boolean };
+}
+
+export interface StageLeft {
+  workflowId: string;
+  stageId: string;
+  stageType: StageType;
+  itemId: string;
+  visitId: string;
+  projectId: string;
+  edge: string;
+  toStageId?: string;
+  leftAt: string;
+  by?: string;
+  reason?: string;
+  deliveryId?: string;
+}
+
+export interface ItemCompleted {
+  workflowId: string;
+  itemId: string;
+  projectId: string;
+  visitId: string;
+  completedAt: string;
+}
+
+export type ItemEvent =
+  | { type: 'workflow.stage.entered'; data: StageEntered }
+  | { type: 'workflow.stage.left'; data: StageLeft }
+  | { type: 'workflow.item.completed'; data: ItemCompleted };
+
+/** Why an endpoint cannot take deliveries, from the registry's events. */
+export type EndpointUnusable = 'disabled' | 'deleted';
+
+/** What every command that may enter a stage carries: all of it data, so `decide` stays pure. */
+export interface MoveContext {
+  /** The graph of the version the item runs on (add: the latest version). */
+  graph: Graph;
+  now: Date;
+  /** Fresh visit ids, used in order; one command may enter several stages (fail-fast, complete). */
+  visitIds: readonly string[];
+  /** The item's stream version as of this command (max of the client's and the items service's). */
+  itemVersion: number;
+  /** Endpoints known to be disabled or deleted; a webhook stage naming one fails fast. */
+  unusableEndpoints?: Readonly<Record<string, EndpointUnusable>>;
+  /** Who asked (a user id); recorded on `stage.left`. */
+  by?: string;
+  /** The visit the client acted on; refused if no longer current (optimistic concurrency). */
+  expectedVisitId?: string;
+}
+
+export type ItemCommand =
+  | ({ type: 'add'; workflowId: string; workflowVersion: number; projectId: string; itemId: string } & MoveContext)
+  | ({ type: 'start' | 'submit' | 'approve' | 'reject' } & MoveContext)
+  | ({ type: 'move'; edge: string } & MoveContext)
+  | ({ type: 'setStage'; stageId: string; by: string; reason: string } & MoveContext)
+  | ({ type: 'outcome'; outcome: 'delivered' | 'failed'; visitId: string; deliveryId: string; lastError?: string | null } & MoveContext);
+
+export interface CurrentVisit {
+  visitId: string;
+  stageId: string;
+  stageType: StageType;
+  stageName: string;
+}
+
+export interface ItemState {
+  workflowId?: string;
+  projectId?: string;
+  itemId?: string;
+  workflowVersion: number;
+  current?: CurrentVisit;
+  completed: boolean;
+  /** Highest itemVersion frozen so far: a later entry never covers less. */
+  itemVersion: number;
+  visits: number;
+}
+
+/** Which stage type each named command is for, and the edge it takes. */
+const COMMAND_EDGES = {
+  start: { stageType: 'dataset', edge: 'default' },
+  submit: { stageType: 'annotate', edge: 'default' },
+  approve: { stageType: 'review', edge: 'approve' },
+  reject: { stageType: 'review', edge: 'reject' },
+} as const satisfies Record<string, { stageType: StageType; edge: string }>;
+
+export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = {
+  initialState: () => ({ workflowVersion: 0, completed: false, itemVersion: 0, visits: 0 }),
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'workflow.stage.entered': {
+        const d = event.data;
+        return {
+          ...state,
+          workflowId: d.workflowId,
+          projectId: d.projectId,
+          itemId: d.itemId,
+          workflowVersion: d.workflowVersion,
+          current: { visitId: d.visitId, stageId: d.stageId, stageType: d.stageType, stageName: d.stageName },
+          itemVersion: Math.max(state.itemVersion, d.itemVersion),
+          visits: state.visits + 1,
+          completed: false,
+        };
+      }
+      case 'workflow.stage.left':
+        return { ...state, current: undefined };
+      case 'workflow.item.completed':
+        return { ...state, completed: true };
+      default:
+        return assertNever(event);
+    }
+  },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'add': {
+        if (state.visits > 0) throw new AlreadyInWorkflowError(command.itemId);
+        const base = { workflowId: command.workflowId, workflowVersion: command.workflowVersion, projectId: command.projectId, itemId: command.itemId };
+        return new Mover({ ...state, ...base }, command).enter(datasetStage(command.graph), new Set());
+      }
+      case 'start':
+      case 'submit':
+      case 'approve':
+      case 'reject': {
+        const { stageType, edge } = COMMAND_EDGES[command.type];
+        const stage = currentStage(state, command, command.type);
+        if (stage.type !== stageType) throw new StageNotAllowedError(command.type, stage);
+        return new Mover(state, command).leave(stage, edge, {});
+      }
+      case 'move': {
+        const stage = currentStage(state, command, `move through '${command.edge}'`);
+        if (edgeTarget(stage, command.edge) === undefined) throw new StageNotAllowedError(`move through '${command.edge}'`, stage);
+        return new Mover(state, command).leave(stage, command.edge, {});
+      }
+      case 'setStage': {
+        // An admin may also pull a completed item back; only an unknown target is refused.
+        if (state.visits === 0) throw new ItemNotInWorkflowError(state.itemId ?? 'unknown');
+        const target = stageById(command.graph, command.stageId);
+        if (!target) throw new StageNotAllowedError(`set stage to unknown stage '${command.stageId}'`, state.current && stageById(command.graph, state.current.stageId));
+        const mover = new Mover(state, command);
+        const extra = { by: command.by, reason: command.reason };
+        if (!state.current) return mover.enter(target, new Set());
+        const from = stageById(command.graph, state.current.stageId);
+        if (!from) throw new Error(`stage ${state.current.stageId} missing from its own workflow version`);
+        return mover.leave(from, 'admin', extra, target);
+      }
+      case 'outcome': {
+        // Stale (the visit moved on) or duplicate (it was already routed): nothing changes.
+        if (!state.current || state.current.visitId !== command.visitId || state.current.stageType !== 'webhook') return [];
+        const stage = stageById(command.graph, state.current.stageId);
+        if (!stage) throw new Error(`stage ${state.current.stageId} missing from its own workflow version`);
+        const edge = command.outcome === 'delivered' ? 'succeeded' : 'failed';
+        const reason = command.outcome === 'failed' && command.lastError ? command.lastError.slice(0, 1000) : undefined;
+        return new Mover(state, command).leave(stage, edge, { deliveryId: command.deliveryId, ...(reason ? { reason } : {}) });
+      }
+      default:
+        return assertNever(command);
+    }
+  },
+};
+
+function currentStage(state: ItemState, command: MoveContext, what: string): Stage {
+  if (state.visits === 0) throw new ItemNotInWorkflowError(state.itemId ?? 'unknown');
+  if (!state.current) throw new StageNotAllowedError(what, undefined);
+  if (command.expectedVisitId !== undefined && command.expectedVisitId !== state.current.visitId) {
+    throw new StaleVisitError(command.expectedVisitId, state.current.visitId);
+  }
+  const stage = stageById(command.graph, state.current.stageId);
+  if (!stage) throw new Error(`stage ${state.current.stageId} missing from its own workflow version`);
+  return stage;
+}
+
+/** Builds the events of one command: leaving a stage, entering the next, and what entry implies. */
+class Mover {
+  private readonly events: ItemEvent[] = [];
+  private nextId = 0;
+  private visitId: string | undefined;
+
+  constructor(
+    private readonly state: ItemState & { workflowId?: string },
+    private readonly cmd: MoveContext,
+  ) {
+    this.visitId = state.current?.visitId;
+  }
+
+  leave(stage: Stage, edge: string, extra: Pick<StageLeft, 'by' | 'reason' | 'deliveryId'>, explicitTarget?: Stage): ItemEvent[] {
+    const target = explicitTarget ?? stageById(this.cmd.graph, edgeTarget(stage, edge) ?? '');
+    if (!target) throw new Error(`edge '${edge}' of stage ${stage.id} leads nowhere (the graph was validated on save)`);
+    this.left(stage, edge, target.id, extra);
+    return this.enter(target, new Set([stage.id]));
+  }
+
+  /**
+   * Enters `stage`. A webhook stage whose endpoint is disabled or deleted routes through `failed`
+   * at once; `passed` stops a loop of such stages (they would bounce forever): the item then
+   * waits in the stage it reached a second time.
+   */
+  enter(stage: Stage, passed: Set<string>): ItemEvent[] {
+    const visitId = this.cmd.visitIds[this.nextId++];
+    if (visitId === undefined) throw new Error('not enough visit ids for this command');
+    this.visitId = visitId;
+    const at = this.cmd.now.toISOString();
+    const s = this.state;
+    this.events.push({
+      type: 'workflow.stage.entered',
+      data: {
+        workflowId: this.wf(),
+        workflowVersion: s.workflowVersion,
+        stageId: stage.id,
+        stageType: stage.type,
+        stageName: stage.name,
+        itemId: this.item(),
+        visitId,
+        itemVersion: Math.max(this.cmd.itemVersion, s.itemVersion),
+        projectId: this.project(),
+        enteredAt: at,
+        ...(stage.type === 'webhook' && stage.webhook ? { webhook: { ...stage.webhook } } : {}),
+      },
+    });
+    if (stage.type === 'complete') {
+      this.events.push({ type: 'workflow.item.completed', data: { workflowId: this.wf(), itemId: this.item(), projectId: this.project(), visitId, completedAt: at } });
+    }
+    const unusable = stage.type === 'webhook' && stage.webhook ? this.cmd.unusableEndpoints?.[stage.webhook.endpointId] : undefined;
+    if (unusable && !passed.has(stage.id)) {
+      passed.add(stage.id);
+      const target = stageById(this.cmd.graph, edgeTarget(stage, 'failed') ?? '');
+      if (!target) throw new Error(`webhook stage ${stage.id} has no failed edge (the graph was validated on save)`);
+      this.left(stage, 'failed', target.id, { reason: `endpoint ${stage.webhook?.endpointId} is ${unusable}` });
+      return this.enter(target, passed);
+    }
+    return this.events;
+  }
+
+  private left(stage: Stage, edge: string, toStageId: string, extra: Pick<StageLeft, 'by' | 'reason' | 'deliveryId'>): void {
+    if (!this.visitId) throw new Error('leaving a stage without a visit');
+    const by = extra.by ?? this.cmd.by;
+    this.events.push({
+      type: 'workflow.stage.left',
+      data: {
+        workflowId: this.wf(),
+        stageId: stage.id,
+        stageType: stage.type,
+        itemId: this.item(),
+        visitId: this.visitId,
+        projectId: this.project(),
+        edge,
+        toStageId,
+        leftAt: this.cmd.now.toISOString(),
+        ...(by ? { by } : {}),
+        ...(extra.reason ? { reason: extra.reason } : {}),
+        ...(extra.deliveryId ? { deliveryId: extra.deliveryId } : {}),
+      },
+    });
+  }
+
+  private wf(): string {
+    if (!this.state.workflowId) throw new Error('item state without a workflow');
+    return this.state.workflowId;
+  }
+
+  private item(): string {
+    if (!this.state.itemId) throw new Error('item state without an item id');
+    return this.state.itemId;
+  }
+
+  private project(): string {
+    if (!this.state.projectId) throw new Error('item state without a project');
+    return this.state.projectId;
+  }
+}

@@ -1,0 +1,162 @@
+import { describe, expect, it } from '@jest/globals';
+import { fold, given } from '@stagehook/event-store';
+import { AlreadyInWorkflowError, ItemNotInWorkflowError, StageNotAllowedError, StaleVisitError } from '../src/domain/errors.js';
+import { templateStages } from '../src/domain/graph.js';
+import { type ItemCommand, type ItemEvent, itemDecider, type MoveContext } from '../src/domain/item.decider.js';
+
+const seq = () => {
+  let n = 0;
+  return () => `s${++n}`;
+};
+// s1 dataset, s2 annotate, s3 webhook (ep1), s4 review, s5 complete
+const graph = templateStages({ endpointId: 'ep1', maxAttempts: 3, ids: seq() });
+const now = new Date('2026-01-01T00:00:00.000Z');
+const at = now.toISOString();
+const ctx = (over: Partial<MoveContext> = {}): MoveContext => ({ graph, now, visitIds: ['vA', 'vB', 'vC'], itemVersion: 7, ...over });
+const ids = { workflowId: 'w1', itemId: 'i1', projectId: 'p1' };
+
+const entered = (visitId: string, stage: 1 | 2 | 3 | 4 | 5, itemVersion = 7): ItemEvent => {
+  const s = graph[stage - 1];
+  return {
+    type: 'workflow.stage.entered',
+    data: {
+      ...ids,
+      workflowVersion: 1,
+      stageId: s.id,
+      stageType: s.type,
+      stageName: s.name,
+      visitId,
+      itemVersion,
+      enteredAt: at,
+      ...(s.type === 'webhook' ? { webhook: { endpointId: 'ep1', maxAttempts: 3 } } : {}),
+    },
+  };
+};
+const left = (visitId: string, stage: 1 | 2 | 3 | 4 | 5, edge: string, to: string, extra: Record<string, string> = {}): ItemEvent => {
+  const s = graph[stage - 1];
+  return { type: 'workflow.stage.left', data: { ...ids, stageId: s.id, stageType: s.type, visitId, edge, toStageId: to, leftAt: at, ...extra } };
+};
+
+const inDataset = [entered('v1', 1)];
+const inAnnotate = [...inDataset, left('v1', 1, 'default', 's2'), entered('v2', 2)];
+const inWebhook = [...inAnnotate, left('v2', 2, 'default', 's3'), entered('v3', 3)];
+const inReview = [...inWebhook, left('v3', 3, 'succeeded', 's4', { deliveryId: 'd1' }), entered('v4', 4)];
+const outcome = (o: 'delivered' | 'failed', visitId: string, deliveryId = 'd1', extra: Partial<ItemCommand> = {}): ItemCommand =>
+  ({ type: 'outcome', outcome: o, visitId, deliveryId, ...ctx(), ...extra }) as ItemCommand;
+
+describe('items in a workflow', () => {
+  it('adding an item enters the dataset stage with a visit and the item version', () => {
+    given(itemDecider)
+      .when({ type: 'add', ...ids, workflowVersion: 1, ...ctx({ visitIds: ['v1'] }) })
+      .then([entered('v1', 1)]);
+  });
+
+  it('refuses to add an item twice', () => {
+    given(itemDecider, inDataset).when({ type: 'add', ...ids, workflowVersion: 1, ...ctx() }).thenThrows(AlreadyInWorkflowError);
+  });
+
+  it('start moves the item from dataset to annotate', () => {
+    given(itemDecider, inDataset).when({ type: 'start', ...ctx({ visitIds: ['v2'] }) }).then([left('v1', 1, 'default', 's2'), entered('v2', 2)]);
+  });
+
+  it('submit enters the webhook stage with its config and the version the command carried', () => {
+    given(itemDecider, inAnnotate)
+      .when({ type: 'submit', ...ctx({ visitIds: ['v3'], itemVersion: 9, by: 'ann' }) })
+      .then([left('v2', 2, 'default', 's3', { by: 'ann' }), entered('v3', 3, 9)]);
+  });
+
+  it('never freezes a lower item version than an earlier entry did', () => {
+    const events = itemDecider.decide({ type: 'submit', ...ctx({ visitIds: ['v3'], itemVersion: 2 }) }, fold(itemDecider, inAnnotate));
+    expect((events[1].data as { itemVersion: number }).itemVersion).toBe(7);
+  });
+
+  it('a command not allowed in the current stage names the stage', () => {
+    given(itemDecider, inWebhook).when({ type: 'approve', ...ctx() }).thenThrows(StageNotAllowedError, /approve is not allowed in stage 'Webhook' \(webhook\)/);
+    given(itemDecider, inDataset).when({ type: 'submit', ...ctx() }).thenThrows(StageNotAllowedError, /'Dataset'/);
+  });
+
+  it('commands on an item that is not in the workflow are refused', () => {
+    given(itemDecider).when({ type: 'start', ...ctx() }).thenThrows(ItemNotInWorkflowError);
+  });
+
+  it('delivered for the current visit routes through succeeded', () => {
+    given(itemDecider, inWebhook).when(outcome('delivered', 'v3')).then([left('v3', 3, 'succeeded', 's4', { deliveryId: 'd1' }), entered('vA', 4)]);
+  });
+
+  it('failed for the current visit routes through failed with the reason', () => {
+    given(itemDecider, inWebhook)
+      .when(outcome('failed', 'v3', 'd9', { lastError: 'HTTP 500' }))
+      .then([left('v3', 3, 'failed', 's4', { deliveryId: 'd9', reason: 'HTTP 500' }), entered('vA', 4)]);
+  });
+
+  it('a duplicate outcome changes nothing', () => {
+    given(itemDecider, inReview).when(outcome('delivered', 'v3')).then([]);
+  });
+
+  it('an outcome for a visit that is no longer current changes nothing, even a different one', () => {
+    given(itemDecider, inReview).when(outcome('failed', 'v3', 'd2')).then([]);
+    given(itemDecider, inAnnotate).when(outcome('delivered', 'v-unknown')).then([]);
+  });
+
+  it('the reject loop: review → annotate → webhook again gets a new visit; the first visit\'s outcome is then stale', () => {
+    const rejected = [...inReview, left('v4', 4, 'reject', 's2'), entered('v5', 2)];
+    given(itemDecider, inReview).when({ type: 'reject', ...ctx({ visitIds: ['v5'] }) }).then([left('v4', 4, 'reject', 's2'), entered('v5', 2)]);
+    const again = [...rejected, left('v5', 2, 'default', 's3'), entered('v6', 3)];
+    given(itemDecider, rejected).when({ type: 'submit', ...ctx({ visitIds: ['v6'] }) }).then([left('v5', 2, 'default', 's3'), entered('v6', 3)]);
+    given(itemDecider, again).when(outcome('delivered', 'v3')).then([]);
+    given(itemDecider, again).when(outcome('failed', 'v6', 'd2')).then([left('v6', 3, 'failed', 's4', { deliveryId: 'd2' }), entered('vA', 4)]);
+  });
+
+  it('approve completes the item', () => {
+    given(itemDecider, inReview)
+      .when({ type: 'approve', ...ctx({ visitIds: ['v5'] }) })
+      .then([
+        left('v4', 4, 'approve', 's5'),
+        entered('v5', 5),
+        { type: 'workflow.item.completed', data: { ...ids, visitId: 'v5', completedAt: at } },
+      ]);
+  });
+
+  it('a second review of the same visit is refused (the first moved the item on)', () => {
+    const approved = [...inReview, left('v4', 4, 'approve', 's5'), entered('v5', 5)];
+    given(itemDecider, approved).when({ type: 'approve', ...ctx() }).thenThrows(StageNotAllowedError, /Complete/);
+    given(itemDecider, approved).when({ type: 'reject', ...ctx({ expectedVisitId: 'v4' }) }).thenThrows(StaleVisitError);
+  });
+
+  it('a webhook stage with a disabled endpoint fails fast through failed with the reason', () => {
+    given(itemDecider, inAnnotate)
+      .when({ type: 'submit', ...ctx({ visitIds: ['v3', 'v4'], unusableEndpoints: { ep1: 'disabled' } }) })
+      .then([
+        left('v2', 2, 'default', 's3'),
+        entered('v3', 3),
+        left('v3', 3, 'failed', 's4', { reason: 'endpoint ep1 is disabled' }),
+        entered('v4', 4),
+      ]);
+  });
+
+  it('a loop of webhook stages with dead endpoints stops at the second pass instead of bouncing forever', () => {
+    const loop = [
+      { id: 'd', name: 'D', type: 'dataset' as const, edges: [{ name: 'default', to: 'w' }] },
+      { id: 'w', name: 'W', type: 'webhook' as const, edges: [{ name: 'succeeded', to: 'c' }, { name: 'failed', to: 'w' }], webhook: { endpointId: 'gone' } },
+      { id: 'c', name: 'C', type: 'complete' as const, edges: [] },
+    ];
+    const events = itemDecider.decide(
+      { type: 'start', ...ctx({ graph: loop, visitIds: ['x1', 'x2', 'x3'], unusableEndpoints: { gone: 'deleted' } }) },
+      fold(itemDecider, [{ type: 'workflow.stage.entered', data: { ...ids, workflowVersion: 1, stageId: 'd', stageType: 'dataset', stageName: 'D', visitId: 'x0', itemVersion: 1, enteredAt: at } }]),
+    );
+    expect(events.map((e) => e.type)).toEqual(['workflow.stage.left', 'workflow.stage.entered', 'workflow.stage.left', 'workflow.stage.entered']);
+  });
+
+  it('move takes a named edge and refuses an edge the stage lacks', () => {
+    given(itemDecider, inWebhook).when({ type: 'move', edge: 'failed', ...ctx() }).then([left('v3', 3, 'failed', 's4'), entered('vA', 4)]);
+    given(itemDecider, inWebhook).when({ type: 'move', edge: 'approve', ...ctx() }).thenThrows(StageNotAllowedError, /Webhook/);
+  });
+
+  it('set stage records who and why, even out of complete', () => {
+    const done = [...inReview, left('v4', 4, 'approve', 's5'), entered('v5', 5)];
+    given(itemDecider, done)
+      .when({ type: 'setStage', stageId: 's2', by: 'admin1', reason: 'redo', ...ctx({ visitIds: ['v6'] }) })
+      .then([left('v5', 5, 'admin', 's2', { by: 'admin1', reason: 'redo' }), entered('v6', 2)]);
+    given(itemDecider, done).when({ type: 'setStage', stageId: 'nope', by: 'a', reason: 'r', ...ctx() }).thenThrows(StageNotAllowedError, /unknown stage/);
+  });
+});
