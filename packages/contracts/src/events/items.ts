@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsISO8601, IsOptional, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUrl, Min, ValidateIf } from 'class-validator';
 import { IsId, IsShortText } from './common.js';
 import type { EventSpec } from '../spec.js';
 
@@ -21,9 +21,63 @@ export class ItemStatusChangedData {
   @IsInt() @Min(1) itemVersion!: number;
   @IsISO8601({ strict: true }) changedAt!: string;
   @IsOptional() @IsShortText(500) itemName?: string;
+  /** The workflow visit that caused the change, when a stage entry did. */
+  @IsOptional() @IsId() visitId?: string;
 }
+
+/** An image item as registered; its annotations arrive as later events. */
+export class ItemRegisteredData {
+  @IsId() itemId!: string;
+  @IsId() datasetId!: string;
+  @IsId() projectId!: string;
+  @IsShortText(500) name!: string;
+  @IsShortText(1000) path!: string;
+  @IsIn(['image']) slotType!: 'image';
+  @IsInt() @Min(1) width!: number;
+  @IsInt() @Min(1) height!: number;
+  @ValidateIf((_o, v) => v !== null)
+  @IsUrl({ require_tld: false })
+  sourceUrl!: string | null;
+  @ValidateIf((_o, v) => v !== null)
+  @IsUrl({ require_tld: false })
+  thumbnailUrl!: string | null;
+  @IsObject() metadata!: Record<string, unknown>;
+  @IsISO8601({ strict: true }) registeredAt!: string;
+}
+
+/**
+ * An annotation added or replaced. `annotation` is a Darwin JSON 2.0 annotation (darwin.ts),
+ * validated by the items service before it is stored.
+ */
+export class ItemAnnotationData {
+  @IsId() itemId!: string;
+  @IsId() datasetId!: string;
+  @IsId() projectId!: string;
+  @IsObject() annotation!: Record<string, unknown>;
+  @IsISO8601({ strict: true }) at!: string;
+}
+
+export class ItemAnnotationDeletedData {
+  @IsId() itemId!: string;
+  @IsId() datasetId!: string;
+  @IsId() projectId!: string;
+  @IsId() annotationId!: string;
+  @IsString() name!: string;
+  @IsISO8601({ strict: true }) at!: string;
+}
+
+/** A tag is a Darwin `tag` annotation: `annotation.tag` is `{}` and `annotation.name` the tag. */
+export class ItemTagAddedData extends ItemAnnotationData {}
+
+export class ItemTagRemovedData extends ItemAnnotationDeletedData {}
 
 /** WIRE NAMES: never rename without a migration. */
 export const ItemEvents = {
+  'item.registered': { schemaVersion: 1, dataClass: ItemRegisteredData, stream: 'ITEMS' },
   'item.status.changed': { schemaVersion: 1, dataClass: ItemStatusChangedData, stream: 'ITEMS' },
+  'item.annotation.added': { schemaVersion: 1, dataClass: ItemAnnotationData, stream: 'ITEMS' },
+  'item.annotation.updated': { schemaVersion: 1, dataClass: ItemAnnotationData, stream: 'ITEMS' },
+  'item.annotation.deleted': { schemaVersion: 1, dataClass: ItemAnnotationDeletedData, stream: 'ITEMS' },
+  'item.tag.added': { schemaVersion: 1, dataClass: ItemTagAddedData, stream: 'ITEMS' },
+  'item.tag.removed': { schemaVersion: 1, dataClass: ItemTagRemovedData, stream: 'ITEMS' },
 } as const satisfies Record<string, EventSpec>;

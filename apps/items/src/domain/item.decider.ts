@@ -1,0 +1,249 @@
+import type { EventData, ItemStatus } from '@stagehook/contracts';
+import type { Decider, DomainEvent } from '@stagehook/event-store';
+import { type Annotation, shapeOf } from './annotation.js';
+import {
+  AnnotationExistsError,
+  AnnotationNotFoundError,
+  IllegalStatusTransitionError,
+  ItemExistsError,
+  ItemNotFoundError,
+  TagNotFoundError,
+} from './errors.js';
+import { manualMayMove, workflowMayMove } from './status-rules.js';
+
+export const itemStreamId = (itemId: string): string => `item-${itemId}`;
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+}
+
+type Ev<T extends ItemEventType> = DomainEvent<T, EventData<T>>;
+export type ItemEventType =
+  | 'item.registered'
+  | 'item.status.changed'
+  | 'item.annotation.added'
+  | 'item.annotation.updated'
+  | 'item.annotation.deleted'
+  | 'item.tag.added'
+  | 'item.tag.removed';
+export type ItemEvent = { [T in ItemEventType]: Ev<T> }[ItemEventType];
+
+export interface ItemSlot {
+  type: 'image';
+  width: number;
+  height: number;
+  sourceUrl: string | null;
+  thumbnailUrl: string | null;
+}
+
+export interface ItemState {
+  exists: boolean;
+  /** Events folded so far: the stream version the state describes. */
+  version: number;
+  itemId: string;
+  projectId: string;
+  datasetId: string;
+  name: string;
+  path: string;
+  slot: ItemSlot;
+  metadata: Record<string, unknown>;
+  status: ItemStatus;
+  /** By id, in the order they were added (ids are UUIDs, never integer-like keys). */
+  annotations: Readonly<Record<string, Annotation>>;
+  /** Workflow visits already applied: a redelivered stage entry changes nothing. */
+  visits: readonly string[];
+  registeredAt: string;
+}
+
+export type ItemCommand =
+  | {
+      type: 'RegisterItem';
+      itemId: string;
+      projectId: string;
+      datasetId: string;
+      name: string;
+      path: string;
+      slot: ItemSlot;
+      metadata: Record<string, unknown>;
+      at: string;
+    }
+  /** Annotations already checked against the image (checkAnnotation). */
+  | { type: 'AddAnnotations'; annotations: Annotation[]; at: string }
+  | { type: 'UpdateAnnotation'; annotation: Annotation; at: string }
+  | { type: 'DeleteAnnotation'; annotationId: string; at: string }
+  | { type: 'AddTag'; name: string; annotationId: string; at: string }
+  | { type: 'RemoveTag'; name: string; at: string }
+  | {
+      type: 'ChangeStatus';
+      to: ItemStatus;
+      changedBy: string;
+      reason: string | null;
+      at: string;
+      /** `workflow` moves follow the workflow's rules (workflowMayMove), `manual` the lifecycle. */
+      source: 'manual' | 'workflow';
+      visitId?: string;
+    };
+
+export function initialItemState(): ItemState {
+  return {
+    exists: false,
+    version: 0,
+    itemId: '',
+    projectId: '',
+    datasetId: '',
+    name: '',
+    path: '',
+    slot: { type: 'image', width: 0, height: 0, sourceUrl: null, thumbnailUrl: null },
+    metadata: {},
+    status: 'new',
+    annotations: {},
+    visits: [],
+    registeredAt: '',
+  };
+}
+
+export function tagsOf(state: Pick<ItemState, 'annotations'>): string[] {
+  return Object.values(state.annotations)
+    .filter((a) => a.tag)
+    .map((a) => a.name);
+}
+
+function findTag(state: ItemState, name: string): Annotation | undefined {
+  return Object.values(state.annotations).find((a) => a.tag && a.name === name);
+}
+
+function evolve(state: ItemState, event: ItemEvent): ItemState {
+  const next = { ...state, version: state.version + 1 };
+  switch (event.type) {
+    case 'item.registered': {
+      const d = event.data;
+      return {
+        ...next,
+        exists: true,
+        itemId: d.itemId,
+        projectId: d.projectId,
+        datasetId: d.datasetId,
+        name: d.name,
+        path: d.path,
+        slot: { type: d.slotType, width: d.width, height: d.height, sourceUrl: d.sourceUrl, thumbnailUrl: d.thumbnailUrl },
+        metadata: d.metadata,
+        status: 'new',
+        registeredAt: d.registeredAt,
+      };
+    }
+    case 'item.status.changed':
+      return { ...next, status: event.data.to, visits: event.data.visitId ? [...state.visits, event.data.visitId] : state.visits };
+    case 'item.annotation.added':
+    case 'item.annotation.updated':
+    case 'item.tag.added': {
+      const a = event.data.annotation as unknown as Annotation;
+      return { ...next, annotations: { ...state.annotations, [a.id]: a } };
+    }
+    case 'item.annotation.deleted':
+    case 'item.tag.removed': {
+      const { [event.data.annotationId]: _gone, ...rest } = state.annotations;
+      return { ...next, annotations: rest };
+    }
+    default:
+      return assertNever(event);
+  }
+}
+
+function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
+  if (command.type !== 'RegisterItem' && !state.exists) {
+    throw new ItemNotFoundError(state.itemId || 'unknown');
+  }
+  const ids = { itemId: state.itemId, datasetId: state.datasetId, projectId: state.projectId };
+  switch (command.type) {
+    case 'RegisterItem': {
+      if (state.exists) throw new ItemExistsError(`item ${command.itemId}`);
+      const { slot } = command;
+      return [
+        {
+          type: 'item.registered',
+          data: {
+            itemId: command.itemId,
+            datasetId: command.datasetId,
+            projectId: command.projectId,
+            name: command.name,
+            path: command.path,
+            slotType: slot.type,
+            width: slot.width,
+            height: slot.height,
+            sourceUrl: slot.sourceUrl,
+            thumbnailUrl: slot.thumbnailUrl,
+            metadata: command.metadata,
+            registeredAt: command.at,
+          },
+        },
+      ];
+    }
+    case 'AddAnnotations': {
+      const seen = new Set<string>();
+      const tagNames = new Set(tagsOf(state));
+      const events: ItemEvent[] = [];
+      for (const a of command.annotations) {
+        if (state.annotations[a.id] || seen.has(a.id)) throw new AnnotationExistsError(a.id);
+        seen.add(a.id);
+        const data = { ...ids, annotation: a as unknown as Record<string, unknown>, at: command.at };
+        if (shapeOf(a) === 'tag') {
+          // Tags are a set: the same tag twice is one tag.
+          if (tagNames.has(a.name)) continue;
+          tagNames.add(a.name);
+          events.push({ type: 'item.tag.added', data });
+        } else {
+          events.push({ type: 'item.annotation.added', data });
+        }
+      }
+      return events;
+    }
+    case 'UpdateAnnotation': {
+      const current = state.annotations[command.annotation.id];
+      if (!current) throw new AnnotationNotFoundError(command.annotation.id);
+      if (JSON.stringify(current) === JSON.stringify(command.annotation)) return [];
+      return [{ type: 'item.annotation.updated', data: { ...ids, annotation: command.annotation as unknown as Record<string, unknown>, at: command.at } }];
+    }
+    case 'DeleteAnnotation': {
+      const current = state.annotations[command.annotationId];
+      if (!current) throw new AnnotationNotFoundError(command.annotationId);
+      const data = { ...ids, annotationId: current.id, name: current.name, at: command.at };
+      return [current.tag ? { type: 'item.tag.removed', data } : { type: 'item.annotation.deleted', data }];
+    }
+    case 'AddTag': {
+      if (findTag(state, command.name)) return [];
+      const annotation: Annotation = { id: command.annotationId, name: command.name, slot_names: ['0'], tag: {} };
+      return [{ type: 'item.tag.added', data: { ...ids, annotation: annotation as unknown as Record<string, unknown>, at: command.at } }];
+    }
+    case 'RemoveTag': {
+      const tag = findTag(state, command.name);
+      if (!tag) throw new TagNotFoundError(command.name);
+      return [{ type: 'item.tag.removed', data: { ...ids, annotationId: tag.id, name: tag.name, at: command.at } }];
+    }
+    case 'ChangeStatus': {
+      if (command.visitId && state.visits.includes(command.visitId)) return [];
+      if (state.status === command.to) return [];
+      const allowed = command.source === 'workflow' ? workflowMayMove(state.status, command.to) : manualMayMove(state.status, command.to);
+      if (!allowed) throw new IllegalStatusTransitionError(state.status, command.to);
+      return [
+        {
+          type: 'item.status.changed',
+          data: {
+            ...ids,
+            from: state.status,
+            to: command.to,
+            changedBy: command.changedBy,
+            reason: command.reason,
+            itemVersion: state.version + 1,
+            changedAt: command.at,
+            itemName: state.name,
+            ...(command.visitId ? { visitId: command.visitId } : {}),
+          },
+        },
+      ];
+    }
+    default:
+      return assertNever(command);
+  }
+}
+
+export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = { initialState: initialItemState, evolve, decide };
