@@ -28,3 +28,4 @@ export * from './openapi/swagger.js';
 export * from './bootstrap/shutdown.js';
 export * from './bootstrap/platform.module.js';
 export * from './bootstrap/bootstrap.js';
+export * from './security/index.js';
