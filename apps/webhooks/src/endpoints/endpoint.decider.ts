@@ -1,0 +1,181 @@
+import type { EventData, SealedSecretData, SigningSecretsData } from '@stagehook/contracts';
+import type { Decider } from '@stagehook/event-store';
+import { ConflictError, NotFoundError } from '@stagehook/platform';
+
+type Data<T extends EndpointEventType> = EventData<T>;
+
+export type EndpointEventType =
+  | 'webhook.endpoint.registered'
+  | 'webhook.endpoint.updated'
+  | 'webhook.endpoint.disabled'
+  | 'webhook.endpoint.enabled'
+  | 'webhook.endpoint.deleted'
+  | 'webhook.endpoint.secret.rotated';
+
+export type EndpointEvent = { [T in EndpointEventType]: { type: T; data: Data<T> } }[EndpointEventType];
+
+/** Everything an endpoint is, as `registered`/`updated` carry it (without the event time). */
+export type Endpoint = Omit<Data<'webhook.endpoint.registered'>, 'at'>;
+
+/** What a user sets on an endpoint; secrets and status are changed by their own commands. */
+export type EndpointSettings = Pick<
+  Endpoint,
+  'name' | 'description' | 'url' | 'eventTypes' | 'filters' | 'includeAnnotations' | 'timeoutMs' | 'retryPolicy' | 'headers'
+>;
+
+export type EndpointState =
+  | { status: 'absent' }
+  | { status: 'live'; endpoint: Endpoint; createdAt: string; updatedAt: string }
+  | { status: 'deleted'; projectId: string };
+
+/**
+ * Commands carry everything random or secret already made (ids, sealed secrets) and the clock,
+ * so `decide` stays pure and replayable.
+ */
+export type EndpointCommand =
+  | {
+      kind: 'register';
+      endpointId: string;
+      projectId: string;
+      settings: EndpointSettings;
+      authorization: SealedSecretData | null;
+      signingSecret: SealedSecretData;
+      now: Date;
+    }
+  | {
+      kind: 'update';
+      projectId: string;
+      changes: Partial<EndpointSettings>;
+      /** undefined keeps the header, null removes it. */
+      authorization?: SealedSecretData | null;
+      now: Date;
+    }
+  | { kind: 'disable'; projectId: string; reason: string; now: Date }
+  | { kind: 'enable'; projectId: string; now: Date }
+  | { kind: 'delete'; projectId: string; now: Date }
+  | { kind: 'rotate-secret'; projectId: string; newSecret: SealedSecretData; graceSeconds: number; now: Date };
+
+export function assertNever(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+}
+
+/** The live endpoint of the caller's project; anything else is a 404 (other projects' ids included). */
+function liveIn(state: EndpointState, projectId: string): Extract<EndpointState, { status: 'live' }> {
+  if (state.status !== 'live' || state.endpoint.projectId !== projectId) throw new NotFoundError('endpoint not found');
+  return state;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The previous signing secret as of `now`: an expired one is no longer valid and is dropped
+ * from the next state the registry publishes.
+ */
+export function liveSigningSecrets(secrets: SigningSecretsData, now: Date): SigningSecretsData {
+  if (secrets.previous && Date.parse(secrets.previous.expiresAt) <= now.getTime()) return { current: secrets.current, previous: null };
+  return secrets;
+}
+
+export const endpointDecider: Decider<EndpointCommand, EndpointEvent, EndpointState> = {
+  initialState: () => ({ status: 'absent' }),
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'webhook.endpoint.registered': {
+        const { at, ...endpoint } = event.data;
+        return { status: 'live', endpoint, createdAt: at, updatedAt: at };
+      }
+      case 'webhook.endpoint.updated': {
+        if (state.status !== 'live') return state;
+        const { at, ...endpoint } = event.data;
+        return { ...state, endpoint, updatedAt: at };
+      }
+      case 'webhook.endpoint.disabled':
+        if (state.status !== 'live') return state;
+        return { ...state, endpoint: { ...state.endpoint, active: false, disabledReason: event.data.reason }, updatedAt: event.data.at };
+      case 'webhook.endpoint.enabled':
+        if (state.status !== 'live') return state;
+        return { ...state, endpoint: { ...state.endpoint, active: true, disabledReason: null }, updatedAt: event.data.at };
+      case 'webhook.endpoint.secret.rotated':
+        if (state.status !== 'live') return state;
+        return { ...state, endpoint: { ...state.endpoint, signingSecrets: event.data.signingSecrets }, updatedAt: event.data.at };
+      case 'webhook.endpoint.deleted':
+        return { status: 'deleted', projectId: event.data.projectId };
+      default:
+        return assertNever(event);
+    }
+  },
+
+  decide(command, state) {
+    const at = command.now.toISOString();
+    switch (command.kind) {
+      case 'register': {
+        if (state.status !== 'absent') throw new ConflictError('an endpoint with this id already exists');
+        return [
+          {
+            type: 'webhook.endpoint.registered',
+            data: {
+              endpointId: command.endpointId,
+              projectId: command.projectId,
+              ...command.settings,
+              active: true,
+              disabledReason: null,
+              authorization: command.authorization,
+              signingSecrets: { current: command.signingSecret, previous: null },
+              at,
+            },
+          },
+        ];
+      }
+      case 'update': {
+        const { endpoint } = liveIn(state, command.projectId);
+        const next: Endpoint = {
+          ...endpoint,
+          ...stripUndefined(command.changes),
+          authorization: command.authorization === undefined ? endpoint.authorization : command.authorization,
+          signingSecrets: liveSigningSecrets(endpoint.signingSecrets, command.now),
+        };
+        // Nothing changed: no event, so a retried PATCH does not wake every consumer.
+        if (sameJson(next, endpoint)) return [];
+        return [{ type: 'webhook.endpoint.updated', data: { ...next, at } }];
+      }
+      case 'disable': {
+        const { endpoint } = liveIn(state, command.projectId);
+        if (!endpoint.active && endpoint.disabledReason === command.reason) return [];
+        return [{ type: 'webhook.endpoint.disabled', data: { endpointId: endpoint.endpointId, projectId: endpoint.projectId, reason: command.reason, at } }];
+      }
+      case 'enable': {
+        const { endpoint } = liveIn(state, command.projectId);
+        if (endpoint.active) return [];
+        return [{ type: 'webhook.endpoint.enabled', data: { endpointId: endpoint.endpointId, projectId: endpoint.projectId, at } }];
+      }
+      case 'delete': {
+        const { endpoint } = liveIn(state, command.projectId);
+        return [{ type: 'webhook.endpoint.deleted', data: { endpointId: endpoint.endpointId, projectId: endpoint.projectId, at } }];
+      }
+      case 'rotate-secret': {
+        const { endpoint } = liveIn(state, command.projectId);
+        // One previous secret at a time: rotating again within the grace period retires the
+        // older one at once (receivers verify against at most two secrets).
+        const previous =
+          command.graceSeconds > 0
+            ? { secret: endpoint.signingSecrets.current, expiresAt: new Date(command.now.getTime() + command.graceSeconds * 1000).toISOString() }
+            : null;
+        return [
+          {
+            type: 'webhook.endpoint.secret.rotated',
+            data: { endpointId: endpoint.endpointId, projectId: endpoint.projectId, signingSecrets: { current: command.newSecret, previous }, at },
+          },
+        ];
+      }
+      default:
+        return assertNever(command);
+    }
+  },
+};
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

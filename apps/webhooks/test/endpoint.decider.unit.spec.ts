@@ -1,0 +1,157 @@
+import 'reflect-metadata';
+import { describe, expect, it } from '@jest/globals';
+import { matchesSubscription, type SealedSecretData } from '@stagehook/contracts';
+import { fold, given } from '@stagehook/event-store';
+import { ConflictError, NotFoundError } from '@stagehook/platform';
+import { endpointDecider, liveSigningSecrets, type EndpointEvent, type EndpointSettings } from '../src/endpoints/endpoint.decider.js';
+
+const NOW = new Date('2026-03-01T12:00:00.000Z');
+const later = (s: number) => new Date(NOW.getTime() + s * 1000);
+const sealed = (n: string): SealedSecretData => ({ kid: 'k1', iv: `iv${n}AAAAAAAAAAAA`, tag: `tag${n}AAAAAAAAAAAAAAAAAAA`, ct: `ct${n}AAA` });
+
+const settings: EndpointSettings = {
+  name: 'Review hook',
+  description: 'sends reviews',
+  url: 'https://hooks.example.com/in',
+  eventTypes: ['item.status.changed'],
+  filters: { toStatuses: ['done'] },
+  includeAnnotations: true,
+  timeoutMs: 15_000,
+  retryPolicy: null,
+  headers: [{ name: 'X-Team', value: 'ml' }],
+};
+
+const registered: EndpointEvent = {
+  type: 'webhook.endpoint.registered',
+  data: {
+    endpointId: 'ep1',
+    projectId: 'p1',
+    ...settings,
+    active: true,
+    disabledReason: null,
+    authorization: sealed('auth'),
+    signingSecrets: { current: sealed('s1'), previous: null },
+    at: NOW.toISOString(),
+  },
+};
+
+describe('endpoint decider', () => {
+  it('registers an active endpoint with its sealed secrets', () => {
+    given(endpointDecider)
+      .when({ kind: 'register', endpointId: 'ep1', projectId: 'p1', settings, authorization: sealed('auth'), signingSecret: sealed('s1'), now: NOW })
+      .then([registered]);
+  });
+
+  it('refuses to register the same id twice', () => {
+    given(endpointDecider, [registered])
+      .when({ kind: 'register', endpointId: 'ep1', projectId: 'p1', settings, authorization: null, signingSecret: sealed('s2'), now: NOW })
+      .thenThrows(ConflictError);
+  });
+
+  it('hides an endpoint from other projects as not found', () => {
+    given(endpointDecider, [registered]).when({ kind: 'enable', projectId: 'p2', now: NOW }).thenThrows(NotFoundError);
+    given(endpointDecider, [registered]).when({ kind: 'delete', projectId: 'p2', now: NOW }).thenThrows(NotFoundError);
+  });
+
+  it('rotation makes the new secret current and keeps the old one for the grace period', () => {
+    given(endpointDecider, [registered])
+      .when({ kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 86_400, now: NOW })
+      .then([
+        {
+          type: 'webhook.endpoint.secret.rotated',
+          data: {
+            endpointId: 'ep1',
+            projectId: 'p1',
+            signingSecrets: { current: sealed('s2'), previous: { secret: sealed('s1'), expiresAt: '2026-03-02T12:00:00.000Z' } },
+            at: NOW.toISOString(),
+          },
+        },
+      ]);
+  });
+
+  it('rotation with no grace revokes the old secret at once', () => {
+    const [e] = endpointDecider.decide(
+      { kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 0, now: NOW },
+      fold(endpointDecider, [registered]),
+    );
+    expect(e.type === 'webhook.endpoint.secret.rotated' && e.data.signingSecrets.previous).toBeNull();
+  });
+
+  it('a second rotation within the grace retires the first secret', () => {
+    const first = endpointDecider.decide(
+      { kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 3600, now: NOW },
+      fold(endpointDecider, [registered]),
+    );
+    const [second] = endpointDecider.decide(
+      { kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s3'), graceSeconds: 3600, now: later(60) },
+      fold(endpointDecider, [registered, ...first]),
+    );
+    expect(second.type === 'webhook.endpoint.secret.rotated' && second.data.signingSecrets).toEqual({
+      current: sealed('s3'),
+      previous: { secret: sealed('s2'), expiresAt: later(3660).toISOString() },
+    });
+  });
+
+  it('drops the previous secret once its grace has passed', () => {
+    const set = { current: sealed('s2'), previous: { secret: sealed('s1'), expiresAt: later(3600).toISOString() } };
+    expect(liveSigningSecrets(set, later(3599))).toBe(set);
+    expect(liveSigningSecrets(set, later(3600))).toEqual({ current: sealed('s2'), previous: null });
+  });
+
+  it('an update after the grace publishes the set without the expired secret', () => {
+    const rotated: EndpointEvent = {
+      type: 'webhook.endpoint.secret.rotated',
+      data: { endpointId: 'ep1', projectId: 'p1', signingSecrets: { current: sealed('s2'), previous: { secret: sealed('s1'), expiresAt: later(60).toISOString() } }, at: NOW.toISOString() },
+    };
+    const [e] = endpointDecider.decide({ kind: 'update', projectId: 'p1', changes: { name: 'renamed' }, now: later(120) }, fold(endpointDecider, [registered, rotated]));
+    expect(e.type === 'webhook.endpoint.updated' && e.data.signingSecrets).toEqual({ current: sealed('s2'), previous: null });
+  });
+
+  it('disables with a reason and enables again', () => {
+    const disabled: EndpointEvent = { type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'maintenance', at: NOW.toISOString() } };
+    given(endpointDecider, [registered]).when({ kind: 'disable', projectId: 'p1', reason: 'maintenance', now: NOW }).then([disabled]);
+    given(endpointDecider, [registered, disabled])
+      .when({ kind: 'enable', projectId: 'p1', now: later(5) })
+      .then([{ type: 'webhook.endpoint.enabled', data: { endpointId: 'ep1', projectId: 'p1', at: later(5).toISOString() } }]);
+    const state = fold(endpointDecider, [registered, disabled]);
+    expect(state.status === 'live' && [state.endpoint.active, state.endpoint.disabledReason]).toEqual([false, 'maintenance']);
+  });
+
+  it('treats a repeated disable or enable as done', () => {
+    const disabled: EndpointEvent = { type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'x', at: NOW.toISOString() } };
+    given(endpointDecider, [registered, disabled]).when({ kind: 'disable', projectId: 'p1', reason: 'x', now: NOW }).then([]);
+    given(endpointDecider, [registered]).when({ kind: 'enable', projectId: 'p1', now: NOW }).then([]);
+  });
+
+  it('updates carry the full state and keep the authorization unless told', () => {
+    const [e] = endpointDecider.decide({ kind: 'update', projectId: 'p1', changes: { url: 'https://other.example.com/' }, now: later(1) }, fold(endpointDecider, [registered]));
+    expect(e).toEqual({ type: 'webhook.endpoint.updated', data: { ...registered.data, url: 'https://other.example.com/', at: later(1).toISOString() } });
+    const [removed] = endpointDecider.decide({ kind: 'update', projectId: 'p1', changes: {}, authorization: null, now: later(1) }, fold(endpointDecider, [registered]));
+    expect(removed.type === 'webhook.endpoint.updated' && removed.data.authorization).toBeNull();
+  });
+
+  it('an update that changes nothing decides nothing', () => {
+    given(endpointDecider, [registered]).when({ kind: 'update', projectId: 'p1', changes: { name: settings.name }, now: later(1) }).then([]);
+  });
+
+  it('refuses every command on a deleted endpoint', () => {
+    const deleted: EndpointEvent = { type: 'webhook.endpoint.deleted', data: { endpointId: 'ep1', projectId: 'p1', at: NOW.toISOString() } };
+    given(endpointDecider, [registered, deleted]).when({ kind: 'update', projectId: 'p1', changes: { name: 'x' }, now: NOW }).thenThrows(NotFoundError);
+    given(endpointDecider, [registered, deleted]).when({ kind: 'delete', projectId: 'p1', now: NOW }).thenThrows(NotFoundError);
+    given(endpointDecider, [registered, deleted])
+      .when({ kind: 'register', endpointId: 'ep1', projectId: 'p1', settings, authorization: null, signingSecret: sealed('s'), now: NOW })
+      .thenThrows(ConflictError);
+  });
+
+  it('the registered state matches events by wildcard and filter', () => {
+    const state = fold(endpointDecider, [registered]);
+    if (state.status !== 'live') throw new Error('expected live');
+    const ev = (to: string) => ({ type: 'item.status.changed', data: { itemId: 'i', datasetId: 'd', from: 'new', to } });
+    expect(matchesSubscription(state.endpoint, ev('done'))).toBe(true);
+    expect(matchesSubscription(state.endpoint, ev('in_progress'))).toBe(false);
+    const wide = { ...state.endpoint, eventTypes: ['item.*', 'workflow.stage.*'], filters: {} };
+    expect(matchesSubscription(wide, ev('in_progress'))).toBe(true);
+    expect(matchesSubscription(wide, { type: 'workflow.stage.entered', data: { workflowId: 'w' } })).toBe(true);
+    expect(matchesSubscription(wide, { type: 'workflow.item.completed', data: { workflowId: 'w' } })).toBe(false);
+  });
+});
