@@ -37,10 +37,32 @@ export class CircuitChangedData {
   @IsISO8601({ strict: true }) at!: string;
 }
 
+/**
+ * The delivery service stopped sending to an endpoint on its own: the receiver answered 410 Gone,
+ * or nothing succeeded for days (Svix: 5). The registry may mirror it; re-enabling is one call
+ * on the delivery API, which also replays what the endpoint missed.
+ */
+export class EndpointDisabledByDeliveryData {
+  @IsId() endpointId!: string;
+  @IsId() projectId!: string;
+  @IsShortText(1000) reason!: string;
+  @IsISO8601({ strict: true }) at!: string;
+}
+
+export class EndpointReenabledData {
+  @IsId() endpointId!: string;
+  @IsId() projectId!: string;
+  /** Failed deliveries since the endpoint was disabled that were queued again. */
+  @IsInt() @Min(0) replayed!: number;
+  @IsISO8601({ strict: true }) at!: string;
+}
+
 /** WIRE NAMES: never rename without a migration. */
 export const DeliveryEvents = {
   'delivery.webhook.delivered': { schemaVersion: 1, dataClass: WebhookDeliveredData, stream: 'DELIVERY' },
   'delivery.webhook.failed': { schemaVersion: 1, dataClass: WebhookFailedData, stream: 'DELIVERY' },
   'delivery.endpoint.circuit.opened': { schemaVersion: 1, dataClass: CircuitChangedData, stream: 'DELIVERY' },
   'delivery.endpoint.circuit.closed': { schemaVersion: 1, dataClass: CircuitChangedData, stream: 'DELIVERY' },
+  'delivery.endpoint.disabled': { schemaVersion: 1, dataClass: EndpointDisabledByDeliveryData, stream: 'DELIVERY' },
+  'delivery.endpoint.enabled': { schemaVersion: 1, dataClass: EndpointReenabledData, stream: 'DELIVERY' },
 } as const satisfies Record<string, EventSpec>;

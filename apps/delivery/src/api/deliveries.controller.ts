@@ -1,0 +1,113 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { BadRequestError, ProjectId, foundInProject } from '@stagehook/platform';
+import { DeliveryInProgressError, DeliveryNotFoundError, EndpointNotFoundError } from '../domain/errors.js';
+import { DispatcherHost } from '../dispatch/dispatcher.host.js';
+import { DeliveryRepository, type DeliverySummary } from '../persistence/delivery.repository.js';
+import { EndpointRepository } from '../persistence/endpoint.repository.js';
+import { DeliveryIdParam, EndpointIdParam, ListDeliveriesQuery, RecoverBody } from './dto.js';
+import { ReenableEndpoint } from './reenable.js';
+
+function encodeCursor(d: DeliverySummary): string {
+  return Buffer.from(JSON.stringify([d.createdAt.toISOString(), d.id])).toString('base64url');
+}
+
+function decodeCursor(c: string): { createdAt: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as [string, string];
+    const createdAt = new Date(at);
+    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error('bad');
+    return { createdAt, id };
+  } catch {
+    throw new BadRequestError('cursor is not a cursor this API returned');
+  }
+}
+
+@ApiTags('deliveries')
+@ApiBearerAuth()
+@Controller()
+export class DeliveriesController {
+  constructor(
+    private readonly deliveries: DeliveryRepository,
+    private readonly endpoints: EndpointRepository,
+    private readonly host: DispatcherHost,
+    private readonly reenable: ReenableEndpoint,
+  ) {}
+
+  @Get('deliveries')
+  async list(@ProjectId() projectId: string, @Query() q: ListDeliveriesQuery) {
+    const limit = q.limit ?? 50;
+    const rows = await this.deliveries.list({
+      projectId,
+      endpointId: q.endpointId,
+      status: q.status,
+      eventType: q.eventType,
+      itemId: q.itemId,
+      since: q.since ? new Date(q.since) : undefined,
+      until: q.until ? new Date(q.until) : undefined,
+      after: q.cursor ? decodeCursor(q.cursor) : undefined,
+      limit,
+    });
+    return { data: rows, nextCursor: rows.length === limit ? encodeCursor(rows[rows.length - 1]) : null };
+  }
+
+  @Get('deliveries/:id')
+  async get(@ProjectId() projectId: string, @Param() p: DeliveryIdParam) {
+    return foundInProject(await this.deliveries.get(p.id), projectId, `delivery ${p.id}`);
+  }
+
+  @Get('deliveries/:id/attempts')
+  async attempts(@ProjectId() projectId: string, @Param() p: DeliveryIdParam) {
+    foundInProject(await this.deliveries.get(p.id), projectId, `delivery ${p.id}`);
+    return { data: await this.deliveries.attempts(p.id) };
+  }
+
+  /** One more attempt now, no follow-on retries (Svix's resend). */
+  @Post('deliveries/:id/redeliver')
+  @HttpCode(202)
+  async redeliver(@ProjectId() projectId: string, @Param() p: DeliveryIdParam) {
+    const d = await this.deliveries.get(p.id);
+    if (!d || d.projectId !== projectId) throw new DeliveryNotFoundError(p.id);
+    const r = await this.deliveries.redeliver(p.id);
+    if (r === 'pending') throw new DeliveryInProgressError(p.id);
+    if (r === 'missing') throw new DeliveryNotFoundError(p.id);
+    this.host.dispatcher.wake();
+    return { id: p.id, status: 'pending' };
+  }
+
+  @Post('endpoints/:id/recover')
+  @HttpCode(202)
+  async recover(@ProjectId() projectId: string, @Param() p: EndpointIdParam, @Body() body: RecoverBody) {
+    const ep = await this.endpoints.get(p.id);
+    if (!ep || ep.projectId !== projectId) throw new EndpointNotFoundError(p.id);
+    const queued = await this.deliveries.recoverFailed(p.id, new Date(body.since));
+    this.host.dispatcher.wake();
+    return { endpointId: p.id, queued };
+  }
+
+  /** Re-enables an endpoint delivery had disabled and replays what it missed meanwhile. */
+  @Post('endpoints/:id/enable')
+  async enable(@ProjectId() projectId: string, @Param() p: EndpointIdParam) {
+    const ep = await this.endpoints.get(p.id);
+    if (!ep || ep.projectId !== projectId) throw new EndpointNotFoundError(p.id);
+    const replayed = await this.reenable.run(ep);
+    this.host.dispatcher.wake();
+    return { endpointId: p.id, enabled: true, replayed };
+  }
+
+  @Get('endpoints/:id/circuit')
+  async circuit(@ProjectId() projectId: string, @Param() p: EndpointIdParam) {
+    const ep = await this.endpoints.get(p.id);
+    if (!ep || ep.projectId !== projectId) throw new EndpointNotFoundError(p.id);
+    return {
+      endpointId: p.id,
+      // Per process: each replica has its own breaker; this is the answering replica's view.
+      state: this.host.breakers.state(p.id),
+      disabled: ep.disabledAt !== null,
+      disabledAt: ep.disabledAt,
+      disabledReason: ep.disabledReason,
+      failingSince: ep.failingSince,
+      lastSuccessAt: ep.lastSuccessAt,
+    };
+  }
+}

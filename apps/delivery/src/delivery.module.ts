@@ -1,0 +1,104 @@
+import { Module } from '@nestjs/common';
+import { BusNamespace, type CloudEvent } from '@stagehook/contracts';
+import { EventStore } from '@stagehook/event-store';
+import { consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
+import { LOGGER, MetricsService, NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { DeliveriesController } from './api/deliveries.controller.js';
+import { ReenableEndpoint } from './api/reenable.js';
+import { DeliveryConfig, parseMsList } from './config.js';
+import { applyEndpointEvent } from './consumers/endpoint-view.js';
+import { Intake } from './consumers/intake.js';
+import { DispatcherHost } from './dispatch/dispatcher.host.js';
+import { DeliveryRepository } from './persistence/delivery.repository.js';
+import { EndpointRepository } from './persistence/endpoint.repository.js';
+import { TestPingService } from './test-ping/test-ping.service.js';
+
+@Module({
+  controllers: [DeliveriesController],
+  providers: [
+    { provide: DeliveryRepository, inject: [DataSource], useFactory: (ds: DataSource) => new DeliveryRepository(ds) },
+    { provide: EndpointRepository, inject: [DataSource], useFactory: (ds: DataSource) => new EndpointRepository(ds) },
+    DispatcherHost,
+    ReenableEndpoint,
+    TestPingService,
+    consumersProvider({
+      inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, DeliveryConfig, DeliveryRepository, EndpointRepository, EventStore, DispatcherHost],
+      useFactory: (
+        dataSource: DataSource,
+        nats: NatsConnection,
+        logger: Logger,
+        metrics: MetricsService,
+        namespace: BusNamespace,
+        config: DeliveryConfig,
+        deliveries: DeliveryRepository,
+        endpoints: EndpointRepository,
+        store: EventStore,
+        host: DispatcherHost,
+      ): ConsumerRunnerOptions[] => {
+        const intake = new Intake(
+          deliveries,
+          endpoints,
+          store,
+          nats,
+          namespace,
+          {
+            stageMaxAttempts: parseMsList(config.STAGE_RETRY_SCHEDULE_MS).length,
+            standardMaxAttempts: parseMsList(config.RETRY_SCHEDULE_MS).length,
+            itemsRpcTimeoutMs: config.ITEMS_RPC_TIMEOUT_MS,
+            serviceName: config.SERVICE_NAME,
+            unknownEndpointRetries: 3,
+          },
+          () => host.dispatcher.wake(),
+        );
+        const common = {
+          dataSource,
+          nats,
+          namespace,
+          logger: logger.child({ component: 'consumer' }),
+          metrics: metrics.registry,
+          concurrency: config.CONSUMER_CONCURRENCY,
+          // Handlers only write rows (no HTTP inside), so the default AckWait is ample.
+          ackWaitMs: config.CONSUMER_ACK_WAIT_MS,
+        };
+        const subscribable = (e: CloudEvent, ctx: Parameters<typeof intake.subscribable>[1]) => intake.subscribable(e, ctx);
+        return [
+          {
+            ...common,
+            stream: 'WEBHOOKS',
+            durable: 'delivery-endpoints', // WIRE NAME
+            filterSubject: 'webhook.>',
+            handlers: {
+              'webhook.endpoint.registered': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
+              'webhook.endpoint.updated': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
+              'webhook.endpoint.disabled': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
+              'webhook.endpoint.enabled': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
+              'webhook.endpoint.deleted': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
+              'webhook.endpoint.secret.rotated': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
+            },
+          },
+          {
+            ...common,
+            stream: 'WORKFLOW',
+            durable: 'delivery-stage-entered', // WIRE NAME
+            filterSubject: 'workflow.stage.entered',
+            // The Darwin export may be unavailable for a while: many cheap retries before a dead letter.
+            maxDeliver: 100,
+            handlers: { 'workflow.stage.entered': (e, ctx) => intake.stageEntered(e, ctx) },
+          },
+          {
+            ...common,
+            stream: 'ITEMS',
+            durable: 'delivery-item-events', // WIRE NAME
+            filterSubject: 'item.>',
+            handlers: Object.fromEntries(
+              ['item.status.changed', 'item.registered', 'item.annotation.created', 'item.annotation.updated', 'item.annotation.deleted', 'item.tag.added', 'item.tag.removed'].map((t) => [t, subscribable]),
+            ),
+          },
+        ];
+      },
+    }),
+  ],
+})
+export class DeliveryModule {}

@@ -1,0 +1,137 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import { newEvent } from '@stagehook/contracts';
+import { EventStore } from '@stagehook/event-store';
+import { LOGGER, MetricsService, SecretBox, SsrfAllowList, addressRefusal, safeLookup } from '@stagehook/platform';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { DeliveryConfig, parseMsList } from '../config.js';
+import { DeliveryRepository } from '../persistence/delivery.repository.js';
+import { EndpointRepository } from '../persistence/endpoint.repository.js';
+import { Breakers, type BreakerState } from '../sending/breakers.js';
+import { HttpSender, type SendResult } from '../sending/http-sender.js';
+import { Dispatcher } from './dispatcher.js';
+
+/**
+ * Owns the process's sender, breakers and dispatcher, and publishes breaker changes as events.
+ * The dispatcher starts after bootstrap (consumers are running) and stops before NATS and the
+ * database close.
+ */
+@Injectable()
+export class DispatcherHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly node = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+  readonly sender: HttpSender;
+  readonly breakers: Breakers<SendResult>;
+  readonly dispatcher: Dispatcher;
+  readonly box: SecretBox;
+  private readonly projectOf = new Map<string, string>();
+
+  constructor(
+    config: DeliveryConfig,
+    dataSource: DataSource,
+    private readonly store: EventStore,
+    readonly deliveries: DeliveryRepository,
+    readonly endpoints: EndpointRepository,
+    metrics: MetricsService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.box = SecretBox.fromConfig(config.SECRET_KEYS.join(','));
+    const allow = new SsrfAllowList(config.SSRF_ALLOW_LIST);
+    this.sender = new HttpSender({ lookup: safeLookup(allow), refuseAddress: (a) => addressRefusal(a, allow), connections: config.ENDPOINT_CONCURRENCY });
+    this.breakers = new Breakers<SendResult>(
+      {
+        volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,
+        errorThresholdPercentage: config.BREAKER_ERROR_PERCENT,
+        rollingCountTimeout: config.BREAKER_WINDOW_MS,
+        resetTimeout: config.BREAKER_RESET_MS,
+        maxBreakers: config.BREAKER_MAX,
+      },
+      (endpointId, state) => this.circuitChanged(endpointId, state),
+    );
+    const outcomes = metrics.counter({ name: 'stagehook_delivery_attempts_total', help: 'Delivery attempts by what followed them', labelNames: ['outcome'] });
+    const latency = metrics.histogram({
+      name: 'stagehook_delivery_attempt_seconds',
+      help: 'Duration of delivery attempts (HTTP request and response)',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
+    });
+    this.dispatcher = new Dispatcher(
+      {
+        dataSource,
+        store,
+        deliveries,
+        endpoints,
+        sender: this.sender,
+        breakers: this.breakers,
+        openSecret: (sealed) => this.box.open(sealed),
+        logger: logger.child({ component: 'dispatcher' }),
+        serviceName: config.SERVICE_NAME,
+        onAttempt: (outcome, ms) => {
+          outcomes.inc({ outcome });
+          latency.observe(ms / 1000);
+        },
+      },
+      {
+        node: this.node,
+        concurrency: config.DISPATCH_CONCURRENCY,
+        endpointConcurrency: config.ENDPOINT_CONCURRENCY,
+        batch: config.DISPATCH_BATCH,
+        pollMs: config.DISPATCH_POLL_MS,
+        leaseMarginMs: config.LEASE_MARGIN_MS,
+        schedules: { standard: parseMsList(config.RETRY_SCHEDULE_MS), stage: parseMsList(config.STAGE_RETRY_SCHEDULE_MS) },
+        retryAfterMaxMs: config.RETRY_AFTER_MAX_MS,
+        disableAfterMs: config.DISABLE_AFTER_MS,
+        breakerBackoffMs: Math.max(100, Math.floor(config.BREAKER_RESET_MS / 4)),
+      },
+    );
+    const stats = () => deliveries.queueStats();
+    metrics.asyncGauge({ name: 'stagehook_delivery_queue_depth', help: 'Deliveries waiting for an attempt', collect: async () => (await stats()).pending });
+    metrics.asyncGauge({
+      name: 'stagehook_delivery_oldest_pending_seconds',
+      help: 'Age of the oldest delivery not yet ended',
+      collect: async () => (await stats()).oldestAgeMs / 1000,
+    });
+    for (const state of ['closed', 'open', 'half_open'] as const) {
+      metrics.asyncGauge({
+        name: `stagehook_delivery_breakers_${state}`,
+        help: `Endpoint circuit breakers in this process that are ${state}`,
+        collect: async () => this.breakers.counts()[state],
+      });
+    }
+  }
+
+  onApplicationBootstrap(): void {
+    this.dispatcher.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.dispatcher.stop();
+    this.breakers.shutdown();
+    await this.sender.close();
+  }
+
+  private circuitChanged(endpointId: string, state: BreakerState): void {
+    this.logger.info({ endpointId, state }, 'endpoint circuit changed');
+    if (state === 'half_open') return;
+    void (async () => {
+      let projectId = this.projectOf.get(endpointId);
+      if (!projectId) {
+        projectId = (await this.endpoints.get(endpointId))?.projectId;
+        if (!projectId) return;
+        this.projectOf.set(endpointId, projectId);
+      }
+      const at = new Date().toISOString();
+      const data = { endpointId, projectId, state, at };
+      await this.store.append(
+        `circuit-${endpointId}`,
+        'any',
+        [
+          state === 'open'
+            ? newEvent('delivery.endpoint.circuit.opened', { ...data, reason: 'error rate over the threshold' }, { source: 'delivery', projectId })
+            : newEvent('delivery.endpoint.circuit.closed', data, { source: 'delivery', projectId }),
+        ],
+        { streamType: 'circuit' },
+      );
+    })().catch((err: unknown) => this.logger.warn({ err, endpointId }, 'circuit event not recorded'));
+  }
+}

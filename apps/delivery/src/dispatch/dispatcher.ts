@@ -1,0 +1,337 @@
+import { newEvent, type EndpointStateData, type SealedSecretData } from '@stagehook/contracts';
+import type { EventStore } from '@stagehook/event-store';
+import type { Logger } from 'pino';
+import type { DataSource, EntityManager } from 'typeorm';
+import { isSuccess, nextStep, type AttemptResult, type Schedule } from '../domain/retry-policy.js';
+import { signatureHeader } from '../domain/signing.js';
+import type { ClaimedDelivery, DeliveryRepository } from '../persistence/delivery.repository.js';
+import type { EndpointRepository } from '../persistence/endpoint.repository.js';
+import type { Breakers } from '../sending/breakers.js';
+import { USER_AGENT, type HttpSender, type SendResult } from '../sending/http-sender.js';
+
+/** Opens a sealed endpoint secret (platform SecretBox); `field` says which one. */
+export type SecretOpener = (sealed: SealedSecretData, endpointId: string, field: 'authorization' | 'signing') => string;
+
+export interface DispatcherSettings {
+  node: string;
+  concurrency: number;
+  endpointConcurrency: number;
+  batch: number;
+  pollMs: number;
+  leaseMarginMs: number;
+  schedules: { standard: Schedule; stage: Schedule };
+  retryAfterMaxMs: number;
+  disableAfterMs: number;
+  /** How long a delivery refused by an open breaker waits before it is claimable again. */
+  breakerBackoffMs: number;
+}
+
+export interface DispatcherDeps {
+  dataSource: DataSource;
+  store: EventStore;
+  deliveries: DeliveryRepository;
+  endpoints: EndpointRepository;
+  sender: HttpSender;
+  breakers: Breakers<SendResult>;
+  openSecret: SecretOpener;
+  logger: Logger;
+  serviceName: string;
+  now?: () => number;
+  random?: () => number;
+  onAttempt?: (outcome: 'delivered' | 'retry' | 'failed', durationMs: number) => void;
+}
+
+/** Longest endpoint timeout the registry accepts (60 s): a lease must outlive any attempt. */
+const MAX_TIMEOUT_MS = 60_000;
+
+/**
+ * Claims due deliveries from PostgreSQL and sends them. Per process: a global cap on attempts in
+ * flight and a per-endpoint cap, so a hanging endpoint holds at most its own slots; endpoints at
+ * their cap or with an open breaker are left out of the claim, so other endpoints' deliveries
+ * keep flowing. Every attempt is recorded in one transaction with the delivery's new state and,
+ * when the delivery ends, its outcome event (the relay publishes it exactly once).
+ */
+export class Dispatcher {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly queued = new Map<string, ClaimedDelivery[]>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly held = new Set<string>();
+  private total = 0;
+  private wakeUp: (() => void) | undefined;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly now: () => number;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly deps: DispatcherDeps,
+    private readonly s: DispatcherSettings,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.random = deps.random ?? Math.random;
+  }
+
+  get leaseMs(): number {
+    return MAX_TIMEOUT_MS + this.s.leaseMarginMs;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.renewTimer = setInterval(() => {
+      void this.deps.deliveries.extendLeases(this.s.node, [...this.held], this.leaseMs).catch((err: unknown) => {
+        this.deps.logger.warn({ err }, 'lease renewal failed');
+      });
+    }, this.leaseMs / 3);
+    this.loop = this.run();
+  }
+
+  /** Stops claiming, hands back what has not started, waits for attempts in flight. */
+  async stop(timeoutMs = 20_000): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake();
+    await this.loop;
+    const waiting = [...this.queued.values()].flat().map((c) => c.id);
+    this.queued.clear();
+    await Promise.race([Promise.allSettled([...this.tasks]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    clearInterval(this.renewTimer);
+    await this.deps.deliveries.release(this.s.node, waiting, 0).catch(() => undefined);
+  }
+
+  /** Nudges the loop (a consumer created deliveries). */
+  wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    w?.();
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+  }
+
+  private load(endpointId: string): number {
+    return (this.inFlight.get(endpointId) ?? 0) + (this.queued.get(endpointId)?.length ?? 0);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const free = this.s.concurrency - this.total;
+      if (free <= 0) {
+        await this.sleep(this.s.pollMs);
+        continue;
+      }
+      const exclude = new Set(this.deps.breakers.openEndpoints());
+      for (const [ep] of this.inFlight) if (this.load(ep) >= this.s.endpointConcurrency) exclude.add(ep);
+      for (const [ep] of this.queued) if (this.load(ep) >= this.s.endpointConcurrency) exclude.add(ep);
+      const limit = Math.min(this.s.batch, free);
+      let claimed: ClaimedDelivery[];
+      try {
+        claimed = await this.deps.deliveries.claimDue(this.s.node, limit, [...exclude], this.leaseMs);
+      } catch (err) {
+        this.deps.logger.error({ err }, 'claiming deliveries failed');
+        await this.sleep(1_000);
+        continue;
+      }
+      for (const c of claimed) {
+        this.held.add(c.id);
+        this.total++;
+        const q = this.queued.get(c.endpointId) ?? [];
+        q.push(c);
+        this.queued.set(c.endpointId, q);
+      }
+      for (const ep of new Set(claimed.map((c) => c.endpointId))) this.pump(ep);
+      if (claimed.length < limit) await this.sleep(this.s.pollMs);
+    }
+  }
+
+  private pump(endpointId: string): void {
+    const q = this.queued.get(endpointId);
+    while (q && q.length > 0 && (this.inFlight.get(endpointId) ?? 0) < this.s.endpointConcurrency) {
+      const c = q.shift()!;
+      this.inFlight.set(endpointId, (this.inFlight.get(endpointId) ?? 0) + 1);
+      const task = this.attempt(c)
+        .catch((err: unknown) => this.deps.logger.error({ err, deliveryId: c.id }, 'delivery attempt failed to record; the lease will expire and it is retried'))
+        .finally(() => {
+          this.tasks.delete(task);
+          this.held.delete(c.id);
+          this.total--;
+          const n = (this.inFlight.get(endpointId) ?? 1) - 1;
+          if (n === 0) this.inFlight.delete(endpointId);
+          else this.inFlight.set(endpointId, n);
+          this.pump(endpointId);
+          this.wake();
+        });
+      this.tasks.add(task);
+    }
+    if (q && q.length === 0) this.queued.delete(endpointId);
+  }
+
+  private headers(c: ClaimedDelivery, ep: EndpointStateData, timestamp: number): { headers: Record<string, string>; logged: Record<string, string> } {
+    const secrets = [this.deps.openSecret(ep.signingSecrets.current, ep.endpointId, 'signing')];
+    const prev = ep.signingSecrets.previous;
+    // During a rotation both signatures are sent until the old secret expires.
+    if (prev && Date.parse(prev.expiresAt) > timestamp * 1000) secrets.push(this.deps.openSecret(prev.secret, ep.endpointId, 'signing'));
+    const headers: Record<string, string> = {};
+    for (const h of ep.headers) headers[h.name.toLowerCase()] = h.value;
+    Object.assign(headers, {
+      'content-type': 'application/json',
+      'user-agent': USER_AGENT,
+      'webhook-id': c.id,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signatureHeader(secrets, c.id, timestamp, c.body),
+    });
+    const logged = { ...headers };
+    if (ep.authorization) {
+      headers.authorization = this.deps.openSecret(ep.authorization, ep.endpointId, 'authorization');
+      logged.authorization = '[redacted]';
+    }
+    return { headers, logged };
+  }
+
+  private async attempt(c: ClaimedDelivery): Promise<void> {
+    const ep = c.endpoint;
+    if (!ep) {
+      await this.deps.dataSource.transaction(async (m) => {
+        if (await this.deps.deliveries.failWithoutAttempt(m, c.id, 'endpoint is disabled or deleted')) {
+          await this.appendOutcome(m, c, 'failed', c.attempts, null, 'endpoint is disabled or deleted');
+        }
+      });
+      return;
+    }
+    const timestamp = Math.floor(this.now() / 1000);
+    const { headers, logged } = this.headers(c, ep, timestamp);
+    const guarded = await this.deps.breakers.fire(
+      c.endpointId,
+      () => this.deps.sender.send({ url: ep.url, headers, body: c.body, timeoutMs: ep.timeoutMs }),
+      (r) => r.statusCode !== null && isSuccess(r.statusCode),
+    );
+    if (guarded.kind === 'rejected') {
+      // Open breaker: the delivery waits for the half-open probe without spending an attempt.
+      await this.deps.deliveries.release(this.s.node, [c.id], this.s.breakerBackoffMs);
+      return;
+    }
+    const r = guarded.result;
+    const n = c.attempts + 1;
+    const result: AttemptResult =
+      r.statusCode !== null
+        ? { kind: 'response', statusCode: r.statusCode, retryAfter: r.responseHeaders['retry-after'] }
+        : { kind: 'error', error: r.error ?? 'no response', timedOut: r.timedOut };
+    const step = nextStep({
+      result,
+      attempts: n,
+      maxAttempts: c.maxAttempts,
+      schedule:
+        c.schedule === 'standard' && ep.retryPolicy?.backoffSeconds?.length
+          ? [0, ...ep.retryPolicy.backoffSeconds.map((sec) => sec * 1000)]
+          : this.s.schedules[c.schedule],
+      retryAfterMaxMs: this.s.retryAfterMaxMs,
+      now: this.now(),
+      random: this.random(),
+    });
+    const lastError = r.error ?? (r.statusCode !== null && !isSuccess(r.statusCode) ? `HTTP ${r.statusCode}` : null);
+    await this.deps.dataSource.transaction(async (m) => {
+      const ok = await this.deps.deliveries.recordAttempt(
+        m,
+        this.s.node,
+        {
+          deliveryId: c.id,
+          n,
+          startedAt: r.startedAt,
+          durationMs: r.durationMs,
+          statusCode: r.statusCode,
+          error: r.error,
+          requestHeaders: logged,
+          responseHeaders: r.statusCode !== null ? r.responseHeaders : null,
+          responseBody: r.statusCode !== null ? r.responseBody : null,
+          sentBy: this.s.node,
+        },
+        {
+          status: step.kind === 'retry' ? 'pending' : step.kind,
+          attempts: n,
+          nextAttemptAt: step.kind === 'retry' ? new Date(this.now() + step.delayMs) : null,
+          lastStatusCode: r.statusCode,
+          lastError,
+        },
+      );
+      if (!ok) {
+        this.deps.logger.warn({ deliveryId: c.id }, 'lease lost before the attempt was recorded');
+        return;
+      }
+      if (step.kind === 'delivered') {
+        await this.deps.endpoints.recordSuccess(c.endpointId, m);
+        await this.appendOutcome(m, c, 'delivered', n, r.statusCode, null);
+        return;
+      }
+      const failingSince = await this.deps.endpoints.recordFailure(c.endpointId, m);
+      if (step.kind === 'failed') await this.appendOutcome(m, c, 'failed', n, r.statusCode, lastError);
+      const tooLong = failingSince !== null && this.now() - failingSince.getTime() >= this.s.disableAfterMs;
+      if (step.kind === 'failed' && step.disableEndpoint) await this.disableEndpoint(m, c, 'the endpoint answered 410 Gone');
+      else if (tooLong) await this.disableEndpoint(m, c, `no successful delivery for ${Math.round(this.s.disableAfterMs / 3_600_000)} h`);
+    });
+    this.deps.onAttempt?.(step.kind, r.durationMs);
+  }
+
+  /** Disables the endpoint here and ends its waiting deliveries as failed (each with its outcome). */
+  private async disableEndpoint(m: EntityManager, c: ClaimedDelivery, reason: string): Promise<void> {
+    if (!(await this.deps.endpoints.disable(c.endpointId, reason, m))) return;
+    const at = new Date(this.now()).toISOString();
+    await this.deps.store.append(
+      `endpoint-${c.endpointId}`,
+      'any',
+      [newEvent('delivery.endpoint.disabled', { endpointId: c.endpointId, projectId: c.projectId, reason, at }, this.meta(c.projectId))],
+      { manager: m, streamType: 'endpoint' },
+    );
+    for (const p of await this.deps.deliveries.pendingOfEndpoint(m, c.endpointId)) {
+      if (p.id === c.id) continue;
+      if (await this.deps.deliveries.failWithoutAttempt(m, p.id, `endpoint disabled: ${reason}`)) {
+        await this.appendOutcome(m, p, 'failed', p.attempts, null, `endpoint disabled: ${reason}`);
+      }
+    }
+  }
+
+  private meta(projectId: string) {
+    return { source: this.deps.serviceName, projectId };
+  }
+
+  private async appendOutcome(
+    m: EntityManager,
+    c: ClaimedDelivery,
+    outcome: 'delivered' | 'failed',
+    attempts: number,
+    lastStatusCode: number | null,
+    lastError: string | null,
+  ): Promise<void> {
+    const data = {
+      deliveryId: c.id,
+      endpointId: c.endpointId,
+      projectId: c.projectId,
+      triggerEventId: c.triggerEventId,
+      triggerType: c.eventType,
+      ...(c.workflowId ? { workflowId: c.workflowId } : {}),
+      ...(c.stageId ? { stageId: c.stageId } : {}),
+      ...(c.visitId ? { visitId: c.visitId } : {}),
+      ...(c.itemId ? { itemId: c.itemId } : {}),
+      // The contract counts attempts from 1; a delivery ended before any attempt reports 1.
+      attempts: Math.max(1, attempts),
+      lastStatusCode,
+      lastError: lastError === null ? null : lastError.slice(0, 2000),
+      at: new Date(this.now()).toISOString(),
+    };
+    const event =
+      outcome === 'delivered'
+        ? newEvent('delivery.webhook.delivered', data, { ...this.meta(c.projectId), causationId: c.triggerEventId })
+        : newEvent('delivery.webhook.failed', data, { ...this.meta(c.projectId), causationId: c.triggerEventId });
+    await this.deps.store.append(`delivery-${c.id}`, 'any', [event], { manager: m, streamType: 'delivery' });
+  }
+}

@@ -1,0 +1,32 @@
+import { DomainError } from '@stagehook/platform';
+
+/** Codes this service adds to the platform's; mapped to HTTP in main.ts. WIRE NAMES. */
+export const DeliveryErrorCode = {
+  DELIVERY_NOT_FOUND: 'DELIVERY_NOT_FOUND',
+  ENDPOINT_NOT_FOUND: 'ENDPOINT_NOT_FOUND',
+  DELIVERY_IN_PROGRESS: 'DELIVERY_IN_PROGRESS',
+} as const;
+
+export const deliveryErrorStatuses: Record<string, number> = {
+  [DeliveryErrorCode.DELIVERY_NOT_FOUND]: 404,
+  [DeliveryErrorCode.ENDPOINT_NOT_FOUND]: 404,
+  [DeliveryErrorCode.DELIVERY_IN_PROGRESS]: 409,
+};
+
+export class DeliveryNotFoundError extends DomainError {
+  constructor(id: string) {
+    super(DeliveryErrorCode.DELIVERY_NOT_FOUND, `delivery ${id} not found`);
+  }
+}
+
+export class EndpointNotFoundError extends DomainError {
+  constructor(id: string) {
+    super(DeliveryErrorCode.ENDPOINT_NOT_FOUND, `endpoint ${id} not found`);
+  }
+}
+
+export class DeliveryInProgressError extends DomainError {
+  constructor(id: string) {
+    super(DeliveryErrorCode.DELIVERY_IN_PROGRESS, `delivery ${id} is still pending; it cannot be redelivered until it ends`);
+  }
+}

@@ -1,0 +1,72 @@
+import type { ItemStatusChangedData, ItemSummary, StageEnteredData } from '@stagehook/contracts';
+
+/**
+ * Frozen payloads: built once when the message is created and stored as the exact bytes sent,
+ * so every retry signs and sends the same body (Standard Webhooks `{type, timestamp, data}`).
+ */
+export interface WebhookBody {
+  type: string;
+  timestamp: string;
+  data: Record<string, unknown>;
+}
+
+export function stageEnteredBody(
+  d: StageEnteredData,
+  item: ItemSummary | null,
+  darwin: Record<string, unknown> | null,
+): WebhookBody {
+  return {
+    type: 'workflow.stage.entered',
+    timestamp: d.enteredAt,
+    data: {
+      projectId: d.projectId,
+      workflowId: d.workflowId,
+      workflowVersion: d.workflowVersion,
+      stageId: d.stageId,
+      stageName: d.stageName,
+      visitId: d.visitId,
+      itemId: d.itemId,
+      itemVersion: d.itemVersion,
+      enteredAt: d.enteredAt,
+      ...(item
+        ? {
+            item: {
+              id: item.id,
+              name: item.name,
+              path: item.path,
+              datasetId: item.datasetId,
+              datasetName: item.datasetName,
+              status: item.status,
+              tags: item.tags,
+              metadata: item.metadata,
+            },
+          }
+        : {}),
+      ...(darwin ? { annotations: darwin } : {}),
+    },
+  };
+}
+
+export function statusChangedBody(d: ItemStatusChangedData): WebhookBody {
+  return {
+    type: 'item.status.changed',
+    timestamp: d.changedAt,
+    data: {
+      projectId: d.projectId,
+      itemId: d.itemId,
+      ...(d.itemName !== undefined ? { itemName: d.itemName } : {}),
+      datasetId: d.datasetId,
+      oldStatus: d.from,
+      newStatus: d.to,
+      changedBy: d.changedBy,
+      reason: d.reason,
+      itemVersion: d.itemVersion,
+      changedAt: d.changedAt,
+    },
+  };
+}
+
+/** Any other subscribable event: its data as published. */
+export function genericBody(type: string, time: string, data: Record<string, unknown>): WebhookBody {
+  return { type, timestamp: time, data };
+}

@@ -1,0 +1,79 @@
+/**
+ * What happens after an attempt: pure, the clock and the random source come in as arguments.
+ * Numbers follow Svix (docs/research: webhook-delivery-anchors.md §2): 8 attempts at
+ * 0, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h with ±20 % jitter; webhook stages use a short
+ * schedule so an item waits seconds, not hours, before its stage routes through `failed`.
+ */
+
+/** Delays before attempt 1, 2, …, in ms. The first is normally 0; the last repeats. */
+export type Schedule = readonly number[];
+
+export const STANDARD_SCHEDULE_MS: Schedule = [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000];
+/** V7-like: 5 quick attempts, then the stage's `failed` edge. */
+export const STAGE_SCHEDULE_MS: Schedule = [0, 1_000, 2_000, 4_000, 8_000];
+export const JITTER = 0.2;
+
+/** The result of one HTTP attempt as the policy needs it. */
+export type AttemptResult =
+  | { kind: 'response'; statusCode: number; retryAfter: string | undefined }
+  /** No response: refused, reset, timed out, unsafe address. */
+  | { kind: 'error'; error: string; timedOut: boolean };
+
+export type NextStep =
+  | { kind: 'delivered' }
+  /** Final failure of this delivery. `disableEndpoint` for 410 Gone. */
+  | { kind: 'failed'; disableEndpoint: boolean }
+  | { kind: 'retry'; delayMs: number };
+
+export interface PolicyInput {
+  result: AttemptResult;
+  /** Attempts made so far, this one included (1 after the first). */
+  attempts: number;
+  maxAttempts: number;
+  schedule: Schedule;
+  /** Upper bound on a receiver's Retry-After. */
+  retryAfterMaxMs: number;
+  now: number;
+  /** In [0, 1). */
+  random: number;
+}
+
+export function isSuccess(statusCode: number): boolean {
+  return statusCode >= 200 && statusCode < 300;
+}
+
+/** Delay before attempt `n + 1` when `n` attempts have been made; the last entry repeats. */
+export function scheduledDelay(schedule: Schedule, attemptsMade: number): number {
+  if (schedule.length === 0) return 0;
+  return schedule[Math.min(attemptsMade, schedule.length - 1)];
+}
+
+export function withJitter(delayMs: number, random: number): number {
+  return Math.round(delayMs * (1 - JITTER + 2 * JITTER * random));
+}
+
+/** Retry-After is seconds or an HTTP date; anything else is ignored. */
+export function parseRetryAfter(value: string | undefined, now: number): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v) * 1000;
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+}
+
+export function nextStep(p: PolicyInput): NextStep {
+  const { result } = p;
+  if (result.kind === 'response' && isSuccess(result.statusCode)) return { kind: 'delivered' };
+  // Standard Webhooks: 410 Gone means the receiver wants no more; retrying is pointless.
+  if (result.kind === 'response' && result.statusCode === 410) return { kind: 'failed', disableEndpoint: true };
+  if (p.attempts >= p.maxAttempts) return { kind: 'failed', disableEndpoint: false };
+  const scheduled = withJitter(scheduledDelay(p.schedule, p.attempts), p.random);
+  if (result.kind === 'response' && (result.statusCode === 429 || result.statusCode === 503)) {
+    const asked = parseRetryAfter(result.retryAfter, p.now);
+    // Honour the receiver's pace, but never less than the schedule and never unbounded (a
+    // hostile or buggy Retry-After must not park a delivery for a year).
+    if (asked !== undefined) return { kind: 'retry', delayMs: Math.min(Math.max(asked, scheduled), p.retryAfterMaxMs) };
+  }
+  return { kind: 'retry', delayMs: scheduled };
+}

@@ -1,0 +1,392 @@
+import type { EndpointStateData } from '@stagehook/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+export type ScheduleKind = 'standard' | 'stage';
+
+export interface NewMessage {
+  id: string;
+  projectId: string;
+  eventType: string;
+  triggerEventId: string;
+  variant: 'stage' | 'event';
+  itemId?: string;
+  workflowId?: string;
+  stageId?: string;
+  visitId?: string;
+  /** The exact bytes every attempt sends. */
+  body: string;
+}
+
+export interface NewDelivery {
+  id: string;
+  endpointId: string;
+  schedule: ScheduleKind;
+  maxAttempts: number;
+}
+
+/** A delivery claimed by this process, with what it needs to send. */
+export interface ClaimedDelivery {
+  id: string;
+  messageId: string;
+  endpointId: string;
+  projectId: string;
+  schedule: ScheduleKind;
+  attempts: number;
+  maxAttempts: number;
+  eventType: string;
+  triggerEventId: string;
+  itemId: string | null;
+  workflowId: string | null;
+  stageId: string | null;
+  visitId: string | null;
+  body: string;
+  messageCreatedAt: Date;
+  /** null when the endpoint is unknown, deleted or disabled. */
+  endpoint: EndpointStateData | null;
+}
+
+export interface AttemptRecord {
+  deliveryId: string;
+  n: number;
+  startedAt: Date;
+  durationMs: number;
+  statusCode: number | null;
+  error: string | null;
+  requestHeaders: Record<string, string>;
+  responseHeaders: Record<string, string> | null;
+  responseBody: string | null;
+  sentBy: string;
+}
+
+export interface DeliveryUpdate {
+  status: DeliveryStatus;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+}
+
+export interface DeliverySummary {
+  id: string;
+  messageId: string;
+  endpointId: string;
+  projectId: string;
+  status: DeliveryStatus;
+  attempts: number;
+  maxAttempts: number;
+  nextAttemptAt: Date | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  eventType: string;
+  triggerEventId: string;
+  itemId: string | null;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+export interface DeliveryQuery {
+  projectId: string;
+  endpointId?: string;
+  status?: DeliveryStatus;
+  eventType?: string;
+  itemId?: string;
+  since?: Date;
+  until?: Date;
+  /** Cursor: created_at and id of the last row of the previous page. */
+  after?: { createdAt: Date; id: string };
+  limit: number;
+}
+
+interface SummaryRow {
+  id: string;
+  message_id: string;
+  endpoint_id: string;
+  project_id: string;
+  status: DeliveryStatus;
+  attempts: number;
+  max_attempts: number;
+  next_attempt_at: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  event_type: string;
+  trigger_event_id: string;
+  item_id: string | null;
+  created_at: Date;
+  completed_at: Date | null;
+}
+
+function toSummary(r: SummaryRow): DeliverySummary {
+  return {
+    id: r.id,
+    messageId: r.message_id,
+    endpointId: r.endpoint_id,
+    projectId: r.project_id,
+    status: r.status,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    nextAttemptAt: r.status === 'pending' ? r.next_attempt_at : null,
+    lastStatusCode: r.last_status_code,
+    lastError: r.last_error,
+    eventType: r.event_type,
+    triggerEventId: r.trigger_event_id,
+    itemId: r.item_id,
+    createdAt: r.created_at,
+    completedAt: r.completed_at,
+  };
+}
+
+export class DeliveryRepository {
+  constructor(private readonly ds: DataSource) {}
+
+  /**
+   * The message and its first deliveries, inside the consumer's transaction. Returns false when
+   * the trigger already has a message (a republished event under a new id cannot double it).
+   */
+  async createMessage(m: EntityManager, msg: NewMessage, deliveries: NewDelivery[]): Promise<boolean> {
+    const inserted: unknown[] = await m.query(
+      `INSERT INTO dl_messages (id, project_id, event_type, trigger_event_id, variant, item_id, workflow_id, stage_id, visit_id, body)
+       VALUES ($1, $2, $3, $4, $10, $5, $6, $7, $8, $9) ON CONFLICT (trigger_event_id, variant) DO NOTHING RETURNING id`,
+      [msg.id, msg.projectId, msg.eventType, msg.triggerEventId, msg.itemId ?? null, msg.workflowId ?? null, msg.stageId ?? null, msg.visitId ?? null, msg.body, msg.variant],
+    );
+    if (inserted.length === 0) return false;
+    if (deliveries.length > 0) {
+      await m.query(
+        `INSERT INTO dl_deliveries (id, message_id, endpoint_id, project_id, status, schedule, max_attempts, next_attempt_at)
+         SELECT id, $1, ep, $2, 'pending', sch, ma, now()
+         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::int[]) AS u(id, ep, sch, ma)`,
+        [msg.id, msg.projectId, deliveries.map((d) => d.id), deliveries.map((d) => d.endpointId), deliveries.map((d) => d.schedule), deliveries.map((d) => d.maxAttempts)],
+      );
+    }
+    return true;
+  }
+
+  /**
+   * Claims due deliveries under a lease. SKIP LOCKED lets replicas claim disjoint sets; the
+   * lease (`locked_until`) is what recovers a crashed process's in-flight deliveries: once it
+   * expires, any replica's next claim takes them again.
+   */
+  async claimDue(node: string, limit: number, excludeEndpoints: string[], leaseMs: number): Promise<ClaimedDelivery[]> {
+    const rows: (SummaryRow & {
+      schedule: ScheduleKind;
+      workflow_id: string | null;
+      stage_id: string | null;
+      visit_id: string | null;
+      body: string;
+      message_created_at: Date;
+      state: EndpointStateData | null;
+      deliverable: boolean | null;
+    })[] = await this.ds.query(
+      `WITH c AS (
+         SELECT id FROM dl_deliveries
+         WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
+           AND NOT (endpoint_id = ANY($3::text[]))
+         ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       ), u AS (
+         UPDATE dl_deliveries d SET locked_until = now() + $4 * interval '1 millisecond', locked_by = $1
+         FROM c WHERE d.id = c.id RETURNING d.*
+       )
+       SELECT u.*, m.event_type, m.trigger_event_id, m.item_id, m.workflow_id, m.stage_id, m.visit_id, m.body,
+              m.created_at AS message_created_at, e.state,
+              (e.registry_active AND NOT e.deleted AND e.disabled_at IS NULL) AS deliverable
+       FROM u JOIN dl_messages m ON m.id = u.message_id LEFT JOIN dl_endpoints e ON e.id = u.endpoint_id`,
+      [node, limit, excludeEndpoints, leaseMs],
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      messageId: r.message_id,
+      endpointId: r.endpoint_id,
+      projectId: r.project_id,
+      schedule: r.schedule,
+      attempts: r.attempts,
+      maxAttempts: r.max_attempts,
+      eventType: r.event_type,
+      triggerEventId: r.trigger_event_id,
+      itemId: r.item_id,
+      workflowId: r.workflow_id,
+      stageId: r.stage_id,
+      visitId: r.visit_id,
+      body: r.body,
+      messageCreatedAt: r.message_created_at,
+      endpoint: r.state && r.deliverable ? r.state : null,
+    }));
+  }
+
+  /** Keeps the lease on deliveries still waiting in this process (behind a per-endpoint cap). */
+  async extendLeases(node: string, ids: string[], leaseMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.ds.query(
+      `UPDATE dl_deliveries SET locked_until = now() + $3 * interval '1 millisecond' WHERE id = ANY($2::uuid[]) AND locked_by = $1 AND status = 'pending'`,
+      [node, ids, leaseMs],
+    );
+  }
+
+  /** Hands claimed deliveries back without an attempt (breaker open, shutdown). */
+  async release(node: string, ids: string[], delayMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    await this.ds.query(
+      `UPDATE dl_deliveries SET locked_until = NULL, locked_by = NULL,
+         next_attempt_at = GREATEST(next_attempt_at, now() + $3 * interval '1 millisecond')
+       WHERE id = ANY($2::uuid[]) AND locked_by = $1 AND status = 'pending'`,
+      [node, ids, delayMs],
+    );
+  }
+
+  /**
+   * The attempt row and the delivery's new state. Returns false when this process no longer
+   * holds the lease (it expired and another replica took the delivery): the caller rolls back.
+   */
+  async recordAttempt(m: EntityManager, node: string, a: AttemptRecord, u: DeliveryUpdate): Promise<boolean> {
+    const updated: unknown[] = await m.query(
+      `UPDATE dl_deliveries SET status = $3, attempts = $4, next_attempt_at = COALESCE($5, next_attempt_at),
+         locked_until = NULL, locked_by = NULL, last_status_code = $6, last_error = $7, updated_at = now(),
+         completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
+       WHERE id = $1 AND locked_by = $2 RETURNING id`,
+      [a.deliveryId, node, u.status, u.attempts, u.nextAttemptAt, u.lastStatusCode, u.lastError],
+    );
+    if (updated.length === 0) return false;
+    await m.query(
+      `INSERT INTO dl_attempts (delivery_id, n, started_at, duration_ms, status_code, error, request_headers, response_headers, response_body, sent_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [a.deliveryId, a.n, a.startedAt, a.durationMs, a.statusCode, a.error, JSON.stringify(a.requestHeaders), a.responseHeaders ? JSON.stringify(a.responseHeaders) : null, a.responseBody, a.sentBy],
+    );
+    return true;
+  }
+
+  /** Ends a delivery without an attempt (endpoint gone or disabled). */
+  async failWithoutAttempt(m: EntityManager, id: string, reason: string): Promise<boolean> {
+    const rows: unknown[] = await m.query(
+      `UPDATE dl_deliveries SET status = 'failed', last_error = $2, locked_until = NULL, locked_by = NULL, updated_at = now(), completed_at = now()
+       WHERE id = $1 AND status = 'pending' RETURNING id`,
+      [id, reason],
+    );
+    return rows.length > 0;
+  }
+
+  /** Pending deliveries of an endpoint not currently leased, to fail when it is disabled. */
+  async pendingOfEndpoint(m: EntityManager, endpointId: string): Promise<ClaimedDelivery[]> {
+    const rows: { id: string }[] = await m.query(
+      `SELECT id FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'pending' AND (locked_until IS NULL OR locked_until < now()) FOR UPDATE SKIP LOCKED`,
+      [endpointId],
+    );
+    return this.byIds(m, rows.map((r) => r.id));
+  }
+
+  async byIds(m: EntityManager, ids: string[]): Promise<ClaimedDelivery[]> {
+    if (ids.length === 0) return [];
+    const rows: (SummaryRow & { schedule: ScheduleKind; workflow_id: string | null; stage_id: string | null; visit_id: string | null; body: string; message_created_at: Date })[] =
+      await m.query(
+        `SELECT d.*, m.event_type, m.trigger_event_id, m.item_id, m.workflow_id, m.stage_id, m.visit_id, m.body, m.created_at AS message_created_at
+         FROM dl_deliveries d JOIN dl_messages m ON m.id = d.message_id WHERE d.id = ANY($1::uuid[])`,
+        [ids],
+      );
+    return rows.map((r) => ({
+      id: r.id,
+      messageId: r.message_id,
+      endpointId: r.endpoint_id,
+      projectId: r.project_id,
+      schedule: r.schedule,
+      attempts: r.attempts,
+      maxAttempts: r.max_attempts,
+      eventType: r.event_type,
+      triggerEventId: r.trigger_event_id,
+      itemId: r.item_id,
+      workflowId: r.workflow_id,
+      stageId: r.stage_id,
+      visitId: r.visit_id,
+      body: r.body,
+      messageCreatedAt: r.message_created_at,
+      endpoint: null,
+    }));
+  }
+
+  async get(id: string): Promise<DeliverySummary | null> {
+    const rows: SummaryRow[] = await this.ds.query(
+      `SELECT d.*, m.event_type, m.trigger_event_id, m.item_id FROM dl_deliveries d JOIN dl_messages m ON m.id = d.message_id WHERE d.id = $1`,
+      [id],
+    );
+    return rows[0] ? toSummary(rows[0]) : null;
+  }
+
+  async list(q: DeliveryQuery): Promise<DeliverySummary[]> {
+    const where = ['d.project_id = $1'];
+    const args: unknown[] = [q.projectId];
+    const add = (sql: string, v: unknown) => {
+      args.push(v);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (q.endpointId) add('d.endpoint_id = ?', q.endpointId);
+    if (q.status) add('d.status = ?', q.status);
+    if (q.eventType) add('m.event_type = ?', q.eventType);
+    if (q.itemId) add('m.item_id = ?', q.itemId);
+    if (q.since) add('d.created_at >= ?', q.since);
+    if (q.until) add('d.created_at < ?', q.until);
+    if (q.after) {
+      args.push(q.after.createdAt, q.after.id);
+      where.push(`(d.created_at, d.id) > ($${args.length - 1}, $${args.length}::uuid)`);
+    }
+    args.push(q.limit);
+    const rows: SummaryRow[] = await this.ds.query(
+      `SELECT d.*, m.event_type, m.trigger_event_id, m.item_id FROM dl_deliveries d JOIN dl_messages m ON m.id = d.message_id
+       WHERE ${where.join(' AND ')} ORDER BY d.created_at, d.id LIMIT $${args.length}`,
+      args,
+    );
+    return rows.map(toSummary);
+  }
+
+  async attempts(deliveryId: string): Promise<AttemptRecord[]> {
+    const rows: {
+      delivery_id: string;
+      n: number;
+      started_at: Date;
+      duration_ms: number;
+      status_code: number | null;
+      error: string | null;
+      request_headers: Record<string, string>;
+      response_headers: Record<string, string> | null;
+      response_body: string | null;
+      sent_by: string;
+    }[] = await this.ds.query(`SELECT * FROM dl_attempts WHERE delivery_id = $1 ORDER BY n`, [deliveryId]);
+    return rows.map((r) => ({
+      deliveryId: r.delivery_id,
+      n: r.n,
+      startedAt: r.started_at,
+      durationMs: r.duration_ms,
+      statusCode: r.status_code,
+      error: r.error,
+      requestHeaders: r.request_headers,
+      responseHeaders: r.response_headers,
+      responseBody: r.response_body,
+      sentBy: r.sent_by,
+    }));
+  }
+
+  /** One more attempt now, no follow-on schedule (Svix's manual resend). */
+  async redeliver(id: string): Promise<'ok' | 'pending' | 'missing'> {
+    const rows: { status: DeliveryStatus }[] = await this.ds.query(
+      `UPDATE dl_deliveries SET status = 'pending', max_attempts = attempts + 1, next_attempt_at = now(), completed_at = NULL, updated_at = now()
+       WHERE id = $1 AND status <> 'pending' RETURNING status`,
+      [id],
+    );
+    if (rows.length > 0) return 'ok';
+    return (await this.get(id)) ? 'pending' : 'missing';
+  }
+
+  /** Every failed delivery of the endpoint created since `since` gets one more attempt now. */
+  async recoverFailed(endpointId: string, since: Date): Promise<number> {
+    const rows: unknown[] = await this.ds.query(
+      `UPDATE dl_deliveries SET status = 'pending', max_attempts = attempts + 1, next_attempt_at = now(), completed_at = NULL, updated_at = now()
+       WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2 RETURNING id`,
+      [endpointId, since],
+    );
+    return rows.length;
+  }
+
+  async queueStats(): Promise<{ pending: number; oldestAgeMs: number }> {
+    const rows: { pending: string; oldest: Date | null }[] = await this.ds.query(
+      `SELECT count(*) AS pending, min(created_at) AS oldest FROM dl_deliveries WHERE status = 'pending'`,
+    );
+    const oldest = rows[0]?.oldest;
+    return { pending: Number(rows[0]?.pending ?? 0), oldestAgeMs: oldest ? Date.now() - oldest.getTime() : 0 };
+  }
+}

@@ -1,0 +1,90 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * dl_endpoints: the view of the registry's endpoints (from webhook.endpoint.* events) plus this
+ * service's own health facts about them. dl_messages: frozen payloads. dl_deliveries: one per
+ * (message, endpoint), the retry queue itself (claimed with FOR UPDATE SKIP LOCKED under a lease).
+ * dl_attempts: the attempt log.
+ */
+export class CreateDeliveryTables1796000000000 implements MigrationInterface {
+  name = 'CreateDeliveryTables1796000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE dl_endpoints (
+        id text PRIMARY KEY,
+        project_id text NOT NULL,
+        state jsonb NOT NULL,
+        registry_active boolean NOT NULL,
+        deleted boolean NOT NULL DEFAULT false,
+        source_seq bigint NOT NULL DEFAULT 0,
+        disabled_at timestamptz NULL,
+        disabled_reason text NULL,
+        failing_since timestamptz NULL,
+        last_success_at timestamptz NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE INDEX dl_endpoints_project ON dl_endpoints (project_id)`);
+    await q.query(`
+      CREATE TABLE dl_messages (
+        id uuid PRIMARY KEY,
+        project_id text NOT NULL,
+        event_type text NOT NULL,
+        trigger_event_id text NOT NULL,
+        -- 'stage': the webhook stage's own delivery; 'event': subscribers of the event type.
+        variant text NOT NULL CHECK (variant IN ('stage', 'event')),
+        item_id text NULL,
+        workflow_id text NULL,
+        stage_id text NULL,
+        visit_id text NULL,
+        body text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now()
+      )`);
+    await q.query(`CREATE UNIQUE INDEX dl_messages_trigger ON dl_messages (trigger_event_id, variant)`);
+    await q.query(`
+      CREATE TABLE dl_deliveries (
+        id uuid PRIMARY KEY,
+        message_id uuid NOT NULL REFERENCES dl_messages (id),
+        endpoint_id text NOT NULL,
+        project_id text NOT NULL,
+        status text NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        schedule text NOT NULL CHECK (schedule IN ('standard', 'stage')),
+        attempts int NOT NULL DEFAULT 0,
+        max_attempts int NOT NULL,
+        next_attempt_at timestamptz NOT NULL,
+        locked_until timestamptz NULL,
+        locked_by text NULL,
+        last_status_code int NULL,
+        last_error text NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        completed_at timestamptz NULL,
+        UNIQUE (message_id, endpoint_id)
+      )`);
+    await q.query(`CREATE INDEX dl_deliveries_due ON dl_deliveries (next_attempt_at) WHERE status = 'pending'`);
+    await q.query(`CREATE INDEX dl_deliveries_endpoint ON dl_deliveries (endpoint_id, created_at)`);
+    await q.query(`CREATE INDEX dl_deliveries_project ON dl_deliveries (project_id, created_at, id)`);
+    await q.query(`
+      CREATE TABLE dl_attempts (
+        id bigserial PRIMARY KEY,
+        delivery_id uuid NOT NULL REFERENCES dl_deliveries (id),
+        n int NOT NULL,
+        started_at timestamptz NOT NULL,
+        duration_ms int NOT NULL,
+        status_code int NULL,
+        error text NULL,
+        request_headers jsonb NOT NULL,
+        response_headers jsonb NULL,
+        response_body text NULL,
+        sent_by text NOT NULL,
+        -- Two processes recording the same attempt number means one attempt was sent twice.
+        UNIQUE (delivery_id, n)
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE dl_attempts, dl_deliveries, dl_messages, dl_endpoints`);
+  }
+}
+
+export const deliveryMigrations = [CreateDeliveryTables1796000000000];
