@@ -1,0 +1,81 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { BusNamespace } from '@stagehook/contracts';
+import { eventStoreMigrations } from '@stagehook/event-store';
+import { consumersProvider, messagingMigrations } from '@stagehook/messaging';
+import { BaseConfig, EventSourcingModule, LOGGER, MetricsService, NATS_CONNECTION, type NatsConnection, typeOrmOptions } from '@stagehook/platform';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { WorkflowConfig } from './config.js';
+import { DefinitionsController } from './definitions/definitions.controller.js';
+import { DefinitionsService } from './definitions/definitions.service.js';
+import { ENDPOINTS_DURABLE, ENDPOINTS_FILTER, endpointStatusHandlers } from './endpoints/endpoint-status.js';
+import { ItemCommandsService } from './items/item-commands.service.js';
+import { ItemsController } from './items/items.controller.js';
+import { deliveryOutcomeHandlers, OUTCOMES_DURABLE, OUTCOMES_FILTER } from './outcomes/delivery-outcomes.js';
+import { workflowMigrations } from './persistence/migrations.js';
+import { workflowProjections } from './persistence/projections.js';
+import { ReadModelsController } from './read-models/read-models.controller.js';
+import { ItemHeads } from './shared/item-heads.js';
+import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } from './shared/repositories.js';
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [BaseConfig, LOGGER],
+      useFactory: (config: BaseConfig, logger: Logger) =>
+        typeOrmOptions(config, { entities: [], migrations: [...eventStoreMigrations, ...messagingMigrations, ...workflowMigrations], logger }),
+    }),
+    EventSourcingModule.forRoot({ stream: 'WORKFLOW', projections: workflowProjections }),
+  ],
+  controllers: [DefinitionsController, ItemsController, ReadModelsController],
+  providers: [
+    DefinitionsRepository,
+    PositionsRepository,
+    EndpointStatusRepository,
+    ItemHeads,
+    DefinitionsService,
+    ItemCommandsService,
+    consumersProvider({
+      inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, WorkflowConfig, ItemCommandsService, EndpointStatusRepository],
+      useFactory: (
+        dataSource: DataSource,
+        nats: NatsConnection,
+        logger: Logger,
+        metrics: MetricsService,
+        namespace: BusNamespace,
+        config: WorkflowConfig,
+        commands: ItemCommandsService,
+        endpoints: EndpointStatusRepository,
+      ) => [
+        {
+          dataSource,
+          nats,
+          namespace,
+          logger: logger.child({ component: OUTCOMES_DURABLE }),
+          metrics: metrics.registry,
+          stream: 'DELIVERY',
+          durable: OUTCOMES_DURABLE,
+          filterSubject: OUTCOMES_FILTER,
+          concurrency: config.OUTCOME_CONCURRENCY,
+          ackWaitMs: 30_000,
+          maxDeliver: 20,
+          handlers: deliveryOutcomeHandlers(commands),
+        },
+        {
+          dataSource,
+          nats,
+          namespace,
+          logger: logger.child({ component: ENDPOINTS_DURABLE }),
+          metrics: metrics.registry,
+          stream: 'WEBHOOKS',
+          durable: ENDPOINTS_DURABLE,
+          filterSubject: ENDPOINTS_FILTER,
+          concurrency: 2,
+          handlers: endpointStatusHandlers(endpoints),
+        },
+      ],
+    }),
+  ],
+})
+export class AppModule {}

@@ -1,0 +1,18 @@
+import { BaseConfig, EnvInteger } from '@stagehook/platform';
+
+export class WorkflowConfig extends BaseConfig {
+  /**
+   * How long a command waits for the items service's `head` reply before failing with 503
+   * (items_unavailable). Short: a person is waiting on the other side.
+   */
+  @EnvInteger({ min: 100, max: 30_000 })
+  ITEMS_RPC_TIMEOUT_MS = 2_000;
+
+  /** `head` requests in flight at once when adding items in bulk. */
+  @EnvInteger({ min: 1, max: 256 })
+  ITEMS_RPC_CONCURRENCY = 32;
+
+  /** Outcome events handled at once (different items); each holds a database connection. */
+  @EnvInteger({ min: 1, max: 64 })
+  OUTCOME_CONCURRENCY = 4;
+}

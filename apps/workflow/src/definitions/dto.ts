@@ -1,0 +1,133 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ID_PATTERN, STAGE_TYPES, type StageType } from '@stagehook/contracts';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+
+export class EdgeDto {
+  @ApiProperty({ description: 'Output name: default, approve, reject, succeeded or failed', example: 'default' })
+  @IsString()
+  @Length(1, 100)
+  name!: string;
+
+  @ApiProperty({ description: 'Id of the stage this edge leads to' })
+  @IsString()
+  @Length(1, 128)
+  @Matches(ID_PATTERN)
+  to!: string;
+}
+
+export class WebhookConfigDto {
+  @ApiProperty({ description: 'Endpoint id in the webhook registry' })
+  @IsString()
+  @Length(1, 128)
+  @Matches(ID_PATTERN)
+  endpointId!: string;
+
+  @ApiPropertyOptional({ description: 'Attempts before the stage routes through failed (V7 default 5)', minimum: 1, maximum: 20 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  maxAttempts?: number;
+
+  @ApiPropertyOptional({ description: "Overrides the endpoint's include-annotations setting" })
+  @IsOptional()
+  @IsBoolean()
+  includeAnnotations?: boolean;
+}
+
+export class StageDto {
+  @ApiProperty({ description: 'Stage id, unique in the workflow; edges refer to it' })
+  @IsString()
+  @Length(1, 128)
+  @Matches(ID_PATTERN)
+  id!: string;
+
+  @ApiProperty({ example: 'Annotate' })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiProperty({ enum: STAGE_TYPES })
+  @IsIn(STAGE_TYPES)
+  type!: StageType;
+
+  @ApiProperty({ type: [EdgeDto] })
+  @IsArray()
+  @ArrayMaxSize(20)
+  @ValidateNested({ each: true })
+  @Type(() => EdgeDto)
+  edges!: EdgeDto[];
+
+  @ApiPropertyOptional({ type: WebhookConfigDto, description: 'Required on webhook stages' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WebhookConfigDto)
+  webhook?: WebhookConfigDto;
+}
+
+export class SaveWorkflowDto {
+  @ApiProperty({ example: 'Annotation with QA webhook' })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiProperty({ type: [StageDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(100)
+  @ValidateNested({ each: true })
+  @Type(() => StageDto)
+  stages!: StageDto[];
+}
+
+export class CreateTemplateDto {
+  @ApiPropertyOptional({ example: 'Annotate → webhook → review' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  name?: string;
+
+  @ApiProperty({ description: "The webhook stage's endpoint id" })
+  @IsString()
+  @Length(1, 128)
+  @Matches(ID_PATTERN)
+  endpointId!: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 20 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(20)
+  maxAttempts?: number;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean()
+  includeAnnotations?: boolean;
+}
+
+export class WorkflowIdParams {
+  @ApiProperty()
+  @IsString()
+  @Length(1, 128)
+  @Matches(ID_PATTERN)
+  id!: string;
+}
+
+export class VersionQuery {
+  @ApiPropertyOptional({ description: 'A past version; the latest when absent' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  version?: number;
+}
+
+export class ByDto {
+  @ApiPropertyOptional({ description: 'Who saves it (a user id), recorded on the event' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  by?: string;
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EventMetadata } from '@stagehook/contracts';
+import { ConcurrencyConflictError, EventStore, handleCommand } from '@stagehook/event-store';
+import { ConflictError, DomainError, foundInProject, MetricsService, NotFoundError } from '@stagehook/platform';
+import type { EntityManager } from 'typeorm';
+import { ItemNotInWorkflowError, WorkflowErrorCode } from '../domain/errors.js';
+import type { Graph } from '../domain/graph.js';
+import { type ItemCommand, itemDecider, type MoveContext } from '../domain/item.decider.js';
+import { ItemHeads } from '../shared/item-heads.js';
+import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository, type PositionView } from '../shared/repositories.js';
+
+/** Workflow ids are server-made UUIDs (fixed length), so this id cannot be read two ways. */
+export const itemStreamId = (workflowId: string, itemId: string) => `wfitem-${workflowId}-${itemId}`;
+
+export const MAX_BULK_ITEMS = 1000;
+
+export type UserCommand =
+  | { type: 'start' | 'submit' | 'approve' | 'reject' }
+  | { type: 'move'; edge: string }
+  | { type: 'setStage'; stageId: string; by: string; reason: string };
+
+export interface ClientContext {
+  /** The item version the client saw (If-Match or body); the frozen version is never lower. */
+  itemVersion?: number;
+  /** The visit the client acted on; a command on a visit that moved on is a 409. */
+  visitId?: string;
+  by?: string;
+  correlationId?: string;
+}
+
+export interface OutcomeInput {
+  outcome: 'delivered' | 'failed';
+  eventId: string;
+  correlationId?: string;
+  projectId: string;
+  workflowId: string;
+  itemId: string;
+  visitId: string;
+  deliveryId: string;
+  lastError: string | null;
+}
+
+/**
+ * The shell around the item decider: loads what a command needs as data (the graph of the
+ * item's workflow version, the item's version from the items service, dead endpoints), decides,
+ * appends with the stream version it decided on.
+ */
+@Injectable()
+export class ItemCommandsService {
+  private readonly entries: ReturnType<MetricsService['counter']>;
+  private readonly outcomes: ReturnType<MetricsService['counter']>;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly definitions: DefinitionsRepository,
+    private readonly positions: PositionsRepository,
+    private readonly endpoints: EndpointStatusRepository,
+    private readonly heads: ItemHeads,
+    metrics: MetricsService,
+  ) {
+    this.entries = metrics.counter({ name: 'stagehook_workflow_stage_entries_total', help: 'Stage entries by stage type', labelNames: ['stage_type'] });
+    this.outcomes = metrics.counter({
+      name: 'stagehook_workflow_delivery_outcomes_total',
+      help: 'Delivery outcomes received: routed the current visit, or ignored (stale, duplicate, not a stage trigger)',
+      labelNames: ['result'],
+    });
+  }
+
+  /**
+   * Adds items (validated through the items service: unknown ids are a 422 listing them) to the
+   * dataset stage of the workflow's latest version. Items already in the workflow are reported,
+   * not re-added, so a retried request is harmless.
+   */
+  async addItems(projectId: string, workflowId: string, itemIds: readonly string[], client: ClientContext): Promise<{ workflowVersion: number; added: string[]; alreadyPresent: string[] }> {
+    const def = foundInProject(await this.definitions.find(workflowId), projectId, `workflow ${workflowId}`);
+    const unique = [...new Set(itemIds)];
+    const present = await this.positions.present(workflowId, unique);
+    const toAdd = unique.filter((id) => !present.has(id));
+    const { versions, unknown } = await this.heads.versions(projectId, toAdd);
+    if (unknown.length > 0) {
+      throw new DomainError(WorkflowErrorCode.UNKNOWN_ITEMS, `unknown items: ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ', …' : ''}`, { itemIds: unknown });
+    }
+    const unusable = await this.endpoints.unusable(webhookEndpoints(def.stages));
+    const metadata = this.metadata(projectId, client.correlationId);
+    // One transaction: a bulk add lands whole or not at all (a concurrent add of the same item
+    // conflicts and the client retries; the retry skips what is present).
+    await conflictsAs409(() => this.store.dataSource.transaction(async (manager) => {
+      for (const itemId of toAdd) {
+        await this.run(
+          itemStreamId(workflowId, itemId),
+          {
+            type: 'add',
+            workflowId,
+            workflowVersion: def.version,
+            projectId,
+            itemId,
+            ...this.context(def.stages, versions.get(itemId) ?? 0, unusable, client),
+          },
+          metadata,
+          manager,
+        );
+      }
+    }));
+    return { workflowVersion: def.version, added: toAdd, alreadyPresent: unique.filter((id) => present.has(id)) };
+  }
+
+  /** start / submit / approve / reject / move / set stage on one item. */
+  async command(projectId: string, workflowId: string, itemId: string, command: UserCommand, client: ClientContext): Promise<PositionView> {
+    foundInProject(await this.definitions.find(workflowId), projectId, `workflow ${workflowId}`);
+    const pos = await this.positions.find(workflowId, itemId);
+    if (!pos) throw new ItemNotInWorkflowError(itemId);
+    const graph = await this.graphOf(workflowId, pos.workflowVersion);
+    const head = await this.heads.version(projectId, itemId);
+    if (head === null) throw new NotFoundError(`item ${itemId} not found`);
+    const unusable = await this.endpoints.unusable(webhookEndpoints(graph));
+    const ctx = this.context(graph, Math.max(head, client.itemVersion ?? 0), unusable, client);
+    await this.run(itemStreamId(workflowId, itemId), { ...command, ...ctx }, this.metadata(projectId, client.correlationId));
+    const after = await this.positions.find(workflowId, itemId);
+    if (!after) throw new Error('an item in a workflow has a position');
+    return after;
+  }
+
+  /**
+   * Routes a webhook stage's visit on a delivery outcome, inside the consumer's transaction (the
+   * idempotency record commits with the events). Returns whether it moved the item.
+   */
+  async routeOutcome(manager: EntityManager, o: OutcomeInput): Promise<boolean> {
+    const pos = await this.positions.find(o.workflowId, o.itemId);
+    // Not ours, or already moved on: the decider would decide nothing; skip the items round trip.
+    if (!pos || pos.projectId !== o.projectId || pos.visitId !== o.visitId) {
+      this.outcomes.inc({ result: 'ignored' });
+      return false;
+    }
+    const graph = await this.graphOf(o.workflowId, pos.workflowVersion);
+    const head = (await this.heads.version(o.projectId, o.itemId)) ?? pos.itemVersion;
+    const unusable = await this.endpoints.unusable(webhookEndpoints(graph));
+    const res = await this.run(
+      itemStreamId(o.workflowId, o.itemId),
+      { type: 'outcome', outcome: o.outcome, visitId: o.visitId, deliveryId: o.deliveryId, lastError: o.lastError, ...this.context(graph, head, unusable, {}) },
+      { ...this.metadata(o.projectId, o.correlationId), causationId: o.eventId },
+      manager,
+    );
+    this.outcomes.inc({ result: res ? 'routed' : 'ignored' });
+    return res;
+  }
+
+  private async graphOf(workflowId: string, version: number): Promise<Graph> {
+    const def = await this.definitions.find(workflowId, version);
+    if (!def) throw new Error(`workflow ${workflowId} version ${version} is missing`);
+    return def.stages;
+  }
+
+  private context(graph: Graph, itemVersion: number, unusableEndpoints: MoveContext['unusableEndpoints'], client: ClientContext): MoveContext {
+    return {
+      graph,
+      now: new Date(),
+      // One command enters at most every stage once plus the first: fail-fast chains are bounded.
+      visitIds: Array.from({ length: graph.length + 1 }, () => randomUUID()),
+      itemVersion,
+      unusableEndpoints,
+      ...(client.by ? { by: client.by } : {}),
+      ...(client.visitId ? { expectedVisitId: client.visitId } : {}),
+    };
+  }
+
+  private metadata(projectId: string, correlationId?: string): EventMetadata {
+    return { source: 'workflow', projectId, ...(correlationId ? { correlationId } : {}) };
+  }
+
+  /** Decide and append; a lost race is a 409 (retried first when outside a caller's transaction). */
+  private async run(streamId: string, command: ItemCommand, metadata: EventMetadata, manager?: EntityManager): Promise<boolean> {
+    const exec = async () => {
+      const res = await handleCommand(this.store, streamId, itemDecider, command, { metadata, manager, streamType: 'wfitem' });
+      for (const e of res.events) {
+        if (e.type === 'workflow.stage.entered') this.entries.inc({ stage_type: String((e.data as { stageType: string }).stageType) });
+      }
+      return res.events.length > 0;
+    };
+    // Inside a caller's transaction the caller decides (a consumer retries the whole message).
+    return manager ? exec() : conflictsAs409(exec);
+  }
+}
+
+export function webhookEndpoints(graph: Graph): string[] {
+  return graph.flatMap((s) => (s.type === 'webhook' && s.webhook ? [s.webhook.endpointId] : []));
+}
+
+/** A lost optimistic-concurrency race is the client's 409, not a 500. */
+export async function conflictsAs409<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ConcurrencyConflictError) throw new ConflictError('the item was moved concurrently; reload and retry', { streamId: err.streamId });
+    throw err;
+  }
+}

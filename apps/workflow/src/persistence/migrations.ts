@@ -1,0 +1,82 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Read models of the workflow service. All of them are projections of the event store (inline,
+ * rebuilt with `EventStore.rebuildProjection`), except the endpoint status, which mirrors the
+ * registry's events.
+ */
+export class CreateWorkflowReadModels1795470000000 implements MigrationInterface {
+  name = 'CreateWorkflowReadModels1795470000000';
+
+  async up(qr: QueryRunner): Promise<void> {
+    // One row per definition version: items in flight keep reading the version they started on.
+    await qr.query(`
+      CREATE TABLE wf_definitions (
+        workflow_id text        NOT NULL,
+        version     int         NOT NULL,
+        project_id  text        NOT NULL,
+        name        text        NOT NULL,
+        stages      jsonb       NOT NULL,
+        created_at  timestamptz NOT NULL,
+        CONSTRAINT wf_definitions_pk PRIMARY KEY (workflow_id, version)
+      )`);
+    await qr.query(`CREATE INDEX wf_definitions_project_idx ON wf_definitions (project_id, workflow_id)`);
+
+    // Where each item is now.
+    await qr.query(`
+      CREATE TABLE wf_item_positions (
+        workflow_id      text        NOT NULL,
+        item_id          text        NOT NULL,
+        project_id       text        NOT NULL,
+        workflow_version int         NOT NULL,
+        stage_id         text        NOT NULL,
+        stage_type       text        NOT NULL,
+        stage_name       text        NOT NULL,
+        visit_id         text        NOT NULL,
+        item_version     int         NOT NULL,
+        entered_at       timestamptz NOT NULL,
+        completed        boolean     NOT NULL DEFAULT false,
+        CONSTRAINT wf_item_positions_pk PRIMARY KEY (workflow_id, item_id)
+      )`);
+    await qr.query(`CREATE INDEX wf_item_positions_stage_idx ON wf_item_positions (workflow_id, stage_id)`);
+    // "Waiting in a webhook stage longer than X" scans only webhook rows, oldest first.
+    await qr.query(`CREATE INDEX wf_item_positions_webhook_idx ON wf_item_positions (project_id, entered_at) WHERE stage_type = 'webhook'`);
+
+    // Every stage visit: an item's history.
+    await qr.query(`
+      CREATE TABLE wf_visits (
+        visit_id     text        PRIMARY KEY,
+        workflow_id  text        NOT NULL,
+        item_id      text        NOT NULL,
+        project_id   text        NOT NULL,
+        stage_id     text        NOT NULL,
+        stage_type   text        NOT NULL,
+        stage_name   text        NOT NULL,
+        item_version int         NOT NULL,
+        entered_at   timestamptz NOT NULL,
+        seq          bigint      NOT NULL,
+        left_at      timestamptz,
+        edge         text,
+        to_stage_id  text,
+        left_by      text,
+        reason       text,
+        delivery_id  text
+      )`);
+    await qr.query(`CREATE INDEX wf_visits_item_idx ON wf_visits (workflow_id, item_id, seq)`);
+
+    await qr.query(`
+      CREATE TABLE wf_endpoint_status (
+        endpoint_id text        PRIMARY KEY,
+        project_id  text        NOT NULL,
+        status      text        NOT NULL CHECK (status IN ('active', 'disabled', 'deleted')),
+        reason      text,
+        changed_at  timestamptz NOT NULL
+      )`);
+  }
+
+  async down(qr: QueryRunner): Promise<void> {
+    await qr.query(`DROP TABLE wf_endpoint_status, wf_visits, wf_item_positions, wf_definitions`);
+  }
+}
+
+export const workflowMigrations = [CreateWorkflowReadModels1795470000000];

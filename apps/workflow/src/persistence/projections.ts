@@ -1,0 +1,81 @@
+import type { InlineProjection, StoredEvent } from '@stagehook/event-store';
+import type { EntityManager } from 'typeorm';
+import type { DefinitionData } from '../domain/definition.decider.js';
+import type { ItemCompleted, StageEntered, StageLeft } from '../domain/item.decider.js';
+
+async function exec(tx: EntityManager, text: string, params: unknown[]): Promise<void> {
+  await tx.query(text, params);
+}
+
+export const definitionsProjection: InlineProjection = {
+  name: 'wf_definitions',
+  handles: ['workflow.definition.created', 'workflow.definition.updated'],
+  async apply(events: StoredEvent[], tx: EntityManager) {
+    for (const e of events) {
+      const d = e.data as unknown as DefinitionData;
+      await exec(
+        tx,
+        `INSERT INTO wf_definitions (workflow_id, version, project_id, name, stages, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workflow_id, version) DO NOTHING`,
+        [d.workflowId, d.version, d.projectId, d.name, JSON.stringify(d.stages), d.at],
+      );
+    }
+  },
+  async reset(tx: EntityManager) {
+    await exec(tx, 'DELETE FROM wf_definitions', []);
+  },
+};
+
+/** Positions and visits, from the item streams' events; `seq` (global position) orders a history. */
+export const itemsProjection: InlineProjection = {
+  name: 'wf_items',
+  handles: ['workflow.stage.entered', 'workflow.stage.left', 'workflow.item.completed'],
+  async apply(events: StoredEvent[], tx: EntityManager) {
+    for (const e of events) {
+      switch (e.type) {
+        case 'workflow.stage.entered': {
+          const d = e.data as unknown as StageEntered;
+          await exec(
+            tx,
+            `INSERT INTO wf_item_positions (workflow_id, item_id, project_id, workflow_version, stage_id, stage_type, stage_name, visit_id, item_version, entered_at, completed)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false)
+             ON CONFLICT (workflow_id, item_id) DO UPDATE SET
+               workflow_version = EXCLUDED.workflow_version, stage_id = EXCLUDED.stage_id, stage_type = EXCLUDED.stage_type,
+               stage_name = EXCLUDED.stage_name, visit_id = EXCLUDED.visit_id, item_version = EXCLUDED.item_version,
+               entered_at = EXCLUDED.entered_at, completed = false`,
+            [d.workflowId, d.itemId, d.projectId, d.workflowVersion, d.stageId, d.stageType, d.stageName, d.visitId, d.itemVersion, d.enteredAt],
+          );
+          await exec(
+            tx,
+            `INSERT INTO wf_visits (visit_id, workflow_id, item_id, project_id, stage_id, stage_type, stage_name, item_version, entered_at, seq)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (visit_id) DO NOTHING`,
+            [d.visitId, d.workflowId, d.itemId, d.projectId, d.stageId, d.stageType, d.stageName, d.itemVersion, d.enteredAt, e.globalPosition],
+          );
+          break;
+        }
+        case 'workflow.stage.left': {
+          const d = e.data as unknown as StageLeft;
+          await exec(
+            tx,
+            `UPDATE wf_visits SET left_at = $2, edge = $3, to_stage_id = $4, left_by = $5, reason = $6, delivery_id = $7 WHERE visit_id = $1`,
+            [d.visitId, d.leftAt, d.edge, d.toStageId ?? null, d.by ?? null, d.reason ?? null, d.deliveryId ?? null],
+          );
+          break;
+        }
+        case 'workflow.item.completed': {
+          const d = e.data as unknown as ItemCompleted;
+          await exec(tx, `UPDATE wf_item_positions SET completed = true WHERE workflow_id = $1 AND item_id = $2 AND visit_id = $3`, [d.workflowId, d.itemId, d.visitId]);
+          break;
+        }
+        default:
+          throw new Error(`itemsProjection does not handle ${e.type}`);
+      }
+    }
+  },
+  async reset(tx: EntityManager) {
+    await exec(tx, 'DELETE FROM wf_visits', []);
+    await exec(tx, 'DELETE FROM wf_item_positions', []);
+  },
+};
+
+export const workflowProjections = [definitionsProjection, itemsProjection];

@@ -1,0 +1,61 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BusNamespace, ItemsRpc } from '@stagehook/contracts';
+import { rpcRequest, RpcUnavailableError } from '@stagehook/messaging';
+import { DomainError, NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
+import { WorkflowConfig } from '../config.js';
+import { WorkflowErrorCode } from '../domain/errors.js';
+
+export class ItemsUnavailableError extends DomainError {
+  constructor(detail: string) {
+    super(WorkflowErrorCode.ITEMS_UNAVAILABLE, `the items service did not answer; try again (${detail})`);
+  }
+}
+
+/**
+ * The items service's current version of an item, asked at command time. Decision: ask rather
+ * than keep a copy from `item.*` events, because the items service commits an annotation before
+ * answering the annotator, so a `head` sent after that answer sees it; a copy fed by events could
+ * lag behind and freeze a payload without the annotation just saved. When items does not answer,
+ * the command fails (503) instead of freezing a version that may be wrong.
+ */
+@Injectable()
+export class ItemHeads {
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly ns: BusNamespace,
+    private readonly config: WorkflowConfig,
+  ) {}
+
+  /** The item's version, or null when the items service does not know it in this project. */
+  async version(projectId: string, itemId: string): Promise<number | null> {
+    let reply;
+    try {
+      reply = await rpcRequest(this.nc, this.ns, ItemsRpc.head, { projectId, itemId }, { timeoutMs: this.config.ITEMS_RPC_TIMEOUT_MS });
+    } catch (err) {
+      if (err instanceof RpcUnavailableError) throw new ItemsUnavailableError('no reply');
+      throw err;
+    }
+    if (reply.ok) return reply.item.version;
+    if (reply.code === 'not_found') return null;
+    throw new ItemsUnavailableError(reply.code);
+  }
+
+  /** Versions of many items, `ITEMS_RPC_CONCURRENCY` requests at a time; unknown ids listed apart. */
+  async versions(projectId: string, itemIds: readonly string[]): Promise<{ versions: Map<string, number>; unknown: string[] }> {
+    const versions = new Map<string, number>();
+    const unknown: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < itemIds.length) {
+        const id = itemIds[next++];
+        const v = await this.version(projectId, id);
+        if (v === null) unknown.push(id);
+        else versions.set(id, v);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.config.ITEMS_RPC_CONCURRENCY, itemIds.length) }, worker));
+    const missing = new Set(unknown);
+    // In request order, so the 422 lists them as the client sent them.
+    return { versions, unknown: itemIds.filter((id) => missing.has(id)) };
+  }
+}

@@ -1,0 +1,216 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { until } from '@stagehook/testing';
+import { DataSource } from 'typeorm';
+import { Harness } from './support/harness.js';
+
+interface Stage {
+  id: string;
+  name: string;
+  type: string;
+}
+interface Definition {
+  workflowId: string;
+  version: number;
+  stages: Stage[];
+}
+interface Position {
+  stageType: string;
+  stageName: string;
+  visitId: string;
+  itemVersion: number;
+  completed: boolean;
+  workflowVersion: number;
+}
+
+const h = new Harness();
+
+beforeAll(() => h.start('route'));
+afterAll(() => h.stop());
+
+const outcome = (visit: Record<string, unknown>, deliveryId: string, failed = false) => ({
+  deliveryId,
+  endpointId: 'ep-1',
+  projectId: 'p1',
+  triggerEventId: randomUUID(),
+  triggerType: 'workflow.stage.entered',
+  workflowId: visit.workflowId as string,
+  stageId: visit.stageId as string,
+  visitId: visit.visitId as string,
+  itemId: visit.itemId as string,
+  attempts: failed ? 5 : 1,
+  lastStatusCode: failed ? 500 : 200,
+  lastError: failed ? 'HTTP 500 from receiver' : null,
+  at: new Date().toISOString(),
+});
+
+async function template(endpointId = 'ep-1'): Promise<Definition> {
+  const res = await h.api<Definition>('POST', '/workflows/template', { body: { endpointId, maxAttempts: 3, includeAnnotations: true } });
+  expect(res.status).toBe(201);
+  return res.body;
+}
+
+async function position(wf: string, item: string): Promise<Position> {
+  return (await h.api<Position>('GET', `/workflows/${wf}/items/${item}`)).body;
+}
+
+async function cmd(wf: string, item: string, command: string, body: Record<string, unknown> = {}, project = 'p1') {
+  return h.api<Position & { message?: string }>('POST', `/workflows/${wf}/items/${item}/${command}`, { body, project });
+}
+
+describe('an item through the template', () => {
+  it('annotate → webhook → delivered → review → reject → annotate → webhook → failed → review → approve → complete', async () => {
+    const wf = await template();
+    const item = `img-${randomUUID()}`;
+    h.itemVersions.set(`p1/${item}`, 3);
+
+    const added = await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
+    expect(added).toMatchObject({ status: 200, body: { added: [item], alreadyPresent: [] } });
+    expect((await cmd(wf.workflowId, item, 'start')).body.stageType).toBe('annotate');
+
+    // The annotator saves (the items service is at 5 now) and submits at once.
+    h.itemVersions.set(`p1/${item}`, 5);
+    const submitted = await cmd(wf.workflowId, item, 'submit');
+    expect(submitted.body).toMatchObject({ stageType: 'webhook', itemVersion: 5 });
+    const firstWebhook = await until(() => h.entered(item).find((e) => e.data.stageType === 'webhook'), { message: 'webhook stage.entered published' });
+    expect(firstWebhook.data).toMatchObject({ itemVersion: 5, webhook: { endpointId: 'ep-1', maxAttempts: 3, includeAnnotations: true }, workflowVersion: 1 });
+
+    await h.publish('delivery.webhook.delivered', outcome(firstWebhook.data, 'd-1'), { subject: 'delivery-d-1' });
+    await until(async () => (await position(wf.workflowId, item)).stageType === 'review', { message: 'delivered routed to review' });
+
+    expect((await cmd(wf.workflowId, item, 'reject', { by: 'rev-1' })).body.stageType).toBe('annotate');
+    h.itemVersions.set(`p1/${item}`, 8);
+    // The client saw a version the items service has not reported yet: the higher one wins.
+    expect((await cmd(wf.workflowId, item, 'submit', {}, 'p1')).body.itemVersion).toBe(8);
+    const second = await until(() => h.entered(item).filter((e) => e.data.stageType === 'webhook')[1], { message: 'second webhook entry' });
+    expect(second.data.visitId).not.toBe(firstWebhook.data.visitId);
+    expect(second.data.itemVersion).toBe(8);
+
+    // A replayed `delivered` for the first visit (a new event: e.g. a manual redeliver) changes nothing.
+    const replay = await h.publish('delivery.webhook.delivered', outcome(firstWebhook.data, 'd-1-again'), { subject: 'delivery-d-1' });
+    const ds = h.app.get(DataSource);
+    await until(async () => (await ds.query(`SELECT 1 FROM msg_handled WHERE event_id = $1`, [replay])).length === 1, { message: 'replay handled' });
+    expect(await position(wf.workflowId, item)).toMatchObject({ stageType: 'webhook', visitId: second.data.visitId });
+
+    await h.publish('delivery.webhook.failed', outcome(second.data, 'd-2', true), { subject: 'delivery-d-2' });
+    await until(async () => (await position(wf.workflowId, item)).stageType === 'review', { message: 'failed routed to review' });
+
+    const approved = await cmd(wf.workflowId, item, 'approve', { by: 'rev-2' });
+    expect(approved.body).toMatchObject({ stageType: 'complete', completed: true });
+    await until(() => h.published.find((e) => e.type === 'workflow.item.completed' && e.data.itemId === item), { message: 'item.completed published' });
+
+    await until(() => h.entered(item).length === 8, { message: 'eight stage entries published' });
+    expect(h.entered(item).map((e) => e.data.stageType)).toEqual(['dataset', 'annotate', 'webhook', 'review', 'annotate', 'webhook', 'review', 'complete']);
+    expect(new Set(h.entered(item).map((e) => e.data.visitId)).size).toBe(8);
+    await until(() => h.published.filter((e) => e.type === 'workflow.stage.left' && e.data.itemId === item).length === 7, { message: 'seven exits' });
+    expect(h.published.filter((e) => e.type === 'workflow.stage.left' && e.data.itemId === item).map((e) => e.data.edge)).toEqual([
+      'default',
+      'default',
+      'succeeded',
+      'reject',
+      'default',
+      'failed',
+      'approve',
+    ]);
+
+    const history = await h.api<{ visits: Array<Record<string, unknown>> }>('GET', `/workflows/${wf.workflowId}/items/${item}/history`);
+    expect(history.body.visits.map((v) => [v.stageType, v.outcome])).toEqual([
+      ['dataset', 'default'],
+      ['annotate', 'default'],
+      ['webhook', 'succeeded'],
+      ['review', 'reject'],
+      ['annotate', 'default'],
+      ['webhook', 'failed'],
+      ['review', 'approve'],
+      ['complete', null],
+    ]);
+    expect(history.body.visits[2]).toMatchObject({ deliveryId: 'd-1', itemVersion: 5 });
+    expect(history.body.visits[5]).toMatchObject({ deliveryId: 'd-2', reason: 'HTTP 500 from receiver' });
+    expect(history.body.visits[3]).toMatchObject({ by: 'rev-1' });
+  });
+
+  it('two reviewers approving the same visit: one wins, the other gets 409', async () => {
+    const wf = await template();
+    const item = `img-${randomUUID()}`;
+    h.itemVersions.set(`p1/${item}`, 1);
+    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
+    await cmd(wf.workflowId, item, 'start');
+    await cmd(wf.workflowId, item, 'submit');
+    const review = wf.stages.find((s) => s.type === 'review')!;
+    const moved = await h.api<Position>('POST', `/workflows/${wf.workflowId}/items/${item}/set-stage`, { body: { stageId: review.id, by: 'admin', reason: 'skip the webhook' } });
+    expect(moved.body.stageType).toBe('review');
+    const visitId = moved.body.visitId;
+
+    const answers = await Promise.all([cmd(wf.workflowId, item, 'approve', { visitId }), cmd(wf.workflowId, item, 'approve', { visitId })]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+  });
+
+  it('a command not allowed in the current stage is a 409 naming the stage', async () => {
+    const wf = await template();
+    const item = `img-${randomUUID()}`;
+    h.itemVersions.set(`p1/${item}`, 1);
+    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
+    await cmd(wf.workflowId, item, 'start');
+    const res = await cmd(wf.workflowId, item, 'approve');
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ error: 'stage_not_allowed', details: { stageName: 'Annotate', stageType: 'annotate' } });
+    expect(res.body.message).toMatch(/Annotate/);
+  });
+
+  it('a webhook stage whose endpoint is disabled fails fast through failed with the reason', async () => {
+    const endpointId = `ep-${randomUUID()}`;
+    await h.publish('webhook.endpoint.disabled', { endpointId, projectId: 'p1', reason: 'too many failures', at: new Date().toISOString() });
+    const ds = h.app.get(DataSource);
+    await until(async () => (await ds.query(`SELECT 1 FROM wf_endpoint_status WHERE endpoint_id = $1 AND status = 'disabled'`, [endpointId])).length === 1, {
+      message: 'endpoint status recorded',
+    });
+    const wf = await template(endpointId);
+    const item = `img-${randomUUID()}`;
+    h.itemVersions.set(`p1/${item}`, 2);
+    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
+    await cmd(wf.workflowId, item, 'start');
+    expect((await cmd(wf.workflowId, item, 'submit')).body.stageType).toBe('review');
+    const history = await h.api<{ visits: Array<Record<string, unknown>> }>('GET', `/workflows/${wf.workflowId}/items/${item}/history`);
+    expect(history.body.visits[2]).toMatchObject({ stageType: 'webhook', outcome: 'failed', reason: `endpoint ${endpointId} is disabled` });
+
+    await h.publish('webhook.endpoint.deleted', { endpointId, projectId: 'p1', at: new Date().toISOString() });
+    await until(async () => (await ds.query(`SELECT 1 FROM wf_endpoint_status WHERE endpoint_id = $1 AND status = 'deleted'`, [endpointId])).length === 1, {
+      message: 'deletion recorded',
+    });
+    await h.publish('webhook.endpoint.enabled', { endpointId, projectId: 'p1', at: new Date().toISOString() }, { subject: `webhook-${endpointId}` });
+    // Same subject: the runner handles it after `enabled`.
+    const marker = `ep-${randomUUID()}`;
+    await h.publish('webhook.endpoint.disabled', { endpointId: marker, projectId: 'p1', reason: 'x', at: new Date().toISOString() }, { subject: `webhook-${endpointId}` });
+    await until(async () => (await ds.query(`SELECT 1 FROM wf_endpoint_status WHERE endpoint_id = $1`, [marker])).length === 1, { message: 'marker handled' });
+    // Deleted is final: a later `enabled` does not bring an endpoint back.
+    expect(await ds.query(`SELECT status FROM wf_endpoint_status WHERE endpoint_id = $1`, [endpointId])).toEqual([{ status: 'deleted' }]);
+  });
+
+  it('an edited workflow makes a new version; an item in flight finishes on its own', async () => {
+    const wf = await template();
+    const item = `img-${randomUUID()}`;
+    h.itemVersions.set(`p1/${item}`, 1);
+    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
+    await cmd(wf.workflowId, item, 'start');
+    // Version 2 drops the webhook: annotate goes straight to review.
+    const [d, a, w, r, c] = wf.stages;
+    const stages = [
+      { ...d, edges: [{ name: 'default', to: a.id }] },
+      { ...a, edges: [{ name: 'default', to: r.id }] },
+      { ...r, edges: [{ name: 'approve', to: c.id }, { name: 'reject', to: a.id }] },
+      { ...c, edges: [] },
+    ].map(({ id, name, type, edges }) => ({ id, name, type, edges }));
+    const stale = await h.api('PUT', `/workflows/${wf.workflowId}`, { body: { name: 'v2', stages }, headers: { 'if-match': '"7"' } });
+    expect(stale.status).toBe(409);
+    const updated = await h.api<Definition>('PUT', `/workflows/${wf.workflowId}`, { body: { name: 'v2', stages }, headers: { 'if-match': '"1"' } });
+    expect(updated).toMatchObject({ status: 200, body: { version: 2 } });
+
+    expect((await cmd(wf.workflowId, item, 'submit')).body).toMatchObject({ stageType: 'webhook', stageName: w.name, workflowVersion: 1 });
+    const fresh = `img-${randomUUID()}`;
+    h.itemVersions.set(`p1/${fresh}`, 1);
+    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [fresh] } });
+    await cmd(wf.workflowId, fresh, 'start');
+    expect((await cmd(wf.workflowId, fresh, 'submit')).body).toMatchObject({ stageType: 'review', workflowVersion: 2 });
+    expect((await h.api<Definition>('GET', `/workflows/${wf.workflowId}?version=1`)).body.stages).toHaveLength(5);
+  });
+});
