@@ -1,0 +1,118 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ITEM_STATUSES, type ItemStatus } from '@stagehook/contracts';
+import { Type } from 'class-transformer';
+import { IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+
+/**
+ * One annotation as a client sends it: a class name and exactly one Darwin JSON 2.0 shape.
+ * The geometry inside each shape is checked against the item's image (checkAnnotation), which
+ * names every bad coordinate; this class refuses unknown top-level keys (a `mask`, say).
+ */
+export class AnnotationDto {
+  @ApiPropertyOptional({ description: 'UUID; generated when absent' })
+  @IsOptional()
+  @IsUUID()
+  id?: string;
+
+  @ApiProperty({ description: 'Class name' })
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+
+  @ApiPropertyOptional({ example: ['0'] })
+  @IsOptional()
+  @IsArray()
+  slot_names?: string[];
+
+  @ApiPropertyOptional({ example: { x: 10, y: 20, w: 30, h: 40 } })
+  @IsOptional()
+  @IsObject()
+  bounding_box?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: '{paths: [[{x,y}, …]]}, each path at least 3 points; its bounding box is computed' })
+  @IsOptional()
+  @IsObject()
+  polygon?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ description: '{path: [{x,y}, …]}' })
+  @IsOptional()
+  @IsObject()
+  line?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ example: { x: 1, y: 2 } })
+  @IsOptional()
+  @IsObject()
+  keypoint?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ example: { center: { x: 5, y: 5 }, radius: { x: 2, y: 1 }, angle: 0 } })
+  @IsOptional()
+  @IsObject()
+  ellipse?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ example: {} })
+  @IsOptional()
+  @IsObject()
+  tag?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: [String] })
+  @IsOptional()
+  @IsArray()
+  attributes?: string[];
+
+  @ApiPropertyOptional({ example: { text: 'ABC-123' } })
+  @IsOptional()
+  @IsObject()
+  text?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ example: { value: 1 } })
+  @IsOptional()
+  @IsObject()
+  instance_id?: Record<string, unknown>;
+
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } })
+  @IsOptional()
+  @IsArray()
+  properties?: Record<string, unknown>[];
+
+  @ApiPropertyOptional({ example: [{ full_name: 'Ada Lovelace', email: 'ada@example.com' }] })
+  @IsOptional()
+  @IsArray()
+  annotators?: Record<string, unknown>[];
+
+  @ApiPropertyOptional({ example: [] })
+  @IsOptional()
+  @IsArray()
+  reviewers?: Record<string, unknown>[];
+}
+
+export class ItemIdParams {
+  @ApiProperty()
+  @IsUUID()
+  itemId!: string;
+}
+
+export class AnnotationParams extends ItemIdParams {
+  @ApiProperty()
+  @IsUUID()
+  annotationId!: string;
+}
+
+export class TagParams extends ItemIdParams {
+  @ApiProperty()
+  @IsString()
+  @Length(1, 200)
+  name!: string;
+}
+
+export class ListItemsQuery {
+  @ApiPropertyOptional() @IsOptional() @IsUUID() datasetId?: string;
+  @ApiPropertyOptional({ enum: ITEM_STATUSES }) @IsOptional() @IsIn(ITEM_STATUSES) status?: ItemStatus;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) tag?: string;
+  @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @Matches(/^\d{1,18}$/) cursor?: string;
+  @ApiPropertyOptional({ default: 100, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ description: 'include annotations (get only)' }) @IsOptional() @IsIn(['true', 'false']) annotations?: 'true' | 'false';
+}
+
+export class GetItemQuery {
+  @ApiPropertyOptional({ description: 'include annotations' }) @IsOptional() @IsIn(['true', 'false']) annotations?: 'true' | 'false';
+}

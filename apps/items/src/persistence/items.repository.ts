@@ -1,0 +1,196 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { EventMetadata, ItemStatus, ItemSummary } from '@stagehook/contracts';
+import { EventStore, fold, handleCommand, type CommandResult, type StoredEvent } from '@stagehook/event-store';
+import { DataSource, type EntityManager } from 'typeorm';
+import { DatasetExistsError, ItemExistsError, VersionNotFoundError } from '../domain/errors.js';
+import { itemDecider, itemStreamId, type ItemCommand, type ItemEvent, type ItemSlot, type ItemState } from '../domain/item.decider.js';
+
+export interface Dataset {
+  id: string;
+  projectId: string;
+  name: string;
+  slug: string;
+  createdAt: string;
+}
+
+export interface ItemView {
+  id: string;
+  projectId: string;
+  datasetId: string;
+  name: string;
+  path: string;
+  status: ItemStatus;
+  tags: string[];
+  annotationCount: number;
+  metadata: Record<string, unknown>;
+  slot: ItemSlot;
+  version: number;
+  registeredAt: string;
+  updatedAt: string;
+}
+
+interface ItemViewRow {
+  seq: string;
+  id: string;
+  project_id: string;
+  dataset_id: string;
+  name: string;
+  path: string;
+  status: ItemStatus;
+  tags: string[];
+  annotation_count: number;
+  metadata: Record<string, unknown>;
+  slot: ItemSlot;
+  version: number;
+  registered_at: Date;
+  updated_at: Date;
+}
+
+export interface ItemFilter {
+  datasetId?: string;
+  status?: ItemStatus;
+  tag?: string;
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+  limit: number;
+}
+
+const PG_UNIQUE_VIOLATION = '23505';
+
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  return (e.driverError?.code ?? e.code) === PG_UNIQUE_VIOLATION && (e.driverError?.constraint ?? e.constraint) === constraint;
+}
+
+const toView = (r: ItemViewRow): ItemView => ({
+  id: r.id,
+  projectId: r.project_id,
+  datasetId: r.dataset_id,
+  name: r.name,
+  path: r.path,
+  status: r.status,
+  tags: r.tags,
+  annotationCount: r.annotation_count,
+  metadata: r.metadata,
+  slot: r.slot,
+  version: r.version,
+  registeredAt: r.registered_at.toISOString(),
+  updatedAt: r.updated_at.toISOString(),
+});
+
+/** Datasets, the items read model, and item streams: the only place that speaks SQL. */
+@Injectable()
+export class ItemsRepository {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly store: EventStore,
+  ) {}
+
+  async createDataset(projectId: string, name: string, slug: string): Promise<Dataset> {
+    const id = randomUUID();
+    try {
+      const rows: { created_at: Date }[] = await this.dataSource.query(
+        `INSERT INTO datasets (id, project_id, name, slug) VALUES ($1, $2, $3, $4) RETURNING created_at`,
+        [id, projectId, name, slug],
+      );
+      return { id, projectId, name, slug, createdAt: rows[0].created_at.toISOString() };
+    } catch (err) {
+      if (isUniqueViolation(err, 'datasets_project_slug_uq')) throw new DatasetExistsError(slug);
+      throw err;
+    }
+  }
+
+  async listDatasets(projectId: string): Promise<Dataset[]> {
+    const rows: { id: string; project_id: string; name: string; slug: string; created_at: Date }[] = await this.dataSource.query(
+      `SELECT * FROM datasets WHERE project_id = $1 ORDER BY created_at, id`,
+      [projectId],
+    );
+    return rows.map((r) => ({ id: r.id, projectId: r.project_id, name: r.name, slug: r.slug, createdAt: r.created_at.toISOString() }));
+  }
+
+  /** The dataset if it belongs to the project (another project's is "not found"). */
+  async dataset(projectId: string, id: string): Promise<Dataset | undefined> {
+    return (await this.listDatasetsWhere(`project_id = $1 AND id = $2`, [projectId, id]))[0];
+  }
+
+  private async listDatasetsWhere(where: string, params: unknown[]): Promise<Dataset[]> {
+    const rows: { id: string; project_id: string; name: string; slug: string; created_at: Date }[] = await this.dataSource.query(
+      `SELECT * FROM datasets WHERE ${where}`,
+      params,
+    );
+    return rows.map((r) => ({ id: r.id, projectId: r.project_id, name: r.name, slug: r.slug, createdAt: r.created_at.toISOString() }));
+  }
+
+  async view(itemId: string, manager?: EntityManager): Promise<ItemView | undefined> {
+    const rows: ItemViewRow[] = await (manager ?? this.dataSource.manager).query(`SELECT * FROM items_view WHERE id = $1`, [itemId]);
+    return rows[0] ? toView(rows[0]) : undefined;
+  }
+
+  async list(projectId: string, f: ItemFilter): Promise<{ items: ItemView[]; nextCursor: string | null }> {
+    const rows: ItemViewRow[] = await this.dataSource.query(
+      `SELECT * FROM items_view
+       WHERE project_id = $1 AND ($2::uuid IS NULL OR dataset_id = $2) AND ($3::text IS NULL OR status = $3)
+         AND ($4::text IS NULL OR tags @> ARRAY[$4]) AND seq > $5
+       ORDER BY seq LIMIT $6`,
+      [projectId, f.datasetId ?? null, f.status ?? null, f.tag ?? null, f.cursor ? Number(f.cursor) : 0, f.limit + 1],
+    );
+    const page = rows.slice(0, f.limit);
+    return { items: page.map(toView), nextCursor: rows.length > f.limit ? page[page.length - 1].seq : null };
+  }
+
+  /** Item ids by name within a dataset (Darwin bulk import matches on names). */
+  async idsByName(datasetId: string, names: string[]): Promise<Map<string, string>> {
+    const rows: { id: string; name: string }[] = await this.dataSource.query(
+      `SELECT id, name FROM items_view WHERE dataset_id = $1 AND name = ANY($2)`,
+      [datasetId, names],
+    );
+    return new Map(rows.map((r) => [r.name, r.id]));
+  }
+
+  /** The item as of `toVersion` (latest when absent), folded from its stream. */
+  async load(itemId: string, toVersion?: number): Promise<{ state: ItemState; version: number }> {
+    const events = await this.store.readStream(itemStreamId(itemId), { toVersion });
+    const version = events.length === 0 ? 0 : events[events.length - 1].streamVersion;
+    if (toVersion !== undefined && version < toVersion) throw new VersionNotFoundError(itemId, toVersion, version);
+    return { state: fold(itemDecider, events as unknown as ItemEvent[]), version };
+  }
+
+  async history(itemId: string, afterVersion: number, limit: number): Promise<StoredEvent[]> {
+    return this.store.readStream(itemStreamId(itemId), { fromVersion: afterVersion + 1, toVersion: afterVersion + limit });
+  }
+
+  async handle(itemId: string, command: ItemCommand, metadata: EventMetadata, manager?: EntityManager): Promise<CommandResult<ItemState>> {
+    return handleCommand(this.store, itemStreamId(itemId), itemDecider, command, { metadata, manager, streamType: 'item' });
+  }
+
+  /** Registers all items or none: one transaction for the whole bulk request. */
+  async registerMany(commands: Extract<ItemCommand, { type: 'RegisterItem' }>[], metadata: EventMetadata): Promise<CommandResult<ItemState>[]> {
+    try {
+      return await this.dataSource.transaction(async (tx) => {
+        const out: CommandResult<ItemState>[] = [];
+        for (const c of commands) out.push(await this.handle(c.itemId, c, metadata, tx));
+        return out;
+      });
+    } catch (err) {
+      if (isUniqueViolation(err, 'items_view_dataset_name_uq')) throw new ItemExistsError('an item with one of these names in this dataset');
+      throw err;
+    }
+  }
+}
+
+export function toSummary(view: ItemView, dataset: Dataset, state?: ItemState, version?: number): ItemSummary {
+  return {
+    id: view.id,
+    projectId: view.projectId,
+    datasetId: view.datasetId,
+    datasetName: dataset.name,
+    datasetSlug: dataset.slug,
+    name: view.name,
+    path: view.path,
+    status: state?.status ?? view.status,
+    tags: state ? Object.values(state.annotations).filter((a) => a.tag).map((a) => a.name) : view.tags,
+    version: version ?? view.version,
+    metadata: view.metadata,
+  };
+}

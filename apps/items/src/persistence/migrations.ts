@@ -1,0 +1,48 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * Datasets are a plain table (they carry no lifecycle worth an event stream and nothing else
+ * consumes their changes); `items_view` is the inline projection of the item streams, for
+ * listing, filtering, project checks and the `head` RPC. It can be rebuilt from es_events.
+ */
+export class CreateItems1795500000000 implements MigrationInterface {
+  name = 'CreateItems1795500000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE datasets (
+        id uuid PRIMARY KEY,
+        project_id text NOT NULL,
+        name text NOT NULL,
+        slug text NOT NULL,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT datasets_project_slug_uq UNIQUE (project_id, slug)
+      )`);
+    await q.query(`
+      CREATE TABLE items_view (
+        seq bigserial UNIQUE,
+        id uuid PRIMARY KEY,
+        project_id text NOT NULL,
+        dataset_id uuid NOT NULL,
+        name text NOT NULL,
+        path text NOT NULL,
+        status text NOT NULL,
+        tags text[] NOT NULL DEFAULT '{}',
+        annotation_count integer NOT NULL DEFAULT 0,
+        metadata jsonb NOT NULL,
+        slot jsonb NOT NULL,
+        version integer NOT NULL,
+        registered_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL,
+        -- Darwin bulk import matches items by name within a dataset.
+        CONSTRAINT items_view_dataset_name_uq UNIQUE (dataset_id, name)
+      )`);
+    await q.query(`CREATE INDEX items_view_project_dataset_idx ON items_view (project_id, dataset_id, seq)`);
+    await q.query(`CREATE INDEX items_view_tags_idx ON items_view USING gin (tags)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE items_view`);
+    await q.query(`DROP TABLE datasets`);
+  }
+}

@@ -1,0 +1,100 @@
+import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Subscription } from '@nats-io/nats-core';
+import { BusNamespace, ItemsRpc, type RpcError } from '@stagehook/contracts';
+import { serveRpc } from '@stagehook/messaging';
+import { LOGGER, NATS_CONNECTION, flattenValidationErrors, isDomainError, type NatsConnection } from '@stagehook/platform';
+import { plainToInstance } from 'class-transformer';
+import { IsInt, IsOptional, IsString, IsUUID, Length, Min, validateSync } from 'class-validator';
+import type { Logger } from 'pino';
+import { ItemsErrorCode } from '../domain/errors.js';
+import { ItemsService } from '../items/items.service.js';
+
+class HeadRequest {
+  @IsString() @Length(1, 128) projectId!: string;
+  @IsUUID() itemId!: string;
+}
+
+class ExportRequest extends HeadRequest {
+  @IsOptional() @IsInt() @Min(1) version?: number;
+}
+
+function parse<T extends object>(cls: new () => T, body: unknown): T | RpcError {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return { ok: false, code: 'invalid_request', message: 'request must be an object' };
+  const req = plainToInstance(cls, body);
+  const errors = validateSync(req, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length === 0) return req;
+  const fields = flattenValidationErrors(errors).map((f) => `${f.path}: ${f.messages.join(', ')}`);
+  return { ok: false, code: 'invalid_request', message: fields.join('; ') };
+}
+
+/** Maps what a lookup threw onto the RPC's error codes; anything else is the responder's bug. */
+function rpcError(err: unknown): RpcError {
+  if (isDomainError(err)) {
+    if (err.code === ItemsErrorCode.ITEM_NOT_FOUND || err.code === 'NOT_FOUND') return { ok: false, code: 'not_found', message: err.message };
+    if (err.code === ItemsErrorCode.VERSION_NOT_FOUND) return { ok: false, code: 'version_not_found', message: err.message };
+  }
+  throw err;
+}
+
+/**
+ * Request/reply rather than an event, because the caller needs the answer now: the workflow
+ * service asks `head` for the version a stage entry freezes, the delivery service asks
+ * `darwinExport` for a payload frozen at that version. Queue group `items` shares requests
+ * between replicas; callers set their own timeout.
+ */
+@Injectable()
+export class ItemsRpcHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private subs: Subscription[] = [];
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly namespace: BusNamespace,
+    private readonly items: ItemsService,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const log = this.logger.child({ component: 'rpc' });
+    this.subs = [
+      serveRpc(
+        this.nats,
+        this.namespace,
+        ItemsRpc.head,
+        'items',
+        async (body) => {
+          const req = parse(HeadRequest, body);
+          if ('ok' in req) return req;
+          try {
+            const { item } = await this.items.exportDarwin(req.projectId, req.itemId);
+            return { ok: true, item };
+          } catch (err) {
+            return rpcError(err);
+          }
+        },
+        log,
+      ),
+      serveRpc(
+        this.nats,
+        this.namespace,
+        ItemsRpc.darwinExport,
+        'items',
+        async (body) => {
+          const req = parse(ExportRequest, body);
+          if ('ok' in req) return req;
+          try {
+            const { item, darwin } = await this.items.exportDarwin(req.projectId, req.itemId, req.version);
+            return { ok: true, item, darwin: darwin as unknown as Record<string, unknown> };
+          } catch (err) {
+            return rpcError(err);
+          }
+        },
+        log,
+      ),
+    ];
+  }
+
+  beforeApplicationShutdown(): void {
+    for (const s of this.subs) s.unsubscribe();
+    this.subs = [];
+  }
+}
