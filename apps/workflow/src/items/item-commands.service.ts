@@ -14,6 +14,8 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository, t
 export const itemStreamId = (workflowId: string, itemId: string) => `wfitem-${workflowId}-${itemId}`;
 
 export const MAX_BULK_ITEMS = 1000;
+const ADD_CHUNK = 50;
+const ADD_PARALLEL = 4;
 
 export type UserCommand =
   | { type: 'start' | 'submit' | 'approve' | 'reject' }
@@ -83,26 +85,34 @@ export class ItemCommandsService {
     }
     const unusable = await this.endpoints.unusable(webhookEndpoints(def.stages));
     const metadata = this.metadata(projectId, client.correlationId);
-    // One transaction: a bulk add lands whole or not at all (a concurrent add of the same item
-    // conflicts and the client retries; the retry skips what is present).
-    await conflictsAs409(() => this.store.dataSource.transaction(async (manager) => {
-      for (const itemId of toAdd) {
-        await this.run(
-          itemStreamId(workflowId, itemId),
-          {
-            type: 'add',
-            workflowId,
-            workflowVersion: def.version,
-            projectId,
-            itemId,
-            ...this.context(def.stages, versions.get(itemId) ?? 0, unusable, client),
-          },
-          metadata,
-          manager,
-        );
-      }
-    }));
-    return { workflowVersion: def.version, added: toAdd, alreadyPresent: unique.filter((id) => present.has(id)) };
+    const raced = new Set<string>();
+    // Chunks in parallel transactions: the work is round trips, not CPU. A failed request may
+    // leave some items added; its retry skips them (they are reported as already present).
+    await forEachLimit(chunks(toAdd, ADD_CHUNK), ADD_PARALLEL, (chunk) =>
+      this.store.dataSource.transaction(async (manager) => {
+        for (const itemId of chunk) {
+          const events = itemDecider.decide(
+            { type: 'add', workflowId, workflowVersion: def.version, projectId, itemId, ...this.context(def.stages, versions.get(itemId) ?? 0, unusable, client) },
+            itemDecider.initialState(),
+          );
+          try {
+            // A new stream (expected version 0): nothing to load first.
+            await this.store.append(
+              itemStreamId(workflowId, itemId),
+              0,
+              events.map((e) => ({ id: randomUUID(), type: e.type, schemaVersion: this.store.schemaVersion(e.type), data: e.data, metadata })),
+              { manager, streamType: 'wfitem' },
+            );
+            this.countEntries(events);
+          } catch (err) {
+            // Added by a concurrent request since we looked: present, not an error.
+            if (err instanceof ConcurrencyConflictError) raced.add(itemId);
+            else throw err;
+          }
+        }
+      }),
+    );
+    return { workflowVersion: def.version, added: toAdd.filter((id) => !raced.has(id)), alreadyPresent: unique.filter((id) => present.has(id) || raced.has(id)) };
   }
 
   /** start / submit / approve / reject / move / set stage on one item. */
@@ -164,6 +174,12 @@ export class ItemCommandsService {
     };
   }
 
+  private countEntries(events: ReadonlyArray<{ type: string; data: unknown }>): void {
+    for (const e of events) {
+      if (e.type === 'workflow.stage.entered') this.entries.inc({ stage_type: (e.data as { stageType: string }).stageType });
+    }
+  }
+
   private metadata(projectId: string, correlationId?: string): EventMetadata {
     return { source: 'workflow', projectId, ...(correlationId ? { correlationId } : {}) };
   }
@@ -172,9 +188,7 @@ export class ItemCommandsService {
   private async run(streamId: string, command: ItemCommand, metadata: EventMetadata, manager?: EntityManager): Promise<boolean> {
     const exec = async () => {
       const res = await handleCommand(this.store, streamId, itemDecider, command, { metadata, manager, streamType: 'wfitem' });
-      for (const e of res.events) {
-        if (e.type === 'workflow.stage.entered') this.entries.inc({ stage_type: String((e.data as { stageType: string }).stageType) });
-      }
+      this.countEntries(res.events);
       return res.events.length > 0;
     };
     // Inside a caller's transaction the caller decides (a consumer retries the whole message).
@@ -194,4 +208,18 @@ export async function conflictsAs409<T>(fn: () => Promise<T>): Promise<T> {
     if (err instanceof ConcurrencyConflictError) throw new ConflictError('the item was moved concurrently; reload and retry', { streamId: err.streamId });
     throw err;
   }
+}
+
+function chunks<T>(xs: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+async function forEachLimit<T>(xs: readonly T[], limit: number, fn: (x: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < xs.length) await fn(xs[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, xs.length) }, worker));
 }
