@@ -5,7 +5,7 @@ import { ProjectId, RequestId, ValidationFailedError } from '@stagehook/platform
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Min, ValidateNested } from 'class-validator';
 import { ItemIdParams } from '../items/dto.js';
-import { ItemsService, splitSupported, type ImportResult } from '../items/items.service.js';
+import { ItemsService, type ImportResult } from '../items/items.service.js';
 
 export class ExportQuery {
   @ApiPropertyOptional({ description: 'Stream version to export as of; latest when absent' })
@@ -61,9 +61,8 @@ export class DarwinController {
   }
 
   /**
-   * Imports many documents into a dataset's items, matched by `item.name`. Every document is
-   * checked before anything is written; an unknown name is a 400 naming the document. Each
-   * item's import is its own append (items are separate streams).
+   * Imports many documents into a dataset's items, matched by `item.name`, in one transaction:
+   * an unknown name or one bad annotation is a 400 naming it, and nothing is written.
    */
   @Post('datasets/:datasetId/darwin')
   @HttpCode(200)
@@ -75,20 +74,11 @@ export class DarwinController {
     if (missing.length > 0) {
       throw new ValidationFailedError(missing.map(({ i }) => ({ path: `documents[${i}].item.name`, messages: ['names no item in this dataset'] })));
     }
-    for (const [i, d] of body.documents.entries()) {
-      const view = await this.items.requireItem(projectId, ids.get(names[i])!);
-      const { inputs } = splitSupported(d.annotations);
-      this.items.checkAll(
-        inputs.map((x) => x.input),
-        view,
-        `documents[${i}].annotations`,
-        inputs.map((x) => x.index),
-      );
-    }
-    const results: ImportResult[] = [];
-    for (const [i, d] of body.documents.entries()) {
-      results.push(await this.items.importDarwin(projectId, ids.get(names[i])!, d.annotations, rid, `documents[${i}].annotations`));
-    }
+    const results = await this.items.importMany(
+      projectId,
+      body.documents.map((d, i) => ({ itemId: ids.get(names[i])!, annotations: d.annotations, pathPrefix: `documents[${i}].annotations` })),
+      rid,
+    );
     return { results };
   }
 }

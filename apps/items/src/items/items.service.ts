@@ -4,6 +4,7 @@ import type { EventMetadata, ItemStatus, ItemSummary, DarwinDocument } from '@st
 import { MetricsService, NotFoundError, ValidationFailedError, type FieldError } from '@stagehook/platform';
 import type { StoredEvent } from '@stagehook/event-store';
 import type { Counter } from 'prom-client';
+import type { EntityManager } from 'typeorm';
 import { checkAnnotation, unsupportedShapesOf, type Annotation } from '../domain/annotation.js';
 import { toDarwin } from '../domain/darwin-export.js';
 import { DatasetNotFoundError, ItemNotFoundError } from '../domain/errors.js';
@@ -119,9 +120,9 @@ export class ItemsService {
     return { annotation, version: res.version };
   }
 
-  async decide(projectId: string, itemId: string, command: ItemCommand, correlationId?: string): Promise<{ state: ItemState; version: number }> {
+  async decide(projectId: string, itemId: string, command: ItemCommand, correlationId?: string, manager?: EntityManager): Promise<{ state: ItemState; version: number }> {
     await this.requireItem(projectId, itemId);
-    const res = await this.repo.handle(itemId, command, metadataFor(projectId, correlationId));
+    const res = await this.repo.handle(itemId, command, metadataFor(projectId, correlationId), manager);
     return { state: res.state, version: res.version };
   }
 
@@ -153,13 +154,29 @@ export class ItemsService {
    * Adds a V7 export's annotations with their ids. Shapes we do not store are counted back as
    * skipped; a supported annotation with bad geometry fails the whole import (400).
    */
-  async importDarwin(projectId: string, itemId: string, annotations: unknown[], correlationId?: string, pathPrefix = 'annotations'): Promise<ImportResult> {
+  async importDarwin(
+    projectId: string,
+    itemId: string,
+    annotations: unknown[],
+    correlationId?: string,
+    pathPrefix = 'annotations',
+    manager?: EntityManager,
+  ): Promise<ImportResult> {
     const { inputs, skipped } = splitSupported(annotations);
     const view = await this.requireItem(projectId, itemId);
     const checked = this.checkAll(inputs.map((x) => x.input), view, pathPrefix, inputs.map((x) => x.index));
-    const res = await this.decide(projectId, itemId, { type: 'AddAnnotations', annotations: checked, at: new Date().toISOString() }, correlationId);
+    const res = await this.decide(projectId, itemId, { type: 'AddAnnotations', annotations: checked, at: new Date().toISOString() }, correlationId, manager);
     this.annotationsAdded.inc(checked.length);
     return { itemId, imported: checked.length, skipped, version: res.version };
+  }
+
+  /** Imports several documents in one transaction: every item gets its annotations, or none does. */
+  async importMany(projectId: string, docs: { itemId: string; annotations: unknown[]; pathPrefix: string }[], correlationId?: string): Promise<ImportResult[]> {
+    return this.repo.transaction(async (tx) => {
+      const out: ImportResult[] = [];
+      for (const d of docs) out.push(await this.importDarwin(projectId, d.itemId, d.annotations, correlationId, d.pathPrefix, tx));
+      return out;
+    });
   }
 
   async itemIdsByName(datasetId: string, names: string[]): Promise<Map<string, string>> {

@@ -164,6 +164,11 @@ export class ItemsRepository {
     return handleCommand(this.store, itemStreamId(itemId), itemDecider, command, { metadata, manager, streamType: 'item' });
   }
 
+  /** Runs `fn` in one transaction: appends made through its manager commit together or not at all. */
+  transaction<T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(fn);
+  }
+
   /** Registers all items or none: one transaction for the whole bulk request. */
   async registerMany(commands: Extract<ItemCommand, { type: 'RegisterItem' }>[], metadata: EventMetadata): Promise<CommandResult<ItemState>[]> {
     try {
