@@ -3,21 +3,20 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { BadRequestError, ProjectId, foundInProject } from '@stagehook/platform';
 import { DeliveryInProgressError, DeliveryNotFoundError, EndpointNotFoundError } from '../domain/errors.js';
 import { DispatcherHost } from '../dispatch/dispatcher.host.js';
-import { DeliveryRepository, type DeliverySummary } from '../persistence/delivery.repository.js';
+import { DeliveryRepository, type DeliveryCursor, type DeliverySummary } from '../persistence/delivery.repository.js';
 import { EndpointRepository } from '../persistence/endpoint.repository.js';
 import { DeliveryIdParam, EndpointIdParam, ListDeliveriesQuery, RecoverBody } from './dto.js';
 import { ReenableEndpoint } from './reenable.js';
 
 function encodeCursor(d: DeliverySummary): string {
-  return Buffer.from(JSON.stringify([d.createdAt.toISOString(), d.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([d.cursor.createdUs, d.id])).toString('base64url');
 }
 
-function decodeCursor(c: string): { createdAt: Date; id: string } {
+function decodeCursor(c: string): DeliveryCursor {
   try {
-    const [at, id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as [string, string];
-    const createdAt = new Date(at);
-    if (Number.isNaN(createdAt.getTime()) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error('bad');
-    return { createdAt, id };
+    const [createdUs, id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof createdUs !== 'string' || !/^\d{1,20}$/.test(createdUs) || typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new Error('bad');
+    return { createdUs, id };
   } catch {
     throw new BadRequestError('cursor is not a cursor this API returned');
   }
@@ -48,12 +47,13 @@ export class DeliveriesController {
       after: q.cursor ? decodeCursor(q.cursor) : undefined,
       limit,
     });
-    return { data: rows, nextCursor: rows.length === limit ? encodeCursor(rows[rows.length - 1]) : null };
+    return { data: rows.map(({ cursor: _c, ...d }) => d), nextCursor: rows.length === limit ? encodeCursor(rows[rows.length - 1]) : null };
   }
 
   @Get('deliveries/:id')
   async get(@ProjectId() projectId: string, @Param() p: DeliveryIdParam) {
-    return foundInProject(await this.deliveries.get(p.id), projectId, `delivery ${p.id}`);
+    const { cursor: _c, ...d } = foundInProject(await this.deliveries.get(p.id), projectId, `delivery ${p.id}`);
+    return d;
   }
 
   @Get('deliveries/:id/attempts')

@@ -203,8 +203,8 @@ export class Dispatcher {
     const ep = c.endpoint;
     if (!ep) {
       await this.deps.dataSource.transaction(async (m) => {
-        if (await this.deps.deliveries.failWithoutAttempt(m, c.id, 'endpoint is disabled or deleted')) {
-          await this.appendOutcome(m, c, 'failed', c.attempts, null, 'endpoint is disabled or deleted');
+        if (await this.deps.deliveries.failWithoutAttempt(m, c.id, 'endpoint disabled or deleted')) {
+          await this.appendOutcome(m, c, 'failed', c.attempts, null, 'endpoint disabled or deleted');
         }
       });
       return;

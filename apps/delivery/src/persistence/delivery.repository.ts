@@ -1,5 +1,6 @@
 import type { EndpointStateData } from '@stagehook/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
+import { returning } from './sql.js';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 export type ScheduleKind = 'standard' | 'stage';
@@ -83,6 +84,13 @@ export interface DeliverySummary {
   itemId: string | null;
   createdAt: Date;
   completedAt: Date | null;
+  cursor: DeliveryCursor;
+}
+
+/** Position after a row: its created_at in microseconds since the epoch (PostgreSQL's precision) and id. */
+export interface DeliveryCursor {
+  createdUs: string;
+  id: string;
 }
 
 export interface DeliveryQuery {
@@ -94,7 +102,7 @@ export interface DeliveryQuery {
   since?: Date;
   until?: Date;
   /** Cursor: created_at and id of the last row of the previous page. */
-  after?: { createdAt: Date; id: string };
+  after?: DeliveryCursor;
   limit: number;
 }
 
@@ -114,6 +122,7 @@ interface SummaryRow {
   item_id: string | null;
   created_at: Date;
   completed_at: Date | null;
+  created_us: string;
 }
 
 function toSummary(r: SummaryRow): DeliverySummary {
@@ -133,8 +142,11 @@ function toSummary(r: SummaryRow): DeliverySummary {
     itemId: r.item_id,
     createdAt: r.created_at,
     completedAt: r.completed_at,
+    cursor: { createdUs: r.created_us, id: r.id },
   };
 }
+
+const CREATED_US = `(extract(epoch FROM d.created_at) * 1000000)::bigint::text AS created_us`;
 
 export class DeliveryRepository {
   constructor(private readonly ds: DataSource) {}
@@ -237,7 +249,7 @@ export class DeliveryRepository {
    * holds the lease (it expired and another replica took the delivery): the caller rolls back.
    */
   async recordAttempt(m: EntityManager, node: string, a: AttemptRecord, u: DeliveryUpdate): Promise<boolean> {
-    const updated: unknown[] = await m.query(
+    const updated: unknown[] = await returning(m, 
       `UPDATE dl_deliveries SET status = $3, attempts = $4, next_attempt_at = COALESCE($5, next_attempt_at),
          locked_until = NULL, locked_by = NULL, last_status_code = $6, last_error = $7, updated_at = now(),
          completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
@@ -255,7 +267,7 @@ export class DeliveryRepository {
 
   /** Ends a delivery without an attempt (endpoint gone or disabled). */
   async failWithoutAttempt(m: EntityManager, id: string, reason: string): Promise<boolean> {
-    const rows: unknown[] = await m.query(
+    const rows: unknown[] = await returning(m, 
       `UPDATE dl_deliveries SET status = 'failed', last_error = $2, locked_until = NULL, locked_by = NULL, updated_at = now(), completed_at = now()
        WHERE id = $1 AND status = 'pending' RETURNING id`,
       [id, reason],
@@ -302,7 +314,7 @@ export class DeliveryRepository {
 
   async get(id: string): Promise<DeliverySummary | null> {
     const rows: SummaryRow[] = await this.ds.query(
-      `SELECT d.*, m.event_type, m.trigger_event_id, m.item_id FROM dl_deliveries d JOIN dl_messages m ON m.id = d.message_id WHERE d.id = $1`,
+      `SELECT d.*, m.event_type, m.trigger_event_id, m.item_id, ${CREATED_US} FROM dl_deliveries d JOIN dl_messages m ON m.id = d.message_id WHERE d.id = $1`,
       [id],
     );
     return rows[0] ? toSummary(rows[0]) : null;
@@ -322,12 +334,12 @@ export class DeliveryRepository {
     if (q.since) add('d.created_at >= ?', q.since);
     if (q.until) add('d.created_at < ?', q.until);
     if (q.after) {
-      args.push(q.after.createdAt, q.after.id);
-      where.push(`(d.created_at, d.id) > ($${args.length - 1}, $${args.length}::uuid)`);
+      args.push(q.after.createdUs, q.after.id);
+      where.push(`(d.created_at, d.id) > ('epoch'::timestamptz + $${args.length - 1}::bigint * interval '1 microsecond', $${args.length}::uuid)`);
     }
     args.push(q.limit);
     const rows: SummaryRow[] = await this.ds.query(
-      `SELECT d.*, m.event_type, m.trigger_event_id, m.item_id FROM dl_deliveries d JOIN dl_messages m ON m.id = d.message_id
+      `SELECT d.*, m.event_type, m.trigger_event_id, m.item_id, ${CREATED_US} FROM dl_deliveries d JOIN dl_messages m ON m.id = d.message_id
        WHERE ${where.join(' AND ')} ORDER BY d.created_at, d.id LIMIT $${args.length}`,
       args,
     );
@@ -363,7 +375,7 @@ export class DeliveryRepository {
 
   /** One more attempt now, no follow-on schedule (Svix's manual resend). */
   async redeliver(id: string): Promise<'ok' | 'pending' | 'missing'> {
-    const rows: { status: DeliveryStatus }[] = await this.ds.query(
+    const rows: { status: DeliveryStatus }[] = await returning(this.ds, 
       `UPDATE dl_deliveries SET status = 'pending', max_attempts = attempts + 1, next_attempt_at = now(), completed_at = NULL, updated_at = now()
        WHERE id = $1 AND status <> 'pending' RETURNING status`,
       [id],
@@ -374,7 +386,7 @@ export class DeliveryRepository {
 
   /** Every failed delivery of the endpoint created since `since` gets one more attempt now. */
   async recoverFailed(endpointId: string, since: Date): Promise<number> {
-    const rows: unknown[] = await this.ds.query(
+    const rows: unknown[] = await returning(this.ds, 
       `UPDATE dl_deliveries SET status = 'pending', max_attempts = attempts + 1, next_attempt_at = now(), completed_at = NULL, updated_at = now()
        WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2 RETURNING id`,
       [endpointId, since],

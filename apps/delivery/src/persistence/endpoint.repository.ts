@@ -1,5 +1,6 @@
 import type { EndpointStateData } from '@stagehook/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
+import { returning } from './sql.js';
 
 /** This service's view of one endpoint: the registry's state plus delivery's own health facts. */
 export interface EndpointView {
@@ -86,7 +87,7 @@ export class EndpointRepository {
 
   /** Delivery's own disable (410 Gone, days without success). Returns false when already disabled. */
   async disable(id: string, reason: string, m?: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await this.q(m).query(
+    const rows: unknown[] = await returning(this.q(m), 
       `UPDATE dl_endpoints SET disabled_at = now(), disabled_reason = $2, updated_at = now() WHERE id = $1 AND disabled_at IS NULL RETURNING id`,
       [id, reason],
     );
@@ -100,7 +101,7 @@ export class EndpointRepository {
 
   /** A failed attempt; returns since when the endpoint has been failing without a success. */
   async recordFailure(id: string, m: EntityManager): Promise<Date | null> {
-    const rows: { failing_since: Date }[] = await m.query(
+    const rows: { failing_since: Date }[] = await returning(m, 
       `UPDATE dl_endpoints SET failing_since = COALESCE(failing_since, now()) WHERE id = $1 RETURNING failing_since`,
       [id],
     );

@@ -1,0 +1,230 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { ItemsRpc } from '@stagehook/contracts';
+import { serveRpc } from '@stagehook/messaging';
+import { TestReceiver, answer, until } from '@stagehook/testing';
+import { Webhook } from 'standardwebhooks';
+import { Harness, whsec } from './support/harness.js';
+
+const P = 'proj-a';
+
+describe('delivery service', () => {
+  const h = new Harness('main');
+  let app: NestExpressApplication;
+  let rx: TestReceiver;
+
+  beforeAll(async () => {
+    await h.setUp();
+    rx = await TestReceiver.start();
+    app = await h.boot();
+  });
+
+  afterAll(async () => {
+    await h.tearDown();
+    await rx.close();
+  });
+
+  it('delivers a webhook stage entry signed, with auth and custom headers, and records the delivered outcome', async () => {
+    const ep = await h.registerEndpoint(P, `${rx.url}/ok`, { auth: 'Bearer s3cr3t', headers: [{ name: 'X-Team', value: 'vision' }] });
+    const entry = await h.enterWebhookStage(P, ep.endpointId);
+    const [req] = await rx.waitFor(1, '/ok');
+    expect(req.headers['authorization']).toBe('Bearer s3cr3t');
+    expect(req.headers['x-team']).toBe('vision');
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.headers['user-agent']).toMatch(/Stagehook/);
+    const payload = new Webhook(ep.secret).verify(req.body, req.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
+    expect(payload.type).toBe('workflow.stage.entered');
+    expect(payload.data).toMatchObject({ workflowId: 'wf_1', stageId: 'st_hook', visitId: entry.visitId, itemId: entry.itemId, itemVersion: 3 });
+    await until(async () => (await h.outcomes(entry.eventId)).length === 1, { message: 'outcome event' });
+    const [outcome] = await h.outcomes(entry.eventId);
+    expect(outcome.type).toBe('delivery.webhook.delivered');
+    expect(outcome.data).toMatchObject({ endpointId: ep.endpointId, visitId: entry.visitId, stageId: 'st_hook', attempts: 1, lastStatusCode: 200, lastError: null, triggerType: 'workflow.stage.entered' });
+    // The relay publishes it to the DELIVERY stream for the workflow service.
+    await until(async () => (await h.jsm.streams.info(h.ns.streamName('DELIVERY'))).state.messages >= 1, { message: 'relayed' });
+
+    // The attempt log redacts the authorization header.
+    const deliveryId = outcome.data.deliveryId as string;
+    const res = await fetch(h.url(app, `/deliveries/${deliveryId}/attempts`), { headers: { authorization: `Bearer ${h.token(P)}` } });
+    expect(res.status).toBe(200);
+    const attempts = (await res.json()) as { data: { statusCode: number; requestHeaders: Record<string, string>; responseBody: string }[] };
+    expect(attempts.data).toHaveLength(1);
+    expect(attempts.data[0].statusCode).toBe(200);
+    expect(attempts.data[0].requestHeaders.authorization).toBe('[redacted]');
+    expect(JSON.stringify(attempts.data)).not.toContain('s3cr3t');
+    expect(attempts.data[0].responseBody).toBe('{"ok":true}');
+    // Another project's token sees nothing.
+    const other = await fetch(h.url(app, `/deliveries/${deliveryId}/attempts`), { headers: { authorization: `Bearer ${h.token('proj-b')}` } });
+    expect(other.status).toBe(404);
+  });
+
+  it('retries a 500 with the same bytes and webhook-id, then succeeds', async () => {
+    rx.next('/flaky', answer.status(500, 'boom'));
+    const ep = await h.registerEndpoint(P, `${rx.url}/flaky`);
+    const entry = await h.enterWebhookStage(P, ep.endpointId);
+    const reqs = await rx.waitFor(2, '/flaky');
+    expect(reqs[0].answered).toBe(500);
+    expect(reqs[1].body).toBe(reqs[0].body);
+    expect(reqs[1].headers['webhook-id']).toBe(reqs[0].headers['webhook-id']);
+    expect(() => new Webhook(ep.secret).verify(reqs[1].body, reqs[1].headers as Record<string, string>)).not.toThrow();
+    await until(async () => (await h.outcomes(entry.eventId)).length === 1);
+    const [o] = await h.outcomes(entry.eventId);
+    expect(o.type).toBe('delivery.webhook.delivered');
+    expect(o.data.attempts).toBe(2);
+  });
+
+  it('times out a hanging receiver and retries', async () => {
+    rx.next('/hang', answer.hang());
+    const ep = await h.registerEndpoint(P, `${rx.url}/hang`, { timeoutMs: 1_000 });
+    const entry = await h.enterWebhookStage(P, ep.endpointId);
+    const reqs = await rx.waitFor(2, '/hang', 15_000);
+    expect(reqs[1].receivedAt - reqs[0].receivedAt).toBeGreaterThanOrEqual(1_000);
+    await until(async () => (await h.outcomes(entry.eventId)).length === 1, { timeoutMs: 10_000 });
+    const [o] = await h.outcomes(entry.eventId);
+    expect(o.type).toBe('delivery.webhook.delivered');
+    const [a1] = await h.query<{ error: string }>(`SELECT error FROM dl_attempts WHERE delivery_id = $1 AND n = 1`, [o.data.deliveryId]);
+    expect(a1.error).toMatch(/timed out/);
+  });
+
+  it('fails the stage after its attempts are spent', async () => {
+    rx.setDefault(answer.status(502), '/down');
+    const ep = await h.registerEndpoint(P, `${rx.url}/down`);
+    const entry = await h.enterWebhookStage(P, ep.endpointId, { maxAttempts: 3 });
+    await until(async () => (await h.outcomes(entry.eventId)).length === 1, { timeoutMs: 10_000 });
+    const [o] = await h.outcomes(entry.eventId);
+    expect(o.type).toBe('delivery.webhook.failed');
+    expect(o.data).toMatchObject({ attempts: 3, lastStatusCode: 502, lastError: 'HTTP 502' });
+    expect(rx.received('/down')).toHaveLength(3);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    rx.next('/slowdown', answer.retryAfter(2));
+    const ep = await h.registerEndpoint(P, `${rx.url}/slowdown`);
+    const entry = await h.enterWebhookStage(P, ep.endpointId);
+    const reqs = await rx.waitFor(2, '/slowdown', 10_000);
+    // The stage schedule alone would retry after 200 ms.
+    expect(reqs[1].receivedAt - reqs[0].receivedAt).toBeGreaterThanOrEqual(1_900);
+    await until(async () => (await h.outcomes(entry.eventId))[0]?.type === 'delivery.webhook.delivered');
+  });
+
+  it('disables the endpoint on 410, fails what waits for it, and replays it after re-enabling', async () => {
+    rx.next('/gone', answer.status(410));
+    const ep = await h.registerEndpoint(P, `${rx.url}/gone`);
+    const first = await h.enterWebhookStage(P, ep.endpointId);
+    await until(async () => (await h.outcomes(first.eventId)).length === 1);
+    expect((await h.outcomes(first.eventId))[0].data).toMatchObject({ attempts: 1, lastStatusCode: 410 });
+    const [row] = await h.query<{ disabled_at: Date | null; disabled_reason: string }>(`SELECT disabled_at, disabled_reason FROM dl_endpoints WHERE id = $1`, [ep.endpointId]);
+    expect(row.disabled_at).not.toBeNull();
+    expect(row.disabled_reason).toMatch(/410/);
+    const disabledEvents = await h.query(`SELECT 1 FROM es_events WHERE type = 'delivery.endpoint.disabled' AND data->>'endpointId' = $1`, [ep.endpointId]);
+    expect(disabledEvents).toHaveLength(1);
+
+    // While disabled, a new stage entry fails at once without a request.
+    const second = await h.enterWebhookStage(P, ep.endpointId);
+    await until(async () => (await h.outcomes(second.eventId)).length === 1);
+    expect((await h.outcomes(second.eventId))[0].type).toBe('delivery.webhook.failed');
+    expect(rx.received('/gone')).toHaveLength(1);
+
+    const res = await fetch(h.url(app, `/endpoints/${ep.endpointId}/enable`), { method: 'POST', headers: { authorization: `Bearer ${h.token(P)}` } });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { replayed: number }).replayed).toBe(1);
+    await rx.waitFor(2, '/gone');
+    await until(async () => (await h.outcomes(second.eventId)).some((o) => o.type === 'delivery.webhook.delivered'));
+  });
+
+  it('refuses SSRF targets at connect time: a name resolving to loopback, and a private literal', async () => {
+    const byName = await h.registerEndpoint(P, `http://localhost:${rx.port}/ssrf`);
+    const byIp = await h.registerEndpoint(P, `http://10.1.2.3:${rx.port}/ssrf`);
+    const a = await h.enterWebhookStage(P, byName.endpointId, { maxAttempts: 1 });
+    const b = await h.enterWebhookStage(P, byIp.endpointId, { maxAttempts: 1 });
+    await until(async () => (await h.outcomes(a.eventId)).length === 1 && (await h.outcomes(b.eventId)).length === 1, { timeoutMs: 10_000 });
+    for (const e of [a, b]) {
+      const [o] = await h.outcomes(e.eventId);
+      expect(o.type).toBe('delivery.webhook.failed');
+      expect(o.data.lastError).toMatch(/SSRF/);
+    }
+    expect(rx.received('/ssrf')).toHaveLength(0);
+  });
+
+  it('signs with both secrets during a rotation', async () => {
+    const [newS, oldS] = [whsec(), whsec()];
+    const ep = await h.registerEndpoint(P, `${rx.url}/rotating`, { secrets: [newS, oldS] });
+    await h.enterWebhookStage(P, ep.endpointId);
+    const [req] = await rx.waitFor(1, '/rotating');
+    expect(String(req.headers['webhook-signature']).split(' ')).toHaveLength(2);
+    expect(() => new Webhook(newS).verify(req.body, req.headers as Record<string, string>)).not.toThrow();
+    expect(() => new Webhook(oldS).verify(req.body, req.headers as Record<string, string>)).not.toThrow();
+  });
+
+  it('fans an item status change out to subscribed endpoints whose filters match', async () => {
+    const all = await h.registerEndpoint(P, `${rx.url}/status-all`, { eventTypes: ['item.*'] });
+    await h.registerEndpoint(P, `${rx.url}/status-done`, { eventTypes: ['item.status.changed'], filters: { toStatuses: ['done'] } });
+    const eventId = await h.publish(
+      'item.status.changed',
+      { itemId: 'it_s1', datasetId: 'ds_1', projectId: P, from: 'new', to: 'in_progress', changedBy: 'u_1', reason: null, itemVersion: 2, changedAt: new Date().toISOString() },
+      P,
+      'item-it_s1',
+    );
+    const [req] = await rx.waitFor(1, '/status-all');
+    const body = new Webhook(all.secret).verify(req.body, req.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
+    expect(body.type).toBe('item.status.changed');
+    expect(body.data).toMatchObject({ itemId: 'it_s1', datasetId: 'ds_1', projectId: P, oldStatus: 'new', newStatus: 'in_progress', changedBy: 'u_1' });
+    await until(async () => (await h.outcomes(eventId)).length === 1);
+    expect(rx.received('/status-done')).toHaveLength(0);
+  });
+
+  it('freezes the Darwin export of the entered item version, waiting for items when it does not answer', async () => {
+    const ep = await h.registerEndpoint(P, `${rx.url}/darwin`, { includeAnnotations: true });
+    // A silent listener: the export is asked for but nobody answers (items is down).
+    let askedWhileDown = 0;
+    const silent = h.nc.subscribe(h.ns.subject(ItemsRpc.darwinExport.subject), { callback: () => void askedWhileDown++ });
+    const entry = await h.enterWebhookStage(P, ep.endpointId);
+    await until(() => askedWhileDown >= 2, { timeoutMs: 15_000, message: 'the export was asked for twice' });
+    silent.unsubscribe();
+    // Nothing is sent without the annotations.
+    expect(rx.received('/darwin')).toHaveLength(0);
+    const asked: unknown[] = [];
+    const sub = serveRpc(h.nc, h.ns, ItemsRpc.darwinExport, 'items', async (req) => {
+      asked.push(req);
+      const r = req as { itemId: string; version: number };
+      return {
+        ok: true,
+        item: { id: r.itemId, projectId: P, datasetId: 'ds_1', datasetName: 'Cats', datasetSlug: 'cats', name: 'cat.jpg', path: '/', status: 'in_progress' as const, tags: [], version: r.version, metadata: {} },
+        darwin: { version: '2.0', item: { name: 'cat.jpg' }, annotations: [{ id: 'a1', name: 'cat', bounding_box: { x: 1, y: 2, w: 3, h: 4 } }] },
+      };
+    });
+    try {
+      const [req] = await rx.waitFor(1, '/darwin', 30_000);
+      const body = JSON.parse(req.body) as { data: { annotations: { version: string }; item: { name: string } } };
+      expect(body.data.annotations.version).toBe('2.0');
+      expect(body.data.item.name).toBe('cat.jpg');
+      expect(asked[0]).toEqual({ projectId: P, itemId: entry.itemId, version: 3 });
+    } finally {
+      sub.unsubscribe();
+    }
+  }, 40_000);
+
+  it('lists deliveries with filters and cursor paging; redelivers one', async () => {
+    const ep = await h.registerEndpoint(P, `${rx.url}/paged`);
+    const entries = [];
+    for (let i = 0; i < 3; i++) entries.push(await h.enterWebhookStage(P, ep.endpointId));
+    await rx.waitFor(3, '/paged');
+    await until(async () => (await h.query(`SELECT 1 FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'delivered'`, [ep.endpointId])).length === 3);
+    const auth = { authorization: `Bearer ${h.token(P)}` };
+    const page1 = (await (await fetch(h.url(app, `/deliveries?endpointId=${ep.endpointId}&limit=2`), { headers: auth })).json()) as { data: { id: string }[]; nextCursor: string };
+    expect(page1.data).toHaveLength(2);
+    const page2 = (await (await fetch(h.url(app, `/deliveries?endpointId=${ep.endpointId}&limit=2&cursor=${page1.nextCursor}`), { headers: auth })).json()) as { data: { id: string }[]; nextCursor: string | null };
+    expect(page2.data).toHaveLength(1);
+    expect(new Set([...page1.data, ...page2.data].map((d) => d.id)).size).toBe(3);
+    expect(page2.nextCursor).toBeNull();
+
+    const bad = await fetch(h.url(app, `/deliveries?limit=0&status=nope`), { headers: auth });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(await bad.json())).toMatch(/limit|status/);
+
+    const re = await fetch(h.url(app, `/deliveries/${page1.data[0].id}/redeliver`), { method: 'POST', headers: auth });
+    expect(re.status).toBe(202);
+    await rx.waitFor(4, '/paged');
+    const again = rx.received('/paged').filter((r) => r.headers['webhook-id'] === page1.data[0].id);
+    expect(again).toHaveLength(2);
+  });
+});

@@ -1,0 +1,185 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import {
+  BusNamespace,
+  newEvent,
+  toCloudEvent,
+  type EndpointStateData,
+  type EventData,
+  type EventType,
+} from '@stagehook/contracts';
+import { ensureStreams } from '@stagehook/messaging';
+import { SecretBox, bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken } from '@stagehook/platform';
+import { connectTestNats, createTestDatabase, deleteStreams, testEnv, uniqueName, type TestDatabase } from '@stagehook/testing';
+import pg from 'pg';
+import { AppModule } from '../../src/app.module.js';
+import { DeliveryConfig } from '../../src/config.js';
+import { deliveryErrorStatuses } from '../../src/domain/errors.js';
+
+export const KEYRING = `k1:${randomBytes(32).toString('base64')}`;
+export const AUTH_SECRET = 'delivery-test-secret-0123456789abcdef';
+
+export function whsec(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
+}
+
+/** One test file's infrastructure: a fresh database, a bus namespace, a NATS connection. */
+export class Harness {
+  db!: TestDatabase;
+  nc!: NatsConnection;
+  jsm!: JetStreamManager;
+  js!: JetStreamClient;
+  pool!: pg.Pool;
+  readonly ns: BusNamespace;
+  readonly box = SecretBox.fromConfig(KEYRING);
+  readonly apps: NestExpressApplication[] = [];
+  private seq = 0;
+
+  constructor(readonly name: string) {
+    this.ns = new BusNamespace(uniqueName(`dl_${name}`));
+  }
+
+  async setUp(): Promise<void> {
+    this.db = await createTestDatabase(`delivery_${this.name}`);
+    ({ nc: this.nc, jsm: this.jsm } = await connectTestNats(`delivery-${this.name}`));
+    this.js = jetstream(this.nc);
+    this.pool = new pg.Pool({ connectionString: this.db.url, max: 3 });
+    await ensureStreams(this.jsm, this.ns, ['WORKFLOW', 'ITEMS', 'WEBHOOKS']);
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      NODE_ENV: 'test',
+      SERVICE_NAME: 'delivery',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: this.db.url,
+      NATS_URL: testEnv.natsUrl,
+      BUS_NAMESPACE: this.ns.prefix,
+      AUTH_TOKEN_SECRETS: AUTH_SECRET,
+      SECRET_KEYS: KEYRING,
+      SSRF_ALLOW_LIST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      DISPATCH_POLL_MS: '20',
+      STAGE_RETRY_SCHEDULE_MS: '0,200,400,800,1600',
+      RETRY_SCHEDULE_MS: '0,200,400',
+      BREAKER_VOLUME_THRESHOLD: '4',
+      BREAKER_ERROR_PERCENT: '50',
+      BREAKER_WINDOW_MS: '10000',
+      BREAKER_RESET_MS: '1500',
+      ITEMS_RPC_TIMEOUT_MS: '300',
+      ...extra,
+    };
+  }
+
+  async boot(extra: Record<string, string> = {}): Promise<NestExpressApplication> {
+    const config = loadConfig(DeliveryConfig, this.env(extra));
+    const app = await bootstrapService(AppModule, {
+      config,
+      logger: createLogger({ service: 'delivery', level: 'warn' }),
+      errorStatuses: deliveryErrorStatuses,
+      handleSignals: false,
+    });
+    this.apps.push(app);
+    return app;
+  }
+
+  async tearDown(): Promise<void> {
+    for (const app of this.apps) await app.close().catch(() => undefined);
+    await this.pool?.end();
+    await deleteStreams(this.jsm, ['WORKFLOW', 'ITEMS', 'WEBHOOKS', 'DELIVERY', 'DEADLETTER'].map((k) => this.ns.streamName(k as 'WORKFLOW')));
+    await this.nc?.drain();
+    await this.db?.drop();
+  }
+
+  async publish<T extends EventType>(type: T, data: EventData<T>, projectId: string, subject?: string): Promise<string> {
+    const e = newEvent(type, data, { source: type.split('.')[0], projectId });
+    const ce = toCloudEvent({ ...e, streamId: subject ?? e.id, createdAt: new Date() });
+    await this.js.publish(this.ns.subject(type), JSON.stringify(ce), { msgID: e.id });
+    return e.id;
+  }
+
+  /** Registers an endpoint through the registry's event, as the real registry would. */
+  async registerEndpoint(
+    projectId: string,
+    url: string,
+    opts: Partial<EndpointStateData> & { secrets?: string[]; auth?: string } = {},
+  ): Promise<EndpointStateData & { secret: string }> {
+    const secrets = opts.secrets ?? [whsec()];
+    const endpointId = opts.endpointId ?? `ep_${randomUUID().slice(0, 8)}`;
+    const state: EndpointStateData = {
+      endpointId,
+      projectId,
+      name: 'test endpoint',
+      url,
+      eventTypes: opts.eventTypes ?? [],
+      filters: opts.filters ?? {},
+      includeAnnotations: opts.includeAnnotations ?? false,
+      timeoutMs: opts.timeoutMs ?? 5_000,
+      retryPolicy: opts.retryPolicy ?? null,
+      headers: opts.headers ?? [],
+      active: true,
+      disabledReason: null,
+      authorization: opts.auth ? this.box.seal(opts.auth) : null,
+      signingSecrets: {
+        current: this.box.seal(secrets[0]),
+        previous: secrets[1] ? { secret: this.box.seal(secrets[1]), expiresAt: new Date(Date.now() + 86_400_000).toISOString() } : null,
+      },
+      at: new Date().toISOString(),
+    };
+    await this.publish('webhook.endpoint.registered', state, projectId, `endpoint-${endpointId}`);
+    await this.waitForRow(`SELECT 1 FROM dl_endpoints WHERE id = $1`, [endpointId]);
+    return { ...state, secret: secrets[0] };
+  }
+
+  /** A webhook stage entry for `endpointId`. */
+  async enterWebhookStage(projectId: string, endpointId: string, opts: { maxAttempts?: number; includeAnnotations?: boolean; itemId?: string } = {}) {
+    const d = {
+      workflowId: 'wf_1',
+      workflowVersion: 1,
+      stageId: 'st_hook',
+      stageType: 'webhook' as const,
+      stageName: 'Send to model',
+      itemId: opts.itemId ?? `it_${randomUUID().slice(0, 8)}`,
+      visitId: `v_${randomUUID()}`,
+      itemVersion: 3,
+      projectId,
+      enteredAt: new Date().toISOString(),
+      webhook: { endpointId, ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}), ...(opts.includeAnnotations !== undefined ? { includeAnnotations: opts.includeAnnotations } : {}) },
+    };
+    const eventId = await this.publish('workflow.stage.entered', d, projectId, `item-${d.itemId}`);
+    return { eventId, ...d };
+  }
+
+  async query<T>(sql: string, args: unknown[] = []): Promise<T[]> {
+    return (await this.pool.query(sql, args)).rows as T[];
+  }
+
+  async waitForRow(sql: string, args: unknown[], timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if ((await this.pool.query(sql, args)).rowCount) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`no row for ${sql}`);
+  }
+
+  /** The outcome events appended for a trigger (what the relay publishes to the workflow). */
+  async outcomes(triggerEventId: string): Promise<{ type: string; data: Record<string, unknown> }[]> {
+    return this.query(`SELECT type, data FROM es_events WHERE type LIKE 'delivery.webhook.%' AND data->>'triggerEventId' = $1 ORDER BY global_position`, [triggerEventId]);
+  }
+
+  token(projectId: string): string {
+    return mintProjectToken({ projectId, secret: AUTH_SECRET, ttlSeconds: 600 });
+  }
+
+  url(app: NestExpressApplication, path: string): string {
+    return `${listeningUrl(app)}${path}`;
+  }
+
+  nextSeq(): number {
+    return ++this.seq;
+  }
+}
