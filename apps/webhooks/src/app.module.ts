@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { eventStoreMigrations } from '@stagehook/event-store';
+import { messagingMigrations } from '@stagehook/messaging';
+import { BaseConfig, EventSourcingModule, LOGGER, type Logger, typeOrmOptions } from '@stagehook/platform';
+import { WebhookEndpoints1795470000000 } from './endpoints/endpoint.migration.js';
+import { endpointProjection } from './endpoints/endpoint.projection.js';
+import { EndpointsModule } from './endpoints.module.js';
+
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [BaseConfig, LOGGER],
+      useFactory: (config: BaseConfig, logger: Logger) =>
+        typeOrmOptions(config, { entities: [], migrations: [...eventStoreMigrations, ...messagingMigrations, WebhookEndpoints1795470000000], logger }),
+    }),
+    EventSourcingModule.forRoot({ stream: 'WEBHOOKS', projections: [endpointProjection] }),
+    EndpointsModule,
+  ],
+})
+export class AppModule {}

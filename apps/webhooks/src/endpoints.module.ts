@@ -1,0 +1,28 @@
+import { Module } from '@nestjs/common';
+import { ChangeStatusController } from './endpoints/change-status/change-status.controller.js';
+import { DeleteEndpointController } from './endpoints/delete-endpoint/delete-endpoint.controller.js';
+import { EndpointCommands } from './endpoints/endpoint-commands.js';
+import { EndpointSecrets } from './endpoints/endpoint-secrets.js';
+import { EndpointRepository } from './endpoints/endpoint.repository.js';
+import { QueryEndpointsController } from './endpoints/query-endpoints/query-endpoints.controller.js';
+import { RegisterEndpointController } from './endpoints/register-endpoint/register-endpoint.controller.js';
+import { RegisterEndpointHandler } from './endpoints/register-endpoint/register-endpoint.handler.js';
+import { SigningSecretController } from './endpoints/signing-secret/signing-secret.controller.js';
+import { TestPingController } from './endpoints/test-ping/test-ping.controller.js';
+import { UpdateEndpointController } from './endpoints/update-endpoint/update-endpoint.controller.js';
+import { UpdateEndpointHandler } from './endpoints/update-endpoint/update-endpoint.handler.js';
+import { UrlGuard } from './endpoints/url-guard.js';
+
+@Module({
+  controllers: [
+    RegisterEndpointController,
+    QueryEndpointsController,
+    UpdateEndpointController,
+    ChangeStatusController,
+    DeleteEndpointController,
+    SigningSecretController,
+    TestPingController,
+  ],
+  providers: [EndpointRepository, EndpointSecrets, UrlGuard, EndpointCommands, RegisterEndpointHandler, UpdateEndpointHandler],
+})
+export class EndpointsModule {}

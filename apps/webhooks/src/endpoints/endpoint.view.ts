@@ -1,0 +1,67 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { CustomHeaderData, EndpointFiltersData, RetryPolicyData } from '@stagehook/contracts';
+import { liveSigningSecrets } from './endpoint.decider.js';
+import type { EndpointSecrets } from './endpoint-secrets.js';
+import type { LiveEndpoint } from './endpoint.repository.js';
+
+export class SecretHintView {
+  @ApiProperty({ example: 'whsec_…k9Zq', description: 'Masked: enough to recognise the secret, never to use it' })
+  hint!: string;
+}
+
+export class SigningSecretView extends SecretHintView {
+  @ApiPropertyOptional({ nullable: true, description: 'While a rotated-out secret is still valid (both signatures are sent)' })
+  previousExpiresAt!: string | null;
+}
+
+/** An endpoint as the API shows it: secrets only as masked hints. */
+export class EndpointView {
+  @ApiProperty() id!: string;
+  @ApiProperty() projectId!: string;
+  @ApiProperty() name!: string;
+  @ApiPropertyOptional() description?: string;
+  @ApiProperty() url!: string;
+  @ApiProperty({ type: [String] }) eventTypes!: string[];
+  @ApiProperty({ type: Object }) filters!: EndpointFiltersData;
+  @ApiProperty() includeAnnotations!: boolean;
+  @ApiProperty() timeoutMs!: number;
+  @ApiProperty({ type: Object, nullable: true }) retryPolicy!: RetryPolicyData | null;
+  @ApiProperty({ type: Object, isArray: true }) headers!: CustomHeaderData[];
+  @ApiProperty() active!: boolean;
+  @ApiProperty({ nullable: true }) disabledReason!: string | null;
+  @ApiProperty({ type: SecretHintView, nullable: true }) authorization!: SecretHintView | null;
+  @ApiProperty({ type: SigningSecretView }) signingSecret!: SigningSecretView;
+  @ApiProperty() version!: number;
+  @ApiProperty() createdAt!: string;
+  @ApiProperty() updatedAt!: string;
+}
+
+export class EndpointListView {
+  @ApiProperty({ type: [EndpointView] }) endpoints!: EndpointView[];
+  @ApiProperty({ nullable: true, description: 'Pass as `after` for the next page' }) next!: string | null;
+}
+
+export function toEndpointView(e: LiveEndpoint, secrets: EndpointSecrets, now: Date): EndpointView {
+  const ep = e.endpoint;
+  const signing = liveSigningSecrets(ep.signingSecrets, now);
+  return {
+    id: ep.endpointId,
+    projectId: ep.projectId,
+    name: ep.name,
+    ...(ep.description !== undefined ? { description: ep.description } : {}),
+    url: ep.url,
+    eventTypes: ep.eventTypes,
+    filters: ep.filters,
+    includeAnnotations: ep.includeAnnotations,
+    timeoutMs: ep.timeoutMs,
+    retryPolicy: ep.retryPolicy,
+    headers: ep.headers,
+    active: ep.active,
+    disabledReason: ep.disabledReason,
+    authorization: ep.authorization ? { hint: secrets.hint(ep.authorization) } : null,
+    signingSecret: { hint: secrets.hint(signing.current), previousExpiresAt: signing.previous?.expiresAt ?? null },
+    version: e.version,
+    createdAt: e.createdAt,
+    updatedAt: e.updatedAt,
+  };
+}

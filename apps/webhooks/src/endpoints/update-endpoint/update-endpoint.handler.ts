@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { EndpointCommands } from '../endpoint-commands.js';
+import type { EndpointSettings } from '../endpoint.decider.js';
+import { EndpointSecrets } from '../endpoint-secrets.js';
+import { assertKnownEventTypes, uniquePatterns } from '../endpoint-rules.js';
+import type { UpdateEndpointDto } from '../endpoint.dto.js';
+import type { EndpointView } from '../endpoint.view.js';
+import { UrlGuard } from '../url-guard.js';
+
+@Injectable()
+export class UpdateEndpointHandler {
+  constructor(
+    private readonly commands: EndpointCommands,
+    private readonly secrets: EndpointSecrets,
+    private readonly urls: UrlGuard,
+  ) {}
+
+  async handle(projectId: string, endpointId: string, dto: UpdateEndpointDto, requestId?: string): Promise<EndpointView> {
+    const changes: Partial<EndpointSettings> = {};
+    if (dto.name !== undefined) changes.name = dto.name;
+    if (dto.description !== undefined) changes.description = dto.description;
+    if (dto.url !== undefined) {
+      changes.url = await this.urls.assertSafe(dto.url);
+    }
+    if (dto.eventTypes !== undefined) {
+      changes.eventTypes = uniquePatterns(dto.eventTypes);
+      assertKnownEventTypes(changes.eventTypes);
+    }
+    if (dto.filters !== undefined) changes.filters = { ...dto.filters };
+    if (dto.includeAnnotations !== undefined) changes.includeAnnotations = dto.includeAnnotations;
+    if (dto.timeoutMs !== undefined) changes.timeoutMs = dto.timeoutMs;
+    if (dto.retryPolicy !== undefined) changes.retryPolicy = dto.retryPolicy ? { ...dto.retryPolicy } : null;
+    if (dto.headers !== undefined) changes.headers = dto.headers.map((h) => ({ name: h.name, value: h.value }));
+    const authorization = dto.authorization === undefined ? undefined : dto.authorization === null ? null : this.secrets.seal(dto.authorization);
+    return this.commands.run(projectId, endpointId, { kind: 'update', changes, ...(authorization !== undefined ? { authorization } : {}) }, requestId);
+  }
+}

@@ -1,0 +1,310 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
+import { BusNamespace, DeliveryRpc, parseEvent, type CloudEvent } from '@stagehook/contracts';
+import { serveRpc } from '@stagehook/messaging';
+import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken, SecretBox, type NatsConnection } from '@stagehook/platform';
+import { connectTestNats, createTestDatabase, deleteStreams, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+import { AppModule } from '../src/app.module.js';
+import { WebhooksConfig } from '../src/config.js';
+import { webhooksErrorStatuses } from '../src/errors.js';
+import { LogCapture } from './support/log-capture.js';
+
+const TOKEN_SECRET = 'webhooks-int-test-token-secret-0123456789';
+const SECRET_KEYS = `k1:${randomBytes(32).toString('base64')}`;
+const AUTH_VALUE = `Bearer auth-${randomBytes(12).toString('hex')}`;
+const AUTH_VALUE_2 = `Token second-${randomBytes(12).toString('hex')}`;
+
+interface Answer {
+  status: number;
+  text: string;
+  json: Record<string, unknown>;
+}
+
+describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
+  let db: TestDatabase;
+  let app: NestExpressApplication;
+  let base: string;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  const ns = new BusNamespace(uniqueName('webhooks'));
+  const logs = new LogCapture();
+  /** Every response body of the run, to prove no secret leaked into one. */
+  const responses: Array<{ path: string; text: string }> = [];
+  const tokenA = mintProjectToken({ projectId: 'proj-a', secret: TOKEN_SECRET, ttlSeconds: 3600 });
+  const tokenB = mintProjectToken({ projectId: 'proj-b', secret: TOKEN_SECRET, ttlSeconds: 3600 });
+
+  async function call(method: string, path: string, body?: unknown, token = tokenA): Promise<Answer> {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      body: body !== undefined ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    responses.push({ path, text });
+    let json: Record<string, unknown> = {};
+    try {
+      json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      // 204
+    }
+    return { status: res.status, text, json };
+  }
+
+  async function streamEvents(): Promise<Array<{ subject: string; raw: string; event: CloudEvent }>> {
+    const name = ns.streamName('WEBHOOKS');
+    const count = (await jsm.streams.info(name)).state.messages;
+    const consumer = await jetstream(nc).consumers.get(name);
+    const out: Array<{ subject: string; raw: string; event: CloudEvent }> = [];
+    for (let i = 0; i < count; i++) {
+      const m = await consumer.next({ expires: 2000 });
+      if (!m) break;
+      const parsed = parseEvent(m.data);
+      if (!parsed.ok) throw new Error(`invalid event on the bus: ${parsed.reason}`);
+      out.push({ subject: m.subject, raw: m.string(), event: parsed.value });
+    }
+    return out;
+  }
+
+  const validBody = (extra: Record<string, unknown> = {}) => ({
+    name: 'Reviews to ML',
+    url: 'http://127.0.0.1:9/hook',
+    eventTypes: ['item.status.changed', 'workflow.*'],
+    filters: { toStatuses: ['done'] },
+    authorization: AUTH_VALUE,
+    headers: [{ name: 'X-Team', value: 'ml' }],
+    timeoutMs: 1000,
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    db = await createTestDatabase('webhooks_endpoints');
+    ({ nc, jsm } = await connectTestNats('webhooks-int'));
+    const config = loadConfig(WebhooksConfig, {
+      NODE_ENV: 'test',
+      SERVICE_NAME: 'webhooks',
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: db.url,
+      NATS_URL: testEnv.natsUrl,
+      BUS_NAMESPACE: ns.prefix,
+      AUTH_TOKEN_SECRETS: TOKEN_SECRET,
+      LOG_LEVEL: 'debug',
+      SECRET_KEYS,
+      SSRF_ALLOW_LIST: '127.0.0.1',
+      TEST_PING_MARGIN_MS: '200',
+    });
+    app = await bootstrapService(AppModule, {
+      config,
+      logger: createLogger({ service: 'webhooks', level: 'debug', destination: logs }),
+      errorStatuses: webhooksErrorStatuses,
+      handleSignals: false,
+    });
+    base = listeningUrl(app);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await deleteStreams(jsm, [ns.streamName('WEBHOOKS')]);
+    await nc?.drain();
+    await db?.drop();
+  });
+
+  let endpointId = '';
+  let revealed = '';
+
+  it('registers an endpoint, shows secrets only masked, and publishes the event with them sealed', async () => {
+    const res = await call('POST', '/endpoints', validBody());
+    expect(res.status).toBe(201);
+    endpointId = res.json.id as string;
+    expect(res.json).toMatchObject({
+      projectId: 'proj-a',
+      url: 'http://127.0.0.1:9/hook',
+      eventTypes: ['item.status.changed', 'workflow.*'],
+      includeAnnotations: true,
+      active: true,
+      authorization: { hint: `Bearer …${AUTH_VALUE.slice(-4)}` },
+      signingSecret: { hint: expect.stringMatching(/^whsec_…/), previousExpiresAt: null },
+    });
+    expect(res.text).not.toContain(AUTH_VALUE.slice(7));
+
+    await until(async () => (await jsm.streams.info(ns.streamName('WEBHOOKS'))).state.messages >= 1, { message: 'registered event relayed' });
+    const [first] = await streamEvents();
+    expect(first.subject).toBe(ns.subject('webhook.endpoint.registered'));
+    const data = first.event.data as Record<string, unknown>;
+    expect(data).toMatchObject({ endpointId, projectId: 'proj-a', active: true, timeoutMs: 1000, filters: { toStatuses: ['done'] } });
+    expect(first.event.projectid).toBe('proj-a');
+    // Sealed with the platform key: the delivery service (same keyring) can open it.
+    const box = SecretBox.fromConfig(SECRET_KEYS);
+    expect(box.open(data.authorization as never)).toBe(AUTH_VALUE);
+    expect(box.open((data.signingSecrets as { current: never }).current)).toMatch(/^whsec_/);
+  });
+
+  it('reveals the current signing secret only through the explicit call', async () => {
+    const res = await call('POST', `/endpoints/${endpointId}/secret/reveal`);
+    expect(res.status).toBe(200);
+    revealed = res.json.secret as string;
+    expect(revealed).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    const get = await call('GET', `/endpoints/${endpointId}`);
+    expect(get.json.signingSecret).toEqual({ hint: `whsec_…${revealed.slice(-4)}`, previousExpiresAt: null });
+  });
+
+  it('rotates the secret keeping the old one for the grace period', async () => {
+    const res = await call('POST', `/endpoints/${endpointId}/secret/rotate`, { graceSeconds: 3600 });
+    expect(res.status).toBe(200);
+    const sig = res.json.signingSecret as { previousExpiresAt: string };
+    expect(Date.parse(sig.previousExpiresAt) - Date.now()).toBeGreaterThan(3500_000);
+    const next = (await call('POST', `/endpoints/${endpointId}/secret/reveal`)).json.secret as string;
+    expect(next).not.toBe(revealed);
+    await until(async () => (await streamEvents()).some((e) => e.event.type === 'webhook.endpoint.secret.rotated'), { message: 'rotation relayed' });
+    const rotated = (await streamEvents()).find((e) => e.event.type === 'webhook.endpoint.secret.rotated')!;
+    const box = SecretBox.fromConfig(SECRET_KEYS);
+    const set = (rotated.event.data as { signingSecrets: { current: never; previous: { secret: never } } }).signingSecrets;
+    expect([box.open(set.current), box.open(set.previous.secret)]).toEqual([next, revealed]);
+    revealed = next;
+  });
+
+  it('updates, disables and enables, lists, and deletes', async () => {
+    const upd = await call('PATCH', `/endpoints/${endpointId}`, { name: 'Renamed', authorization: AUTH_VALUE_2, eventTypes: ['item.*'] });
+    expect(upd.status).toBe(200);
+    expect(upd.json).toMatchObject({ name: 'Renamed', eventTypes: ['item.*'], authorization: { hint: `Token …${AUTH_VALUE_2.slice(-4)}` } });
+    expect((await call('POST', `/endpoints/${endpointId}/disable`, { reason: 'maintenance' })).json).toMatchObject({ active: false, disabledReason: 'maintenance' });
+    expect((await call('POST', `/endpoints/${endpointId}/enable`)).json).toMatchObject({ active: true, disabledReason: null });
+    const second = await call('POST', '/endpoints', validBody({ name: 'stage only', eventTypes: [], authorization: undefined }));
+    expect(second.status).toBe(201);
+    expect(second.json.authorization).toBeNull();
+    const list = await call('GET', '/endpoints?limit=1');
+    expect(list.status).toBe(200);
+    expect((list.json.endpoints as Array<{ id: string }>).map((e) => e.id)).toEqual([endpointId]);
+    const page2 = await call('GET', `/endpoints?limit=1&after=${endpointId}`);
+    expect((page2.json.endpoints as Array<{ id: string }>).map((e) => e.id)).toEqual([second.json.id]);
+    expect((await call('GET', '/endpoints', undefined, tokenB)).json.endpoints).toEqual([]);
+
+    expect((await call('DELETE', `/endpoints/${second.json.id as string}`)).status).toBe(204);
+    expect((await call('GET', `/endpoints/${second.json.id as string}`)).status).toBe(404);
+    await until(async () => (await streamEvents()).some((e) => e.event.type === 'webhook.endpoint.deleted'), { message: 'deletion relayed' });
+    const types = (await streamEvents()).map((e) => e.event.type);
+    expect(types).toEqual(
+      expect.arrayContaining(['webhook.endpoint.updated', 'webhook.endpoint.disabled', 'webhook.endpoint.enabled', 'webhook.endpoint.deleted']),
+    );
+  });
+
+  it("answers 404 for another project's endpoint, whatever the operation", async () => {
+    for (const [method, path, body] of [
+      ['GET', `/endpoints/${endpointId}`, undefined],
+      ['PATCH', `/endpoints/${endpointId}`, { name: 'x' }],
+      ['POST', `/endpoints/${endpointId}/disable`, { reason: 'x' }],
+      ['POST', `/endpoints/${endpointId}/secret/reveal`, undefined],
+      ['POST', `/endpoints/${endpointId}/secret/rotate`, {}],
+      ['POST', `/endpoints/${endpointId}/test`, undefined],
+      ['DELETE', `/endpoints/${endpointId}`, undefined],
+    ] as const) {
+      expect([method, path, (await call(method, path, body, tokenB)).status]).toEqual([method, path, 404]);
+    }
+  });
+
+  it('refuses unsafe URLs with 422 and the reason', async () => {
+    for (const [url, reason] of [
+      ['http://10.0.0.5/hook', 'host is a private address 10.0.0.5'],
+      ['http://0x0a000005/', 'host is a private address 10.0.0.5'],
+      ['http://2886729729/', 'host is a private address 172.16.0.1'],
+      ['http://169.254.169.254/latest/meta-data', 'link-local address 169.254.169.254'],
+      ['http://[::ffff:192.168.0.1]/', 'private address'],
+      ['http://localhost/', 'loopback name'],
+      ['https://user:pw@example.com/', 'must not contain credentials'],
+      ['ftp://example.com/', 'only http and https'],
+    ]) {
+      const res = await call('POST', '/endpoints', validBody({ url }));
+      expect([url, res.status]).toEqual([url, 422]);
+      expect(res.json.error).toBe('UNSAFE_URL');
+      expect(res.json.message).toContain(reason);
+    }
+    const patch = await call('PATCH', `/endpoints/${endpointId}`, { url: 'http://192.168.1.10/' });
+    expect(patch.status).toBe(422);
+    // Allow-listed (127.0.0.1 here), and stored in the normalised form the delivery service will dial.
+    const numeric = await call('POST', '/endpoints', validBody({ url: 'http://2130706433:9/x' }));
+    expect([numeric.status, numeric.json.url]).toEqual([201, 'http://127.0.0.1:9/x']);
+  });
+
+  it('refuses unknown event types listing the known ones', async () => {
+    const res = await call('POST', '/endpoints', validBody({ eventTypes: ['item.status.chaged', 'item.*'] }));
+    expect(res.status).toBe(400);
+    expect(res.json.message).toContain('item.status.chaged');
+    expect(res.json.message).toContain('workflow.stage.entered');
+    expect(res.json.details).toMatchObject({ field: 'eventTypes', unknown: ['item.status.chaged'] });
+  });
+
+  it('answers 400 naming the field for invalid bodies', async () => {
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ name: '' }, 'name'],
+      [{ url: 'not a url' }, 'url'],
+      [{ timeoutMs: 10 }, 'timeoutMs'],
+      [{ includeAnnotations: 'yes' }, 'includeAnnotations'],
+      [{ filters: { toStatuses: ['finished'] } }, 'filters.toStatuses'],
+      [{ headers: [{ name: 'Authorization', value: 'x' }] }, 'headers'],
+      [{ headers: [{ name: 'X-A', value: 'a\r\nInjected: 1' }] }, 'headers[0].value'],
+      [{ headers: Array.from({ length: 11 }, (_, i) => ({ name: `X-${i}`, value: 'v' })) }, 'headers'],
+      [{ retryPolicy: { maxAttempts: 0 } }, 'retryPolicy.maxAttempts'],
+      [{ authorization: 'a\nb' }, 'authorization'],
+      [{ surprise: true }, 'surprise'],
+    ];
+    for (const [patch, field] of cases) {
+      const res = await call('POST', '/endpoints', validBody(patch));
+      expect([field, res.status]).toEqual([field, 400]);
+      expect(JSON.stringify(res.json.fields ?? res.json.message)).toContain(field);
+    }
+    expect((await call('POST', `/endpoints/${endpointId}/secret/rotate`, { graceSeconds: -1 })).status).toBe(400);
+    expect((await call('GET', '/endpoints?limit=0')).status).toBe(400);
+    expect((await call('GET', '/endpoints/bad%20id')).status).toBe(400);
+  });
+
+  it('answers 503 with a clear message when no delivery service answers the test ping', async () => {
+    const res = await call('POST', `/endpoints/${endpointId}/test`);
+    expect(res.status).toBe(503);
+    expect(res.json.error).toBe('DELIVERY_UNAVAILABLE');
+    expect(res.json.message).toMatch(/delivery service did not answer/);
+  });
+
+  it('passes the test ping to the delivery service and returns its answer', async () => {
+    const seen: unknown[] = [];
+    const sub = serveRpc(nc, ns, DeliveryRpc.testPing, 'delivery', (req) => {
+      seen.push(req);
+      return Promise.resolve({ ok: true, statusCode: 204, latencyMs: 12, responseHeaders: { server: 'fake' }, responseBody: '', error: null, webhookId: 'msg_1' });
+    });
+    try {
+      await nc.flush();
+      const res = await call('POST', `/endpoints/${endpointId}/test`);
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ statusCode: 204, latencyMs: 12, responseHeaders: { server: 'fake' }, responseBody: '', error: null, webhookId: 'msg_1' });
+      expect(seen).toEqual([{ projectId: 'proj-a', endpointId }]);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
+  it('never let a secret out in clear: not in responses but the reveals, not on the bus, not in the logs', async () => {
+    const box = SecretBox.fromConfig(SECRET_KEYS);
+    const events = await streamEvents();
+    // Every signing secret that ever existed, opened from the events themselves.
+    const signing = new Set<string>();
+    for (const e of events) {
+      const d = e.event.data as { signingSecrets?: { current: never; previous: { secret: never } | null } };
+      if (d.signingSecrets) {
+        signing.add(box.open(d.signingSecrets.current));
+        if (d.signingSecrets.previous) signing.add(box.open(d.signingSecrets.previous.secret));
+      }
+    }
+    expect(signing.size).toBeGreaterThanOrEqual(3);
+    const secrets = [AUTH_VALUE, AUTH_VALUE_2, ...signing].flatMap((s) => [s, s.replace(/^(Bearer|Token) /, ''), s.replace(/^whsec_/, '')]);
+    const notReveal = responses.filter((r) => !r.path.endsWith('/secret/reveal'));
+    expect(notReveal.length).toBeGreaterThan(20);
+    for (const s of secrets) {
+      for (const r of notReveal) expect(r.text.includes(s) ? `${r.path} leaks ${s.slice(0, 8)}…` : 'clean').toBe('clean');
+      for (const e of events) expect(e.raw.includes(s) ? `${e.subject} leaks` : 'clean').toBe('clean');
+      expect(logs.text().includes(s) ? 'logs leak' : 'clean').toBe('clean');
+    }
+    expect(logs.lines.length).toBeGreaterThan(10);
+    expect(logs.find((l) => l.msg === 'signing secret revealed')).toMatchObject({ endpointId });
+  });
+});
