@@ -6,6 +6,8 @@ import { BusNamespace, DeliveryRpc, parseEvent, type CloudEvent } from '@stageho
 import { serveRpc } from '@stagehook/messaging';
 import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken, SecretBox, type NatsConnection } from '@stagehook/platform';
 import { connectTestNats, createTestDatabase, deleteStreams, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+import { EventStore } from '@stagehook/event-store';
+import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module.js';
 import { WebhooksConfig } from '../src/config.js';
 import { webhooksErrorStatuses } from '../src/errors.js';
@@ -281,6 +283,24 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     } finally {
       sub.unsubscribe();
     }
+  });
+
+  it('rebuilds the endpoint read model from the events to the same rows', async () => {
+    const dataSource = app.get(DataSource);
+    const snapshot = () => dataSource.query<unknown[]>(`SELECT endpoint_id, project_id, state, version, created_at, updated_at FROM webhook_endpoints ORDER BY endpoint_id`);
+    const before = await snapshot();
+    expect(before.length).toBeGreaterThanOrEqual(2);
+    await app.get(EventStore).rebuildProjection('webhook_endpoints');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('documents every operation in OpenAPI', async () => {
+    const res = await fetch(`${base}/docs-json`);
+    const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/endpoints', '/endpoints/{id}', '/endpoints/{id}/disable', '/endpoints/{id}/enable', '/endpoints/{id}/secret/rotate', '/endpoints/{id}/secret/reveal', '/endpoints/{id}/test']),
+    );
+    expect(Object.keys(doc.paths['/endpoints/{id}'])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
   });
 
   it('never let a secret out in clear: not in responses but the reveals, not on the bus, not in the logs', async () => {
