@@ -33,9 +33,13 @@ export class DeliveryConfig extends BaseConfig {
   @EnvInteger({ min: 5, max: 60_000 })
   DISPATCH_POLL_MS = 200;
 
-  /** Lease on a claimed delivery beyond its timeout; an expired lease is recovered by any replica. */
+  /**
+   * Lease on a claimed delivery, renewed every third of it while this process holds the
+   * delivery. A crashed process's deliveries are claimable again once it lapses: it bounds how
+   * long a crash delays them.
+   */
   @EnvInteger({ min: 1_000, max: 600_000 })
-  LEASE_MARGIN_MS = 30_000;
+  LEASE_MS = 30_000;
 
   /** Delays before attempt 1, 2, … (ms) for event subscriptions (Svix schedule). */
   @IsString()

@@ -77,7 +77,7 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
         endpointConcurrency: config.ENDPOINT_CONCURRENCY,
         batch: config.DISPATCH_BATCH,
         pollMs: config.DISPATCH_POLL_MS,
-        leaseMarginMs: config.LEASE_MARGIN_MS,
+        leaseMs: config.LEASE_MS,
         schedules: { standard: parseMsList(config.RETRY_SCHEDULE_MS), stage: parseMsList(config.STAGE_RETRY_SCHEDULE_MS) },
         retryAfterMaxMs: config.RETRY_AFTER_MAX_MS,
         disableAfterMs: config.DISABLE_AFTER_MS,

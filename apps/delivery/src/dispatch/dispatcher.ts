@@ -18,7 +18,8 @@ export interface DispatcherSettings {
   endpointConcurrency: number;
   batch: number;
   pollMs: number;
-  leaseMarginMs: number;
+  /** Renewed every third while held, so it may be shorter than an endpoint's timeout. */
+  leaseMs: number;
   schedules: { standard: Schedule; stage: Schedule };
   retryAfterMaxMs: number;
   disableAfterMs: number;
@@ -40,9 +41,6 @@ export interface DispatcherDeps {
   random?: () => number;
   onAttempt?: (outcome: 'delivered' | 'retry' | 'failed', durationMs: number) => void;
 }
-
-/** Longest endpoint timeout the registry accepts (60 s): a lease must outlive any attempt. */
-const MAX_TIMEOUT_MS = 60_000;
 
 /**
  * Claims due deliveries from PostgreSQL and sends them. Per process: a global cap on attempts in
@@ -73,7 +71,7 @@ export class Dispatcher {
   }
 
   get leaseMs(): number {
-    return MAX_TIMEOUT_MS + this.s.leaseMarginMs;
+    return this.s.leaseMs;
   }
 
   start(): void {

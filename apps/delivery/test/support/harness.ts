@@ -157,10 +157,11 @@ export class Harness {
     return (await this.pool.query(sql, args)).rows as T[];
   }
 
-  async waitForRow(sql: string, args: unknown[], timeoutMs = 10_000): Promise<void> {
+  async waitForRow(sql: string, args: unknown[], timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if ((await this.pool.query(sql, args)).rowCount) return;
+      // Tolerates a missing table: a service process may still be migrating.
+      if ((await this.pool.query(sql, args).catch(() => ({ rowCount: 0 }))).rowCount) return;
       await new Promise((r) => setTimeout(r, 20));
     }
     throw new Error(`no row for ${sql}`);
