@@ -117,7 +117,7 @@ export class ItemCommandsService {
 
   /** start / submit / approve / reject / move / set stage on one item. */
   async command(projectId: string, workflowId: string, itemId: string, command: UserCommand, client: ClientContext): Promise<PositionView> {
-    foundInProject(await this.definitions.find(workflowId), projectId, `workflow ${workflowId}`);
+    await this.definitions.assertInProject(workflowId, projectId);
     const pos = await this.positions.find(workflowId, itemId);
     if (!pos) throw new ItemNotInWorkflowError(itemId);
     const graph = await this.graphOf(workflowId, pos.workflowVersion);

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { foundInProject, ProjectId, RequestId } from '@stagehook/platform';
+import { ProjectId, RequestId } from '@stagehook/platform';
 import { ItemNotInWorkflowError } from '../domain/errors.js';
 import { parseIfMatch } from '../shared/if-match.js';
 import { DefinitionsRepository, PositionsRepository, type PositionView, type VisitView } from '../shared/repositories.js';
@@ -58,7 +58,7 @@ export class ItemsController {
 
   @Get(':itemId')
   async position(@ProjectId() projectId: string, @Param() params: ItemParams): Promise<PositionView> {
-    foundInProject(await this.definitions.find(params.id), projectId, `workflow ${params.id}`);
+    await this.definitions.assertInProject(params.id, projectId);
     const pos = await this.positions.find(params.id, params.itemId);
     if (!pos) throw new ItemNotInWorkflowError(params.itemId);
     return pos;
@@ -67,7 +67,7 @@ export class ItemsController {
   @Get(':itemId/history')
   @ApiOperation({ summary: "The item's visits with times and outcomes, oldest first" })
   async history(@ProjectId() projectId: string, @Param() params: ItemParams): Promise<{ visits: VisitView[] }> {
-    foundInProject(await this.definitions.find(params.id), projectId, `workflow ${params.id}`);
+    await this.definitions.assertInProject(params.id, projectId);
     const visits = await this.positions.history(params.id, params.itemId);
     if (visits.length === 0) throw new ItemNotInWorkflowError(params.itemId);
     return { visits };

@@ -27,7 +27,7 @@ export class ReadModelsController {
 
   @Get('workflows/:id/stages/:stageId/items')
   async stageItems(@ProjectId() projectId: string, @Param() params: StageItemsParams, @Query() query: PageQuery): Promise<{ items: PositionView[] }> {
-    foundInProject(await this.definitions.find(params.id), projectId, `workflow ${params.id}`);
+    await this.definitions.assertInProject(params.id, projectId);
     return { items: await this.positions.inStage(params.id, params.stageId, query.limit ?? 100, query.after) };
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { assertSameProject } from '@stagehook/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { StageType } from '@stagehook/contracts';
 import type { EndpointUnusable } from '../domain/item.decider.js';
@@ -49,10 +50,40 @@ const iso = (d: Date | string) => (d instanceof Date ? d : new Date(d)).toISOStr
 /** Definition versions, as the inline projection keeps them. */
 @Injectable()
 export class DefinitionsRepository {
+  /** Versions never change once saved, so they are cached; the latest version is always read. */
+  private readonly versions = new Map<string, DefinitionView>();
+  private readonly projects = new Map<string, string>();
+  private static readonly CACHE_MAX = 1000;
+
   constructor(private readonly ds: DataSource) {}
+
+  /** The workflow's project (from any version: it never changes), or undefined. */
+  async projectOf(workflowId: string): Promise<string | undefined> {
+    return this.projects.get(workflowId) ?? (await this.find(workflowId))?.projectId;
+  }
+
+  /** 404 unless the workflow exists in the project (another project's workflow is a 404 too). */
+  async assertInProject(workflowId: string, projectId: string): Promise<void> {
+    assertSameProject(await this.projectOf(workflowId), projectId, `workflow ${workflowId}`);
+  }
 
   /** A version of a workflow (the latest when `version` is absent), or undefined. */
   async find(workflowId: string, version?: number): Promise<DefinitionView | undefined> {
+    const cached = version !== undefined ? this.versions.get(`${workflowId}@${version}`) : undefined;
+    if (cached) return cached;
+    const def = await this.load(workflowId, version);
+    if (def) {
+      if (this.versions.size >= DefinitionsRepository.CACHE_MAX) {
+        this.versions.delete(this.versions.keys().next().value as string);
+        this.projects.clear();
+      }
+      this.versions.set(`${workflowId}@${def.version}`, def);
+      this.projects.set(workflowId, def.projectId);
+    }
+    return def;
+  }
+
+  private async load(workflowId: string, version?: number): Promise<DefinitionView | undefined> {
     const rows = await this.ds.query<DefRow[]>(
       `SELECT * FROM wf_definitions WHERE workflow_id = $1 AND ($2::int IS NULL OR version = $2) ORDER BY version DESC LIMIT 1`,
       [workflowId, version ?? null],
