@@ -303,6 +303,13 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     expect(Object.keys(doc.paths['/endpoints/{id}'])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
   });
 
+  it('counts endpoint commands in /metrics', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/webhooks_endpoint_commands_total\{[^}]*command="register"[^}]*outcome="applied"[^}]*\} [1-9]/);
+    expect(text).toMatch(/webhooks_endpoint_commands_total\{[^}]*command="disable"[^}]*outcome="refused"[^}]*\} [1-9]/);
+    expect(text).toMatch(/webhooks_signing_secret_reveals_total\S* [1-9]/);
+  });
+
   it('never let a secret out in clear: not in responses but the reveals, not on the bus, not in the logs', async () => {
     const box = SecretBox.fromConfig(SECRET_KEYS);
     const events = await streamEvents();

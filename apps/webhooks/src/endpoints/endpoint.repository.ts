@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EventStore, handleCommand } from '@stagehook/event-store';
+import { MetricsService } from '@stagehook/platform';
+import type { Counter } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { endpointDecider, type EndpointCommand, type EndpointState } from './endpoint.decider.js';
 import type { EndpointRow } from './endpoint.projection.js';
@@ -11,18 +13,34 @@ export const endpointStreamId = (endpointId: string) => `endpoint-${endpointId}`
 
 @Injectable()
 export class EndpointRepository {
+  private readonly commands: Counter<'command' | 'outcome'>;
+
   constructor(
     private readonly store: EventStore,
     private readonly dataSource: DataSource,
-  ) {}
+    metrics: MetricsService,
+  ) {
+    this.commands = metrics.counter({
+      name: 'webhooks_endpoint_commands_total',
+      help: 'Endpoint commands by outcome: applied (events appended), unchanged (nothing to do), refused (domain error or conflict)',
+      labelNames: ['command', 'outcome'],
+    });
+  }
 
   /** Loads the stream, decides, appends at the version decided on (retrying a lost race). */
   async execute(endpointId: string, command: EndpointCommand, meta: { projectId: string; requestId?: string }): Promise<{ state: EndpointState; version: number }> {
-    const res = await handleCommand(this.store, endpointStreamId(endpointId), endpointDecider, command, {
-      metadata: { source: 'webhooks', projectId: meta.projectId, ...(meta.requestId ? { correlationId: meta.requestId } : {}) },
-      // A register must be decided against an empty stream; the others re-check every rule.
-      retries: command.kind === 'register' ? 0 : 3,
-    });
+    let res;
+    try {
+      res = await handleCommand(this.store, endpointStreamId(endpointId), endpointDecider, command, {
+        metadata: { source: 'webhooks', projectId: meta.projectId, ...(meta.requestId ? { correlationId: meta.requestId } : {}) },
+        // A register must be decided against an empty stream; the others re-check every rule.
+        retries: command.kind === 'register' ? 0 : 3,
+      });
+    } catch (err) {
+      this.commands.inc({ command: command.kind, outcome: 'refused' });
+      throw err;
+    }
+    this.commands.inc({ command: command.kind, outcome: res.events.length > 0 ? 'applied' : 'unchanged' });
     return { state: res.state, version: res.version };
   }
 
