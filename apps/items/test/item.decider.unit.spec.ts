@@ -4,7 +4,7 @@ import { fold, given } from '@stagehook/event-store';
 import { checkAnnotation, type Annotation } from '../src/domain/annotation.js';
 import { toDarwin } from '../src/domain/darwin-export.js';
 import { AnnotationExistsError, AnnotationNotFoundError, IllegalStatusTransitionError, ItemExistsError, TagNotFoundError } from '../src/domain/errors.js';
-import { itemDecider, type ItemCommand, type ItemEvent } from '../src/domain/item.decider.js';
+import { annotationsOf, itemDecider, type ItemCommand, type ItemEvent } from '../src/domain/item.decider.js';
 import { statusForStage } from '../src/domain/status-rules.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
@@ -105,6 +105,19 @@ describe('item decider: annotations and tags', () => {
     const doc = toDarwin(state, { dataset: { name: 'D', slug: 'd' }, workviewBaseUrl: 'http://x/workview' });
     expect(darwinConformanceProblems(doc)).toEqual([]);
     expect(doc.annotations.map((a) => a.id)).toEqual([box.id, tag.id]);
+  });
+});
+
+describe('annotations of a state', () => {
+  it('keeps first-added order through updates, drops deletes, and never leaks between sibling states', () => {
+    const parent = fold(itemDecider, [registered, added(box), tagAdded(tag)]);
+    expect([...annotationsOf(parent).keys()]).toEqual([box.id, tag.id]);
+    const moved = { ...box, bounding_box: { x: 9, y: 9, w: 1, h: 1 } };
+    const updated = itemDecider.evolve(parent, { type: 'item.annotation.updated', data: { ...ids, annotation: { ...moved }, at: AT } });
+    const deleted = itemDecider.evolve(parent, { type: 'item.annotation.deleted', data: { ...ids, annotationId: box.id, name: 'car', at: AT } });
+    expect([...annotationsOf(updated).values()]).toEqual([moved, tag]);
+    expect([...annotationsOf(deleted).keys()]).toEqual([tag.id]);
+    expect([...annotationsOf(parent).values()]).toEqual([box, tag]);
   });
 });
 

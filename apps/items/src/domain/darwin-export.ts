@@ -1,5 +1,5 @@
 import { DARWIN_DEFAULT_SLOT, DARWIN_SCHEMA_REF, DARWIN_VERSION, type DarwinDocument } from '@stagehook/contracts';
-import type { ItemState } from './item.decider.js';
+import { annotationsOf, type ItemState } from './item.decider.js';
 
 export interface ExportContext {
   dataset: { name: string; slug: string };
@@ -34,6 +34,6 @@ export function toDarwin(state: ItemState, ctx: ExportContext): DarwinDocument {
         },
       ],
     },
-    annotations: Object.values(state.annotations),
+    annotations: [...annotationsOf(state).values()],
   };
 }

@@ -48,11 +48,49 @@ export interface ItemState {
   slot: ItemSlot;
   metadata: Record<string, unknown>;
   status: ItemStatus;
-  /** By id, in the order they were added (ids are UUIDs, never integer-like keys). */
-  annotations: Readonly<Record<string, Annotation>>;
+  /**
+   * The annotation changes in order, as an immutable linked log: evolve adds one cell in O(1)
+   * without touching the previous state (copying a 1,000-entry map per event made a fold
+   * quadratic). Read the current annotations with `annotationsOf`.
+   */
+  annotationLog: AnnotationLog | null;
   /** Workflow visits already applied: a redelivered stage entry changes nothing. */
   visits: readonly string[];
   registeredAt: string;
+}
+
+export type AnnotationOp = { kind: 'put'; annotation: Annotation } | { kind: 'delete'; id: string };
+
+export interface AnnotationLog {
+  readonly op: AnnotationOp;
+  readonly prev: AnnotationLog | null;
+}
+
+// Materialised annotations per log cell. A cell is immutable, so its map never goes stale; the
+// WeakMap lets states that are no longer referenced be collected.
+const materialised = new WeakMap<AnnotationLog, ReadonlyMap<string, Annotation>>();
+
+/** The item's annotations by id, in the order they were first added. */
+export function annotationsOf(state: Pick<ItemState, 'annotationLog'>): ReadonlyMap<string, Annotation> {
+  const head = state.annotationLog;
+  if (!head) return new Map();
+  const cached = materialised.get(head);
+  if (cached) return cached;
+  const pending: AnnotationOp[] = [];
+  let base: ReadonlyMap<string, Annotation> | undefined;
+  for (let cell: AnnotationLog | null = head; cell; cell = cell.prev) {
+    base = materialised.get(cell);
+    if (base) break;
+    pending.push(cell.op);
+  }
+  const map = new Map(base);
+  for (let i = pending.length - 1; i >= 0; i--) {
+    const op = pending[i];
+    if (op.kind === 'put') map.set(op.annotation.id, op.annotation);
+    else map.delete(op.id);
+  }
+  materialised.set(head, map);
+  return map;
 }
 
 export type ItemCommand =
@@ -96,20 +134,20 @@ export function initialItemState(): ItemState {
     slot: { type: 'image', width: 0, height: 0, sourceUrl: null, thumbnailUrl: null },
     metadata: {},
     status: 'new',
-    annotations: {},
+    annotationLog: null,
     visits: [],
     registeredAt: '',
   };
 }
 
-export function tagsOf(state: Pick<ItemState, 'annotations'>): string[] {
-  return Object.values(state.annotations)
+export function tagsOf(state: Pick<ItemState, 'annotationLog'>): string[] {
+  return [...annotationsOf(state).values()]
     .filter((a) => a.tag)
     .map((a) => a.name);
 }
 
 function findTag(state: ItemState, name: string): Annotation | undefined {
-  return Object.values(state.annotations).find((a) => a.tag && a.name === name);
+  return [...annotationsOf(state).values()].find((a) => a.tag && a.name === name);
 }
 
 function evolve(state: ItemState, event: ItemEvent): ItemState {
@@ -137,12 +175,11 @@ function evolve(state: ItemState, event: ItemEvent): ItemState {
     case 'item.annotation.updated':
     case 'item.tag.added': {
       const a = event.data.annotation as unknown as Annotation;
-      return { ...next, annotations: { ...state.annotations, [a.id]: a } };
+      return { ...next, annotationLog: { op: { kind: 'put', annotation: a }, prev: state.annotationLog } };
     }
     case 'item.annotation.deleted':
     case 'item.tag.removed': {
-      const { [event.data.annotationId]: _gone, ...rest } = state.annotations;
-      return { ...next, annotations: rest };
+      return { ...next, annotationLog: { op: { kind: 'delete', id: event.data.annotationId }, prev: state.annotationLog } };
     }
     default:
       return assertNever(event);
@@ -179,11 +216,12 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
       ];
     }
     case 'AddAnnotations': {
+      const existing = annotationsOf(state);
       const seen = new Set<string>();
       const tagNames = new Set(tagsOf(state));
       const events: ItemEvent[] = [];
       for (const a of command.annotations) {
-        if (state.annotations[a.id] || seen.has(a.id)) throw new AnnotationExistsError(a.id);
+        if (existing.has(a.id) || seen.has(a.id)) throw new AnnotationExistsError(a.id);
         seen.add(a.id);
         const data = { ...ids, annotation: a as unknown as Record<string, unknown>, at: command.at };
         if (shapeOf(a) === 'tag') {
@@ -198,13 +236,13 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
       return events;
     }
     case 'UpdateAnnotation': {
-      const current = state.annotations[command.annotation.id];
+      const current = annotationsOf(state).get(command.annotation.id);
       if (!current) throw new AnnotationNotFoundError(command.annotation.id);
       if (JSON.stringify(current) === JSON.stringify(command.annotation)) return [];
       return [{ type: 'item.annotation.updated', data: { ...ids, annotation: command.annotation as unknown as Record<string, unknown>, at: command.at } }];
     }
     case 'DeleteAnnotation': {
-      const current = state.annotations[command.annotationId];
+      const current = annotationsOf(state).get(command.annotationId);
       if (!current) throw new AnnotationNotFoundError(command.annotationId);
       const data = { ...ids, annotationId: current.id, name: current.name, at: command.at };
       return [current.tag ? { type: 'item.tag.removed', data } : { type: 'item.annotation.deleted', data }];

@@ -8,7 +8,7 @@ import type { EntityManager } from 'typeorm';
 import { checkAnnotation, unsupportedShapesOf, type Annotation } from '../domain/annotation.js';
 import { toDarwin } from '../domain/darwin-export.js';
 import { DatasetNotFoundError, ItemNotFoundError } from '../domain/errors.js';
-import type { ItemCommand, ItemSlot, ItemState } from '../domain/item.decider.js';
+import { annotationsOf, type ItemCommand, type ItemSlot, type ItemState } from '../domain/item.decider.js';
 import { ItemsConfig } from '../config.js';
 import { ItemsRepository, toSummary, type Dataset, type ItemFilter, type ItemView } from '../persistence/items.repository.js';
 
@@ -83,7 +83,7 @@ export class ItemsService {
     const view = await this.requireItem(projectId, itemId);
     if (!withAnnotations) return view;
     const { state } = await this.repo.load(itemId);
-    return { ...view, annotations: Object.values(state.annotations) };
+    return { ...view, annotations: [...annotationsOf(state).values()] };
   }
 
   list(projectId: string, filter: ItemFilter): Promise<{ items: ItemView[]; nextCursor: string | null }> {

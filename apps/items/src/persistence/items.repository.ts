@@ -4,7 +4,7 @@ import type { EventMetadata, ItemStatus, ItemSummary } from '@stagehook/contract
 import { EventStore, fold, handleCommand, type CommandResult, type StoredEvent } from '@stagehook/event-store';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DatasetExistsError, ItemExistsError, VersionNotFoundError } from '../domain/errors.js';
-import { itemDecider, itemStreamId, type ItemCommand, type ItemEvent, type ItemSlot, type ItemState } from '../domain/item.decider.js';
+import { itemDecider, itemStreamId, tagsOf, type ItemCommand, type ItemEvent, type ItemSlot, type ItemState } from '../domain/item.decider.js';
 
 export interface Dataset {
   id: string;
@@ -194,7 +194,7 @@ export function toSummary(view: ItemView, dataset: Dataset, state?: ItemState, v
     name: view.name,
     path: view.path,
     status: state?.status ?? view.status,
-    tags: state ? Object.values(state.annotations).filter((a) => a.tag).map((a) => a.name) : view.tags,
+    tags: state ? tagsOf(state) : view.tags,
     version: version ?? view.version,
     metadata: view.metadata,
   };

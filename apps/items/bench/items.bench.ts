@@ -1,0 +1,163 @@
+// npm run bench:items — export of an item with 1,000 annotations (fold of its stream + Darwin
+// document + JSON) against a raw SELECT of the same events and against JSON.stringify of the
+// finished document; annotation appends per second (one annotation per command, through the
+// decider, the version check and the items_view projection) against raw pg inserts of the same
+// rows. BENCH_ANNOTATIONS (default 1,000) and BENCH_APPENDS (default 2,000) bound the run.
+// The last line is one JSON object with every figure.
+import { randomUUID } from 'node:crypto';
+import { EventStore, eventStoreMigrations } from '@stagehook/event-store';
+import { createTestDatabase } from '@stagehook/testing';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import type { Annotation } from '../src/domain/annotation.js';
+import { toDarwin } from '../src/domain/darwin-export.js';
+import { itemStreamId } from '../src/domain/item.decider.js';
+import { itemsProjection } from '../src/persistence/items.projection.js';
+import { ItemsRepository } from '../src/persistence/items.repository.js';
+import { CreateItems1795500000000 } from '../src/persistence/migrations.js';
+
+const ANNOTATIONS = Number(process.env.BENCH_ANNOTATIONS ?? 1000);
+const APPENDS = Number(process.env.BENCH_APPENDS ?? 2000);
+const EXPORT_RUNS = 20;
+const CONCURRENCY = 8;
+const meta = { source: 'items', projectId: 'proj-bench' };
+const at = () => new Date().toISOString();
+
+function annotation(i: number): Annotation {
+  const base = { id: randomUUID(), name: `class-${i % 7}`, slot_names: ['0'], annotators: [{ full_name: 'Ada Lovelace', email: 'ada@example.com' }] };
+  switch (i % 4) {
+    case 0:
+      return { ...base, bounding_box: { x: i % 1000, y: 10, w: 50, h: 40 } };
+    case 1: {
+      const paths = [Array.from({ length: 12 }, (_, k) => ({ x: 100 + k * 10, y: 100 + ((k * 37) % 90) }))];
+      return { ...base, bounding_box: { x: 100, y: 100, w: 110, h: 89 }, polygon: { paths } };
+    }
+    case 2:
+      return { ...base, keypoint: { x: i % 1920, y: i % 1080 } };
+    default:
+      return { ...base, line: { path: [{ x: 0, y: 0 }, { x: 10, y: i % 1080 }] }, attributes: ['a', 'b'] };
+  }
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
+
+async function chains(total: number, concurrency: number, job: (i: number, chain: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, chain) => {
+      for (let i = next++; i < total; i = next++) await job(i, chain);
+    }),
+  );
+}
+
+const db = await createTestDatabase('items_bench');
+const ds = await new DataSource({
+  type: 'postgres',
+  url: db.url,
+  migrations: [...eventStoreMigrations, CreateItems1795500000000],
+  migrationsRun: true,
+  poolSize: CONCURRENCY + 2,
+}).initialize();
+const pool = new pg.Pool({ connectionString: db.url, max: CONCURRENCY });
+await ds.query(`CREATE TABLE raw_events (LIKE es_events INCLUDING ALL)`);
+
+try {
+  const store = new EventStore(ds, { projections: [itemsProjection] });
+  const repo = new ItemsRepository(ds, store);
+  const datasetId = randomUUID();
+  await ds.query(`INSERT INTO datasets (id, project_id, name, slug) VALUES ($1, 'proj-bench', 'Bench', 'bench')`, [datasetId]);
+  const register = async (name: string) => {
+    const itemId = randomUUID();
+    const slot = { type: 'image' as const, width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null };
+    await repo.handle(itemId, { type: 'RegisterItem', itemId, projectId: 'proj-bench', datasetId, name, path: '/', slot, metadata: {}, at: at() }, meta);
+    return itemId;
+  };
+
+  // 1. An item with ANNOTATIONS annotations, added in one bulk command (one append).
+  const big = await register('big.jpg');
+  const all = Array.from({ length: ANNOTATIONS }, (_, i) => annotation(i));
+  const bulkMs = await timed(() => repo.handle(big, { type: 'AddAnnotations', annotations: all, at: at() }, meta));
+
+  const exportOnce = async () => {
+    const { state } = await repo.load(big);
+    return JSON.stringify(toDarwin(state, { dataset: { name: 'Bench', slug: 'bench' }, workviewBaseUrl: 'http://localhost/workview' }));
+  };
+  const bytes = (await exportOnce()).length;
+  const exportRuns: number[] = [];
+  for (let r = 0; r < EXPORT_RUNS; r++) exportRuns.push(await timed(exportOnce));
+  const exportMs = median(exportRuns);
+  const rawSelectMs = median(
+    await (async () => {
+      const out: number[] = [];
+      for (let r = 0; r < EXPORT_RUNS; r++) {
+        out.push(
+          await timed(async () => {
+            const res = await pool.query<{ data: unknown }>(`SELECT data FROM es_events WHERE stream_id = $1 ORDER BY stream_version`, [itemStreamId(big)]);
+            JSON.stringify(res.rows.map((r) => r.data));
+          }),
+        );
+      }
+      return out;
+    })(),
+  );
+  const { state } = await repo.load(big);
+  const doc = toDarwin(state, { dataset: { name: 'Bench', slug: 'bench' }, workviewBaseUrl: 'http://localhost/workview' });
+  const stringifyMs = median(
+    await (async () => {
+      const out: number[] = [];
+      for (let r = 0; r < EXPORT_RUNS; r++) out.push(await timed(async () => JSON.stringify(doc)));
+      return out;
+    })(),
+  );
+
+  // 2. Appends: one annotation per command, CONCURRENCY items written in parallel (one chain each,
+  // as separate annotators would), through decide + version check + projection.
+  const items = await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => register(`append-${i}.jpg`)));
+  const appendMs = await timed(() =>
+    chains(APPENDS, CONCURRENCY, (i, chain) => repo.handle(items[chain], { type: 'AddAnnotations', annotations: [annotation(i)], at: at() }, meta)),
+  );
+  const rawMs = await timed(() =>
+    chains(APPENDS, CONCURRENCY, (i, chain) =>
+      pool.query(`INSERT INTO raw_events (stream_id, stream_version, event_id, type, schema_version, data, metadata) VALUES ($1,$2,$3,$4,1,$5,$6)`, [
+        `raw-${chain}`,
+        i + 1,
+        randomUUID(),
+        'item.annotation.added',
+        JSON.stringify({ itemId: items[chain], datasetId, projectId: 'proj-bench', annotation: annotation(i), at: at() }),
+        JSON.stringify(meta),
+      ]),
+    ),
+  );
+
+  const figures = {
+    annotations: ANNOTATIONS,
+    exportMs: round(exportMs),
+    exportBytes: bytes,
+    rawSelectMs: round(rawSelectMs),
+    stringifyOnlyMs: round(stringifyMs),
+    exportVsRawSelect: round(exportMs / rawSelectMs),
+    bulkAddMs: round(bulkMs),
+    appends: APPENDS,
+    appendsPerSecond: Math.round(APPENDS / (appendMs / 1000)),
+    rawInsertsPerSecond: Math.round(APPENDS / (rawMs / 1000)),
+    appendVsRaw: round(APPENDS / (appendMs / 1000) / (APPENDS / (rawMs / 1000))),
+  };
+  console.log(`items bench (${ANNOTATIONS} annotations, ${APPENDS} appends, ${CONCURRENCY} concurrent writers)`);
+  console.table([
+    { figure: `export of ${ANNOTATIONS} annotations (read + fold + Darwin + JSON)`, value: `${figures.exportMs} ms`, baseline: `raw SELECT + JSON ${figures.rawSelectMs} ms; JSON.stringify alone ${figures.stringifyOnlyMs} ms` },
+    { figure: `bulk add of ${ANNOTATIONS} annotations (one command)`, value: `${figures.bulkAddMs} ms`, baseline: '' },
+    { figure: 'annotation appends/s (one per command)', value: `${figures.appendsPerSecond}/s`, baseline: `raw pg inserts ${figures.rawInsertsPerSecond}/s (×${figures.appendVsRaw})` },
+  ]);
+  console.log(JSON.stringify(figures));
+} finally {
+  await pool.end();
+  await ds.destroy();
+  await db.drop();
+}
