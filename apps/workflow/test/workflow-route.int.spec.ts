@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { until } from '@stagehook/testing';
+import { EventStore } from '@stagehook/event-store';
 import { DataSource } from 'typeorm';
 import { Harness } from './support/harness.js';
 
@@ -212,5 +213,41 @@ describe('an item through the template', () => {
     await cmd(wf.workflowId, fresh, 'start');
     expect((await cmd(wf.workflowId, fresh, 'submit')).body).toMatchObject({ stageType: 'review', workflowVersion: 2 });
     expect((await h.api<Definition>('GET', `/workflows/${wf.workflowId}?version=1`)).body.stages).toHaveLength(5);
+  });
+
+  it('an annotation saved immediately before submit is covered by the itemVersion of the next stage.entered', async () => {
+    const wf = await template();
+    const item = `img-${randomUUID()}`;
+    h.itemVersions.set(`p1/${item}`, 1);
+    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
+    await cmd(wf.workflowId, item, 'start');
+    // The items service committed the annotation (version 12) and answered the annotator; the
+    // annotator's client still shows 11 and submits at once.
+    h.itemVersions.set(`p1/${item}`, 12);
+    await cmd(wf.workflowId, item, 'submit', { itemVersion: 11 });
+    const entry = await until(() => h.entered(item).find((e) => e.data.stageType === 'webhook'), { message: 'webhook entry published' });
+    expect(entry.data.itemVersion).toBe(12);
+  });
+
+  it('the read models rebuilt from the events are the same', async () => {
+    const ds = h.app.get(DataSource);
+    const snapshot = async () => ({
+      positions: await ds.query(`SELECT * FROM wf_item_positions ORDER BY workflow_id, item_id`),
+      visits: await ds.query(`SELECT * FROM wf_visits ORDER BY visit_id`),
+      definitions: await ds.query(`SELECT * FROM wf_definitions ORDER BY workflow_id, version`),
+    });
+    const before = await snapshot();
+    expect((before.visits as unknown[]).length).toBeGreaterThan(10);
+    const store = h.app.get(EventStore);
+    await store.rebuildProjection('wf_items');
+    await store.rebuildProjection('wf_definitions');
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('serves its OpenAPI document with the workflow routes', async () => {
+    const doc = await h.api<{ paths: Record<string, unknown> }>('GET', '/docs-json');
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining(['/workflows', '/workflows/template', '/workflows/{id}/items', '/workflows/{id}/items/{itemId}/{command}', '/webhook-waits']),
+    );
   });
 });
