@@ -1,0 +1,265 @@
+// The demo `npm start` runs once the services are healthy: a project with the seed workflow
+// (dataset → annotate → webhook → review → complete; failed → review; reject → annotate), two
+// endpoints on the sample receiver, 200 items annotated with a mix of shapes and moved through.
+// It talks to the services over HTTP only, like a user's own code would.
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const ITEMS = Number(process.env.DEMO_ITEMS ?? 200);
+const EXPECTED_PER_ITEM = 10;
+const PARALLEL = 16;
+
+export async function runDemo({ root, urls, secrets, receiverPort, startProcess, waitHealthy }) {
+  const { mintProjectToken } = await import(pathToFileURL(join(root, 'packages/platform/dist/index.js')).href);
+  const projectId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
+  const token = mintProjectToken({ projectId, secret: secrets.AUTH_TOKEN_SECRETS.split(',')[0], ttlSeconds: 7 * 24 * 3600 });
+  const api = client(urls, token);
+  const receiverUrl = `http://127.0.0.1:${receiverPort}`;
+  const step = (msg) => process.stdout.write(`\x1b[1m▸ ${msg}\x1b[0m\n`);
+
+  step(`demo project ${projectId}`);
+  console.log(`  token (valid 7 days): ${token}`);
+
+  const stageEndpoint = await api.webhooks('POST', '/endpoints', {
+    name: 'Annotation QA receiver',
+    description: 'Counts annotations and tags items that miss some',
+    url: `${receiverUrl}/stage`,
+    authorization: 'Bearer demo-receiver-token',
+    includeAnnotations: true,
+  });
+  const statusEndpoint = await api.webhooks('POST', '/endpoints', {
+    name: 'Status changes (Hasty-style)',
+    url: `${receiverUrl}/status`,
+    eventTypes: ['item.status.changed'],
+    includeAnnotations: false,
+  });
+  const revealed = await Promise.all([stageEndpoint, statusEndpoint].map((e) => api.webhooks('POST', `/endpoints/${e.id}/secret/reveal`)));
+
+  step(`sample receiver on ${receiverUrl}`);
+  startProcess('receiver', join('examples', 'receiver', 'dist', 'main.js'), {
+    PORT: String(receiverPort),
+    WEBHOOK_SECRETS: revealed.map((r) => r.secret).join(','),
+    EXPECTED_AUTHORIZATION: 'Bearer demo-receiver-token',
+    ITEMS_URL: urls.items,
+    ITEMS_TOKEN: token,
+    FLAKY_PERCENT: '20',
+    BROKEN_PERCENT: '4',
+  });
+  await waitHealthy('receiver', `${receiverUrl}/health`);
+
+  const ping = await api.webhooks('POST', `/endpoints/${stageEndpoint.id}/test`);
+  console.log(`  test ping: HTTP ${ping.statusCode ?? ping.status ?? '?'} in ${ping.latencyMs ?? '?'} ms`);
+
+  const workflow = await api.workflow('POST', '/workflows/template', { name: 'Screws QA', endpointId: stageEndpoint.id });
+  const dataset = await api.items('POST', '/datasets', { name: `Screw boxes ${projectId}` });
+  step(`workflow ${workflow.workflowId ?? workflow.id}: ${workflow.stages.map((s) => s.name).join(' → ')}`);
+  const workflowId = workflow.workflowId ?? workflow.id;
+
+  step(`registering and annotating ${ITEMS} items`);
+  const specs = Array.from({ length: ITEMS }, (_, i) => ({
+    name: `box-${String(i + 1).padStart(4, '0')}.jpg`,
+    path: '/boxes',
+    width: 1920,
+    height: 1080,
+    metadata: { expected_annotations: EXPECTED_PER_ITEM, product: 'screws' },
+  }));
+  const { items } = await api.items('POST', '/items', { datasetId: dataset.id, items: specs });
+  const bar = progress(ITEMS * 3);
+  // Every 7th item is short of annotations (the receiver tags it); every 25th is urgent.
+  const annotatedCount = (i) => (i % 7 === 3 ? EXPECTED_PER_ITEM - 2 : EXPECTED_PER_ITEM);
+  const versions = new Map();
+  await pool(items, async (item, i) => {
+    const { version } = await api.items('POST', `/items/${item.id}/annotations/bulk`, { annotations: shapes(annotatedCount(i), i) });
+    versions.set(item.id, version);
+    if (i % 25 === 0) versions.set(item.id, (await api.items('POST', `/items/${item.id}/tags`, { name: 'urgent' })).version);
+    bar.tick();
+  });
+
+  await api.workflow('POST', `/workflows/${workflowId}/items`, { itemIds: items.map((i) => i.id) });
+  await pool(items, async (item) => {
+    await api.workflow('POST', `/workflows/${workflowId}/items/${item.id}/start`, {});
+    bar.tick();
+  });
+  await pool(items, async (item) => {
+    await api.workflow('POST', `/workflows/${workflowId}/items/${item.id}/submit`, { itemVersion: versions.get(item.id) });
+    bar.tick();
+  });
+  bar.done();
+
+  const stageId = (type) => workflow.stages.find((s) => s.type === type).id;
+  step('waiting for the webhook stage (retries included)');
+  await waitUntilEmpty(api, workflowId, stageId('webhook'), ITEMS);
+
+  step('review: reject what the receiver tagged "missing annotations", approve the rest');
+  let rejected = 0;
+  await pool(await inStage(api, workflowId, stageId('review')), async (pos) => {
+    const item = await api.items('GET', `/items/${pos.itemId}`);
+    if (item.tags?.includes('missing annotations')) {
+      await api.workflow('POST', `/workflows/${workflowId}/items/${pos.itemId}/reject`, {});
+      rejected++;
+    } else {
+      await api.workflow('POST', `/workflows/${workflowId}/items/${pos.itemId}/approve`, {});
+    }
+  });
+  console.log(`  rejected ${rejected} back to annotate`);
+
+  if (rejected > 0) {
+    step('annotators fix the rejected items and submit them again');
+    await pool(await inStage(api, workflowId, stageId('annotate')), async (pos) => {
+      await api.items('POST', `/items/${pos.itemId}/annotations/bulk`, { annotations: shapes(2, 1) });
+      const { version } = await api.items('DELETE', `/items/${pos.itemId}/tags/${encodeURIComponent('missing annotations')}`);
+      await api.workflow('POST', `/workflows/${workflowId}/items/${pos.itemId}/submit`, { itemVersion: version });
+    });
+    await waitUntilEmpty(api, workflowId, stageId('webhook'), rejected);
+    await pool(await inStage(api, workflowId, stageId('review')), (pos) => api.workflow('POST', `/workflows/${workflowId}/items/${pos.itemId}/approve`, {}));
+  }
+
+  // Status-change deliveries trail the workflow a little; let them land before the summary.
+  await sleep(3000);
+  await summary(api, workflowId, receiverUrl);
+}
+
+function client(urls, token) {
+  const call = (base) => async (method, path, body) => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${base}${path} → ${res.status} ${text.slice(0, 500)}`);
+    return text ? JSON.parse(text) : {};
+  };
+  return { items: call(urls.items), workflow: call(urls.workflow), webhooks: call(urls.webhooks), delivery: call(urls.delivery) };
+}
+
+/** A mix of Darwin shapes; `n` counts the shapes a receiver would count (tags excluded). */
+function shapes(n, seed) {
+  const out = [];
+  for (let k = 0; k < n; k++) {
+    const x = 40 + ((seed * 37 + k * 151) % 1700);
+    const y = 30 + ((seed * 53 + k * 97) % 950);
+    switch (k % 5) {
+      case 0:
+        out.push({ name: 'screw', bounding_box: { x, y, w: 42, h: 18 } });
+        break;
+      case 1:
+        out.push({ name: 'screw', polygon: { paths: [[{ x, y }, { x: x + 40, y }, { x: x + 40, y: y + 16 }, { x, y: y + 16 }]] } });
+        break;
+      case 2:
+        out.push({ name: 'screw_axis', line: { path: [{ x, y }, { x: x + 38, y: y + 4 }] } });
+        break;
+      case 3:
+        out.push({ name: 'screw_head', keypoint: { x, y } });
+        break;
+      default:
+        out.push({ name: 'washer', ellipse: { center: { x, y }, radius: { x: 12, y: 9 }, angle: 0.3 } });
+    }
+  }
+  out.push({ name: 'inspected', tag: {} });
+  return out;
+}
+
+async function inStage(api, workflowId, stageId) {
+  const all = [];
+  let after;
+  for (;;) {
+    const q = new URLSearchParams({ limit: '100', ...(after ? { after } : {}) });
+    const { items } = await api.workflow('GET', `/workflows/${workflowId}/stages/${stageId}/items?${q}`);
+    all.push(...items);
+    if (items.length < 100) return all;
+    after = items[items.length - 1].itemId;
+  }
+}
+
+async function waitUntilEmpty(api, workflowId, webhookStageId, expected) {
+  const bar = progress(expected);
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    const { stages } = await api.workflow('GET', `/workflows/${workflowId}/stages`);
+    const waiting = stages.find((s) => s.stageId === webhookStageId)?.count ?? 0;
+    bar.set(expected - waiting);
+    if (waiting === 0) return bar.done();
+    if (Date.now() > deadline) {
+      bar.done();
+      throw new Error(`${waiting} items still in the webhook stage after 3 minutes`);
+    }
+    await sleep(250);
+  }
+}
+
+async function summary(api, workflowId, receiverUrl) {
+  const { stages } = await api.workflow('GET', `/workflows/${workflowId}/stages`);
+  console.log('\nItems per stage');
+  console.table(Object.fromEntries(stages.map((s) => [s.stageName, { type: s.stageType, items: s.count }])));
+
+  const outcomes = {};
+  let cursor;
+  do {
+    const page = await api.delivery('GET', `/deliveries?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    for (const d of page.data) {
+      const key = `${d.eventType ?? d.event_type ?? 'event'} · ${d.status}`;
+      outcomes[key] = (outcomes[key] ?? 0) + 1;
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  console.log('Deliveries by outcome');
+  console.table(outcomes);
+
+  const stats = await (await fetch(`${receiverUrl}/stats`)).json();
+  const lat = [...stats.latenciesMs].sort((a, b) => a - b);
+  const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] : null);
+  console.log('Receiver');
+  console.table({
+    'requests received': stats.received,
+    'accepted (unique webhook-id)': stats.accepted,
+    'answered 500 on purpose': stats.failedOnPurpose,
+    'retries of accepted deliveries': stats.duplicates,
+    'bad signature / bad authorization': `${stats.rejectedSignature} / ${stats.rejectedAuthorization}`,
+    'annotations counted': stats.annotationsCounted,
+    'items tagged "missing annotations"': stats.taggedMissing,
+    'urgent notifications': stats.notifications,
+    'latency p50 / p99 (event → receipt)': `${pct(50)} ms / ${pct(99)} ms`,
+  });
+}
+
+async function pool(list, fn) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(PARALLEL, list.length) }, async () => {
+      while (next < list.length) {
+        const i = next++;
+        await fn(list[i], i);
+      }
+    }),
+  );
+}
+
+function progress(total) {
+  let n = 0;
+  const tty = process.stdout.isTTY;
+  const draw = () => {
+    const width = 30;
+    const filled = Math.round((n / Math.max(1, total)) * width);
+    const line = `  [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${n}/${total}`;
+    if (tty) process.stdout.write(`\r${line}`);
+  };
+  draw();
+  return {
+    tick() {
+      n++;
+      draw();
+    },
+    set(v) {
+      n = v;
+      draw();
+    },
+    done() {
+      n = Math.max(n, 0);
+      if (tty) process.stdout.write('\n');
+      else process.stdout.write(`  ${n}/${total}\n`);
+    },
+  };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
