@@ -134,6 +134,22 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     const huge = JSON.stringify({ annotations: [{ name: 'x'.repeat(6 * 1024 * 1024), tag: {} }] });
     const itemId = await register('huge.jpg');
     expect((await s.call('POST', `/items/${itemId}/annotations/bulk`, huge)).status).toBe(413);
+    // Under the body limit, but one annotation larger than the bus carries in one event.
+    const points = Array.from({ length: 45_000 }, (_, i) => ({ x: (i % 1900) + 0.123456, y: (i % 1000) + 0.654321 }));
+    const big = await s.call('POST', `/items/${itemId}/annotations`, { name: 'huge', polygon: { paths: [points] } });
+    expect(big.status).toBe(413);
+    expect((await s.call('GET', `/items/${itemId}`)).json.version).toBe(1);
+  });
+
+  it('refuses a second item of the same name in a dataset with a 409, and serves the OpenAPI document', async () => {
+    await register('same.jpg');
+    const again = await s.call('POST', '/items', { datasetId, items: [{ name: 'same.jpg', width: 10, height: 10 }] });
+    expect(again.status).toBe(409);
+    const twice = await s.call('POST', '/items', { datasetId, items: [{ name: 'twin.jpg', width: 10, height: 10 }, { name: 'twin.jpg', width: 10, height: 10 }] });
+    expect(twice.status).toBe(400);
+    expect(twice.json.fields[0].path).toBe('items[1].name');
+    const docs = await s.call('GET', '/docs-json');
+    expect(Object.keys(docs.json.paths as object)).toEqual(expect.arrayContaining(['/items', '/items/{itemId}/darwin', '/datasets/{datasetId}/darwin']));
   });
 
   it('registers a bulk of 1,000 items in one request and lists them by page', async () => {

@@ -23,6 +23,9 @@ export const itemsErrorStatuses: Readonly<Record<string, number>> = {
   [ItemsErrorCode.VERSION_NOT_FOUND]: 404,
   [ItemsErrorCode.DATASET_NOT_FOUND]: 404,
   [ItemsErrorCode.DATASET_EXISTS]: 409,
+  // The event store refuses an event the bus could not carry (NATS max_payload): one annotation
+  // that large is an oversized request, like a body over HTTP_BODY_LIMIT.
+  EVENT_TOO_LARGE: 413,
 };
 
 export class ItemNotFoundError extends DomainError {
