@@ -16,6 +16,7 @@ import { deliveryOutcomeHandlers, OUTCOMES_DURABLE, OUTCOMES_FILTER } from './ou
 import { workflowMigrations } from './persistence/migrations.js';
 import { workflowProjections } from './persistence/projections.js';
 import { ReadModelsController } from './read-models/read-models.controller.js';
+import { WebhookWaitMetrics } from './read-models/webhook-wait-metrics.js';
 import { ItemHeads } from './shared/item-heads.js';
 import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } from './shared/repositories.js';
 
@@ -36,6 +37,7 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
     ItemHeads,
     DefinitionsService,
     ItemCommandsService,
+    WebhookWaitMetrics,
     consumersProvider({
       inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, WorkflowConfig, ItemCommandsService, EndpointStatusRepository],
       useFactory: (

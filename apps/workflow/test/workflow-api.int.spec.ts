@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { listeningUrl } from '@stagehook/platform';
 import { Harness } from './support/harness.js';
 
 interface Definition {
@@ -113,6 +114,9 @@ describe('adding items', () => {
     expect(waiting.body.items.map((i) => i.itemId)).toEqual([ids[0]]);
     const notYet = await h.api<{ items: unknown[] }>('GET', `/webhook-waits?olderThanSeconds=3600&workflowId=${wf.workflowId}`);
     expect(notYet.body.items).toEqual([]);
+    const metrics = await (await fetch(`${listeningUrl(h.app)}/metrics`)).text();
+    expect(metrics).toMatch(/stagehook_workflow_webhook_waiting_items\S* 1\n/);
+    expect(metrics).toMatch(/stagehook_workflow_stage_entries_total\{[^}]*stage_type="webhook"[^}]*\} 1\n/);
   });
 
   it('more than 1,000 items is a 400 naming the field', async () => {

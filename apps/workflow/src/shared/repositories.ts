@@ -189,6 +189,15 @@ export class PositionsRepository {
     return rows.map(toPosition);
   }
 
+  /** Items in webhook stages across all projects, and the age of the oldest entry (for metrics). */
+  async webhookWaitStats(now: Date): Promise<{ waiting: number; oldestSeconds: number }> {
+    const rows = await this.ds.query<Array<{ waiting: string; oldest: Date | null }>>(
+      `SELECT count(*) AS waiting, min(entered_at) AS oldest FROM wf_item_positions WHERE stage_type = 'webhook'`,
+    );
+    const oldest = rows[0]?.oldest;
+    return { waiting: Number(rows[0]?.waiting ?? 0), oldestSeconds: oldest ? Math.max(0, (now.getTime() - new Date(oldest).getTime()) / 1000) : 0 };
+  }
+
   async history(workflowId: string, itemId: string): Promise<VisitView[]> {
     const rows = await this.ds.query<
       Array<{
