@@ -3,7 +3,14 @@ import { darwinConformanceProblems, type ItemStatus } from '@stagehook/contracts
 import { fold, given } from '@stagehook/event-store';
 import { checkAnnotation, type Annotation } from '../src/domain/annotation.js';
 import { toDarwin } from '../src/domain/darwin-export.js';
-import { AnnotationExistsError, AnnotationNotFoundError, IllegalStatusTransitionError, ItemExistsError, TagNotFoundError } from '../src/domain/errors.js';
+import {
+  AnnotationExistsError,
+  AnnotationNotFoundError,
+  IllegalStatusTransitionError,
+  ItemExistsError,
+  TagNotFoundError,
+  TagNotUpdatableError,
+} from '../src/domain/errors.js';
 import { annotationsOf, itemDecider, type ItemCommand, type ItemEvent } from '../src/domain/item.decider.js';
 import { statusForStage } from '../src/domain/status-rules.js';
 
@@ -91,6 +98,12 @@ describe('item decider: annotations and tags', () => {
       .when({ type: 'DeleteAnnotation', annotationId: box.id, at: AT })
       .then([{ type: 'item.annotation.deleted', data: { ...ids, annotationId: box.id, name: 'car', at: AT } }]);
     given(itemDecider, [registered]).when({ type: 'DeleteAnnotation', annotationId: box.id, at: AT }).thenThrows(AnnotationNotFoundError);
+  });
+  it('refuses to update a tag, or to turn an annotation into one', () => {
+    given(itemDecider, [registered, tagAdded(tag)]).when({ type: 'UpdateAnnotation', annotation: { ...tag, name: 'day' }, at: AT }).thenThrows(TagNotUpdatableError);
+    given(itemDecider, [registered, added(box)])
+      .when({ type: 'UpdateAnnotation', annotation: { id: box.id, name: 'car', slot_names: ['0'], tag: {} }, at: AT })
+      .thenThrows(TagNotUpdatableError);
   });
   it('adds a tag once and removes it by name', () => {
     given(itemDecider, [registered, tagAdded(tag)]).when({ type: 'AddTag', name: 'night', annotationId: box.id, at: AT }).then([]);

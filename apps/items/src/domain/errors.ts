@@ -7,6 +7,7 @@ export const ItemsErrorCode = {
   ANNOTATION_NOT_FOUND: 'ANNOTATION_NOT_FOUND',
   ANNOTATION_EXISTS: 'ANNOTATION_EXISTS',
   TAG_NOT_FOUND: 'TAG_NOT_FOUND',
+  TAG_NOT_UPDATABLE: 'TAG_NOT_UPDATABLE',
   ILLEGAL_STATUS_TRANSITION: 'ILLEGAL_STATUS_TRANSITION',
   VERSION_NOT_FOUND: 'VERSION_NOT_FOUND',
   DATASET_NOT_FOUND: 'DATASET_NOT_FOUND',
@@ -19,6 +20,7 @@ export const itemsErrorStatuses: Readonly<Record<string, number>> = {
   [ItemsErrorCode.ANNOTATION_NOT_FOUND]: 404,
   [ItemsErrorCode.ANNOTATION_EXISTS]: 409,
   [ItemsErrorCode.TAG_NOT_FOUND]: 404,
+  [ItemsErrorCode.TAG_NOT_UPDATABLE]: 409,
   [ItemsErrorCode.ILLEGAL_STATUS_TRANSITION]: 409,
   [ItemsErrorCode.VERSION_NOT_FOUND]: 404,
   [ItemsErrorCode.DATASET_NOT_FOUND]: 404,
@@ -55,6 +57,13 @@ export class AnnotationExistsError extends DomainError {
 export class TagNotFoundError extends DomainError {
   constructor(tag: string) {
     super(ItemsErrorCode.TAG_NOT_FOUND, `tag ${tag} not found on this item`);
+  }
+}
+
+/** Tags are a set of names; renaming one in place, or turning it into a shape, would blur that. */
+export class TagNotUpdatableError extends DomainError {
+  constructor(annotationId: string) {
+    super(ItemsErrorCode.TAG_NOT_UPDATABLE, `annotation ${annotationId} is or would become a tag: remove it and add the new one instead`);
   }
 }
 

@@ -8,6 +8,7 @@ import {
   ItemExistsError,
   ItemNotFoundError,
   TagNotFoundError,
+  TagNotUpdatableError,
 } from './errors.js';
 import { manualMayMove, workflowMayMove } from './status-rules.js';
 
@@ -238,6 +239,7 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
     case 'UpdateAnnotation': {
       const current = annotationsOf(state).get(command.annotation.id);
       if (!current) throw new AnnotationNotFoundError(command.annotation.id);
+      if (current.tag || command.annotation.tag) throw new TagNotUpdatableError(current.id);
       if (JSON.stringify(current) === JSON.stringify(command.annotation)) return [];
       return [{ type: 'item.annotation.updated', data: { ...ids, annotation: command.annotation as unknown as Record<string, unknown>, at: command.at } }];
     }
