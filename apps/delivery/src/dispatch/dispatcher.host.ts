@@ -38,7 +38,7 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
   ) {
     this.box = SecretBox.fromConfig(config.SECRET_KEYS.join(','));
     const allow = new SsrfAllowList(config.SSRF_ALLOW_LIST);
-    this.sender = new HttpSender({ lookup: safeLookup(allow), refuseAddress: (a) => addressRefusal(a, allow), connections: config.ENDPOINT_CONCURRENCY });
+    this.sender = new HttpSender({ lookup: safeLookup(allow), refuseAddress: (a) => addressRefusal(a, allow) });
     this.breakers = new Breakers<SendResult>(
       {
         volumeThreshold: config.BREAKER_VOLUME_THRESHOLD,

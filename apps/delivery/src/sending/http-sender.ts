@@ -30,7 +30,7 @@ export interface HttpSenderOptions {
   lookup: SafeLookup;
   /** For IP-literal URLs, which never go through a lookup: why the address is refused, or undefined. */
   refuseAddress: (address: string) => string | undefined;
-  connections?: number;
+  connections?: number | null;
 }
 
 /**
@@ -44,7 +44,10 @@ export class HttpSender {
   constructor(private readonly opts: HttpSenderOptions) {
     this.agent = new Agent({
       connect: { lookup: opts.lookup, timeout: 10_000 },
-      connections: opts.connections ?? 64,
+      // No per-origin connection cap: two endpoints on one host would share it, and a hanging
+      // one would queue the other's requests inside undici. The dispatcher's per-endpoint cap
+      // bounds connections instead.
+      connections: opts.connections ?? null,
       keepAliveTimeout: 30_000,
       pipelining: 1,
     });

@@ -1,0 +1,84 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { TestReceiver, answer, until } from '@stagehook/testing';
+import { Harness } from './support/harness.js';
+
+const P = 'proj-iso';
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+describe('one bad endpoint never delays the others', () => {
+  const h = new Harness('iso');
+  let rx: TestReceiver;
+
+  beforeAll(async () => {
+    await h.setUp();
+    rx = await TestReceiver.start();
+    await h.boot({ ENDPOINT_CONCURRENCY: '4', DISPATCH_CONCURRENCY: '64' });
+  });
+
+  afterAll(async () => {
+    await h.tearDown();
+    await rx.close();
+  });
+
+  /** Entry-to-receipt latency of `n` stage entries sent one after another to a healthy endpoint. */
+  async function healthyLatencies(endpointId: string, path: string, n: number): Promise<number[]> {
+    const before = rx.received(path).length;
+    const sentAt = new Map<string, number>();
+    for (let i = 0; i < n; i++) {
+      const e = await h.enterWebhookStage(P, endpointId);
+      sentAt.set(e.visitId, Date.now());
+    }
+    const reqs = (await rx.waitFor(before + n, path, 20_000)).slice(before);
+    return reqs.map((r) => r.receivedAt - sentAt.get((JSON.parse(r.body) as { data: { visitId: string } }).data.visitId)!);
+  }
+
+  it('opens the breaker of a failing endpoint; refused deliveries wait without spending attempts; a healthy endpoint keeps flowing', async () => {
+    rx.setDefault(answer.status(500), '/failing');
+    const bad = await h.registerEndpoint(P, `${rx.url}/failing`);
+    const good = await h.registerEndpoint(P, `${rx.url}/healthy`);
+    const baseline = await healthyLatencies(good.endpointId, '/healthy', 20);
+
+    const bad1 = [];
+    for (let i = 0; i < 12; i++) bad1.push(await h.enterWebhookStage(P, bad.endpointId, { maxAttempts: 2 }));
+    await until(async () => (await h.query(`SELECT 1 FROM es_events WHERE type = 'delivery.endpoint.circuit.opened' AND data->>'endpointId' = $1`, [bad.endpointId])).length > 0, {
+      message: 'circuit opened event',
+    });
+    const during = await healthyLatencies(good.endpointId, '/healthy', 20);
+    // While open, the failing endpoint gets far fewer requests than its deliveries' attempts.
+    const res = await fetch(h.url(h.apps[0], `/endpoints/${bad.endpointId}/circuit`), { headers: { authorization: `Bearer ${h.token(P)}` } });
+    expect(((await res.json()) as { state: string }).state).not.toBe('closed');
+    // Refused deliveries stay pending with attempts left, instead of burning them.
+    const waiting = await h.query<{ attempts: number; max_attempts: number }>(`SELECT attempts, max_attempts FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'pending'`, [bad.endpointId]);
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(waiting.every((w) => w.attempts < w.max_attempts)).toBe(true);
+
+    // The receiver recovers: the half-open probe succeeds, the breaker closes, the rest are delivered.
+    rx.setDefault(answer.ok(), '/failing');
+    await until(async () => (await h.query(`SELECT 1 FROM es_events WHERE type = 'delivery.endpoint.circuit.closed' AND data->>'endpointId' = $1`, [bad.endpointId])).length > 0, {
+      timeoutMs: 15_000,
+      message: 'circuit closed event',
+    });
+    await until(async () => (await h.query(`SELECT 1 FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'pending'`, [bad.endpointId])).length === 0, { timeoutMs: 20_000 });
+    const delivered = await h.query(`SELECT 1 FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'delivered'`, [bad.endpointId]);
+    expect(delivered.length).toBeGreaterThan(0);
+    expect(percentile(during, 99)).toBeLessThan(Math.max(500, percentile(baseline, 99) * 5));
+  }, 60_000);
+
+  it('a hanging endpoint holds only its own slots: the healthy endpoint p99 stays low', async () => {
+    rx.setDefault(answer.hang(), '/hanging');
+    const hanging = await h.registerEndpoint(P, `${rx.url}/hanging`, { timeoutMs: 30_000 });
+    const good = await h.registerEndpoint(P, `${rx.url}/healthy2`);
+    const baseline = await healthyLatencies(good.endpointId, '/healthy2', 20);
+    for (let i = 0; i < 40; i++) await h.enterWebhookStage(P, hanging.endpointId, { maxAttempts: 1 });
+    await rx.waitFor(4, '/hanging');
+    const during = await healthyLatencies(good.endpointId, '/healthy2', 40);
+    // The per-endpoint cap: never more than 4 requests hanging at once.
+    expect(rx.received('/hanging').length).toBeLessThanOrEqual(4);
+    expect(percentile(during, 99)).toBeLessThan(Math.max(500, percentile(baseline, 99) * 5));
+    rx.releaseHanging();
+  }, 60_000);
+});
