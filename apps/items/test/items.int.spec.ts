@@ -236,6 +236,14 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     await publish(unknown);
     await until(async () => (await sql(`SELECT 1 FROM msg_dead_letters WHERE event_id = $1`, [unknown.id])).length === 1, { message: 'unknown item dead-lettered' });
 
+    // An archived item is out of work on purpose: a stage entry for it is dead-lettered, not applied.
+    const archivedId = await register('archived.jpg');
+    expect((await s.call('POST', `/items/${archivedId}/status`, { to: 'archived', changedBy: 'u' })).status).toBe(200);
+    const revive = entered('visit-a', archivedId, 'annotate');
+    await publish(revive);
+    await until(async () => (await sql(`SELECT 1 FROM msg_dead_letters WHERE event_id = $1`, [revive.id])).length === 1, { message: 'archived item entry dead-lettered' });
+    expect((await s.call('GET', `/items/${archivedId}`)).json.status).toBe('archived');
+
     const history = await s.call('GET', `/items/${itemId}/history`);
     const changes = history.json.events.filter((e: { type: string }) => e.type === 'item.status.changed');
     expect(changes.map((c: { data: { to: string } }) => c.data.to)).toEqual(['to_review', 'in_progress']);

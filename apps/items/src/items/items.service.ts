@@ -138,6 +138,14 @@ export class ItemsService {
     return { events, nextAfterVersion: last < view.version ? last : null };
   }
 
+  /** The item's latest summary from the read model (kept in step with the stream by the inline projection). */
+  async head(projectId: string, itemId: string): Promise<ItemSummary> {
+    const view = await this.requireItem(projectId, itemId);
+    const dataset = await this.repo.dataset(projectId, view.datasetId);
+    if (!dataset) throw new NotFoundError(`dataset of item ${itemId} not found`);
+    return toSummary(view, dataset);
+  }
+
   /** The Darwin document exactly as of `version` (latest when absent), and the item summary then. */
   async exportDarwin(projectId: string, itemId: string, version?: number): Promise<{ item: ItemSummary; darwin: DarwinDocument }> {
     const view = await this.requireItem(projectId, itemId);

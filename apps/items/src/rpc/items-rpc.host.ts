@@ -65,8 +65,7 @@ export class ItemsRpcHost implements OnApplicationBootstrap, BeforeApplicationSh
           const req = parse(HeadRequest, body);
           if ('ok' in req) return req;
           try {
-            const { item } = await this.items.exportDarwin(req.projectId, req.itemId);
-            return { ok: true, item };
+            return { ok: true, item: await this.items.head(req.projectId, req.itemId) };
           } catch (err) {
             return rpcError(err);
           }
