@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { ItemsRpc } from '@stagehook/contracts';
-import { serveRpc } from '@stagehook/messaging';
+import { DeliveryRpc, ItemsRpc } from '@stagehook/contracts';
+import { rpcRequest, serveRpc } from '@stagehook/messaging';
 import { TestReceiver, answer, until } from '@stagehook/testing';
 import { Webhook } from 'standardwebhooks';
 import { Harness, whsec } from './support/harness.js';
@@ -226,5 +226,32 @@ describe('delivery service', () => {
     await rx.waitFor(4, '/paged');
     const again = rx.received('/paged').filter((r) => r.headers['webhook-id'] === page1.data[0].id);
     expect(again).toHaveLength(2);
+  });
+
+  it('answers the test ping synchronously with the receiver\'s response', async () => {
+    rx.next('/ping', { kind: 'status', status: 418, headers: { 'x-receiver': 'teapot' }, body: 'short and stout' });
+    const ep = await h.registerEndpoint(P, `${rx.url}/ping`, { auth: 'Bearer pingpong' });
+    const reply = await rpcRequest(h.nc, h.ns, DeliveryRpc.testPing, { projectId: P, endpointId: ep.endpointId }, { timeoutMs: 10_000 });
+    if (!reply.ok) throw new Error(reply.message);
+    expect(reply.statusCode).toBe(418);
+    expect(reply.responseBody).toBe('short and stout');
+    expect(reply.responseHeaders['x-receiver']).toBe('teapot');
+    expect(reply.error).toBeNull();
+    expect(reply.latencyMs).toBeGreaterThanOrEqual(0);
+    const [req] = rx.received('/ping');
+    expect(req.headers['webhook-id']).toBe(reply.webhookId);
+    expect(req.headers['authorization']).toBe('Bearer pingpong');
+    const body = new Webhook(ep.secret).verify(req.body, req.headers as Record<string, string>) as { type: string };
+    expect(body.type).toBe('webhook.test');
+
+    const other = await rpcRequest(h.nc, h.ns, DeliveryRpc.testPing, { projectId: 'proj-b', endpointId: ep.endpointId });
+    expect(other).toMatchObject({ ok: false, code: 'not_found' });
+    const bad = await rpcRequest(h.nc, h.ns, DeliveryRpc.testPing, { projectId: P } as never);
+    expect(bad).toMatchObject({ ok: false, code: 'invalid_request' });
+    // A refused target answers with the reason, not a timeout.
+    const local = await h.registerEndpoint(P, `http://localhost:${rx.port}/ping`);
+    const refused = await rpcRequest(h.nc, h.ns, DeliveryRpc.testPing, { projectId: P, endpointId: local.endpointId });
+    expect(refused).toMatchObject({ ok: true, statusCode: null });
+    expect((refused as { error: string }).error).toMatch(/SSRF/);
   });
 });
