@@ -12,7 +12,10 @@ export class WorkflowConfig extends BaseConfig {
   @EnvInteger({ min: 1, max: 256 })
   ITEMS_RPC_CONCURRENCY = 32;
 
-  /** Outcome events handled at once (different items); each holds a database connection. */
-  @EnvInteger({ min: 1, max: 64 })
+  /**
+   * Outcome events handled at once (different items); each holds a database connection, so it
+   * stays below the pool size (10) to leave connections for HTTP requests.
+   */
+  @EnvInteger({ min: 1, max: 8 })
   OUTCOME_CONCURRENCY = 4;
 }

@@ -136,15 +136,16 @@ export class ItemCommandsService {
    * idempotency record commits with the events). Returns whether it moved the item.
    */
   async routeOutcome(manager: EntityManager, o: OutcomeInput): Promise<boolean> {
-    const pos = await this.positions.find(o.workflowId, o.itemId);
+    // Every read on the handler's own connection: a second pooled one per handler could exhaust the pool.
+    const pos = await this.positions.find(o.workflowId, o.itemId, manager);
     // Not ours, or already moved on: the decider would decide nothing; skip the items round trip.
     if (!pos || pos.projectId !== o.projectId || pos.visitId !== o.visitId) {
       this.outcomes.inc({ result: 'ignored' });
       return false;
     }
-    const graph = await this.graphOf(o.workflowId, pos.workflowVersion);
+    const graph = await this.graphOf(o.workflowId, pos.workflowVersion, manager);
     const head = (await this.heads.version(o.projectId, o.itemId)) ?? pos.itemVersion;
-    const unusable = await this.endpoints.unusable(webhookEndpoints(graph));
+    const unusable = await this.endpoints.unusable(webhookEndpoints(graph), manager);
     const res = await this.run(
       itemStreamId(o.workflowId, o.itemId),
       { type: 'outcome', outcome: o.outcome, visitId: o.visitId, deliveryId: o.deliveryId, lastError: o.lastError, ...this.context(graph, head, unusable, {}) },
@@ -155,8 +156,8 @@ export class ItemCommandsService {
     return res;
   }
 
-  private async graphOf(workflowId: string, version: number): Promise<Graph> {
-    const def = await this.definitions.find(workflowId, version);
+  private async graphOf(workflowId: string, version: number, manager?: EntityManager): Promise<Graph> {
+    const def = await this.definitions.find(workflowId, version, manager);
     if (!def) throw new Error(`workflow ${workflowId} version ${version} is missing`);
     return def.stages;
   }

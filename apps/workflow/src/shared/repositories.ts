@@ -68,10 +68,10 @@ export class DefinitionsRepository {
   }
 
   /** A version of a workflow (the latest when `version` is absent), or undefined. */
-  async find(workflowId: string, version?: number): Promise<DefinitionView | undefined> {
+  async find(workflowId: string, version?: number, manager?: EntityManager): Promise<DefinitionView | undefined> {
     const cached = version !== undefined ? this.versions.get(`${workflowId}@${version}`) : undefined;
     if (cached) return cached;
-    const def = await this.load(workflowId, version);
+    const def = await this.load(workflowId, version, manager);
     if (def) {
       if (this.versions.size >= DefinitionsRepository.CACHE_MAX) {
         this.versions.delete(this.versions.keys().next().value as string);
@@ -83,8 +83,8 @@ export class DefinitionsRepository {
     return def;
   }
 
-  private async load(workflowId: string, version?: number): Promise<DefinitionView | undefined> {
-    const rows = await this.ds.query<DefRow[]>(
+  private async load(workflowId: string, version?: number, manager?: EntityManager): Promise<DefinitionView | undefined> {
+    const rows = await (manager ?? this.ds).query<DefRow[]>(
       `SELECT * FROM wf_definitions WHERE workflow_id = $1 AND ($2::int IS NULL OR version = $2) ORDER BY version DESC LIMIT 1`,
       [workflowId, version ?? null],
     );
@@ -149,8 +149,8 @@ function toPosition(r: PositionRow): PositionView {
 export class PositionsRepository {
   constructor(private readonly ds: DataSource) {}
 
-  async find(workflowId: string, itemId: string): Promise<PositionView | undefined> {
-    const rows = await this.ds.query<PositionRow[]>(`SELECT * FROM wf_item_positions WHERE workflow_id = $1 AND item_id = $2`, [workflowId, itemId]);
+  async find(workflowId: string, itemId: string, manager?: EntityManager): Promise<PositionView | undefined> {
+    const rows = await (manager ?? this.ds).query<PositionRow[]>(`SELECT * FROM wf_item_positions WHERE workflow_id = $1 AND item_id = $2`, [workflowId, itemId]);
     return rows[0] && toPosition(rows[0]);
   }
 
@@ -238,9 +238,9 @@ export class PositionsRepository {
 export class EndpointStatusRepository {
   constructor(private readonly ds: DataSource) {}
 
-  async unusable(endpointIds: readonly string[]): Promise<Record<string, EndpointUnusable>> {
+  async unusable(endpointIds: readonly string[], manager?: EntityManager): Promise<Record<string, EndpointUnusable>> {
     if (endpointIds.length === 0) return {};
-    const rows = await this.ds.query<Array<{ endpoint_id: string; status: EndpointUnusable }>>(
+    const rows = await (manager ?? this.ds).query<Array<{ endpoint_id: string; status: EndpointUnusable }>>(
       `SELECT endpoint_id, status FROM wf_endpoint_status WHERE endpoint_id = ANY($1) AND status <> 'active'`,
       [endpointIds],
     );
