@@ -180,6 +180,28 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     expect(h2.json.nextAfterVersion).toBeNull();
   });
 
+  it('keeps all of six concurrent annotation adds on one item (optimistic append, retried)', async () => {
+    const itemId = await register('concurrent.jpg');
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => s.call('POST', `/items/${itemId}/annotations`, { name: `c${i}`, keypoint: { x: i, y: i } })),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(6).fill(201));
+    const item = await s.call('GET', `/items/${itemId}?annotations=true`);
+    expect(item.json.annotations).toHaveLength(6);
+    expect(item.json).toMatchObject({ version: 7, annotationCount: 6 });
+  });
+
+  it('rebuilds items_view from the events to the same rows', async () => {
+    const { DataSource } = await import('typeorm');
+    const { EventStore } = await import('@stagehook/event-store');
+    const ds = s.app.get(DataSource);
+    const snapshot = () => ds.query(`SELECT id, project_id, dataset_id, name, path, status, tags, annotation_count, metadata, slot, version FROM items_view ORDER BY seq`);
+    const before = await snapshot();
+    expect(before.length).toBeGreaterThan(1000);
+    await s.app.get(EventStore).rebuildProjection('items_view');
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('serves head and darwinExport over NATS, with not_found and version_not_found', async () => {
     const itemId = await register('rpc.jpg');
     const a = await s.call('POST', `/items/${itemId}/annotations`, { name: 'car', keypoint: { x: 1, y: 1 } });

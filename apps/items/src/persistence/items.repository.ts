@@ -57,6 +57,7 @@ export interface ItemFilter {
 }
 
 const PG_UNIQUE_VIOLATION = '23505';
+const COMMAND_RETRIES = 10;
 
 function isUniqueViolation(err: unknown, constraint: string): boolean {
   const e = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
@@ -161,7 +162,10 @@ export class ItemsRepository {
   }
 
   async handle(itemId: string, command: ItemCommand, metadata: EventMetadata, manager?: EntityManager): Promise<CommandResult<ItemState>> {
-    return handleCommand(this.store, itemStreamId(itemId), itemDecider, command, { metadata, manager, streamType: 'item' });
+    // Several annotators write one item at once; every item command re-decides against the newer
+    // state after a conflict (adds commute, rules are re-checked), so it is retried more than the
+    // default 3 times before a 409 reaches the client.
+    return handleCommand(this.store, itemStreamId(itemId), itemDecider, command, { metadata, manager, streamType: 'item', retries: COMMAND_RETRIES });
   }
 
   /** Runs `fn` in one transaction: appends made through its manager commit together or not at all. */
