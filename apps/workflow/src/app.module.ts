@@ -74,7 +74,7 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
           durable: ENDPOINTS_DURABLE,
           filterSubject: ENDPOINTS_FILTER,
           concurrency: 2,
-          handlers: endpointStatusHandlers(endpoints),
+          handlers: endpointStatusHandlers(endpoints, commands),
         },
       ],
     }),

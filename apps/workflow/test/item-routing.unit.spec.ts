@@ -159,4 +159,15 @@ describe('items in a workflow', () => {
       .then([left('v5', 5, 'admin', 's2', { by: 'admin1', reason: 'redo' }), entered('v6', 2)]);
     given(itemDecider, done).when({ type: 'setStage', stageId: 'nope', by: 'a', reason: 'r', ...ctx() }).thenThrows(StageNotAllowedError, /unknown stage/);
   });
+
+  it('an endpoint disabled while a visit waits on it routes that visit through failed', () => {
+    given(itemDecider, inWebhook)
+      .when({ type: 'endpointUnusable', visitId: 'v3', endpointId: 'ep1', status: 'deleted', ...ctx() })
+      .then([left('v3', 3, 'failed', 's4', { reason: 'endpoint ep1 is deleted' }), entered('vA', 4)]);
+  });
+
+  it('an endpoint change for a visit that moved on, or for another endpoint, changes nothing', () => {
+    given(itemDecider, inReview).when({ type: 'endpointUnusable', visitId: 'v3', endpointId: 'ep1', status: 'disabled', ...ctx() }).then([]);
+    given(itemDecider, inWebhook).when({ type: 'endpointUnusable', visitId: 'v3', endpointId: 'other', status: 'disabled', ...ctx() }).then([]);
+  });
 });

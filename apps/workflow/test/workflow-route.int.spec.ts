@@ -187,6 +187,29 @@ describe('an item through the template', () => {
     expect(await ds.query(`SELECT status FROM wf_endpoint_status WHERE endpoint_id = $1`, [endpointId])).toEqual([{ status: 'deleted' }]);
   });
 
+  it('items already waiting on an endpoint that gets disabled leave through failed at once', async () => {
+    const endpointId = `ep-${randomUUID()}`;
+    const wf = await template(endpointId);
+    const items = [`img-${randomUUID()}`, `img-${randomUUID()}`];
+    for (const item of items) h.itemVersions.set(`p1/${item}`, 1);
+    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: items } });
+    for (const item of items) {
+      await cmd(wf.workflowId, item, 'start');
+      expect((await cmd(wf.workflowId, item, 'submit')).body.stageType).toBe('webhook');
+    }
+    // Another project's endpoint of the same id changes nothing here.
+    const elsewhere = await h.publish('webhook.endpoint.disabled', { endpointId, projectId: 'p2', reason: 'elsewhere', at: new Date().toISOString() }, { projectId: 'p2' });
+    const ds = h.app.get(DataSource);
+    await until(async () => (await ds.query(`SELECT 1 FROM msg_handled WHERE event_id = $1`, [elsewhere])).length === 1, { message: 'p2 event handled' });
+    for (const item of items) expect((await position(wf.workflowId, item)).stageType).toBe('webhook');
+    await h.publish('webhook.endpoint.deleted', { endpointId, projectId: 'p1', at: new Date().toISOString() });
+    for (const item of items) {
+      await until(async () => (await position(wf.workflowId, item)).stageType === 'review', { message: `${item} routed to review` });
+      const history = await h.api<{ visits: Array<Record<string, unknown>> }>('GET', `/workflows/${wf.workflowId}/items/${item}/history`);
+      expect(history.body.visits[2]).toMatchObject({ stageType: 'webhook', outcome: 'failed', reason: `endpoint ${endpointId} is deleted` });
+    }
+  });
+
   it('an edited workflow makes a new version; an item in flight finishes on its own', async () => {
     const wf = await template();
     const item = `img-${randomUUID()}`;

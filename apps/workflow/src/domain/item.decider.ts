@@ -71,7 +71,9 @@ export type ItemCommand =
   | ({ type: 'start' | 'submit' | 'approve' | 'reject' } & MoveContext)
   | ({ type: 'move'; edge: string } & MoveContext)
   | ({ type: 'setStage'; stageId: string; by: string; reason: string } & MoveContext)
-  | ({ type: 'outcome'; outcome: 'delivered' | 'failed'; visitId: string; deliveryId: string; lastError?: string | null } & MoveContext);
+  | ({ type: 'outcome'; outcome: 'delivered' | 'failed'; visitId: string; deliveryId: string; lastError?: string | null } & MoveContext)
+  /** The registry disabled or deleted the endpoint a waiting webhook visit depends on. */
+  | ({ type: 'endpointUnusable'; visitId: string; endpointId: string; status: EndpointUnusable } & MoveContext);
 
 export interface CurrentVisit {
   visitId: string;
@@ -169,6 +171,14 @@ export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = {
         const edge = command.outcome === 'delivered' ? 'succeeded' : 'failed';
         const reason = command.outcome === 'failed' && command.lastError ? command.lastError.slice(0, 1000) : undefined;
         return new Mover(state, command).leave(stage, edge, { deliveryId: command.deliveryId, ...(reason ? { reason } : {}) });
+      }
+      case 'endpointUnusable': {
+        // Only the visit that is still waiting on this endpoint; anything else moved on already.
+        if (!state.current || state.current.visitId !== command.visitId || state.current.stageType !== 'webhook') return [];
+        const stage = stageById(command.graph, state.current.stageId);
+        if (!stage) throw new Error(`stage ${state.current.stageId} missing from its own workflow version`);
+        if (stage.webhook?.endpointId !== command.endpointId) return [];
+        return new Mover(state, command).leave(stage, 'failed', { reason: `endpoint ${command.endpointId} is ${command.status}` });
       }
       default:
         return assertNever(command);

@@ -6,7 +6,7 @@ import { ConflictError, DomainError, foundInProject, MetricsService, NotFoundErr
 import type { EntityManager } from 'typeorm';
 import { ItemNotInWorkflowError, WorkflowErrorCode } from '../domain/errors.js';
 import type { Graph } from '../domain/graph.js';
-import { type ItemCommand, itemDecider, type MoveContext } from '../domain/item.decider.js';
+import { type EndpointUnusable, type ItemCommand, itemDecider, type MoveContext } from '../domain/item.decider.js';
 import { ItemHeads } from '../shared/item-heads.js';
 import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository, type PositionView } from '../shared/repositories.js';
 
@@ -83,7 +83,7 @@ export class ItemCommandsService {
     if (unknown.length > 0) {
       throw new DomainError(WorkflowErrorCode.UNKNOWN_ITEMS, `unknown items: ${unknown.slice(0, 20).join(', ')}${unknown.length > 20 ? ', …' : ''}`, { itemIds: unknown });
     }
-    const unusable = await this.endpoints.unusable(webhookEndpoints(def.stages));
+    const unusable = await this.endpoints.unusable(projectId, webhookEndpoints(def.stages));
     const metadata = this.metadata(projectId, client.correlationId);
     const raced = new Set<string>();
     // Chunks in parallel transactions: the work is round trips, not CPU. A failed request may
@@ -123,7 +123,7 @@ export class ItemCommandsService {
     const graph = await this.graphOf(workflowId, pos.workflowVersion);
     const head = await this.heads.version(projectId, itemId);
     if (head === null) throw new NotFoundError(`item ${itemId} not found`);
-    const unusable = await this.endpoints.unusable(webhookEndpoints(graph));
+    const unusable = await this.endpoints.unusable(projectId, webhookEndpoints(graph));
     const ctx = this.context(graph, Math.max(head, client.itemVersion ?? 0), unusable, client);
     await this.run(itemStreamId(workflowId, itemId), { ...command, ...ctx }, this.metadata(projectId, client.correlationId));
     const after = await this.positions.find(workflowId, itemId);
@@ -145,7 +145,7 @@ export class ItemCommandsService {
     }
     const graph = await this.graphOf(o.workflowId, pos.workflowVersion, manager);
     const head = (await this.heads.version(o.projectId, o.itemId)) ?? pos.itemVersion;
-    const unusable = await this.endpoints.unusable(webhookEndpoints(graph), manager);
+    const unusable = await this.endpoints.unusable(o.projectId, webhookEndpoints(graph), manager);
     const res = await this.run(
       itemStreamId(o.workflowId, o.itemId),
       { type: 'outcome', outcome: o.outcome, visitId: o.visitId, deliveryId: o.deliveryId, lastError: o.lastError, ...this.context(graph, head, unusable, {}) },
@@ -154,6 +154,27 @@ export class ItemCommandsService {
     );
     this.outcomes.inc({ result: res ? 'routed' : 'ignored' });
     return res;
+  }
+
+  /**
+   * The registry disabled or deleted an endpoint: visits waiting on it leave through `failed`
+   * now rather than wait for a delivery that will not come. Returns how many moved.
+   */
+  async failWaitingOn(manager: EntityManager, change: { projectId: string; endpointId: string; status: EndpointUnusable; eventId: string; correlationId?: string }): Promise<number> {
+    let moved = 0;
+    for (const pos of await this.positions.waitingOnEndpoint(manager, change.projectId, change.endpointId)) {
+      const graph = await this.graphOf(pos.workflowId, pos.workflowVersion, manager);
+      const head = (await this.heads.version(pos.projectId, pos.itemId)) ?? pos.itemVersion;
+      const unusable = { ...(await this.endpoints.unusable(pos.projectId, webhookEndpoints(graph), manager)), [change.endpointId]: change.status };
+      const routed = await this.run(
+        itemStreamId(pos.workflowId, pos.itemId),
+        { type: 'endpointUnusable', visitId: pos.visitId, endpointId: change.endpointId, status: change.status, ...this.context(graph, head, unusable, {}) },
+        { ...this.metadata(pos.projectId, change.correlationId), causationId: change.eventId },
+        manager,
+      );
+      if (routed) moved++;
+    }
+    return moved;
   }
 
   private async graphOf(workflowId: string, version: number, manager?: EntityManager): Promise<Graph> {

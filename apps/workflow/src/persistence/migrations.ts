@@ -79,4 +79,24 @@ export class CreateWorkflowReadModels1795470000000 implements MigrationInterface
   }
 }
 
-export const workflowMigrations = [CreateWorkflowReadModels1795470000000];
+/**
+ * Which endpoint a waiting webhook visit depends on, so disabling it can route those visits; and
+ * endpoint status per project, so an event naming another project's endpoint id never affects
+ * this project's stages.
+ */
+export class AddPositionWebhookEndpoint1795470000001 implements MigrationInterface {
+  name = 'AddPositionWebhookEndpoint1795470000001';
+
+  async up(qr: QueryRunner): Promise<void> {
+    await qr.query(`ALTER TABLE wf_item_positions ADD COLUMN webhook_endpoint_id text`);
+    await qr.query(`CREATE INDEX wf_item_positions_endpoint_idx ON wf_item_positions (webhook_endpoint_id) WHERE stage_type = 'webhook'`);
+    await qr.query(`ALTER TABLE wf_endpoint_status DROP CONSTRAINT wf_endpoint_status_pkey, ADD CONSTRAINT wf_endpoint_status_pk PRIMARY KEY (project_id, endpoint_id)`);
+  }
+
+  async down(qr: QueryRunner): Promise<void> {
+    await qr.query(`ALTER TABLE wf_endpoint_status DROP CONSTRAINT wf_endpoint_status_pk, ADD PRIMARY KEY (endpoint_id)`);
+    await qr.query(`ALTER TABLE wf_item_positions DROP COLUMN webhook_endpoint_id`);
+  }
+}
+
+export const workflowMigrations = [CreateWorkflowReadModels1795470000000, AddPositionWebhookEndpoint1795470000001];

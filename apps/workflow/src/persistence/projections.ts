@@ -37,13 +37,13 @@ export const itemsProjection: InlineProjection = {
           const d = e.data as unknown as StageEntered;
           await exec(
             tx,
-            `INSERT INTO wf_item_positions (workflow_id, item_id, project_id, workflow_version, stage_id, stage_type, stage_name, visit_id, item_version, entered_at, completed)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false)
+            `INSERT INTO wf_item_positions (workflow_id, item_id, project_id, workflow_version, stage_id, stage_type, stage_name, visit_id, item_version, entered_at, completed, webhook_endpoint_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false, $11)
              ON CONFLICT (workflow_id, item_id) DO UPDATE SET
                workflow_version = EXCLUDED.workflow_version, stage_id = EXCLUDED.stage_id, stage_type = EXCLUDED.stage_type,
                stage_name = EXCLUDED.stage_name, visit_id = EXCLUDED.visit_id, item_version = EXCLUDED.item_version,
-               entered_at = EXCLUDED.entered_at, completed = false`,
-            [d.workflowId, d.itemId, d.projectId, d.workflowVersion, d.stageId, d.stageType, d.stageName, d.visitId, d.itemVersion, d.enteredAt],
+               entered_at = EXCLUDED.entered_at, completed = false, webhook_endpoint_id = EXCLUDED.webhook_endpoint_id`,
+            [d.workflowId, d.itemId, d.projectId, d.workflowVersion, d.stageId, d.stageType, d.stageName, d.visitId, d.itemVersion, d.enteredAt, d.webhook?.endpointId ?? null],
           );
           await exec(
             tx,

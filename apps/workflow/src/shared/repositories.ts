@@ -189,6 +189,15 @@ export class PositionsRepository {
     return rows.map(toPosition);
   }
 
+  /** Visits of the project waiting in webhook stages on `endpointId`. */
+  async waitingOnEndpoint(manager: EntityManager, projectId: string, endpointId: string): Promise<PositionView[]> {
+    const rows = await manager.query<PositionRow[]>(
+      `SELECT * FROM wf_item_positions WHERE stage_type = 'webhook' AND webhook_endpoint_id = $1 AND project_id = $2`,
+      [endpointId, projectId],
+    );
+    return rows.map(toPosition);
+  }
+
   /** Items in webhook stages across all projects, and the age of the oldest entry (for metrics). */
   async webhookWaitStats(now: Date): Promise<{ waiting: number; oldestSeconds: number }> {
     const rows = await this.ds.query<Array<{ waiting: string; oldest: Date | null }>>(
@@ -238,11 +247,11 @@ export class PositionsRepository {
 export class EndpointStatusRepository {
   constructor(private readonly ds: DataSource) {}
 
-  async unusable(endpointIds: readonly string[], manager?: EntityManager): Promise<Record<string, EndpointUnusable>> {
+  async unusable(projectId: string, endpointIds: readonly string[], manager?: EntityManager): Promise<Record<string, EndpointUnusable>> {
     if (endpointIds.length === 0) return {};
     const rows = await (manager ?? this.ds).query<Array<{ endpoint_id: string; status: EndpointUnusable }>>(
-      `SELECT endpoint_id, status FROM wf_endpoint_status WHERE endpoint_id = ANY($1) AND status <> 'active'`,
-      [endpointIds],
+      `SELECT endpoint_id, status FROM wf_endpoint_status WHERE project_id = $1 AND endpoint_id = ANY($2) AND status <> 'active'`,
+      [projectId, endpointIds],
     );
     return Object.fromEntries(rows.map((r) => [r.endpoint_id, r.status]));
   }
@@ -254,7 +263,7 @@ export class EndpointStatusRepository {
   async record(manager: EntityManager, change: { endpointId: string; projectId: string; status: 'active' | EndpointUnusable; reason: string | null; at: string }): Promise<void> {
     await manager.query(
       `INSERT INTO wf_endpoint_status (endpoint_id, project_id, status, reason, changed_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (endpoint_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, changed_at = EXCLUDED.changed_at
+       ON CONFLICT (project_id, endpoint_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, changed_at = EXCLUDED.changed_at
        WHERE wf_endpoint_status.status <> 'deleted' AND wf_endpoint_status.changed_at <= EXCLUDED.changed_at`,
       [change.endpointId, change.projectId, change.status, change.reason, change.at],
     );
