@@ -110,7 +110,6 @@ export class ListItemsQuery {
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(200) tag?: string;
   @ApiPropertyOptional({ description: 'nextCursor of the previous page' }) @IsOptional() @Matches(/^\d{1,18}$/) cursor?: string;
   @ApiPropertyOptional({ default: 100, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional({ description: 'include annotations (get only)' }) @IsOptional() @IsIn(['true', 'false']) annotations?: 'true' | 'false';
 }
 
 export class GetItemQuery {

@@ -174,17 +174,20 @@ export class ItemsService {
     const view = await this.requireItem(projectId, itemId);
     const checked = this.checkAll(inputs.map((x) => x.input), view, pathPrefix, inputs.map((x) => x.index));
     const res = await this.decide(projectId, itemId, { type: 'AddAnnotations', annotations: checked, at: new Date().toISOString() }, correlationId, manager);
-    this.annotationsAdded.inc(checked.length);
+    // Inside a caller's transaction the caller counts, once it has committed.
+    if (!manager) this.annotationsAdded.inc(checked.length);
     return { itemId, imported: checked.length, skipped, version: res.version };
   }
 
   /** Imports several documents in one transaction: every item gets its annotations, or none does. */
   async importMany(projectId: string, docs: { itemId: string; annotations: unknown[]; pathPrefix: string }[], correlationId?: string): Promise<ImportResult[]> {
-    return this.repo.transaction(async (tx) => {
+    const results = await this.repo.transaction(async (tx) => {
       const out: ImportResult[] = [];
       for (const d of docs) out.push(await this.importDarwin(projectId, d.itemId, d.annotations, correlationId, d.pathPrefix, tx));
       return out;
     });
+    this.annotationsAdded.inc(results.reduce((n, r) => n + r.imported, 0));
+    return results;
   }
 
   async itemIdsByName(datasetId: string, names: string[]): Promise<Map<string, string>> {
