@@ -2,7 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { eventStoreMigrations } from '@stagehook/event-store';
 import { messagingMigrations } from '@stagehook/messaging';
-import { BaseConfig, EventSourcingModule, LOGGER, typeOrmOptions } from '@stagehook/platform';
+import { EventSourcingModule, LOGGER, typeOrmOptions } from '@stagehook/platform';
+import { DeliveryConfig } from './config.js';
 import type { Logger } from 'pino';
 import { DeliveryModule } from './delivery.module.js';
 import { deliveryMigrations } from './persistence/migrations.js';
@@ -10,9 +11,14 @@ import { deliveryMigrations } from './persistence/migrations.js';
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
-      inject: [BaseConfig, LOGGER],
-      useFactory: (config: BaseConfig, logger: Logger) =>
-        typeOrmOptions(config, { entities: [], migrations: [...eventStoreMigrations, ...messagingMigrations, ...deliveryMigrations], logger }),
+      inject: [DeliveryConfig, LOGGER],
+      useFactory: (config: DeliveryConfig, logger: Logger) =>
+        typeOrmOptions(config, {
+          entities: [],
+          migrations: [...eventStoreMigrations, ...messagingMigrations, ...deliveryMigrations],
+          logger,
+          poolSize: config.DB_POOL_SIZE,
+        }),
     }),
     EventSourcingModule.forRoot({ stream: 'DELIVERY', relay: { pollMs: 50 } }),
     DeliveryModule,

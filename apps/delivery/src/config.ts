@@ -85,6 +85,10 @@ export class DeliveryConfig extends BaseConfig {
 
   @EnvInteger({ min: 1, max: 256 })
   CONSUMER_CONCURRENCY = 8;
+
+  /** Each running consumer handler and each recording attempt holds a connection briefly. */
+  @EnvInteger({ min: 2, max: 200 })
+  DB_POOL_SIZE = 20;
 }
 
 export function parseMsList(s: string): number[] {

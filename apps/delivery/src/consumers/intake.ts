@@ -41,12 +41,15 @@ export class Intake {
 
   async stageEntered(event: CloudEvent<'workflow.stage.entered', StageEnteredData>, ctx: HandlerContext): Promise<HandlerOutcome> {
     const d = event.data;
-    const subscribed = await this.subscribers(ctx, d.projectId, event.type, d as unknown as Record<string, unknown>);
+    // One read serves both the subscribers and the stage's own endpoint (same project).
+    const projectEndpoints = await this.endpoints.listForProject(d.projectId, ctx.manager);
+    const subscribed = this.matching(projectEndpoints, event.type, d as unknown as Record<string, unknown>);
     if (subscribed.length > 0) await this.fanOut(ctx, event, subscribed, { body: genericBody(event.type, d.enteredAt, { ...d }), itemId: d.itemId });
-    // Cheap filter first: most stage entries are not webhook stages.
+    // Most stage entries are not webhook stages.
     if (d.stageType !== 'webhook' || !d.webhook) return this.done(subscribed.length > 0);
-    const ep = await this.endpoints.get(d.webhook.endpointId, ctx.manager);
-    if ((!ep || ep.projectId !== d.projectId) && ctx.deliveryCount <= this.s.unknownEndpointRetries) {
+    const endpointId = d.webhook.endpointId;
+    const ep = projectEndpoints.find((e) => e.id === endpointId) ?? null;
+    if (!ep && ctx.deliveryCount <= this.s.unknownEndpointRetries) {
       // The endpoint's registration may still be on its way through another stream.
       return Outcome.retry({ delayMs: 2_000, reason: `endpoint ${d.webhook.endpointId} not known yet` });
     }
@@ -95,7 +98,7 @@ export class Intake {
       },
       [{ id: deliveryId, endpointId: d.webhook.endpointId, schedule: 'stage', maxAttempts: d.webhook.maxAttempts ?? ep?.state.retryPolicy?.maxAttempts ?? this.s.stageMaxAttempts }],
     );
-    if (created && (frozenError || !ep || ep.projectId !== d.projectId)) {
+    if (created && (frozenError || !ep)) {
       // The stage must still route: end the delivery as failed, with its outcome event.
       const reason = frozenError ?? `endpoint ${d.webhook.endpointId} not found in project`;
       await this.deliveries.failWithoutAttempt(ctx.manager, deliveryId, reason);
@@ -151,7 +154,10 @@ export class Intake {
   }
 
   private async subscribers(ctx: HandlerContext, projectId: string, type: string, data: Record<string, unknown>): Promise<EndpointView[]> {
-    const all = await this.endpoints.listForProject(projectId, ctx.manager);
+    return this.matching(await this.endpoints.listForProject(projectId, ctx.manager), type, data);
+  }
+
+  private matching(all: EndpointView[], type: string, data: Record<string, unknown>): EndpointView[] {
     return all.filter((e) => e.deliverable && matchesSubscription({ eventTypes: e.state.eventTypes, filters: e.state.filters }, { type, data }));
   }
 

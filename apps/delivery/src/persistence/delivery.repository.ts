@@ -156,21 +156,36 @@ export class DeliveryRepository {
    * the trigger already has a message (a republished event under a new id cannot double it).
    */
   async createMessage(m: EntityManager, msg: NewMessage, deliveries: NewDelivery[]): Promise<boolean> {
-    const inserted: unknown[] = await m.query(
-      `INSERT INTO dl_messages (id, project_id, event_type, trigger_event_id, variant, item_id, workflow_id, stage_id, visit_id, body)
-       VALUES ($1, $2, $3, $4, $10, $5, $6, $7, $8, $9) ON CONFLICT (trigger_event_id, variant) DO NOTHING RETURNING id`,
-      [msg.id, msg.projectId, msg.eventType, msg.triggerEventId, msg.itemId ?? null, msg.workflowId ?? null, msg.stageId ?? null, msg.visitId ?? null, msg.body, msg.variant],
+    // One statement (one round trip): the message, then its deliveries only if it was new.
+    const inserted: { id: string }[] = await m.query(
+      `WITH msg AS (
+         INSERT INTO dl_messages (id, project_id, event_type, trigger_event_id, variant, item_id, workflow_id, stage_id, visit_id, body)
+         VALUES ($1, $2, $3, $4, $10, $5, $6, $7, $8, $9) ON CONFLICT (trigger_event_id, variant) DO NOTHING RETURNING id
+       ), del AS (
+         INSERT INTO dl_deliveries (id, message_id, endpoint_id, project_id, status, schedule, max_attempts, next_attempt_at)
+         SELECT u.id, msg.id, u.ep, $2, 'pending', u.sch, u.ma, now()
+         FROM msg, unnest($11::uuid[], $12::text[], $13::text[], $14::int[]) AS u(id, ep, sch, ma)
+         RETURNING 1
+       )
+       SELECT id FROM msg`,
+      [
+        msg.id,
+        msg.projectId,
+        msg.eventType,
+        msg.triggerEventId,
+        msg.itemId ?? null,
+        msg.workflowId ?? null,
+        msg.stageId ?? null,
+        msg.visitId ?? null,
+        msg.body,
+        msg.variant,
+        deliveries.map((d) => d.id),
+        deliveries.map((d) => d.endpointId),
+        deliveries.map((d) => d.schedule),
+        deliveries.map((d) => d.maxAttempts),
+      ],
     );
-    if (inserted.length === 0) return false;
-    if (deliveries.length > 0) {
-      await m.query(
-        `INSERT INTO dl_deliveries (id, message_id, endpoint_id, project_id, status, schedule, max_attempts, next_attempt_at)
-         SELECT id, $1, ep, $2, 'pending', sch, ma, now()
-         FROM unnest($3::uuid[], $4::text[], $5::text[], $6::int[]) AS u(id, ep, sch, ma)`,
-        [msg.id, msg.projectId, deliveries.map((d) => d.id), deliveries.map((d) => d.endpointId), deliveries.map((d) => d.schedule), deliveries.map((d) => d.maxAttempts)],
-      );
-    }
-    return true;
+    return inserted.length > 0;
   }
 
   /**

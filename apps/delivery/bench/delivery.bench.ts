@@ -1,0 +1,271 @@
+// Delivery throughput and latency, end to end, with full persistence:
+//   stage-entered event on JetStream → consumer freezes the message (PostgreSQL) → dispatcher
+//   claims, signs, POSTs with undici → receiver; attempt row + outcome event per delivery.
+// Same run: the raw ceiling (undici POSTs of the same bodies to the same receiver at the same
+// concurrency, nothing else), 1 and 2 delivery processes, and 1 hanging endpoint among 10.
+// Usage: npm run bench [-- N]   (BENCH_N also works; default 20000). Last line: JSON.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { jetstream } from '@nats-io/jetstream';
+import { BusNamespace, newEvent, toCloudEvent, type EndpointStateData, type StageEnteredData } from '@stagehook/contracts';
+import { ensureStreams } from '@stagehook/messaging';
+import { SecretBox } from '@stagehook/platform';
+import { connectTestNats, createTestDatabase, deleteStreams, testEnv, uniqueName } from '@stagehook/testing';
+import pg from 'pg';
+import { Agent, request } from 'undici';
+
+const N = Number(process.argv[2] ?? process.env.BENCH_N ?? 20_000);
+const N_HANG = Math.max(2_000, Math.floor(N / 4));
+const ENDPOINTS = 10;
+const CONCURRENCY = 128;
+const KEYRING = `k1:${randomBytes(32).toString('base64')}`;
+const DIST = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+const SRC = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const REGISTER = fileURLToPath(new URL('../test/support/swc-register.js', import.meta.url));
+
+function pct(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = Float64Array.from(xs).sort();
+  return Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 10) / 10;
+}
+
+/** A minimal receiver: 200 at once (or hangs on /hang/), latency from the body's enteredAt. */
+class Receiver {
+  server!: Server;
+  latencies: number[] = [];
+  healthyLatencies: number[] = [];
+  seen = new Set<string>();
+  first = 0;
+  last = 0;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        if (req.url?.startsWith('/hang/')) return; // never answers; the delivery times out
+        const now = Date.now();
+        const id = String(req.headers['webhook-id'] ?? randomUUID());
+        if (!this.seen.has(id)) {
+          this.seen.add(id);
+          const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: { enteredAt: string } };
+          const l = now - Date.parse(body.data.enteredAt);
+          this.latencies.push(l);
+          if (req.url?.startsWith('/ok/')) this.healthyLatencies.push(l);
+          if (!this.first) this.first = now;
+          this.last = now;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      });
+    });
+    this.server.keepAliveTimeout = 60_000;
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  reset(): void {
+    this.latencies = [];
+    this.healthyLatencies = [];
+    this.seen.clear();
+    this.first = 0;
+    this.last = 0;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
+  }
+}
+
+function body(i: number): string {
+  const now = new Date().toISOString();
+  return JSON.stringify({ type: 'workflow.stage.entered', timestamp: now, data: { projectId: 'bench', workflowId: 'wf', stageId: 'st', visitId: `v${i}`, itemId: `it${i}`, itemVersion: 1, enteredAt: now } });
+}
+
+/** The ceiling: undici POSTs of the same bodies at the same concurrency, nothing else. */
+async function rawCeiling(base: string, rx: Receiver, n: number): Promise<{ perSecond: number; p50: number; p99: number }> {
+  rx.reset();
+  const agent = new Agent({ connections: null, keepAliveTimeout: 30_000 });
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < n) {
+        const i = next++;
+        const res = await request(`${base}/ok/${i % ENDPOINTS}`, {
+          method: 'POST',
+          body: body(i),
+          headers: { 'content-type': 'application/json', 'webhook-id': `raw${i}` },
+          dispatcher: agent,
+        });
+        await res.body.dump();
+      }
+    }),
+  );
+  const s = (performance.now() - t0) / 1000;
+  await agent.close();
+  return { perSecond: Math.round(n / s), p50: pct(rx.latencies, 50), p99: pct(rx.latencies, 99) };
+}
+
+interface RunResult {
+  replicas: number;
+  n: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  healthyP50?: number;
+  healthyP99?: number;
+  seconds: number;
+}
+
+async function run(base: string, rx: Receiver, replicas: number, n: number, hanging: boolean): Promise<RunResult> {
+  const db = await createTestDatabase('delivery_bench');
+  const ns = new BusNamespace(uniqueName('dlbench'));
+  const { nc, jsm } = await connectTestNats('delivery-bench');
+  const js = jetstream(nc);
+  await ensureStreams(jsm, ns, ['WORKFLOW', 'WEBHOOKS']);
+  const box = SecretBox.fromConfig(KEYRING);
+  const env: Record<string, string> = {
+    ...process.env,
+    NODE_ENV: 'production',
+    SERVICE_NAME: 'delivery',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: db.url,
+    NATS_URL: testEnv.natsUrl,
+    BUS_NAMESPACE: ns.prefix,
+    AUTH_TOKEN_SECRETS: 'delivery-bench-secret-0123456789abcdef',
+    SECRET_KEYS: KEYRING,
+    SSRF_ALLOW_LIST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    DISPATCH_CONCURRENCY: String(CONCURRENCY / replicas),
+    ENDPOINT_CONCURRENCY: '32',
+    CONSUMER_CONCURRENCY: '16',
+    DISPATCH_POLL_MS: '20',
+    DB_POOL_SIZE: '24',
+    NODE_OPTIONS: '',
+  };
+  const useDist = existsSync(DIST);
+  const children: ChildProcess[] = [];
+  for (let r = 0; r < replicas; r++) {
+    const child = spawn(process.execPath, useDist ? [DIST] : ['--import', REGISTER, SRC], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    children.push(child);
+  }
+  const pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  try {
+    // Endpoints arrive through the registry's events, as in production.
+    const eps: string[] = [];
+    for (let i = 0; i < ENDPOINTS; i++) {
+      const endpointId = `ep${i}`;
+      eps.push(endpointId);
+      const state: EndpointStateData = {
+        endpointId,
+        projectId: 'bench',
+        name: `bench ${i}`,
+        url: hanging && i === 0 ? `${base}/hang/${i}` : `${base}/ok/${i}`,
+        eventTypes: [],
+        filters: {},
+        includeAnnotations: false,
+        timeoutMs: 5_000,
+        retryPolicy: null,
+        headers: [],
+        active: true,
+        disabledReason: null,
+        authorization: null,
+        signingSecrets: { current: box.seal(`whsec_${randomBytes(32).toString('base64')}`), previous: null },
+        at: new Date().toISOString(),
+      };
+      const e = newEvent('webhook.endpoint.registered', state, { source: 'webhooks', projectId: 'bench' });
+      await js.publish(ns.subject(e.type), JSON.stringify(toCloudEvent({ ...e, streamId: `endpoint-${endpointId}`, createdAt: new Date() })), { msgID: e.id });
+    }
+    for (;;) {
+      const r = await pool.query(`SELECT count(*)::int AS n FROM dl_endpoints`).catch(() => ({ rows: [{ n: 0 }] }));
+      if ((r.rows[0] as { n: number }).n === ENDPOINTS) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    rx.reset();
+    const t0 = Date.now();
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < n; i++) {
+      const d: StageEnteredData = {
+        workflowId: 'wf',
+        workflowVersion: 1,
+        stageId: 'st',
+        stageType: 'webhook',
+        stageName: 'bench',
+        itemId: `it${i}`,
+        visitId: randomUUID(),
+        itemVersion: 1,
+        projectId: 'bench',
+        enteredAt: new Date().toISOString(),
+        webhook: { endpointId: eps[i % ENDPOINTS], maxAttempts: 1 },
+      };
+      const e = newEvent('workflow.stage.entered', d, { source: 'workflow', projectId: 'bench' });
+      pending.push(js.publish(ns.subject(e.type), JSON.stringify(toCloudEvent({ ...e, streamId: `item-it${i}`, createdAt: new Date() })), { msgID: e.id }));
+      if (pending.length >= 500) await Promise.all(pending.splice(0));
+    }
+    await Promise.all(pending);
+    const expected = hanging ? n - Math.ceil(n / ENDPOINTS) : n;
+    const deadline = Date.now() + 600_000;
+    while (rx.seen.size < expected && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const seconds = (rx.last - t0) / 1000;
+    // Where the time goes: intake (event → frozen message) versus dispatch (message → receipt).
+    const phases = (
+      await pool.query(
+        `SELECT extract(epoch FROM max(m.created_at) - min(m.created_at)) AS intake_s,
+                extract(epoch FROM max(d.completed_at) - min(d.completed_at)) AS dispatch_s,
+                extract(epoch FROM avg(d.completed_at - m.created_at)) * 1000 AS queue_ms
+         FROM dl_messages m JOIN dl_deliveries d ON d.message_id = m.id`,
+      )
+    ).rows[0] as { intake_s: number; dispatch_s: number; queue_ms: number };
+    console.log(`  phases: intake ${Number(phases.intake_s).toFixed(1)} s, dispatch ${Number(phases.dispatch_s).toFixed(1)} s, mean message→sent ${Math.round(phases.queue_ms)} ms`);
+    return {
+      replicas,
+      n: rx.seen.size,
+      perSecond: Math.round(rx.seen.size / seconds),
+      p50: pct(rx.latencies, 50),
+      p99: pct(rx.latencies, 99),
+      ...(hanging ? { healthyP50: pct(rx.healthyLatencies, 50), healthyP99: pct(rx.healthyLatencies, 99) } : {}),
+      seconds: Math.round(seconds * 10) / 10,
+    };
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
+    await pool.end();
+    await deleteStreams(jsm, ['WORKFLOW', 'WEBHOOKS', 'DELIVERY', 'DEADLETTER'].map((k) => ns.streamName(k as 'WORKFLOW')));
+    await nc.drain();
+    await db.drop();
+  }
+}
+
+const rx = new Receiver();
+const base = await rx.start();
+console.log(`N=${N}, ${ENDPOINTS} endpoints, concurrency ${CONCURRENCY}`);
+const raw = await rawCeiling(base, rx, N);
+console.log(`raw undici ceiling: ${raw.perSecond}/s`);
+const one = await run(base, rx, 1, N, false);
+console.log(`1 replica: ${one.perSecond}/s, p50 ${one.p50} ms, p99 ${one.p99} ms (${one.n} in ${one.seconds} s)`);
+const two = await run(base, rx, 2, N, false);
+console.log(`2 replicas: ${two.perSecond}/s, p50 ${two.p50} ms, p99 ${two.p99} ms (${two.n} in ${two.seconds} s)`);
+const hang = await run(base, rx, 1, N_HANG, true);
+console.log(`1 hanging endpoint of ${ENDPOINTS}: healthy p50 ${hang.healthyP50} ms, p99 ${hang.healthyP99} ms (${hang.n} healthy deliveries in ${hang.seconds} s)`);
+await rx.close();
+console.log(
+  JSON.stringify({
+    n: N,
+    endpoints: ENDPOINTS,
+    concurrency: CONCURRENCY,
+    rawCeilingPerSecond: raw.perSecond,
+    oneReplica: one,
+    twoReplicas: two,
+    ratioOneReplicaToRaw: Math.round((one.perSecond / raw.perSecond) * 1000) / 1000,
+    ratioTwoReplicasToRaw: Math.round((two.perSecond / raw.perSecond) * 1000) / 1000,
+    hangingEndpoint: hang,
+  }),
+);
+process.exit(0);
