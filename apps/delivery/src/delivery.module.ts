@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { BusNamespace, type CloudEvent } from '@stagehook/contracts';
+import { BusNamespace, EventCatalog, type CloudEvent } from '@stagehook/contracts';
 import { EventStore } from '@stagehook/event-store';
 import { consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
 import { LOGGER, MetricsService, NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
@@ -92,9 +92,9 @@ import { TestPingService } from './test-ping/test-ping.service.js';
             stream: 'ITEMS',
             durable: 'delivery-item-events', // WIRE NAME
             filterSubject: 'item.>',
-            handlers: Object.fromEntries(
-              ['item.status.changed', 'item.registered', 'item.annotation.created', 'item.annotation.updated', 'item.annotation.deleted', 'item.tag.added', 'item.tag.removed'].map((t) => [t, subscribable]),
-            ),
+            // Every item event in the catalog is subscribable; a type added there is delivered
+            // without a change here.
+            handlers: Object.fromEntries(Object.keys(EventCatalog).filter((t) => t.startsWith('item.')).map((t) => [t, subscribable])),
           },
         ];
       },
