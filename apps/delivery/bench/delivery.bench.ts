@@ -123,7 +123,8 @@ interface RunResult {
   seconds: number;
 }
 
-async function run(base: string, rx: Receiver, replicas: number, n: number, hanging: boolean): Promise<RunResult> {
+/** `ratePerSecond` paces the publishes (latency at a sustainable rate); 0 publishes as fast as possible. */
+async function run(base: string, rx: Receiver, replicas: number, n: number, hanging: boolean, ratePerSecond = 0): Promise<RunResult> {
   const db = await createTestDatabase('delivery_bench');
   const ns = new BusNamespace(uniqueName('dlbench'));
   const { nc, jsm } = await connectTestNats('delivery-bench');
@@ -145,9 +146,10 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
     LOG_LEVEL: 'error',
     DISPATCH_CONCURRENCY: String(CONCURRENCY / replicas),
     ENDPOINT_CONCURRENCY: '32',
-    CONSUMER_CONCURRENCY: '16',
+    // Totals shared by the replicas; PostgreSQL allows 100 connections on these machines.
+    CONSUMER_CONCURRENCY: String(Math.floor(Number(process.env.BENCH_CONSUMER_CONCURRENCY ?? 32) / replicas)),
     DISPATCH_POLL_MS: '20',
-    DB_POOL_SIZE: '24',
+    DB_POOL_SIZE: String(Math.floor(Number(process.env.BENCH_DB_POOL_SIZE ?? 48) / replicas)),
     NODE_OPTIONS: '',
   };
   const useDist = existsSync(DIST);
@@ -206,8 +208,12 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
         webhook: { endpointId: eps[i % ENDPOINTS], maxAttempts: 1 },
       };
       const e = newEvent('workflow.stage.entered', d, { source: 'workflow', projectId: 'bench' });
+      if (ratePerSecond > 0) {
+        const due = t0 + (i * 1000) / ratePerSecond;
+        if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+      }
       pending.push(js.publish(ns.subject(e.type), JSON.stringify(toCloudEvent({ ...e, streamId: `item-it${i}`, createdAt: new Date() })), { msgID: e.id }));
-      if (pending.length >= 500) await Promise.all(pending.splice(0));
+      if (pending.length >= (ratePerSecond > 0 ? 1 : 500)) await Promise.all(pending.splice(0));
     }
     await Promise.all(pending);
     const expected = hanging ? n - Math.ceil(n / ENDPOINTS) : n;
@@ -252,6 +258,9 @@ const one = await run(base, rx, 1, N, false);
 console.log(`1 replica: ${one.perSecond}/s, p50 ${one.p50} ms, p99 ${one.p99} ms (${one.n} in ${one.seconds} s)`);
 const two = await run(base, rx, 2, N, false);
 console.log(`2 replicas: ${two.perSecond}/s, p50 ${two.p50} ms, p99 ${two.p99} ms (${two.n} in ${two.seconds} s)`);
+const halfRate = Math.max(1, Math.round(one.perSecond / 2));
+const paced = await run(base, rx, 1, Math.min(N, halfRate * 20), false, halfRate);
+console.log(`1 replica paced at ${halfRate}/s (half the measured rate): p50 ${paced.p50} ms, p99 ${paced.p99} ms (${paced.n} in ${paced.seconds} s)`);
 const hang = await run(base, rx, 1, N_HANG, true);
 console.log(`1 hanging endpoint of ${ENDPOINTS}: healthy p50 ${hang.healthyP50} ms, p99 ${hang.healthyP99} ms (${hang.n} healthy deliveries in ${hang.seconds} s)`);
 await rx.close();
@@ -265,6 +274,7 @@ console.log(
     twoReplicas: two,
     ratioOneReplicaToRaw: Math.round((one.perSecond / raw.perSecond) * 1000) / 1000,
     ratioTwoReplicasToRaw: Math.round((two.perSecond / raw.perSecond) * 1000) / 1000,
+    pacedAtHalfRate: { ratePerSecond: halfRate, ...paced },
     hangingEndpoint: hang,
   }),
 );
