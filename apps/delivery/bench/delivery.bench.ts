@@ -243,7 +243,7 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
     await pool.end();
-    await deleteStreams(jsm, ['WORKFLOW', 'WEBHOOKS', 'DELIVERY', 'DEADLETTER'].map((k) => ns.streamName(k as 'WORKFLOW')));
+    await deleteStreams(jsm, ['WORKFLOW', 'WEBHOOKS', 'ITEMS', 'DELIVERY', 'DEADLETTER'].map((k) => ns.streamName(k as 'WORKFLOW')));
     await nc.drain();
     await db.drop();
   }
