@@ -254,4 +254,19 @@ describe('delivery service', () => {
     expect(refused).toMatchObject({ ok: true, statusCode: null });
     expect((refused as { error: string }).error).toMatch(/SSRF/);
   });
+
+  it('disables an endpoint that has had no success for the configured days on its next failure', async () => {
+    rx.setDefault(answer.status(500), '/days');
+    const ep = await h.registerEndpoint(P, `${rx.url}/days`);
+    // Arrange: failing for 6 days (the default limit is 5), as the health columns would say.
+    await h.query(`UPDATE dl_endpoints SET failing_since = now() - interval '6 days' WHERE id = $1`, [ep.endpointId]);
+    const entry = await h.enterWebhookStage(P, ep.endpointId, { maxAttempts: 3 });
+    await until(async () => (await h.outcomes(entry.eventId)).length === 1);
+    const [o] = await h.outcomes(entry.eventId);
+    expect(o.type).toBe('delivery.webhook.failed');
+    const [row] = await h.query<{ disabled_reason: string | null }>(`SELECT disabled_reason FROM dl_endpoints WHERE id = $1`, [ep.endpointId]);
+    expect(row.disabled_reason).toMatch(/no successful delivery for 120 h/);
+    // One attempt only: the disable ended the delivery's remaining attempts.
+    expect(rx.received('/days')).toHaveLength(1);
+  });
 });
