@@ -221,6 +221,16 @@ describe('delivery service', () => {
     expect(bad.status).toBe(400);
     expect(JSON.stringify(await bad.json())).toMatch(/limit|status/);
 
+    const item = entries[1].itemId;
+    const msgs = (await (await fetch(h.url(app, `/messages?itemId=${item}`), { headers: auth })).json()) as {
+      data: { payload: { data: { visitId: string } }; deliveries: { delivered: number } }[];
+    };
+    expect(msgs.data).toHaveLength(1);
+    expect(msgs.data[0].payload.data.visitId).toBe(entries[1].visitId);
+    expect(msgs.data[0].deliveries.delivered).toBe(1);
+    const otherProject = (await (await fetch(h.url(app, `/messages?itemId=${item}`), { headers: { authorization: `Bearer ${h.token('proj-b')}` } })).json()) as { data: unknown[] };
+    expect(otherProject.data).toHaveLength(0);
+
     const re = await fetch(h.url(app, `/deliveries/${page1.data[0].id}/redeliver`), { method: 'POST', headers: auth });
     expect(re.status).toBe(202);
     await rx.waitFor(4, '/paged');

@@ -5,7 +5,7 @@ import { DeliveryInProgressError, DeliveryNotFoundError, EndpointNotFoundError }
 import { DispatcherHost } from '../dispatch/dispatcher.host.js';
 import { DeliveryRepository, type DeliveryCursor, type DeliverySummary } from '../persistence/delivery.repository.js';
 import { EndpointRepository } from '../persistence/endpoint.repository.js';
-import { DeliveryIdParam, EndpointIdParam, ListDeliveriesQuery, RecoverBody } from './dto.js';
+import { DeliveryIdParam, EndpointIdParam, ListDeliveriesQuery, ListMessagesQuery, RecoverBody } from './dto.js';
 import { ReenableEndpoint } from './reenable.js';
 
 function encodeCursor(d: DeliverySummary): string {
@@ -48,6 +48,25 @@ export class DeliveriesController {
       limit,
     });
     return { data: rows.map(({ cursor: _c, ...d }) => d), nextCursor: rows.length === limit ? encodeCursor(rows[rows.length - 1]) : null };
+  }
+
+  @Get('messages')
+  async messages(@ProjectId() projectId: string, @Query() q: ListMessagesQuery) {
+    const limit = q.limit ?? 50;
+    const rows = await this.deliveries.listMessages({
+      projectId,
+      eventType: q.eventType,
+      itemId: q.itemId,
+      since: q.since ? new Date(q.since) : undefined,
+      until: q.until ? new Date(q.until) : undefined,
+      after: q.cursor ? decodeCursor(q.cursor) : undefined,
+      limit,
+    });
+    const last = rows[rows.length - 1];
+    return {
+      data: rows.map(({ cursor: _c, ...m }) => m),
+      nextCursor: rows.length === limit && last ? Buffer.from(JSON.stringify([last.cursor.createdUs, last.id])).toString('base64url') : null,
+    };
   }
 
   @Get('deliveries/:id')

@@ -87,6 +87,19 @@ export interface DeliverySummary {
   cursor: DeliveryCursor;
 }
 
+export interface MessageSummary {
+  id: string;
+  eventType: string;
+  triggerEventId: string;
+  itemId: string | null;
+  visitId: string | null;
+  /** The frozen body exactly as sent (parsed). */
+  payload: unknown;
+  createdAt: Date;
+  deliveries: Record<DeliveryStatus, number>;
+  cursor: DeliveryCursor;
+}
+
 /** Position after a row: its created_at in microseconds since the epoch (PostgreSQL's precision) and id. */
 export interface DeliveryCursor {
   createdUs: string;
@@ -359,6 +372,53 @@ export class DeliveryRepository {
       args,
     );
     return rows.map(toSummary);
+  }
+
+  /** Messages (frozen payloads) of a project, newest last, with how their deliveries stand. */
+  async listMessages(q: Omit<DeliveryQuery, 'endpointId' | 'status'>): Promise<MessageSummary[]> {
+    const where = ['m.project_id = $1'];
+    const args: unknown[] = [q.projectId];
+    const add = (sql: string, v: unknown) => {
+      args.push(v);
+      where.push(sql.replace('?', `$${args.length}`));
+    };
+    if (q.eventType) add('m.event_type = ?', q.eventType);
+    if (q.itemId) add('m.item_id = ?', q.itemId);
+    if (q.since) add('m.created_at >= ?', q.since);
+    if (q.until) add('m.created_at < ?', q.until);
+    if (q.after) {
+      args.push(q.after.createdUs, q.after.id);
+      where.push(`(m.created_at, m.id) > ('epoch'::timestamptz + $${args.length - 1}::bigint * interval '1 microsecond', $${args.length}::uuid)`);
+    }
+    args.push(q.limit);
+    const rows: {
+      id: string;
+      event_type: string;
+      trigger_event_id: string;
+      item_id: string | null;
+      visit_id: string | null;
+      body: string;
+      created_at: Date;
+      created_us: string;
+      statuses: Record<DeliveryStatus, number> | null;
+    }[] = await this.ds.query(
+      `SELECT m.id, m.event_type, m.trigger_event_id, m.item_id, m.visit_id, m.body, m.created_at,
+              (extract(epoch FROM m.created_at) * 1000000)::bigint::text AS created_us,
+              (SELECT jsonb_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM dl_deliveries d WHERE d.message_id = m.id GROUP BY status) s) AS statuses
+       FROM dl_messages m WHERE ${where.join(' AND ')} ORDER BY m.created_at, m.id LIMIT $${args.length}`,
+      args,
+    );
+    return rows.map((r) => ({
+      id: r.id,
+      eventType: r.event_type,
+      triggerEventId: r.trigger_event_id,
+      itemId: r.item_id,
+      visitId: r.visit_id,
+      payload: JSON.parse(r.body) as unknown,
+      createdAt: r.created_at,
+      deliveries: { pending: 0, delivered: 0, failed: 0, ...(r.statuses ?? {}) },
+      cursor: { createdUs: r.created_us, id: r.id },
+    }));
   }
 
   async attempts(deliveryId: string): Promise<AttemptRecord[]> {
