@@ -565,7 +565,10 @@ export class ConsumerRunner implements LagSource {
     const subject = this.#o.namespace.deadLetterSubject(this.consumer);
     const published = await this.#retryInPlace(
       'dead-letter-publish',
-      () => this.#jetstream().publish(subject, msg.data, { msgID: `dl-${row.id}`, headers: h }),
+      // The row id is only unique within one service's database, while every service publishes
+      // into the one DEADLETTER stream: without the consumer in the id, the stream's duplicate
+      // window would silently drop another service's copy that happens to have the same row id.
+      () => this.#jetstream().publish(subject, msg.data, { msgID: `dl-${this.consumer}-${row.id}`, headers: h }),
       (err) => !PERMANENT_PUBLISH.test(errorMessage(err)),
     );
     if (!published.ok && published.gaveUp) {

@@ -164,6 +164,27 @@ describe('ConsumerRunner: dead letters', () => {
     await runner.stop();
   });
 
+  it('copies of two services whose dead-letter rows share an id both reach the DEADLETTER stream', async () => {
+    // Two services: two databases, each numbering its dead letters from 1, one shared stream.
+    const other = await TestEnv.create('msg_runner_other');
+    try {
+      const ns = await env.bus();
+      const first = env.runner(ns, { durable: 'svc-a-consumer', logger: memoryLogger(), handlers: { 'item.status.changed': () => Outcome.deadLetter('a refuses') } });
+      const second = other.runner(ns, { durable: 'svc-b-consumer', logger: memoryLogger(), handlers: { 'item.status.changed': () => Outcome.deadLetter('b refuses') } });
+      await first.start();
+      await second.start();
+      await publish(env.js, ns, statusChanged('item-dl', 1));
+      await until(async () => (await new DeadLetterRepository(other.ds).list({ consumer: 'svc-b-consumer' })).length === 1, { message: 'b recorded' });
+      await until(async () => (await new DeadLetterRepository(env.ds).list({ consumer: 'svc-a-consumer' })).length === 1, { message: 'a recorded' });
+      await until(async () => (await deadLetterCopies(env.jsm, ns, 'svc-a-consumer')).length === 1, { message: "a's copy" });
+      await until(async () => (await deadLetterCopies(env.jsm, ns, 'svc-b-consumer')).length === 1, { message: "b's copy" });
+      await first.stop();
+      await second.stop();
+    } finally {
+      await other.close();
+    }
+  });
+
   it('acks and skips valid events it has no handler for, checking only their envelope', async () => {
     const ns = await env.bus();
     const registry = new Registry();
