@@ -50,8 +50,9 @@ export class Platform {
     return `http://127.0.0.1:${this.get(name).port}`;
   }
 
-  token(projectId: string): string {
-    return mintProjectToken({ projectId, secret: this.authSecret, ttlSeconds: 3600 });
+  /** A token the services accept; `now` in the past with a short ttl gives an expired one. */
+  token(projectId: string, opts: { ttlSeconds?: number; now?: Date } = {}): string {
+    return mintProjectToken({ projectId, secret: this.authSecret, ttlSeconds: opts.ttlSeconds ?? 3600, now: opts.now });
   }
 
   /** A fetch bound to one project: JSON in, `{ status, body }` out. */
