@@ -83,8 +83,17 @@ export class Platform {
     s.child = undefined;
   }
 
-  async restart(name: ServiceName): Promise<void> {
+  /** Stops and starts one service; `env` changes its environment from then on (e.g. a new allow-list). */
+  async restart(name: ServiceName, env: Record<string, string> = {}): Promise<void> {
     await this.kill(name, 'SIGTERM');
+    Object.assign(this.get(name).env, env);
+    await this.launch(name);
+  }
+
+  /** Starts a service that was killed (its port, database and environment unchanged). */
+  async start(name: ServiceName): Promise<void> {
+    const child = this.get(name).child;
+    if (child && child.exitCode === null && child.signalCode === null) return;
     await this.launch(name);
   }
 
