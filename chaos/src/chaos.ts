@@ -1,0 +1,339 @@
+/**
+ * Chaos run: a steady load of items through the seed workflow (webhook stage) and status changes
+ * to several endpoints, while processes are SIGKILLed and restarted one at a time, NATS and
+ * PostgreSQL restart (long form), and endpoints hang, fail, reset connections or answer slowly.
+ * At the end it checks from the receivers and the APIs that nothing was lost and nothing is stuck,
+ * prints a table, and a last line of JSON. Exit code 1 if anything was lost or stuck.
+ *
+ *   npm run chaos               long form (infrastructure restarts included)
+ *   npm run chaos:short         CI form, < 3 min, process kills and endpoint faults only
+ *   flags: --short, --no-infra, --infra, --items=N
+ */
+import { execFileSync } from 'node:child_process';
+import { answer, TestReceiver, until, type RecordedRequest } from '@stagehook/testing';
+import { Platform, type ServiceName } from '../../e2e/test/support/platform.js';
+
+type Json = Record<string, unknown>;
+const args = new Set(process.argv.slice(2));
+const short = args.has('--short');
+// The short form runs in CI right after the integration tests; PostgreSQL and NATS restarts are
+// left to the long form (and --infra) so that a shared machine's other users are never disturbed.
+const infra = args.has('--infra') || (!short && !args.has('--no-infra'));
+const itemsArg = [...args].find((a) => a.startsWith('--items='));
+const TOTAL_ITEMS = itemsArg ? Number(itemsArg.split('=')[1]) : short ? 36 : 150;
+const FAULT_GAP_MS = short ? 6_000 : 12_000;
+const DEADLINE_MS = short ? 170_000 : 900_000;
+const started = Date.now();
+
+const log = (msg: string) => console.error(`[chaos +${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface FaultRecord { fault: string; injectedAt: number; recoveredAt?: number; recoveryMs?: number }
+
+const STATUS_ENDPOINTS = ['healthy', 'hang', 'error500', 'reset', 'slow'] as const;
+type StatusEndpoint = (typeof STATUS_ENDPOINTS)[number];
+
+async function main(): Promise<void> {
+  const stageRx = await TestReceiver.start();
+  const statusRx = await TestReceiver.start();
+  const platform = await Platform.start({
+    env: {
+      delivery: {
+        // Short schedules so every fault is retried past within the run.
+        STAGE_RETRY_SCHEDULE_MS: '0,500,1000,2000,4000,4000,4000,4000,4000,4000',
+        RETRY_SCHEDULE_MS: '0,500,1000,2000,4000,4000,4000,4000,4000,4000,4000,4000',
+        DISPATCH_POLL_MS: '100',
+      },
+    },
+  });
+  const projectId = 'chaos';
+  const call = platform.client(projectId);
+  const result = { exitCode: 1 };
+  try {
+    /** HTTP with retries through restarts: a refused connection or 5xx is tried again. */
+    async function req<T = Json>(service: ServiceName, method: string, path: string, body?: unknown, accept: number[] = []): Promise<{ status: number; body: T; retried: boolean }> {
+      let retried = false;
+      for (let i = 0; ; i++) {
+        try {
+          const res = await call<T>(service, method, path, body);
+          if (res.status < 300 || accept.includes(res.status)) return { ...res, retried };
+          if (res.status < 500 && !(retried && accept.length)) throw new Error(`${method} ${service}${path} → ${res.status} ${JSON.stringify(res.body)}`);
+        } catch (err) {
+          if (err instanceof Error && err.message.includes(' → 4')) throw err;
+        }
+        retried = true;
+        if (i > 300) throw new Error(`${method} ${service}${path}: no answer through the faults`);
+        await sleep(200);
+      }
+    }
+
+    // ---- setup ----------------------------------------------------------------------------------
+    const stageEp = (await req<{ id: string }>('webhooks', 'POST', '/endpoints', { name: 'stage', url: `${stageRx.url}/stage` })).body;
+    const statusEps = {} as Record<StatusEndpoint, string>;
+    for (const name of STATUS_ENDPOINTS) {
+      statusEps[name] = (await req<{ id: string }>('webhooks', 'POST', '/endpoints', { name, url: `${statusRx.url}/${name}`, eventTypes: ['item.status.changed'] })).body.id;
+    }
+    for (const id of [stageEp.id, ...Object.values(statusEps)]) {
+      await until(async () => (await call('delivery', 'GET', `/endpoints/${id}/circuit`)).status === 200, { timeoutMs: 30_000, message: 'delivery knows the endpoints' });
+    }
+    const wf = (await req<{ workflowId: string; stages: { id: string; type: string }[] }>('workflow', 'POST', '/workflows/template', { name: 'chaos', endpointId: stageEp.id, maxAttempts: 10 })).body;
+    const stageOf = (type: string) => wf.stages.find((s) => s.type === type)!.id;
+    const ds = (await req<{ id: string }>('items', 'POST', '/datasets', { name: 'chaos' })).body;
+
+    // ---- load -----------------------------------------------------------------------------------
+    const submitted: string[] = [];
+    const statusAccepted = new Map<string, number>();
+    const loadErrors: string[] = [];
+    let stopLoad = false;
+    async function oneItem(n: number): Promise<void> {
+      const { items } = (await req<{ items: { id: string }[] }>('items', 'POST', '/items', { datasetId: ds.id, items: [{ name: `chaos-${n}.jpg`, width: 10, height: 10 }] })).body;
+      const id = items[0].id;
+      // A retried command whose first try did land answers 409: the command is done either way.
+      await req('workflow', 'POST', `/workflows/${wf.workflowId}/items`, { itemIds: [id] }, [409]);
+      await req('workflow', 'POST', `/workflows/${wf.workflowId}/items/${id}/start`, {}, [409]);
+      const sent = Date.now();
+      const st = await req('items', 'POST', `/items/${id}/status`, { to: 'in_progress', changedBy: 'chaos@example.com' }, [409]);
+      if (st.status < 300 || st.retried) statusAccepted.set(id, sent);
+      await req('workflow', 'POST', `/workflows/${wf.workflowId}/items/${id}/submit`, {}, [409]);
+      submitted.push(id);
+    }
+    const intervalMs = Math.max(150, Math.floor((short ? 60_000 : 150_000) / TOTAL_ITEMS));
+    const load = (async () => {
+      const running: Promise<void>[] = [];
+      for (let n = 0; n < TOTAL_ITEMS && !stopLoad; n++) {
+        running.push(oneItem(n).catch((err: unknown) => void loadErrors.push(String(err))));
+        await sleep(intervalMs);
+      }
+      await Promise.all(running);
+    })();
+
+    // ---- faults, one at a time ------------------------------------------------------------------
+    const faults: FaultRecord[] = [];
+    const faultWindows: [number, number][] = [];
+    let probeN = 0;
+    /** Time until a fresh status change flows end to end to the healthy endpoint again. */
+    async function recovered(f: FaultRecord): Promise<void> {
+      const n = probeN++;
+      const { items } = (await req<{ items: { id: string }[] }>('items', 'POST', '/items', { datasetId: ds.id, items: [{ name: `probe-${n}.jpg`, width: 1, height: 1 }] })).body;
+      await req('items', 'POST', `/items/${items[0].id}/status`, { to: 'in_progress', changedBy: 'probe@example.com' }, [409]);
+      statusAccepted.set(items[0].id, Date.now());
+      await until(() => statusRx.received('/healthy').some((r) => isOurChange(r, items[0].id)), { timeoutMs: 120_000, intervalMs: 50, message: `recovery after ${f.fault}` });
+      f.recoveredAt = Date.now();
+      f.recoveryMs = f.recoveredAt - f.injectedAt;
+      faultWindows.push([f.injectedAt, f.recoveredAt]);
+      log(`${f.fault}: recovered in ${f.recoveryMs} ms`);
+    }
+    async function processKill(name: ServiceName): Promise<void> {
+      const f: FaultRecord = { fault: `SIGKILL ${name}`, injectedAt: Date.now() };
+      faults.push(f);
+      log(f.fault);
+      await platform.kill(name, 'SIGKILL');
+      await sleep(1_000);
+      await platform.start(name);
+      await recovered(f);
+    }
+    async function infraRestart(name: string, stop: () => void, start: () => void): Promise<void> {
+      const f: FaultRecord = { fault: `restart ${name}`, injectedAt: Date.now() };
+      faults.push(f);
+      log(f.fault);
+      stop();
+      await sleep(1_000);
+      start();
+      await recovered(f);
+    }
+
+    // Endpoint faults run throughout; each clears after a while so retries can get through.
+    statusRx.setDefault(answer.hang(), '/hang');
+    statusRx.setDefault(answer.status(500), '/error500');
+    statusRx.setDefault(answer.reset(), '/reset');
+    statusRx.setDefault(answer.slow(short ? 1_500 : 3_000), '/slow');
+    const endpointFaultsEnd = setTimeout(() => {
+      log('endpoint faults: hang, 500 and reset endpoints recover');
+      for (const p of ['/hang', '/error500', '/reset']) statusRx.setDefault(answer.ok(), p);
+      statusRx.releaseHanging();
+    }, short ? 25_000 : 60_000);
+
+    await sleep(FAULT_GAP_MS);
+    for (const name of ['delivery', 'workflow', 'items'] as const) {
+      await processKill(name);
+      await sleep(FAULT_GAP_MS);
+    }
+    if (infra) {
+      await infraRestart(
+        'NATS',
+        () => execFileSync('start-stop-daemon', ['--stop', '--retry', '10', '--oknodo', '--exec', '/usr/sbin/nats-server'], { stdio: 'ignore' }),
+        () => execFileSync('start-stop-daemon', ['--start', '--oknodo', '--background', '--exec', '/usr/sbin/nats-server', '--', '-a', '127.0.0.1', '-p', '4222', '-js', '-sd', '/var/lib/nats-server', '-l', '/var/log/nats-server.log'], { stdio: 'ignore' }),
+      );
+      await sleep(FAULT_GAP_MS);
+      const pg = execFileSync('ls', ['/etc/postgresql']).toString().trim().split('\n').sort().pop()!;
+      await infraRestart('PostgreSQL', () => execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', pg, 'main', 'restart', '-m', 'fast'], { stdio: 'ignore' }), () => undefined);
+      await sleep(FAULT_GAP_MS);
+    } else {
+      log('NATS and PostgreSQL restarts skipped (short form / --no-infra)');
+    }
+    // A second delivery kill while the endpoint faults may still hold requests in flight.
+    await processKill('delivery');
+
+    stopLoad = Date.now() - started > DEADLINE_MS * 0.6;
+    await load;
+    clearTimeout(endpointFaultsEnd);
+    for (const p of ['/hang', '/error500', '/reset', '/slow']) statusRx.setDefault(answer.ok(), p);
+    statusRx.releaseHanging();
+    log(`load done: ${submitted.length} items submitted, ${statusAccepted.size} status changes accepted, ${loadErrors.length} load errors`);
+
+    // ---- settle and check -----------------------------------------------------------------------
+    const review = stageOf('review');
+    const settleBy = Math.min(started + DEADLINE_MS, Date.now() + (short ? 60_000 : 300_000));
+    const wait = async (what: string, ok: () => Promise<boolean> | boolean) => {
+      while (Date.now() < settleBy) {
+        if (await ok()) return true;
+        await sleep(500);
+      }
+      log(`not settled: ${what}`);
+      return false;
+    };
+    const notInReview = async () => {
+      const out: string[] = [];
+      for (const id of submitted) {
+        const pos = await call<{ stageId: string }>('workflow', 'GET', `/workflows/${wf.workflowId}/items/${id}`);
+        if (pos.body.stageId !== review) out.push(id);
+      }
+      return out;
+    };
+    const lostStatus = () => [...statusAccepted.keys()].flatMap((id) => STATUS_ENDPOINTS.filter((ep) => !statusRx.received(`/${ep}`).some((r) => isOurChange(r, id))).map((ep) => `${ep}:${id}`));
+    await wait('items routed to review', async () => (await notInReview()).length === 0);
+    await wait('status events at every endpoint', () => lostStatus().length === 0);
+    const pending = async () => (await call<{ data: unknown[] }>('delivery', 'GET', '/deliveries?status=pending&limit=200')).body.data?.length ?? -1;
+    await wait('no delivery in flight', async () => (await pending()) === 0);
+
+    // Stage: every item has exactly one webhook visit with one outcome, and ends in review.
+    const stranded = await notInReview();
+    let badVisits = 0;
+    for (const id of submitted) {
+      const h = await call<{ visits: { stageId: string; outcome?: string; leftAt?: string | null }[] }>('workflow', 'GET', `/workflows/${wf.workflowId}/items/${id}/history`);
+      const webhookVisits = (h.body.visits ?? []).filter((v) => v.stageId === stageOf('webhook'));
+      if (webhookVisits.length !== 1) badVisits++;
+    }
+    const stageReceipts = groupBy(stageRx.received('/stage'), itemOf);
+    const stageEvents = groupBy(stageRx.received('/stage'), eventOf);
+    const stageLost = submitted.filter((id) => !stageReceipts.has(id));
+    const stageDup = sum([...stageEvents.values()].map((r) => Math.max(0, r.filter((x) => x.answered === 200).length - 1)));
+    const stageIdMismatch = [...stageEvents.values()].filter((r) => new Set(r.map((x) => x.headers['webhook-id'])).size !== 1).length;
+
+    // Status: every accepted event reached every subscribed endpoint at least once, same webhook-id on repeats.
+    const rows: Json[] = [];
+    let statusDup = 0;
+    let idMismatch = stageIdMismatch;
+    for (const ep of STATUS_ENDPOINTS) {
+      const byEvent = groupBy(statusRx.received(`/${ep}`), eventOf);
+      // A failed attempt (500, reset, hang) followed by its retry is not a duplicate; a second
+      // successful receipt of the same event is.
+      const dup = sum([...byEvent.values()].map((r) => Math.max(0, r.filter((x) => x.answered === 200).length - 1)));
+      const retries = sum([...byEvent.values()].map((r) => r.filter((x) => x.answered !== 200).length));
+      statusDup += dup;
+      idMismatch += [...byEvent.values()].filter((r) => new Set(r.map((x) => x.headers['webhook-id'])).size !== 1).length;
+      const lost = [...statusAccepted.keys()].filter((id) => !statusRx.received(`/${ep}`).some((r) => isOurChange(r, id))).length;
+      rows.push({ endpoint: ep, events: statusAccepted.size, receipts: statusRx.received(`/${ep}`).length, failedAttempts: retries, lost, duplicates: dup });
+    }
+    rows.unshift({ endpoint: 'stage (webhook stage)', events: submitted.length, receipts: stageRx.received('/stage').length, failedAttempts: stageRx.received('/stage').filter((x) => x.answered !== 200).length, lost: stageLost.length, duplicates: stageDup });
+
+    // p99 of healthy endpoints (status → first receipt) for events accepted during a fault window.
+    const latencies: number[] = [];
+    for (const [id, sentAt] of statusAccepted) {
+      const first = statusRx.received('/healthy').find((r) => isOurChange(r, id));
+      if (first && faultWindows.some(([a, b]) => sentAt >= a && sentAt <= b)) latencies.push(first.receivedAt - sentAt);
+    }
+    const allLat = [...statusAccepted].flatMap(([id, at]) => {
+      const first = statusRx.received('/healthy').find((r) => isOurChange(r, id));
+      return first ? [first.receivedAt - at] : [];
+    });
+    const stillPending = await pending();
+    const lost = stageLost.length + lostStatus().length;
+    console.table(rows);
+    console.table(faults.map((f) => ({ fault: f.fault, recoveryMs: f.recoveryMs ?? 'not recovered' })));
+    console.table([
+      { check: 'items not in review', value: stranded.length },
+      { check: 'items without exactly one webhook visit', value: badVisits },
+      { check: 'deliveries still pending', value: stillPending },
+      { check: 'repeats with a different webhook-id', value: idMismatch },
+      { check: 'load errors', value: loadErrors.length },
+      { check: 'healthy p99 during faults (ms)', value: percentile(latencies, 99) },
+      { check: 'healthy p99 overall (ms)', value: percentile(allLat, 99) },
+    ]);
+    if (loadErrors.length) log(`load errors: ${loadErrors.slice(0, 5).join(' | ')}`);
+    const failed = lost > 0 || stranded.length > 0 || badVisits > 0 || stillPending !== 0 || idMismatch > 0 || loadErrors.length > 0 || faults.some((f) => f.recoveryMs === undefined);
+    result.exitCode = failed ? 1 : 0;
+    console.log(
+      JSON.stringify({
+        form: short ? 'short' : 'long',
+        infraRestarts: infra,
+        events: submitted.length + statusAccepted.size,
+        deliveries: stageRx.requests.length + statusRx.requests.length,
+        lost,
+        duplicateReceipts: stageDup + statusDup,
+        stranded: stranded.length,
+        stuckInFlight: stillPending,
+        healthyP99DuringFaultsMs: percentile(latencies, 99),
+        maxRecoveryMs: Object.fromEntries(faults.map((f) => [f.fault, f.recoveryMs ?? null])),
+        durationMs: Date.now() - started,
+        ok: !failed,
+      }),
+    );
+  } finally {
+    await platform.stop().catch((err: unknown) => log(`stop: ${String(err)}`));
+    await stageRx.close();
+    await statusRx.close();
+  }
+  process.exit(result.exitCode);
+}
+
+function bodyOf(r: RecordedRequest): { itemId?: string; oldStatus?: string; newStatus?: string; visitId?: string } {
+  try {
+    return (JSON.parse(r.body) as { data?: Json }).data ?? {};
+  } catch {
+    return {};
+  }
+}
+
+function itemOf(r: RecordedRequest): string | undefined {
+  return bodyOf(r).itemId;
+}
+
+/**
+ * One event as the receiver sees it: an item goes through several status changes (the workflow
+ * moves it too), each its own event with its own webhook-id, so repeats are counted per change.
+ */
+function eventOf(r: RecordedRequest): string | undefined {
+  const b = bodyOf(r);
+  if (!b.itemId) return undefined;
+  return b.visitId ? `${b.itemId}:${b.visitId}` : `${b.itemId}:${b.oldStatus}->${b.newStatus}`;
+}
+
+/** The receipts of the status change the load made itself (to in_progress). */
+const isOurChange = (r: RecordedRequest, id: string) => {
+  const b = bodyOf(r);
+  return b.itemId === id && b.newStatus === 'in_progress';
+};
+
+function groupBy<T>(xs: T[], key: (x: T) => string | undefined): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    if (k === undefined) continue;
+    m.set(k, [...(m.get(k) ?? []), x]);
+  }
+  return m;
+}
+
+const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+
+function percentile(xs: number[], p: number): number | null {
+  if (xs.length === 0) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)];
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
