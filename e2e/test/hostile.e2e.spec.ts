@@ -9,7 +9,7 @@ import { Platform, type ServiceName } from './support/platform.js';
 type Json = Record<string, unknown>;
 
 /** Random cases per operation on top of the fixed malicious ones; keeps the file well under a minute. */
-const RUNS_PER_OPERATION = Number(process.env.HOSTILE_RUNS ?? 12);
+const RUNS_PER_OPERATION = Number(process.env.HOSTILE_RUNS ?? 8);
 
 const MALICIOUS_STRINGS = [
   '',
