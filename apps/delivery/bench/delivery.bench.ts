@@ -14,7 +14,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { BusNamespace, newEvent, toCloudEvent, type EndpointStateData, type StageEnteredData } from '@stagehook/contracts';
 import { ensureStreams } from '@stagehook/messaging';
 import { SecretBox } from '@stagehook/platform';
-import { connectTestNats, createTestDatabase, deleteStreams, testEnv, uniqueName } from '@stagehook/testing';
+import { SWC_REGISTER, connectTestNats, createTestDatabase, deleteStreams, testEnv, uniqueName } from '@stagehook/testing';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 
@@ -25,7 +25,6 @@ const CONCURRENCY = 128;
 const KEYRING = `k1:${randomBytes(32).toString('base64')}`;
 const DIST = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const SRC = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-const REGISTER = fileURLToPath(new URL('../test/support/swc-register.js', import.meta.url));
 
 function pct(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
@@ -155,7 +154,7 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
   const useDist = existsSync(DIST);
   const children: ChildProcess[] = [];
   for (let r = 0; r < replicas; r++) {
-    const child = spawn(process.execPath, useDist ? [DIST] : ['--import', REGISTER, SRC], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    const child = spawn(process.execPath, useDist ? [DIST] : ['--import', SWC_REGISTER, SRC], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(child);
   }
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });

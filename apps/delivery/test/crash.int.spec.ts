@@ -1,16 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { TestReceiver, answer, until } from '@stagehook/testing';
+import { SWC_REGISTER, TestReceiver, answer, until } from '@stagehook/testing';
 import { Harness } from './support/harness.js';
 
-const REGISTER = fileURLToPath(new URL('./support/swc-register.js', import.meta.url));
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const P = 'proj-crash';
 
 /** The real service in its own process (src/main.ts), so the test can SIGKILL it. */
 function startProcess(env: Record<string, string>): ChildProcess {
-  const child = spawn(process.execPath, ['--import', REGISTER, MAIN], {
+  const child = spawn(process.execPath, ['--import', SWC_REGISTER, MAIN], {
     env: { ...process.env, ...env, NODE_OPTIONS: '' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -5,13 +5,12 @@ import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import { BusNamespace, DeliveryRpc, parseEvent, type CloudEvent } from '@stagehook/contracts';
 import { serveRpc } from '@stagehook/messaging';
 import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken, SecretBox, type NatsConnection } from '@stagehook/platform';
-import { connectTestNats, createTestDatabase, deleteStreams, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+import { LogCapture, connectTestNats, createTestDatabase, deleteStreams, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
 import { EventStore } from '@stagehook/event-store';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module.js';
 import { WebhooksConfig } from '../src/config.js';
 import { webhooksErrorStatuses } from '../src/errors.js';
-import { LogCapture } from './support/log-capture.js';
 
 const TOKEN_SECRET = 'webhooks-int-test-token-secret-0123456789';
 const SECRET_KEYS = `k1:${randomBytes(32).toString('base64')}`;

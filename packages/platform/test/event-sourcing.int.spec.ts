@@ -6,10 +6,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import { BusNamespace, newEvent } from '@stagehook/contracts';
 import { EventStore, eventStoreMigrations } from '@stagehook/event-store';
-import { connectTestNats, createTestDatabase, deleteStreams, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+import { LogCapture, connectTestNats, createTestDatabase, deleteStreams, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
 import { BaseConfig, bootstrapService, createLogger, EventSourcingModule, listeningUrl, loadConfig, RelayHost, typeOrmOptions } from '../src/index.js';
 import type { NatsConnection } from '../src/index.js';
-import { LogCapture } from './support/log-capture.js';
 
 @Module({
   imports: [

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { StructuredLogger } from '@stagehook/contracts';
+import { LogCapture } from '@stagehook/testing';
 import { createLogger } from '../src/logging/logger.js';
 import { PinoNestLogger } from '../src/logging/nest-logger.js';
-import { LogCapture } from './support/log-capture.js';
 
 function capture() {
   const out = new LogCapture();

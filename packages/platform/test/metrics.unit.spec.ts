@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
+import { LogCapture } from '@stagehook/testing';
 import { createLogger } from '../src/logging/logger.js';
 import { MetricsService } from '../src/metrics/metrics.service.js';
-import { LogCapture } from './support/log-capture.js';
 
 function service(name = 'svc') {
   const logs = new LogCapture();

@@ -1,7 +1,7 @@
 import { connect as tcpConnect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createTestDatabase, testEnv, type TestDatabase, until } from '@stagehook/testing';
+import { LogCapture, createTestDatabase, testEnv, type TestDatabase, until } from '@stagehook/testing';
 import { DataSource } from 'typeorm';
 import {
   BaseConfig,
@@ -13,7 +13,6 @@ import {
   NATS_CONNECTION,
   type NatsConnection,
 } from '../src/index.js';
-import { LogCapture } from './support/log-capture.js';
 import { SampleAppModule, ShutdownProbe } from './support/sample-app.js';
 
 const SECRET = 'int-test-signing-secret-0123456789abcdef';

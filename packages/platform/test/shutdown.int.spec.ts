@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestDatabase, testEnv, type TestDatabase, until } from '@stagehook/testing';
+import { SWC_REGISTER, createTestDatabase, testEnv, type TestDatabase, until } from '@stagehook/testing';
 
 const FIXTURE = fileURLToPath(new URL('./support/shutdown-fixture.ts', import.meta.url));
-const REGISTER = fileURLToPath(new URL('./support/swc-register.js', import.meta.url));
 const SHUTDOWN_TIMEOUT_MS = 3000;
 
 interface ServiceProcess {
@@ -31,7 +30,7 @@ describe('a service process on SIGTERM', () => {
   });
 
   async function start(args: string[] = []): Promise<ServiceProcess> {
-    const child = spawn(process.execPath, ['--import', REGISTER, FIXTURE, ...args], {
+    const child = spawn(process.execPath, ['--import', SWC_REGISTER, FIXTURE, ...args], {
       env: {
         PATH: process.env.PATH,
         NODE_ENV: 'test',

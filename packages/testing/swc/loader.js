@@ -1,4 +1,4 @@
-// ESM loader hooks for swc-register.js. Plain JS: it runs before anything can be compiled.
+// ESM loader hooks for register.js. Plain JS: it runs before anything can be compiled.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { transform } from '@swc/core';
