@@ -31,19 +31,18 @@ export async function testStream(jsm: JetStreamManager): Promise<{ ns: BusNamesp
   return { ns, stream };
 }
 
-/** Every message in the stream, in stream order. */
-export async function readStreamMessages(nc: NatsConnection, stream: string): Promise<CloudEvent[]> {
+/**
+ * Every message in the stream, in stream order, read one sequence at a time: the stream's own
+ * order, with no consumer (and its redelivery or reset logic) in between.
+ */
+export async function readStreamMessages(nc: NatsConnection, stream: string): Promise<(CloudEvent & { seq: number })[]> {
   const jsm = await jetstream(nc).jetstreamManager();
-  const info = await jsm.streams.info(stream);
-  const total = info.state.messages;
-  const out: CloudEvent[] = [];
-  if (total === 0) return out;
-  const consumer = await jetstream(nc).consumers.get(stream);
-  const msgs = await consumer.consume();
-  for await (const m of msgs) {
-    out.push(m.json<CloudEvent>());
-    if (out.length >= total) break;
+  const { state } = await jsm.streams.info(stream);
+  const out: (CloudEvent & { seq: number })[] = [];
+  if (state.messages === 0) return out;
+  for (let seq = state.first_seq; seq <= state.last_seq; seq++) {
+    const m = await jsm.streams.getMessage(stream, { seq });
+    if (m) out.push({ ...m.json<CloudEvent>(), seq });
   }
-  await msgs.close();
   return out;
 }

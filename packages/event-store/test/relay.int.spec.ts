@@ -34,14 +34,14 @@ describe('OutboxRelay', () => {
   }
 
   /** Asserts the stream holds exactly `ids`, each once, and every aggregate's versions in order. */
-  function expectExactlyOnceInStreamOrder(messages: { id: string; subject?: string; data: unknown }[], expectedCount: number) {
+  function expectExactlyOnceInStreamOrder(messages: { id: string; seq: number; subject?: string; data: unknown }[], expectedCount: number) {
     expect(messages).toHaveLength(expectedCount);
     expect(new Set(messages.map((m) => m.id)).size).toBe(expectedCount);
     const lastSeq = new Map<string, number>();
     for (const m of messages) {
       const seq = (m.data as { seq: number }).seq;
       const prev = lastSeq.get(m.subject!) ?? 0;
-      expect(seq).toBe(prev + 1);
+      expect({ stream: m.subject, version: seq, at: m.seq }).toEqual({ stream: m.subject, version: prev + 1, at: m.seq });
       lastSeq.set(m.subject!, seq);
     }
   }
