@@ -60,6 +60,17 @@ const EVENT_COLUMNS = `global_position, stream_id, stream_version, event_id, typ
 
 const PG_UNIQUE_VIOLATION = '23505';
 
+/** A unique violation on the event id becomes `DuplicateEventError`; anything else is returned as is. */
+function duplicateOr(err: unknown, events: readonly EventToAppend[]): unknown {
+  const pgErr = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
+  const code = pgErr.driverError?.code ?? pgErr.code;
+  const constraint = pgErr.driverError?.constraint ?? pgErr.constraint;
+  if (code === PG_UNIQUE_VIOLATION && constraint === 'es_events_event_id_uq') {
+    return new DuplicateEventError(events.length === 1 ? events[0].id : events.map((e) => e.id).join(','));
+  }
+  return err;
+}
+
 export class EventStore {
   private readonly projections: InlineProjection[];
   private readonly upcasting: Upcasting;
@@ -97,13 +108,7 @@ export class EventStore {
    */
   async append(streamId: string, expected: ExpectedVersion, events: EventToAppend[], opts: AppendOptions = {}): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append: no events');
-    const payloads = events.map((e) => {
-      const data = JSON.stringify(e.data);
-      const metadata = JSON.stringify(e.metadata);
-      const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
-      if (bytes > this.maxEventBytes) throw new EventTooLargeError(e.type, bytes, this.maxEventBytes);
-      return { data, metadata };
-    });
+    const payloads = events.map((e) => this.encode(e));
     const run = async (tx: EntityManager): Promise<AppendResult> => {
       const version = await this.advanceStream(tx, streamId, expected, events.length, opts.streamType ?? streamId.split('-')[0]);
       const first = version - events.length + 1;
@@ -127,13 +132,7 @@ export class EventStore {
           ],
         );
       } catch (err) {
-        const pgErr = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-        const code = pgErr.driverError?.code ?? pgErr.code;
-        const constraint = pgErr.driverError?.constraint ?? pgErr.constraint;
-        if (code === PG_UNIQUE_VIOLATION && constraint === 'es_events_event_id_uq') {
-          throw new DuplicateEventError(events.length === 1 ? events[0].id : events.map((e) => e.id).join(','));
-        }
-        throw err;
+        throw duplicateOr(err, events);
       }
       const stored = rows.sort((a, b) => a.stream_version - b.stream_version).map((r) => this.toStored(r));
       for (const p of this.projections) {
@@ -145,6 +144,64 @@ export class EventStore {
     const result = opts.manager ? await run(opts.manager) : await this.dataSource.transaction(run);
     for (const l of this.appendedListeners) l();
     return result;
+  }
+
+  /**
+   * Appends one event to each of many streams at whatever version they are (`'any'`), in two
+   * statements whatever the count: for services that end many aggregates at once (a delivery
+   * outcome per delivery) and would otherwise pay two round trips per stream. Stream ids must be
+   * distinct. Same guarantees as `append`: inline projections in the same transaction, and a
+   * stream last appended by a newer transaction refuses the whole call
+   * (`ConcurrencyConflictError`, nothing written once the caller's transaction rolls back).
+   */
+  async appendToStreams(entries: { streamId: string; event: EventToAppend }[], opts: AppendOptions & { manager: EntityManager }): Promise<StoredEvent[]> {
+    if (entries.length === 0) return [];
+    const ids = entries.map((e) => e.streamId);
+    if (new Set(ids).size !== ids.length) throw new Error('appendToStreams: stream ids must be distinct');
+    const payloads = entries.map((e) => this.encode(e.event));
+    const tx = opts.manager;
+    const streams = await sql<{ stream_id: string; version: number }>(
+      this.dataSource,
+      tx,
+      `INSERT INTO es_streams AS s (stream_id, stream_type, version)
+       SELECT u.id, u.t, 1 FROM unnest($1::text[], $2::text[]) AS u(id, t)
+       ON CONFLICT (stream_id) DO UPDATE
+         SET version = s.version + 1, last_transaction_id = pg_current_xact_id(), updated_at = now()
+         WHERE s.last_transaction_id <= pg_current_xact_id()
+       RETURNING stream_id, version`,
+      [ids, entries.map((e) => opts.streamType ?? e.streamId.split('-')[0])],
+    );
+    if (streams.length !== entries.length) {
+      const advanced = new Set(streams.map((r) => r.stream_id));
+      const refused = ids.find((id) => !advanced.has(id))!;
+      throw new ConcurrencyConflictError(refused, 'any', await this.streamVersion(refused, tx), 'transaction_order');
+    }
+    const version = new Map(streams.map((r) => [r.stream_id, r.version]));
+    const rows = await sql<EventRow>(
+      this.dataSource,
+      tx,
+      `INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
+       SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])
+       RETURNING ${EVENT_COLUMNS}`,
+      [
+        ids,
+        ids.map((id) => version.get(id)),
+        entries.map((e) => e.event.id),
+        entries.map((e) => e.event.type),
+        entries.map((e) => e.event.schemaVersion),
+        payloads.map((p) => p.data),
+        payloads.map((p) => p.metadata),
+      ],
+    ).catch((err: unknown) => {
+      throw duplicateOr(err, entries.map((e) => e.event));
+    });
+    const stored = rows.sort((a, b) => Number(a.global_position) - Number(b.global_position)).map((r) => this.toStored(r));
+    for (const p of this.projections) {
+      const mine = stored.filter((e) => p.handles.includes(e.type));
+      if (mine.length > 0) await p.apply(mine, tx);
+    }
+    for (const l of this.appendedListeners) l();
+    return stored;
   }
 
   /**
@@ -243,6 +300,15 @@ export class EventStore {
       }
       return { events: total };
     });
+  }
+
+  /** The JSON written for an event; refuses one larger than the bus carries. */
+  private encode(e: EventToAppend): { data: string; metadata: string } {
+    const data = JSON.stringify(e.data);
+    const metadata = JSON.stringify(e.metadata);
+    const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
+    if (bytes > this.maxEventBytes) throw new EventTooLargeError(e.type, bytes, this.maxEventBytes);
+    return { data, metadata };
   }
 
   private toStored(r: EventRow): StoredEvent {

@@ -3,6 +3,7 @@ import type { TestDatabase } from '@stagehook/testing';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   ConcurrencyConflictError,
+  DuplicateEventError,
   EventStore,
   EventTooLargeError,
   handleCommand,
@@ -122,6 +123,77 @@ describe('EventStore', () => {
     await older.release();
     // A new transaction succeeds.
     await expect(store.append('item-order', 2, [ev('item.test.annotated')])).resolves.toMatchObject({ version: 3 });
+  });
+
+  describe('appendToStreams', () => {
+    it('appends one event to each stream, new or existing, at its next version, in the caller’s transaction', async () => {
+      await store.append('delivery-x1', 0, [ev('item.test.annotated', { i: 1 })]);
+      const stored = await ds.transaction((m) =>
+        store.appendToStreams(
+          [
+            { streamId: 'delivery-x1', event: ev('item.test.annotated', { i: 2 }) },
+            { streamId: 'delivery-x2', event: ev('item.test.annotated', { i: 1 }) },
+          ],
+          { manager: m },
+        ),
+      );
+      expect(stored.map((e) => [e.streamId, e.streamVersion])).toEqual([
+        ['delivery-x1', 2],
+        ['delivery-x2', 1],
+      ]);
+      expect((await store.readStream('delivery-x1')).map((e) => e.data.i)).toEqual([1, 2]);
+      expect(await store.streamVersion('delivery-x2')).toBe(1);
+    });
+
+    it('writes nothing when the caller’s transaction rolls back', async () => {
+      await expect(
+        ds.transaction(async (m) => {
+          await store.appendToStreams([{ streamId: 'delivery-rb', event: ev('item.test.annotated') }], { manager: m });
+          throw new Error('caller fails');
+        }),
+      ).rejects.toThrow('caller fails');
+      expect(await store.streamVersion('delivery-rb')).toBe(0);
+      expect(await count('delivery-rb')).toBe(0);
+    });
+
+    it('refuses the whole call when one stream was appended by a newer transaction', async () => {
+      const older = ds.createQueryRunner();
+      await older.connect();
+      await older.startTransaction();
+      await older.query(`SELECT pg_current_xact_id()`);
+      await store.append('delivery-newer', 0, [ev('item.test.annotated')]);
+      await expect(
+        store.appendToStreams(
+          [
+            { streamId: 'delivery-fresh', event: ev('item.test.annotated') },
+            { streamId: 'delivery-newer', event: ev('item.test.annotated') },
+          ],
+          { manager: older.manager },
+        ),
+      ).rejects.toMatchObject({ streamId: 'delivery-newer', reason: 'transaction_order' });
+      await older.rollbackTransaction();
+      await older.release();
+      expect(await store.streamVersion('delivery-fresh')).toBe(0);
+    });
+
+    it('refuses repeated stream ids and a repeated event id', async () => {
+      await expect(
+        ds.transaction((m) =>
+          store.appendToStreams(
+            [
+              { streamId: 'delivery-twice', event: ev('item.test.annotated') },
+              { streamId: 'delivery-twice', event: ev('item.test.annotated') },
+            ],
+            { manager: m },
+          ),
+        ),
+      ).rejects.toThrow('distinct');
+      const once = ev('item.test.annotated');
+      await store.append('delivery-dup-a', 0, [once]);
+      await expect(
+        ds.transaction((m) => store.appendToStreams([{ streamId: 'delivery-dup-b', event: once }], { manager: m })),
+      ).rejects.toBeInstanceOf(DuplicateEventError);
+    });
   });
 
   it('upcasts old schema versions on read without rewriting them', async () => {
