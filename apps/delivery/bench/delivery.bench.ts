@@ -154,7 +154,9 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
   const useDist = existsSync(DIST);
   const children: ChildProcess[] = [];
   for (let r = 0; r < replicas; r++) {
-    const child = spawn(process.execPath, useDist ? [DIST] : ['--import', SWC_REGISTER, SRC], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    // e.g. BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=prof' shows where a replica's time goes.
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, ...(useDist ? [DIST] : ['--import', SWC_REGISTER, SRC])], { env, stdio: ['ignore', 'ignore', 'inherit'] });
     children.push(child);
   }
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });

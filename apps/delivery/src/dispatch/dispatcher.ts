@@ -2,12 +2,13 @@ import { newEvent, type EndpointStateData, type SealedSecretData } from '@stageh
 import type { EventStore } from '@stagehook/event-store';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
-import { isSuccess, nextStep, type AttemptResult, type Schedule } from '../domain/retry-policy.js';
+import { isSuccess, nextStep, type AttemptResult, type NextStep, type Schedule } from '../domain/retry-policy.js';
 import { signatureHeader } from '../domain/signing.js';
-import type { ClaimedDelivery, DeliveryRepository } from '../persistence/delivery.repository.js';
+import type { AttemptRecord, ClaimedDelivery, DeliveryRepository, DeliveryUpdate } from '../persistence/delivery.repository.js';
 import type { EndpointRepository } from '../persistence/endpoint.repository.js';
 import type { Breakers } from '../sending/breakers.js';
 import { USER_AGENT, type HttpSender, type SendResult } from '../sending/http-sender.js';
+import { GroupCommit } from './group-commit.js';
 
 /** Opens a sealed endpoint secret (platform SecretBox); `field` says which one. */
 export type SecretOpener = (sealed: SealedSecretData, endpointId: string, field: 'authorization' | 'signing') => string;
@@ -25,6 +26,14 @@ export interface DispatcherSettings {
   disableAfterMs: number;
   /** How long a delivery refused by an open breaker waits before it is claimable again. */
   breakerBackoffMs: number;
+}
+
+/** An attempt made, waiting to be recorded. */
+interface RecordedAttempt {
+  c: ClaimedDelivery;
+  step: NextStep;
+  attempt: AttemptRecord;
+  update: DeliveryUpdate;
 }
 
 export interface DispatcherDeps {
@@ -61,6 +70,7 @@ export class Dispatcher {
   private readonly tasks = new Set<Promise<void>>();
   private readonly now: () => number;
   private readonly random: () => number;
+  private readonly successes = new GroupCommit<RecordedAttempt, boolean>((batch) => this.recordSuccesses(batch), 200);
 
   constructor(
     private readonly deps: DispatcherDeps,
@@ -238,46 +248,66 @@ export class Dispatcher {
       random: this.random(),
     });
     const lastError = r.error ?? (r.statusCode !== null && !isSuccess(r.statusCode) ? `HTTP ${r.statusCode}` : null);
-    await this.deps.dataSource.transaction(async (m) => {
-      const ok = await this.deps.deliveries.recordAttempt(
-        m,
-        this.s.node,
-        {
-          deliveryId: c.id,
-          n,
-          startedAt: r.startedAt,
-          durationMs: r.durationMs,
-          statusCode: r.statusCode,
-          error: r.error,
-          requestHeaders: logged,
-          responseHeaders: r.statusCode !== null ? r.responseHeaders : null,
-          responseBody: r.statusCode !== null ? r.responseBody : null,
-          sentBy: this.s.node,
-        },
-        {
-          status: step.kind === 'retry' ? 'pending' : step.kind,
-          attempts: n,
-          nextAttemptAt: step.kind === 'retry' ? new Date(this.now() + step.delayMs) : null,
-          lastStatusCode: r.statusCode,
-          lastError,
-        },
-      );
-      if (!ok) {
-        this.deps.logger.warn({ deliveryId: c.id }, 'lease lost before the attempt was recorded');
-        return;
+    const rec: RecordedAttempt = {
+      c,
+      step,
+      attempt: {
+        deliveryId: c.id,
+        n,
+        startedAt: r.startedAt,
+        durationMs: r.durationMs,
+        statusCode: r.statusCode,
+        error: r.error,
+        requestHeaders: logged,
+        responseHeaders: r.statusCode !== null ? r.responseHeaders : null,
+        responseBody: r.statusCode !== null ? r.responseBody : null,
+        sentBy: this.s.node,
+      },
+      update: {
+        status: step.kind === 'retry' ? 'pending' : step.kind,
+        attempts: n,
+        nextAttemptAt: step.kind === 'retry' ? new Date(this.now() + step.delayMs) : null,
+        lastStatusCode: r.statusCode,
+        lastError,
+      },
+    };
+    // Successes, the bulk of the traffic, are recorded in group commits; the rarer failures one
+    // by one, as they may disable an endpoint.
+    const recorded = step.kind === 'delivered' ? await this.successes.submit(rec) : await this.recordFailure(rec);
+    if (!recorded) this.deps.logger.warn({ deliveryId: c.id }, 'lease lost before the attempt was recorded');
+    this.deps.onAttempt?.(step.kind, r.durationMs);
+  }
+
+  /**
+   * Successful attempts, each with its delivery's end and its outcome event, in one transaction.
+   * False for a delivery whose lease this node lost: nothing is written for it.
+   */
+  private recordSuccesses(batch: RecordedAttempt[]): Promise<boolean[]> {
+    return this.deps.dataSource.transaction(async (m) => {
+      const ok = await this.deps.deliveries.recordAttempts(m, this.s.node, batch);
+      const done = batch.filter((b) => ok.has(b.c.id));
+      if (done.length > 0) {
+        await this.deps.endpoints.recordSuccess([...new Set(done.map((b) => b.c.endpointId))], m);
+        await this.deps.store.appendToStreams(
+          done.map((b) => ({ streamId: `delivery-${b.c.id}`, event: this.outcomeEvent(b.c, 'delivered', b.update.attempts, b.update.lastStatusCode, null) })),
+          { manager: m, streamType: 'delivery' },
+        );
       }
-      if (step.kind === 'delivered') {
-        await this.deps.endpoints.recordSuccess(c.endpointId, m);
-        await this.appendOutcome(m, c, 'delivered', n, r.statusCode, null);
-        return;
-      }
+      return batch.map((b) => ok.has(b.c.id));
+    });
+  }
+
+  /** A failed attempt: retried later, or the delivery's end (and maybe its endpoint's disabling). */
+  private recordFailure({ c, step, attempt, update }: RecordedAttempt): Promise<boolean> {
+    return this.deps.dataSource.transaction(async (m) => {
+      if (!(await this.deps.deliveries.recordAttempts(m, this.s.node, [{ attempt, update }])).has(c.id)) return false;
       const failingSince = await this.deps.endpoints.recordFailure(c.endpointId, m);
-      if (step.kind === 'failed') await this.appendOutcome(m, c, 'failed', n, r.statusCode, lastError);
+      if (step.kind === 'failed') await this.appendOutcome(m, c, 'failed', update.attempts, update.lastStatusCode, update.lastError);
       const tooLong = failingSince !== null && this.now() - failingSince.getTime() >= this.s.disableAfterMs;
       if (step.kind === 'failed' && step.disableEndpoint) await this.disableEndpoint(m, c, 'the endpoint answered 410 Gone');
       else if (tooLong) await this.disableEndpoint(m, c, `no successful delivery for ${Math.round(this.s.disableAfterMs / 3_600_000)} h`);
+      return true;
     });
-    this.deps.onAttempt?.(step.kind, r.durationMs);
   }
 
   /** Disables the endpoint here and ends its waiting deliveries as failed (each with its outcome). */
@@ -310,6 +340,13 @@ export class Dispatcher {
     lastStatusCode: number | null,
     lastError: string | null,
   ): Promise<void> {
+    await this.deps.store.append(`delivery-${c.id}`, 'any', [this.outcomeEvent(c, outcome, attempts, lastStatusCode, lastError)], {
+      manager: m,
+      streamType: 'delivery',
+    });
+  }
+
+  private outcomeEvent(c: ClaimedDelivery, outcome: 'delivered' | 'failed', attempts: number, lastStatusCode: number | null, lastError: string | null) {
     const data = {
       deliveryId: c.id,
       endpointId: c.endpointId,
@@ -326,10 +363,8 @@ export class Dispatcher {
       lastError: lastError === null ? null : lastError.slice(0, 2000),
       at: new Date(this.now()).toISOString(),
     };
-    const event =
-      outcome === 'delivered'
-        ? newEvent('delivery.webhook.delivered', data, { ...this.meta(c.projectId), causationId: c.triggerEventId })
-        : newEvent('delivery.webhook.failed', data, { ...this.meta(c.projectId), causationId: c.triggerEventId });
-    await this.deps.store.append(`delivery-${c.id}`, 'any', [event], { manager: m, streamType: 'delivery' });
+    return outcome === 'delivered'
+      ? newEvent('delivery.webhook.delivered', data, { ...this.meta(c.projectId), causationId: c.triggerEventId })
+      : newEvent('delivery.webhook.failed', data, { ...this.meta(c.projectId), causationId: c.triggerEventId });
   }
 }

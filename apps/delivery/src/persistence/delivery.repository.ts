@@ -273,24 +273,50 @@ export class DeliveryRepository {
   }
 
   /**
-   * The attempt row and the delivery's new state. Returns false when this process no longer
-   * holds the lease (it expired and another replica took the delivery): the caller rolls back.
+   * Records attempts with their deliveries' new states, in one statement however many: only
+   * for deliveries this node still leases (a lapsed lease means another node may have sent it
+   * again). Returns the ids recorded.
    */
-  async recordAttempt(m: EntityManager, node: string, a: AttemptRecord, u: DeliveryUpdate): Promise<boolean> {
-    const updated: unknown[] = await returning(m, 
-      `UPDATE dl_deliveries SET status = $3, attempts = $4, next_attempt_at = COALESCE($5, next_attempt_at),
-         locked_until = NULL, locked_by = NULL, last_status_code = $6, last_error = $7, updated_at = now(),
-         completed_at = CASE WHEN $3 = 'pending' THEN NULL ELSE now() END
-       WHERE id = $1 AND locked_by = $2 RETURNING id`,
-      [a.deliveryId, node, u.status, u.attempts, u.nextAttemptAt, u.lastStatusCode, u.lastError],
+  async recordAttempts(m: EntityManager, node: string, attempts: { attempt: AttemptRecord; update: DeliveryUpdate }[]): Promise<Set<string>> {
+    if (attempts.length === 0) return new Set();
+    const col = <T>(f: (x: { attempt: AttemptRecord; update: DeliveryUpdate }) => T): T[] => attempts.map(f);
+    const rows: { id: string }[] = await returning(
+      m,
+      `WITH u AS (
+         UPDATE dl_deliveries d SET status = x.status, attempts = x.attempts, next_attempt_at = COALESCE(x.next_at, d.next_attempt_at),
+           locked_until = NULL, locked_by = NULL, last_status_code = x.code, last_error = x.err, updated_at = now(),
+           completed_at = CASE WHEN x.status = 'pending' THEN NULL ELSE now() END
+         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::timestamptz[], $6::int[], $7::text[]) AS x(id, status, attempts, next_at, code, err)
+         WHERE d.id = x.id AND d.locked_by = $1
+         RETURNING d.id
+       ), a AS (
+         INSERT INTO dl_attempts (delivery_id, n, started_at, duration_ms, status_code, error, request_headers, response_headers, response_body, sent_by)
+         SELECT y.*
+         FROM unnest($2::uuid[], $8::int[], $9::timestamptz[], $10::int[], $15::int[], $11::text[], $12::jsonb[], $13::jsonb[], $14::text[], $16::text[])
+           AS y(delivery_id, n, started_at, duration_ms, status_code, error, request_headers, response_headers, response_body, sent_by)
+         JOIN u ON u.id = y.delivery_id
+       )
+       SELECT id FROM u`,
+      [
+        node,
+        col((x) => x.attempt.deliveryId),
+        col((x) => x.update.status),
+        col((x) => x.update.attempts),
+        col((x) => x.update.nextAttemptAt),
+        col((x) => x.update.lastStatusCode),
+        col((x) => x.update.lastError),
+        col((x) => x.attempt.n),
+        col((x) => x.attempt.startedAt),
+        col((x) => Math.round(x.attempt.durationMs)),
+        col((x) => x.attempt.error),
+        col((x) => JSON.stringify(x.attempt.requestHeaders)),
+        col((x) => (x.attempt.responseHeaders ? JSON.stringify(x.attempt.responseHeaders) : null)),
+        col((x) => x.attempt.responseBody),
+        col((x) => x.attempt.statusCode),
+        col((x) => x.attempt.sentBy),
+      ],
     );
-    if (updated.length === 0) return false;
-    await m.query(
-      `INSERT INTO dl_attempts (delivery_id, n, started_at, duration_ms, status_code, error, request_headers, response_headers, response_body, sent_by)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-      [a.deliveryId, a.n, a.startedAt, a.durationMs, a.statusCode, a.error, JSON.stringify(a.requestHeaders), a.responseHeaders ? JSON.stringify(a.responseHeaders) : null, a.responseBody, a.sentBy],
-    );
-    return true;
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Ends a delivery without an attempt (endpoint gone or disabled). */

@@ -94,9 +94,9 @@ export class EndpointRepository {
     return rows.length > 0;
   }
 
-  /** A 2xx: the endpoint is healthy again. Writes only when it was failing (hot path stays read-only). */
-  async recordSuccess(id: string, m: EntityManager): Promise<void> {
-    await m.query(`UPDATE dl_endpoints SET failing_since = NULL, last_success_at = now() WHERE id = $1 AND failing_since IS NOT NULL`, [id]);
+  /** 2xx answers: the endpoints are healthy again. Writes only where one was failing (hot path stays read-only). */
+  async recordSuccess(ids: string[], m: EntityManager): Promise<void> {
+    await m.query(`UPDATE dl_endpoints SET failing_since = NULL, last_success_at = now() WHERE id = ANY($1::text[]) AND failing_since IS NOT NULL`, [ids]);
   }
 
   /** A failed attempt; returns since when the endpoint has been failing without a success. */
