@@ -13,6 +13,7 @@ import { Intake } from './consumers/intake.js';
 import { DispatcherHost } from './dispatch/dispatcher.host.js';
 import { DeliveryRepository } from './persistence/delivery.repository.js';
 import { EndpointRepository } from './persistence/endpoint.repository.js';
+import { ItemTagRepository } from './persistence/item-tag.repository.js';
 import { TestPingService } from './test-ping/test-ping.service.js';
 
 @Module({
@@ -20,11 +21,12 @@ import { TestPingService } from './test-ping/test-ping.service.js';
   providers: [
     { provide: DeliveryRepository, inject: [DataSource], useFactory: (ds: DataSource) => new DeliveryRepository(ds) },
     { provide: EndpointRepository, inject: [DataSource], useFactory: (ds: DataSource) => new EndpointRepository(ds) },
+    { provide: ItemTagRepository, inject: [DataSource], useFactory: (ds: DataSource) => new ItemTagRepository(ds) },
     DispatcherHost,
     ReenableEndpoint,
     TestPingService,
     consumersProvider({
-      inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, DeliveryConfig, DeliveryRepository, EndpointRepository, EventStore, DispatcherHost],
+      inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, DeliveryConfig, DeliveryRepository, EndpointRepository, ItemTagRepository, EventStore, DispatcherHost],
       useFactory: (
         dataSource: DataSource,
         nats: NatsConnection,
@@ -34,12 +36,14 @@ import { TestPingService } from './test-ping/test-ping.service.js';
         config: DeliveryConfig,
         deliveries: DeliveryRepository,
         endpoints: EndpointRepository,
+        itemTags: ItemTagRepository,
         store: EventStore,
         host: DispatcherHost,
       ): ConsumerRunnerOptions[] => {
         const intake = new Intake(
           deliveries,
           endpoints,
+          itemTags,
           store,
           nats,
           namespace,
@@ -93,8 +97,13 @@ import { TestPingService } from './test-ping/test-ping.service.js';
             durable: 'delivery-item-events', // WIRE NAME
             filterSubject: 'item.>',
             // Every item event in the catalog is subscribable; a type added there is delivered
-            // without a change here.
-            handlers: Object.fromEntries(Object.keys(EventCatalog).filter((t) => t.startsWith('item.')).map((t) => [t, subscribable])),
+            // without a change here. Tag events first update the item tag view that `tags`
+            // filters read (Intake.itemTagChanged).
+            handlers: {
+              ...Object.fromEntries(Object.keys(EventCatalog).filter((t) => t.startsWith('item.')).map((t) => [t, subscribable])),
+              'item.tag.added': (e, ctx) => intake.itemTagChanged(e, ctx),
+              'item.tag.removed': (e, ctx) => intake.itemTagChanged(e, ctx),
+            },
           },
         ];
       },

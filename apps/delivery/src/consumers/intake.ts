@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/nats-core';
 import {
   ItemsRpc,
-  matchesSubscription,
   newEvent,
   type BusNamespace,
   type CloudEvent,
@@ -14,6 +13,9 @@ import { Outcome, RpcUnavailableError, rpcRequest, type HandlerContext, type Han
 import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } from '../domain/payload.js';
 import type { DeliveryRepository, NewDelivery } from '../persistence/delivery.repository.js';
 import type { EndpointRepository, EndpointView } from '../persistence/endpoint.repository.js';
+import type { ItemTagRepository } from '../persistence/item-tag.repository.js';
+import { tagChange, tagsAfter, type ItemTagEvent } from './item-tags.js';
+import { matchEndpoints } from './matching.js';
 
 export interface IntakeSettings {
   stageMaxAttempts: number;
@@ -32,6 +34,7 @@ export class Intake {
   constructor(
     private readonly deliveries: DeliveryRepository,
     private readonly endpoints: EndpointRepository,
+    private readonly itemTags: ItemTagRepository,
     private readonly store: EventStore,
     private readonly nats: NatsConnection,
     private readonly namespace: BusNamespace,
@@ -43,7 +46,10 @@ export class Intake {
     const d = event.data;
     // One read serves both the subscribers and the stage's own endpoint (same project).
     const projectEndpoints = await this.endpoints.listForProject(d.projectId, ctx.manager);
-    const subscribed = this.matching(projectEndpoints, event.type, d as unknown as Record<string, unknown>);
+    // The tags come from the ITEMS stream, which may be a few ms behind this one (README).
+    const subscribed = await matchEndpoints(projectEndpoints, { type: event.type, data: d as unknown as Record<string, unknown> }, (itemId) =>
+      this.itemTags.tagsOf(d.projectId, itemId, ctx.manager),
+    );
     if (subscribed.length > 0) await this.fanOut(ctx, event, subscribed, { body: genericBody(event.type, d.enteredAt, { ...d }), itemId: d.itemId });
     // Most stage entries are not webhook stages.
     if (d.stageType !== 'webhook' || !d.webhook) return this.done(subscribed.length > 0);
@@ -133,11 +139,14 @@ export class Intake {
   }
 
   /** `item.*` and other subscribable events: one message, a delivery per matching endpoint. */
-  async subscribable(event: CloudEvent, ctx: HandlerContext): Promise<HandlerOutcome> {
+  async subscribable(event: CloudEvent, ctx: HandlerContext, adjustTags: (tags: readonly string[]) => readonly string[] = (t) => t): Promise<HandlerOutcome> {
     const data = (event.data ?? {}) as Record<string, unknown>;
     const projectId = typeof data.projectId === 'string' ? data.projectId : event.projectid;
     if (!projectId) return Outcome.ack();
-    const subscribed = await this.subscribers(ctx, projectId, event.type, data);
+    const endpoints = await this.endpoints.listForProject(projectId, ctx.manager);
+    const subscribed = await matchEndpoints(endpoints, { type: event.type, data }, async (itemId) =>
+      adjustTags(await this.itemTags.tagsOf(projectId, itemId, ctx.manager)),
+    );
     if (subscribed.length === 0) return Outcome.ack();
     const body: WebhookBody =
       event.type === 'item.status.changed'
@@ -147,18 +156,23 @@ export class Intake {
     return this.done(true);
   }
 
+  /**
+   * `item.tag.added|removed`: the tag view first, in the message's transaction (exactly once with
+   * its idempotency record), then the event's own subscribers, whose `tags` filter sees the item's
+   * tags after the change: "tag added: urgent" reaches an endpoint filtered on `urgent`, "tag
+   * removed: urgent" does not.
+   */
+  async itemTagChanged(event: ItemTagEvent, ctx: HandlerContext): Promise<HandlerOutcome> {
+    const change = tagChange(event);
+    if (!change) return Outcome.deadLetter(`${event.type} without a tag name`);
+    await this.itemTags.setTag(change, ctx.streamSequence, ctx.manager);
+    return this.subscribable(event, ctx, (tags) => tagsAfter(change, tags));
+  }
+
   private done(created: boolean): HandlerOutcome {
     // Deliveries become visible at commit; the nudge makes the next claim come sooner.
     if (created) setImmediate(this.wake);
     return Outcome.ack();
-  }
-
-  private async subscribers(ctx: HandlerContext, projectId: string, type: string, data: Record<string, unknown>): Promise<EndpointView[]> {
-    return this.matching(await this.endpoints.listForProject(projectId, ctx.manager), type, data);
-  }
-
-  private matching(all: EndpointView[], type: string, data: Record<string, unknown>): EndpointView[] {
-    return all.filter((e) => e.deliverable && matchesSubscription({ eventTypes: e.state.eventTypes, filters: e.state.filters }, { type, data }));
   }
 
   private async fanOut(ctx: HandlerContext, event: CloudEvent, eps: EndpointView[], p: { body: WebhookBody; itemId?: string }): Promise<void> {

@@ -87,4 +87,31 @@ export class CreateDeliveryTables1796000000000 implements MigrationInterface {
   }
 }
 
-export const deliveryMigrations = [CreateDeliveryTables1796000000000];
+/**
+ * dl_item_tags: the items' tags, from item.tag.added|removed, for endpoints' `tags` filters. One
+ * row per (item, tag name), kept after a removal (`present = false`) with the ITEMS stream sequence
+ * of the last event about it, so a redelivered or reordered older event never undoes a newer one.
+ * Starts empty (no backfill): a tag added before this table existed is unknown to the filter.
+ */
+export class CreateItemTagsView1796000000001 implements MigrationInterface {
+  name = 'CreateItemTagsView1796000000001';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE dl_item_tags (
+        project_id text NOT NULL,
+        item_id text NOT NULL,
+        name text NOT NULL,
+        present boolean NOT NULL,
+        source_seq bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (project_id, item_id, name)
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE dl_item_tags`);
+  }
+}
+
+export const deliveryMigrations = [CreateDeliveryTables1796000000000, CreateItemTagsView1796000000001];
