@@ -69,6 +69,20 @@ describe('endpoint decider', () => {
       ]);
   });
 
+  it('reveals the current secret once; a rotation makes the new one revealable', () => {
+    const revealed: EndpointEvent = { type: 'webhook.endpoint.secret.revealed', data: { endpointId: 'ep1', projectId: 'p1', at: NOW.toISOString() } };
+    given(endpointDecider, [registered]).when({ kind: 'reveal-secret', projectId: 'p1', now: NOW }).then([revealed]);
+    given(endpointDecider, [registered, revealed]).when({ kind: 'reveal-secret', projectId: 'p1', now: later(1) }).thenThrows(ConflictError);
+    given(endpointDecider, [registered]).when({ kind: 'reveal-secret', projectId: 'p2', now: NOW }).thenThrows(NotFoundError);
+    const rotated = endpointDecider.decide(
+      { kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 60, now: later(2) },
+      fold(endpointDecider, [registered, revealed]),
+    );
+    given(endpointDecider, [registered, revealed, ...rotated])
+      .when({ kind: 'reveal-secret', projectId: 'p1', now: later(3) })
+      .then([{ type: 'webhook.endpoint.secret.revealed', data: { endpointId: 'ep1', projectId: 'p1', at: later(3).toISOString() } }]);
+  });
+
   it('rotation with no grace revokes the old secret at once', () => {
     const [e] = endpointDecider.decide(
       { kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 0, now: NOW },

@@ -142,13 +142,20 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     expect(box.open((data.signingSecrets as { current: never }).current)).toMatch(/^whsec_/);
   });
 
-  it('reveals the current signing secret only through the explicit call', async () => {
+  it('reveals the current signing secret only through the explicit call, and only once', async () => {
+    expect((await call('GET', `/endpoints/${endpointId}`)).json.signingSecret).toMatchObject({ revealed: false });
     const res = await call('POST', `/endpoints/${endpointId}/secret/reveal`);
     expect(res.status).toBe(200);
     revealed = res.json.secret as string;
     expect(revealed).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     const get = await call('GET', `/endpoints/${endpointId}`);
-    expect(get.json.signingSecret).toEqual({ hint: `whsec_…${revealed.slice(-4)}`, previousExpiresAt: null });
+    expect(get.json.signingSecret).toEqual({ hint: `whsec_…${revealed.slice(-4)}`, previousExpiresAt: null, revealed: true });
+    const again = await call('POST', `/endpoints/${endpointId}/secret/reveal`);
+    expect(again.status).toBe(409);
+    expect(JSON.stringify(again.json)).not.toContain(revealed);
+    await until(async () => (await streamEvents()).some((e) => e.event.type === 'webhook.endpoint.secret.revealed'), { message: 'reveal relayed' });
+    const event = (await streamEvents()).find((e) => e.event.type === 'webhook.endpoint.secret.revealed')!;
+    expect(JSON.stringify(event.event)).not.toContain(revealed);
   });
 
   it('rotates the secret keeping the old one for the grace period', async () => {

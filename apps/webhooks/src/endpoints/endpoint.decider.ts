@@ -10,7 +10,8 @@ export type EndpointEventType =
   | 'webhook.endpoint.disabled'
   | 'webhook.endpoint.enabled'
   | 'webhook.endpoint.deleted'
-  | 'webhook.endpoint.secret.rotated';
+  | 'webhook.endpoint.secret.rotated'
+  | 'webhook.endpoint.secret.revealed';
 
 export type EndpointEvent = { [T in EndpointEventType]: { type: T; data: Data<T> } }[EndpointEventType];
 
@@ -25,7 +26,14 @@ export type EndpointSettings = Pick<
 
 export type EndpointState =
   | { status: 'absent' }
-  | { status: 'live'; endpoint: Endpoint; createdAt: string; updatedAt: string }
+  | {
+      status: 'live';
+      endpoint: Endpoint;
+      createdAt: string;
+      updatedAt: string;
+      /** The current signing secret was read through the reveal call (absent in rows written before reveals were once-only). */
+      secretRevealed?: boolean;
+    }
   | { status: 'deleted'; projectId: string };
 
 /**
@@ -53,7 +61,8 @@ export type EndpointCommand =
   | { kind: 'disable'; projectId: string; reason: string; now: Date }
   | { kind: 'enable'; projectId: string; now: Date }
   | { kind: 'delete'; projectId: string; now: Date }
-  | { kind: 'rotate-secret'; projectId: string; newSecret: SealedSecretData; graceSeconds: number; now: Date };
+  | { kind: 'rotate-secret'; projectId: string; newSecret: SealedSecretData; graceSeconds: number; now: Date }
+  | { kind: 'reveal-secret'; projectId: string; now: Date };
 
 export function assertNever(x: never): never {
   throw new Error(`unexpected ${JSON.stringify(x)}`);
@@ -85,7 +94,7 @@ export const endpointDecider: Decider<EndpointCommand, EndpointEvent, EndpointSt
     switch (event.type) {
       case 'webhook.endpoint.registered': {
         const { at, ...endpoint } = event.data;
-        return { status: 'live', endpoint, createdAt: at, updatedAt: at };
+        return { status: 'live', endpoint, createdAt: at, updatedAt: at, secretRevealed: false };
       }
       case 'webhook.endpoint.updated': {
         if (state.status !== 'live') return state;
@@ -100,7 +109,10 @@ export const endpointDecider: Decider<EndpointCommand, EndpointEvent, EndpointSt
         return { ...state, endpoint: { ...state.endpoint, active: true, disabledReason: null }, updatedAt: event.data.at };
       case 'webhook.endpoint.secret.rotated':
         if (state.status !== 'live') return state;
-        return { ...state, endpoint: { ...state.endpoint, signingSecrets: event.data.signingSecrets }, updatedAt: event.data.at };
+        return { ...state, endpoint: { ...state.endpoint, signingSecrets: event.data.signingSecrets }, updatedAt: event.data.at, secretRevealed: false };
+      case 'webhook.endpoint.secret.revealed':
+        if (state.status !== 'live') return state;
+        return { ...state, secretRevealed: true };
       case 'webhook.endpoint.deleted':
         return { status: 'deleted', projectId: event.data.projectId };
       default:
@@ -169,6 +181,12 @@ export const endpointDecider: Decider<EndpointCommand, EndpointEvent, EndpointSt
             data: { endpointId: endpoint.endpointId, projectId: endpoint.projectId, signingSecrets: { current: command.newSecret, previous }, at },
           },
         ];
+      }
+      case 'reveal-secret': {
+        const live = liveIn(state, command.projectId);
+        // Read once: a secret shown twice could have been shown to someone else. Rotating gives a new one.
+        if (live.secretRevealed) throw new ConflictError('the current signing secret was already revealed; rotate it to reveal a new one');
+        return [{ type: 'webhook.endpoint.secret.revealed', data: { endpointId: live.endpoint.endpointId, projectId: live.endpoint.projectId, at } }];
       }
       default:
         return assertNever(command);

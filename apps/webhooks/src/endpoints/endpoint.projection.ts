@@ -9,6 +9,7 @@ export const ENDPOINT_EVENT_TYPES = [
   'webhook.endpoint.enabled',
   'webhook.endpoint.deleted',
   'webhook.endpoint.secret.rotated',
+  'webhook.endpoint.secret.revealed',
 ] as const;
 
 export interface EndpointRow {

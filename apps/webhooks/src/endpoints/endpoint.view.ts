@@ -12,6 +12,8 @@ export class SecretHintView {
 export class SigningSecretView extends SecretHintView {
   @ApiPropertyOptional({ nullable: true, description: 'While a rotated-out secret is still valid (both signatures are sent)' })
   previousExpiresAt!: string | null;
+  @ApiProperty({ description: 'The current secret was read through the reveal call; it can be read again only after a rotation' })
+  revealed!: boolean;
 }
 
 /** An endpoint as the API shows it: secrets only as masked hints. */
@@ -59,7 +61,7 @@ export function toEndpointView(e: LiveEndpoint, secrets: EndpointSecrets, now: D
     active: ep.active,
     disabledReason: ep.disabledReason,
     authorization: ep.authorization ? { hint: secrets.hint(ep.authorization) } : null,
-    signingSecret: { hint: secrets.hint(signing.current), previousExpiresAt: signing.previous?.expiresAt ?? null },
+    signingSecret: { hint: secrets.hint(signing.current), previousExpiresAt: signing.previous?.expiresAt ?? null, revealed: e.secretRevealed ?? false },
     version: e.version,
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,

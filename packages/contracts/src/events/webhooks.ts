@@ -129,6 +129,13 @@ export class EndpointDeletedData {
   @IsISO8601({ strict: true }) at!: string;
 }
 
+/** The owner read the current signing secret (never the value); it cannot be read again until a rotation. */
+export class EndpointSecretRevealedData {
+  @IsId() endpointId!: string;
+  @IsId() projectId!: string;
+  @IsISO8601({ strict: true }) at!: string;
+}
+
 /** The new signing set: the new secret is current, the old one is `previous` until it expires. */
 export class EndpointSecretRotatedData {
   @IsId() endpointId!: string;
@@ -148,4 +155,5 @@ export const WebhookEvents = {
   'webhook.endpoint.enabled': { schemaVersion: 1, dataClass: EndpointEnabledData, stream: 'WEBHOOKS' },
   'webhook.endpoint.deleted': { schemaVersion: 1, dataClass: EndpointDeletedData, stream: 'WEBHOOKS' },
   'webhook.endpoint.secret.rotated': { schemaVersion: 1, dataClass: EndpointSecretRotatedData, stream: 'WEBHOOKS' },
+  'webhook.endpoint.secret.revealed': { schemaVersion: 1, dataClass: EndpointSecretRevealedData, stream: 'WEBHOOKS' },
 } as const satisfies Record<string, EventSpec>;

@@ -1,5 +1,5 @@
 import { Body, Controller, Header, HttpCode, Inject, Param, Post } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { ApiConflictResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { LOGGER, type Logger, MetricsService, NotFoundError, ProjectId, RequestId } from '@stagehook/platform';
 import type { Counter } from 'prom-client';
 import { WebhooksConfig } from '../../config.js';
@@ -46,17 +46,21 @@ export class SigningSecretController {
 
   /**
    * The only response that carries a secret in clear: an explicit POST (never cached, never a
-   * GET a proxy or browser history might keep), audited without the value.
+   * GET a proxy or browser history might keep), audited without the value, and once per secret:
+   * the reveal is an event of the endpoint, so a second call is a 409 until the next rotation.
    */
   @Post(':id/secret/reveal')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  @ApiOperation({ summary: 'Reveal the current signing secret (audited)' })
+  @ApiOperation({ summary: 'Reveal the current signing secret, once (audited); rotate to reveal a new one' })
   @ApiOkResponse({ type: RevealedSecretView })
-  async reveal(@ProjectId() projectId: string, @Param() p: EndpointIdParam): Promise<RevealedSecretView> {
-    const found = await this.repo.findInProject(projectId, p.id);
-    if (!found) throw new NotFoundError(`endpoint ${p.id} not found`);
-    const secret = this.secrets.open(liveSigningSecrets(found.endpoint.signingSecrets, new Date()).current);
+  @ApiConflictResponse({ description: 'The current secret was already revealed' })
+  async reveal(@ProjectId() projectId: string, @Param() p: EndpointIdParam, @RequestId() requestId?: string): Promise<RevealedSecretView> {
+    const now = new Date();
+    // The state the reveal was decided on: a rotation racing it cannot make it show another secret.
+    const { state } = await this.repo.execute(p.id, { kind: 'reveal-secret', projectId, now }, { projectId, requestId });
+    if (state.status !== 'live') throw new NotFoundError(`endpoint ${p.id} not found`);
+    const secret = this.secrets.open(liveSigningSecrets(state.endpoint.signingSecrets, now).current);
     this.reveals.inc();
     this.logger.info({ projectId, endpointId: p.id }, 'signing secret revealed');
     return { secret };
