@@ -43,6 +43,36 @@ export type EventHandler<T extends EventType> = (
   ctx: HandlerContext,
 ) => HandlerOutcome | void | Promise<HandlerOutcome | void>;
 
+/** One event of a batch, with what its message says about its delivery. */
+export interface BatchItem {
+  event: CloudEvent;
+  /** 1 on the first delivery. */
+  deliveryCount: number;
+  streamSequence: number;
+  subject: string;
+}
+
+/**
+ * Handles many events of its types in one transaction: for consumers whose per-event work is a
+ * few statements, so that the round trips, not the work, would set the pace. The runner claims
+ * the events' idempotency records in one statement and calls `handle` with the events not handled
+ * before (never two of one key: per-aggregate order holds as for single handlers).
+ *
+ * `handle` returns an outcome per event, in order (undefined means ack), or nothing when it acks
+ * them all. It must write effects only
+ * for the events it acks: the others' idempotency records are removed before the commit, and the
+ * acked events' effects commit with theirs. Throwing rolls the batch back; each event is then
+ * tried again alone, so one bad event cannot fail the others.
+ */
+export interface BatchHandler {
+  types: readonly string[];
+  handle(items: BatchItem[], ctx: Pick<HandlerContext, 'manager' | 'consumer' | 'maxDeliver' | 'logger'>): Promise<(HandlerOutcome | undefined)[] | void>;
+  /** Events in one transaction at most. Default 100. */
+  maxBatch?: number;
+  /** Batch transactions at once. Default 2. */
+  parallel?: number;
+}
+
 /** Handlers by event type; types without one are acked and skipped. */
 export type EventHandlers = { readonly [T in EventType]?: EventHandler<T> };
 

@@ -1,3 +1,4 @@
+export { GroupCommit } from './group-commit.js';
 export { KeyedScheduler, type KeyedSchedulerOptions } from './scheduler.js';
 export {
   ALL_STREAM_KEYS,
@@ -25,6 +26,8 @@ export { isTransientInfraError } from './errors.js';
 export {
   Outcome,
   defineHandlers,
+  type BatchHandler,
+  type BatchItem,
   type EventHandler,
   type EventHandlers,
   type HandlerContext,

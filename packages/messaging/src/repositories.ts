@@ -171,6 +171,20 @@ export class HandledEventRepository {
     return rows.length === 1;
   }
 
+  /** `claim` for many ids in one statement; returns those not handled before. */
+  async claimMany(consumer: string, eventIds: readonly string[]): Promise<Set<string>> {
+    const rows: { event_id: string }[] = await this.db.query(
+      `INSERT INTO msg_handled (consumer, event_id) SELECT $1, unnest($2::uuid[]) ON CONFLICT DO NOTHING RETURNING event_id`,
+      [consumer, eventIds],
+    );
+    return new Set(rows.map((r) => r.event_id));
+  }
+
+  /** Takes claims back inside the caller's transaction (events a batch handler did not ack). */
+  async unclaim(consumer: string, eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length > 0) await this.db.query(`DELETE FROM msg_handled WHERE consumer = $1 AND event_id = ANY($2::uuid[])`, [consumer, eventIds]);
+  }
+
   async isHandled(consumer: string, eventId: string): Promise<boolean> {
     const rows: unknown[] = await this.db.query(`SELECT 1 FROM msg_handled WHERE consumer = $1 AND event_id = $2`, [consumer, eventId]);
     return rows.length === 1;

@@ -24,7 +24,16 @@ import type { Registry } from 'prom-client';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { parseEnvelope } from './envelope.js';
 import { errorMessage, isTransientInfraError } from './errors.js';
-import { handlerFor, type AnyEventHandler, type EventHandlers, type HandlerContext, type HandlerOutcome } from './handlers.js';
+import { GroupCommit } from './group-commit.js';
+import {
+  handlerFor,
+  Outcome,
+  type AnyEventHandler,
+  type BatchHandler,
+  type EventHandlers,
+  type HandlerContext,
+  type HandlerOutcome,
+} from './handlers.js';
 import { MessagingMetrics, type LagSource } from './metrics.js';
 import { encodePayload, headersToJson, headerValue, pgText } from './payload.js';
 import { consumerSettings, ensureConsumer, ensureStreamsExist } from './provisioning.js';
@@ -47,6 +56,8 @@ export interface ConsumerRunnerOptions {
   /** Event-type pattern, without the namespace (`item.>`, `workflow.stage.entered`). Default: the stream's subjects. */
   filterSubject?: string;
   handlers: EventHandlers;
+  /** Types handled many at a time in one transaction (see BatchHandler); they need no entry in `handlers`. */
+  batch?: BatchHandler;
   /** Handlers running at once (different keys). Each holds a database connection. Default 4. */
   concurrency?: number;
   /** Messages held at once, running or waiting for their key; bounds memory. Default max(16, 4 × concurrency). */
@@ -93,8 +104,11 @@ export function defaultRetryBackoff(deliveryCount: number): number {
 }
 
 type Delivery =
-  | { kind: 'event'; msg: JsMsg; event: CloudEvent; handler: AnyEventHandler }
+  /** `handler` null: the batch handler's type. */
+  | { kind: 'event'; msg: JsMsg; event: CloudEvent; handler: AnyEventHandler | null }
   | { kind: 'malformed'; msg: JsMsg; reason: string; eventId: string | null; eventType: string | null };
+
+type EventDelivery = Extract<Delivery, { kind: 'event' }>;
 
 type Attempt =
   | { kind: 'duplicate' }
@@ -136,6 +150,7 @@ export class ConsumerRunner implements LagSource {
   readonly #metrics: MessagingMetrics | undefined;
   readonly #deadLetters: DeadLetterRepository;
   readonly #scheduler: KeyedScheduler<Delivery>;
+  readonly #batcher: GroupCommit<EventDelivery, Attempt> | undefined;
   /** Aborted by stop(): no more pulls. */
   readonly #stopPulling = new AbortController();
   /** Aborted when the drain times out: in-place retries give up. */
@@ -170,6 +185,8 @@ export class ConsumerRunner implements LagSource {
     this.#retryBackoff = options.retryBackoff ?? defaultRetryBackoff;
     this.#metrics = options.metrics ? MessagingMetrics.for(options.metrics) : undefined;
     this.#deadLetters = new DeadLetterRepository(options.dataSource);
+    const batch = options.batch;
+    this.#batcher = batch ? new GroupCommit((ds: EventDelivery[]) => this.#attemptBatch(batch, ds), batch.maxBatch ?? 100, batch.parallel ?? 2) : undefined;
     this.#scheduler = new KeyedScheduler<Delivery>({
       concurrency: this.#concurrency,
       run: (d) => this.#process(d),
@@ -374,8 +391,8 @@ export class ConsumerRunner implements LagSource {
     const e = env.value;
     const subjectType = this.#o.namespace.eventType(msg.subject);
     if (e.type !== subjectType) return malformed(`type: '${e.type}' does not match the subject '${msg.subject}'`, e.id, e.type);
-    const handler = handlerFor(this.#o.handlers, e.type);
-    if (!handler) {
+    const handler = this.#o.batch?.types.includes(e.type) ? null : handlerFor(this.#o.handlers, e.type);
+    if (handler === undefined) {
       this.#metrics?.skipped.inc({ consumer: this.consumer, type: typeLabel(e.type) });
       return 'skip';
     }
@@ -405,7 +422,7 @@ export class ConsumerRunner implements LagSource {
     }
     const type = typeLabel(d.event.type);
     const started = performance.now();
-    const tried = await this.#retryInPlace('handle', () => this.#attempt(d), isTransientInfraError);
+    const tried = await this.#retryInPlace('handle', () => (d.handler ? this.#attempt(d, d.handler) : this.#batcher!.submit(d)), isTransientInfraError);
     if (!tried.ok && tried.gaveUp) {
       this.#settle(d.msg, 'nak');
       return;
@@ -446,7 +463,7 @@ export class ConsumerRunner implements LagSource {
   }
 
   /** One try: claim, handler, commit. Throws only for infrastructure errors (retried in place). */
-  async #attempt(d: Extract<Delivery, { kind: 'event' }>): Promise<Attempt> {
+  async #attempt(d: EventDelivery, handler: AnyEventHandler): Promise<Attempt> {
     const qr = this.#o.dataSource.createQueryRunner();
     try {
       await qr.connect();
@@ -458,7 +475,7 @@ export class ConsumerRunner implements LagSource {
       }
       let outcome: HandlerOutcome | undefined;
       try {
-        outcome = (await d.handler(d.event, this.#context(qr, d.msg))) ?? undefined;
+        outcome = (await handler(d.event, this.#context(qr, d.msg))) ?? undefined;
       } catch (err) {
         if (isTransientInfraError(err)) throw err;
         await rollbackQuietly(qr);
@@ -482,6 +499,58 @@ export class ConsumerRunner implements LagSource {
       // commit did happen, sees a duplicate and acks.
       await qr.commitTransaction();
       return { kind: 'ack' };
+    } catch (err) {
+      await rollbackQuietly(qr);
+      throw err;
+    } finally {
+      await qr.release().catch(() => undefined);
+    }
+  }
+
+  /**
+   * One transaction for many events: claims in one statement, the batch handler, the claims of
+   * events it did not ack taken back, commit. Throws for the caller (GroupCommit) to try each
+   * event alone; an event alone whose handler fails for good is a failed delivery, as with
+   * single handlers.
+   */
+  async #attemptBatch(batch: BatchHandler, ds: EventDelivery[]): Promise<Attempt[]> {
+    const qr = this.#o.dataSource.createQueryRunner();
+    try {
+      await qr.connect();
+      await qr.startTransaction();
+      const handled = new HandledEventRepository(qr.manager);
+      const claimed = await handled.claimMany(this.consumer, ds.map((d) => d.event.id));
+      // An id twice in one batch (a republished copy) is handled once: the first occurrence.
+      const fresh = ds.filter((d) => claimed.delete(d.event.id));
+      let outcomes: (HandlerOutcome | undefined)[] = [];
+      if (fresh.length > 0) {
+        try {
+          outcomes = (await batch.handle(
+            fresh.map((d) => ({ event: d.event, deliveryCount: d.msg.info.deliveryCount, streamSequence: d.msg.seq, subject: d.msg.subject })),
+            { manager: qr.manager, consumer: this.consumer, maxDeliver: this.#maxDeliver, logger: this.#log },
+          )) ?? fresh.map(() => undefined);
+        } catch (err) {
+          if (isTransientInfraError(err) || ds.length > 1) throw err;
+          await rollbackQuietly(qr);
+          return [{ kind: 'failed', error: err }];
+        }
+        if (outcomes.length !== fresh.length) throw new Error(`batch handler returned ${outcomes.length} outcomes for ${fresh.length} events`);
+      }
+      const byId = new Map<string, HandlerOutcome>(fresh.map((d, i) => [d.event.id, outcomes[i] ?? Outcome.ack()]));
+      await handled.unclaim(
+        this.consumer,
+        [...byId].filter(([, o]) => o.kind !== 'ack').map(([id]) => id),
+      );
+      // As in #attempt: never ack an effect whose transaction a handler left aborted.
+      await qr.query('SELECT 1');
+      await qr.commitTransaction();
+      const seen = new Set<string>();
+      return ds.map((d): Attempt => {
+        const o = byId.get(d.event.id);
+        if (!o || seen.has(d.event.id)) return { kind: 'duplicate' };
+        seen.add(d.event.id);
+        return o;
+      });
     } catch (err) {
       await rollbackQuietly(qr);
       throw err;

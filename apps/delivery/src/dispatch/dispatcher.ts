@@ -8,7 +8,7 @@ import type { AttemptRecord, ClaimedDelivery, DeliveryRepository, DeliveryUpdate
 import type { EndpointRepository } from '../persistence/endpoint.repository.js';
 import type { Breakers } from '../sending/breakers.js';
 import { USER_AGENT, type HttpSender, type SendResult } from '../sending/http-sender.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit } from '@stagehook/messaging';
 
 /** Opens a sealed endpoint secret (platform SecretBox); `field` says which one. */
 export type SecretOpener = (sealed: SealedSecretData, endpointId: string, field: 'authorization' | 'signing') => string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { GroupCommit } from '../src/dispatch/group-commit.js';
+import { GroupCommit } from '../src/group-commit.js';
 
 function deferred<T>() {
   let resolve!: (v: T) => void;
@@ -54,5 +54,30 @@ describe('GroupCommit', () => {
     const settled = await Promise.allSettled(batch);
     expect(settled.map((s) => s.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((settled[1] as PromiseRejectedResult).reason).toEqual(new Error('bad item 13'));
+  });
+});
+
+describe('GroupCommit with parallel flushes', () => {
+  it('runs up to `parallel` flushes at once and batches the rest behind them', async () => {
+    const gates = [deferred<void>(), deferred<void>()];
+    const batches: number[][] = [];
+    let running = 0;
+    let most = 0;
+    const gc = new GroupCommit<number, number>(async (items) => {
+      batches.push(items);
+      running++;
+      most = Math.max(most, running);
+      const gate = gates[batches.length - 1];
+      if (gate) await gate.promise;
+      running--;
+      return items;
+    }, 100, 2);
+    const all = [1, 2, 3, 4, 5].map((i) => gc.submit(i));
+    expect(batches).toEqual([[1], [2]]);
+    gates[0].resolve();
+    gates[1].resolve();
+    expect(await Promise.all(all)).toEqual([1, 2, 3, 4, 5]);
+    expect(batches.slice(2)).toEqual([[3, 4, 5]]);
+    expect(most).toBe(2);
   });
 });

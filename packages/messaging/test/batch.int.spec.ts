@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { until } from '@stagehook/testing';
+import { Registry } from 'prom-client';
+import { DeadLetterRepository, Outcome, type BatchItem, type HandlerOutcome } from '../src/index.js';
+import { gate, metric, publish, recordEffect, statusChanged, TestEnv, type StatusChanged } from './support.js';
+
+let env: TestEnv;
+
+beforeAll(async () => {
+  env = await TestEnv.create('msg_batch');
+});
+
+afterAll(async () => {
+  await env?.close();
+});
+
+const noHandlers = {};
+
+describe('ConsumerRunner: batch handler', () => {
+  it('handles many events per transaction, each exactly once, a republished copy as a duplicate', async () => {
+    const ns = await env.bus();
+    const registry = new Registry();
+    const sizes: number[] = [];
+    const runner = env.runner(ns, {
+      durable: 'batch-many',
+      concurrency: 16,
+      metrics: registry,
+      handlers: noHandlers,
+      batch: {
+        types: ['item.status.changed'],
+        handle: async (items, ctx) => {
+          sizes.push(items.length);
+          for (const it of items) await recordEffect(ctx.manager, 'batch-many', it.event as StatusChanged);
+        },
+      },
+    });
+    const events = Array.from({ length: 200 }, (_, i) => statusChanged(`item-b${i}`, 1));
+    await Promise.all(events.map((e) => publish(env.js, ns, e)));
+    await publish(env.js, ns, events[7], { msgID: 'republished' });
+    await runner.start();
+    await until(async () => (await env.effects('batch-many')).length === 200, { message: '200 effects' });
+    await until(async () => (await metric(registry, 'stagehook_messages_duplicate_total', { consumer: 'batch-many' })) === 1, {
+      message: 'the republished copy seen as a duplicate',
+    });
+    const effects = await env.effects('batch-many');
+    expect(new Set(effects.map((e) => e.eventId)).size).toBe(200);
+    expect(Math.max(...sizes)).toBeGreaterThan(1);
+    await until(async () => (await runner.lag()).ackPending === 0);
+  });
+
+  it('keeps per-aggregate order: events of one item are never in one batch and run in stream order', async () => {
+    const ns = await env.bus();
+    const batches: BatchItem[][] = [];
+    const runner = env.runner(ns, {
+      durable: 'batch-order',
+      concurrency: 8,
+      handlers: noHandlers,
+      batch: {
+        types: ['item.status.changed'],
+        handle: async (items, ctx) => {
+          batches.push(items);
+          for (const it of items) await recordEffect(ctx.manager, 'batch-order', it.event as StatusChanged);
+        },
+      },
+    });
+    for (let v = 1; v <= 20; v++) for (const item of ['item-o1', 'item-o2', 'item-o3']) await publish(env.js, ns, statusChanged(item, v));
+    await runner.start();
+    await until(async () => (await env.effects('batch-order')).length === 60, { message: '60 effects' });
+    for (const b of batches) {
+      const items = b.map((x) => x.subject);
+      expect(new Set(items).size).toBe(items.length);
+    }
+    const effects = await env.effects('batch-order');
+    for (const item of ['item-o1', 'item-o2', 'item-o3']) {
+      expect(effects.filter((e) => e.itemId === item).map((e) => e.version)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    }
+  });
+
+  it('takes back the claims of events it does not ack: a retry is handled again, a dead letter recorded', async () => {
+    const ns = await env.bus();
+    const retryMe = statusChanged('item-retry', 1);
+    const deadMe = statusChanged('item-dead', 1);
+    const plain = statusChanged('item-plain', 1);
+    const seen: string[] = [];
+    const runner = env.runner(ns, {
+      durable: 'batch-outcomes',
+      handlers: noHandlers,
+      batch: {
+        types: ['item.status.changed'],
+        handle: async (items, ctx) => {
+          const out: HandlerOutcome[] = [];
+          for (const it of items) {
+            seen.push(`${it.event.id}:${it.deliveryCount}`);
+            if (it.event.id === deadMe.id) out.push(Outcome.deadLetter('not for us'));
+            else if (it.event.id === retryMe.id && it.deliveryCount === 1) out.push(Outcome.retry({ delayMs: 50, reason: 'later' }));
+            else {
+              await recordEffect(ctx.manager, 'batch-outcomes', it.event as StatusChanged);
+              out.push(Outcome.ack());
+            }
+          }
+          return out;
+        },
+      },
+    });
+    await Promise.all([retryMe, deadMe, plain].map((e) => publish(env.js, ns, e)));
+    await runner.start();
+    await until(async () => (await env.effects('batch-outcomes')).length === 2, { message: 'plain and the retried event' });
+    const dead = await until(async () => (await new DeadLetterRepository(env.ds).list({ consumer: 'batch-outcomes' }))[0]);
+    expect(dead).toMatchObject({ eventId: deadMe.id, reason: 'not for us' });
+    expect(seen).toContain(`${retryMe.id}:2`);
+    expect((await env.effects('batch-outcomes')).map((e) => e.eventId).sort()).toEqual([plain.id, retryMe.id].sort());
+  });
+
+  it('one event that makes its batch throw fails alone: the others are handled, it is dead-lettered after its deliveries', async () => {
+    const ns = await env.bus();
+    const poison = statusChanged('item-poison', 1);
+    const others = Array.from({ length: 30 }, (_, i) => statusChanged(`item-ok${i}`, 1));
+    const hold = gate();
+    let first = true;
+    const runner = env.runner(ns, {
+      durable: 'batch-poison',
+      concurrency: 8,
+      maxDeliver: 3,
+      handlers: noHandlers,
+      batch: {
+        types: ['item.status.changed'],
+        handle: async (items, ctx) => {
+          // Hold the first batch so the rest queue up and travel together with the poison.
+          if (first) {
+            first = false;
+            await hold.wait;
+          }
+          for (const it of items) {
+            await recordEffect(ctx.manager, 'batch-poison', it.event as StatusChanged);
+            if (it.event.id === poison.id) throw new Error('poison');
+          }
+        },
+      },
+    });
+    await publish(env.js, ns, others[0]);
+    await runner.start();
+    await until(() => !first, { message: 'first batch running' });
+    await Promise.all([poison, ...others.slice(1)].map((e) => publish(env.js, ns, e)));
+    await new Promise((r) => setTimeout(r, 300));
+    hold.open();
+    await until(async () => (await env.effects('batch-poison')).length === 30, { message: 'the 30 good events' });
+    const dead = await until(async () => (await new DeadLetterRepository(env.ds).list({ consumer: 'batch-poison' }))[0], { timeoutMs: 15_000 });
+    expect(dead).toMatchObject({ eventId: poison.id });
+    expect(dead.reason).toContain('poison');
+    expect((await env.effects('batch-poison')).map((e) => e.eventId)).not.toContain(poison.id);
+  });
+});
