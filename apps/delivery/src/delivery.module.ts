@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { BusNamespace, EventCatalog, type CloudEvent } from '@stagehook/contracts';
+import { BusNamespace, EventCatalog, type CloudEvent, type StageEnteredData } from '@stagehook/contracts';
 import { EventStore } from '@stagehook/event-store';
 import { consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
 import { LOGGER, MetricsService, NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
@@ -10,6 +10,7 @@ import { ReenableEndpoint } from './api/reenable.js';
 import { DeliveryConfig, parseMsList } from './config.js';
 import { applyEndpointEvent } from './consumers/endpoint-view.js';
 import { Intake } from './consumers/intake.js';
+import type { ItemTagEvent } from './consumers/item-tags.js';
 import { DispatcherHost } from './dispatch/dispatcher.host.js';
 import { DeliveryRepository } from './persistence/delivery.repository.js';
 import { EndpointRepository } from './persistence/endpoint.repository.js';
@@ -66,7 +67,6 @@ import { TestPingService } from './test-ping/test-ping.service.js';
           // Handlers only write rows (no HTTP inside), so the default AckWait is ample.
           ackWaitMs: config.CONSUMER_ACK_WAIT_MS,
         };
-        const subscribable = (e: CloudEvent, ctx: Parameters<typeof intake.subscribable>[1]) => intake.subscribable(e, ctx);
         return [
           {
             ...common,
@@ -89,7 +89,10 @@ import { TestPingService } from './test-ping/test-ping.service.js';
             filterSubject: 'workflow.stage.entered',
             // The Darwin export may be unavailable for a while: many cheap retries before a dead letter.
             maxDeliver: 100,
-            handlers: { 'workflow.stage.entered': (e, ctx) => intake.stageEntered(e, ctx) },
+            handlers: {},
+            batch: intake.batch(['workflow.stage.entered'], (e, scope) =>
+              intake.stageEntered(e as CloudEvent<'workflow.stage.entered', StageEnteredData>, scope),
+            ),
           },
           {
             ...common,
@@ -99,11 +102,11 @@ import { TestPingService } from './test-ping/test-ping.service.js';
             // Every item event in the catalog is subscribable; a type added there is delivered
             // without a change here. Tag events first update the item tag view that `tags`
             // filters read (Intake.itemTagChanged).
-            handlers: {
-              ...Object.fromEntries(Object.keys(EventCatalog).filter((t) => t.startsWith('item.')).map((t) => [t, subscribable])),
-              'item.tag.added': (e, ctx) => intake.itemTagChanged(e, ctx),
-              'item.tag.removed': (e, ctx) => intake.itemTagChanged(e, ctx),
-            },
+            handlers: {},
+            batch: intake.batch(
+              Object.keys(EventCatalog).filter((t) => t.startsWith('item.')),
+              (e, scope) => (e.type === 'item.tag.added' || e.type === 'item.tag.removed' ? intake.itemTagChanged(e as ItemTagEvent, scope) : intake.subscribable(e, scope)),
+            ),
           },
         ];
       },

@@ -9,9 +9,10 @@ import {
   type StageEnteredData,
 } from '@stagehook/contracts';
 import type { EventStore } from '@stagehook/event-store';
-import { Outcome, RpcUnavailableError, rpcRequest, type HandlerContext, type HandlerOutcome } from '@stagehook/messaging';
+import { Outcome, RpcUnavailableError, rpcRequest, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
+import type { EntityManager } from 'typeorm';
 import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } from '../domain/payload.js';
-import type { DeliveryRepository, NewDelivery } from '../persistence/delivery.repository.js';
+import type { DeliveryRepository, NewDelivery, NewMessage } from '../persistence/delivery.repository.js';
 import type { EndpointRepository, EndpointView } from '../persistence/endpoint.repository.js';
 import type { ItemTagRepository } from '../persistence/item-tag.repository.js';
 import { tagChange, tagsAfter, type ItemTagEvent } from './item-tags.js';
@@ -26,9 +27,25 @@ export interface IntakeSettings {
   unknownEndpointRetries: number;
 }
 
+/** What handling one event of a batch may use: the batch's transaction and shared reads. */
+export interface EventScope {
+  manager: EntityManager;
+  /** 1 on the first delivery. */
+  deliveryCount: number;
+  streamSequence: number;
+  /** The project's endpoints, read once per batch. */
+  endpointsOf(projectId: string): Promise<EndpointView[]>;
+  /** A message to create with the batch's others, if this event is acked. */
+  queue(msg: NewMessage, deliveries: NewDelivery[]): void;
+}
+
+type Route = (event: CloudEvent, scope: EventScope) => Promise<HandlerOutcome>;
+
 /**
  * Turns consumed events into messages with frozen payloads and their first deliveries, in the
- * consumer's transaction (so the event is acked only once its deliveries are durable).
+ * consumer's transaction (so an event is acked only once its deliveries are durable). Events come
+ * in batches (messaging's BatchHandler): endpoint lists are read once per project and the
+ * messages of the acked events are written in one statement.
  */
 export class Intake {
   constructor(
@@ -42,17 +59,52 @@ export class Intake {
     private readonly wake: () => void,
   ) {}
 
-  async stageEntered(event: CloudEvent<'workflow.stage.entered', StageEnteredData>, ctx: HandlerContext): Promise<HandlerOutcome> {
+  /** A batch handler routing each event of `types` with `route`. */
+  batch(types: readonly string[], route: Route): BatchHandler {
+    return {
+      types,
+      handle: async (items, ctx) => {
+        const lists = new Map<string, Promise<EndpointView[]>>();
+        const queued = new Map<string, { msg: NewMessage; deliveries: NewDelivery[] }[]>();
+        const scope = (item: BatchItem): EventScope => ({
+          manager: ctx.manager,
+          deliveryCount: item.deliveryCount,
+          streamSequence: item.streamSequence,
+          endpointsOf: (projectId) => {
+            let list = lists.get(projectId);
+            if (!list) lists.set(projectId, (list = this.endpoints.listForProject(projectId, ctx.manager)));
+            return list;
+          },
+          queue: (msg, deliveries) => queued.set(item.event.id, [...(queued.get(item.event.id) ?? []), { msg, deliveries }]),
+        });
+        // Every event finishes before the batch goes on or fails: a query still in flight on the
+        // transaction's connection after a rollback would run outside it.
+        const settled = await Promise.allSettled(items.map((item) => route(item.event, scope(item))));
+        const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+        if (failed) throw failed.reason;
+        const outcomes = settled.map((r) => (r as PromiseFulfilledResult<HandlerOutcome>).value);
+        const created = await this.deliveries.createMessages(
+          ctx.manager,
+          items.flatMap((item, i) => (outcomes[i].kind === 'ack' ? (queued.get(item.event.id) ?? []) : [])),
+        );
+        // Deliveries become visible at commit; the nudge makes the next claim come sooner.
+        if (created.size > 0) setImmediate(this.wake);
+        return outcomes;
+      },
+    };
+  }
+
+  async stageEntered(event: CloudEvent<'workflow.stage.entered', StageEnteredData>, ctx: EventScope): Promise<HandlerOutcome> {
     const d = event.data;
     // One read serves both the subscribers and the stage's own endpoint (same project).
-    const projectEndpoints = await this.endpoints.listForProject(d.projectId, ctx.manager);
+    const projectEndpoints = await ctx.endpointsOf(d.projectId);
     // The tags come from the ITEMS stream, which may be a few ms behind this one (README).
     const subscribed = await matchEndpoints(projectEndpoints, { type: event.type, data: d as unknown as Record<string, unknown> }, (itemId) =>
       this.itemTags.tagsOf(d.projectId, itemId, ctx.manager),
     );
-    if (subscribed.length > 0) await this.fanOut(ctx, event, subscribed, { body: genericBody(event.type, d.enteredAt, { ...d }), itemId: d.itemId });
+    if (subscribed.length > 0) this.fanOut(ctx, event, subscribed, { body: genericBody(event.type, d.enteredAt, { ...d }), itemId: d.itemId });
     // Most stage entries are not webhook stages.
-    if (d.stageType !== 'webhook' || !d.webhook) return this.done(subscribed.length > 0);
+    if (d.stageType !== 'webhook' || !d.webhook) return Outcome.ack();
     const endpointId = d.webhook.endpointId;
     const ep = projectEndpoints.find((e) => e.id === endpointId) ?? null;
     if (!ep && ctx.deliveryCount <= this.s.unknownEndpointRetries) {
@@ -86,26 +138,31 @@ export class Intake {
         throw err;
       }
     }
-    const messageId = randomUUID();
     const deliveryId = randomUUID();
-    const created = await this.deliveries.createMessage(
-      ctx.manager,
-      {
-        id: messageId,
-        projectId: d.projectId,
-        eventType: event.type,
-        triggerEventId: event.id,
-        variant: 'stage',
-        itemId: d.itemId,
-        workflowId: d.workflowId,
-        stageId: d.stageId,
-        visitId: d.visitId,
-        body: JSON.stringify(stageEnteredBody(d, item, darwin)),
-      },
-      [{ id: deliveryId, endpointId: d.webhook.endpointId, schedule: 'stage', maxAttempts: d.webhook.maxAttempts ?? ep?.state.retryPolicy?.maxAttempts ?? this.s.stageMaxAttempts }],
-    );
-    if (created && (frozenError || !ep)) {
-      // The stage must still route: end the delivery as failed, with its outcome event.
+    const msg: NewMessage = {
+      id: randomUUID(),
+      projectId: d.projectId,
+      eventType: event.type,
+      triggerEventId: event.id,
+      variant: 'stage',
+      itemId: d.itemId,
+      workflowId: d.workflowId,
+      stageId: d.stageId,
+      visitId: d.visitId,
+      body: JSON.stringify(stageEnteredBody(d, item, darwin)),
+    };
+    const delivery: NewDelivery = {
+      id: deliveryId,
+      endpointId: d.webhook.endpointId,
+      schedule: 'stage',
+      maxAttempts: d.webhook.maxAttempts ?? ep?.state.retryPolicy?.maxAttempts ?? this.s.stageMaxAttempts,
+    };
+    if (!frozenError && ep) {
+      ctx.queue(msg, [delivery]);
+      return Outcome.ack();
+    }
+    // The stage must still route: the delivery ends as failed at once, with its outcome event.
+    if (await this.deliveries.createMessage(ctx.manager, msg, [delivery])) {
       const reason = frozenError ?? `endpoint ${d.webhook.endpointId} not found in project`;
       await this.deliveries.failWithoutAttempt(ctx.manager, deliveryId, reason);
       await this.store.append(
@@ -135,16 +192,15 @@ export class Intake {
         { manager: ctx.manager, streamType: 'delivery' },
       );
     }
-    return this.done(created);
+    return Outcome.ack();
   }
 
   /** `item.*` and other subscribable events: one message, a delivery per matching endpoint. */
-  async subscribable(event: CloudEvent, ctx: HandlerContext, adjustTags: (tags: readonly string[]) => readonly string[] = (t) => t): Promise<HandlerOutcome> {
+  async subscribable(event: CloudEvent, ctx: EventScope, adjustTags: (tags: readonly string[]) => readonly string[] = (t) => t): Promise<HandlerOutcome> {
     const data = (event.data ?? {}) as Record<string, unknown>;
     const projectId = typeof data.projectId === 'string' ? data.projectId : event.projectid;
     if (!projectId) return Outcome.ack();
-    const endpoints = await this.endpoints.listForProject(projectId, ctx.manager);
-    const subscribed = await matchEndpoints(endpoints, { type: event.type, data }, async (itemId) =>
+    const subscribed = await matchEndpoints(await ctx.endpointsOf(projectId), { type: event.type, data }, async (itemId) =>
       adjustTags(await this.itemTags.tagsOf(projectId, itemId, ctx.manager)),
     );
     if (subscribed.length === 0) return Outcome.ack();
@@ -152,8 +208,8 @@ export class Intake {
       event.type === 'item.status.changed'
         ? statusChangedBody(data as unknown as Parameters<typeof statusChangedBody>[0])
         : genericBody(event.type, event.time, data);
-    await this.fanOut(ctx, event, subscribed, { body, itemId: typeof data.itemId === 'string' ? data.itemId : undefined });
-    return this.done(true);
+    this.fanOut(ctx, event, subscribed, { body, itemId: typeof data.itemId === 'string' ? data.itemId : undefined });
+    return Outcome.ack();
   }
 
   /**
@@ -162,28 +218,15 @@ export class Intake {
    * tags after the change: "tag added: urgent" reaches an endpoint filtered on `urgent`, "tag
    * removed: urgent" does not.
    */
-  async itemTagChanged(event: ItemTagEvent, ctx: HandlerContext): Promise<HandlerOutcome> {
+  async itemTagChanged(event: ItemTagEvent, ctx: EventScope): Promise<HandlerOutcome> {
     const change = tagChange(event);
     if (!change) return Outcome.deadLetter(`${event.type} without a tag name`);
     await this.itemTags.setTag(change, ctx.streamSequence, ctx.manager);
     return this.subscribable(event, ctx, (tags) => tagsAfter(change, tags));
   }
 
-  private done(created: boolean): HandlerOutcome {
-    // Deliveries become visible at commit; the nudge makes the next claim come sooner.
-    if (created) setImmediate(this.wake);
-    return Outcome.ack();
-  }
-
-  private async fanOut(ctx: HandlerContext, event: CloudEvent, eps: EndpointView[], p: { body: WebhookBody; itemId?: string }): Promise<void> {
-    const deliveries: NewDelivery[] = eps.map((e) => ({
-      id: randomUUID(),
-      endpointId: e.id,
-      schedule: 'standard',
-      maxAttempts: e.state.retryPolicy?.maxAttempts ?? this.s.standardMaxAttempts,
-    }));
-    await this.deliveries.createMessage(
-      ctx.manager,
+  private fanOut(ctx: EventScope, event: CloudEvent, eps: EndpointView[], p: { body: WebhookBody; itemId?: string }): void {
+    ctx.queue(
       {
         id: randomUUID(),
         projectId: eps[0].projectId,
@@ -193,7 +236,12 @@ export class Intake {
         itemId: p.itemId,
         body: JSON.stringify(p.body),
       },
-      deliveries,
+      eps.map((e) => ({
+        id: randomUUID(),
+        endpointId: e.id,
+        schedule: 'standard',
+        maxAttempts: e.state.retryPolicy?.maxAttempts ?? this.s.standardMaxAttempts,
+      })),
     );
   }
 }

@@ -164,41 +164,52 @@ const CREATED_US = `(extract(epoch FROM d.created_at) * 1000000)::bigint::text A
 export class DeliveryRepository {
   constructor(private readonly ds: DataSource) {}
 
-  /**
-   * The message and its first deliveries, inside the consumer's transaction. Returns false when
-   * the trigger already has a message (a republished event under a new id cannot double it).
-   */
+  /** One message and its deliveries; false when the trigger already has its message. */
   async createMessage(m: EntityManager, msg: NewMessage, deliveries: NewDelivery[]): Promise<boolean> {
-    // One statement (one round trip): the message, then its deliveries only if it was new.
+    return (await this.createMessages(m, [{ msg, deliveries }])).has(msg.id);
+  }
+
+  /**
+   * Messages with their frozen bodies and their deliveries, in one statement however many: a
+   * message whose trigger already has one (same trigger event and variant) is skipped with its
+   * deliveries. Returns the ids of the messages created.
+   */
+  async createMessages(m: EntityManager, messages: { msg: NewMessage; deliveries: NewDelivery[] }[]): Promise<Set<string>> {
+    if (messages.length === 0) return new Set();
+    const msgs = messages.map((x) => x.msg);
+    const dels = messages.flatMap((x) => x.deliveries.map((d) => ({ ...d, messageId: x.msg.id })));
     const inserted: { id: string }[] = await m.query(
       `WITH msg AS (
          INSERT INTO dl_messages (id, project_id, event_type, trigger_event_id, variant, item_id, workflow_id, stage_id, visit_id, body)
-         VALUES ($1, $2, $3, $4, $10, $5, $6, $7, $8, $9) ON CONFLICT (trigger_event_id, variant) DO NOTHING RETURNING id
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+         ON CONFLICT (trigger_event_id, variant) DO NOTHING RETURNING id, project_id
        ), del AS (
          INSERT INTO dl_deliveries (id, message_id, endpoint_id, project_id, status, schedule, max_attempts, next_attempt_at)
-         SELECT u.id, msg.id, u.ep, $2, 'pending', u.sch, u.ma, now()
-         FROM msg, unnest($11::uuid[], $12::text[], $13::text[], $14::int[]) AS u(id, ep, sch, ma)
+         SELECT u.id, msg.id, u.ep, msg.project_id, 'pending', u.sch, u.ma, now()
+         FROM unnest($11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::int[]) AS u(id, message_id, ep, sch, ma)
+         JOIN msg ON msg.id = u.message_id
          RETURNING 1
        )
        SELECT id FROM msg`,
       [
-        msg.id,
-        msg.projectId,
-        msg.eventType,
-        msg.triggerEventId,
-        msg.itemId ?? null,
-        msg.workflowId ?? null,
-        msg.stageId ?? null,
-        msg.visitId ?? null,
-        msg.body,
-        msg.variant,
-        deliveries.map((d) => d.id),
-        deliveries.map((d) => d.endpointId),
-        deliveries.map((d) => d.schedule),
-        deliveries.map((d) => d.maxAttempts),
+        msgs.map((x) => x.id),
+        msgs.map((x) => x.projectId),
+        msgs.map((x) => x.eventType),
+        msgs.map((x) => x.triggerEventId),
+        msgs.map((x) => x.variant),
+        msgs.map((x) => x.itemId ?? null),
+        msgs.map((x) => x.workflowId ?? null),
+        msgs.map((x) => x.stageId ?? null),
+        msgs.map((x) => x.visitId ?? null),
+        msgs.map((x) => x.body),
+        dels.map((d) => d.id),
+        dels.map((d) => d.messageId),
+        dels.map((d) => d.endpointId),
+        dels.map((d) => d.schedule),
+        dels.map((d) => d.maxAttempts),
       ],
     );
-    return inserted.length > 0;
+    return new Set(inserted.map((r) => r.id));
   }
 
   /**
