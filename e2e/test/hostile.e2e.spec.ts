@@ -239,6 +239,7 @@ describe('hostile input', () => {
     const targets: { subject: string; consumers: string[] }[] = [
       { subject: 'workflow.stage.entered', consumers: ['delivery-stage-entered', 'items-stage-entered'] },
       { subject: 'item.status.changed', consumers: ['delivery-item-events'] },
+      { subject: 'workflow.item.completed', consumers: ['delivery-workflow-events'] },
       { subject: 'delivery.webhook.delivered', consumers: ['workflow-delivery-outcomes'] },
       { subject: 'delivery.webhook.failed', consumers: ['workflow-delivery-outcomes'] },
       { subject: 'webhook.endpoint.registered', consumers: ['delivery-endpoints', 'workflow-endpoints'] },

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { BusNamespace, EventCatalog, type CloudEvent, type StageEnteredData } from '@stagehook/contracts';
+import { BusNamespace, EventCatalog, SUBSCRIBABLE_EVENT_TYPES, type CloudEvent, type StageEnteredData } from '@stagehook/contracts';
 import { EventStore } from '@stagehook/event-store';
 import { consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
 import { LOGGER, MetricsService, NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
@@ -92,6 +92,19 @@ import { TestPingService } from './test-ping/test-ping.service.js';
             handlers: {},
             batch: intake.batch(['workflow.stage.entered'], (e, scope) =>
               intake.stageEntered(e as CloudEvent<'workflow.stage.entered', StageEnteredData>, scope),
+            ),
+          },
+          {
+            ...common,
+            stream: 'WORKFLOW',
+            durable: 'delivery-workflow-events', // WIRE NAME
+            filterSubject: 'workflow.>',
+            handlers: {},
+            // Every other subscribable workflow event (stage left, item completed, definitions);
+            // stage entries have their own consumer above, which also serves their subscribers.
+            batch: intake.batch(
+              SUBSCRIBABLE_EVENT_TYPES.filter((t) => t.startsWith('workflow.') && t !== 'workflow.stage.entered'),
+              (e, scope) => intake.subscribable(e, scope),
             ),
           },
           {
