@@ -1,6 +1,8 @@
 // Shared jest settings. ESM throughout (NestJS 12 is ESM-only): run jest with
 // NODE_OPTIONS=--experimental-vm-modules, strip `.js` from relative imports, keep
 // decorator metadata in the SWC transform (class-validator and Nest DI need it).
+import { SWC_OPTIONS } from './packages/testing/swc/options.js';
+
 export function jestConfig({ tier }) {
   const pattern = tier === 'unit' ? '\\.unit\\.spec\\.ts$' : '\\.(int|e2e)\\.spec\\.ts$';
   return {
@@ -10,18 +12,7 @@ export function jestConfig({ tier }) {
     testRegex: pattern,
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
     transform: {
-      '^.+\\.ts$': [
-        '@swc/jest',
-        {
-          jsc: {
-            parser: { syntax: 'typescript', decorators: true },
-            transform: { legacyDecorator: true, decoratorMetadata: true },
-            target: 'es2022',
-          },
-          module: { type: 'es6' },
-          sourceMaps: 'inline',
-        },
-      ],
+      '^.+\\.ts$': ['@swc/jest', SWC_OPTIONS],
     },
     testTimeout: tier === 'unit' ? 5_000 : 60_000,
     // Integration tests share one PostgreSQL and one NATS: a file at a time per package.
