@@ -1,5 +1,6 @@
 import { newEvent, type EndpointStateData, type SealedSecretData } from '@stagehook/contracts';
 import type { EventStore } from '@stagehook/event-store';
+import { GroupCommit } from '@stagehook/messaging';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isSuccess, nextStep, type AttemptResult, type NextStep, type Schedule } from '../domain/retry-policy.js';
@@ -8,7 +9,6 @@ import type { AttemptRecord, ClaimedDelivery, DeliveryRepository, DeliveryUpdate
 import type { EndpointRepository } from '../persistence/endpoint.repository.js';
 import type { Breakers } from '../sending/breakers.js';
 import { USER_AGENT, type HttpSender, type SendResult } from '../sending/http-sender.js';
-import { GroupCommit } from '@stagehook/messaging';
 
 /** Opens a sealed endpoint secret (platform SecretBox); `field` says which one. */
 export type SecretOpener = (sealed: SealedSecretData, endpointId: string, field: 'authorization' | 'signing') => string;
