@@ -25,9 +25,13 @@ const box: Annotation = { id: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', name: 'car
 const tag: Annotation = { id: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', name: 'night', slot_names: ['0'], tag: {} };
 const added = (a: Annotation): ItemEvent => ({ type: 'item.annotation.added', data: { ...ids, annotation: { ...a }, at: AT } });
 const tagAdded = (a: Annotation): ItemEvent => ({ type: 'item.tag.added', data: { ...ids, annotation: { ...a }, at: AT } });
+const DATASET = { name: 'Cars 2026', slug: 'cars-2026' };
 const status = (from: string, to: string, itemVersion: number, extra: Record<string, unknown> = {}): ItemEvent =>
-  ({ type: 'item.status.changed', data: { ...ids, from, to, changedBy: 'u1', reason: null, itemVersion, changedAt: AT, itemName: 'a.jpg', ...extra } }) as ItemEvent;
-const change = (to: ItemStatus, source: 'manual' | 'workflow' = 'manual', visitId?: string): ItemCommand => ({
+  ({
+    type: 'item.status.changed',
+    data: { ...ids, from, to, changedBy: 'u1', reason: null, itemVersion, changedAt: AT, itemName: 'a.jpg', datasetName: DATASET.name, datasetSlug: DATASET.slug, ...extra },
+  }) as ItemEvent;
+const change = (to: ItemStatus, source: 'manual' | 'workflow' = 'manual', visitId?: string, dataset: { name: string; slug: string } | null = DATASET): ItemCommand => ({
   type: 'ChangeStatus',
   to,
   changedBy: 'u1',
@@ -35,6 +39,7 @@ const change = (to: ItemStatus, source: 'manual' | 'workflow' = 'manual', visitI
   at: AT,
   source,
   ...(visitId ? { visitId } : {}),
+  dataset,
 });
 
 describe('item decider: registration', () => {
@@ -53,6 +58,17 @@ describe('item decider: registration', () => {
 describe('item decider: statuses', () => {
   it('moves new → in_progress with the item version after the change', () => {
     given(itemDecider, [registered]).when(change('in_progress')).then([status('new', 'in_progress', 2)]);
+  });
+  it("puts the item's name and its dataset's name and slug in the event, for receivers to show", () => {
+    given(itemDecider, [registered])
+      .when(change('in_progress', 'manual', undefined, { name: 'Night drives', slug: 'night' }))
+      .then([status('new', 'in_progress', 2, { itemName: 'a.jpg', datasetName: 'Night drives', datasetSlug: 'night' })]);
+  });
+  it('leaves the dataset name and slug out when the shell found no dataset row', () => {
+    const [event] = itemDecider.decide(change('in_progress', 'manual', undefined, null), fold(itemDecider, [registered]));
+    expect(event.data).not.toHaveProperty('datasetName');
+    expect(event.data).not.toHaveProperty('datasetSlug');
+    expect(event.data).toMatchObject({ datasetId: ids.datasetId, itemName: 'a.jpg' });
   });
   it('refuses new → done by hand, naming both statuses', () => {
     given(itemDecider, [registered]).when(change('done')).thenThrows(IllegalStatusTransitionError, /from new to done/);

@@ -50,7 +50,7 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     return out.filter((e) => e.type === type);
   }
 
-  it('register → annotate → status change publishes item.status.changed with the right fields', async () => {
+  it('register → annotate → status change publishes and stores item.status.changed with the right fields, dataset name and slug included', async () => {
     const itemId = await register('a.jpg');
     const add = await s.call('POST', `/items/${itemId}/annotations`, { name: 'car', bounding_box: { x: 10, y: 10, w: 100, h: 50 } });
     expect(add.status).toBe(201);
@@ -61,8 +61,12 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     await until(async () => (events = (await streamEvents('item.status.changed')).filter((e) => (e.data as { itemId: string }).itemId === itemId)).length === 1, {
       message: 'item.status.changed relayed',
     });
-    expect(events[0].data).toMatchObject({ itemId, datasetId, projectId: 'proj-a', from: 'new', to: 'in_progress', changedBy: 'user-7', reason: 'picked up', itemVersion: 3 });
+    const expected = { itemId, itemName: 'a.jpg', datasetId, datasetName: 'Cars 2026', datasetSlug: 'cars-2026', projectId: 'proj-a', from: 'new', to: 'in_progress', changedBy: 'user-7', reason: 'picked up', itemVersion: 3 };
+    expect(events[0].data).toMatchObject(expected);
     expect(events[0].type).toBe('item.status.changed');
+    const stored = (await s.call('GET', `/items/${itemId}/history`)).json.events.filter((e: { type: string }) => e.type === 'item.status.changed');
+    expect(stored).toHaveLength(1);
+    expect(stored[0].data).toMatchObject(expected);
   });
 
   it('refuses an illegal transition with a 409 naming both statuses', async () => {
@@ -269,6 +273,6 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     const history = await s.call('GET', `/items/${itemId}/history`);
     const changes = history.json.events.filter((e: { type: string }) => e.type === 'item.status.changed');
     expect(changes.map((c: { data: { to: string } }) => c.data.to)).toEqual(['to_review', 'in_progress']);
-    expect(changes[0].data).toMatchObject({ from: 'new', to: 'to_review', changedBy: 'workflow:st-review', visitId: 'visit-1', itemVersion: 2 });
+    expect(changes[0].data).toMatchObject({ from: 'new', to: 'to_review', changedBy: 'workflow:st-review', visitId: 'visit-1', itemVersion: 2, datasetName: 'Cars 2026', datasetSlug: 'cars-2026' });
   });
 });

@@ -53,24 +53,38 @@ describe('parseEvent', () => {
     expect(parseEvent(JSON.stringify(e))).toEqual({ ok: false, reason: expect.stringMatching(/^id: /) });
   });
 
+  const statusChanged = (data: Record<string, unknown>) => ({
+    ...envelope(),
+    id: randomUUID(),
+    type: 'item.status.changed',
+    data: {
+      itemId: 'i',
+      datasetId: 'd',
+      projectId: 'p',
+      from: 'new',
+      to: 'in_progress',
+      changedBy: 'u',
+      reason: null,
+      itemVersion: 2,
+      changedAt: new Date().toISOString(),
+      ...data,
+    },
+  });
+
   it('rejects a wrong status value', () => {
-    const e = {
-      ...envelope(),
-      id: randomUUID(),
-      type: 'item.status.changed',
-      data: {
-        itemId: 'i',
-        datasetId: 'd',
-        projectId: 'p',
-        from: 'new',
-        to: 'exploded',
-        changedBy: 'u',
-        reason: null,
-        itemVersion: 2,
-        changedAt: new Date().toISOString(),
-      },
-    };
-    expect(parseEvent(JSON.stringify(e))).toEqual({ ok: false, reason: expect.stringContaining('data.to') });
+    expect(parseEvent(JSON.stringify(statusChanged({ to: 'exploded' })))).toEqual({ ok: false, reason: expect.stringContaining('data.to') });
+  });
+
+  it('accepts a status change with the dataset name and slug, and one written before they existed', () => {
+    const withNames = parseEvent(JSON.stringify(statusChanged({ datasetName: 'Cars 2026', datasetSlug: 'cars-2026' })));
+    expect(withNames).toMatchObject({ ok: true, value: { dataschemaversion: 1, data: { datasetName: 'Cars 2026', datasetSlug: 'cars-2026' } } });
+    const older = parseEvent(JSON.stringify(statusChanged({})));
+    expect(older.ok).toBe(true);
+    expect(older.ok && older.value.data).not.toHaveProperty('datasetName');
+  });
+
+  it('rejects a dataset name that is not a string', () => {
+    expect(parseEvent(JSON.stringify(statusChanged({ datasetName: 7 })))).toEqual({ ok: false, reason: expect.stringContaining('data.datasetName') });
   });
 
   it('refuses a schema version newer than the catalog', () => {

@@ -121,6 +121,11 @@ export type ItemCommand =
       /** `workflow` moves follow the workflow's rules (workflowMayMove), `manual` the lifecycle. */
       source: 'manual' | 'workflow';
       visitId?: string;
+      /**
+       * The item's dataset as the shell read it (datasets are a table, not in the stream), copied
+       * into the event for receivers; null only if its row is missing, and the event then goes without.
+       */
+      dataset: { name: string; slug: string } | null;
     };
 
 export function initialItemState(): ItemState {
@@ -276,6 +281,7 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
             itemVersion: state.version + 1,
             changedAt: command.at,
             itemName: state.name,
+            ...(command.dataset ? { datasetName: command.dataset.name, datasetSlug: command.dataset.slug } : {}),
             ...(command.visitId ? { visitId: command.visitId } : {}),
           },
         },

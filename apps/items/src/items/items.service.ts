@@ -127,7 +127,10 @@ export class ItemsService {
   }
 
   async changeStatus(projectId: string, itemId: string, to: ItemStatus, changedBy: string, reason: string | null, correlationId?: string): Promise<{ status: ItemStatus; version: number }> {
-    const res = await this.decide(projectId, itemId, { type: 'ChangeStatus', to, changedBy, reason, source: 'manual', at: new Date().toISOString() }, correlationId);
+    const view = await this.requireItem(projectId, itemId);
+    const dataset = (await this.repo.dataset(projectId, view.datasetId)) ?? null;
+    const command: ItemCommand = { type: 'ChangeStatus', to, changedBy, reason, source: 'manual', at: new Date().toISOString(), dataset };
+    const res = await this.repo.handle(itemId, command, metadataFor(projectId, correlationId));
     return { status: res.state.status, version: res.version };
   }
 

@@ -111,12 +111,12 @@ export class ItemsRepository {
   }
 
   /** The dataset if it belongs to the project (another project's is "not found"). */
-  async dataset(projectId: string, id: string): Promise<Dataset | undefined> {
-    return (await this.listDatasetsWhere(`project_id = $1 AND id = $2`, [projectId, id]))[0];
+  async dataset(projectId: string, id: string, manager?: EntityManager): Promise<Dataset | undefined> {
+    return (await this.listDatasetsWhere(`project_id = $1 AND id = $2`, [projectId, id], manager))[0];
   }
 
-  private async listDatasetsWhere(where: string, params: unknown[]): Promise<Dataset[]> {
-    const rows: { id: string; project_id: string; name: string; slug: string; created_at: Date }[] = await this.dataSource.query(
+  private async listDatasetsWhere(where: string, params: unknown[], manager?: EntityManager): Promise<Dataset[]> {
+    const rows: { id: string; project_id: string; name: string; slug: string; created_at: Date }[] = await (manager ?? this.dataSource.manager).query(
       `SELECT * FROM datasets WHERE ${where}`,
       params,
     );

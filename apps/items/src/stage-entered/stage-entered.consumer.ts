@@ -40,10 +40,11 @@ export function stageEnteredConsumer(deps: {
         if (!to) return Outcome.ack();
         const view = await deps.repo.view(d.itemId, ctx.manager);
         if (!view || view.projectId !== d.projectId) return Outcome.deadLetter(`unknown item ${d.itemId} in project ${d.projectId}`);
+        const dataset = (await deps.repo.dataset(d.projectId, view.datasetId, ctx.manager)) ?? null;
         try {
           await deps.repo.handle(
             d.itemId,
-            { type: 'ChangeStatus', to, changedBy: `workflow:${d.stageId}`, reason: `entered ${d.stageType} stage ${d.stageName}`, at: d.enteredAt, source: 'workflow', visitId: d.visitId },
+            { type: 'ChangeStatus', to, changedBy: `workflow:${d.stageId}`, reason: `entered ${d.stageType} stage ${d.stageName}`, at: d.enteredAt, source: 'workflow', visitId: d.visitId, dataset },
             { source: 'items', projectId: d.projectId, correlationId: event.correlationid ?? event.id, causationId: event.id },
             ctx.manager,
           );

@@ -21,6 +21,13 @@ export class ItemStatusChangedData {
   @IsInt() @Min(1) itemVersion!: number;
   @IsISO8601({ strict: true }) changedAt!: string;
   @IsOptional() @IsShortText(500) itemName?: string;
+  /**
+   * The dataset's name and slug when the item changed status, for receivers that show them
+   * (datasets are not event-sourced, so a consumer could not look them up). Absent on events
+   * written before they were added; optional, so no schema version bump.
+   */
+  @IsOptional() @IsShortText(200) datasetName?: string;
+  @IsOptional() @IsShortText(100) datasetSlug?: string;
   /** The workflow visit that caused the change, when a stage entry did. */
   @IsOptional() @IsId() visitId?: string;
 }
