@@ -155,7 +155,7 @@ describe('Stagehook end to end', () => {
     expect((await position(item.id)).stageId).toBe(stage('complete'));
   });
 
-  it('a status change triggers the subscribed endpoint with the old and new status (Hasty)', async () => {
+  it("a status change triggers the subscribed endpoint with the item, its dataset's name and slug, and the old and new status (Hasty)", async () => {
     receiver.clear();
     const statusEndpoint = await ok<Endpoint>('webhooks', 'POST', '/endpoints', { name: 'status', url: `${receiver.url}/status`, eventTypes: ['item.status.changed'] });
     const { secret } = await ok<{ secret: string }>('webhooks', 'POST', `/endpoints/${statusEndpoint.id}/secret/reveal`);
@@ -171,7 +171,17 @@ describe('Stagehook end to end', () => {
     }, { timeoutMs: 30_000, message: 'status webhook' });
     const body = verified(reqs[0], secret);
     expect(body.type).toBe('item.status.changed');
-    expect(body.data).toMatchObject({ itemId: item.id, oldStatus: 'new', newStatus: 'in_progress', changedBy: 'alice@example.com', reason: 'picked up', projectId });
+    expect(body.data).toMatchObject({
+      itemId: item.id,
+      itemName: 'box-3.jpg',
+      datasetId: dataset.id,
+      dataset: { id: dataset.id, name: 'Screws', slug: 'screws' },
+      oldStatus: 'new',
+      newStatus: 'in_progress',
+      changedBy: 'alice@example.com',
+      reason: 'picked up',
+      projectId,
+    });
   });
 
   it("another project's token sees none of it", async () => {

@@ -47,6 +47,11 @@ export function stageEnteredBody(
   };
 }
 
+/**
+ * Hasty's status-change webhook: item, dataset, project, old and new status, who, when.
+ * `dataset.name`/`slug` are there when the event carries them (events written before items added
+ * them do not); the flat `datasetId` stays for receivers written before `dataset`.
+ */
 export function statusChangedBody(d: ItemStatusChangedData): WebhookBody {
   return {
     type: 'item.status.changed',
@@ -56,6 +61,11 @@ export function statusChangedBody(d: ItemStatusChangedData): WebhookBody {
       itemId: d.itemId,
       ...(d.itemName !== undefined ? { itemName: d.itemName } : {}),
       datasetId: d.datasetId,
+      dataset: {
+        id: d.datasetId,
+        ...(d.datasetName !== undefined ? { name: d.datasetName } : {}),
+        ...(d.datasetSlug !== undefined ? { slug: d.datasetSlug } : {}),
+      },
       oldStatus: d.from,
       newStatus: d.to,
       changedBy: d.changedBy,
