@@ -52,6 +52,11 @@ export interface BatchItem {
   subject: string;
 }
 
+export interface BatchContext extends Pick<HandlerContext, 'manager' | 'consumer' | 'maxDeliver' | 'logger'> {
+  /** Runs `fn` once the batch's transaction has committed (not if it rolls back): to wake what reads its rows. */
+  afterCommit(fn: () => void): void;
+}
+
 /**
  * Handles many events of its types in one transaction: for consumers whose per-event work is a
  * few statements, so that the round trips, not the work, would set the pace. The runner claims
@@ -66,7 +71,7 @@ export interface BatchItem {
  */
 export interface BatchHandler {
   types: readonly string[];
-  handle(items: BatchItem[], ctx: Pick<HandlerContext, 'manager' | 'consumer' | 'maxDeliver' | 'logger'>): Promise<(HandlerOutcome | undefined)[] | void>;
+  handle(items: BatchItem[], ctx: BatchContext): Promise<(HandlerOutcome | undefined)[] | void>;
   /** Events in one transaction at most. Default 100. */
   maxBatch?: number;
   /** Batch transactions at once. Default 2. */

@@ -26,6 +26,7 @@ export { isTransientInfraError } from './errors.js';
 export {
   Outcome,
   defineHandlers,
+  type BatchContext,
   type BatchHandler,
   type BatchItem,
   type EventHandler,

@@ -523,11 +523,12 @@ export class ConsumerRunner implements LagSource {
       // An id twice in one batch (a republished copy) is handled once: the first occurrence.
       const fresh = ds.filter((d) => claimed.delete(d.event.id));
       let outcomes: (HandlerOutcome | undefined)[] = [];
+      const committed: (() => void)[] = [];
       if (fresh.length > 0) {
         try {
           outcomes = (await batch.handle(
             fresh.map((d) => ({ event: d.event, deliveryCount: d.msg.info.deliveryCount, streamSequence: d.msg.seq, subject: d.msg.subject })),
-            { manager: qr.manager, consumer: this.consumer, maxDeliver: this.#maxDeliver, logger: this.#log },
+            { manager: qr.manager, consumer: this.consumer, maxDeliver: this.#maxDeliver, logger: this.#log, afterCommit: (fn) => committed.push(fn) },
           )) ?? fresh.map(() => undefined);
         } catch (err) {
           if (isTransientInfraError(err) || ds.length > 1) throw err;
@@ -544,6 +545,13 @@ export class ConsumerRunner implements LagSource {
       // As in #attempt: never ack an effect whose transaction a handler left aborted.
       await qr.query('SELECT 1');
       await qr.commitTransaction();
+      for (const fn of committed) {
+        try {
+          fn();
+        } catch (err) {
+          this.#log.error({ consumer: this.consumer, err: errorMessage(err) }, 'messaging: an after-commit callback failed');
+        }
+      }
       const seen = new Set<string>();
       return ds.map((d): Attempt => {
         const o = byId.get(d.event.id);

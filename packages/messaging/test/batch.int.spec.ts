@@ -48,6 +48,41 @@ describe('ConsumerRunner: batch handler', () => {
     await until(async () => (await runner.lag()).ackPending === 0);
   });
 
+  it('runs after-commit callbacks once the batch is visible to others, never for a batch rolled back', async () => {
+    const ns = await env.bus();
+    const good = statusChanged('item-ac-good', 1);
+    const bad = statusChanged('item-ac-bad', 1);
+    const checks: Promise<{ id: string; visible: boolean }>[] = [];
+    const runner = env.runner(ns, {
+      durable: 'batch-after-commit',
+      maxDeliver: 1,
+      handlers: noHandlers,
+      batch: {
+        types: ['item.status.changed'],
+        handle: async (items, ctx) => {
+          for (const it of items) {
+            await recordEffect(ctx.manager, 'batch-after-commit', it.event as StatusChanged);
+            const id = it.event.id;
+            ctx.afterCommit(() =>
+              checks.push(
+                env.ds
+                  .query(`SELECT count(*)::int AS n FROM test_effects WHERE event_id = $1`, [id])
+                  .then((r: { n: number }[]) => ({ id, visible: r[0].n === 1 })),
+              ),
+            );
+            if (id === bad.id) throw new Error('bad');
+          }
+        },
+      },
+    });
+    await publish(env.js, ns, good);
+    await publish(env.js, ns, bad);
+    await runner.start();
+    await until(async () => (await new DeadLetterRepository(env.ds).list({ consumer: 'batch-after-commit' }))[0]);
+    await until(() => checks.length >= 1);
+    expect(await Promise.all(checks)).toEqual([{ id: good.id, visible: true }]);
+  });
+
   it('keeps per-aggregate order: events of one item are never in one batch and run in stream order', async () => {
     const ns = await env.bus();
     const batches: BatchItem[][] = [];

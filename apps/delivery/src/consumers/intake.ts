@@ -87,8 +87,8 @@ export class Intake {
           ctx.manager,
           items.flatMap((item, i) => (outcomes[i].kind === 'ack' ? (queued.get(item.event.id) ?? []) : [])),
         );
-        // Deliveries become visible at commit; the nudge makes the next claim come sooner.
-        if (created.size > 0) setImmediate(this.wake);
+        // The dispatcher claims at once instead of at its next poll, once the deliveries are visible.
+        if (created.size > 0) ctx.afterCommit(this.wake);
         return outcomes;
       },
     };
