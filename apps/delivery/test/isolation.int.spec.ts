@@ -9,6 +9,16 @@ function percentile(xs: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
 
+/**
+ * Healthy p99 while another endpoint fails or hangs must stay within this. Without isolation the
+ * healthy deliveries wait for the bad endpoint's attempts (its 30 s timeout, its retries), so the
+ * bound is set well below that and well above what a loaded CI machine adds (a 500 ms bound was
+ * missed by 96 ms once when another suite ran beside this one).
+ */
+function isolationBound(baseline: number[]): number {
+  return Math.max(2_000, percentile(baseline, 99) * 5);
+}
+
 describe('one bad endpoint never delays the others', () => {
   const h = new Harness('iso');
   let rx: TestReceiver;
@@ -65,7 +75,7 @@ describe('one bad endpoint never delays the others', () => {
     await until(async () => (await h.query(`SELECT 1 FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'pending'`, [bad.endpointId])).length === 0, { timeoutMs: 20_000 });
     const delivered = await h.query(`SELECT 1 FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'delivered'`, [bad.endpointId]);
     expect(delivered.length).toBeGreaterThan(0);
-    expect(percentile(during, 99)).toBeLessThan(Math.max(500, percentile(baseline, 99) * 5));
+    expect(percentile(during, 99)).toBeLessThan(isolationBound(baseline));
   }, 60_000);
 
   it('a hanging endpoint holds only its own slots: the healthy endpoint p99 stays low', async () => {
@@ -76,9 +86,10 @@ describe('one bad endpoint never delays the others', () => {
     for (let i = 0; i < 40; i++) await h.enterWebhookStage(P, hanging.endpointId, { maxAttempts: 1 });
     await rx.waitFor(4, '/hanging');
     const during = await healthyLatencies(good.endpointId, '/healthy2', 40);
+    console.log(`healthy p99 ${percentile(baseline, 99)} ms alone, ${percentile(during, 99)} ms beside a hanging endpoint`);
     // The per-endpoint cap: never more than 4 requests hanging at once.
     expect(rx.received('/hanging').length).toBeLessThanOrEqual(4);
-    expect(percentile(during, 99)).toBeLessThan(Math.max(500, percentile(baseline, 99) * 5));
+    expect(percentile(during, 99)).toBeLessThan(isolationBound(baseline));
     rx.releaseHanging();
   }, 60_000);
 });
