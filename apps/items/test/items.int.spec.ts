@@ -89,6 +89,11 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     expect(latest.json.annotations.map((a: { name: string }) => a.name)).toEqual(['bus']);
     expect(darwinConformanceProblems(latest.json)).toEqual([]);
     expect((await s.call('GET', `/items/${itemId}/darwin?version=99`)).status).toBe(404);
+    for (const big of ['1e+308', '2147483648']) {
+      const res = await s.call('GET', `/items/${itemId}/darwin?version=${big}`);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(res.json)).toContain('version');
+    }
   });
 
   it("answers 404 to another project's token", async () => {

@@ -87,6 +87,11 @@ describe('parseEvent', () => {
     expect(parseEvent(JSON.stringify(statusChanged({ datasetName: 7 })))).toEqual({ ok: false, reason: expect.stringContaining('data.datasetName') });
   });
 
+  it('rejects an item version no stream can reach', () => {
+    expect(parseEvent(JSON.stringify(statusChanged({ itemVersion: 2_147_483_648 })))).toEqual({ ok: false, reason: expect.stringContaining('data.itemVersion') });
+    expect(parseEvent(JSON.stringify(statusChanged({ itemVersion: 2_147_483_647 }))).ok).toBe(true);
+  });
+
   it('refuses a schema version newer than the catalog', () => {
     expect(upcastEventData('workflow.stage.entered', 2, {})).toEqual({ ok: false, reason: expect.stringContaining('newer') });
   });

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { DARWIN_VERSION, type DarwinDocument } from '@stagehook/contracts';
+import { DARWIN_VERSION, IsStreamVersion, type DarwinDocument } from '@stagehook/contracts';
 import { ProjectId, RequestId, ValidationFailedError } from '@stagehook/platform';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
 import { ItemIdParams } from '../items/dto.js';
 import { ItemsService, type ImportResult } from '../items/items.service.js';
 
@@ -11,8 +11,7 @@ export class ExportQuery {
   @ApiPropertyOptional({ description: 'Stream version to export as of; latest when absent' })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @IsStreamVersion()
   version?: number;
 }
 

@@ -2,6 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ProjectId } from '@stagehook/platform';
 import type { StoredEvent } from '@stagehook/event-store';
+import { IsStreamVersion } from '@stagehook/contracts';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { GetItemQuery, ItemIdParams, ListItemsQuery } from '../items/dto.js';
@@ -9,7 +10,7 @@ import { ItemsService, type ItemResponse } from '../items/items.service.js';
 import type { ItemView } from '../persistence/items.repository.js';
 
 export class HistoryQuery {
-  @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) afterVersion?: number;
+  @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsStreamVersion(0) afterVersion?: number;
   @ApiPropertyOptional({ default: 100, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
 }
 

@@ -1,10 +1,10 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Subscription } from '@nats-io/nats-core';
-import { BusNamespace, ItemsRpc, type RpcError } from '@stagehook/contracts';
+import { BusNamespace, IsStreamVersion, ItemsRpc, type RpcError } from '@stagehook/contracts';
 import { serveRpc } from '@stagehook/messaging';
 import { LOGGER, NATS_CONNECTION, flattenValidationErrors, isDomainError, type NatsConnection } from '@stagehook/platform';
 import { plainToInstance } from 'class-transformer';
-import { IsInt, IsOptional, IsString, IsUUID, Length, Min, validateSync } from 'class-validator';
+import { IsOptional, IsString, IsUUID, Length, validateSync } from 'class-validator';
 import type { Logger } from 'pino';
 import { ItemsErrorCode } from '../domain/errors.js';
 import { ItemsService } from '../items/items.service.js';
@@ -15,7 +15,7 @@ class HeadRequest {
 }
 
 class ExportRequest extends HeadRequest {
-  @IsOptional() @IsInt() @Min(1) version?: number;
+  @IsOptional() @IsStreamVersion() version?: number;
 }
 
 function parse<T extends object>(cls: new () => T, body: unknown): T | RpcError {

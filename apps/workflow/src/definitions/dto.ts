@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ID_PATTERN, STAGE_TYPES, type StageType } from '@stagehook/contracts';
+import { ID_PATTERN, IsStreamVersion, STAGE_TYPES, type StageType } from '@stagehook/contracts';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 
@@ -119,8 +119,7 @@ export class VersionQuery {
   @ApiPropertyOptional({ description: 'A past version; the latest when absent' })
   @IsOptional()
   @Type(() => Number)
-  @IsInt()
-  @Min(1)
+  @IsStreamVersion()
   version?: number;
 }
 

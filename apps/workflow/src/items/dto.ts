@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ID_PATTERN } from '@stagehook/contracts';
+import { ID_PATTERN, IsStreamVersion } from '@stagehook/contracts';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
 import { MAX_BULK_ITEMS } from './item-commands.service.js';
@@ -40,8 +40,7 @@ export class CommandParams extends ItemParams {
 export class CommandDto {
   @ApiPropertyOptional({ description: 'The item version the client saw (like If-Match); the frozen version is never lower than the items service reports' })
   @IsOptional()
-  @IsInt()
-  @Min(0)
+  @IsStreamVersion(0)
   itemVersion?: number;
 
   @ApiPropertyOptional({ description: 'The visit acted on; 409 if the item has moved on since' })

@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUrl, Min, ValidateIf } from 'class-validator';
-import { IsId, IsShortText } from './common.js';
+import { IsId, IsShortText, IsStreamVersion } from './common.js';
 import type { EventSpec } from '../spec.js';
 
 /** Hasty's lifecycle. */
@@ -18,7 +18,7 @@ export class ItemStatusChangedData {
   @IsShortText(1000)
   reason!: string | null;
   /** The item's stream version after the change. */
-  @IsInt() @Min(1) itemVersion!: number;
+  @IsStreamVersion() itemVersion!: number;
   @IsISO8601({ strict: true }) changedAt!: string;
   @IsOptional() @IsShortText(500) itemName?: string;
   /**

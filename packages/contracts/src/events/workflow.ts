@@ -1,6 +1,6 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, Max, Min, ValidateNested } from 'class-validator';
-import { IsId, IsShortText } from './common.js';
+import { IsId, IsShortText, IsStreamVersion } from './common.js';
 import type { EventSpec } from '../spec.js';
 
 export const STAGE_TYPES = ['dataset', 'annotate', 'review', 'webhook', 'complete'] as const;
@@ -34,7 +34,7 @@ export class StageEnteredData {
   /** Unique per entry: a stage entered again after a reject gets a new visit. */
   @IsId() visitId!: string;
   /** The item's stream version the webhook payload is frozen at. */
-  @IsInt() @Min(0) itemVersion!: number;
+  @IsStreamVersion(0) itemVersion!: number;
   @IsId() projectId!: string;
   @IsISO8601({ strict: true }) enteredAt!: string;
 
