@@ -66,6 +66,7 @@ export class Dispatcher {
   private readonly held = new Set<string>();
   private total = 0;
   private wakeUp: (() => void) | undefined;
+  private woken = false;
   private renewTimer: NodeJS.Timeout | undefined;
   private readonly tasks = new Set<Promise<void>>();
   private readonly now: () => number;
@@ -108,14 +109,23 @@ export class Dispatcher {
     await this.deps.deliveries.release(this.s.node, waiting, 0).catch(() => undefined);
   }
 
-  /** Nudges the loop (a consumer created deliveries). */
+  /**
+   * Nudges the loop (a consumer created deliveries, an attempt freed a slot). A nudge that comes
+   * while the loop is claiming is kept for its next sleep, which then returns at once: otherwise
+   * deliveries committed during a claim would wait a whole poll interval.
+   */
   wake(): void {
     const w = this.wakeUp;
     this.wakeUp = undefined;
-    w?.();
+    if (w) w();
+    else this.woken = true;
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const t = setTimeout(() => {
         this.wakeUp = undefined;

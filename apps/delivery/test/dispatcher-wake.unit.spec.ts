@@ -1,0 +1,55 @@
+import { describe, expect, it } from '@jest/globals';
+import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/dispatch/dispatcher.js';
+
+/** The claim loop only: claims are counted, nothing is ever due. */
+function loop(claimMs: number) {
+  const claims: number[] = [];
+  let release: () => void = () => undefined;
+  const deps = {
+    deliveries: {
+      claimDue: async () => {
+        claims.push(Date.now());
+        await new Promise<void>((r) => {
+          release = r;
+          setTimeout(r, claimMs);
+        });
+        return [];
+      },
+      extendLeases: async () => undefined,
+      release: async () => undefined,
+    },
+    breakers: { openEndpoints: () => [] },
+    logger: { warn: () => undefined, error: () => undefined },
+  } as unknown as DispatcherDeps;
+  const settings = { node: 'n', concurrency: 8, endpointConcurrency: 4, batch: 10, pollMs: 10_000, leaseMs: 60_000 } as DispatcherSettings;
+  return { dispatcher: new Dispatcher(deps, settings), claims, finishClaim: () => release() };
+}
+
+describe('Dispatcher wake-ups', () => {
+  it('a wake during a claim makes the next claim happen at once, not a poll interval later', async () => {
+    const { dispatcher, claims, finishClaim } = loop(50);
+    dispatcher.start();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(claims).toHaveLength(1);
+    // Deliveries committed while the first claim runs: the claim cannot have seen them.
+    dispatcher.wake();
+    finishClaim();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(claims).toHaveLength(2);
+    await new Promise((r) => setTimeout(r, 100));
+    // No busy loop: one wake, one extra claim; then the loop sleeps its 10 s poll.
+    expect(claims).toHaveLength(2);
+    await dispatcher.stop(100);
+  });
+
+  it('a wake while sleeping claims at once', async () => {
+    const { dispatcher, claims } = loop(0);
+    dispatcher.start();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(claims).toHaveLength(1);
+    dispatcher.wake();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(claims).toHaveLength(2);
+    await dispatcher.stop(100);
+  });
+});
