@@ -463,11 +463,8 @@ export class ConsumerRunner implements LagSource {
   }
 
   /** One try: claim, handler, commit. Throws only for infrastructure errors (retried in place). */
-  async #attempt(d: EventDelivery, handler: AnyEventHandler): Promise<Attempt> {
-    const qr = this.#o.dataSource.createQueryRunner();
-    try {
-      await qr.connect();
-      await qr.startTransaction();
+  #attempt(d: EventDelivery, handler: AnyEventHandler): Promise<Attempt> {
+    return this.#inTransaction(async (qr): Promise<Attempt> => {
       const claimed = await new HandledEventRepository(qr.manager).claim(this.consumer, d.event.id);
       if (!claimed) {
         await qr.rollbackTransaction();
@@ -485,26 +482,16 @@ export class ConsumerRunner implements LagSource {
         await rollbackQuietly(qr);
         return outcome;
       }
-      // PostgreSQL answers COMMIT of an aborted transaction (a handler that caught a SQL error
-      // and returned normally) with a silent ROLLBACK, and TypeORM does not check: probe first,
-      // so an effect that was not committed is never acked.
-      try {
-        await qr.query('SELECT 1');
-      } catch (err) {
-        if (isTransientInfraError(err)) throw err;
+      const aborted = await this.#abortedTransaction(qr);
+      if (aborted) {
         await rollbackQuietly(qr);
-        return { kind: 'failed', error: new Error(`the handler left its transaction aborted (${errorMessage(err)})`) };
+        return { kind: 'failed', error: aborted };
       }
       // If COMMIT's reply is lost the outcome is unknown; the retry claims again and, if the
       // commit did happen, sees a duplicate and acks.
       await qr.commitTransaction();
       return { kind: 'ack' };
-    } catch (err) {
-      await rollbackQuietly(qr);
-      throw err;
-    } finally {
-      await qr.release().catch(() => undefined);
-    }
+    });
   }
 
   /**
@@ -513,11 +500,15 @@ export class ConsumerRunner implements LagSource {
    * event alone; an event alone whose handler fails for good is a failed delivery, as with
    * single handlers.
    */
-  async #attemptBatch(batch: BatchHandler, ds: EventDelivery[]): Promise<Attempt[]> {
-    const qr = this.#o.dataSource.createQueryRunner();
-    try {
-      await qr.connect();
-      await qr.startTransaction();
+  #attemptBatch(batch: BatchHandler, ds: EventDelivery[]): Promise<Attempt[]> {
+    return this.#inTransaction(async (qr): Promise<Attempt[]> => {
+      // A handler failing for good fails its event when it is alone; in a batch, every event is
+      // then tried alone.
+      const failAlone = async (err: unknown): Promise<Attempt[]> => {
+        if (ds.length > 1) throw err;
+        await rollbackQuietly(qr);
+        return [{ kind: 'failed', error: err }];
+      };
       const handled = new HandledEventRepository(qr.manager);
       const claimed = await handled.claimMany(this.consumer, ds.map((d) => d.event.id));
       // An id twice in one batch (a republished copy) is handled once: the first occurrence.
@@ -531,19 +522,18 @@ export class ConsumerRunner implements LagSource {
             { manager: qr.manager, consumer: this.consumer, maxDeliver: this.#maxDeliver, logger: this.#log, afterCommit: (fn) => committed.push(fn) },
           )) ?? fresh.map(() => undefined);
         } catch (err) {
-          if (isTransientInfraError(err) || ds.length > 1) throw err;
-          await rollbackQuietly(qr);
-          return [{ kind: 'failed', error: err }];
+          if (isTransientInfraError(err)) throw err;
+          return failAlone(err);
         }
         if (outcomes.length !== fresh.length) throw new Error(`batch handler returned ${outcomes.length} outcomes for ${fresh.length} events`);
+        const aborted = await this.#abortedTransaction(qr);
+        if (aborted) return failAlone(aborted);
       }
       const byId = new Map<string, HandlerOutcome>(fresh.map((d, i) => [d.event.id, outcomes[i] ?? Outcome.ack()]));
       await handled.unclaim(
         this.consumer,
         [...byId].filter(([, o]) => o.kind !== 'ack').map(([id]) => id),
       );
-      // As in #attempt: never ack an effect whose transaction a handler left aborted.
-      await qr.query('SELECT 1');
       await qr.commitTransaction();
       for (const fn of committed) {
         try {
@@ -559,11 +549,36 @@ export class ConsumerRunner implements LagSource {
         seen.add(d.event.id);
         return o;
       });
+    });
+  }
+
+  /** `fn` inside a transaction on its own connection, rolled back if it throws. */
+  async #inTransaction<T>(fn: (qr: QueryRunner) => Promise<T>): Promise<T> {
+    const qr = this.#o.dataSource.createQueryRunner();
+    try {
+      await qr.connect();
+      await qr.startTransaction();
+      return await fn(qr);
     } catch (err) {
       await rollbackQuietly(qr);
       throw err;
     } finally {
       await qr.release().catch(() => undefined);
+    }
+  }
+
+  /**
+   * PostgreSQL answers COMMIT of an aborted transaction (a handler that caught a SQL error and
+   * returned normally) with a silent ROLLBACK, and TypeORM does not check: probe first, so an
+   * effect that was not committed is never acked. The error to fail with, or null.
+   */
+  async #abortedTransaction(qr: QueryRunner): Promise<Error | null> {
+    try {
+      await qr.query('SELECT 1');
+      return null;
+    } catch (err) {
+      if (isTransientInfraError(err)) throw err;
+      return new Error(`the handler left its transaction aborted (${errorMessage(err)})`);
     }
   }
 
