@@ -9,7 +9,7 @@ const ITEMS = Number(process.env.DEMO_ITEMS ?? 200);
 const EXPECTED_PER_ITEM = 10;
 const PARALLEL = 16;
 
-export async function runDemo({ root, urls, secrets, receiverPort, startProcess, waitHealthy }) {
+export async function runDemo({ root, urls, secrets, receiverPort, startProcess, restarts }) {
   const { mintProjectToken } = await import(pathToFileURL(join(root, 'packages/platform/dist/index.js')).href);
   const projectId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
   const token = mintProjectToken({ projectId, secret: secrets.AUTH_TOKEN_SECRETS.split(',')[0], ttlSeconds: 7 * 24 * 3600 });
@@ -36,7 +36,7 @@ export async function runDemo({ root, urls, secrets, receiverPort, startProcess,
   const revealed = await Promise.all([stageEndpoint, statusEndpoint].map((e) => api.webhooks('POST', `/endpoints/${e.id}/secret/reveal`)));
 
   step(`sample receiver on ${receiverUrl}`);
-  startProcess('receiver', join('examples', 'receiver', 'dist', 'main.js'), {
+  await startProcess('receiver', join('examples', 'receiver', 'dist', 'main.js'), {
     PORT: String(receiverPort),
     WEBHOOK_SECRETS: revealed.map((r) => r.secret).join(','),
     EXPECTED_AUTHORIZATION: 'Bearer demo-receiver-token',
@@ -44,8 +44,7 @@ export async function runDemo({ root, urls, secrets, receiverPort, startProcess,
     ITEMS_TOKEN: token,
     FLAKY_PERCENT: '20',
     BROKEN_PERCENT: '4',
-  });
-  await waitHealthy('receiver', `${receiverUrl}/health`);
+  }, `${receiverUrl}/health`);
 
   const ping = await api.webhooks('POST', `/endpoints/${stageEndpoint.id}/test`);
   console.log(`  test ping: HTTP ${ping.statusCode ?? ping.status ?? '?'} in ${ping.latencyMs ?? '?'} ms`);
@@ -117,6 +116,8 @@ export async function runDemo({ root, urls, secrets, receiverPort, startProcess,
   // Status-change deliveries trail the workflow a little; let them land before the summary.
   await sleep(3000);
   await summary(api, workflowId, receiverUrl);
+  const restarted = Object.entries(restarts()).filter(([, n]) => n > 0);
+  console.log(`Process restarts: ${restarted.length ? restarted.map(([name, n]) => `${name} ${n}`).join(', ') : 'none'}`);
 }
 
 function client(urls, token) {

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes sure PostgreSQL and NATS (with JetStream) answer on loopback, starting the machine's own
 # servers if they are installed but stopped, and installing them from Debian packages when absent
-# and we are root. Used by CI and by `npm start`. Idempotent.
+# and we are root. Used by `npm start` and `npm test` (which also asks for `chromium`, Debian's
+# browser the console's browser tests drive; never a browser download). Idempotent.
+#   bash scripts/services.sh [chromium]
 set -euo pipefail
 
 PGHOST_=${PGHOST:-127.0.0.1}
@@ -59,5 +61,17 @@ ensure_nats() {
   log "NATS is up on 127.0.0.1:$NATS_PORT"
 }
 
+ensure_chromium() {
+  if [ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]; then log "Chromium is at ${CHROMIUM_PATH:-/usr/bin/chromium}"; return; fi
+  apt_install chromium || { log "Chromium is missing: the browser tests will fail (apt-get install -y chromium)"; return 0; }
+  log "Chromium is at /usr/bin/chromium"
+}
+
 ensure_postgres
 ensure_nats
+for extra in "$@"; do
+  case "$extra" in
+    chromium) ensure_chromium ;;
+    *) log "unknown extra: $extra"; exit 2 ;;
+  esac
+done

@@ -1,35 +1,41 @@
 #!/usr/bin/env node
-// `npm start`: brings up PostgreSQL and NATS if needed, builds, migrates and starts the four
-// services and the sample receiver as separate processes, runs the demo, and keeps the platform
-// running until Ctrl-C, which stops everything cleanly. Logs go to .data/logs/<process>.log.
+// `npm start`: brings up PostgreSQL and NATS if needed, installs and builds what is missing,
+// creates a database per service and starts the four services and the sample receiver as
+// supervised processes (one that exits is restarted with backoff), runs the demo, and keeps the
+// platform running until Ctrl-C, which stops everything cleanly.
 //   npm start                 the platform and the demo
 //   npm start -- --no-demo    the platform only
-import { execFileSync, spawn } from 'node:child_process';
+//   npm start -- --no-build   skip the (cached) turbo build, e.g. right after `npm test`
+// Environment: STAGEHOOK_DATA_DIR (default .data: logs, secrets, the run file),
+// STAGEHOOK_PORT_OFFSET (added to every port), STAGEHOOK_DB_PREFIX (default stagehook),
+// PG_ADMIN_URL, NATS_URL, BUS_NAMESPACE, LOG_LEVEL.
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureInstalled, ensureServices, run, step } from './lib/prepare.mjs';
+import { Supervisor } from './lib/supervisor.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
-const dataDir = join(root, '.data');
+const dataDir = process.env.STAGEHOOK_DATA_DIR ?? join(root, '.data');
 const logDir = join(dataDir, 'logs');
 mkdirSync(logDir, { recursive: true });
 
 const PG_ADMIN_URL = process.env.PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+const PORT_OFFSET = Number(process.env.STAGEHOOK_PORT_OFFSET ?? 0);
+const DB_PREFIX = process.env.STAGEHOOK_DB_PREFIX ?? 'stagehook';
 
 export const SERVICES = [
-  { name: 'workflow', port: 3010 },
-  { name: 'items', port: 3020 },
-  { name: 'webhooks', port: 3030 },
-  { name: 'delivery', port: 3040 },
+  { name: 'workflow', port: 3010 + PORT_OFFSET },
+  { name: 'items', port: 3020 + PORT_OFFSET },
+  { name: 'webhooks', port: 3030 + PORT_OFFSET },
+  { name: 'delivery', port: 3040 + PORT_OFFSET },
 ];
-const RECEIVER_PORT = Number(process.env.RECEIVER_PORT ?? 4000);
+const RECEIVER_PORT = Number(process.env.RECEIVER_PORT ?? 4000) + PORT_OFFSET;
 
-const step = (msg) => process.stdout.write(`\x1b[1m▸ ${msg}\x1b[0m\n`);
-
-/** Development secrets, generated once per checkout and kept in .data (never committed). */
+/** Development secrets, generated once per checkout and kept in the data dir (never committed). */
 function localSecrets() {
   const file = join(dataDir, 'secrets.json');
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
@@ -41,17 +47,13 @@ function localSecrets() {
   return secrets;
 }
 
-function run(cmd, argv, opts = {}) {
-  execFileSync(cmd, argv, { cwd: root, stdio: 'inherit', ...opts });
-}
-
 async function createDatabases() {
   const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: PG_ADMIN_URL });
   await client.connect();
   try {
     for (const s of SERVICES) {
-      const db = `stagehook_${s.name}`;
+      const db = `${DB_PREFIX}_${s.name}`;
       const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [db]);
       if (!rowCount) await client.query(`CREATE DATABASE ${db}`);
     }
@@ -62,57 +64,26 @@ async function createDatabases() {
 
 function databaseUrl(name) {
   const u = new URL(PG_ADMIN_URL);
-  u.pathname = `/stagehook_${name}`;
+  u.pathname = `/${DB_PREFIX}_${name}`;
   return u.toString();
 }
 
-const children = [];
-
-function startProcess(name, script, env) {
-  const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, [script], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  child.on('exit', (code, signal) => {
-    if (!stopping) {
-      process.stderr.write(`✖ ${name} exited (${signal ?? code}); see .data/logs/${name}.log\n`);
-      void stop(1);
-    }
-  });
-  children.push({ name, child });
-  return child;
-}
-
-async function waitHealthy(name, url, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${name} did not become healthy at ${url}; see .data/logs/${name}.log`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const shown = (p) => relative(process.cwd(), p) || p;
+const supervisor = new Supervisor({
+  cwd: root,
+  logDir,
+  runFile: join(dataDir, 'processes.json'),
+  onFatal: () => void stop(1),
+});
 
 let stopping = false;
 async function stop(code = 0) {
   if (stopping) return;
   stopping = true;
   step('stopping');
-  await Promise.all(
-    children.map(
-      ({ child }) =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', resolve);
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 25_000).unref();
-        }),
-    ),
-  );
+  await supervisor.stop();
+  const restarts = Object.entries(supervisor.restarts()).filter(([, n]) => n > 0);
+  console.log(`  restarts: ${restarts.length ? restarts.map(([name, n]) => `${name} ${n}`).join(', ') : 'none'}; logs in ${shown(logDir)}`);
   process.exit(code);
 }
 process.on('SIGINT', () => void stop(0));
@@ -120,13 +91,12 @@ process.on('SIGTERM', () => void stop(0));
 
 async function main() {
   step('PostgreSQL and NATS');
-  run('bash', ['scripts/services.sh']);
-  if (!existsSync(join(root, 'node_modules', '.bin', 'turbo'))) {
-    step('npm install');
-    run('npm', ['install', '--no-audit', '--no-fund']);
+  ensureServices(root);
+  ensureInstalled(root);
+  if (!args.has('--no-build')) {
+    step('build');
+    run(root, 'turbo', ['run', 'build', '--output-logs=errors-only']);
   }
-  step('build');
-  run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only']);
   step('databases');
   await createDatabases();
 
@@ -143,21 +113,24 @@ async function main() {
     SSRF_ALLOW_LIST: process.env.SSRF_ALLOW_LIST ?? '127.0.0.1',
   };
   step('services (migrations run at boot)');
-  for (const s of SERVICES) {
-    startProcess(s.name, join('apps', s.name, 'dist', 'main.js'), {
-      ...common,
-      SERVICE_NAME: s.name,
-      PORT: String(s.port),
-      DATABASE_URL: databaseUrl(s.name),
-    });
-  }
-  await Promise.all(SERVICES.map((s) => waitHealthy(s.name, `http://127.0.0.1:${s.port}/health`)));
+  await Promise.all(
+    SERVICES.map((s) =>
+      supervisor.start({
+        name: s.name,
+        script: join('apps', s.name, 'dist', 'main.js'),
+        env: { ...common, SERVICE_NAME: s.name, PORT: String(s.port), DATABASE_URL: databaseUrl(s.name) },
+        healthUrl: `http://127.0.0.1:${s.port}/health`,
+      }),
+    ),
+  );
   for (const s of SERVICES) console.log(`  ${s.name.padEnd(9)} http://127.0.0.1:${s.port}   docs http://127.0.0.1:${s.port}/docs`);
+  console.log(`  logs      ${shown(logDir)}/<process>.log   (a process that exits is restarted; pids in ${shown(join(dataDir, 'processes.json'))})`);
 
   const urls = Object.fromEntries(SERVICES.map((s) => [s.name, `http://127.0.0.1:${s.port}`]));
   if (!args.has('--no-demo')) {
     const { runDemo } = await import('./demo.mjs');
-    await runDemo({ root, urls, secrets, receiverPort: RECEIVER_PORT, startProcess, waitHealthy });
+    const startProcess = (name, script, env, healthUrl) => supervisor.start({ name, script, env, healthUrl });
+    await runDemo({ root, urls, secrets, receiverPort: RECEIVER_PORT, startProcess, restarts: () => supervisor.restarts() });
   }
   step('running — Ctrl-C stops everything');
 }

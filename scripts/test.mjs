@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// `npm test`: every test, alone on a fresh clone. Makes sure PostgreSQL and NATS are up (and
+// Chromium for the browser tests), installs the locked packages when node_modules is missing or
+// stale, then builds, typechecks, lints and runs the unit tests (cached by turbo), the integration,
+// end-to-end and browser suites (never cached) and the short chaos run.
+//   npm test                  everything
+//   npm test -- --no-chaos    everything but the chaos run (it restarts PostgreSQL and NATS)
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureInstalled, ensureServices, run, step } from './lib/prepare.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = new Set(process.argv.slice(2));
+const started = Date.now();
+const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
+
+try {
+  step('PostgreSQL, NATS and Chromium');
+  ensureServices(root, ['chromium']);
+  ensureInstalled(root);
+  step('build, typecheck, lint, unit tests');
+  run(root, 'turbo', ['run', 'build', 'typecheck', 'lint', 'test:unit', '--output-logs=errors-only']);
+  step(`integration, end-to-end and browser tests (${elapsed()} so far)`);
+  run(root, 'turbo', ['run', 'test:int', '--concurrency=2']);
+  if (!args.has('--no-chaos')) {
+    step(`short chaos run (${elapsed()} so far)`);
+    run(root, 'npm', ['run', 'chaos:short']);
+  }
+  step(`all tests passed in ${elapsed()}`);
+} catch (err) {
+  process.stderr.write(`\x1b[31m✖ tests failed after ${elapsed()}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\x1b[0m\n`);
+  process.exit(1);
+}
