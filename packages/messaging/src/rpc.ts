@@ -35,8 +35,11 @@ export type RpcHandler<S extends RpcSpec<unknown, unknown>> = (request: unknown)
 
 /**
  * Answers requests of one spec with a queue group, so replicas share them. The handler gets the
- * raw parsed JSON and must validate it; a body that is not JSON and a handler that throws get an
- * `{ ok: false }` reply, never silence (the caller would wait for its whole timeout).
+ * raw parsed JSON and must validate it. Every request gets a reply, never silence (the caller
+ * would wait for its whole timeout) and never an exception out of the subscription (an unhandled
+ * rejection ends the process): a body that is not JSON is `invalid_request`, a throwing handler
+ * `internal`, and a reply the server cannot carry (above its max_payload) `reply_too_large` —
+ * big documents take another path (see the items service's Darwin export).
  */
 export function serveRpc<S extends RpcSpec<unknown, unknown>>(
   nc: NatsConnection,
@@ -54,26 +57,36 @@ export function serveRpc<S extends RpcSpec<unknown, unknown>>(
         logger.error({ err, subject }, 'rpc subscription failed');
         return;
       }
-      void answer(msg);
+      answer(msg).catch((e: unknown) => logger.error({ err: e, subject }, 'rpc reply could not be sent'));
     },
   });
 
   async function answer(msg: Msg): Promise<void> {
     let reply: RpcReplyOf<S> | RpcError;
+    let body: unknown;
     try {
-      let body: unknown;
-      try {
-        body = msg.json();
-      } catch {
-        reply = { ok: false, code: 'invalid_request', message: 'request body is not JSON' };
-        msg.respond(JSON.stringify(reply));
-        return;
-      }
+      body = msg.json();
+    } catch {
+      respond(msg, { ok: false, code: 'invalid_request', message: 'request body is not JSON' });
+      return;
+    }
+    try {
       reply = await handler(body);
     } catch (err) {
       logger.error({ err, subject }, 'rpc handler failed');
       reply = { ok: false, code: 'internal', message: 'the responder failed; see its logs' };
     }
-    msg.respond(JSON.stringify(reply));
+    respond(msg, reply);
+  }
+
+  function respond(msg: Msg, reply: unknown): void {
+    const data = new TextEncoder().encode(JSON.stringify(reply));
+    const max = nc.info?.max_payload ?? Number.POSITIVE_INFINITY;
+    if (data.byteLength > max) {
+      logger.error({ subject, bytes: data.byteLength, maxPayload: max }, 'rpc reply too large for the bus');
+      msg.respond(JSON.stringify({ ok: false, code: 'reply_too_large', message: `the reply is ${data.byteLength} bytes; the bus carries at most ${max}` } satisfies RpcError));
+      return;
+    }
+    msg.respond(data);
   }
 }

@@ -44,6 +44,29 @@ describe('rpc over core NATS', () => {
     sub.unsubscribe();
   });
 
+  it('answers a reply larger than the server takes with reply_too_large, and the process lives on', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => unhandled.push(err);
+    process.on('unhandledRejection', onUnhandled);
+    const big = 'x'.repeat(nc.info!.max_payload + 1);
+    const sub = serveRpc(nc, ns, Echo, 'echo', async () => ({ ok: true, doubled: 0, padding: big }));
+    await nc.flush();
+    try {
+      const reply = await rpcRequest(nc, ns, Echo, { n: 1 }, { timeoutMs: 2000 });
+      expect(reply).toMatchObject({ ok: false, code: 'reply_too_large' });
+      // The responder still answers the next request.
+      sub.unsubscribe();
+      const ok = serveRpc(nc, ns, Echo, 'echo', async () => ({ ok: true, doubled: 4 }));
+      await nc.flush();
+      await expect(rpcRequest(nc, ns, Echo, { n: 2 }, { timeoutMs: 2000 })).resolves.toEqual({ ok: true, doubled: 4 });
+      ok.unsubscribe();
+      await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('reports a missing responder as RpcUnavailableError', async () => {
     await expect(rpcRequest(nc, ns, Echo, { n: 1 }, { timeoutMs: 300 })).rejects.toBeInstanceOf(RpcUnavailableError);
   });
