@@ -79,6 +79,13 @@ export class DeliveryConfig extends BaseConfig {
   @EnvInteger({ min: 100, max: 60_000 })
   ITEMS_RPC_TIMEOUT_MS = 5_000;
 
+  /**
+   * The largest Darwin export frozen into a stage payload (the items service has its own bound,
+   * DARWIN_EXPORT_MAX_BYTES); a larger one fails the delivery at once with `payload_too_large`.
+   */
+  @EnvInteger({ min: 1024, max: 1024 * 1024 * 1024 })
+  DARWIN_MAX_BYTES = 64 * 1024 * 1024;
+
   /** AckWait of the durable consumers; handling is short (no HTTP inside), so 30 s is ample. */
   @EnvInteger({ min: 1_000, max: 600_000 })
   CONSUMER_ACK_WAIT_MS = 30_000;

@@ -10,6 +10,7 @@ import { ReenableEndpoint } from './api/reenable.js';
 import { DeliveryConfig, parseMsList } from './config.js';
 import { applyEndpointEvent } from './consumers/endpoint-view.js';
 import { Intake } from './consumers/intake.js';
+import { DarwinSource } from './consumers/darwin-source.js';
 import type { ItemTagEvent } from './consumers/item-tags.js';
 import { DispatcherHost } from './dispatch/dispatcher.host.js';
 import { DeliveryRepository } from './persistence/delivery.repository.js';
@@ -46,12 +47,10 @@ import { TestPingService } from './test-ping/test-ping.service.js';
           endpoints,
           itemTags,
           store,
-          nats,
-          namespace,
+          new DarwinSource(nats, namespace, { timeoutMs: config.ITEMS_RPC_TIMEOUT_MS, maxBytes: config.DARWIN_MAX_BYTES }),
           {
             stageMaxAttempts: parseMsList(config.STAGE_RETRY_SCHEDULE_MS).length,
             standardMaxAttempts: parseMsList(config.RETRY_SCHEDULE_MS).length,
-            itemsRpcTimeoutMs: config.ITEMS_RPC_TIMEOUT_MS,
             serviceName: config.SERVICE_NAME,
             unknownEndpointRetries: 3,
           },

@@ -218,8 +218,8 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     const head = await rpcRequest(nc, s.ns, ItemsRpc.head, { projectId: 'proj-a', itemId });
     expect(head).toMatchObject({ ok: true, item: { id: itemId, version: 3, status: 'new', datasetName: 'Cars 2026', datasetSlug: 'cars-2026' } });
     const exp = await rpcRequest(nc, s.ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId, version: a.json.version as number });
-    expect(exp.ok).toBe(true);
-    if (exp.ok) {
+    expect(exp.ok && exp.darwin).toBeTruthy();
+    if (exp.ok && exp.darwin) {
       expect(exp.item.version).toBe(2);
       expect((exp.darwin.annotations as { name: string }[]).map((x) => x.name)).toEqual(['car']);
     }

@@ -39,3 +39,4 @@ export { MessagingMetrics, type LagSource } from './metrics.js';
 export { ConsumerRunner, DeadLetterHeaders, defaultRetryBackoff, type ConsumerRunnerOptions, type RunnerState } from './runner.js';
 export { ConsumerHost, consumersProvider, type ConsumersProviderOptions } from './nest.js';
 export { RpcUnavailableError, rpcRequest, serveRpc, type RpcHandler } from './rpc.js';
+export { DocumentMissingError, DocumentStore, DocumentTooLargeError, type DocumentStoreOptions } from './documents.js';

@@ -1,27 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { NatsConnection } from '@nats-io/nats-core';
-import {
-  ItemsRpc,
-  newEvent,
-  type BusNamespace,
-  type CloudEvent,
-  type ItemSummary,
-  type StageEnteredData,
-} from '@stagehook/contracts';
+import { newEvent, type CloudEvent, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
 import type { EventStore } from '@stagehook/event-store';
-import { Outcome, RpcUnavailableError, rpcRequest, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
+import { Outcome, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
 import type { EntityManager } from 'typeorm';
 import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } from '../domain/payload.js';
 import type { DeliveryRepository, NewDelivery, NewMessage } from '../persistence/delivery.repository.js';
 import type { EndpointRepository, EndpointView } from '../persistence/endpoint.repository.js';
 import type { ItemTagRepository } from '../persistence/item-tag.repository.js';
+import type { DarwinSource } from './darwin-source.js';
 import { tagChange, tagsAfter, type ItemTagEvent } from './item-tags.js';
 import { matchEndpoints } from './matching.js';
 
 export interface IntakeSettings {
   stageMaxAttempts: number;
   standardMaxAttempts: number;
-  itemsRpcTimeoutMs: number;
   serviceName: string;
   /** Deliveries of a stage entry whose endpoint is unknown are retried this many times first. */
   unknownEndpointRetries: number;
@@ -53,8 +45,7 @@ export class Intake {
     private readonly endpoints: EndpointRepository,
     private readonly itemTags: ItemTagRepository,
     private readonly store: EventStore,
-    private readonly nats: NatsConnection,
-    private readonly namespace: BusNamespace,
+    private readonly darwin: DarwinSource,
     private readonly s: IntakeSettings,
     private readonly wake: () => void,
   ) {}
@@ -116,26 +107,20 @@ export class Intake {
     let darwin: Record<string, unknown> | null = null;
     let frozenError: string | null = null;
     if (include && ep) {
-      try {
-        const reply = await rpcRequest(
-          this.nats,
-          this.namespace,
-          ItemsRpc.darwinExport,
-          { projectId: d.projectId, itemId: d.itemId, version: d.itemVersion },
-          { timeoutMs: this.s.itemsRpcTimeoutMs },
-        );
-        if (reply.ok) {
-          item = reply.item;
-          darwin = reply.darwin;
-        } else if (reply.code === 'not_found' || reply.code === 'version_not_found' || reply.code === 'invalid_request') {
-          frozenError = `annotations unavailable: ${reply.code}`;
-        } else {
-          return Outcome.retry({ reason: `items answered ${reply.code}` });
-        }
-      } catch (err) {
-        // Never send without the annotations: the event stays in the stream until items answers.
-        if (err instanceof RpcUnavailableError) return Outcome.retry({ reason: 'items service unavailable for the Darwin export' });
-        throw err;
+      const got = await this.darwin.fetch(d.projectId, d.itemId, d.itemVersion);
+      switch (got.kind) {
+        case 'ok':
+          item = got.item;
+          darwin = got.darwin;
+          break;
+        case 'refused':
+          frozenError = got.reason;
+          break;
+        case 'unavailable':
+          // Never send without the annotations: the event stays in the stream until items answers.
+          return Outcome.retry({ reason: got.reason });
+        case 'error':
+          return Outcome.retry({ reason: got.reason });
       }
     }
     const deliveryId = randomUUID();

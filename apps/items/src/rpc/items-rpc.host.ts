@@ -1,12 +1,13 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Subscription } from '@nats-io/nats-core';
 import { BusNamespace, IsStreamVersion, ItemsRpc, type RpcError } from '@stagehook/contracts';
-import { serveRpc } from '@stagehook/messaging';
+import { DocumentStore, serveRpc } from '@stagehook/messaging';
 import { LOGGER, NATS_CONNECTION, flattenValidationErrors, isDomainError, type NatsConnection } from '@stagehook/platform';
 import { plainToInstance } from 'class-transformer';
 import { IsOptional, IsString, IsUUID, Length, validateSync } from 'class-validator';
 import type { Logger } from 'pino';
 import { ItemsErrorCode } from '../domain/errors.js';
+import { ItemsConfig } from '../config.js';
 import { ItemsService } from '../items/items.service.js';
 
 class HeadRequest {
@@ -45,13 +46,17 @@ function rpcError(err: unknown): RpcError {
 @Injectable()
 export class ItemsRpcHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private subs: Subscription[] = [];
+  private readonly documents: DocumentStore;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly namespace: BusNamespace,
     private readonly items: ItemsService,
-  ) {}
+    @Inject(ItemsConfig) private readonly config: ItemsConfig,
+  ) {
+    this.documents = new DocumentStore(nats, namespace);
+  }
 
   onApplicationBootstrap(): void {
     const log = this.logger.child({ component: 'rpc' });
@@ -80,12 +85,22 @@ export class ItemsRpcHost implements OnApplicationBootstrap, BeforeApplicationSh
         async (body) => {
           const req = parse(ExportRequest, body);
           if ('ok' in req) return req;
+          let exported;
           try {
-            const { item, darwin } = await this.items.exportDarwin(req.projectId, req.itemId, req.version);
-            return { ok: true, item, darwin: darwin as unknown as Record<string, unknown> };
+            exported = await this.items.exportDarwin(req.projectId, req.itemId, req.version);
           } catch (err) {
             return rpcError(err);
           }
+          const { item, darwin } = exported;
+          const json = Buffer.from(JSON.stringify(darwin));
+          if (json.byteLength > this.config.DARWIN_EXPORT_MAX_BYTES) {
+            return { ok: false, code: 'payload_too_large', message: `the Darwin export is ${json.byteLength} bytes; at most ${this.config.DARWIN_EXPORT_MAX_BYTES} are sent` };
+          }
+          if (json.byteLength <= this.config.DARWIN_INLINE_MAX_BYTES) return { ok: true, item, darwin: darwin as unknown as Record<string, unknown> };
+          // Too big for one NATS message: the export of a stream version never changes, so its
+          // name identifies it for good and a second request reuses the stored document.
+          const darwinRef = await this.documents.put(`darwin/${item.projectId}/${item.id}/${item.version}`, json);
+          return { ok: true, item, darwinRef };
         },
         log,
       ),

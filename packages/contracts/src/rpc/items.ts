@@ -1,5 +1,5 @@
 import type { ItemStatus } from '../events/items.js';
-import { rpcSpec } from './rpc.js';
+import { type DocumentRef, rpcSpec } from './rpc.js';
 
 /** What other services may know about an item without reading the items database. */
 export interface ItemSummary {
@@ -33,11 +33,14 @@ export interface ItemDarwinExportRequest {
   version?: number;
 }
 
-export interface ItemDarwinExportReply {
-  item: ItemSummary;
-  /** A Darwin JSON 2.0 document (see darwin.ts) exactly as the item was at `item.version`. */
-  darwin: Record<string, unknown>;
-}
+/**
+ * The Darwin JSON 2.0 document (see darwin.ts) exactly as the item was at `item.version`: inline
+ * when small, otherwise in the bus's document store (`darwinRef`, UTF-8 JSON). Exactly one of the
+ * two is set. An export above the responder's bound is the error `payload_too_large`.
+ */
+export type ItemDarwinExportReply =
+  | { item: ItemSummary; darwin: Record<string, unknown>; darwinRef?: undefined }
+  | { item: ItemSummary; darwin?: undefined; darwinRef: DocumentRef };
 
 /**
  * Served by the items service (queue group `items`). The workflow service asks `head` for the

@@ -26,3 +26,14 @@ export function rpcSpec<Req, Res>(subject: string): RpcSpec<Req, Res> {
 
 export type RpcRequestOf<S> = S extends RpcSpec<infer Req, unknown> ? Req : never;
 export type RpcReplyOf<S> = S extends RpcSpec<unknown, infer Res> ? RpcReply<Res> : never;
+
+/**
+ * Where a document too big for one NATS message waits for its reader: an object of the bus's
+ * document store (a JetStream object store), immutable under its name. Replies carry this instead
+ * of the document; the reader fetches it with `DocumentStore.get` (packages/messaging).
+ */
+export interface DocumentRef {
+  name: string;
+  /** Size of the stored document in bytes (UTF-8 JSON). */
+  bytes: number;
+}

@@ -1,0 +1,62 @@
+import type { NatsConnection } from '@nats-io/nats-core';
+import { ItemsRpc, type BusNamespace, type ItemSummary } from '@stagehook/contracts';
+import { DocumentMissingError, DocumentStore, DocumentTooLargeError, RpcUnavailableError, rpcRequest } from '@stagehook/messaging';
+
+export type DarwinFetch =
+  | { kind: 'ok'; item: ItemSummary; darwin: Record<string, unknown> }
+  /** The payload cannot be frozen, ever (`reason` starts with a code): the delivery fails at once. */
+  | { kind: 'refused'; reason: string }
+  /** Items (or the document store) did not answer: wait for it, the work is good. */
+  | { kind: 'unavailable'; reason: string }
+  /** Items answered with an error of its own: a counted retry. */
+  | { kind: 'error'; reason: string };
+
+/**
+ * The item's Darwin JSON 2.0 document at a stream version, from the items service: inline in the
+ * `darwin-export` reply when small, otherwise from the bus's document store (the reply names it).
+ * Exports above `maxBytes` are refused as `payload_too_large` (README: size limits).
+ */
+export class DarwinSource {
+  private readonly documents: DocumentStore;
+
+  constructor(
+    private readonly nats: NatsConnection,
+    private readonly namespace: BusNamespace,
+    private readonly s: { timeoutMs: number; maxBytes: number },
+  ) {
+    this.documents = new DocumentStore(nats, namespace);
+  }
+
+  async fetch(projectId: string, itemId: string, version: number): Promise<DarwinFetch> {
+    let reply;
+    try {
+      reply = await rpcRequest(this.nats, this.namespace, ItemsRpc.darwinExport, { projectId, itemId, version }, { timeoutMs: this.s.timeoutMs });
+    } catch (err) {
+      if (err instanceof RpcUnavailableError) return { kind: 'unavailable', reason: 'items service unavailable for the Darwin export' };
+      throw err;
+    }
+    if (!reply.ok) {
+      switch (reply.code) {
+        case 'not_found':
+        case 'version_not_found':
+        case 'invalid_request':
+          return { kind: 'refused', reason: `annotations unavailable: ${reply.code}` };
+        case 'payload_too_large':
+        case 'reply_too_large':
+          return { kind: 'refused', reason: `payload_too_large: ${reply.message}` };
+        default:
+          return { kind: 'error', reason: `items answered ${reply.code}` };
+      }
+    }
+    if (reply.darwin) return { kind: 'ok', item: reply.item, darwin: reply.darwin };
+    try {
+      const bytes = await this.documents.get(reply.darwinRef, { maxBytes: this.s.maxBytes });
+      return { kind: 'ok', item: reply.item, darwin: JSON.parse(Buffer.from(bytes).toString('utf8')) as Record<string, unknown> };
+    } catch (err) {
+      if (err instanceof DocumentTooLargeError) return { kind: 'refused', reason: `payload_too_large: ${err.message}` };
+      // Expired before it was read (a consumer stalled past the store's TTL): asking again re-exports it.
+      if (err instanceof DocumentMissingError) return { kind: 'error', reason: err.message };
+      return { kind: 'unavailable', reason: `document store: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+}

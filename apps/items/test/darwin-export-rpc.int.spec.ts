@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Objm } from '@nats-io/obj';
+import { ItemsRpc } from '@stagehook/contracts';
+import { DocumentStore, rpcRequest } from '@stagehook/messaging';
+import { connectTestNats, createTestDatabase, deleteStreams, type TestDatabase } from '@stagehook/testing';
+import { bootItems, type Booted } from './support.js';
+
+const polygons = (n: number) =>
+  Array.from({ length: n }, (_, k) => ({
+    name: 'screw',
+    polygon: { paths: [[{ x: k % 900, y: 10 }, { x: (k % 900) + 40, y: 10 }, { x: (k % 900) + 40, y: 26 }, { x: k % 900, y: 26 }]] },
+  }));
+
+/**
+ * Bounds shrunk so a few hundred polygons cross them: exports above DARWIN_INLINE_MAX_BYTES go
+ * through the document store (a 3,000-polygon export above NATS's max_payload crashed items when
+ * it was sent inline), exports above DARWIN_EXPORT_MAX_BYTES are refused as payload_too_large.
+ */
+describe('rpc.items.darwin-export for documents bigger than one NATS message', () => {
+  let db: TestDatabase;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  let s: Booted;
+  let datasetId: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('items_bigexport');
+    ({ nc, jsm } = await connectTestNats());
+    s = await bootItems(db, undefined, { DARWIN_INLINE_MAX_BYTES: '4096', DARWIN_EXPORT_MAX_BYTES: String(100 * 1024) });
+    datasetId = (await s.call('POST', '/datasets', { name: 'Screws' })).json.id as string;
+  });
+
+  afterAll(async () => {
+    await s.app.close();
+    await new Objm(nc).open(new DocumentStore(nc, s.ns).bucket).then((o) => o.destroy()).catch(() => undefined);
+    await deleteStreams(jsm, [s.ns.streamName('ITEMS'), s.ns.streamName('DEADLETTER')]);
+    await nc.drain();
+    await db.drop();
+  });
+
+  async function itemWith(n: number): Promise<{ itemId: string; version: number }> {
+    const r = await s.call('POST', '/items', { datasetId, items: [{ name: `screws-${n}.jpg`, width: 1920, height: 1080 }] });
+    const itemId = r.json.items[0].id as string;
+    const a = await s.call('POST', `/items/${itemId}/annotations/bulk`, { annotations: polygons(n) });
+    expect(a.status).toBe(201);
+    return { itemId, version: a.json.version as number };
+  }
+
+  it('sends a small export inline and a big one by reference, equal to the HTTP export of that version', async () => {
+    const small = await itemWith(2);
+    const inline = await rpcRequest(nc, s.ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId: small.itemId, version: small.version });
+    expect(inline.ok && inline.darwin && !inline.darwinRef).toBeTruthy();
+
+    const big = await itemWith(150);
+    const reply = await rpcRequest(nc, s.ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId: big.itemId, version: big.version });
+    if (!reply.ok || !reply.darwinRef) throw new Error(`expected a reference, got ${JSON.stringify(reply).slice(0, 300)}`);
+    expect(reply.darwin).toBeUndefined();
+    expect(reply.darwinRef.bytes).toBeGreaterThan(4096);
+    const stored = Buffer.from(await new DocumentStore(nc, s.ns).get(reply.darwinRef, { maxBytes: 1024 * 1024 })).toString('utf8');
+    const viaHttp = await s.call('GET', `/items/${big.itemId}/darwin?version=${big.version}`);
+    expect(viaHttp.status).toBe(200);
+    expect(JSON.parse(stored)).toEqual(viaHttp.json);
+    expect((JSON.parse(stored) as { annotations: unknown[] }).annotations).toHaveLength(150);
+  });
+
+  it('refuses an export above its bound as payload_too_large', async () => {
+    const huge = await itemWith(500);
+    const reply = await rpcRequest(nc, s.ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId: huge.itemId, version: huge.version });
+    expect(reply).toMatchObject({ ok: false, code: 'payload_too_large' });
+  });
+});
