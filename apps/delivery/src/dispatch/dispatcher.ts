@@ -1,12 +1,13 @@
 import { newEvent, type EndpointStateData, type SealedSecretData } from '@stagehook/contracts';
 import type { EventStore } from '@stagehook/event-store';
-import { GroupCommit } from '@stagehook/messaging';
+import { GroupCommit, isTransientInfraError } from '@stagehook/messaging';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isSuccess, nextStep, type AttemptResult, type NextStep, type Schedule } from '../domain/retry-policy.js';
 import { signatureHeader } from '../domain/signing.js';
 import type { AttemptRecord, ClaimedDelivery, DeliveryRepository, DeliveryUpdate } from '../persistence/delivery.repository.js';
 import type { EndpointRepository } from '../persistence/endpoint.repository.js';
+import { MAX_ERROR_CHARS, storableNullable } from '../persistence/storable.js';
 import type { Breakers } from '../sending/breakers.js';
 import { USER_AGENT, type HttpSender, type SendResult } from '../sending/http-sender.js';
 
@@ -228,7 +229,18 @@ export class Dispatcher {
       return;
     }
     const timestamp = Math.floor(this.now() / 1000);
-    const { headers, logged } = this.headers(c, ep, timestamp);
+    let prepared: { headers: Record<string, string>; logged: Record<string, string> };
+    try {
+      prepared = this.headers(c, ep, timestamp);
+    } catch (err) {
+      // A secret sealed under a key no longer in SECRET_KEYS: nothing can be sent, and retrying
+      // in a loop would not help either. The attempt counts, with the reason, on its schedule.
+      const reason = `signing secret or authorization could not be opened (${errorText(err)}); restore the key in SECRET_KEYS or rotate the endpoint's secret`;
+      const unsent: SendResult = { statusCode: null, responseHeaders: {}, responseBody: '', error: reason, timedOut: false, startedAt: new Date(this.now()), durationMs: 0 };
+      await this.record(this.recorded(c, ep, unsent, {}));
+      return;
+    }
+    const { headers, logged } = prepared;
     const guarded = await this.deps.breakers.fire(
       c.endpointId,
       () => this.deps.sender.send({ url: ep.url, headers, body: c.body, timeoutMs: ep.timeoutMs }),
@@ -239,7 +251,11 @@ export class Dispatcher {
       await this.deps.deliveries.release(this.s.node, [c.id], this.s.breakerBackoffMs);
       return;
     }
-    const r = guarded.result;
+    await this.record(this.recorded(c, ep, guarded.result, logged));
+  }
+
+  /** What an attempt's outcome makes of its delivery: the next step, the attempt row and the update. */
+  private recorded(c: ClaimedDelivery, ep: EndpointStateData, r: SendResult, logged: Record<string, string>): RecordedAttempt {
     const n = c.attempts + 1;
     const result: AttemptResult =
       r.statusCode !== null
@@ -258,7 +274,7 @@ export class Dispatcher {
       random: this.random(),
     });
     const lastError = r.error ?? (r.statusCode !== null && !isSuccess(r.statusCode) ? `HTTP ${r.statusCode}` : null);
-    const rec: RecordedAttempt = {
+    return {
       c,
       step,
       attempt: {
@@ -281,11 +297,32 @@ export class Dispatcher {
         lastError,
       },
     };
-    // Successes, the bulk of the traffic, are recorded in group commits; the rarer failures one
-    // by one, as they may disable an endpoint.
-    const recorded = step.kind === 'delivered' ? await this.successes.submit(rec) : await this.recordFailure(rec);
-    if (!recorded) this.deps.logger.warn({ deliveryId: c.id }, 'lease lost before the attempt was recorded');
-    this.deps.onAttempt?.(step.kind, r.durationMs);
+  }
+
+  /**
+   * Records an attempt. Successes, the bulk of the traffic, go in group commits; the rarer
+   * failures one by one, as they may disable an endpoint. An attempt can never repeat without
+   * counting: if recording fails for a reason other than an outage (a value the database refuses),
+   * the attempt is recorded again without what the receiver sent, with the reason. Only an outage
+   * leaves it to the lease's expiry, and then it is sent again, counted.
+   */
+  private async record(rec: RecordedAttempt): Promise<void> {
+    const write = (r: RecordedAttempt) => (r.step.kind === 'delivered' ? this.successes.submit(r) : this.recordFailure(r));
+    let recorded: boolean;
+    try {
+      recorded = await write(rec);
+    } catch (err) {
+      if (isTransientInfraError(err)) throw err;
+      this.deps.logger.error({ err, deliveryId: rec.c.id }, 'attempt could not be recorded as it was; recording it without the response');
+      const note = `the attempt could not be recorded with the receiver's response (${errorText(err)})`;
+      recorded = await write({
+        ...rec,
+        attempt: { ...rec.attempt, responseHeaders: null, responseBody: null, error: rec.attempt.error ?? (rec.step.kind === 'delivered' ? null : note) },
+        update: { ...rec.update, lastError: rec.update.lastError ?? (rec.step.kind === 'delivered' ? null : note) },
+      });
+    }
+    if (!recorded) this.deps.logger.warn({ deliveryId: rec.c.id }, 'lease lost before the attempt was recorded');
+    this.deps.onAttempt?.(rec.step.kind, rec.attempt.durationMs);
   }
 
   /**
@@ -370,11 +407,15 @@ export class Dispatcher {
       // The contract counts attempts from 1; a delivery ended before any attempt reports 1.
       attempts: Math.max(1, attempts),
       lastStatusCode,
-      lastError: lastError === null ? null : lastError.slice(0, 2000),
+      lastError: storableNullable(lastError, MAX_ERROR_CHARS),
       at: new Date(this.now()).toISOString(),
     };
     return outcome === 'delivered'
       ? newEvent('delivery.webhook.delivered', data, { ...this.meta(c.projectId), causationId: c.triggerEventId })
       : newEvent('delivery.webhook.failed', data, { ...this.meta(c.projectId), causationId: c.triggerEventId });
   }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

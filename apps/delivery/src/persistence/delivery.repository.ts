@@ -1,6 +1,7 @@
 import type { EndpointStateData } from '@stagehook/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { returning } from './sql.js';
+import { MAX_ERROR_CHARS, storableHeaders, storableNullable } from './storable.js';
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 export type ScheduleKind = 'standard' | 'stage';
@@ -315,14 +316,14 @@ export class DeliveryRepository {
         col((x) => x.update.attempts),
         col((x) => x.update.nextAttemptAt),
         col((x) => x.update.lastStatusCode),
-        col((x) => x.update.lastError),
+        col((x) => storableNullable(x.update.lastError, MAX_ERROR_CHARS)),
         col((x) => x.attempt.n),
         col((x) => x.attempt.startedAt),
         col((x) => Math.round(x.attempt.durationMs)),
-        col((x) => x.attempt.error),
-        col((x) => JSON.stringify(x.attempt.requestHeaders)),
-        col((x) => (x.attempt.responseHeaders ? JSON.stringify(x.attempt.responseHeaders) : null)),
-        col((x) => x.attempt.responseBody),
+        col((x) => storableNullable(x.attempt.error, MAX_ERROR_CHARS)),
+        col((x) => JSON.stringify(storableHeaders(x.attempt.requestHeaders))),
+        col((x) => (x.attempt.responseHeaders ? JSON.stringify(storableHeaders(x.attempt.responseHeaders)) : null)),
+        col((x) => storableNullable(x.attempt.responseBody)),
         col((x) => x.attempt.statusCode),
         col((x) => x.attempt.sentBy),
       ],
