@@ -89,8 +89,10 @@ import { TestPingService } from './test-ping/test-ping.service.js';
             // The Darwin export may be unavailable for a while: many cheap retries before a dead letter.
             maxDeliver: 100,
             handlers: {},
-            batch: intake.batch(['workflow.stage.entered'], (e, scope) =>
-              intake.stageEntered(e as CloudEvent<'workflow.stage.entered', StageEnteredData>, scope),
+            batch: intake.batch(
+              ['workflow.stage.entered'],
+              (e, scope) => intake.stageEntered(e as CloudEvent<'workflow.stage.entered', StageEnteredData>, scope),
+              (e) => intake.prepareStageEntry(e),
             ),
           },
           {

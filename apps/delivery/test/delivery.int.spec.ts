@@ -176,10 +176,23 @@ describe('delivery service', () => {
     const ep = await h.registerEndpoint(P, `${rx.url}/darwin`, { includeAnnotations: true });
     // A silent listener: the export is asked for but nobody answers (items is down).
     let askedWhileDown = 0;
-    const silent = h.nc.subscribe(h.ns.subject(ItemsRpc.darwinExport.subject), { callback: () => void askedWhileDown++ });
+    // While the request waits for its answer, no consumer transaction may be open: it would hold
+    // back the relay horizon of the whole database.
+    const openWhileAsking: Promise<number>[] = [];
+    const silent = h.nc.subscribe(h.ns.subject(ItemsRpc.darwinExport.subject), {
+      callback: () => {
+        askedWhileDown++;
+        openWhileAsking.push(
+          h.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`).then((r) => r[0].n),
+        );
+      },
+    });
     const entry = await h.enterWebhookStage(P, ep.endpointId);
     await until(() => askedWhileDown >= 2, { timeoutMs: 15_000, message: 'the export was asked for twice' });
     silent.unsubscribe();
+    expect(await Promise.all(openWhileAsking)).toEqual(openWhileAsking.map(() => 0));
+    // Waiting for items spends no deliveries of the stage entry.
+    expect((await h.jsm.consumers.info(h.ns.streamName('WORKFLOW'), h.ns.durable('delivery-stage-entered'))).num_redelivered).toBe(0);
     // Nothing is sent without the annotations.
     expect(rx.received('/darwin')).toHaveLength(0);
     const asked: unknown[] = [];

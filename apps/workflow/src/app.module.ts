@@ -39,7 +39,7 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
     ItemCommandsService,
     WebhookWaitMetrics,
     consumersProvider({
-      inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, WorkflowConfig, ItemCommandsService, EndpointStatusRepository],
+      inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, WorkflowConfig, ItemCommandsService, EndpointStatusRepository, ItemHeads],
       useFactory: (
         dataSource: DataSource,
         nats: NatsConnection,
@@ -49,6 +49,7 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
         config: WorkflowConfig,
         commands: ItemCommandsService,
         endpoints: EndpointStatusRepository,
+        heads: ItemHeads,
       ) => [
         {
           dataSource,
@@ -62,7 +63,7 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
           concurrency: config.OUTCOME_CONCURRENCY,
           ackWaitMs: 30_000,
           maxDeliver: 20,
-          handlers: deliveryOutcomeHandlers(commands),
+          handlers: deliveryOutcomeHandlers(commands, heads),
         },
         {
           dataSource,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { listeningUrl } from '@stagehook/platform';
 import { until } from '@stagehook/testing';
 import { EventStore } from '@stagehook/event-store';
 import { DataSource } from 'typeorm';
@@ -208,6 +209,39 @@ describe('an item through the template', () => {
       const history = await h.api<{ visits: Array<Record<string, unknown>> }>('GET', `/workflows/${wf.workflowId}/items/${item}/history`);
       expect(history.body.visits[2]).toMatchObject({ stageType: 'webhook', outcome: 'failed', reason: `endpoint ${endpointId} is deleted` });
     }
+  });
+
+  it('an outcome that arrives while items is down waits in place, spends no deliveries, and routes once items is back', async () => {
+    const wf = await template();
+    const item = `img-${randomUUID()}`;
+    h.itemVersions.set(`p1/${item}`, 2);
+    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
+    await cmd(wf.workflowId, item, 'start');
+    await cmd(wf.workflowId, item, 'submit');
+    const entry = await until(() => h.entered(item).find((e) => e.data.stageType === 'webhook'), { message: 'webhook entry' });
+    const durable = h.ns.durable('workflow-delivery-outcomes');
+    const infraErrors = async () => {
+      const text = await (await fetch(`${listeningUrl(h.app)}/metrics`)).text();
+      const line = text.split('\n').find((l) => l.startsWith('stagehook_messaging_infra_errors_total{') && l.includes('consumer="workflow-delivery-outcomes"'));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    const before = await infraErrors();
+    h.stopItems();
+    try {
+      await h.publish('delivery.webhook.delivered', outcome(entry.data, 'd-outage'), { subject: 'delivery-d-outage' });
+      // Several tries while items is down (each a 500 ms RPC timeout and a backoff)...
+      await until(async () => (await infraErrors()) >= before + 4, { timeoutMs: 30_000, message: 'tries while items is down' });
+      // ...held in place: the message was never redelivered, nothing dead-lettered, the item waits.
+      const info = await h.jsm.consumers.info(h.ns.streamName('DELIVERY'), durable);
+      expect(info.num_redelivered).toBe(0);
+      expect(info.num_ack_pending).toBe(1);
+      expect((await position(wf.workflowId, item)).stageType).toBe('webhook');
+    } finally {
+      h.serveItems();
+    }
+    await until(async () => (await position(wf.workflowId, item)).stageType === 'review', { timeoutMs: 30_000, message: 'routed once items answered' });
+    const ds = h.app.get(DataSource);
+    expect(await ds.query(`SELECT 1 FROM msg_dead_letters WHERE consumer = 'workflow-delivery-outcomes'`)).toEqual([]);
   });
 
   it('an edited workflow makes a new version; an item in flight finishes on its own', async () => {

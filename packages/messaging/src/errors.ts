@@ -18,11 +18,29 @@ const TRANSIENT_MESSAGES = [
 ];
 
 /**
+ * Another service (or any dependency a handler needs) did not answer. A handler that throws it —
+ * from `prepare` or from inside its transaction — has its message held and retried in place with
+ * backoff until the dependency is back: an outage never spends the message's deliveries and never
+ * dead-letters good work.
+ */
+export class DependencyUnavailableError extends Error {
+  constructor(
+    readonly dependency: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${dependency} is unavailable: ${detail}`, options);
+    this.name = 'DependencyUnavailableError';
+  }
+}
+
+/**
  * True when an error comes from the infrastructure being unavailable (database down or
  * restarting), so the work should be retried in place rather than counted as a failed delivery.
  */
 export function isTransientInfraError(err: unknown, depth = 0): boolean {
   if (depth > 4 || typeof err !== 'object' || err === null) return false;
+  if (err instanceof DependencyUnavailableError) return true;
   const e = err as { code?: unknown; message?: unknown; driverError?: unknown; cause?: unknown };
   if (typeof e.code === 'string' && (TRANSIENT_SQLSTATE.test(e.code) || TRANSIENT_NODE_CODES.has(e.code))) return true;
   if (typeof e.message === 'string' && TRANSIENT_MESSAGES.some((re) => re.test(e.message as string))) return true;

@@ -32,6 +32,8 @@ export interface HandlerContext {
   streamSequence: number;
   subject: string;
   logger: StructuredLogger;
+  /** What the handler's `prepare` returned (see `prepared`); undefined without one. */
+  prepared?: unknown;
 }
 
 /** An event of a catalog type, validated and upcast to the catalog's current schema version. */
@@ -43,9 +45,39 @@ export type EventHandler<T extends EventType> = (
   ctx: HandlerContext,
 ) => HandlerOutcome | void | Promise<HandlerOutcome | void>;
 
+/**
+ * A handler in two phases. `prepare` runs before the consumer's transaction opens: requests to
+ * other services belong there, since a NATS request inside an open transaction would hold the
+ * relay's horizon back for the whole database while it waits. It may read but must not write.
+ * Throwing a DependencyUnavailableError (RpcUnavailableError is one) holds the message and tries
+ * again in place until the dependency answers, without spending a delivery. `handle` runs in the
+ * transaction with what `prepare` returned.
+ */
+export interface PreparedHandler<T extends EventType, P> {
+  prepare(event: TypedEvent<T>): Promise<P>;
+  handle(event: TypedEvent<T>, ctx: HandlerContext & { prepared: P }): HandlerOutcome | void | Promise<HandlerOutcome | void>;
+}
+
+/** What the runner reads off a handler made by `prepared`. */
+export type Prepare = (event: CloudEvent) => Promise<unknown>;
+
+const PREPARE = Symbol('stagehook.prepare');
+
+/** An EventHandler whose `prepare` the runner calls before opening the transaction. */
+export function prepared<T extends EventType, P>(h: PreparedHandler<T, P>): EventHandler<T> {
+  const handler: EventHandler<T> = (event, ctx) => h.handle(event, { ...ctx, prepared: ctx.prepared as P });
+  return Object.assign(handler, { [PREPARE]: h.prepare as unknown as Prepare });
+}
+
+export function prepareOf(handler: unknown): Prepare | undefined {
+  return typeof handler === 'function' ? (handler as { [PREPARE]?: Prepare })[PREPARE] : undefined;
+}
+
 /** One event of a batch, with what its message says about its delivery. */
 export interface BatchItem {
   event: CloudEvent;
+  /** What the batch handler's `prepare` returned for this event; undefined without one. */
+  prepared?: unknown;
   /** 1 on the first delivery. */
   deliveryCount: number;
   streamSequence: number;
@@ -71,6 +103,8 @@ export interface BatchContext extends Pick<HandlerContext, 'manager' | 'consumer
  */
 export interface BatchHandler {
   types: readonly string[];
+  /** Runs per event before the batch's transaction opens; see PreparedHandler for the rules. */
+  prepare?(event: CloudEvent): Promise<unknown>;
   handle(items: BatchItem[], ctx: BatchContext): Promise<(HandlerOutcome | undefined)[] | void>;
   /** Events in one transaction at most. Default 100. */
   maxBatch?: number;

@@ -22,10 +22,12 @@ export {
 } from './repositories.js';
 export { DEFAULT_PAYLOAD_CAP_BYTES, encodePayload, type StoredPayload } from './payload.js';
 export { parseEnvelope, type EnvelopeResult } from './envelope.js';
-export { isTransientInfraError } from './errors.js';
+export { DependencyUnavailableError, isTransientInfraError } from './errors.js';
 export {
   Outcome,
   defineHandlers,
+  prepared,
+  type PreparedHandler,
   type BatchContext,
   type BatchHandler,
   type BatchItem,

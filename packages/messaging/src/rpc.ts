@@ -1,14 +1,18 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/nats-core';
 import type { BusNamespace, RpcError, RpcReplyOf, RpcRequestOf, RpcSpec, StructuredLogger } from '@stagehook/contracts';
 import { silentLogger } from '@stagehook/contracts';
+import { DependencyUnavailableError } from './errors.js';
 
-/** No responder answered in time, or none is subscribed: the caller decides whether to retry. */
-export class RpcUnavailableError extends Error {
+/**
+ * No responder answered in time, or none is subscribed. A consumer handler that lets it through
+ * waits for the responder in place (a DependencyUnavailableError); an HTTP handler answers 503.
+ */
+export class RpcUnavailableError extends DependencyUnavailableError {
   constructor(
     readonly subject: string,
     cause: unknown,
   ) {
-    super(`no reply on ${subject}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`the responder of ${subject}`, `no reply (${cause instanceof Error ? cause.message : String(cause)})`, { cause });
     this.name = 'RpcUnavailableError';
   }
 }

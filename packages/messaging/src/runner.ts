@@ -27,6 +27,7 @@ import { errorMessage, isTransientInfraError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import {
   handlerFor,
+  prepareOf,
   Outcome,
   type AnyEventHandler,
   type BatchHandler,
@@ -105,7 +106,7 @@ export function defaultRetryBackoff(deliveryCount: number): number {
 
 type Delivery =
   /** `handler` null: the batch handler's type. */
-  | { kind: 'event'; msg: JsMsg; event: CloudEvent; handler: AnyEventHandler | null }
+  | { kind: 'event'; msg: JsMsg; event: CloudEvent; handler: AnyEventHandler | null; prepared?: unknown }
   | { kind: 'malformed'; msg: JsMsg; reason: string; eventId: string | null; eventType: string | null };
 
 type EventDelivery = Extract<Delivery, { kind: 'event' }>;
@@ -422,7 +423,16 @@ export class ConsumerRunner implements LagSource {
     }
     const type = typeLabel(d.event.type);
     const started = performance.now();
-    const tried = await this.#retryInPlace('handle', () => (d.handler ? this.#attempt(d, d.handler) : this.#batcher!.submit(d)), isTransientInfraError);
+    const tried = await this.#retryInPlace(
+      'handle',
+      async () => {
+        // Before any transaction opens: requests to other services wait here, in place.
+        const prepare = d.handler ? prepareOf(d.handler) : this.#o.batch?.prepare?.bind(this.#o.batch);
+        const ready: EventDelivery = prepare ? { ...d, prepared: await prepare(d.event) } : d;
+        return ready.handler ? this.#attempt(ready, ready.handler) : this.#batcher!.submit(ready);
+      },
+      isTransientInfraError,
+    );
     if (!tried.ok && tried.gaveUp) {
       this.#settle(d.msg, 'nak');
       return;
@@ -472,7 +482,7 @@ export class ConsumerRunner implements LagSource {
       }
       let outcome: HandlerOutcome | undefined;
       try {
-        outcome = (await handler(d.event, this.#context(qr, d.msg))) ?? undefined;
+        outcome = (await handler(d.event, { ...this.#context(qr, d.msg), prepared: d.prepared })) ?? undefined;
       } catch (err) {
         if (isTransientInfraError(err)) throw err;
         await rollbackQuietly(qr);
@@ -518,7 +528,7 @@ export class ConsumerRunner implements LagSource {
       if (fresh.length > 0) {
         try {
           outcomes = (await batch.handle(
-            fresh.map((d) => ({ event: d.event, deliveryCount: d.msg.info.deliveryCount, streamSequence: d.msg.seq, subject: d.msg.subject })),
+            fresh.map((d) => ({ event: d.event, prepared: d.prepared, deliveryCount: d.msg.info.deliveryCount, streamSequence: d.msg.seq, subject: d.msg.subject })),
             { manager: qr.manager, consumer: this.consumer, maxDeliver: this.#maxDeliver, logger: this.#log, afterCommit: (fn) => committed.push(fn) },
           )) ?? fresh.map(() => undefined);
         } catch (err) {

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { newEvent, type CloudEvent, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
 import type { EventStore } from '@stagehook/event-store';
-import { Outcome, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
+import { DependencyUnavailableError, Outcome, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
 import type { EntityManager } from 'typeorm';
 import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } from '../domain/payload.js';
 import type { DeliveryRepository, NewDelivery, NewMessage } from '../persistence/delivery.repository.js';
 import type { EndpointRepository, EndpointView } from '../persistence/endpoint.repository.js';
 import type { ItemTagRepository } from '../persistence/item-tag.repository.js';
-import type { DarwinSource } from './darwin-source.js';
+import type { DarwinFetch, DarwinSource } from './darwin-source.js';
 import { tagChange, tagsAfter, type ItemTagEvent } from './item-tags.js';
 import { matchEndpoints } from './matching.js';
 
@@ -22,6 +22,8 @@ export interface IntakeSettings {
 /** What handling one event of a batch may use: the batch's transaction and shared reads. */
 export interface EventScope {
   manager: EntityManager;
+  /** What `prepare` fetched for this event before the transaction opened (a Darwin export). */
+  prepared?: unknown;
   /** 1 on the first delivery. */
   deliveryCount: number;
   streamSequence: number;
@@ -50,15 +52,20 @@ export class Intake {
     private readonly wake: () => void,
   ) {}
 
-  /** A batch handler routing each event of `types` with `route`. */
-  batch(types: readonly string[], route: Route): BatchHandler {
+  /**
+   * A batch handler routing each event of `types` with `route`; `prepare` runs per event before
+   * the batch's transaction opens (see `prepareStageEntry`).
+   */
+  batch(types: readonly string[], route: Route, prepare?: (event: CloudEvent) => Promise<unknown>): BatchHandler {
     return {
       types,
+      ...(prepare ? { prepare } : {}),
       handle: async (items, ctx) => {
         const lists = new Map<string, Promise<EndpointView[]>>();
         const queued = new Map<string, { msg: NewMessage; deliveries: NewDelivery[] }[]>();
         const scope = (item: BatchItem): EventScope => ({
           manager: ctx.manager,
+          prepared: item.prepared,
           deliveryCount: item.deliveryCount,
           streamSequence: item.streamSequence,
           endpointsOf: (projectId) => {
@@ -102,12 +109,14 @@ export class Intake {
       // The endpoint's registration may still be on its way through another stream.
       return Outcome.retry({ delayMs: 2_000, reason: `endpoint ${d.webhook.endpointId} not known yet` });
     }
-    const include = d.webhook.includeAnnotations ?? ep?.state.includeAnnotations ?? false;
     let item: ItemSummary | null = null;
     let darwin: Record<string, unknown> | null = null;
     let frozenError: string | null = null;
-    if (include && ep) {
-      const got = await this.darwin.fetch(d.projectId, d.itemId, d.itemVersion);
+    if (ep && includesAnnotations(d, ep)) {
+      // Fetched by prepareStageEntry before the transaction. If the endpoint arrived (or turned
+      // include-annotations on) between the two, try again: no NATS request inside the transaction.
+      if (!isDarwinFetch(ctx.prepared)) return Outcome.retry({ delayMs: 0, reason: 'the endpoint changed while the Darwin export was being fetched' });
+      const got = ctx.prepared;
       switch (got.kind) {
         case 'ok':
           item = got.item;
@@ -117,8 +126,8 @@ export class Intake {
           frozenError = got.reason;
           break;
         case 'unavailable':
-          // Never send without the annotations: the event stays in the stream until items answers.
-          return Outcome.retry({ reason: got.reason });
+          // Never send without the annotations: wait for items, in place.
+          throw new DependencyUnavailableError('the items service', got.reason);
         case 'error':
           return Outcome.retry({ reason: got.reason });
       }
@@ -180,6 +189,21 @@ export class Intake {
     return Outcome.ack();
   }
 
+  /**
+   * Before the batch's transaction: the Darwin export a webhook stage entry freezes, from the
+   * items service (a NATS request, which must not run inside the transaction). Items being down
+   * throws DependencyUnavailableError: the entry waits in place, spending no delivery.
+   */
+  async prepareStageEntry(event: CloudEvent): Promise<DarwinFetch | null> {
+    const d = event.data as StageEnteredData;
+    if (d.stageType !== 'webhook' || !d.webhook) return null;
+    const ep = await this.endpoints.get(d.webhook.endpointId);
+    if (!ep || ep.projectId !== d.projectId || !includesAnnotations(d, ep)) return null;
+    const got = await this.darwin.fetch(d.projectId, d.itemId, d.itemVersion);
+    if (got.kind === 'unavailable') throw new DependencyUnavailableError('the items service', got.reason);
+    return got;
+  }
+
   /** `item.*` and other subscribable events: one message, a delivery per matching endpoint. */
   async subscribable(event: CloudEvent, ctx: EventScope, adjustTags: (tags: readonly string[]) => readonly string[] = (t) => t): Promise<HandlerOutcome> {
     const data = (event.data ?? {}) as Record<string, unknown>;
@@ -229,4 +253,12 @@ export class Intake {
       })),
     );
   }
+}
+
+function includesAnnotations(d: StageEnteredData, ep: EndpointView): boolean {
+  return d.webhook?.includeAnnotations ?? ep.state.includeAnnotations ?? false;
+}
+
+function isDarwinFetch(v: unknown): v is DarwinFetch {
+  return typeof v === 'object' && v !== null && 'kind' in v;
 }

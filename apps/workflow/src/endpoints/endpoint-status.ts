@@ -1,7 +1,6 @@
-import { defineHandlers, type EventHandlers, type HandlerContext, type HandlerOutcome, Outcome } from '@stagehook/messaging';
+import { defineHandlers, type EventHandlers, type HandlerContext, type HandlerOutcome, Outcome, prepared, type TypedEvent } from '@stagehook/messaging';
 import type { EndpointUnusable } from '../domain/item.decider.js';
 import type { ItemCommandsService } from '../items/item-commands.service.js';
-import { ItemsUnavailableError } from '../shared/item-heads.js';
 import type { EndpointStatusRepository } from '../shared/repositories.js';
 
 /** WIRE NAME: the durable consumer of the registry's endpoint events. */
@@ -23,45 +22,43 @@ interface Change {
  * arrives.
  */
 export function endpointStatusHandlers(repo: EndpointStatusRepository, commands: ItemCommandsService): EventHandlers {
-  const apply = async (change: Change, event: { id: string; correlationid?: string }, ctx: HandlerContext): Promise<HandlerOutcome> => {
+  const apply = async (change: Change, event: { id: string; correlationid?: string }, ctx: HandlerContext, heads: ReadonlyMap<string, number>): Promise<HandlerOutcome> => {
     await repo.record(ctx.manager, change);
     // The stored status, not the event's: an older event arriving late must not fail anything.
     const status = (await repo.unusable(change.projectId, [change.endpointId], ctx.manager))[change.endpointId];
     if (!status) return Outcome.ack();
-    try {
-      await commands.failWaitingOn(ctx.manager, {
+    await commands.failWaitingOn(
+      ctx.manager,
+      {
         projectId: change.projectId,
         endpointId: change.endpointId,
         status,
         eventId: event.id,
         ...(event.correlationid ? { correlationId: event.correlationid } : {}),
-      });
-    } catch (err) {
-      if (err instanceof ItemsUnavailableError) return Outcome.retry({ delayMs: 2_000, reason: err.message });
-      throw err;
-    }
+      },
+      heads,
+    );
     return Outcome.ack();
   };
+  /**
+   * The items' versions for the visits that a disabling change fails, asked before the
+   * transaction opens (no NATS request inside it); nothing to ask when the change enables.
+   */
+  const handler = <T extends EndpointEventType>(toChange: (d: TypedEvent<T>['data']) => Change) =>
+    prepared<T, ReadonlyMap<string, number>>({
+      prepare: async (e) => {
+        const change = toChange(e.data);
+        return change.status === 'active' ? new Map() : commands.headsWaitingOn(change.projectId, change.endpointId);
+      },
+      handle: (e, ctx) => apply(toChange(e.data), e, ctx, ctx.prepared),
+    });
   return defineHandlers({
-    'webhook.endpoint.registered': (e, ctx) => {
-      const d = e.data;
-      return apply({ endpointId: d.endpointId, projectId: d.projectId, status: d.active ? 'active' : 'disabled', reason: d.disabledReason, at: d.at }, e, ctx);
-    },
-    'webhook.endpoint.updated': (e, ctx) => {
-      const d = e.data;
-      return apply({ endpointId: d.endpointId, projectId: d.projectId, status: d.active ? 'active' : 'disabled', reason: d.disabledReason, at: d.at }, e, ctx);
-    },
-    'webhook.endpoint.disabled': (e, ctx) => {
-      const d = e.data;
-      return apply({ endpointId: d.endpointId, projectId: d.projectId, status: 'disabled', reason: d.reason, at: d.at }, e, ctx);
-    },
-    'webhook.endpoint.enabled': (e, ctx) => {
-      const d = e.data;
-      return apply({ endpointId: d.endpointId, projectId: d.projectId, status: 'active', reason: null, at: d.at }, e, ctx);
-    },
-    'webhook.endpoint.deleted': (e, ctx) => {
-      const d = e.data;
-      return apply({ endpointId: d.endpointId, projectId: d.projectId, status: 'deleted', reason: null, at: d.at }, e, ctx);
-    },
+    'webhook.endpoint.registered': handler<'webhook.endpoint.registered'>((d) => ({ endpointId: d.endpointId, projectId: d.projectId, status: d.active ? 'active' : 'disabled', reason: d.disabledReason, at: d.at })),
+    'webhook.endpoint.updated': handler<'webhook.endpoint.updated'>((d) => ({ endpointId: d.endpointId, projectId: d.projectId, status: d.active ? 'active' : 'disabled', reason: d.disabledReason, at: d.at })),
+    'webhook.endpoint.disabled': handler<'webhook.endpoint.disabled'>((d) => ({ endpointId: d.endpointId, projectId: d.projectId, status: 'disabled', reason: d.reason, at: d.at })),
+    'webhook.endpoint.enabled': handler<'webhook.endpoint.enabled'>((d) => ({ endpointId: d.endpointId, projectId: d.projectId, status: 'active', reason: null, at: d.at })),
+    'webhook.endpoint.deleted': handler<'webhook.endpoint.deleted'>((d) => ({ endpointId: d.endpointId, projectId: d.projectId, status: 'deleted', reason: null, at: d.at })),
   });
 }
+
+type EndpointEventType = 'webhook.endpoint.registered' | 'webhook.endpoint.updated' | 'webhook.endpoint.disabled' | 'webhook.endpoint.enabled' | 'webhook.endpoint.deleted';

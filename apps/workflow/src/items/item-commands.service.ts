@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EventMetadata } from '@stagehook/contracts';
 import { ConcurrencyConflictError, EventStore, handleCommand } from '@stagehook/event-store';
-import { ConflictError, DomainError, foundInProject, MetricsService, NotFoundError } from '@stagehook/platform';
+import { ConflictError, DomainError, ErrorCode, foundInProject, MetricsService, NotFoundError } from '@stagehook/platform';
 import type { EntityManager } from 'typeorm';
 import { ItemNotInWorkflowError, WorkflowErrorCode } from '../domain/errors.js';
 import type { Graph } from '../domain/graph.js';
@@ -48,6 +48,9 @@ export interface OutcomeInput {
  * item's workflow version, the item's version from the items service, dead endpoints), decides,
  * appends with the stream version it decided on.
  */
+/** Positions read per query when failing the visits waiting on an endpoint. */
+const WAITING_PAGE = 500;
+
 @Injectable()
 export class ItemCommandsService {
   private readonly entries: ReturnType<MetricsService['counter']>;
@@ -123,6 +126,12 @@ export class ItemCommandsService {
     const graph = await this.graphOf(workflowId, pos.workflowVersion);
     const head = await this.heads.version(projectId, itemId);
     if (head === null) throw new NotFoundError(`item ${itemId} not found`);
+    // Items commits an annotation before answering the annotator, so a version a client saw is
+    // never above the head: one that is was made up, and must not be frozen into a stage entry
+    // (delivery could never export it).
+    if (client.itemVersion !== undefined && client.itemVersion > head) {
+      throw new DomainError(ErrorCode.PRECONDITION_FAILED, `If-Match names version ${client.itemVersion} of item ${itemId}, but its latest version is ${head}`);
+    }
     const unusable = await this.endpoints.unusable(projectId, webhookEndpoints(graph));
     const ctx = this.context(graph, Math.max(head, client.itemVersion ?? 0), unusable, client);
     await this.run(itemStreamId(workflowId, itemId), { ...command, ...ctx }, this.metadata(projectId, client.correlationId));
@@ -135,7 +144,7 @@ export class ItemCommandsService {
    * Routes a webhook stage's visit on a delivery outcome, inside the consumer's transaction (the
    * idempotency record commits with the events). Returns whether it moved the item.
    */
-  async routeOutcome(manager: EntityManager, o: OutcomeInput): Promise<boolean> {
+  async routeOutcome(manager: EntityManager, o: OutcomeInput, itemHead: number | null): Promise<boolean> {
     // Every read on the handler's own connection: a second pooled one per handler could exhaust the pool.
     const pos = await this.positions.find(o.workflowId, o.itemId, manager);
     // Not ours, or already moved on: the decider would decide nothing; skip the items round trip.
@@ -144,7 +153,7 @@ export class ItemCommandsService {
       return false;
     }
     const graph = await this.graphOf(o.workflowId, pos.workflowVersion, manager);
-    const head = (await this.heads.version(o.projectId, o.itemId)) ?? pos.itemVersion;
+    const head = itemHead ?? pos.itemVersion;
     const unusable = await this.endpoints.unusable(o.projectId, webhookEndpoints(graph), manager);
     const res = await this.run(
       itemStreamId(o.workflowId, o.itemId),
@@ -157,24 +166,53 @@ export class ItemCommandsService {
   }
 
   /**
-   * The registry disabled or deleted an endpoint: visits waiting on it leave through `failed`
-   * now rather than wait for a delivery that will not come. Returns how many moved.
+   * The items' current versions for the visits waiting on an endpoint, asked before the
+   * consumer's transaction opens (no NATS request inside it), a page of positions at a time.
    */
-  async failWaitingOn(manager: EntityManager, change: { projectId: string; endpointId: string; status: EndpointUnusable; eventId: string; correlationId?: string }): Promise<number> {
-    let moved = 0;
-    for (const pos of await this.positions.waitingOnEndpoint(manager, change.projectId, change.endpointId)) {
-      const graph = await this.graphOf(pos.workflowId, pos.workflowVersion, manager);
-      const head = (await this.heads.version(pos.projectId, pos.itemId)) ?? pos.itemVersion;
-      const unusable = { ...(await this.endpoints.unusable(pos.projectId, webhookEndpoints(graph), manager)), [change.endpointId]: change.status };
-      const routed = await this.run(
-        itemStreamId(pos.workflowId, pos.itemId),
-        { type: 'endpointUnusable', visitId: pos.visitId, endpointId: change.endpointId, status: change.status, ...this.context(graph, head, unusable, {}) },
-        { ...this.metadata(pos.projectId, change.correlationId), causationId: change.eventId },
-        manager,
-      );
-      if (routed) moved++;
+  async headsWaitingOn(projectId: string, endpointId: string): Promise<Map<string, number>> {
+    const heads = new Map<string, number>();
+    let afterItemId: string | undefined;
+    for (;;) {
+      const page = await this.positions.waitingOnEndpoint(undefined, projectId, endpointId, { afterItemId, limit: WAITING_PAGE });
+      for (const pos of page) {
+        const v = await this.heads.versionOrWait(projectId, pos.itemId);
+        if (v !== null) heads.set(pos.itemId, v);
+      }
+      if (page.length < WAITING_PAGE) return heads;
+      afterItemId = page[page.length - 1].itemId;
     }
-    return moved;
+  }
+
+  /**
+   * The registry disabled or deleted an endpoint: visits waiting on it leave through `failed`
+   * now rather than wait for a delivery that will not come, a page at a time. `itemHeads` come
+   * from `headsWaitingOn`; an item that entered since then keeps the version it entered with.
+   * Returns how many moved.
+   */
+  async failWaitingOn(
+    manager: EntityManager,
+    change: { projectId: string; endpointId: string; status: EndpointUnusable; eventId: string; correlationId?: string },
+    itemHeads: ReadonlyMap<string, number>,
+  ): Promise<number> {
+    let moved = 0;
+    let afterItemId: string | undefined;
+    for (;;) {
+      const page = await this.positions.waitingOnEndpoint(manager, change.projectId, change.endpointId, { afterItemId, limit: WAITING_PAGE });
+      for (const pos of page) {
+        const graph = await this.graphOf(pos.workflowId, pos.workflowVersion, manager);
+        const head = itemHeads.get(pos.itemId) ?? pos.itemVersion;
+        const unusable = { ...(await this.endpoints.unusable(pos.projectId, webhookEndpoints(graph), manager)), [change.endpointId]: change.status };
+        const routed = await this.run(
+          itemStreamId(pos.workflowId, pos.itemId),
+          { type: 'endpointUnusable', visitId: pos.visitId, endpointId: change.endpointId, status: change.status, ...this.context(graph, head, unusable, {}) },
+          { ...this.metadata(pos.projectId, change.correlationId), causationId: change.eventId },
+          manager,
+        );
+        if (routed) moved++;
+      }
+      if (page.length < WAITING_PAGE) return moved;
+      afterItemId = page[page.length - 1].itemId;
+    }
   }
 
   private async graphOf(workflowId: string, version: number, manager?: EntityManager): Promise<Graph> {

@@ -1,6 +1,5 @@
-import { defineHandlers, type EventHandlers, Outcome, type TypedEvent } from '@stagehook/messaging';
-import type { HandlerContext, HandlerOutcome } from '@stagehook/messaging';
-import { ItemsUnavailableError } from '../shared/item-heads.js';
+import { defineHandlers, type EventHandlers, Outcome, prepared, type TypedEvent } from '@stagehook/messaging';
+import { type ItemHeads, ItemsUnavailableError } from '../shared/item-heads.js';
 import type { ItemCommandsService } from '../items/item-commands.service.js';
 
 /**
@@ -16,31 +15,41 @@ type OutcomeEvent = TypedEvent<'delivery.webhook.delivered'> | TypedEvent<'deliv
  * Routes the visit an outcome is about. Outcomes of other triggers (status changes), of visits
  * that moved on, and duplicates are acked without effect.
  */
-export function deliveryOutcomeHandlers(commands: ItemCommandsService): EventHandlers {
-  const route = async (outcome: 'delivered' | 'failed', event: OutcomeEvent, ctx: HandlerContext): Promise<HandlerOutcome> => {
-    const d = event.data;
-    if (d.triggerType !== 'workflow.stage.entered' || !d.workflowId || !d.itemId || !d.visitId) return Outcome.ack();
-    try {
-      await commands.routeOutcome(ctx.manager, {
-        outcome,
-        eventId: event.id,
-        ...(event.correlationid ? { correlationId: event.correlationid } : {}),
-        projectId: d.projectId,
-        workflowId: d.workflowId,
-        itemId: d.itemId,
-        visitId: d.visitId,
-        deliveryId: d.deliveryId,
-        lastError: d.lastError,
-      });
-    } catch (err) {
-      // The next stage's entry needs the item's version; wait for the items service.
-      if (err instanceof ItemsUnavailableError) return Outcome.retry({ delayMs: 2_000, reason: err.message });
-      throw err;
-    }
-    return Outcome.ack();
-  };
+export function deliveryOutcomeHandlers(commands: ItemCommandsService, heads: ItemHeads): EventHandlers {
+  const routable = (d: OutcomeEvent['data']) => d.triggerType === 'workflow.stage.entered' && !!d.workflowId && !!d.itemId && !!d.visitId;
+  const handler = (outcome: 'delivered' | 'failed') =>
+    prepared<'delivery.webhook.delivered' | 'delivery.webhook.failed', number | null>({
+      // The next stage's entry freezes the item's current version: asked of items here, before
+      // the transaction, waiting in place while items is down (never dead-lettering the outcome).
+      prepare: async (event) => (routable(event.data) ? heads.versionOrWait(event.data.projectId, event.data.itemId!) : null),
+      handle: async (event, ctx) => {
+        const d = event.data;
+        if (!routable(d)) return Outcome.ack();
+        try {
+          await commands.routeOutcome(
+            ctx.manager,
+            {
+              outcome,
+              eventId: event.id,
+              ...(event.correlationid ? { correlationId: event.correlationid } : {}),
+              projectId: d.projectId,
+              workflowId: d.workflowId!,
+              itemId: d.itemId!,
+              visitId: d.visitId!,
+              deliveryId: d.deliveryId,
+              lastError: d.lastError,
+            },
+            ctx.prepared,
+          );
+        } catch (err) {
+          if (err instanceof ItemsUnavailableError) return Outcome.retry({ delayMs: 2_000, reason: err.message });
+          throw err;
+        }
+        return Outcome.ack();
+      },
+    });
   return defineHandlers({
-    'delivery.webhook.delivered': (event, ctx) => route('delivered', event, ctx),
-    'delivery.webhook.failed': (event, ctx) => route('failed', event, ctx),
+    'delivery.webhook.delivered': handler('delivered'),
+    'delivery.webhook.failed': handler('failed'),
   });
 }

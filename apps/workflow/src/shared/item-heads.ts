@@ -1,12 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { BusNamespace, ItemsRpc } from '@stagehook/contracts';
-import { rpcRequest, RpcUnavailableError } from '@stagehook/messaging';
+import { DependencyUnavailableError, rpcRequest, RpcUnavailableError } from '@stagehook/messaging';
 import { DomainError, NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
 import { WorkflowConfig } from '../config.js';
 import { WorkflowErrorCode } from '../domain/errors.js';
 
 export class ItemsUnavailableError extends DomainError {
-  constructor(detail: string) {
+  constructor(
+    detail: string,
+    /** No reply at all (items is down), as opposed to an error reply. */
+    readonly noReply = false,
+  ) {
     super(WorkflowErrorCode.ITEMS_UNAVAILABLE, `the items service did not answer; try again (${detail})`);
   }
 }
@@ -32,12 +36,25 @@ export class ItemHeads {
     try {
       reply = await rpcRequest(this.nc, this.ns, ItemsRpc.head, { projectId, itemId }, { timeoutMs: this.config.ITEMS_RPC_TIMEOUT_MS });
     } catch (err) {
-      if (err instanceof RpcUnavailableError) throw new ItemsUnavailableError('no reply');
+      if (err instanceof RpcUnavailableError) throw new ItemsUnavailableError('no reply', true);
       throw err;
     }
     if (reply.ok) return reply.item.version;
     if (reply.code === 'not_found') return null;
     throw new ItemsUnavailableError(reply.code);
+  }
+
+  /**
+   * For consumers, from a handler's `prepare` (never inside its transaction): items not answering
+   * at all is an outage to wait out in place; an error reply stays a counted failure.
+   */
+  async versionOrWait(projectId: string, itemId: string): Promise<number | null> {
+    try {
+      return await this.version(projectId, itemId);
+    } catch (err) {
+      if (err instanceof ItemsUnavailableError && err.noReply) throw new DependencyUnavailableError('the items service', err.message, { cause: err });
+      throw err;
+    }
   }
 
   /** Versions of many items, `ITEMS_RPC_CONCURRENCY` requests at a time; unknown ids listed apart. */

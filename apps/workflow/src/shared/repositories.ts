@@ -190,10 +190,12 @@ export class PositionsRepository {
   }
 
   /** Visits of the project waiting in webhook stages on `endpointId`. */
-  async waitingOnEndpoint(manager: EntityManager, projectId: string, endpointId: string): Promise<PositionView[]> {
-    const rows = await manager.query<PositionRow[]>(
-      `SELECT * FROM wf_item_positions WHERE stage_type = 'webhook' AND webhook_endpoint_id = $1 AND project_id = $2`,
-      [endpointId, projectId],
+  /** One page of the positions waiting on an endpoint, by item id after `afterItemId`. */
+  async waitingOnEndpoint(manager: EntityManager | undefined, projectId: string, endpointId: string, page: { afterItemId?: string; limit: number }): Promise<PositionView[]> {
+    const rows = await (manager ?? this.ds.manager).query<PositionRow[]>(
+      `SELECT * FROM wf_item_positions WHERE stage_type = 'webhook' AND webhook_endpoint_id = $1 AND project_id = $2 AND item_id > $3
+       ORDER BY item_id LIMIT $4`,
+      [endpointId, projectId, page.afterItemId ?? '', page.limit],
     );
     return rows.map(toPosition);
   }
