@@ -27,6 +27,16 @@ describe('retry policy', () => {
     expect(nextStep({ ...base, attempts: 3 })).toEqual({ kind: 'retry', delayMs: 4_000 });
   });
 
+  it('never lets a Retry-After shorten the schedule, even above the cap', () => {
+    // Attempt 4 of the standard schedule waits 2 h; a 429 asking for 3 h with a 1 h cap keeps 2 h.
+    const late = { ...base, schedule: STANDARD_SCHEDULE_MS, maxAttempts: 8, attempts: 4, retryAfterMaxMs: 3_600_000 };
+    expect(nextStep({ ...late, result: { kind: 'response', statusCode: 429, retryAfter: String(3 * 3600) } })).toEqual({ kind: 'retry', delayMs: 7_200_000 });
+    // Below the schedule the schedule wins; between schedule and cap the receiver's pace wins.
+    expect(nextStep({ ...base, result: { kind: 'response', statusCode: 503, retryAfter: '0' } })).toEqual({ kind: 'retry', delayMs: 1_000 });
+    expect(nextStep({ ...base, result: { kind: 'response', statusCode: 429, retryAfter: '30' } })).toEqual({ kind: 'retry', delayMs: 30_000 });
+    expect(nextStep({ ...base, result: { kind: 'response', statusCode: 429, retryAfter: '3600' } })).toEqual({ kind: 'retry', delayMs: 60_000 });
+  });
+
   it('treats a 3xx as a failure (redirects are not followed)', () => {
     expect(nextStep({ ...base, result: { kind: 'response', statusCode: 302, retryAfter: undefined } }).kind).toBe('retry');
   });

@@ -157,7 +157,21 @@ describe('adding items', () => {
     } finally {
       h.serveItems();
     }
-    const res = await h.api('POST', `/workflows/${wf.workflowId}/items/${item}/start`, { body: {}, headers: { 'if-match': '"9"' } });
-    expect(res).toMatchObject({ status: 200, body: { stageType: 'annotate', itemVersion: 9 } });
+    const res = await h.api('POST', `/workflows/${wf.workflowId}/items/${item}/start`, { body: {}, headers: { 'if-match': '"4"' } });
+    expect(res).toMatchObject({ status: 200, body: { stageType: 'annotate', itemVersion: 4 } });
+  });
+
+  it('an If-Match above the item\'s latest version is a 412, and nothing is frozen from it', async () => {
+    const wf = await template();
+    const item = `img-${randomUUID()}`;
+    h.itemVersions.set(`p1/${item}`, 4);
+    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
+    await h.api('POST', `/workflows/${wf.workflowId}/items/${item}/start`, { body: {} });
+    const res = await h.api<{ message: string }>('POST', `/workflows/${wf.workflowId}/items/${item}/submit`, { body: {}, headers: { 'if-match': '"9"' } });
+    expect(res.status).toBe(412);
+    expect(res.body.message).toMatch(/version 9.*latest version is 4/);
+    const pos = await h.api<{ stageType: string }>('GET', `/workflows/${wf.workflowId}/items/${item}`);
+    expect(pos.body.stageType).toBe('annotate');
+    expect(h.entered(item).filter((e) => e.data.stageType === 'webhook')).toEqual([]);
   });
 });

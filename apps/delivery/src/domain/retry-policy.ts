@@ -71,9 +71,10 @@ export function nextStep(p: PolicyInput): NextStep {
   const scheduled = withJitter(scheduledDelay(p.schedule, p.attempts), p.random);
   if (result.kind === 'response' && (result.statusCode === 429 || result.statusCode === 503)) {
     const asked = parseRetryAfter(result.retryAfter, p.now);
-    // Honour the receiver's pace, but never less than the schedule and never unbounded (a
-    // hostile or buggy Retry-After must not park a delivery for a year).
-    if (asked !== undefined) return { kind: 'retry', delayMs: Math.min(Math.max(asked, scheduled), p.retryAfterMaxMs) };
+    // Honour the receiver's pace up to a bound (a hostile or buggy Retry-After must not park a
+    // delivery for a year), but never sooner than the schedule: the cap bounds what is asked,
+    // not the schedule itself.
+    if (asked !== undefined) return { kind: 'retry', delayMs: Math.max(scheduled, Math.min(asked, p.retryAfterMaxMs)) };
   }
   return { kind: 'retry', delayMs: scheduled };
 }

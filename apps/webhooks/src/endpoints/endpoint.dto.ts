@@ -22,7 +22,27 @@ import {
  * Headers the delivery service sets itself; a custom header may not override them (a custom
  * `Authorization` would bypass the sealed one, a custom `webhook-signature` would forge one).
  */
-const RESERVED_HEADERS = new Set(['authorization', 'content-type', 'content-length', 'host', 'connection', 'transfer-encoding', 'user-agent', 'cookie']);
+/**
+ * Headers Stagehook sets itself, and hop-by-hop headers (RFC 9110 §7.6.1) that would change how
+ * the request travels rather than what it says (`expect: 100-continue` stalls undici, `upgrade`
+ * switches protocols, `proxy-*` talks to proxies).
+ */
+const RESERVED_HEADERS = new Set([
+  'authorization',
+  'content-type',
+  'content-length',
+  'host',
+  'connection',
+  'transfer-encoding',
+  'user-agent',
+  'cookie',
+  'expect',
+  'upgrade',
+  'keep-alive',
+  'te',
+  'trailer',
+]);
+const RESERVED_PREFIXES = ['webhook-', 'proxy-'];
 
 function IsAbsoluteUrl(): PropertyDecorator {
   return ValidateBy({
@@ -49,9 +69,9 @@ function HasUsableHeaders(): PropertyDecorator {
       validate: (v: unknown) => {
         if (!Array.isArray(v)) return true;
         const names = v.map((h: { name?: unknown }) => (typeof h?.name === 'string' ? h.name.toLowerCase() : ''));
-        return new Set(names).size === names.length && !names.some((n) => RESERVED_HEADERS.has(n) || n.startsWith('webhook-'));
+        return new Set(names).size === names.length && !names.some((n) => RESERVED_HEADERS.has(n) || RESERVED_PREFIXES.some((p) => n.startsWith(p)));
       },
-      defaultMessage: () => `header names must be unique and not one of ${[...RESERVED_HEADERS].join(', ')} or webhook-*`,
+      defaultMessage: () => `header names must be unique and not one of ${[...RESERVED_HEADERS].join(', ')}, ${RESERVED_PREFIXES.map((p) => `${p}*`).join(' or ')}`,
     },
   });
 }
