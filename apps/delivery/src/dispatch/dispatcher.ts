@@ -50,6 +50,8 @@ export interface DispatcherDeps {
   now?: () => number;
   random?: () => number;
   onAttempt?: (outcome: 'delivered' | 'retry' | 'failed', durationMs: number) => void;
+  /** A held delivery was dropped because its lease was lost before it was sent. */
+  onLeaseLost?: () => void;
 }
 
 /**
@@ -65,6 +67,13 @@ export class Dispatcher {
   private readonly queued = new Map<string, ClaimedDelivery[]>();
   private readonly inFlight = new Map<string, number>();
   private readonly held = new Set<string>();
+  /**
+   * Until when this node may send each held delivery, by its own clock: set from the time the
+   * claim (or renewal) was asked, so it errs early. A node paused past its lease (SIGSTOP, a long
+   * GC, a starved CPU) finds its leases expired when it resumes and drops those deliveries
+   * instead of sending what another node may have claimed and sent meanwhile.
+   */
+  private readonly leaseUntil = new Map<string, number>();
   private total = 0;
   private wakeUp: (() => void) | undefined;
   private woken = false;
@@ -89,12 +98,52 @@ export class Dispatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.renewTimer = setInterval(() => {
-      void this.deps.deliveries.extendLeases(this.s.node, [...this.held], this.leaseMs).catch((err: unknown) => {
-        this.deps.logger.warn({ err }, 'lease renewal failed');
-      });
-    }, this.leaseMs / 3);
+    this.renewTimer = setInterval(() => void this.renewLeases(), this.leaseMs / 3);
     this.loop = this.run();
+  }
+
+  /**
+   * Extends the leases of what this node holds. The repository answers which it still holds; a
+   * lease lost (it lapsed and another node claimed the delivery) drops the delivery if it has not
+   * started, and its attempt, if running, is not recorded (the record checks the lease too).
+   */
+  private async renewLeases(): Promise<void> {
+    const ids = [...this.held];
+    if (ids.length === 0) return;
+    const asked = this.now();
+    let kept: Set<string>;
+    try {
+      kept = await this.deps.deliveries.extendLeases(this.s.node, ids, this.leaseMs);
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'lease renewal failed');
+      return;
+    }
+    for (const id of ids) {
+      if (!this.held.has(id)) continue;
+      if (kept.has(id)) this.leaseUntil.set(id, asked + this.leaseMs);
+      else this.leaseLost(id, 'renewal');
+    }
+  }
+
+  private leaseValid(id: string): boolean {
+    return (this.leaseUntil.get(id) ?? 0) > this.now();
+  }
+
+  /** Forgets a delivery whose lease this node no longer holds; a queued one is never sent. */
+  private leaseLost(id: string, how: 'renewal' | 'expired'): void {
+    this.leaseUntil.delete(id);
+    for (const [endpointId, q] of this.queued) {
+      const i = q.findIndex((c) => c.id === id);
+      if (i < 0) continue;
+      q.splice(i, 1);
+      if (q.length === 0) this.queued.delete(endpointId);
+      this.held.delete(id);
+      this.total--;
+      this.deps.logger.warn({ deliveryId: id, how }, 'lease lost before sending; the delivery is left to the node that holds it');
+      this.deps.onLeaseLost?.();
+      this.wake();
+      return;
+    }
   }
 
   /** Stops claiming, hands back what has not started, waits for attempts in flight. */
@@ -155,6 +204,7 @@ export class Dispatcher {
       for (const [ep] of this.queued) if (this.load(ep) >= this.s.endpointConcurrency) exclude.add(ep);
       const limit = Math.min(this.s.batch, free);
       let claimed: ClaimedDelivery[];
+      const claimAsked = this.now();
       try {
         claimed = await this.deps.deliveries.claimDue(this.s.node, limit, [...exclude], this.leaseMs);
       } catch (err) {
@@ -164,6 +214,7 @@ export class Dispatcher {
       }
       for (const c of claimed) {
         this.held.add(c.id);
+        this.leaseUntil.set(c.id, claimAsked + this.leaseMs);
         this.total++;
         const q = this.queued.get(c.endpointId) ?? [];
         q.push(c);
@@ -177,13 +228,19 @@ export class Dispatcher {
   private pump(endpointId: string): void {
     const q = this.queued.get(endpointId);
     while (q && q.length > 0 && (this.inFlight.get(endpointId) ?? 0) < this.s.endpointConcurrency) {
-      const c = q.shift()!;
+      const c = q[0];
+      if (!this.leaseValid(c.id)) {
+        this.leaseLost(c.id, 'expired');
+        continue;
+      }
+      q.shift();
       this.inFlight.set(endpointId, (this.inFlight.get(endpointId) ?? 0) + 1);
       const task = this.attempt(c)
         .catch((err: unknown) => this.deps.logger.error({ err, deliveryId: c.id }, 'delivery attempt failed to record; the lease will expire and it is retried'))
         .finally(() => {
           this.tasks.delete(task);
           this.held.delete(c.id);
+          this.leaseUntil.delete(c.id);
           this.total--;
           const n = (this.inFlight.get(endpointId) ?? 1) - 1;
           if (n === 0) this.inFlight.delete(endpointId);
@@ -241,6 +298,12 @@ export class Dispatcher {
       return;
     }
     const { headers, logged } = prepared;
+    // The last moment to notice a lapsed lease before the receiver sees a second copy.
+    if (!this.leaseValid(c.id)) {
+      this.deps.logger.warn({ deliveryId: c.id }, 'lease expired before sending; the delivery is left to the node that holds it');
+      this.deps.onLeaseLost?.();
+      return;
+    }
     const guarded = await this.deps.breakers.fire(
       c.endpointId,
       () => this.deps.sender.send({ url: ep.url, headers, body: c.body, timeoutMs: ep.timeoutMs }),

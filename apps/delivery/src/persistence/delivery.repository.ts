@@ -265,12 +265,19 @@ export class DeliveryRepository {
   }
 
   /** Keeps the lease on deliveries still waiting in this process (behind a per-endpoint cap). */
-  async extendLeases(node: string, ids: string[], leaseMs: number): Promise<void> {
-    if (ids.length === 0) return;
-    await this.ds.query(
-      `UPDATE dl_deliveries SET locked_until = now() + $3 * interval '1 millisecond' WHERE id = ANY($2::uuid[]) AND locked_by = $1 AND status = 'pending'`,
+  /**
+   * Extends the leases `node` still holds (a lapsed one may have been claimed by another node,
+   * or a delivery ended); returns the ids extended, so the caller can drop the others.
+   */
+  async extendLeases(node: string, ids: string[], leaseMs: number): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows: { id: string }[] = await returning(
+      this.ds.manager,
+      `UPDATE dl_deliveries SET locked_until = now() + $3 * interval '1 millisecond'
+       WHERE id = ANY($2::uuid[]) AND locked_by = $1 AND status = 'pending' RETURNING id`,
       [node, ids, leaseMs],
     );
+    return new Set(rows.map((r) => r.id));
   }
 
   /** Hands claimed deliveries back without an attempt (breaker open, shutdown). */

@@ -1,0 +1,107 @@
+import { describe, expect, it } from '@jest/globals';
+import type { EndpointStateData } from '@stagehook/contracts';
+import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/dispatch/dispatcher.js';
+import type { ClaimedDelivery } from '../src/persistence/delivery.repository.js';
+
+const until = async (cond: () => boolean, ms = 2_000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('condition not met');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
+const endpoint = { endpointId: 'ep', headers: [], signingSecrets: { current: {}, previous: null }, authorization: null, url: 'http://receiver.test/', timeoutMs: 1_000, retryPolicy: null } as unknown as EndpointStateData;
+const claimed = (id: string): ClaimedDelivery => ({
+  id,
+  messageId: `m-${id}`,
+  endpointId: 'ep',
+  projectId: 'p',
+  schedule: 'standard',
+  attempts: 0,
+  maxAttempts: 3,
+  eventType: 'item.status.changed',
+  triggerEventId: `t-${id}`,
+  itemId: null,
+  workflowId: null,
+  stageId: null,
+  visitId: null,
+  body: '{}',
+  messageCreatedAt: new Date(),
+  endpoint,
+});
+
+/**
+ * Two deliveries to one endpoint with a per-endpoint cap of 1: the first is sent and hangs, the
+ * second waits in this node's queue. `keep` says which leases a renewal still finds held.
+ */
+function node(opts: { keep: (ids: string[]) => string[]; clock?: () => number }) {
+  const sent: string[] = [];
+  let finishFirst: () => void = () => undefined;
+  let claims = 0;
+  const lost: number[] = [];
+  const deps = {
+    dataSource: { transaction: async (fn: (m: unknown) => Promise<unknown>) => fn({}) },
+    deliveries: {
+      claimDue: async () => (claims++ === 0 ? [claimed('d1'), claimed('d2')] : []),
+      extendLeases: async (_node: string, ids: string[]) => new Set(opts.keep(ids)),
+      release: async () => undefined,
+      recordAttempts: async () => new Set<string>(),
+    },
+    endpoints: { recordSuccess: async () => undefined, recordFailure: async () => null },
+    store: { append: async () => undefined, appendToStreams: async () => undefined },
+    breakers: { openEndpoints: () => [], fire: async (_ep: string, run: () => Promise<unknown>) => ({ kind: 'ran', result: await run() }) },
+    sender: {
+      send: async (req: { headers: Record<string, string> }) => {
+        sent.push(req.headers['webhook-id']);
+        if (sent.length === 1) await new Promise<void>((r) => (finishFirst = r));
+        return { statusCode: 200, responseHeaders: {}, responseBody: '', error: null, timedOut: false, durationMs: 1, startedAt: new Date() };
+      },
+    },
+    openSecret: () => 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    logger: { warn: () => undefined, error: () => undefined },
+    serviceName: 'delivery',
+    onLeaseLost: () => lost.push(Date.now()),
+    ...(opts.clock ? { now: opts.clock } : {}),
+  } as unknown as DispatcherDeps;
+  const settings = {
+    node: 'n1',
+    concurrency: 8,
+    endpointConcurrency: 1,
+    batch: 10,
+    pollMs: 10_000,
+    leaseMs: 150,
+    schedules: { standard: [0, 1000], stage: [0] },
+    retryAfterMaxMs: 1000,
+    disableAfterMs: 1e9,
+    breakerBackoffMs: 100,
+  } as DispatcherSettings;
+  return { dispatcher: new Dispatcher(deps, settings), sent, lost, finishFirst: () => finishFirst() };
+}
+
+describe('Dispatcher leases', () => {
+  it('drops a queued delivery whose lease a renewal no longer finds, instead of sending a duplicate', async () => {
+    const n = node({ keep: (ids) => ids.filter((id) => id !== 'd2') });
+    n.dispatcher.start();
+    await until(() => n.sent.length === 1);
+    // Renewals run every 50 ms; d2's lease is reported lost and it leaves the queue unsent.
+    await until(() => n.lost.length === 1);
+    n.finishFirst();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(n.sent).toEqual(['d1']);
+    await n.dispatcher.stop(200);
+  });
+
+  it('a node resumed after its leases lapsed (paused, starved) sends nothing it claimed before', async () => {
+    let skew = 0;
+    const n = node({ keep: (ids) => ids, clock: () => Date.now() + skew });
+    n.dispatcher.start();
+    await until(() => n.sent.length === 1);
+    // As if the process had been stopped for a second: every lease this node holds has lapsed.
+    skew = 1_000;
+    n.finishFirst();
+    await until(() => n.lost.length >= 1);
+    expect(n.sent).toEqual(['d1']);
+    await n.dispatcher.stop(200);
+  });
+});
