@@ -46,14 +46,20 @@ describe('one bad endpoint never delays the others', () => {
     return reqs.map((r) => r.receivedAt - sentAt.get((JSON.parse(r.body) as { data: { visitId: string } }).data.visitId)!);
   }
 
-  it('opens the breaker of a failing endpoint; refused deliveries wait without spending attempts; a healthy endpoint keeps flowing', async () => {
+  it('opens the breaker of a failing endpoint; refused standard deliveries wait without spending attempts; a healthy endpoint keeps flowing', async () => {
     rx.setDefault(answer.status(500), '/failing');
-    const bad = await h.registerEndpoint(P, `${rx.url}/failing`);
+    const bad = await h.registerEndpoint(P, `${rx.url}/failing`, { eventTypes: ['item.status.changed'] });
     const good = await h.registerEndpoint(P, `${rx.url}/healthy`);
     const baseline = await healthyLatencies(good.endpointId, '/healthy', 20);
 
-    const bad1 = [];
-    for (let i = 0; i < 12; i++) bad1.push(await h.enterWebhookStage(P, bad.endpointId, { maxAttempts: 2 }));
+    for (let i = 0; i < 12; i++) {
+      await h.publish(
+        'item.status.changed',
+        { itemId: `it_b${i}`, datasetId: 'ds_1', projectId: P, from: 'new', to: 'in_progress', changedBy: 'u_1', reason: null, itemVersion: 2, changedAt: new Date().toISOString() },
+        P,
+        `item-it_b${i}`,
+      );
+    }
     await until(async () => (await h.query(`SELECT 1 FROM es_events WHERE type = 'delivery.endpoint.circuit.opened' AND data->>'endpointId' = $1`, [bad.endpointId])).length > 0, {
       message: 'circuit opened event',
     });
@@ -78,6 +84,29 @@ describe('one bad endpoint never delays the others', () => {
     expect(percentile(during, 99)).toBeLessThan(isolationBound(baseline));
   }, 60_000);
 
+  it('stage deliveries end within their schedule while the breaker stays open, each refusal a counted attempt', async () => {
+    rx.setDefault(answer.status(500), '/down');
+    const down = await h.registerEndpoint(P, `${rx.url}/down`);
+    const entries = [];
+    for (let i = 0; i < 12; i++) entries.push(await h.enterWebhookStage(P, down.endpointId, { maxAttempts: 5 }));
+    // The stage schedule (0, 200, 400, 800, 1600 ms) takes about 3 s; one half-open probe per
+    // 1.5 s for 12 deliveries of 5 attempts would take over a minute.
+    await until(async () => (await h.query(`SELECT 1 FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'failed'`, [down.endpointId])).length === 12, {
+      timeoutMs: 15_000,
+      message: 'every stage delivery failed within its schedule',
+    });
+    const attempts = await h.query<{ n: number; error: string | null }>(
+      `SELECT a.n, a.error FROM dl_attempts a JOIN dl_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = $1`,
+      [down.endpointId],
+    );
+    expect(attempts).toHaveLength(12 * 5);
+    expect(attempts.some((a) => a.error?.startsWith('circuit breaker open'))).toBe(true);
+    // Fewer requests reached the failing receiver than attempts were made.
+    expect(rx.received('/down').length).toBeLessThan(12 * 5);
+    for (const e of entries) expect((await h.outcomes(e.eventId)).map((o) => o.type)).toEqual(['delivery.webhook.failed']);
+    rx.reset();
+  }, 40_000);
+
   it('a hanging endpoint holds only its own slots: the healthy endpoint p99 stays low', async () => {
     rx.setDefault(answer.hang(), '/hanging');
     const hanging = await h.registerEndpoint(P, `${rx.url}/hanging`, { timeoutMs: 30_000 });
@@ -91,5 +120,29 @@ describe('one bad endpoint never delays the others', () => {
     expect(rx.received('/hanging').length).toBeLessThanOrEqual(4);
     expect(percentile(during, 99)).toBeLessThan(isolationBound(baseline));
     rx.releaseHanging();
+  }, 60_000);
+
+  it('a slow endpoint with a backlog holds at most twice its concurrency in claims; healthy endpoints keep their pace', async () => {
+    rx.setDefault(answer.slow(2_000), '/slow');
+    const slow = await h.registerEndpoint(P, `${rx.url}/slow`);
+    const good = await h.registerEndpoint(P, `${rx.url}/healthy3`);
+    const baseline = await healthyLatencies(good.endpointId, '/healthy3', 20);
+    for (let i = 0; i < 60; i++) await h.enterWebhookStage(P, slow.endpointId, { maxAttempts: 1 });
+    await rx.waitFor(4, '/slow', 10_000);
+    // Claims held by this node for the slow endpoint, sampled while its backlog drains: before
+    // claims were capped per endpoint, one claim took as many as the node's window allowed.
+    const held: number[] = [];
+    const sampling = (async () => {
+      for (let i = 0; i < 40; i++) {
+        const [r] = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'pending' AND locked_until > now()`, [slow.endpointId]);
+        held.push(r.n);
+        await new Promise((res) => setTimeout(res, 50));
+      }
+    })();
+    const during = await healthyLatencies(good.endpointId, '/healthy3', 40);
+    await sampling;
+    console.log(`slow endpoint claims held: max ${Math.max(...held)}; healthy p99 ${percentile(baseline, 99)} ms alone, ${percentile(during, 99)} ms beside it`);
+    expect(Math.max(...held)).toBeLessThanOrEqual(2 * 4);
+    expect(percentile(during, 99)).toBeLessThan(isolationBound(baseline));
   }, 60_000);
 });

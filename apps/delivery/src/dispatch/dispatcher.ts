@@ -199,14 +199,16 @@ export class Dispatcher {
         await this.sleep(this.s.pollMs);
         continue;
       }
-      const exclude = new Set(this.deps.breakers.openEndpoints());
+      // Open breakers hold back standard deliveries only; stage deliveries run their schedule.
+      const open = this.deps.breakers.openEndpoints();
+      const exclude = new Set<string>();
       for (const [ep] of this.inFlight) if (this.load(ep) >= this.s.endpointConcurrency) exclude.add(ep);
       for (const [ep] of this.queued) if (this.load(ep) >= this.s.endpointConcurrency) exclude.add(ep);
       const limit = Math.min(this.s.batch, free);
       let claimed: ClaimedDelivery[];
       const claimAsked = this.now();
       try {
-        claimed = await this.deps.deliveries.claimDue(this.s.node, limit, [...exclude], this.leaseMs);
+        claimed = await this.deps.deliveries.claimDue(this.s.node, limit, { atCapacity: [...exclude], breakerOpen: open, perEndpoint: this.s.endpointConcurrency }, this.leaseMs);
       } catch (err) {
         this.deps.logger.error({ err }, 'claiming deliveries failed');
         await this.sleep(1_000);
@@ -310,7 +312,16 @@ export class Dispatcher {
       (r) => r.statusCode !== null && isSuccess(r.statusCode),
     );
     if (guarded.kind === 'rejected') {
-      // Open breaker: the delivery waits for the half-open probe without spending an attempt.
+      if (c.schedule === 'stage') {
+        // An item waits in its webhook stage: the stage's short schedule runs on while the breaker
+        // stays open (one half-open probe per reset period would stretch it to hours), each
+        // refusal a failed attempt with its reason, and the item routes through `failed` in time.
+        const refused: SendResult = { statusCode: null, responseHeaders: {}, responseBody: '', error: 'circuit breaker open: the endpoint has been failing; not sent', timedOut: false, startedAt: new Date(this.now()), durationMs: 0 };
+        await this.record(this.recorded(c, ep, refused, logged));
+        return;
+      }
+      // Open breaker: a standard delivery (hours of schedule) waits for the half-open probe
+      // without spending an attempt.
       await this.deps.deliveries.release(this.s.node, [c.id], this.s.breakerBackoffMs);
       return;
     }

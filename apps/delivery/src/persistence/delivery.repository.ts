@@ -218,7 +218,12 @@ export class DeliveryRepository {
    * lease (`locked_until`) is what recovers a crashed process's in-flight deliveries: once it
    * expires, any replica's next claim takes them again.
    */
-  async claimDue(node: string, limit: number, excludeEndpoints: string[], leaseMs: number): Promise<ClaimedDelivery[]> {
+  async claimDue(
+    node: string,
+    limit: number,
+    scope: { atCapacity: string[]; breakerOpen: string[]; perEndpoint: number },
+    leaseMs: number,
+  ): Promise<ClaimedDelivery[]> {
     const rows: (SummaryRow & {
       schedule: ScheduleKind;
       workflow_id: string | null;
@@ -229,11 +234,23 @@ export class DeliveryRepository {
       state: EndpointStateData | null;
       deliverable: boolean | null;
     })[] = await this.ds.query(
-      `WITH c AS (
-         SELECT id FROM dl_deliveries
-         WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
-           AND NOT (endpoint_id = ANY($3::text[]))
-         ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
+      // Fair across endpoints: at most `perEndpoint` of one endpoint per claim, so a slow endpoint
+      // with a deep backlog cannot fill this node's whole window with deliveries that wait behind
+      // its concurrency cap. The window function ranks candidates (a bounded scan of the due
+      // index); the lock is taken on the chosen rows (FOR UPDATE cannot sit beside a window).
+      `WITH ranked AS (
+         SELECT id, next_attempt_at, row_number() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at) AS rank
+         FROM (
+           SELECT id, endpoint_id, next_attempt_at FROM dl_deliveries
+           WHERE status = 'pending' AND next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())
+             AND NOT (endpoint_id = ANY($3::text[]))
+             AND (schedule = 'stage' OR NOT (endpoint_id = ANY($5::text[])))
+           ORDER BY next_attempt_at LIMIT $2 * 20
+         ) due
+       ), c AS (
+         SELECT d.id FROM dl_deliveries d JOIN ranked r ON r.id = d.id
+         WHERE r.rank <= $6 AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until < now())
+         ORDER BY r.next_attempt_at LIMIT $2 FOR UPDATE OF d SKIP LOCKED
        ), u AS (
          UPDATE dl_deliveries d SET locked_until = now() + $4 * interval '1 millisecond', locked_by = $1
          FROM c WHERE d.id = c.id RETURNING d.*
@@ -242,7 +259,7 @@ export class DeliveryRepository {
               m.created_at AS message_created_at, e.state,
               (e.registry_active AND NOT e.deleted AND e.disabled_at IS NULL) AS deliverable
        FROM u JOIN dl_messages m ON m.id = u.message_id LEFT JOIN dl_endpoints e ON e.id = u.endpoint_id`,
-      [node, limit, excludeEndpoints, leaseMs],
+      [node, limit, scope.atCapacity, leaseMs, scope.breakerOpen, scope.perEndpoint],
     );
     return rows.map((r) => ({
       id: r.id,
