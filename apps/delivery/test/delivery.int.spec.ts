@@ -131,6 +131,41 @@ describe('delivery service', () => {
     await until(async () => (await h.outcomes(second.eventId)).some((o) => o.type === 'delivery.webhook.delivered'));
   });
 
+  it('a 410 disables the endpoint in a short transaction; its backlog fails after it, in bounded batches, even deliveries due in an hour', async () => {
+    rx.setDefault(answer.status(500), '/backlog');
+    const ep = await h.registerEndpoint(P, `${rx.url}/backlog`, { eventTypes: ['item.status.changed'], retryPolicy: { maxAttempts: 5, backoffSeconds: [3600] } });
+    const status = (i: number) => ({ itemId: `it_bl${i}`, datasetId: 'ds_1', projectId: P, from: 'new' as const, to: 'in_progress' as const, changedBy: 'u_1', reason: null, itemVersion: 2, changedAt: new Date().toISOString() });
+    const N = 450;
+    for (let i = 0; i < N; i++) await h.publish('item.status.changed', status(i), P, `item-it_bl${i}`);
+    // A backlog: the first few fail and wait an hour for their second attempt, the breaker opens
+    // and holds the rest back.
+    await until(async () => (await h.query(`SELECT 1 FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'pending'`, [ep.endpointId])).length === N, {
+      timeoutMs: 60_000,
+      message: 'the backlog is pending',
+    });
+    rx.setDefault(answer.status(410), '/backlog');
+    await h.publish('item.status.changed', status(N), P, `item-it_bl${N}`);
+    await until(async () => (await h.query(`SELECT 1 FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'failed'`, [ep.endpointId])).length === N + 1, {
+      timeoutMs: 30_000,
+      message: 'every delivery of the disabled endpoint failed',
+    });
+    const reasons = await h.query<{ last_error: string }>(`SELECT DISTINCT last_error FROM dl_deliveries WHERE endpoint_id = $1 AND last_error <> 'HTTP 410'`, [ep.endpointId]);
+    // Failed by the backlog job, or by a claim that found the endpoint disabled first.
+    for (const r of reasons) expect(['endpoint disabled: the endpoint answered 410 Gone', 'endpoint disabled or deleted']).toContain(r.last_error);
+    // The disabling transaction holds the attempt and the disable only; the backlog's outcome
+    // events were written by transactions of at most 200 (before, all 450 went in the one).
+    const byTx = await h.query<{ tx: string; n: number; disabled: boolean }>(
+      `SELECT transaction_id::text AS tx, count(*) FILTER (WHERE type = 'delivery.webhook.failed')::int AS n, bool_or(type = 'delivery.endpoint.disabled') AS disabled
+       FROM es_events WHERE (type = 'delivery.webhook.failed' AND data->>'endpointId' = $1) OR (type = 'delivery.endpoint.disabled' AND data->>'endpointId' = $1)
+       GROUP BY transaction_id`,
+      [ep.endpointId],
+    );
+    expect(byTx.find((t) => t.disabled)?.n).toBe(1);
+    expect(Math.max(...byTx.map((t) => t.n))).toBeLessThanOrEqual(200);
+    expect(byTx.reduce((a, t) => a + t.n, 0)).toBe(N + 1);
+    rx.reset();
+  }, 120_000);
+
   it('refuses SSRF targets at connect time: a name resolving to loopback, and a private literal', async () => {
     const byName = await h.registerEndpoint(P, `http://localhost:${rx.port}/ssrf`);
     const byIp = await h.registerEndpoint(P, `http://10.1.2.3:${rx.port}/ssrf`);

@@ -29,6 +29,9 @@ export interface DispatcherSettings {
   breakerBackoffMs: number;
 }
 
+/** Deliveries of a disabled endpoint failed per transaction. */
+const FAIL_BATCH = 200;
+
 /** An attempt made, waiting to be recorded. */
 interface RecordedAttempt {
   c: ClaimedDelivery;
@@ -419,21 +422,32 @@ export class Dispatcher {
   }
 
   /** A failed attempt: retried later, or the delivery's end (and maybe its endpoint's disabling). */
-  private recordFailure({ c, step, attempt, update }: RecordedAttempt): Promise<boolean> {
-    return this.deps.dataSource.transaction(async (m) => {
+  private async recordFailure({ c, step, attempt, update }: RecordedAttempt): Promise<boolean> {
+    let disabledFor: string | null = null;
+    const recorded = await this.deps.dataSource.transaction(async (m) => {
+      disabledFor = null;
       if (!(await this.deps.deliveries.recordAttempts(m, this.s.node, [{ attempt, update }])).has(c.id)) return false;
       const failingSince = await this.deps.endpoints.recordFailure(c.endpointId, m);
       if (step.kind === 'failed') await this.appendOutcome(m, c, 'failed', update.attempts, update.lastStatusCode, update.lastError);
       const tooLong = failingSince !== null && this.now() - failingSince.getTime() >= this.s.disableAfterMs;
-      if (step.kind === 'failed' && step.disableEndpoint) await this.disableEndpoint(m, c, 'the endpoint answered 410 Gone');
-      else if (tooLong) await this.disableEndpoint(m, c, `no successful delivery for ${Math.round(this.s.disableAfterMs / 3_600_000)} h`);
+      const reason =
+        step.kind === 'failed' && step.disableEndpoint ? 'the endpoint answered 410 Gone' : tooLong ? `no successful delivery for ${Math.round(this.s.disableAfterMs / 3_600_000)} h` : null;
+      if (reason && (await this.disableEndpoint(m, c, reason))) disabledFor = reason;
       return true;
     });
+    // Only once the disabling has committed: its backlog is failed in transactions of its own.
+    const reason: string | null = disabledFor;
+    if (reason !== null) void this.failBacklog(c.endpointId, reason);
+    return recorded;
   }
 
-  /** Disables the endpoint here and ends its waiting deliveries as failed (each with its outcome). */
-  private async disableEndpoint(m: EntityManager, c: ClaimedDelivery, reason: string): Promise<void> {
-    if (!(await this.deps.endpoints.disable(c.endpointId, reason, m))) return;
+  /**
+   * Disables the endpoint here, in the attempt's (short) transaction. Its waiting deliveries are
+   * failed after the commit, a bounded batch per transaction (`failBacklog`); any left when the
+   * process dies fail when they come due (a claim of a disabled endpoint's delivery fails it).
+   */
+  private async disableEndpoint(m: EntityManager, c: ClaimedDelivery, reason: string): Promise<boolean> {
+    if (!(await this.deps.endpoints.disable(c.endpointId, reason, m))) return false;
     const at = new Date(this.now()).toISOString();
     await this.deps.store.append(
       `endpoint-${c.endpointId}`,
@@ -441,11 +455,28 @@ export class Dispatcher {
       [newEvent('delivery.endpoint.disabled', { endpointId: c.endpointId, projectId: c.projectId, reason, at }, this.meta(c.projectId))],
       { manager: m, streamType: 'endpoint' },
     );
-    for (const p of await this.deps.deliveries.pendingOfEndpoint(m, c.endpointId)) {
-      if (p.id === c.id) continue;
-      if (await this.deps.deliveries.failWithoutAttempt(m, p.id, `endpoint disabled: ${reason}`)) {
-        await this.appendOutcome(m, p, 'failed', p.attempts, null, `endpoint disabled: ${reason}`);
+    return true;
+  }
+
+  /** Fails a disabled endpoint's backlog, FAIL_BATCH deliveries (and their outcome events) per transaction. */
+  private async failBacklog(endpointId: string, reason: string): Promise<void> {
+    try {
+      for (;;) {
+        const n = await this.deps.dataSource.transaction(async (m) => {
+          const failed = await this.deps.deliveries.failPendingOfEndpoint(m, endpointId, `endpoint disabled: ${reason}`, FAIL_BATCH);
+          if (failed.length > 0) {
+            await this.deps.store.appendToStreams(
+              failed.map((p) => ({ streamId: `delivery-${p.id}`, event: this.outcomeEvent(p, 'failed', p.attempts, null, `endpoint disabled: ${reason}`) })),
+              { manager: m, streamType: 'delivery' },
+            );
+          }
+          return failed.length;
+        });
+        if (n < FAIL_BATCH) return;
       }
+    } catch (err) {
+      // What is left fails when it comes due: a claim of a disabled endpoint's delivery fails it.
+      this.deps.logger.error({ err, endpointId }, 'failing a disabled endpoint\'s backlog stopped');
     }
   }
 

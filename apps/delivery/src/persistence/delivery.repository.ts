@@ -365,13 +365,44 @@ export class DeliveryRepository {
     return rows.length > 0;
   }
 
-  /** Pending deliveries of an endpoint not currently leased, to fail when it is disabled. */
-  async pendingOfEndpoint(m: EntityManager, endpointId: string): Promise<ClaimedDelivery[]> {
-    const rows: { id: string }[] = await m.query(
-      `SELECT id FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'pending' AND (locked_until IS NULL OR locked_until < now()) FOR UPDATE SKIP LOCKED`,
-      [endpointId],
+  /**
+   * Fails up to `limit` pending deliveries of an endpoint that are not leased, in one statement,
+   * returning what their outcome events need (not their bodies): a disabled endpoint's backlog is
+   * failed a bounded batch per transaction, never in one transaction of unknown size.
+   */
+  async failPendingOfEndpoint(m: EntityManager, endpointId: string, reason: string, limit: number): Promise<ClaimedDelivery[]> {
+    const rows: (SummaryRow & { schedule: ScheduleKind; workflow_id: string | null; stage_id: string | null; visit_id: string | null; message_created_at: Date })[] = await returning(
+      m,
+      `WITH c AS (
+         SELECT id FROM dl_deliveries
+         WHERE endpoint_id = $1 AND status = 'pending' AND (locked_until IS NULL OR locked_until < now())
+         LIMIT $3 FOR UPDATE SKIP LOCKED
+       ), u AS (
+         UPDATE dl_deliveries d SET status = 'failed', last_error = $2, locked_until = NULL, locked_by = NULL, updated_at = now(), completed_at = now()
+         FROM c WHERE d.id = c.id RETURNING d.*
+       )
+       SELECT u.*, m.event_type, m.trigger_event_id, m.item_id, m.workflow_id, m.stage_id, m.visit_id, m.created_at AS message_created_at
+       FROM u JOIN dl_messages m ON m.id = u.message_id`,
+      [endpointId, reason, limit],
     );
-    return this.byIds(m, rows.map((r) => r.id));
+    return rows.map((r) => ({
+      id: r.id,
+      messageId: r.message_id,
+      endpointId: r.endpoint_id,
+      projectId: r.project_id,
+      schedule: r.schedule,
+      attempts: r.attempts,
+      maxAttempts: r.max_attempts,
+      eventType: r.event_type,
+      triggerEventId: r.trigger_event_id,
+      itemId: r.item_id,
+      workflowId: r.workflow_id,
+      stageId: r.stage_id,
+      visitId: r.visit_id,
+      body: '',
+      messageCreatedAt: r.message_created_at,
+      endpoint: null,
+    }));
   }
 
   async byIds(m: EntityManager, ids: string[]): Promise<ClaimedDelivery[]> {
