@@ -134,17 +134,56 @@ describe('items in a workflow', () => {
       ]);
   });
 
-  it('a loop of webhook stages with dead endpoints stops at the second pass instead of bouncing forever', () => {
+  describe('a loop of webhook stages whose endpoint cannot deliver', () => {
     const loop = [
       { id: 'd', name: 'D', type: 'dataset' as const, edges: [{ name: 'default', to: 'w' }] },
       { id: 'w', name: 'W', type: 'webhook' as const, edges: [{ name: 'succeeded', to: 'c' }, { name: 'failed', to: 'w' }], webhook: { endpointId: 'gone' } },
       { id: 'c', name: 'C', type: 'complete' as const, edges: [] },
     ];
-    const events = itemDecider.decide(
-      { type: 'start', ...ctx({ graph: loop, visitIds: ['x1', 'x2', 'x3'], unusableEndpoints: { gone: 'deleted' } }) },
-      fold(itemDecider, [{ type: 'workflow.stage.entered', data: { ...ids, workflowVersion: 1, stageId: 'd', stageType: 'dataset', stageName: 'D', visitId: 'x0', itemVersion: 1, enteredAt: at } }]),
-    );
-    expect(events.map((e) => e.type)).toEqual(['workflow.stage.left', 'workflow.stage.entered', 'workflow.stage.left', 'workflow.stage.entered']);
+    const inD: ItemEvent[] = [{ type: 'workflow.stage.entered', data: { ...ids, workflowVersion: 1, stageId: 'd', stageType: 'dataset', stageName: 'D', visitId: 'x0', itemVersion: 1, enteredAt: at } }];
+    const wEntered = (visitId: string, webhook: boolean): ItemEvent => ({
+      type: 'workflow.stage.entered',
+      data: { ...ids, workflowVersion: 1, stageId: 'w', stageType: 'webhook', stageName: 'W', visitId, itemVersion: 7, enteredAt: at, ...(webhook ? { webhook: { endpointId: 'gone' } } : {}) },
+    });
+    const reason = "endpoint gone is deleted, and the stage's failed route leads back to webhook stages that cannot deliver";
+    const parked: ItemEvent = { type: 'workflow.item.parked', data: { ...ids, stageId: 'w', visitId: 'x2', endpointId: 'gone', reason, parkedAt: at } };
+    const parkedHistory = [
+      ...inD,
+      { type: 'workflow.stage.left', data: { ...ids, stageId: 'd', stageType: 'dataset', visitId: 'x0', edge: 'default', toStageId: 'w', leftAt: at } },
+      wEntered('x1', true),
+      { type: 'workflow.stage.left', data: { ...ids, stageId: 'w', stageType: 'webhook', visitId: 'x1', edge: 'failed', toStageId: 'w', leftAt: at, reason: 'endpoint gone is deleted' } },
+      wEntered('x2', false),
+      parked,
+    ] as ItemEvent[];
+
+    it('parks the item at the second pass, entered without a delivery, instead of bouncing forever', () => {
+      given(itemDecider, inD)
+        .when({ type: 'start', ...ctx({ graph: loop, visitIds: ['x1', 'x2', 'x3'], unusableEndpoints: { gone: 'deleted' } }) })
+        .then(parkedHistory.slice(1));
+    });
+
+    it('an outcome that routes back into the loop parks too (it used to enter with a delivery that failed at once, at event speed)', () => {
+      const waiting = [...parkedHistory.slice(0, 3)];
+      given(itemDecider, waiting)
+        .when({ type: 'outcome', outcome: 'failed', visitId: 'x1', deliveryId: 'dd', lastError: 'endpoint disabled or deleted', ...ctx({ graph: loop, visitIds: ['x2'], unusableEndpoints: { gone: 'deleted' } }) })
+        .then([
+          { type: 'workflow.stage.left', data: { ...ids, stageId: 'w', stageType: 'webhook', visitId: 'x1', edge: 'failed', toStageId: 'w', leftAt: at, deliveryId: 'dd', reason: 'endpoint disabled or deleted' } },
+          wEntered('x2', false),
+          parked,
+        ]);
+    });
+
+    it('resumes a parked item when its endpoint can deliver again: the stage is entered afresh with a delivery', () => {
+      given(itemDecider, parkedHistory)
+        .when({ type: 'resume', visitId: 'x2', endpointId: 'gone', ...ctx({ graph: loop, visitIds: ['x3'] }) })
+        .then([
+          { type: 'workflow.stage.left', data: { ...ids, stageId: 'w', stageType: 'webhook', visitId: 'x2', edge: 'resume', toStageId: 'w', leftAt: at, reason: 'endpoint gone can take deliveries again' } },
+          wEntered('x3', true),
+        ]);
+      // A resume for another endpoint, or for an item not parked, changes nothing.
+      given(itemDecider, parkedHistory).when({ type: 'resume', visitId: 'x2', endpointId: 'other', ...ctx({ graph: loop }) }).then([]);
+      given(itemDecider, parkedHistory.slice(0, 3)).when({ type: 'resume', visitId: 'x1', endpointId: 'gone', ...ctx({ graph: loop }) }).then([]);
+    });
   });
 
   it('move takes a named edge and refuses an edge the stage lacks', () => {

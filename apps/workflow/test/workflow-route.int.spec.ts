@@ -244,6 +244,44 @@ describe('an item through the template', () => {
     expect(await ds.query(`SELECT 1 FROM msg_dead_letters WHERE consumer = 'workflow-delivery-outcomes'`)).toEqual([]);
   });
 
+  it('parks an item whose webhook stage loops back on failed while its endpoint is disabled, and resumes it when the endpoint is enabled', async () => {
+    const endpointId = `ep-${randomUUID()}`;
+    const wf = await template(endpointId);
+    const [d, a, w, r, c] = wf.stages as (Stage & { edges: unknown[]; webhook?: unknown })[];
+    // The webhook stage's failed edge leads back to itself (retry until the model answers).
+    const stages = [
+      { id: d.id, name: d.name, type: d.type, edges: [{ name: 'default', to: a.id }] },
+      { id: a.id, name: a.name, type: a.type, edges: [{ name: 'default', to: w.id }] },
+      { id: w.id, name: w.name, type: w.type, webhook: w.webhook, edges: [{ name: 'succeeded', to: r.id }, { name: 'failed', to: w.id }] },
+      { id: r.id, name: r.name, type: r.type, edges: [{ name: 'approve', to: c.id }, { name: 'reject', to: a.id }] },
+      { id: c.id, name: c.name, type: c.type, edges: [] },
+    ];
+    const updated = await h.api<Definition>('PUT', `/workflows/${wf.workflowId}`, { body: { name: 'loop', stages }, headers: { 'if-match': '"1"' } });
+    expect(updated.status).toBe(200);
+    const item = `img-${randomUUID()}`;
+    h.itemVersions.set(`p1/${item}`, 1);
+    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
+    await cmd(wf.workflowId, item, 'start');
+    const disabled = await h.publish('webhook.endpoint.disabled', { endpointId, projectId: 'p1', reason: 'maintenance', at: new Date().toISOString() });
+    const ds = h.app.get(DataSource);
+    await until(async () => (await ds.query(`SELECT 1 FROM msg_handled WHERE event_id = $1`, [disabled])).length === 1, { message: 'disable handled' });
+
+    const submitted = await cmd(wf.workflowId, item, 'submit');
+    expect(submitted.body).toMatchObject({ stageType: 'webhook', state: 'blocked' });
+    expect(String((submitted.body as { blockedReason?: string }).blockedReason)).toContain(`endpoint ${endpointId} is disabled`);
+    const webhookEntries = () => h.entered(item).filter((e) => e.data.stageType === 'webhook');
+    await until(() => webhookEntries().length === 2, { message: 'fail-fast pass and parked entry published' });
+    // The parked entry carries no webhook: delivery makes no delivery of it, so no outcome loops.
+    expect(webhookEntries()[1].data.webhook).toBeUndefined();
+    await until(() => h.published.some((e) => e.type === 'workflow.item.parked' && e.data.itemId === item), { message: 'parked event published' });
+
+    const enabled = await h.publish('webhook.endpoint.enabled', { endpointId, projectId: 'p1', at: new Date().toISOString() });
+    await until(async () => (await ds.query(`SELECT 1 FROM msg_handled WHERE event_id = $1`, [enabled])).length === 1, { message: 'enable handled' });
+    await until(() => webhookEntries().length === 3, { message: 'resumed entry published' });
+    expect(webhookEntries()[2].data.webhook).toMatchObject({ endpointId });
+    expect((await position(wf.workflowId, item)) as unknown as { state: string }).toMatchObject({ stageType: 'webhook', state: 'waiting' });
+  });
+
   it('an edited workflow makes a new version; an item in flight finishes on its own', async () => {
     const wf = await template();
     const item = `img-${randomUUID()}`;

@@ -41,10 +41,22 @@ export interface ItemCompleted {
   completedAt: string;
 }
 
+export interface ItemParked {
+  workflowId: string;
+  itemId: string;
+  projectId: string;
+  stageId: string;
+  visitId: string;
+  endpointId: string;
+  reason: string;
+  parkedAt: string;
+}
+
 export type ItemEvent =
   | { type: 'workflow.stage.entered'; data: StageEntered }
   | { type: 'workflow.stage.left'; data: StageLeft }
-  | { type: 'workflow.item.completed'; data: ItemCompleted };
+  | { type: 'workflow.item.completed'; data: ItemCompleted }
+  | { type: 'workflow.item.parked'; data: ItemParked };
 
 /** Why an endpoint cannot take deliveries, from the registry's events. */
 export type EndpointUnusable = 'disabled' | 'deleted';
@@ -73,13 +85,17 @@ export type ItemCommand =
   | ({ type: 'setStage'; stageId: string; by: string; reason: string } & MoveContext)
   | ({ type: 'outcome'; outcome: 'delivered' | 'failed'; visitId: string; deliveryId: string; lastError?: string | null } & MoveContext)
   /** The registry disabled or deleted the endpoint a waiting webhook visit depends on. */
-  | ({ type: 'endpointUnusable'; visitId: string; endpointId: string; status: EndpointUnusable } & MoveContext);
+  | ({ type: 'endpointUnusable'; visitId: string; endpointId: string; status: EndpointUnusable } & MoveContext)
+  /** The endpoint a parked visit waits on can take deliveries again: the stage is entered afresh. */
+  | ({ type: 'resume'; visitId: string; endpointId: string } & MoveContext);
 
 export interface CurrentVisit {
   visitId: string;
   stageId: string;
   stageType: StageType;
   stageName: string;
+  /** Set while the visit is parked: the endpoint it waits on. */
+  parkedOn?: string;
 }
 
 export interface ItemState {
@@ -125,6 +141,8 @@ export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = {
         return { ...state, current: undefined };
       case 'workflow.item.completed':
         return { ...state, completed: true };
+      case 'workflow.item.parked':
+        return state.current?.visitId === event.data.visitId ? { ...state, current: { ...state.current, parkedOn: event.data.endpointId } } : state;
       default:
         return assertNever(event);
     }
@@ -180,6 +198,12 @@ export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = {
         if (stage.webhook?.endpointId !== command.endpointId) return [];
         return new Mover(state, command).leave(stage, 'failed', { reason: `endpoint ${command.endpointId} is ${command.status}` });
       }
+      case 'resume': {
+        if (!state.current || state.current.visitId !== command.visitId || state.current.parkedOn !== command.endpointId) return [];
+        const stage = stageById(command.graph, state.current.stageId);
+        if (!stage) throw new Error(`stage ${state.current.stageId} missing from its own workflow version`);
+        return new Mover(state, command).leave(stage, 'resume', { reason: `endpoint ${command.endpointId} can take deliveries again` }, stage);
+      }
       default:
         return assertNever(command);
     }
@@ -219,10 +243,14 @@ class Mover {
 
   /**
    * Enters `stage`. A webhook stage whose endpoint is disabled or deleted routes through `failed`
-   * at once; `passed` stops a loop of such stages (they would bounce forever): the item then
-   * waits in the stage it reached a second time.
+   * at once; `passed` stops a loop of such stages: reaching one a second time parks the item
+   * there (entered without a delivery, then `workflow.item.parked`). Before, it was entered as
+   * usual, delivery failed it at once, the outcome routed it through `failed` back here, and the
+   * loop spun at event speed for as long as the endpoint stayed disabled.
    */
   enter(stage: Stage, passed: Set<string>): ItemEvent[] {
+    const unusable = stage.type === 'webhook' && stage.webhook ? this.cmd.unusableEndpoints?.[stage.webhook.endpointId] : undefined;
+    const parks = unusable !== undefined && passed.has(stage.id);
     const visitId = this.cmd.visitIds[this.nextId++];
     if (visitId === undefined) throw new Error('not enough visit ids for this command');
     this.visitId = visitId;
@@ -241,13 +269,28 @@ class Mover {
         itemVersion: Math.max(this.cmd.itemVersion, s.itemVersion),
         projectId: this.project(),
         enteredAt: at,
-        ...(stage.type === 'webhook' && stage.webhook ? { webhook: { ...stage.webhook } } : {}),
+        ...(stage.type === 'webhook' && stage.webhook && !parks ? { webhook: { ...stage.webhook } } : {}),
       },
     });
+    if (parks && stage.webhook) {
+      this.events.push({
+        type: 'workflow.item.parked',
+        data: {
+          workflowId: this.wf(),
+          itemId: this.item(),
+          projectId: this.project(),
+          stageId: stage.id,
+          visitId,
+          endpointId: stage.webhook.endpointId,
+          reason: `endpoint ${stage.webhook.endpointId} is ${unusable}, and the stage's failed route leads back to webhook stages that cannot deliver`,
+          parkedAt: at,
+        },
+      });
+      return this.events;
+    }
     if (stage.type === 'complete') {
       this.events.push({ type: 'workflow.item.completed', data: { workflowId: this.wf(), itemId: this.item(), projectId: this.project(), visitId, completedAt: at } });
     }
-    const unusable = stage.type === 'webhook' && stage.webhook ? this.cmd.unusableEndpoints?.[stage.webhook.endpointId] : undefined;
     if (unusable && !passed.has(stage.id)) {
       passed.add(stage.id);
       const target = stageById(this.cmd.graph, edgeTarget(stage, 'failed') ?? '');

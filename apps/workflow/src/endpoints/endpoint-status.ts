@@ -26,7 +26,11 @@ export function endpointStatusHandlers(repo: EndpointStatusRepository, commands:
     await repo.record(ctx.manager, change);
     // The stored status, not the event's: an older event arriving late must not fail anything.
     const status = (await repo.unusable(change.projectId, [change.endpointId], ctx.manager))[change.endpointId];
-    if (!status) return Outcome.ack();
+    if (!status) {
+      // Usable again: items parked on it enter their stage afresh.
+      await commands.resumeParkedOn(ctx.manager, { projectId: change.projectId, endpointId: change.endpointId, eventId: event.id, ...(event.correlationid ? { correlationId: event.correlationid } : {}) }, heads);
+      return Outcome.ack();
+    }
     await commands.failWaitingOn(
       ctx.manager,
       {
@@ -41,14 +45,14 @@ export function endpointStatusHandlers(repo: EndpointStatusRepository, commands:
     return Outcome.ack();
   };
   /**
-   * The items' versions for the visits that a disabling change fails, asked before the
-   * transaction opens (no NATS request inside it); nothing to ask when the change enables.
+   * The items' versions for the visits that a disabling change fails (or an enabling change
+   * resumes from parked), asked before the transaction opens (no NATS request inside it).
    */
   const handler = <T extends EndpointEventType>(toChange: (d: TypedEvent<T>['data']) => Change) =>
     prepared<T, ReadonlyMap<string, number>>({
       prepare: async (e) => {
         const change = toChange(e.data);
-        return change.status === 'active' ? new Map() : commands.headsWaitingOn(change.projectId, change.endpointId);
+        return commands.headsWaitingOn(change.projectId, change.endpointId, change.status === 'active');
       },
       handle: (e, ctx) => apply(toChange(e.data), e, ctx, ctx.prepared),
     });

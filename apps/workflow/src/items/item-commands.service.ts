@@ -166,14 +166,17 @@ export class ItemCommandsService {
   }
 
   /**
-   * The items' current versions for the visits waiting on an endpoint, asked before the
-   * consumer's transaction opens (no NATS request inside it), a page of positions at a time.
+   * The items' current versions for the visits waiting on an endpoint (or, `parked`, parked on
+   * it), asked before the consumer's transaction opens (no NATS request inside it), a page of
+   * positions at a time.
    */
-  async headsWaitingOn(projectId: string, endpointId: string): Promise<Map<string, number>> {
+  async headsWaitingOn(projectId: string, endpointId: string, parked = false): Promise<Map<string, number>> {
     const heads = new Map<string, number>();
     let afterItemId: string | undefined;
     for (;;) {
-      const page = await this.positions.waitingOnEndpoint(undefined, projectId, endpointId, { afterItemId, limit: WAITING_PAGE });
+      const page = parked
+        ? await this.positions.parkedOn(undefined, projectId, endpointId, { afterItemId, limit: WAITING_PAGE })
+        : await this.positions.waitingOnEndpoint(undefined, projectId, endpointId, { afterItemId, limit: WAITING_PAGE });
       for (const pos of page) {
         const v = await this.heads.versionOrWait(projectId, pos.itemId);
         if (v !== null) heads.set(pos.itemId, v);
@@ -211,6 +214,32 @@ export class ItemCommandsService {
         if (routed) moved++;
       }
       if (page.length < WAITING_PAGE) return moved;
+      afterItemId = page[page.length - 1].itemId;
+    }
+  }
+
+  /**
+   * The endpoint can take deliveries again: items parked on it enter their stage afresh (and get
+   * a delivery), a page at a time. Returns how many resumed.
+   */
+  async resumeParkedOn(manager: EntityManager, change: { projectId: string; endpointId: string; eventId: string; correlationId?: string }, itemHeads: ReadonlyMap<string, number>): Promise<number> {
+    let resumed = 0;
+    let afterItemId: string | undefined;
+    for (;;) {
+      const page = await this.positions.parkedOn(manager, change.projectId, change.endpointId, { afterItemId, limit: WAITING_PAGE });
+      for (const pos of page) {
+        const graph = await this.graphOf(pos.workflowId, pos.workflowVersion, manager);
+        const head = itemHeads.get(pos.itemId) ?? pos.itemVersion;
+        const unusable = await this.endpoints.unusable(pos.projectId, webhookEndpoints(graph), manager);
+        const routed = await this.run(
+          itemStreamId(pos.workflowId, pos.itemId),
+          { type: 'resume', visitId: pos.visitId, endpointId: change.endpointId, ...this.context(graph, head, unusable, {}) },
+          { ...this.metadata(pos.projectId, change.correlationId), causationId: change.eventId },
+          manager,
+        );
+        if (routed) resumed++;
+      }
+      if (page.length < WAITING_PAGE) return resumed;
       afterItemId = page[page.length - 1].itemId;
     }
   }

@@ -99,4 +99,18 @@ export class AddPositionWebhookEndpoint1795470000001 implements MigrationInterfa
   }
 }
 
-export const workflowMigrations = [CreateWorkflowReadModels1795470000000, AddPositionWebhookEndpoint1795470000001];
+/** Parked visits: the endpoint they wait on and why, so a re-enabled endpoint can resume them. */
+export class AddPositionParked1795470000002 implements MigrationInterface {
+  name = 'AddPositionParked1795470000002';
+
+  async up(qr: QueryRunner): Promise<void> {
+    await qr.query(`ALTER TABLE wf_item_positions ADD COLUMN parked_on text, ADD COLUMN parked_reason text, ADD COLUMN parked_at timestamptz`);
+    await qr.query(`CREATE INDEX wf_item_positions_parked_idx ON wf_item_positions (project_id, parked_on) WHERE parked_on IS NOT NULL`);
+  }
+
+  async down(qr: QueryRunner): Promise<void> {
+    await qr.query(`ALTER TABLE wf_item_positions DROP COLUMN parked_on, DROP COLUMN parked_reason, DROP COLUMN parked_at`);
+  }
+}
+
+export const workflowMigrations = [CreateWorkflowReadModels1795470000000, AddPositionWebhookEndpoint1795470000001, AddPositionParked1795470000002];

@@ -1,7 +1,7 @@
 import type { InlineProjection, StoredEvent } from '@stagehook/event-store';
 import type { EntityManager } from 'typeorm';
 import type { DefinitionData } from '../domain/definition.decider.js';
-import type { ItemCompleted, StageEntered, StageLeft } from '../domain/item.decider.js';
+import type { ItemCompleted, ItemParked, StageEntered, StageLeft } from '../domain/item.decider.js';
 
 async function exec(tx: EntityManager, text: string, params: unknown[]): Promise<void> {
   await tx.query(text, params);
@@ -29,7 +29,7 @@ export const definitionsProjection: InlineProjection = {
 /** Positions and visits, from the item streams' events; `seq` (global position) orders a history. */
 export const itemsProjection: InlineProjection = {
   name: 'wf_items',
-  handles: ['workflow.stage.entered', 'workflow.stage.left', 'workflow.item.completed'],
+  handles: ['workflow.stage.entered', 'workflow.stage.left', 'workflow.item.completed', 'workflow.item.parked'],
   async apply(events: StoredEvent[], tx: EntityManager) {
     for (const e of events) {
       switch (e.type) {
@@ -42,7 +42,8 @@ export const itemsProjection: InlineProjection = {
              ON CONFLICT (workflow_id, item_id) DO UPDATE SET
                workflow_version = EXCLUDED.workflow_version, stage_id = EXCLUDED.stage_id, stage_type = EXCLUDED.stage_type,
                stage_name = EXCLUDED.stage_name, visit_id = EXCLUDED.visit_id, item_version = EXCLUDED.item_version,
-               entered_at = EXCLUDED.entered_at, completed = false, webhook_endpoint_id = EXCLUDED.webhook_endpoint_id`,
+               entered_at = EXCLUDED.entered_at, completed = false, webhook_endpoint_id = EXCLUDED.webhook_endpoint_id,
+               parked_on = NULL, parked_reason = NULL, parked_at = NULL`,
             [d.workflowId, d.itemId, d.projectId, d.workflowVersion, d.stageId, d.stageType, d.stageName, d.visitId, d.itemVersion, d.enteredAt, d.webhook?.endpointId ?? null],
           );
           await exec(
@@ -65,6 +66,15 @@ export const itemsProjection: InlineProjection = {
         case 'workflow.item.completed': {
           const d = e.data as unknown as ItemCompleted;
           await exec(tx, `UPDATE wf_item_positions SET completed = true WHERE workflow_id = $1 AND item_id = $2 AND visit_id = $3`, [d.workflowId, d.itemId, d.visitId]);
+          break;
+        }
+        case 'workflow.item.parked': {
+          const d = e.data as unknown as ItemParked;
+          await exec(
+            tx,
+            `UPDATE wf_item_positions SET parked_on = $4, parked_reason = $5, parked_at = $6, webhook_endpoint_id = $4 WHERE workflow_id = $1 AND item_id = $2 AND visit_id = $3`,
+            [d.workflowId, d.itemId, d.visitId, d.endpointId, d.reason, d.parkedAt],
+          );
           break;
         }
         default:

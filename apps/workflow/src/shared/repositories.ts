@@ -26,6 +26,10 @@ export interface PositionView {
   itemVersion: number;
   enteredAt: string;
   completed: boolean;
+  /** `blocked` while parked in a webhook stage that cannot deliver (see `blockedReason`). */
+  state: 'waiting' | 'blocked' | 'completed';
+  blockedReason?: string;
+  blockedSince?: string;
 }
 
 export interface VisitView {
@@ -126,6 +130,9 @@ interface PositionRow {
   item_version: number;
   entered_at: Date;
   completed: boolean;
+  parked_on: string | null;
+  parked_reason: string | null;
+  parked_at: Date | null;
 }
 
 function toPosition(r: PositionRow): PositionView {
@@ -141,6 +148,8 @@ function toPosition(r: PositionRow): PositionView {
     itemVersion: r.item_version,
     enteredAt: iso(r.entered_at),
     completed: r.completed,
+    state: r.completed ? 'completed' : r.parked_on ? 'blocked' : 'waiting',
+    ...(r.parked_on ? { blockedReason: r.parked_reason ?? `waiting on endpoint ${r.parked_on}`, ...(r.parked_at ? { blockedSince: iso(r.parked_at) } : {}) } : {}),
   };
 }
 
@@ -190,10 +199,19 @@ export class PositionsRepository {
   }
 
   /** Visits of the project waiting in webhook stages on `endpointId`. */
+  /** One page of the positions parked on an endpoint, by item id after `afterItemId`. */
+  async parkedOn(manager: EntityManager | undefined, projectId: string, endpointId: string, page: { afterItemId?: string; limit: number }): Promise<PositionView[]> {
+    const rows = await (manager ?? this.ds.manager).query<PositionRow[]>(
+      `SELECT * FROM wf_item_positions WHERE project_id = $1 AND parked_on = $2 AND item_id > $3 ORDER BY item_id LIMIT $4`,
+      [projectId, endpointId, page.afterItemId ?? '', page.limit],
+    );
+    return rows.map(toPosition);
+  }
+
   /** One page of the positions waiting on an endpoint, by item id after `afterItemId`. */
   async waitingOnEndpoint(manager: EntityManager | undefined, projectId: string, endpointId: string, page: { afterItemId?: string; limit: number }): Promise<PositionView[]> {
     const rows = await (manager ?? this.ds.manager).query<PositionRow[]>(
-      `SELECT * FROM wf_item_positions WHERE stage_type = 'webhook' AND webhook_endpoint_id = $1 AND project_id = $2 AND item_id > $3
+      `SELECT * FROM wf_item_positions WHERE stage_type = 'webhook' AND webhook_endpoint_id = $1 AND project_id = $2 AND parked_on IS NULL AND item_id > $3
        ORDER BY item_id LIMIT $4`,
       [endpointId, projectId, page.afterItemId ?? '', page.limit],
     );

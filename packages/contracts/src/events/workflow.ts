@@ -72,6 +72,22 @@ export class ItemCompletedData {
   @IsISO8601({ strict: true }) completedAt!: string;
 }
 
+/**
+ * The item waits in a webhook stage that cannot deliver: its endpoint is disabled or deleted and
+ * the stage's `failed` edges lead back to webhook stages that cannot deliver either. It stays
+ * until an admin moves it or the endpoint is enabled again (then the stage is entered afresh).
+ */
+export class ItemParkedData {
+  @IsId() workflowId!: string;
+  @IsId() itemId!: string;
+  @IsId() projectId!: string;
+  @IsId() stageId!: string;
+  @IsId() visitId!: string;
+  @IsId() endpointId!: string;
+  @IsShortText(1000) reason!: string;
+  @IsISO8601({ strict: true }) parkedAt!: string;
+}
+
 /** A named output of a stage and the stage it leads to. */
 export class StageEdge {
   @IsShortText(100) name!: string;
@@ -117,4 +133,5 @@ export const WorkflowEvents = {
   'workflow.stage.entered': { schemaVersion: 1, dataClass: StageEnteredData, stream: 'WORKFLOW' },
   'workflow.stage.left': { schemaVersion: 1, dataClass: StageLeftData, stream: 'WORKFLOW' },
   'workflow.item.completed': { schemaVersion: 1, dataClass: ItemCompletedData, stream: 'WORKFLOW' },
+  'workflow.item.parked': { schemaVersion: 1, dataClass: ItemParkedData, stream: 'WORKFLOW' },
 } as const satisfies Record<string, EventSpec>;
