@@ -10,6 +10,8 @@
  *   flags: --short, --no-infra (skip the NATS and PostgreSQL restarts), --items=N
  */
 import { execFileSync } from 'node:child_process';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { answer, TestReceiver, until, type RecordedRequest } from '@stagehook/testing';
 import { Platform, type ServiceName } from '../../e2e/test/support/platform.js';
 
@@ -24,6 +26,8 @@ const infra = !args.has('--no-infra') && process.getuid?.() === 0;
 const itemsArg = [...args].find((a) => a.startsWith('--items='));
 const TOTAL_ITEMS = itemsArg ? Number(itemsArg.split('=')[1]) : short ? 36 : 150;
 const FAULT_GAP_MS = short ? 6_000 : 12_000;
+/** Annotations on the big item: its Darwin export is above NATS's max_payload in both forms. */
+const BIG_ANNOTATIONS = short ? 3_000 : 10_000;
 const DEADLINE_MS = short ? 170_000 : 900_000;
 const started = Date.now();
 
@@ -35,9 +39,44 @@ interface FaultRecord { fault: string; injectedAt: number; recoveredAt?: number;
 const STATUS_ENDPOINTS = ['healthy', 'hang', 'error500', 'reset', 'slow'] as const;
 type StatusEndpoint = (typeof STATUS_ENDPOINTS)[number];
 
+/**
+ * A receiver answering 200 with what PostgreSQL cannot store as text (NUL bytes), invalid UTF-8
+ * and a 100 kB header line, in turn. Every status change must still reach it and end delivered:
+ * such answers once made an attempt unrecordable, and the webhook was re-sent forever.
+ */
+async function hostileReceiver(): Promise<{ url: string; items: Map<string, number>; close: () => Promise<void> }> {
+  const items = new Map<string, number>();
+  let n = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      try {
+        const id = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data?: { itemId?: string; newStatus?: string } }).data;
+        if (id?.itemId && id.newStatus === 'in_progress') items.set(id.itemId, (items.get(id.itemId) ?? 0) + 1);
+      } catch {
+        // not ours
+      }
+      switch (n++ % 3) {
+        case 0:
+          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\u0000\u0000done');
+          break;
+        case 1:
+          res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(Buffer.from([0x6f, 0x6b, 0xff, 0xfe, 0x00, 0xc3, 0x28]));
+          break;
+        default:
+          res.writeHead(200, { 'x-huge': 'h'.repeat(100_000) }).end('{}');
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, items, close: () => new Promise((r) => server.close(() => r())) };
+}
+
 async function main(): Promise<void> {
   const stageRx = await TestReceiver.start();
   const statusRx = await TestReceiver.start();
+  const hostile = await hostileReceiver();
   const platform = await Platform.start({
     env: {
       delivery: {
@@ -75,7 +114,8 @@ async function main(): Promise<void> {
     for (const name of STATUS_ENDPOINTS) {
       statusEps[name] = (await req<{ id: string }>('webhooks', 'POST', '/endpoints', { name, url: `${statusRx.url}/${name}`, eventTypes: ['item.status.changed'] })).body.id;
     }
-    for (const id of [stageEp.id, ...Object.values(statusEps)]) {
+    const hostileEp = (await req<{ id: string }>('webhooks', 'POST', '/endpoints', { name: 'hostile', url: `${hostile.url}/hostile`, eventTypes: ['item.status.changed'] })).body.id;
+    for (const id of [stageEp.id, hostileEp, ...Object.values(statusEps)]) {
       await until(async () => (await call('delivery', 'GET', `/endpoints/${id}/circuit`)).status === 200, { timeoutMs: 30_000, message: 'delivery knows the endpoints' });
     }
     const wf = (await req<{ workflowId: string; stages: { id: string; type: string }[] }>('workflow', 'POST', '/workflows/template', { name: 'chaos', endpointId: stageEp.id, maxAttempts: 10 })).body;
@@ -99,6 +139,28 @@ async function main(): Promise<void> {
       await req('workflow', 'POST', `/workflows/${wf.workflowId}/items/${id}/submit`, {}, [409]);
       submitted.push(id);
     }
+    /** One item whose Darwin export is several MiB goes through the webhook stage among the load. */
+    let bigItem: { id: string; version: number } | undefined;
+    async function oneBigItem(): Promise<void> {
+      const { items } = (await req<{ items: { id: string }[] }>('items', 'POST', '/items', { datasetId: ds.id, items: [{ name: 'chaos-big.jpg', width: 1920, height: 1080 }] })).body;
+      const id = items[0].id;
+      let version = 0;
+      for (let start = 0; start < BIG_ANNOTATIONS; start += 1_000) {
+        const annotations = Array.from({ length: Math.min(1_000, BIG_ANNOTATIONS - start) }, (_, i) => {
+          const x = (start + i) % 1800;
+          const y = Math.floor((start + i) / 1800) * 20;
+          return { name: 'screw', polygon: { paths: [[{ x, y }, { x: x + 40, y }, { x: x + 40, y: y + 16 }, { x, y: y + 16 }]] } };
+        });
+        // A retried bulk add whose first try landed adds the chunk twice: count what is there.
+        version = (await req<{ version: number }>('items', 'POST', `/items/${id}/annotations/bulk`, { annotations })).body.version;
+      }
+      await req('workflow', 'POST', `/workflows/${wf.workflowId}/items`, { itemIds: [id] }, [409]);
+      await req('workflow', 'POST', `/workflows/${wf.workflowId}/items/${id}/start`, {}, [409]);
+      await req('workflow', 'POST', `/workflows/${wf.workflowId}/items/${id}/submit`, {}, [409]);
+      bigItem = { id, version };
+      submitted.push(id);
+    }
+    const bigLoad = oneBigItem().catch((err: unknown) => void loadErrors.push(`big item: ${String(err)}`));
     const intervalMs = Math.max(150, Math.floor((short ? 60_000 : 150_000) / TOTAL_ITEMS));
     const load = (async () => {
       const running: Promise<void>[] = [];
@@ -185,6 +247,7 @@ async function main(): Promise<void> {
 
     stopLoad = Date.now() - started > DEADLINE_MS * 0.6;
     await load;
+    await bigLoad;
     clearTimeout(endpointFaultsEnd);
     clearTimeout(stageFaultEnd);
     stageRx.setDefault(answer.ok(), '/stage');
@@ -211,7 +274,10 @@ async function main(): Promise<void> {
       }
       return out;
     };
-    const lostStatus = () => [...statusAccepted.keys()].flatMap((id) => STATUS_ENDPOINTS.filter((ep) => !statusRx.received(`/${ep}`).some((r) => isOurChange(r, id))).map((ep) => `${ep}:${id}`));
+    const lostStatus = () => [
+      ...[...statusAccepted.keys()].flatMap((id) => STATUS_ENDPOINTS.filter((ep) => !statusRx.received(`/${ep}`).some((r) => isOurChange(r, id))).map((ep) => `${ep}:${id}`)),
+      ...[...statusAccepted.keys()].filter((id) => !hostile.items.has(id)).map((id) => `hostile:${id}`),
+    ];
     await wait('items routed to review', async () => (await notInReview()).length === 0);
     await wait('status events at every endpoint', () => lostStatus().length === 0);
     const pending = async () => (await call<{ data: unknown[] }>('delivery', 'GET', '/deliveries?status=pending&limit=200')).body.data?.length ?? -1;
@@ -252,6 +318,14 @@ async function main(): Promise<void> {
       const lost = [...statusAccepted.keys()].filter((id) => !statusRx.received(`/${ep}`).some((r) => isOurChange(r, id))).length;
       rows.push({ endpoint: ep, events: statusAccepted.size, receipts: statusRx.received(`/${ep}`).length, failedAttempts: retries, lost, duplicates: dup });
     }
+    const hostileLost = [...statusAccepted.keys()].filter((id) => !hostile.items.has(id)).length;
+    const hostileDup = sum([...hostile.items.values()].map((k) => Math.max(0, k - 1)));
+    rows.push({ endpoint: 'hostile (NUL, invalid UTF-8, 100 kB header)', events: statusAccepted.size, receipts: sum([...hostile.items.values()]), failedAttempts: 0, lost: hostileLost, duplicates: hostileDup });
+    // The big item: delivered with every annotation, and routed like the others.
+    const bigReceipt = bigItem && stageRx.received('/stage').find((r) => itemOf(r) === bigItem!.id && r.answered === 200);
+    const bigAnnotations = bigReceipt ? ((JSON.parse(bigReceipt.body) as { data: { annotations?: { annotations?: unknown[] } } }).data.annotations?.annotations?.length ?? 0) : 0;
+    const bigPayloadDelivered = bigReceipt !== undefined && bigAnnotations >= BIG_ANNOTATIONS;
+    const deadLettered = await platform.deadLetters();
     rows.unshift({ endpoint: 'stage (webhook stage)', events: submitted.length, receipts: stageRx.received('/stage').length, failedAttempts: stageRx.received('/stage').filter((x) => x.answered !== 200).length, lost: stageLost.length, duplicates: stageDup });
 
     // p99 of healthy endpoints (status → first receipt) for events accepted during a fault window.
@@ -275,11 +349,14 @@ async function main(): Promise<void> {
       { check: 'deliveries still pending', value: stillPending },
       { check: 'repeats with a different webhook-id', value: idMismatch },
       { check: 'load errors', value: loadErrors.length },
+      { check: `big item (${BIG_ANNOTATIONS} annotations) delivered whole`, value: `${bigPayloadDelivered} (${bigAnnotations} annotations)` },
+      { check: 'dead letters', value: JSON.stringify(deadLettered) },
       { check: 'healthy p99 during faults (ms)', value: percentile(latencies, 99) },
       { check: 'healthy p99 overall (ms)', value: percentile(allLat, 99) },
     ]);
     if (loadErrors.length) log(`load errors: ${loadErrors.slice(0, 5).join(' | ')}`);
-    const failed = lost > 0 || stranded.length > 0 || badVisits > 0 || stillPending !== 0 || idMismatch > 0 || loadErrors.length > 0 || faults.some((f) => f.recoveryMs === undefined);
+    const failed =
+      lost > 0 || stranded.length > 0 || badVisits > 0 || stillPending !== 0 || idMismatch > 0 || loadErrors.length > 0 || !bigPayloadDelivered || faults.some((f) => f.recoveryMs === undefined);
     result.exitCode = failed ? 1 : 0;
     console.log(
       JSON.stringify({
@@ -291,6 +368,9 @@ async function main(): Promise<void> {
         duplicateReceipts: stageDup + statusDup,
         stranded: stranded.length,
         stuckInFlight: stillPending,
+        deadLettered,
+        bigPayloadDelivered,
+        bigPayloadAnnotations: bigAnnotations,
         healthyP99DuringFaultsMs: percentile(latencies, 99),
         maxRecoveryMs: Object.fromEntries([...new Set(faults.map((f) => f.fault))].map((name) => [name, faults.filter((f) => f.fault === name).reduce<number | null>((m, f) => (f.recoveryMs === undefined || m === null ? null : Math.max(m, f.recoveryMs)), 0)])),
         durationMs: Date.now() - started,
@@ -301,6 +381,7 @@ async function main(): Promise<void> {
     await platform.stop().catch((err: unknown) => log(`stop: ${String(err)}`));
     await stageRx.close();
     await statusRx.close();
+    await hostile.close();
   }
   process.exit(result.exitCode);
 }

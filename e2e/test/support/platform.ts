@@ -7,6 +7,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { mintProjectToken } from '@stagehook/platform';
 import { createTestDatabase, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+import pg from 'pg';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -67,6 +68,22 @@ export class Platform {
       const text = await res.text();
       return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
     };
+  }
+
+  /** Dead letters per service and consumer, read from each service's own database. */
+  async deadLetters(): Promise<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const s of this.services.values()) {
+      const client = new pg.Client({ connectionString: s.db.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ consumer: string; n: number }>(`SELECT consumer, count(*)::int AS n FROM msg_dead_letters GROUP BY consumer`).catch(() => ({ rows: [] }));
+        for (const r of rows) out[`${s.name}/${r.consumer}`] = r.n;
+      } finally {
+        await client.end();
+      }
+    }
+    return out;
   }
 
   logs(name?: ServiceName): string[] {
