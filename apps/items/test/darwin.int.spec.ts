@@ -234,6 +234,9 @@ describe('Darwin JSON 2.0 import and export', () => {
       const r = await s.call('POST', `/items/${itemId}/darwin`, v7Document('malformed.jpg', [annotation]));
       expect([r.status, r.json.fields?.map((f: { path: string }) => f.path)]).toEqual([400, [field]]);
     }
+    // Text PostgreSQL cannot store, anywhere in what is kept as given, is a 400 naming it, not a 500.
+    const nul = await s.call('POST', `/items/${itemId}/darwin`, { ...v7Document('malformed.jpg', [{ ...base, tag: {}, future: 'a\u0000' }]), properties: [{ name: '\ud800' }] });
+    expect([nul.status, nul.json.fields?.[0]?.path]).toEqual([400, expect.stringMatching(/^(annotations\[0\]\.future|properties\[0\]\.name)$/) as unknown]);
     const badDoc = await s.call('POST', `/items/${itemId}/darwin`, { ...v7Document('malformed.jpg', []), properties: 'sunny' });
     expect([badDoc.status, badDoc.json.fields?.[0]?.path]).toEqual([400, 'properties']);
     expect((await s.call('GET', `/items/${itemId}/darwin`)).json.annotations).toEqual([]);
