@@ -14,7 +14,7 @@ import { toDarwin } from '../src/domain/darwin-export.js';
 import { itemStreamId } from '../src/domain/item.decider.js';
 import { itemsProjection } from '../src/persistence/items.projection.js';
 import { ItemsRepository } from '../src/persistence/items.repository.js';
-import { CreateItems1795500000000 } from '../src/persistence/migrations.js';
+import { itemsMigrations } from '../src/persistence/migrations.js';
 
 const ANNOTATIONS = Number(process.env.BENCH_ANNOTATIONS ?? 1000);
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 2000);
@@ -61,7 +61,7 @@ const db = await createTestDatabase('items_bench');
 const ds = await new DataSource({
   type: 'postgres',
   url: db.url,
-  migrations: [...eventStoreMigrations, CreateItems1795500000000],
+  migrations: [...eventStoreMigrations, ...itemsMigrations],
   migrationsRun: true,
   poolSize: CONCURRENCY + 2,
 }).initialize();
@@ -75,8 +75,8 @@ try {
   await ds.query(`INSERT INTO datasets (id, project_id, name, slug) VALUES ($1, 'proj-bench', 'Bench', 'bench')`, [datasetId]);
   const register = async (name: string) => {
     const itemId = randomUUID();
-    const slot = { type: 'image' as const, width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null };
-    await repo.handle(itemId, { type: 'RegisterItem', itemId, projectId: 'proj-bench', datasetId, name, path: '/', slot, metadata: {}, at: at() }, meta);
+    const slots = [{ name: '0', type: 'image', width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null }];
+    await repo.handle(itemId, { type: 'RegisterItem', itemId, projectId: 'proj-bench', datasetId, name, path: '/', slots, metadata: {}, at: at() }, meta);
     return itemId;
   };
 

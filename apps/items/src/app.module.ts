@@ -9,7 +9,7 @@ import { ChangeStatusController } from './change-status/change-status.controller
 import { DarwinController } from './darwin/darwin.controller.js';
 import { DatasetsController } from './datasets/datasets.controller.js';
 import { ItemsModule } from './items/items.module.js';
-import { CreateItems1795500000000 } from './persistence/migrations.js';
+import { itemsMigrations } from './persistence/migrations.js';
 import { itemsProjection } from './persistence/items.projection.js';
 import { QueryItemsController } from './query-items/query-items.controller.js';
 import { RegisterItemsController } from './register-items/register-items.controller.js';
@@ -22,7 +22,7 @@ import { TagsController } from './tags/tags.controller.js';
     TypeOrmModule.forRootAsync({
       inject: [BaseConfig, LOGGER],
       useFactory: (config: BaseConfig, logger: Logger) =>
-        typeOrmOptions(config, { entities: [], migrations: [...eventStoreMigrations, ...messagingMigrations, CreateItems1795500000000], logger }),
+        typeOrmOptions(config, { entities: [], migrations: [...eventStoreMigrations, ...messagingMigrations, ...itemsMigrations], logger }),
     }),
     // WIRE NAME: the ITEMS stream; every event subject starts with `item.`.
     EventSourcingModule.forRoot({ stream: 'ITEMS', projections: [itemsProjection] }),

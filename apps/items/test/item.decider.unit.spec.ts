@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { darwinConformanceProblems, type ItemStatus } from '@stagehook/contracts';
+import { darwinConformanceProblems, upcastEventData, type ItemStatus } from '@stagehook/contracts';
 import { fold, given } from '@stagehook/event-store';
 import { checkAnnotation, type Annotation } from '../src/domain/annotation.js';
 import { toDarwin } from '../src/domain/darwin-export.js';
@@ -19,7 +19,7 @@ const ITEM = '11111111-1111-4111-8111-111111111111';
 const ids = { itemId: ITEM, datasetId: 'ds-1', projectId: 'p1' };
 const registered: ItemEvent = {
   type: 'item.registered',
-  data: { ...ids, name: 'a.jpg', path: '/', slotType: 'image', width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null, metadata: {}, registeredAt: AT },
+  data: { ...ids, name: 'a.jpg', path: '/', slots: [{ name: '0', type: 'image', width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null }], metadata: {}, registeredAt: AT },
 };
 const box: Annotation = { id: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', name: 'car', slot_names: ['0'], bounding_box: { x: 1, y: 2, w: 3, h: 4 } };
 const tag: Annotation = { id: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', name: 'night', slot_names: ['0'], tag: {} };
@@ -45,12 +45,19 @@ const change = (to: ItemStatus, source: 'manual' | 'workflow' = 'manual', visitI
 describe('item decider: registration', () => {
   it('registers a new item', () => {
     given(itemDecider, [])
-      .when({ type: 'RegisterItem', ...ids, name: 'a.jpg', path: '/', slot: { type: 'image', width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null }, metadata: {}, at: AT })
+      .when({ type: 'RegisterItem', ...ids, name: 'a.jpg', path: '/', slots: [{ name: '0', type: 'image', width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null }], metadata: {}, at: AT })
       .then([registered]);
+  });
+  it('folds an item.registered stored at schema version 1 (one image slot) as slot "0"', () => {
+    const v1 = { ...ids, name: 'a.jpg', path: '/', slotType: 'image', width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null, metadata: {}, registeredAt: AT };
+    const up = upcastEventData('item.registered', 1, v1);
+    expect(up).toEqual({ ok: true, value: registered.data });
+    const state = fold(itemDecider, [{ type: 'item.registered', data: up.ok ? up.value : {} } as ItemEvent]);
+    expect(state.slots).toEqual([{ name: '0', type: 'image', width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null }]);
   });
   it('refuses to register the same item twice', () => {
     given(itemDecider, [registered])
-      .when({ type: 'RegisterItem', ...ids, name: 'a.jpg', path: '/', slot: { type: 'image', width: 1, height: 1, sourceUrl: null, thumbnailUrl: null }, metadata: {}, at: AT })
+      .when({ type: 'RegisterItem', ...ids, name: 'a.jpg', path: '/', slots: [{ name: '0', type: 'image', width: 1, height: 1, sourceUrl: null, thumbnailUrl: null }], metadata: {}, at: AT })
       .thenThrows(ItemExistsError);
   });
 });
@@ -151,7 +158,7 @@ describe('annotations of a state', () => {
 });
 
 describe('annotation geometry', () => {
-  const size = { width: 1920, height: 1080 };
+  const size = [{ name: '0', width: 1920, height: 1080 }];
   const errorsOf = (input: unknown) => {
     const r = checkAnnotation(input, size, 'a');
     return r.ok ? [] : r.errors.map((e) => e.path);

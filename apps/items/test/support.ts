@@ -1,13 +1,13 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { BusNamespace } from '@stagehook/contracts';
-import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken } from '@stagehook/platform';
+import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken, type TokenActor } from '@stagehook/platform';
 import { testEnv, type TestDatabase, uniqueName } from '@stagehook/testing';
 import { AppModule } from '../src/app.module.js';
 import { ItemsConfig } from '../src/config.js';
 import { itemsErrorStatuses } from '../src/domain/errors.js';
 
 export const SECRET = 'items-int-test-secret-0123456789abcdef';
-export const token = (projectId: string): string => mintProjectToken({ projectId, secret: SECRET, ttlSeconds: 600 });
+export const token = (projectId: string, actor?: TokenActor): string => mintProjectToken({ projectId, secret: SECRET, ttlSeconds: 600, ...(actor ? { actor } : {}) });
 
 /** Response bodies are untyped JSON; tests read them the way a client would. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -16,7 +16,7 @@ export type Json = Record<string, any>;
 export interface Booted {
   app: NestExpressApplication;
   ns: BusNamespace;
-  call: (method: string, path: string, body?: unknown, projectId?: string) => Promise<{ status: number; json: Json }>;
+  call: (method: string, path: string, body?: unknown, projectId?: string, actor?: TokenActor) => Promise<{ status: number; json: Json }>;
 }
 
 export async function bootItems(db: TestDatabase, ns = new BusNamespace(uniqueName('items')), extra: Record<string, string> = {}): Promise<Booted> {
@@ -39,10 +39,10 @@ export async function bootItems(db: TestDatabase, ns = new BusNamespace(uniqueNa
     handleSignals: false,
   });
   const base = listeningUrl(app);
-  const call: Booted['call'] = async (method, path, body, projectId = 'proj-a') => {
+  const call: Booted['call'] = async (method, path, body, projectId = 'proj-a', actor) => {
     const res = await fetch(`${base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token(projectId)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: { authorization: `Bearer ${token(projectId, actor)}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();

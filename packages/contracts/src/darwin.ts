@@ -1,7 +1,9 @@
 /**
- * Darwin JSON 2.0 (V7's export format), the subset Stagehook's items service produces and
- * accepts, shared with the delivery service and the sample receiver. Shapes outside
- * `DARWIN_SUPPORTED_SHAPES` are recognised on import only to be reported as skipped.
+ * Darwin JSON 2.0 (V7's export format) as Stagehook's items service accepts and produces it,
+ * shared with the delivery service and the sample receiver. The shapes in
+ * `DARWIN_SUPPORTED_SHAPES` are interpreted (geometry checked against the slot); those in
+ * `DARWIN_OPAQUE_SHAPES`, video `frames`, and keys from later versions of the format are kept
+ * and exported unchanged after a structural check (see the items service README).
  */
 
 export const DARWIN_VERSION = '2.0' as const;
@@ -14,20 +16,18 @@ export const DARWIN_DEFAULT_SLOT = '0';
 export const DARWIN_SUPPORTED_SHAPES = ['polygon', 'line', 'keypoint', 'ellipse', 'tag', 'bounding_box'] as const;
 export type DarwinShape = (typeof DARWIN_SUPPORTED_SHAPES)[number];
 
-/** V7 shapes we recognise but do not store: import lists them back as skipped. */
-export const DARWIN_UNSUPPORTED_SHAPES = [
-  'mask',
-  'raster_layer',
-  'skeleton',
-  'cuboid',
-  'directional_vector',
-  'complex_polygon',
-  'graph',
-  'string',
-  'table',
-  'simple_table',
-  'measures',
-] as const;
+/**
+ * V7 main shapes Stagehook does not interpret: stored and exported as given, after a check that
+ * each is an object, and within the size bound. An annotation has one main shape, from either list.
+ */
+export const DARWIN_OPAQUE_SHAPES = ['mask', 'raster_layer', 'skeleton', 'cuboid', 'complex_polygon', 'graph', 'string', 'table', 'simple_table', 'measures'] as const;
+export type DarwinOpaqueShape = (typeof DARWIN_OPAQUE_SHAPES)[number];
+
+/**
+ * A video annotation's keys: its shape lives per frame in `frames` (an object keyed by frame
+ * index), `ranges` are [start, end] frame pairs. Kept as given.
+ */
+export const DARWIN_VIDEO_KEYS = ['frames', 'ranges', 'interpolated', 'interpolate_algorithm', 'global_sub_types', 'only_keyframes', 'hidden_areas'] as const;
 
 export interface DarwinPoint {
   x: number;
@@ -66,18 +66,27 @@ export interface DarwinAnnotation {
   attributes?: string[];
   text?: { text: string };
   instance_id?: { value: number };
+  directional_vector?: { angle: number; length: number };
+  /** V7's model output: `{confidence, model: {id, name, type}}`. */
+  inference?: Record<string, unknown>;
   properties?: Record<string, unknown>[];
   annotators?: DarwinPerson[];
   reviewers?: DarwinPerson[];
+  /** Opaque shapes (DARWIN_OPAQUE_SHAPES), video keys (DARWIN_VIDEO_KEYS) and future keys, as given. */
+  [key: string]: unknown;
 }
 
 export interface DarwinSlot {
-  type: 'image';
+  /** `image`, `video`, `dicom`, `pdf`, … as V7 names them. */
+  type: string;
   slot_name: string;
-  width: number;
-  height: number;
+  /** Absent when unknown (V7 leaves it out on some DICOM slots). */
+  width?: number;
+  height?: number;
   thumbnail_url?: string;
-  source_files: { file_name: string; url?: string }[];
+  source_files: { file_name: string; url?: string; [key: string]: unknown }[];
+  /** V7's other slot keys (fps, frame_count, frame_urls, metadata, sections, …), kept as imported. */
+  [key: string]: unknown;
 }
 
 export interface DarwinDocument {
@@ -88,13 +97,17 @@ export interface DarwinDocument {
     path: string;
     source_info: {
       item_id: string;
-      dataset: { name: string; slug: string };
+      dataset: { name: string; slug: string; [key: string]: unknown };
       team: { name: string; slug: string };
       workview_url: string;
+      /** Other keys of an imported document's source_info, kept as given. */
+      [key: string]: unknown;
     };
     slots: DarwinSlot[];
   };
   annotations: DarwinAnnotation[];
+  /** Item-level properties (`[{name, value}]`), present when the item has them. */
+  properties?: Record<string, unknown>[];
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -115,7 +128,7 @@ export function darwinMainShape(a: Record<string, unknown>): DarwinShape | undef
  */
 export function darwinConformanceProblems(doc: unknown): string[] {
   const problems: string[] = [];
-  const d = doc as Partial<DarwinDocument> | null;
+  const d = doc as Partial<Omit<DarwinDocument, 'annotations'>> & { annotations?: DarwinAnnotation[] } | null;
   if (!d || typeof d !== 'object') return ['document is not an object'];
   if (d.version !== DARWIN_VERSION) problems.push(`version must be "${DARWIN_VERSION}"`);
   if (typeof d.schema_ref !== 'string' || !d.schema_ref.startsWith('http')) problems.push('schema_ref must be a URL starting with http');
@@ -133,9 +146,9 @@ export function darwinConformanceProblems(doc: unknown): string[] {
     if (!Array.isArray(a.slot_names) || a.slot_names.length === 0) problems.push(`${at}.slot_names is missing`);
     else if (a.slot_names.some((s) => !slotNames.has(s))) problems.push(`${at}.slot_names names an unknown slot`);
     const rec = a as unknown as Record<string, unknown>;
-    const main = DARWIN_SUPPORTED_SHAPES.filter((s) => s !== 'bounding_box' && rec[s] !== undefined);
+    const main = [...DARWIN_SUPPORTED_SHAPES, ...DARWIN_OPAQUE_SHAPES].filter((s) => s !== 'bounding_box' && rec[s] !== undefined);
     if (main.length > 1) problems.push(`${at} has more than one main shape (${main.join(', ')})`);
-    if (main.length === 0 && a.bounding_box === undefined) problems.push(`${at} has no shape`);
+    if (main.length === 0 && a.bounding_box === undefined && rec.frames === undefined) problems.push(`${at} has no shape`);
     if (a.polygon && !a.bounding_box) problems.push(`${at}.polygon needs a bounding_box`);
     if (a.polygon && (!Array.isArray(a.polygon.paths) || a.polygon.paths.length === 0)) problems.push(`${at}.polygon.paths is empty`);
   });

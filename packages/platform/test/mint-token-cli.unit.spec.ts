@@ -22,6 +22,15 @@ describe('mint-token CLI', () => {
     expect(v.ok && v.claims.exp - v.claims.iat).toBe(120);
   });
 
+  it('mints a token for a user or a service with --user/--service, --name and --email', () => {
+    const v = verifyProjectToken(run(['--project', 'p', '--user', 'u-1', '--name', 'Ada Lovelace', '--email', 'ada@example.com']).out[0], [SECRET], NOW);
+    expect(v).toMatchObject({ ok: true, claims: { sub: 'p', act: { kind: 'user', id: 'u-1', name: 'Ada Lovelace', email: 'ada@example.com' } } });
+    const svc = verifyProjectToken(run(['--project', 'p', '--service', 'labeler']).out[0], [SECRET], NOW);
+    expect(svc).toMatchObject({ ok: true, claims: { act: { kind: 'service', id: 'labeler' } } });
+    expect(run(['--project', 'p', '--user', 'u', '--service', 's']).code).toBe(2);
+    expect(run(['--project', 'p', '--name', 'Ada']).code).toBe(2);
+  });
+
   it('defaults the TTL to an hour', () => {
     const v = verifyProjectToken(run(['--project', 'p']).out[0], [SECRET], NOW);
     expect(v.ok && v.claims.exp - v.claims.iat).toBe(3600);

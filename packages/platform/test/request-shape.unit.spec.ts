@@ -12,6 +12,14 @@ function nested(depth: number): unknown {
 }
 
 describe('inspectShape', () => {
+  it('finds text PostgreSQL cannot store (NUL, unpaired surrogates) in values and keys, with its path', () => {
+    expect(inspectShape(JSON.parse('{"a":[{"b":"x\\u0000y"}]}'), 'body')).toEqual({ kind: 'bad_text', where: 'body', path: 'a[0].b' });
+    expect(inspectShape({ props: [{ name: '\ud800' }] }, 'body')).toEqual({ kind: 'bad_text', where: 'body', path: 'props[0].name' });
+    expect(inspectShape({ ['k\udc00']: 1 }, 'body')).toMatchObject({ kind: 'bad_text' });
+    expect(inspectShape('\u0000', 'body')).toEqual({ kind: 'bad_text', where: 'body', path: '' });
+    expect(inspectShape({ ok: '😀 e\u0301 \ufeff' }, 'body')).toBeUndefined();
+  });
+
   it('finds a __proto__ key parsed from JSON, with its path', () => {
     const body = JSON.parse('{"items":[{"meta":{"__proto__":{"polluted":true}}}]}') as unknown;
     expect(inspectShape(body, 'body')).toEqual({ kind: 'forbidden_key', where: 'body', path: 'items[0].meta.__proto__', key: '__proto__' });

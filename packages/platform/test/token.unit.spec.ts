@@ -26,6 +26,19 @@ describe('project tokens', () => {
     expect(decode(h)).toEqual({ alg: 'HS256', typ: 'JWT', kid: keyIdFor(SECRET_A) });
   });
 
+  it('carries the actor (user or service) beside the project, and old tokens without one stay valid', () => {
+    const actor = { kind: 'user' as const, id: 'u-42', name: 'Ada Lovelace', email: 'ada@example.com' };
+    const token = mintProjectToken({ projectId: 'proj-1', secret: SECRET_A, ttlSeconds: 600, now: NOW, actor });
+    expect(verifyProjectToken(token, [SECRET_A], NOW)).toMatchObject({ ok: true, claims: { sub: 'proj-1', act: actor } });
+    // A token minted before actors existed: no act claim, still valid, no actor.
+    const old = signRaw({ alg: 'HS256', typ: 'JWT' }, { sub: 'proj-1', iat: NOW.getTime() / 1000, exp: NOW.getTime() / 1000 + 60, jti: 'j' }, SECRET_A);
+    const r = verifyProjectToken(old, [SECRET_A], NOW);
+    expect(r.ok && r.claims.act).toBeUndefined();
+    const bad = signRaw({ alg: 'HS256' }, { sub: 'p', iat: NOW.getTime() / 1000, exp: NOW.getTime() / 1000 + 60, jti: 'j', act: { kind: 'admin', id: 'x' } }, SECRET_A);
+    expect(verifyProjectToken(bad, [SECRET_A], NOW)).toMatchObject({ ok: false, failure: 'malformed' });
+    expect(() => mintProjectToken({ projectId: 'p', secret: SECRET_A, ttlSeconds: 60, actor: { kind: 'service', id: ' bad id' } })).toThrow(RangeError);
+  });
+
   it('gives every token its own jti', () => {
     const t1 = mintProjectToken({ projectId: 'p', secret: SECRET_A, ttlSeconds: 60, now: NOW });
     const t2 = mintProjectToken({ projectId: 'p', secret: SECRET_A, ttlSeconds: 60, now: NOW });

@@ -1,8 +1,9 @@
 import { Body, Controller, Delete, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { ProjectId, RequestId } from '@stagehook/platform';
+import { Actor, ProjectId, RequestId, type TokenActor } from '@stagehook/platform';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, ValidateNested } from 'class-validator';
+import { annotatorsFor } from '../domain/actor.js';
 import type { Annotation } from '../domain/annotation.js';
 import { AnnotationDto, AnnotationParams, ItemIdParams } from '../items/dto.js';
 import { ItemsService } from '../items/items.service.js';
@@ -26,16 +27,28 @@ export class AnnotateController {
   /** Adds one annotation. */
   @Post()
   @HttpCode(201)
-  async addOne(@ProjectId() projectId: string, @Param() p: ItemIdParams, @Body() body: AnnotationDto, @RequestId() rid?: string): Promise<{ annotation: Annotation; version: number }> {
-    const { annotations, version } = await this.items.addAnnotations(projectId, p.itemId, [{ ...body }], rid);
+  async addOne(
+    @ProjectId() projectId: string,
+    @Actor() actor: TokenActor | undefined,
+    @Param() p: ItemIdParams,
+    @Body() body: AnnotationDto,
+    @RequestId() rid?: string,
+  ): Promise<{ annotation: Annotation; version: number }> {
+    const { annotations, version } = await this.items.addAnnotations(projectId, p.itemId, annotatorsFor(actor, [{ ...body }], 'annotations'), rid);
     return { annotation: annotations[0], version };
   }
 
   /** Adds many annotations at once: all of them or, on any bad field, none. */
   @Post('bulk')
   @HttpCode(201)
-  addMany(@ProjectId() projectId: string, @Param() p: ItemIdParams, @Body() body: AddAnnotationsDto, @RequestId() rid?: string): Promise<{ annotations: Annotation[]; version: number }> {
-    return this.items.addAnnotations(projectId, p.itemId, body.annotations.map((a) => ({ ...a })), rid);
+  addMany(
+    @ProjectId() projectId: string,
+    @Actor() actor: TokenActor | undefined,
+    @Param() p: ItemIdParams,
+    @Body() body: AddAnnotationsDto,
+    @RequestId() rid?: string,
+  ): Promise<{ annotations: Annotation[]; version: number }> {
+    return this.items.addAnnotations(projectId, p.itemId, annotatorsFor(actor, body.annotations.map((a) => ({ ...a })), 'annotations'), rid);
   }
 
   @Put(':annotationId')

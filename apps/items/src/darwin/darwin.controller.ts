@@ -1,9 +1,10 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { DARWIN_VERSION, IsStreamVersion, type DarwinDocument } from '@stagehook/contracts';
-import { ProjectId, RequestId, ValidationFailedError } from '@stagehook/platform';
+import { ProjectId, RequestId, ValidationFailedError, type FieldError } from '@stagehook/platform';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsObject, IsOptional, IsString, IsUUID, ValidateNested } from 'class-validator';
+import { IsOptional, IsUUID } from 'class-validator';
+import { readDarwinDocument, type DarwinImport } from '../domain/darwin-import.js';
 import { ItemIdParams } from '../items/dto.js';
 import { ItemsService, type ImportResult } from '../items/items.service.js';
 
@@ -16,25 +17,28 @@ export class ExportQuery {
 }
 
 /**
- * A Darwin JSON 2.0 document as V7 exports it. Only the top level is fixed here: `item` is read
- * for its name (bulk import), and each annotation is checked by checkAnnotation or skipped by
- * its shape, so V7's extra item fields do not make a valid export fail.
+ * A Darwin JSON 2.0 document as V7 exports it, for the OpenAPI document only: the body is read
+ * by readDarwinDocument, which keeps keys it does not know (a later version's) instead of
+ * refusing them, and names every malformed known field.
  */
 export class DarwinImportDto {
-  @ApiProperty({ enum: [DARWIN_VERSION] }) @IsIn([DARWIN_VERSION]) version!: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() schema_ref?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true }) @IsOptional() @IsObject() item?: Record<string, unknown>;
-  @ApiProperty({ type: 'array', items: { type: 'object' } }) @IsArray() @ArrayMaxSize(10_000) annotations!: unknown[];
+  @ApiProperty({ enum: [DARWIN_VERSION] }) version!: string;
+  @ApiPropertyOptional() schema_ref?: string;
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'name (bulk import matches on it), path, source_info and slots: kept as given' })
+  item?: Record<string, unknown>;
+  @ApiProperty({ type: 'array', items: { type: 'object' }, maxItems: 10_000 }) annotations!: unknown[];
+  @ApiPropertyOptional({ type: 'array', items: { type: 'object' }, description: 'Item-level properties, kept as given' }) properties?: unknown[];
 }
 
 export class BulkDarwinImportDto {
-  @ApiProperty({ type: [DarwinImportDto], description: 'Matched to items by item.name within the dataset' })
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(1000)
-  @ValidateNested({ each: true })
-  @Type(() => DarwinImportDto)
+  @ApiProperty({ type: [DarwinImportDto], description: 'Matched to items by item.name within the dataset', maxItems: 1000 })
   documents!: DarwinImportDto[];
+}
+
+function readOrThrow(body: unknown, path: string): DarwinImport {
+  const r = readDarwinDocument(body, path);
+  if (!r.ok) throw new ValidationFailedError(r.errors);
+  return r.doc;
 }
 
 export class DatasetIdParams {
@@ -55,8 +59,9 @@ export class DarwinController {
 
   @Post('items/:itemId/darwin')
   @HttpCode(200)
-  import(@ProjectId() projectId: string, @Param() p: ItemIdParams, @Body() body: DarwinImportDto, @RequestId() rid?: string): Promise<ImportResult> {
-    return this.items.importDarwin(projectId, p.itemId, body.annotations, rid);
+  @ApiBody({ type: DarwinImportDto })
+  import(@ProjectId() projectId: string, @Param() p: ItemIdParams, @Body() body: Record<string, unknown>, @RequestId() rid?: string): Promise<ImportResult> {
+    return this.items.importDarwin(projectId, p.itemId, readOrThrow(body, ''), rid);
   }
 
   /**
@@ -65,9 +70,20 @@ export class DarwinController {
    */
   @Post('datasets/:datasetId/darwin')
   @HttpCode(200)
-  async importBulk(@ProjectId() projectId: string, @Param() p: DatasetIdParams, @Body() body: BulkDarwinImportDto, @RequestId() rid?: string): Promise<{ results: ImportResult[] }> {
+  @ApiBody({ type: BulkDarwinImportDto })
+  async importBulk(@ProjectId() projectId: string, @Param() p: DatasetIdParams, @Body() body: Record<string, unknown>, @RequestId() rid?: string): Promise<{ results: ImportResult[] }> {
+    const list = body.documents;
+    if (!Array.isArray(list) || list.length < 1 || list.length > 1000) throw new ValidationFailedError([{ path: 'documents', messages: ['must be an array of 1 to 1000 Darwin documents'] }]);
+    const errors: FieldError[] = [];
+    const documents: DarwinImport[] = [];
+    list.forEach((d, i) => {
+      const r = readDarwinDocument(d, `documents[${i}]`);
+      if (r.ok) documents.push(r.doc);
+      else errors.push(...r.errors);
+    });
+    if (errors.length > 0) throw new ValidationFailedError(errors);
     await this.items.requireDataset(projectId, p.datasetId);
-    const names = body.documents.map((d) => (typeof d.item?.name === 'string' ? d.item.name : ''));
+    const names = documents.map((d) => d.itemName ?? '');
     const ids = await this.items.itemIdsByName(p.datasetId, names.filter(Boolean));
     const missing = names.map((n, i) => ({ n, i })).filter(({ n }) => !ids.has(n));
     if (missing.length > 0) {
@@ -75,7 +91,7 @@ export class DarwinController {
     }
     const results = await this.items.importMany(
       projectId,
-      body.documents.map((d, i) => ({ itemId: ids.get(names[i])!, annotations: d.annotations, pathPrefix: `documents[${i}].annotations` })),
+      documents.map((doc, i) => ({ itemId: ids.get(names[i])!, doc, pathPrefix: `documents[${i}].annotations` })),
       rid,
     );
     return { results };

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import {
   DARWIN_DEFAULT_SLOT,
+  DARWIN_OPAQUE_SHAPES,
   DARWIN_SUPPORTED_SHAPES,
-  DARWIN_UNSUPPORTED_SHAPES,
+  DARWIN_VIDEO_KEYS,
+  type DarwinOpaqueShape,
   type DarwinAnnotation,
   type DarwinBoundingBox,
   type DarwinPerson,
@@ -14,9 +16,10 @@ import type { FieldError } from '@stagehook/platform';
 /** What we store per annotation: exactly the Darwin JSON 2.0 annotation we export. */
 export type Annotation = DarwinAnnotation;
 
-export interface ImageSize {
-  width: number;
-  height: number;
+/** A slot's size; null where unknown (coordinates are then only checked to be finite). */
+interface Size {
+  width: number | null;
+  height: number | null;
 }
 
 /**
@@ -28,18 +31,23 @@ export const OUTSIDE_TOLERANCE = 1;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-const TOP_LEVEL_KEYS = new Set<string>([
-  'id',
-  'name',
-  'slot_names',
-  ...DARWIN_SUPPORTED_SHAPES,
-  'attributes',
-  'text',
-  'instance_id',
-  'properties',
-  'annotators',
-  'reviewers',
-]);
+/**
+ * Size bounds of what is kept as given (README "Limits"): each opaque shape, video key or
+ * unknown key as JSON, and how deep it may nest. The whole annotation is bounded by the event
+ * store (an event near 900 kB is a 413); a deep value could overflow a recursive reader downstream.
+ */
+export const MAX_OPAQUE_BYTES = 512 * 1024;
+export const MAX_OPAQUE_DEPTH = 16;
+
+/** Keys checked here; every other key (a future V7 key) is kept as given, within the bounds. */
+const SUBTYPE_KEYS = ['attributes', 'text', 'instance_id', 'directional_vector', 'inference', 'properties', 'annotators', 'reviewers'] as const;
+
+/** What a slot tells the check: its name, and its size when known (coordinates are bounded by it). */
+export interface SlotGeometry {
+  name: string;
+  width: number | null;
+  height: number | null;
+}
 
 export type CheckResult = { ok: true; annotation: Annotation } | { ok: false; errors: FieldError[] };
 
@@ -59,17 +67,18 @@ function onlyKeys(v: Record<string, unknown>, allowed: string[], path: string, e
   for (const k of Object.keys(v)) if (!allowed.includes(k)) errors.add(`${path}.${k}`, `unknown field ${k}`);
 }
 
-function coordinate(v: unknown, extent: number, path: string, errors: Errors): number | undefined {
+function coordinate(v: unknown, extent: number | null, path: string, errors: Errors): number | undefined {
   if (!isFiniteNumber(v)) {
     errors.add(path, 'must be a finite number');
     return undefined;
   }
+  if (extent === null) return v;
   const margin = extent * OUTSIDE_TOLERANCE;
   if (v < -margin || v > extent + margin) errors.add(path, `lies too far outside the image (allowed ${-margin} to ${extent + margin})`);
   return v;
 }
 
-function point(v: unknown, size: ImageSize, path: string, errors: Errors): DarwinPoint | undefined {
+function point(v: unknown, size: Size, path: string, errors: Errors): DarwinPoint | undefined {
   if (!isObject(v)) {
     errors.add(path, 'must be a point {x, y}');
     return undefined;
@@ -80,7 +89,7 @@ function point(v: unknown, size: ImageSize, path: string, errors: Errors): Darwi
   return x === undefined || y === undefined ? undefined : { x, y };
 }
 
-function pointList(v: unknown, min: number, size: ImageSize, path: string, errors: Errors): DarwinPoint[] | undefined {
+function pointList(v: unknown, min: number, size: Size, path: string, errors: Errors): DarwinPoint[] | undefined {
   if (!Array.isArray(v)) {
     errors.add(path, 'must be an array of points');
     return undefined;
@@ -90,7 +99,7 @@ function pointList(v: unknown, min: number, size: ImageSize, path: string, error
   return pts.every((p): p is DarwinPoint => p !== undefined) && v.length >= min ? pts : undefined;
 }
 
-function boundingBox(v: unknown, size: ImageSize, path: string, errors: Errors): DarwinBoundingBox | undefined {
+function boundingBox(v: unknown, size: Size, path: string, errors: Errors): DarwinBoundingBox | undefined {
   if (!isObject(v)) {
     errors.add(path, 'must be {x, y, w, h}');
     return undefined;
@@ -142,20 +151,66 @@ function people(v: unknown, path: string, errors: Errors): DarwinPerson[] | unde
   return out;
 }
 
-/** Unsupported V7 shapes an input carries; such an annotation is skipped on import. */
-export function unsupportedShapesOf(input: Record<string, unknown>): string[] {
-  return DARWIN_UNSUPPORTED_SHAPES.filter((s) => input[s] !== undefined);
+/** Depth of a JSON value (a scalar is 0); stops counting past `limit`. */
+function depthOf(v: unknown, limit: number): number {
+  if (typeof v !== 'object' || v === null) return 0;
+  if (limit <= 0) return 1;
+  let max = 0;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) max = Math.max(max, depthOf(x, limit - 1));
+  return max + 1;
+}
+
+/** Opaque and unknown values: any JSON within the depth and size bounds. */
+function keepAsGiven(v: unknown, path: string, errors: Errors): boolean {
+  if (depthOf(v, MAX_OPAQUE_DEPTH + 1) > MAX_OPAQUE_DEPTH) {
+    errors.add(path, `nests deeper than ${MAX_OPAQUE_DEPTH} levels`);
+    return false;
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(v) ?? '');
+  if (bytes > MAX_OPAQUE_BYTES) {
+    errors.add(path, `is ${bytes} bytes of JSON; at most ${MAX_OPAQUE_BYTES}`);
+    return false;
+  }
+  return true;
+}
+
+/** Structural checks of the video keys, which are kept as given. */
+function videoKey(k: (typeof DARWIN_VIDEO_KEYS)[number], v: unknown, path: string, errors: Errors): void {
+  switch (k) {
+    case 'frames':
+      if (!isObject(v) || Object.entries(v).some(([f, x]) => !/^\d{1,9}$/.test(f) || !isObject(x))) errors.add(path, 'must be an object of frame objects keyed by frame index');
+      break;
+    case 'ranges':
+      if (!Array.isArray(v) || v.some((r) => !Array.isArray(r) || r.length !== 2 || !r.every((n) => Number.isInteger(n) && (n as number) >= 0))) {
+        errors.add(path, 'must be an array of [start, end] frame index pairs');
+      }
+      break;
+    case 'interpolated':
+    case 'only_keyframes':
+      if (typeof v !== 'boolean') errors.add(path, 'must be a boolean');
+      break;
+    case 'interpolate_algorithm':
+      if (typeof v !== 'string' || v.length > 100) errors.add(path, 'must be a string of at most 100 characters');
+      break;
+    case 'global_sub_types':
+      if (!isObject(v)) errors.add(path, 'must be an object');
+      break;
+    case 'hidden_areas':
+      if (!Array.isArray(v)) errors.add(path, 'must be an array');
+      break;
+  }
 }
 
 /**
- * Checks one annotation against the item's image and normalises it to what we store: exactly
- * one main shape, a polygon's bounding box computed from its paths, no unknown fields. `path`
- * prefixes every error (`annotations[3]`), so a 400 names the field as the client sent it.
+ * Checks one annotation against its slot and normalises it to what we store: exactly one main
+ * shape (interpreted or opaque; a video annotation has its shapes in `frames`), the geometry of
+ * interpreted shapes, the subtypes, a polygon's bounding box. Opaque shapes, video keys and keys
+ * we do not know are kept as given after a structural check, within MAX_OPAQUE_BYTES each.
+ * `path` prefixes every error (`annotations[3]`), so a 400 names the field as the client sent it.
  */
-export function checkAnnotation(input: unknown, size: ImageSize, path: string, opts: { newId?: () => string } = {}): CheckResult {
+export function checkAnnotation(input: unknown, slots: readonly SlotGeometry[], path: string, opts: { newId?: () => string } = {}): CheckResult {
   const errors = new Errors();
   if (!isObject(input)) return { ok: false, errors: [{ path, messages: ['must be an object'] }] };
-  for (const k of Object.keys(input)) if (!TOP_LEVEL_KEYS.has(k)) errors.add(`${path}.${k}`, `unknown field ${k}`);
 
   let id: string;
   if (input.id === undefined) id = (opts.newId ?? randomUUID)();
@@ -167,23 +222,54 @@ export function checkAnnotation(input: unknown, size: ImageSize, path: string, o
   if (typeof input.name !== 'string' || input.name.trim().length === 0 || input.name.length > 200) {
     errors.add(`${path}.name`, 'must be a non-empty class name of at most 200 characters');
   }
-  let slotNames = [DARWIN_DEFAULT_SLOT];
+  // Without slot_names V7 puts an annotation on the item's first slot.
+  let slot: SlotGeometry | undefined = slots[0];
+  let slotNames = slot ? [slot.name] : [DARWIN_DEFAULT_SLOT];
   if (input.slot_names !== undefined) {
-    if (!Array.isArray(input.slot_names) || input.slot_names.length !== 1 || input.slot_names[0] !== DARWIN_DEFAULT_SLOT) {
-      errors.add(`${path}.slot_names`, `must be ["${DARWIN_DEFAULT_SLOT}"]: items have one image slot`);
-    } else slotNames = [DARWIN_DEFAULT_SLOT];
+    const names = input.slot_names;
+    if (!Array.isArray(names) || names.length === 0 || names.length > slots.length || names.some((n) => typeof n !== 'string')) {
+      errors.add(`${path}.slot_names`, 'must be a non-empty array of slot names');
+    } else {
+      const unknown = (names as string[]).filter((n) => !slots.some((s) => s.name === n));
+      if (unknown.length > 0) errors.add(`${path}.slot_names`, `names no slot of this item: ${unknown.map((n) => JSON.stringify(n)).join(', ')} (slots: ${slots.map((s) => JSON.stringify(s.name)).join(', ')})`);
+      else {
+        slotNames = [...(names as string[])];
+        slot = slots.find((s) => s.name === names[0]);
+      }
+    }
   }
+  const size: Size = slot ?? { width: null, height: null };
 
-  const main = DARWIN_SUPPORTED_SHAPES.filter((s) => s !== 'bounding_box' && input[s] !== undefined);
-  const shape: DarwinShape | undefined = main.length > 0 ? main[0] : input.bounding_box !== undefined ? 'bounding_box' : undefined;
-  if (main.length > 1) errors.add(path, `must have exactly one shape, got ${main.join(' and ')}`);
-  if (shape === undefined) errors.add(path, `must have one shape: ${DARWIN_SUPPORTED_SHAPES.join(', ')}`);
+  const interpreted = DARWIN_SUPPORTED_SHAPES.filter((s) => s !== 'bounding_box' && input[s] !== undefined);
+  const opaque = DARWIN_OPAQUE_SHAPES.filter((s) => input[s] !== undefined);
+  const shape: DarwinShape | undefined = interpreted.length > 0 ? interpreted[0] : opaque.length === 0 && input.bounding_box !== undefined ? 'bounding_box' : undefined;
+  const isVideo = input.frames !== undefined;
+  if (interpreted.length > 1) errors.add(path, `must have exactly one shape, got ${interpreted.join(' and ')}`);
+  else if (interpreted.length + opaque.length > 1) {
+    const [first, ...rest] = [...interpreted, ...opaque];
+    for (const k of rest) errors.add(`${path}.${k}`, `is a second main shape beside ${first}`);
+  }
+  if (shape === undefined && opaque.length === 0 && !isVideo) {
+    errors.add(path, `must have one shape: ${[...DARWIN_SUPPORTED_SHAPES, ...DARWIN_OPAQUE_SHAPES].join(', ')}, or video frames`);
+  }
   if ((shape === 'keypoint' || shape === 'tag') && input.bounding_box !== undefined) {
     errors.add(`${path}.bounding_box`, `must be absent on a ${shape} (it would be a second shape)`);
   }
+  for (const k of opaque) {
+    if (!isObject(input[k])) errors.add(`${path}.${k}`, 'must be an object');
+    else keepAsGiven(input[k], `${path}.${k}`, errors);
+  }
+  for (const k of DARWIN_VIDEO_KEYS) {
+    if (input[k] !== undefined) {
+      videoKey(k, input[k], `${path}.${k}`, errors);
+      keepAsGiven(input[k], `${path}.${k}`, errors);
+    }
+  }
 
   const out: Annotation = { id, name: typeof input.name === 'string' ? input.name : '', slot_names: slotNames };
-  if (input.bounding_box !== undefined && shape !== 'polygon') {
+  let givenBox: DarwinBoundingBox | undefined;
+  if (input.bounding_box !== undefined && shape === 'polygon') givenBox = boundingBox(input.bounding_box, size, `${path}.bounding_box`, errors);
+  else if (input.bounding_box !== undefined) {
     const bb = boundingBox(input.bounding_box, size, `${path}.bounding_box`, errors);
     if (bb) out.bounding_box = bb;
   }
@@ -203,8 +289,10 @@ export function checkAnnotation(input: unknown, size: ImageSize, path: string, o
       const paths = poly.paths.map((p, i) => pointList(p, 3, size, `${at}.paths[${i}]`, errors));
       if (paths.every((p): p is DarwinPoint[] => p !== undefined)) {
         out.polygon = { paths };
-        // V7 carries the polygon's box beside it; computed here so it can never disagree.
-        out.bounding_box = boxOf(paths.flat());
+        // V7 carries the polygon's box beside it: kept when it agrees with the paths (to float
+        // rounding: V7 writes 35.85509999999999), computed otherwise so it can never disagree.
+        const computed = boxOf(paths.flat());
+        out.bounding_box = givenBox && boxesAgree(givenBox, computed) ? givenBox : computed;
       }
       break;
     }
@@ -270,9 +358,21 @@ export function checkAnnotation(input: unknown, size: ImageSize, path: string, o
       errors.add(`${path}.instance_id`, 'must be {value: non-negative integer}');
     } else out.instance_id = { value: v as number };
   }
+  if (input.directional_vector !== undefined) {
+    const v = input.directional_vector;
+    if (!isObject(v) || !isFiniteNumber(v.angle) || !isFiniteNumber(v.length) || v.length < 0) {
+      errors.add(`${path}.directional_vector`, 'must be {angle: finite number (radians), length: non-negative number}');
+    } else if (keepAsGiven(v, `${path}.directional_vector`, errors)) out.directional_vector = v as { angle: number; length: number };
+  }
+  if (input.inference !== undefined) {
+    if (!isObject(input.inference)) errors.add(`${path}.inference`, 'must be an object ({confidence, model})');
+    else if (input.inference.confidence !== undefined && (!isFiniteNumber(input.inference.confidence) || input.inference.confidence < 0 || input.inference.confidence > 1)) {
+      errors.add(`${path}.inference.confidence`, 'must be a number from 0 to 1');
+    } else if (keepAsGiven(input.inference, `${path}.inference`, errors)) out.inference = input.inference;
+  }
   if (input.properties !== undefined) {
     if (!Array.isArray(input.properties) || input.properties.some((p) => !isObject(p))) errors.add(`${path}.properties`, 'must be an array of objects');
-    else out.properties = input.properties as Record<string, unknown>[];
+    else if (keepAsGiven(input.properties, `${path}.properties`, errors)) out.properties = input.properties as Record<string, unknown>[];
   }
   for (const k of ['annotators', 'reviewers'] as const) {
     if (input[k] !== undefined) {
@@ -280,14 +380,30 @@ export function checkAnnotation(input: unknown, size: ImageSize, path: string, o
       if (list) out[k] = list;
     }
   }
+  // Opaque shapes, video keys and keys of later format versions: kept as given.
+  const checked = new Set<string>(['id', 'name', 'slot_names', ...DARWIN_SUPPORTED_SHAPES, ...SUBTYPE_KEYS]);
+  for (const [k, v] of Object.entries(input)) {
+    if (checked.has(k) || v === undefined) continue;
+    if ((DARWIN_OPAQUE_SHAPES as readonly string[]).includes(k) || (DARWIN_VIDEO_KEYS as readonly string[]).includes(k) || keepAsGiven(v, `${path}.${k}`, errors)) out[k] = v;
+  }
   return errors.list.length > 0 ? { ok: false, errors: errors.list } : { ok: true, annotation: out };
 }
 
-export function shapeOf(a: Annotation): DarwinShape {
+/** The annotation's main shape: interpreted, opaque, or `frames` for a video annotation. */
+export function shapeOf(a: Annotation): DarwinShape | DarwinOpaqueShape | 'frames' {
   if (a.polygon) return 'polygon';
   if (a.line) return 'line';
   if (a.keypoint) return 'keypoint';
   if (a.ellipse) return 'ellipse';
   if (a.tag) return 'tag';
-  return 'bounding_box';
+  const opaque = DARWIN_OPAQUE_SHAPES.find((s) => a[s] !== undefined);
+  if (opaque) return opaque;
+  if (a.bounding_box) return 'bounding_box';
+  return 'frames';
+}
+
+/** Within a millionth of a pixel, or of the box's size: V7 writes sums with float rounding. */
+function boxesAgree(a: DarwinBoundingBox, b: DarwinBoundingBox): boolean {
+  const close = (x: number, y: number) => Math.abs(x - y) <= 1e-6 * Math.max(1, Math.abs(x), Math.abs(y));
+  return close(a.x, b.x) && close(a.y, b.y) && close(a.w, b.w) && close(a.h, b.h);
 }

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { EventData, ItemStatus } from '@stagehook/contracts';
 import type { Decider, DomainEvent } from '@stagehook/event-store';
 import { type Annotation, shapeOf } from './annotation.js';
@@ -26,15 +27,31 @@ export type ItemEventType =
   | 'item.annotation.updated'
   | 'item.annotation.deleted'
   | 'item.tag.added'
-  | 'item.tag.removed';
+  | 'item.tag.removed'
+  | 'item.darwin.imported';
 export type ItemEvent = { [T in ItemEventType]: Ev<T> }[ItemEventType];
 
 export interface ItemSlot {
-  type: 'image';
-  width: number;
-  height: number;
+  /** Darwin `slot_name`; a single-image item's slot is "0". */
+  name: string;
+  /** `image`, `video`, `dicom`, `pdf`, … */
+  type: string;
+  /** Null when unknown: coordinates on the slot are then not bounded by its size. */
+  width: number | null;
+  height: number | null;
   sourceUrl: string | null;
   thumbnailUrl: string | null;
+}
+
+/** The item-level part of imported Darwin documents, kept as given (item.darwin.imported). */
+export interface DarwinItemPart {
+  properties?: Record<string, unknown>[];
+  sourceInfo?: Record<string, unknown>;
+  /** Each imported slot as given, by slot name. */
+  slots?: Record<string, unknown>[];
+  /** `item` keys and document keys of later format versions, as given. */
+  itemExtra?: Record<string, unknown>;
+  extra?: Record<string, unknown>;
 }
 
 export interface ItemState {
@@ -46,9 +63,10 @@ export interface ItemState {
   datasetId: string;
   name: string;
   path: string;
-  slot: ItemSlot;
+  slots: ItemSlot[];
   metadata: Record<string, unknown>;
   status: ItemStatus;
+  darwin: DarwinItemPart;
   /**
    * The annotation changes in order, as an immutable linked log: evolve adds one cell in O(1)
    * without touching the previous state (copying a 1,000-entry map per event made a fold
@@ -102,12 +120,15 @@ export type ItemCommand =
       datasetId: string;
       name: string;
       path: string;
-      slot: ItemSlot;
+      slots: ItemSlot[];
       metadata: Record<string, unknown>;
       at: string;
     }
-  /** Annotations already checked against the image (checkAnnotation). */
-  | { type: 'AddAnnotations'; annotations: Annotation[]; at: string }
+  /**
+   * Annotations already checked against the item's slots (checkAnnotation); with `darwin`, the
+   * item-level part of an imported document, recorded when it changes what the item holds.
+   */
+  | { type: 'AddAnnotations'; annotations: Annotation[]; at: string; darwin?: DarwinItemPart }
   | { type: 'UpdateAnnotation'; annotation: Annotation; at: string }
   | { type: 'DeleteAnnotation'; annotationId: string; at: string }
   | { type: 'AddTag'; name: string; annotationId: string; at: string }
@@ -137,9 +158,10 @@ export function initialItemState(): ItemState {
     datasetId: '',
     name: '',
     path: '',
-    slot: { type: 'image', width: 0, height: 0, sourceUrl: null, thumbnailUrl: null },
+    slots: [],
     metadata: {},
     status: 'new',
+    darwin: {},
     annotationLog: null,
     visits: [],
     registeredAt: '',
@@ -169,7 +191,7 @@ function evolve(state: ItemState, event: ItemEvent): ItemState {
         datasetId: d.datasetId,
         name: d.name,
         path: d.path,
-        slot: { type: d.slotType, width: d.width, height: d.height, sourceUrl: d.sourceUrl, thumbnailUrl: d.thumbnailUrl },
+        slots: d.slots.map((x) => ({ name: x.name, type: x.type, width: x.width, height: x.height, sourceUrl: x.sourceUrl, thumbnailUrl: x.thumbnailUrl })),
         metadata: d.metadata,
         status: 'new',
         registeredAt: d.registeredAt,
@@ -187,6 +209,11 @@ function evolve(state: ItemState, event: ItemEvent): ItemState {
     case 'item.tag.removed': {
       return { ...next, annotationLog: { op: { kind: 'delete', id: event.data.annotationId }, prev: state.annotationLog } };
     }
+    case 'item.darwin.imported': {
+      const { itemId: _i, datasetId: _d, projectId: _p, at: _at, ...part } = event.data;
+      const defined = Object.fromEntries(Object.entries(part).filter(([, v]) => v !== undefined)) as DarwinItemPart;
+      return { ...next, darwin: { ...state.darwin, ...defined } };
+    }
     default:
       return assertNever(event);
   }
@@ -200,7 +227,6 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
   switch (command.type) {
     case 'RegisterItem': {
       if (state.exists) throw new ItemExistsError(`item ${command.itemId}`);
-      const { slot } = command;
       return [
         {
           type: 'item.registered',
@@ -210,11 +236,7 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
             projectId: command.projectId,
             name: command.name,
             path: command.path,
-            slotType: slot.type,
-            width: slot.width,
-            height: slot.height,
-            sourceUrl: slot.sourceUrl,
-            thumbnailUrl: slot.thumbnailUrl,
+            slots: command.slots.map((x) => ({ ...x })),
             metadata: command.metadata,
             registeredAt: command.at,
           },
@@ -226,6 +248,17 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
       const seen = new Set<string>();
       const tagNames = new Set(tagsOf(state));
       const events: ItemEvent[] = [];
+      if (command.darwin) {
+        // Only what the document carries and the item does not hold yet: a re-import adds nothing.
+        const changed = (['properties', 'sourceInfo', 'slots', 'itemExtra', 'extra'] as const).filter(
+          // Key order does not count: stored events come back from jsonb with their keys sorted.
+          (k) => command.darwin![k] !== undefined && !isDeepStrictEqual(command.darwin![k], state.darwin[k]),
+        );
+        if (changed.length > 0) {
+          const part = Object.fromEntries(changed.map((k) => [k, command.darwin![k]])) as DarwinItemPart;
+          events.push({ type: 'item.darwin.imported', data: { ...ids, ...part, at: command.at } });
+        }
+      }
       for (const a of command.annotations) {
         if (existing.has(a.id) || seen.has(a.id)) throw new AnnotationExistsError(a.id);
         seen.add(a.id);
@@ -246,7 +279,7 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
       if (!current) throw new AnnotationNotFoundError(command.annotation.id);
       if (current.tag || command.annotation.tag) throw new TagNotUpdatableError(current.id);
       if (JSON.stringify(current) === JSON.stringify(command.annotation)) return [];
-      return [{ type: 'item.annotation.updated', data: { ...ids, annotation: command.annotation as unknown as Record<string, unknown>, at: command.at } }];
+      return [{ type: 'item.annotation.updated', data: { ...ids, annotation: command.annotation, at: command.at } }];
     }
     case 'DeleteAnnotation': {
       const current = annotationsOf(state).get(command.annotationId);
@@ -256,8 +289,8 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
     }
     case 'AddTag': {
       if (findTag(state, command.name)) return [];
-      const annotation: Annotation = { id: command.annotationId, name: command.name, slot_names: ['0'], tag: {} };
-      return [{ type: 'item.tag.added', data: { ...ids, annotation: annotation as unknown as Record<string, unknown>, at: command.at } }];
+      const annotation: Annotation = { id: command.annotationId, name: command.name, slot_names: [state.slots[0]?.name ?? '0'], tag: {} };
+      return [{ type: 'item.tag.added', data: { ...ids, annotation: annotation, at: command.at } }];
     }
     case 'RemoveTag': {
       const tag = findTag(state, command.name);

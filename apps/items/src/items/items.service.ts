@@ -5,7 +5,8 @@ import { MetricsService, NotFoundError, ValidationFailedError, type FieldError }
 import type { StoredEvent } from '@stagehook/event-store';
 import type { Counter } from 'prom-client';
 import type { EntityManager } from 'typeorm';
-import { checkAnnotation, unsupportedShapesOf, type Annotation } from '../domain/annotation.js';
+import { checkAnnotation, shapeOf, type Annotation } from '../domain/annotation.js';
+import type { DarwinImport } from '../domain/darwin-import.js';
 import { toDarwin } from '../domain/darwin-export.js';
 import { DatasetNotFoundError, ItemNotFoundError } from '../domain/errors.js';
 import { annotationsOf, type ItemCommand, type ItemSlot, type ItemState } from '../domain/item.decider.js';
@@ -15,14 +16,16 @@ import { ItemsRepository, toSummary, type Dataset, type ItemFilter, type ItemVie
 export interface NewItem {
   name: string;
   path: string;
-  slot: ItemSlot;
+  slots: ItemSlot[];
   metadata: Record<string, unknown>;
 }
 
 export interface ImportResult {
   itemId: string;
   imported: number;
-  /** Annotations not imported, by the shape that made us skip them (never silently dropped). */
+  /** Annotations kept as given because Stagehook does not interpret their main shape, by shape (`frames` for video). */
+  keptOpaque: Record<string, number>;
+  /** Always empty: nothing is skipped any more (kept for clients that read it). */
   skipped: Record<string, number>;
   version: number;
 }
@@ -95,7 +98,7 @@ export class ItemsService {
     const errors: FieldError[] = [];
     const out: Annotation[] = [];
     inputs.forEach((input, i) => {
-      const r = checkAnnotation(input, view.slot, `${pathPrefix}[${indices ? indices[i] : i}]`);
+      const r = checkAnnotation(input, view.slots, `${pathPrefix}[${indices ? indices[i] : i}]`);
       if (r.ok) out.push(r.annotation);
       else errors.push(...r.errors);
     });
@@ -113,7 +116,7 @@ export class ItemsService {
 
   async updateAnnotation(projectId: string, itemId: string, annotationId: string, input: Record<string, unknown>, correlationId?: string): Promise<{ annotation: Annotation; version: number }> {
     const view = await this.requireItem(projectId, itemId);
-    const checked = checkAnnotation({ ...input, id: annotationId }, view.slot, 'body');
+    const checked = checkAnnotation({ ...input, id: annotationId }, view.slots, 'body');
     if (!checked.ok) throw new ValidationFailedError(checked.errors);
     const { annotation } = checked;
     const res = await this.decide(projectId, itemId, { type: 'UpdateAnnotation', annotation, at: new Date().toISOString() }, correlationId);
@@ -162,31 +165,30 @@ export class ItemsService {
   }
 
   /**
-   * Adds a V7 export's annotations with their ids. Shapes we do not store are counted back as
-   * skipped; a supported annotation with bad geometry fails the whole import (400).
+   * Adds a V7 export's annotations with their ids, and records the document's item-level part
+   * (properties, source_info, slots as V7 describes them). Every annotation is kept: shapes we do
+   * not interpret are stored as given; one malformed annotation fails the whole import (400).
    */
-  async importDarwin(
-    projectId: string,
-    itemId: string,
-    annotations: unknown[],
-    correlationId?: string,
-    pathPrefix = 'annotations',
-    manager?: EntityManager,
-  ): Promise<ImportResult> {
-    const { inputs, skipped } = splitSupported(annotations);
+  async importDarwin(projectId: string, itemId: string, doc: DarwinImport, correlationId?: string, pathPrefix = 'annotations', manager?: EntityManager): Promise<ImportResult> {
     const view = await this.requireItem(projectId, itemId);
-    const checked = this.checkAll(inputs.map((x) => x.input), view, pathPrefix, inputs.map((x) => x.index));
-    const res = await this.decide(projectId, itemId, { type: 'AddAnnotations', annotations: checked, at: new Date().toISOString() }, correlationId, manager);
+    const checked = this.checkAll(doc.annotations, view, pathPrefix);
+    const keptOpaque: Record<string, number> = {};
+    for (const a of checked) {
+      const shape = shapeOf(a);
+      if (!(INTERPRETED as readonly string[]).includes(shape)) keptOpaque[shape] = (keptOpaque[shape] ?? 0) + 1;
+    }
+    const command: ItemCommand = { type: 'AddAnnotations', annotations: checked, at: new Date().toISOString(), darwin: doc.item };
+    const res = await this.decide(projectId, itemId, command, correlationId, manager);
     // Inside a caller's transaction the caller counts, once it has committed.
     if (!manager) this.annotationsAdded.inc(checked.length);
-    return { itemId, imported: checked.length, skipped, version: res.version };
+    return { itemId, imported: checked.length, keptOpaque, skipped: {}, version: res.version };
   }
 
   /** Imports several documents in one transaction: every item gets its annotations, or none does. */
-  async importMany(projectId: string, docs: { itemId: string; annotations: unknown[]; pathPrefix: string }[], correlationId?: string): Promise<ImportResult[]> {
+  async importMany(projectId: string, docs: { itemId: string; doc: DarwinImport; pathPrefix: string }[], correlationId?: string): Promise<ImportResult[]> {
     const results = await this.repo.transaction(async (tx) => {
       const out: ImportResult[] = [];
-      for (const d of docs) out.push(await this.importDarwin(projectId, d.itemId, d.annotations, correlationId, d.pathPrefix, tx));
+      for (const d of docs) out.push(await this.importDarwin(projectId, d.itemId, d.doc, correlationId, d.pathPrefix, tx));
       return out;
     });
     this.annotationsAdded.inc(results.reduce((n, r) => n + r.imported, 0));
@@ -198,16 +200,4 @@ export class ItemsService {
   }
 }
 
-/** Separates annotations we store from those with shapes outside our scope, counted by shape. */
-export function splitSupported(annotations: unknown[]): { inputs: { index: number; input: unknown }[]; skipped: Record<string, number> } {
-  const skipped: Record<string, number> = {};
-  const inputs: { index: number; input: unknown }[] = [];
-  annotations.forEach((a, index) => {
-    const unsupported = typeof a === 'object' && a !== null && !Array.isArray(a) ? unsupportedShapesOf(a as Record<string, unknown>) : [];
-    if (unsupported.length > 0) {
-      const key = unsupported[0];
-      skipped[key] = (skipped[key] ?? 0) + 1;
-    } else inputs.push({ index, input: a });
-  });
-  return { inputs, skipped };
-}
+const INTERPRETED = ['polygon', 'line', 'keypoint', 'ellipse', 'tag', 'bounding_box'] as const;

@@ -10,6 +10,7 @@ const HANDLES = [
   'item.annotation.deleted',
   'item.tag.added',
   'item.tag.removed',
+  'item.darwin.imported',
 ] as const;
 
 interface Pending {
@@ -50,11 +51,13 @@ export const itemsProjection: InlineProjection = {
       if (type === 'item.registered') {
         await flush(itemId);
         const d = e.data as unknown as EventData<'item.registered'>;
-        const slot = { type: d.slotType, width: d.width, height: d.height, sourceUrl: d.sourceUrl, thumbnailUrl: d.thumbnailUrl };
+        // `slot` (the first slot, without its name) is what the API showed before items had
+        // several slots; kept for clients that read it.
+        const { name: _name, ...slot } = d.slots[0];
         await tx.query(
-          `INSERT INTO items_view (id, project_id, dataset_id, name, path, status, metadata, slot, version, registered_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $9)`,
-          [itemId, d.projectId, d.datasetId, d.name, d.path, JSON.stringify(d.metadata), JSON.stringify(slot), e.streamVersion, e.createdAt],
+          `INSERT INTO items_view (id, project_id, dataset_id, name, path, status, metadata, slot, slots, version, registered_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, 'new', $6, $7, $8, $9, $10, $10)`,
+          [itemId, d.projectId, d.datasetId, d.name, d.path, JSON.stringify(d.metadata), JSON.stringify(slot), JSON.stringify(d.slots), e.streamVersion, e.createdAt],
         );
         continue;
       }
@@ -73,6 +76,7 @@ export const itemsProjection: InlineProjection = {
           p.countDelta--;
           break;
         case 'item.annotation.updated':
+        case 'item.darwin.imported':
           break;
         case 'item.tag.added':
           p.countDelta++;

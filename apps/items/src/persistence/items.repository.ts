@@ -24,7 +24,9 @@ export interface ItemView {
   tags: string[];
   annotationCount: number;
   metadata: Record<string, unknown>;
-  slot: ItemSlot;
+  /** The first slot, without its name (what the API showed before items had several). */
+  slot: Omit<ItemSlot, 'name'>;
+  slots: ItemSlot[];
   version: number;
   registeredAt: string;
   updatedAt: string;
@@ -41,7 +43,8 @@ interface ItemViewRow {
   tags: string[];
   annotation_count: number;
   metadata: Record<string, unknown>;
-  slot: ItemSlot;
+  slot: Omit<ItemSlot, 'name'>;
+  slots: ItemSlot[];
   version: number;
   registered_at: Date;
   updated_at: Date;
@@ -75,6 +78,7 @@ const toView = (r: ItemViewRow): ItemView => ({
   annotationCount: r.annotation_count,
   metadata: r.metadata,
   slot: r.slot,
+  slots: r.slots,
   version: r.version,
   registeredAt: r.registered_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),

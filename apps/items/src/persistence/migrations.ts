@@ -46,3 +46,24 @@ export class CreateItems1795500000000 implements MigrationInterface {
     await q.query(`DROP TABLE datasets`);
   }
 }
+
+/**
+ * Items have several named slots (item.registered version 2). `slots` holds them all; rows
+ * written before hold the one image slot in `slot`, which becomes slot "0".
+ */
+export class AddItemSlots1796000000000 implements MigrationInterface {
+  name = 'AddItemSlots1796000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE items_view ADD COLUMN slots jsonb`);
+    await q.query(`UPDATE items_view SET slots = jsonb_build_array(jsonb_build_object('name', '0') || slot)`);
+    await q.query(`ALTER TABLE items_view ALTER COLUMN slots SET NOT NULL`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE items_view DROP COLUMN slots`);
+  }
+}
+
+/** Every migration of the items database, in order. */
+export const itemsMigrations = [CreateItems1795500000000, AddItemSlots1796000000000];

@@ -1,4 +1,5 @@
-import { IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUrl, Min, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { IsId, IsShortText, IsStreamVersion } from './common.js';
 import type { EventSpec } from '../spec.js';
 
@@ -32,24 +33,82 @@ export class ItemStatusChangedData {
   @IsOptional() @IsId() visitId?: string;
 }
 
-/** An image item as registered; its annotations arrive as later events. */
-export class ItemRegisteredData {
-  @IsId() itemId!: string;
-  @IsId() datasetId!: string;
-  @IsId() projectId!: string;
-  @IsShortText(500) name!: string;
-  @IsShortText(1000) path!: string;
-  @IsIn(['image']) slotType!: 'image';
-  @IsInt() @Min(1) width!: number;
-  @IsInt() @Min(1) height!: number;
+/** Most slots one item may have (V7's multi-slot and multi-channel items hold a handful). */
+export const MAX_ITEM_SLOTS = 64;
+/**
+ * Slot names and types: V7 uses "0", "1", file names ("image_1.jpg"), and image/video/dicom/pdf/…
+ * (darwin-py's image_new_annotations_with_properties export even has type "image.jpg").
+ */
+export const SLOT_NAME_PATTERN = /^\P{Cc}{1,200}$/u;
+export const SLOT_TYPE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._/+-]{0,99}$/;
+
+/** One slot of an item (Darwin `item.slots[]`): a file the annotations are drawn on. */
+export class ItemSlotData {
+  @IsString() @Matches(SLOT_NAME_PATTERN) name!: string;
+  @IsString() @Matches(SLOT_TYPE_PATTERN) type!: string;
+  /** Pixels; null when unknown (some V7 DICOM slots), and coordinates on it are then not bounded by it. */
+  @ValidateIf((_o, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  width!: number | null;
+  @ValidateIf((_o, v) => v !== null)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  height!: number | null;
   @ValidateIf((_o, v) => v !== null)
   @IsUrl({ require_tld: false })
   sourceUrl!: string | null;
   @ValidateIf((_o, v) => v !== null)
   @IsUrl({ require_tld: false })
   thumbnailUrl!: string | null;
+}
+
+/**
+ * An item as registered; its annotations arrive as later events. Schema version 2: `slots`
+ * (several, each named, typed and sized) replaced version 1's single image slot
+ * (`slotType`, `width`, `height`, `sourceUrl`, `thumbnailUrl`), upcast to a slot named "0".
+ */
+export class ItemRegisteredData {
+  @IsId() itemId!: string;
+  @IsId() datasetId!: string;
+  @IsId() projectId!: string;
+  @IsShortText(500) name!: string;
+  @IsShortText(1000) path!: string;
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_ITEM_SLOTS)
+  @ValidateNested({ each: true })
+  @Type(() => ItemSlotData)
+  slots!: ItemSlotData[];
   @IsObject() metadata!: Record<string, unknown>;
   @IsISO8601({ strict: true }) registeredAt!: string;
+}
+
+/** item.registered version 1 → 2: the one image slot becomes slot "0". */
+export function upcastItemRegisteredV1(d: Record<string, unknown>): Record<string, unknown> {
+  const { slotType, width, height, sourceUrl, thumbnailUrl, ...rest } = d;
+  return { ...rest, slots: [{ name: '0', type: slotType ?? 'image', width, height, sourceUrl: sourceUrl ?? null, thumbnailUrl: thumbnailUrl ?? null }] };
+}
+
+/**
+ * The item-level part of an imported Darwin JSON 2.0 document, kept as given so the export
+ * gives it back: item `properties`, `item.source_info`, and each slot's V7 keys (`fps`,
+ * `frame_urls`, `metadata`, `source_files`, …) by slot name. Absent fields were not in the
+ * document and leave what an earlier import recorded.
+ */
+export class ItemDarwinImportedData {
+  @IsId() itemId!: string;
+  @IsId() datasetId!: string;
+  @IsId() projectId!: string;
+  @IsOptional() @IsArray() properties?: Record<string, unknown>[];
+  @IsOptional() @IsObject() sourceInfo?: Record<string, unknown>;
+  @IsOptional() @IsArray() slots?: Record<string, unknown>[];
+  /** Keys of `item`, and of the document, that this version of the format does not know. */
+  @IsOptional() @IsObject() itemExtra?: Record<string, unknown>;
+  @IsOptional() @IsObject() extra?: Record<string, unknown>;
+  @IsISO8601({ strict: true }) at!: string;
 }
 
 /**
@@ -80,11 +139,12 @@ export class ItemTagRemovedData extends ItemAnnotationDeletedData {}
 
 /** WIRE NAMES: never rename without a migration. */
 export const ItemEvents = {
-  'item.registered': { schemaVersion: 1, dataClass: ItemRegisteredData, stream: 'ITEMS' },
+  'item.registered': { schemaVersion: 2, dataClass: ItemRegisteredData, stream: 'ITEMS', upcasters: { 1: upcastItemRegisteredV1 } },
   'item.status.changed': { schemaVersion: 1, dataClass: ItemStatusChangedData, stream: 'ITEMS' },
   'item.annotation.added': { schemaVersion: 1, dataClass: ItemAnnotationData, stream: 'ITEMS' },
   'item.annotation.updated': { schemaVersion: 1, dataClass: ItemAnnotationData, stream: 'ITEMS' },
   'item.annotation.deleted': { schemaVersion: 1, dataClass: ItemAnnotationDeletedData, stream: 'ITEMS' },
   'item.tag.added': { schemaVersion: 1, dataClass: ItemTagAddedData, stream: 'ITEMS' },
   'item.tag.removed': { schemaVersion: 1, dataClass: ItemTagRemovedData, stream: 'ITEMS' },
+  'item.darwin.imported': { schemaVersion: 1, dataClass: ItemDarwinImportedData, stream: 'ITEMS' },
 } as const satisfies Record<string, EventSpec>;

@@ -1,6 +1,7 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
 import type { PlatformRequest } from '../http/request.js';
+import type { TokenActor } from './token.js';
 
 export const IS_PUBLIC = 'stagehook:public';
 /** OpenAPI marker read when the document is built: public operations get `security: []`. */
@@ -27,4 +28,11 @@ export const ProjectId = createParamDecorator((_data: unknown, ctx: ExecutionCon
 /** The request id (honoured from `x-request-id` or generated), to pass on as a correlation id. */
 export const RequestId = createParamDecorator((_data: unknown, ctx: ExecutionContext): string | undefined => {
   return ctx.switchToHttp().getRequest<PlatformRequest>().requestId;
+});
+
+/** Who acts with the verified token (`act`), or undefined for a project-only token. */
+export const Actor = createParamDecorator((_data: unknown, ctx: ExecutionContext): TokenActor | undefined => {
+  const req = ctx.switchToHttp().getRequest<PlatformRequest>();
+  if (!req.auth) throw new Error('@Actor() used on a route without a verified token (is it @Public()?)');
+  return req.auth.act;
 });

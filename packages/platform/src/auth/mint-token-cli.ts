@@ -15,7 +15,7 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 /** A year: long-lived tokens are for development and integrations; rotate keys to revoke. */
 export const MAX_TOKEN_TTL_SECONDS = 365 * 24 * 3600;
 
-const USAGE = 'usage: mint-token --project <id> [--ttl <seconds>] [--kid <key id>]';
+const USAGE = 'usage: mint-token --project <id> [--user <id> | --service <id>] [--name <full name>] [--email <email>] [--ttl <seconds>] [--kid <key id>]';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -24,11 +24,20 @@ export interface CliIo {
 
 /** The CLI without the process around it; returns the exit code. */
 export function runMintTokenCli(argv: string[], env: Env, io: CliIo, now = new Date()): number {
-  let values: { project?: string; ttl?: string; kid?: string; help?: boolean };
+  let values: { project?: string; ttl?: string; kid?: string; user?: string; service?: string; name?: string; email?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { project: { type: 'string' }, ttl: { type: 'string' }, kid: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        project: { type: 'string' },
+        ttl: { type: 'string' },
+        kid: { type: 'string' },
+        user: { type: 'string' },
+        service: { type: 'string' },
+        name: { type: 'string' },
+        email: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     }));
   } catch (e) {
@@ -43,6 +52,19 @@ export function runMintTokenCli(argv: string[], env: Env, io: CliIo, now = new D
     io.err(`--project is required\n${USAGE}`);
     return 2;
   }
+  if (values.user !== undefined && values.service !== undefined) {
+    io.err(`give --user or --service, not both\n${USAGE}`);
+    return 2;
+  }
+  const actorId = values.user ?? values.service;
+  if (actorId === undefined && (values.name !== undefined || values.email !== undefined)) {
+    io.err(`--name and --email describe a --user or --service\n${USAGE}`);
+    return 2;
+  }
+  const actor =
+    actorId === undefined
+      ? undefined
+      : { kind: values.user !== undefined ? ('user' as const) : ('service' as const), id: actorId, ...(values.name ? { name: values.name } : {}), ...(values.email ? { email: values.email } : {}) };
   const ttl = values.ttl === undefined ? DEFAULT_TOKEN_TTL_SECONDS : /^\d+$/.test(values.ttl) ? Number(values.ttl) : NaN;
   if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_TOKEN_TTL_SECONDS) {
     io.err(`--ttl must be a whole number of seconds between 1 and ${MAX_TOKEN_TTL_SECONDS}`);
@@ -56,7 +78,7 @@ export function runMintTokenCli(argv: string[], env: Env, io: CliIo, now = new D
     return 2;
   }
   try {
-    io.out(mintProjectToken({ projectId: values.project, secret: config.AUTH_TOKEN_SECRETS[0], ttlSeconds: ttl, kid: values.kid, now }));
+    io.out(mintProjectToken({ projectId: values.project, secret: config.AUTH_TOKEN_SECRETS[0], ttlSeconds: ttl, kid: values.kid, now, ...(actor ? { actor } : {}) }));
     return 0;
   } catch (e) {
     io.err((e as Error).message);

@@ -1,8 +1,23 @@
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /**
+ * Who acts with a token, besides the project it opens: a person (whose name and email become
+ * Darwin annotators) or a service. Tokens minted before actors existed carry none and stay valid.
+ */
+export interface TokenActor {
+  kind: 'user' | 'service';
+  /** A user or service id, as the issuer knows it. */
+  id: string;
+  name?: string;
+  email?: string;
+}
+
+export const ACTOR_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/;
+
+/**
  * Project-scoped bearer tokens: compact JWS (RFC 7515) with HS256 only, built on node:crypto.
- * A token grants access to one project's resources, named by `sub`.
+ * A token grants access to one project's resources, named by `sub`, optionally on behalf of an
+ * actor (`act`, a private claim).
  */
 export interface ProjectTokenClaims {
   /** The project id. */
@@ -15,6 +30,23 @@ export interface ProjectTokenClaims {
   jti: string;
   /** Which signing key minted it. */
   kid: string;
+  /** Who acts with it; absent on project-only tokens. */
+  act?: TokenActor;
+}
+
+/** `user:<id>` or `service:<id>`: how an actor is named in `changedBy` and audit fields. */
+export function actorRef(actor: TokenActor): string {
+  return `${actor.kind}:${actor.id}`;
+}
+
+function readActor(v: unknown): TokenActor | undefined | null {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;
+  const a = v as Record<string, unknown>;
+  if ((a.kind !== 'user' && a.kind !== 'service') || typeof a.id !== 'string' || !ACTOR_ID_PATTERN.test(a.id)) return null;
+  if (a.name !== undefined && (typeof a.name !== 'string' || a.name.length === 0 || a.name.length > 200)) return null;
+  if (a.email !== undefined && (typeof a.email !== 'string' || a.email.length === 0 || a.email.length > 320)) return null;
+  return { kind: a.kind, id: a.id, ...(a.name !== undefined ? { name: a.name } : {}), ...(a.email !== undefined ? { email: a.email } : {}) };
 }
 
 export type TokenFailure = 'malformed' | 'unsupported_alg' | 'bad_signature' | 'expired' | 'not_yet_valid';
@@ -55,16 +87,18 @@ export interface MintProjectTokenOptions {
   /** The clock, as data. */
   now?: Date;
   jti?: string;
+  actor?: TokenActor;
 }
 
-export function mintProjectToken({ projectId, secret, ttlSeconds, kid, now = new Date(), jti = randomUUID() }: MintProjectTokenOptions): string {
+export function mintProjectToken({ projectId, secret, ttlSeconds, kid, now = new Date(), jti = randomUUID(), actor }: MintProjectTokenOptions): string {
+  if (actor !== undefined && !readActor(actor)) throw new RangeError('actor must be {kind: user|service, id: 1-128 letters, digits, . _ : @ -, name?, email?}');
   if (!PROJECT_ID_PATTERN.test(projectId)) throw new RangeError('projectId must be 1-128 letters, digits, . _ : - (starting with a letter or digit)');
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive integer');
   if (secret.length === 0) throw new RangeError('secret must not be empty');
   const keyId = kid ?? keyIdFor(secret);
   const iat = Math.floor(now.getTime() / 1000);
   const header = { alg: 'HS256', typ: 'JWT', kid: keyId };
-  const claims: ProjectTokenClaims = { sub: projectId, iat, exp: iat + ttlSeconds, jti, kid: keyId };
+  const claims: ProjectTokenClaims = { sub: projectId, iat, exp: iat + ttlSeconds, jti, kid: keyId, ...(actor ? { act: readActor(actor)! } : {}) };
   const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
   return `${input}.${b64url(sign(input, secret))}`;
 }
@@ -132,6 +166,8 @@ export function verifyProjectToken(
   if (!isSeconds(iat) || !isSeconds(exp) || exp <= iat) return fail('malformed', 'token iat/exp are not valid times');
   if (typeof jti !== 'string' || jti.length === 0 || jti.length > 128) return fail('malformed', 'token id (jti) is missing');
   const claimKid = typeof payload.kid === 'string' ? payload.kid : (kid ?? '');
+  const act = readActor(payload.act);
+  if (act === null) return fail('malformed', 'token actor (act) is not {kind: user|service, id, name?, email?}');
 
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const nbf = payload.nbf;
@@ -139,5 +175,5 @@ export function verifyProjectToken(
     return fail('not_yet_valid', 'token is not valid yet');
   }
   if (nowSeconds >= exp + leewaySeconds) return fail('expired', 'token has expired');
-  return { ok: true, claims: { sub, iat, exp, jti, kid: claimKid } };
+  return { ok: true, claims: { sub, iat, exp, jti, kid: claimKid, ...(act ? { act } : {}) } };
 }

@@ -9,7 +9,8 @@ export const MAX_BODY_DEPTH = 32;
 
 export type ShapeProblem =
   | { kind: 'forbidden_key'; where: Where; path: string; key: string }
-  | { kind: 'too_deep'; where: Where; path: string };
+  | { kind: 'too_deep'; where: Where; path: string }
+  | { kind: 'bad_text'; where: Where; path: string };
 
 export type Where = 'body' | 'query';
 
@@ -28,6 +29,14 @@ function forbiddenSegment(key: string, flatKeys: boolean): string | undefined {
 }
 
 /**
+ * NUL and unpaired UTF-16 surrogates: valid in a JSON string, but PostgreSQL text and jsonb
+ * refuse them (`unsupported Unicode escape sequence`), so a value carrying one would fail deep
+ * in an append as a 500. Refused at the door instead, naming the field.
+ */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const unstorable = (text: string): boolean => text.includes('\u0000') || LONE_SURROGATE.test(text);
+
+/**
  * Walks a parsed value iteratively (a recursive walk would itself overflow on a hostile body)
  * and returns the first forbidden key or excessive nesting it finds.
  */
@@ -35,12 +44,14 @@ export function inspectShape(root: unknown, where: Where, maxDepth = MAX_BODY_DE
   const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value: root, path: '', depth: 0 }];
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop()!;
+    if (typeof value === 'string' && unstorable(value)) return { kind: 'bad_text', where, path };
     if (typeof value !== 'object' || value === null) continue;
     if (depth >= maxDepth) return { kind: 'too_deep', where, path };
     const isArray = Array.isArray(value);
     for (const key of Object.keys(value)) {
       const bad = isArray ? undefined : forbiddenSegment(key, where === 'query');
       if (bad !== undefined) return { kind: 'forbidden_key', where, path: join(path, key, false), key: bad };
+      if (unstorable(key)) return { kind: 'bad_text', where, path: join(path, key, false) };
       stack.push({ value: (value as Record<string, unknown>)[key], path: join(path, key, isArray), depth: depth + 1 });
     }
   }
@@ -50,6 +61,9 @@ export function inspectShape(root: unknown, where: Where, maxDepth = MAX_BODY_DE
 function problemToError(p: ShapeProblem, maxDepth: number): ValidationFailedError {
   const where = p.where === 'body' ? 'request body' : 'query string';
   const path = p.path || `(${where})`;
+  if (p.kind === 'bad_text') {
+    return new ValidationFailedError([{ path, messages: ['contains a NUL character or an unpaired surrogate, which cannot be stored'] }], `Unstorable text in the ${where} at ${path}`);
+  }
   return p.kind === 'forbidden_key'
     ? new ValidationFailedError([{ path, messages: [`key "${p.key}" is not allowed`] }], `Forbidden key "${p.key}" in the ${where} at ${path}`)
     : new ValidationFailedError(
@@ -60,7 +74,8 @@ function problemToError(p: ShapeProblem, maxDepth: number): ValidationFailedErro
 
 /**
  * Express middleware, after the body parser and before routing: refuses bodies and query strings
- * carrying prototype-pollution keys or absurd nesting, before any DTO transformation sees them.
+ * carrying prototype-pollution keys, absurd nesting or unstorable text, before any DTO
+ * transformation sees them.
  */
 export function requestShapeGuard(maxDepth = MAX_BODY_DEPTH) {
   return function requestShapeGuardMiddleware(req: Request, _res: Response, next: NextFunction): void {
