@@ -12,6 +12,8 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('./dist/web', import.meta.url)),
     emptyOutDir: true,
     sourcemap: true,
+    // Read by scripts/bundle-size.mjs to sum what the first page load needs.
+    manifest: true,
     chunkSizeWarningLimit: 600,
   },
   server: { proxy: { '/api': process.env.CONSOLE_URL ?? 'http://127.0.0.1:3000' } },

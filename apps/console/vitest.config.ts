@@ -2,12 +2,12 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
 
-// Component tests: jsdom, Testing Library, src/web/**/*.unit.spec.tsx.
+// Component tests: happy-dom, Testing Library, src/web/**/*.unit.spec.tsx.
 export default defineConfig({
   root: fileURLToPath(new URL('./src/web', import.meta.url)),
   plugins: [react()],
   test: {
-    environment: 'jsdom',
+    environment: 'happy-dom',
     include: ['**/*.unit.spec.{ts,tsx}'],
     globals: false,
   },

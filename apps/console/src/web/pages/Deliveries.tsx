@@ -169,7 +169,11 @@ function DeliveryList({ rows, selected, onOpen, onEnd }: { rows: DeliveryView[];
 
 function DeliveryDetail({ id }: { id: string }) {
   const queryClient = useQueryClient();
-  const delivery = useQuery({ queryKey: ['deliveries', 'one', id], queryFn: () => ok<DeliveryView>(api.delivery.GET('/deliveries/{id}', { params: { path: { id } } })) });
+  const delivery = useQuery({
+    queryKey: ['deliveries', 'one', id],
+    queryFn: () => ok<DeliveryView>(api.delivery.GET('/deliveries/{id}', { params: { path: { id } } })),
+    refetchInterval: (q) => (q.state.data?.status === 'pending' ? 1000 : false),
+  });
   const attempts = useQuery({
     queryKey: ['attempts', id],
     queryFn: async () => (await ok<{ data: AttemptView[] }>(api.delivery.GET('/deliveries/{id}/attempts', { params: { path: { id } } }))).data,

@@ -56,6 +56,8 @@ function Editor({ workflow }: { workflow: WorkflowView }) {
   const selectedId = params.get('stage') ?? undefined;
   const [stages, setStages] = useState<StageView[]>(workflow.stages);
   const [positions, setPositions] = useState(() => layout(workflow.stages));
+  // React Flow shows a node once it has measured it; the sizes come back through onNodesChange.
+  const [measured, setMeasured] = useState(new Map<string, { width?: number; height?: number }>());
   const [problems, setProblems] = useState<Problems>(EMPTY);
   const [dirty, setDirty] = useState(false);
   const ids = { type: useId(), name: useId() };
@@ -73,6 +75,7 @@ function Editor({ workflow }: { workflow: WorkflowView }) {
     id: s.id,
     type: 'stage',
     position: positions.get(s.id) ?? { x: 0, y: 0 },
+    measured: measured.get(s.id),
     selected: s.id === selectedId,
     ariaLabel: `${s.name} stage (${s.type})`,
     data: { stage: s, count: countOf.get(s.id) ?? (counts.data ? 0 : undefined), problems: problems.byStage.get(s.id) ?? [] },
@@ -98,7 +101,7 @@ function Editor({ workflow }: { workflow: WorkflowView }) {
     mutationFn: () =>
       ok<WorkflowView>(
         api.workflow.PUT('/workflows/{id}', {
-          params: { path: { id: workflow.workflowId }, header: { 'If-Match': String(workflow.version) } as never },
+          params: { path: { id: workflow.workflowId }, header: { 'if-match': String(workflow.version) } },
           body: { name: workflow.name, stages },
         }),
       ),
@@ -158,6 +161,7 @@ function Editor({ workflow }: { workflow: WorkflowView }) {
               onNodesChange={(changes: NodeChange<StageNode>[]) => {
                 const moved = applyNodeChanges(changes, nodes);
                 setPositions(new Map(moved.map((n) => [n.id, n.position])));
+                setMeasured(new Map(moved.flatMap((n) => (n.measured ? [[n.id, n.measured] as const] : []))));
                 const removed = changes.filter((c) => c.type === 'remove').map((c) => c.id);
                 if (removed.length > 0) edit(stages.filter((s) => !removed.includes(s.id)).map((s) => ({ ...s, edges: s.edges.filter((e) => !removed.includes(e.to)) })));
               }}
