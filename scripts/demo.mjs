@@ -117,6 +117,7 @@ export async function runDemo({ root, urls, secrets, receiverPort, startProcess,
   // Status-change deliveries trail the workflow a little; let them land before the summary.
   await sleep(3000);
   await summary(api, workflowId, receiverUrl);
+  return { projectId, token };
 }
 
 function client(urls, token) {

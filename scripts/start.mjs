@@ -8,7 +8,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
@@ -26,6 +26,7 @@ export const SERVICES = [
   { name: 'delivery', port: 3040 },
 ];
 const RECEIVER_PORT = Number(process.env.RECEIVER_PORT ?? 4000);
+const CONSOLE_PORT = Number(process.env.CONSOLE_PORT ?? 3000);
 
 const step = (msg) => process.stdout.write(`\x1b[1m▸ ${msg}\x1b[0m\n`);
 
@@ -155,10 +156,26 @@ async function main() {
   for (const s of SERVICES) console.log(`  ${s.name.padEnd(9)} http://127.0.0.1:${s.port}   docs http://127.0.0.1:${s.port}/docs`);
 
   const urls = Object.fromEntries(SERVICES.map((s) => [s.name, `http://127.0.0.1:${s.port}`]));
+  // The web console (apps/console): the SPA and its backend-for-frontend in front of the services.
+  const consoleUrl = `http://127.0.0.1:${CONSOLE_PORT}`;
+  startProcess('console', join('apps', 'console', 'dist', 'server', 'main.js'), {
+    ...common,
+    SERVICE_NAME: 'console',
+    PORT: String(CONSOLE_PORT),
+    ...Object.fromEntries(SERVICES.map((s) => [`${s.name.toUpperCase()}_URL`, urls[s.name]])),
+  });
+  await waitHealthy('console', `${consoleUrl}/health`);
+  let signIn;
   if (!args.has('--no-demo')) {
     const { runDemo } = await import('./demo.mjs');
-    await runDemo({ root, urls, secrets, receiverPort: RECEIVER_PORT, startProcess, waitHealthy });
+    signIn = await runDemo({ root, urls, secrets, receiverPort: RECEIVER_PORT, startProcess, waitHealthy });
   }
+  if (!signIn?.token) {
+    const { mintProjectToken } = await import(pathToFileURL(join(root, 'packages/platform/dist/index.js')).href);
+    signIn = { projectId: 'local', token: mintProjectToken({ projectId: 'local', secret: secrets.AUTH_TOKEN_SECRETS.split(',')[0], ttlSeconds: 7 * 24 * 3600 }) };
+  }
+  // The token rides in the fragment (never sent to a server); the console stores it in the tab and removes it from the URL.
+  console.log(`  console   ${consoleUrl}   sign in to ${signIn.projectId}: ${consoleUrl}/signin#token=${signIn.token}`);
   step('running — Ctrl-C stops everything');
 }
 
