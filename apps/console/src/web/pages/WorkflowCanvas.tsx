@@ -156,6 +156,7 @@ function Editor({ workflow }: { workflow: WorkflowView }) {
               edges={edges}
               nodeTypes={nodeTypes}
               fitView
+              colorMode="system"
               nodesFocusable
               edgesFocusable
               onNodesChange={(changes: NodeChange<StageNode>[]) => {
