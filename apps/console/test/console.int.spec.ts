@@ -138,6 +138,20 @@ describe('console in a browser', () => {
     await screenshot(page, 'workflow-canvas-complete');
   });
 
+  it('shows what saving found wrong on the stage it concerns', async () => {
+    await page.getByLabel('New stage type').selectOption('annotate');
+    await page.getByLabel('Name', { exact: true }).fill('Orphan');
+    await page.getByRole('button', { name: 'Add stage' }).click();
+    await page.locator('.react-flow__node').filter({ hasText: 'Orphan' }).first().waitFor(WAIT);
+    await page.getByRole('button', { name: 'Save workflow' }).click();
+    const onNode = page.locator('.react-flow__node').filter({ hasText: 'Orphan' }).getByRole('list', { name: 'Problems with Orphan' });
+    await onNode.waitFor(WAIT);
+    await expect.poll(() => onNode.textContent()).toContain("required edge 'default' is missing");
+    expect(await onNode.textContent()).toContain('is not reachable from the dataset stage');
+    expect(await page.locator('.react-flow__node').filter({ hasText: 'Review' }).getByRole('list').count()).toBe(0);
+    await screenshot(page, 'workflow-canvas-problems');
+  });
+
   it("opens a delivery and reads its attempt, then redelivers and sees a second attempt", async () => {
     await nav('Deliveries');
     const rows = page.getByRole('listbox', { name: 'Deliveries' }).getByRole('option');
