@@ -12,6 +12,8 @@ import {
   type NodeProps,
   Position,
   ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useEffect, useId, useMemo, useState } from 'react';
@@ -46,12 +48,17 @@ export default function WorkflowCanvas({ id }: { id: string }) {
   const workflow = useWorkflow(id);
   if (workflow.isPending) return <p role="status">Loading…</p>;
   if (workflow.error) return <p role="alert" className="error">{errorMessage(workflow.error)}</p>;
-  return <Editor key={`${workflow.data.workflowId}@${workflow.data.version}`} workflow={workflow.data} />;
+  return (
+    <ReactFlowProvider>
+      <Editor key={`${workflow.data.workflowId}@${workflow.data.version}`} workflow={workflow.data} />
+    </ReactFlowProvider>
+  );
 }
 
 function Editor({ workflow }: { workflow: WorkflowView }) {
   const queryClient = useQueryClient();
   const counts = useStageCounts(workflow.workflowId);
+  const flow = useReactFlow();
   const [params, setParams] = useSearchParams();
   const selectedId = params.get('stage') ?? undefined;
   const [stages, setStages] = useState<StageView[]>(workflow.stages);
@@ -64,6 +71,12 @@ function Editor({ workflow }: { workflow: WorkflowView }) {
   const [newType, setNewType] = useState<StageType>('annotate');
   const [newName, setNewName] = useState('');
 
+  // The service names stages by id; the canvas shows their names where it can.
+  const stageName = (m: string, id: string) => {
+    const name = stages.find((s) => s.id === id)?.name;
+    return name ? `stage '${name}'` : m;
+  };
+  const named = (list: string[]) => list.map((p) => p.replace(/stage '([^']+)'/g, stageName));
   const countOf = useMemo(() => new Map(counts.data?.stages.map((s) => [s.stageId, s.count]) ?? []), [counts.data]);
 
   const edit = (next: StageView[]) => {
@@ -78,7 +91,7 @@ function Editor({ workflow }: { workflow: WorkflowView }) {
     measured: measured.get(s.id),
     selected: s.id === selectedId,
     ariaLabel: `${s.name} stage (${s.type})`,
-    data: { stage: s, count: countOf.get(s.id) ?? (counts.data ? 0 : undefined), problems: problems.byStage.get(s.id) ?? [] },
+    data: { stage: s, count: countOf.get(s.id) ?? (counts.data ? 0 : undefined), problems: named(problems.byStage.get(s.id) ?? []) },
   }));
   const edges: Edge[] = stages.flatMap((s) =>
     s.edges.map((e) => {
@@ -191,7 +204,10 @@ function Editor({ workflow }: { workflow: WorkflowView }) {
               e.preventDefault();
               const stageId = crypto.randomUUID();
               edit([...stages, { id: stageId, name: newName || newType, type: newType, edges: [] }]);
-              setPositions(new Map(positions).set(stageId, { x: 40, y: 420 }));
+              // Below the lowest stage, then the view is fitted so the new node is on screen.
+              const lowest = Math.max(0, ...[...positions.values()].map((p) => p.y));
+              setPositions(new Map(positions).set(stageId, { x: 0, y: lowest + 140 }));
+              void flow.fitView({ duration: 200 });
               setNewName('');
               setParams({ stage: stageId });
             }}
@@ -212,7 +228,7 @@ function Editor({ workflow }: { workflow: WorkflowView }) {
         </section>
         <aside aria-label="Stage settings" className="card">
           {selected ? (
-            <StagePanel key={selected.id} stage={selected} stages={stages} onChange={updateStage} problems={problems.byStage.get(selected.id) ?? []} />
+            <StagePanel key={selected.id} stage={selected} stages={stages} onChange={updateStage} problems={named(problems.byStage.get(selected.id) ?? [])} />
           ) : (
             <p className="muted">Select a stage on the canvas or in the outline to configure it.</p>
           )}
