@@ -36,6 +36,11 @@ ENV SERVICE_NAME=delivery PORT=3040
 EXPOSE 3040
 CMD ["node", "apps/delivery/dist/main.js"]
 
+FROM runtime AS console
+ENV SERVICE_NAME=console PORT=3000
+EXPOSE 3000
+CMD ["node", "apps/console/dist/server/main.js"]
+
 FROM runtime AS receiver
 ENV PORT=4000
 EXPOSE 4000

@@ -118,6 +118,7 @@ export async function runDemo({ root, urls, secrets, receiverPort, startProcess,
   await summary(api, workflowId, receiverUrl);
   const restarted = Object.entries(restarts()).filter(([, n]) => n > 0);
   console.log(`Process restarts: ${restarted.length ? restarted.map(([name, n]) => `${name} ${n}`).join(', ') : 'none'}`);
+  return { projectId, token };
 }
 
 function client(urls, token) {

@@ -12,7 +12,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ensureInstalled, ensureServices, run, step } from './lib/prepare.mjs';
 import { Supervisor } from './lib/supervisor.mjs';
 
@@ -34,6 +34,7 @@ export const SERVICES = [
   { name: 'delivery', port: 3040 + PORT_OFFSET },
 ];
 const RECEIVER_PORT = Number(process.env.RECEIVER_PORT ?? 4000) + PORT_OFFSET;
+const CONSOLE_PORT = Number(process.env.CONSOLE_PORT ?? 3000) + PORT_OFFSET;
 
 /** Development secrets, generated once per checkout and kept in the data dir (never committed). */
 function localSecrets() {
@@ -127,11 +128,26 @@ async function main() {
   console.log(`  logs      ${shown(logDir)}/<process>.log   (a process that exits is restarted; pids in ${shown(join(dataDir, 'processes.json'))})`);
 
   const urls = Object.fromEntries(SERVICES.map((s) => [s.name, `http://127.0.0.1:${s.port}`]));
+  // The web console (apps/console): the SPA and its backend-for-frontend in front of the services.
+  const consoleUrl = `http://127.0.0.1:${CONSOLE_PORT}`;
+  await supervisor.start({
+    name: 'console',
+    script: join('apps', 'console', 'dist', 'server', 'main.js'),
+    env: { ...common, SERVICE_NAME: 'console', PORT: String(CONSOLE_PORT), ...Object.fromEntries(SERVICES.map((s) => [`${s.name.toUpperCase()}_URL`, urls[s.name]])) },
+    healthUrl: `${consoleUrl}/health`,
+  });
+  let signIn;
   if (!args.has('--no-demo')) {
     const { runDemo } = await import('./demo.mjs');
     const startProcess = (name, script, env, healthUrl) => supervisor.start({ name, script, env, healthUrl });
-    await runDemo({ root, urls, secrets, receiverPort: RECEIVER_PORT, startProcess, restarts: () => supervisor.restarts() });
+    signIn = await runDemo({ root, urls, secrets, receiverPort: RECEIVER_PORT, startProcess, restarts: () => supervisor.restarts() });
   }
+  if (!signIn?.token) {
+    const { mintProjectToken } = await import(pathToFileURL(join(root, 'packages/platform/dist/index.js')).href);
+    signIn = { projectId: 'local', token: mintProjectToken({ projectId: 'local', secret: secrets.AUTH_TOKEN_SECRETS.split(',')[0], ttlSeconds: 7 * 24 * 3600 }) };
+  }
+  // The token rides in the fragment (never sent to a server); the console stores it in the tab and removes it from the URL.
+  console.log(`  console   ${consoleUrl}   sign in to ${signIn.projectId}: ${consoleUrl}/signin#token=${signIn.token}`);
   step('running — Ctrl-C stops everything');
 }
 

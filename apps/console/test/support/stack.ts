@@ -1,0 +1,161 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { mintProjectToken } from '@stagehook/platform';
+import { createTestDatabase, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+
+export const SERVICES = ['workflow', 'items', 'webhooks', 'delivery'] as const;
+type Service = (typeof SERVICES)[number];
+type Name = Service | 'console';
+
+interface Proc {
+  name: Name;
+  port: number;
+  env: Record<string, string>;
+  child?: ChildProcess;
+  logs: string[];
+  db?: TestDatabase;
+}
+
+/**
+ * The four services and the console as real processes from their built `dist`, each on a free
+ * port, the services with fresh databases, all on a bus namespace of their own — the e2e
+ * harness's approach (e2e/test/support/platform.ts) plus the console in front.
+ */
+export class Stack {
+  readonly namespace = uniqueName('console');
+  private readonly authSecret = randomBytes(32).toString('base64url');
+  private readonly secretKeys = `console:${randomBytes(32).toString('base64')}`;
+  private readonly procs = new Map<Name, Proc>();
+
+  static async start(): Promise<Stack> {
+    const s = new Stack();
+    try {
+      await Promise.all(SERVICES.map((n) => s.prepare(n)));
+      await Promise.all(SERVICES.map((n) => s.launch(n)));
+      const env: Record<string, string> = {
+        NODE_ENV: 'test',
+        HOST: '127.0.0.1',
+        PORT: String(await freePort()),
+        NATS_URL: testEnv.natsUrl,
+        BUS_NAMESPACE: s.namespace,
+        AUTH_TOKEN_SECRETS: s.authSecret,
+        LOG_LEVEL: 'info',
+        ...Object.fromEntries(SERVICES.map((n) => [`${n.toUpperCase()}_URL`, s.serviceUrl(n)])),
+      };
+      s.procs.set('console', { name: 'console', port: Number(env.PORT), env, logs: [] });
+      await s.launch('console');
+      return s;
+    } catch (err) {
+      await s.stop();
+      throw err;
+    }
+  }
+
+  serviceUrl(name: Service): string {
+    return `http://127.0.0.1:${this.get(name).port}`;
+  }
+
+  get consoleUrl(): string {
+    return `http://127.0.0.1:${this.get('console').port}`;
+  }
+
+  token(projectId: string): string {
+    return mintProjectToken({ projectId, secret: this.authSecret, ttlSeconds: 3600 });
+  }
+
+  logs(name: Name): string[] {
+    return this.procs.get(name)?.logs ?? [];
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(
+      [...this.procs.values()].map(async (p) => {
+        const child = p.child;
+        if (!child || child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+    await Promise.all([...this.procs.values()].flatMap((p) => (p.db ? [p.db.drop().catch(() => undefined)] : [])));
+    const nc = await connect({ servers: testEnv.natsUrl });
+    const jsm = await jetstreamManager(nc);
+    for (const key of ['WORKFLOW', 'ITEMS', 'WEBHOOKS', 'DELIVERY', 'DEADLETTER']) {
+      await jsm.streams.delete(`${this.namespace}_${key}`).catch(() => undefined);
+    }
+    await nc.drain();
+  }
+
+  private get(name: Name): Proc {
+    const p = this.procs.get(name);
+    if (!p) throw new Error(`${name} is not running`);
+    return p;
+  }
+
+  private async prepare(name: Service): Promise<void> {
+    const db = await createTestDatabase(`console_${name}`);
+    const env: Record<string, string> = {
+      NODE_ENV: 'test',
+      SERVICE_NAME: name,
+      HOST: '127.0.0.1',
+      PORT: String(await freePort()),
+      DATABASE_URL: db.url,
+      NATS_URL: testEnv.natsUrl,
+      BUS_NAMESPACE: this.namespace,
+      AUTH_TOKEN_SECRETS: this.authSecret,
+      SECRET_KEYS: this.secretKeys,
+      SSRF_ALLOW_LIST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+    };
+    this.procs.set(name, { name, port: Number(env.PORT), env, logs: [], db });
+  }
+
+  private async launch(name: Name): Promise<void> {
+    const p = this.get(name);
+    const script = name === 'console' ? join(root, 'apps', 'console', 'dist', 'server', 'main.js') : join(root, 'apps', name, 'dist', 'main.js');
+    const child = spawn(process.execPath, [script], { cwd: root, env: { PATH: process.env.PATH ?? '', ...p.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    p.child = child;
+    for (const stream of [child.stdout, child.stderr]) {
+      let partial = '';
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => {
+        const lines = (partial + chunk).split('\n');
+        partial = lines.pop() ?? '';
+        p.logs.push(...lines.filter(Boolean));
+      });
+    }
+    let exited: string | undefined;
+    child.once('exit', (code, signal) => (exited = `${name} exited (${signal ?? code}):\n${p.logs.slice(-20).join('\n')}`));
+    await until(
+      async () => {
+        if (exited) throw new Error(exited);
+        try {
+          return (await fetch(`http://127.0.0.1:${p.port}/health`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 90_000, intervalMs: 200, message: `${name} healthy` },
+    );
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
