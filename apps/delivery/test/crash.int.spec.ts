@@ -39,7 +39,13 @@ describe('delivery process killed with SIGKILL mid-batch', () => {
     const env = h.env({ LEASE_MS: '2000', CONSUMER_ACK_WAIT_MS: '3000', DISPATCH_CONCURRENCY: '32', ENDPOINT_CONCURRENCY: '8', LOG_LEVEL: 'error' });
     const first = startProcess(env);
     children.push(first);
-    // The first process migrates the database; endpoints arrive through its consumer.
+    // The first process migrates the database; endpoints arrive through its consumer. A child
+    // started from sources can take long to boot on a loaded machine: wait for its consumer.
+    await until(() => h.jsm.consumers.info(h.ns.streamName('WEBHOOKS'), h.ns.durable('delivery-endpoints')).then(() => true, () => false), {
+      timeoutMs: 180_000,
+      intervalMs: 200,
+      message: 'the first process consumes endpoint events',
+    });
     const eps = [];
     for (let i = 0; i < 4; i++) eps.push(await h.registerEndpoint(P, `${rx.url}/crash/${i}`));
     const N = 300;
