@@ -39,3 +39,11 @@ export { MessagingMetrics, type LagSource } from './metrics.js';
 export { ConsumerRunner, DeadLetterHeaders, defaultRetryBackoff, type ConsumerRunnerOptions, type RunnerState } from './runner.js';
 export { ConsumerHost, consumersProvider, type ConsumersProviderOptions } from './nest.js';
 export { RpcUnavailableError, rpcRequest, serveRpc, type RpcHandler } from './rpc.js';
+export {
+  DEFAULT_HANDLED_RETENTION_MS,
+  REDELIVERY_HORIZON_MS,
+  RetentionJob,
+  handledIdsRetention,
+  type RetentionJobOptions,
+  type RetentionTask,
+} from './retention.js';

@@ -140,4 +140,29 @@ export class OrderViewsByStreamVersion1796000000002 implements MigrationInterfac
   }
 }
 
-export const deliveryMigrations = [CreateDeliveryTables1796000000000, CreateItemTagsView1796000000001, OrderViewsByStreamVersion1796000000002];
+/**
+ * Indexes for the message list and for retention. `GET /messages` filters by project (and item)
+ * and pages by (created_at, id): without these it read and sorted every message. Retention
+ * scans messages by age across projects. dl_attempts gets no age index (retention walks it by
+ * id): every attempt would pay for one.
+ */
+export class MessageIndexes1796000000003 implements MigrationInterface {
+  name = 'MessageIndexes1796000000003';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE INDEX IF NOT EXISTS dl_messages_project_created ON dl_messages (project_id, created_at, id)`);
+    await q.query(`CREATE INDEX IF NOT EXISTS dl_messages_item_created ON dl_messages (project_id, item_id, created_at, id) WHERE item_id IS NOT NULL`);
+    await q.query(`CREATE INDEX IF NOT EXISTS dl_messages_created ON dl_messages (created_at)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX dl_messages_project_created, dl_messages_item_created, dl_messages_created`);
+  }
+}
+
+export const deliveryMigrations = [
+  CreateDeliveryTables1796000000000,
+  CreateItemTagsView1796000000001,
+  OrderViewsByStreamVersion1796000000002,
+  MessageIndexes1796000000003,
+];
