@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { BusNamespace, EventCatalog, SUBSCRIBABLE_EVENT_TYPES, type CloudEvent, type StageEnteredData } from '@stagehook/contracts';
 import { EventStore } from '@stagehook/event-store';
 import { consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
-import { LOGGER, MetricsService, NATS_CONNECTION, RetentionHost, type NatsConnection } from '@stagehook/platform';
+import { DeadLettersController, deadLetterRedriveProvider, LOGGER, MetricsService, NATS_CONNECTION, RetentionHost, type NatsConnection } from '@stagehook/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { DeliveriesController } from './api/deliveries.controller.js';
@@ -19,8 +19,10 @@ import { attemptsRetention, messagesRetention } from './persistence/retention.js
 import { TestPingService } from './test-ping/test-ping.service.js';
 
 @Module({
-  controllers: [DeliveriesController],
+  controllers: [DeliveriesController, DeadLettersController],
   providers: [
+    // Operators' redrive of this service's dead letters (platform README).
+    deadLetterRedriveProvider(),
     { provide: DeliveryRepository, inject: [DataSource], useFactory: (ds: DataSource) => new DeliveryRepository(ds) },
     { provide: EndpointRepository, inject: [DataSource], useFactory: (ds: DataSource) => new EndpointRepository(ds) },
     { provide: ItemTagRepository, inject: [DataSource], useFactory: (ds: DataSource) => new ItemTagRepository(ds) },

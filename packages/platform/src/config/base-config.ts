@@ -76,4 +76,11 @@ export class BaseConfig {
    */
   @EnvInteger({ min: REDELIVERY_HORIZON_MS })
   HANDLED_RETENTION_MS = DEFAULT_HANDLED_RETENTION_MS;
+
+  /**
+   * Projects whose tokens may use the dead-letter API (`/dead-letters`): operators. Dead letters
+   * belong to the service, not to a project; empty (the default) closes the API (404).
+   */
+  @EnvList()
+  DEAD_LETTER_OPERATORS: string[] = [];
 }
