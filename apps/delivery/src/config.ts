@@ -93,6 +93,17 @@ export class DeliveryConfig extends BaseConfig {
   @EnvInteger({ min: 1, max: 256 })
   CONSUMER_CONCURRENCY = 8;
 
+  /**
+   * Messages (with their deliveries and attempts) are removed this long after they were created,
+   * once every delivery of theirs is final; pending ones are kept whatever their age.
+   */
+  @EnvInteger({ min: 86_400_000 })
+  RETENTION_MESSAGES_MS = 30 * 86_400_000;
+
+  /** Attempt log entries are removed this long after they started. */
+  @EnvInteger({ min: 86_400_000 })
+  RETENTION_ATTEMPTS_MS = 30 * 86_400_000;
+
   /** Each running consumer handler and each recording attempt holds a connection briefly. */
   @EnvInteger({ min: 2, max: 200 })
   DB_POOL_SIZE = 20;

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { BusNamespace, EventCatalog, SUBSCRIBABLE_EVENT_TYPES, type CloudEvent, type StageEnteredData } from '@stagehook/contracts';
 import { EventStore } from '@stagehook/event-store';
 import { consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
-import { LOGGER, MetricsService, NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
+import { DeadLettersController, deadLetterRedriveProvider, LOGGER, MetricsService, NATS_CONNECTION, RetentionHost, type NatsConnection } from '@stagehook/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { DeliveriesController } from './api/deliveries.controller.js';
@@ -16,16 +16,29 @@ import { DispatcherHost } from './dispatch/dispatcher.host.js';
 import { DeliveryRepository } from './persistence/delivery.repository.js';
 import { EndpointRepository } from './persistence/endpoint.repository.js';
 import { ItemTagRepository } from './persistence/item-tag.repository.js';
+import { attemptsRetention, messagesRetention } from './persistence/retention.js';
 import { TestPingService } from './test-ping/test-ping.service.js';
 
 @Module({
-  controllers: [DeliveriesController],
+  controllers: [DeliveriesController, DeadLettersController],
   providers: [
+    // Operators' redrive of this service's dead letters (platform README).
+    deadLetterRedriveProvider(),
     { provide: DeliveryRepository, inject: [DataSource], useFactory: (ds: DataSource) => new DeliveryRepository(ds) },
     { provide: EndpointRepository, inject: [DataSource], useFactory: (ds: DataSource) => new EndpointRepository(ds) },
     { provide: ItemTagRepository, inject: [DataSource], useFactory: (ds: DataSource) => new ItemTagRepository(ds) },
     DispatcherHost,
     ReenableEndpoint,
+    {
+      // The platform's retention job (handled ids) also removes old messages and attempts.
+      provide: 'DELIVERY_RETENTION',
+      inject: [RetentionHost, DataSource, DeliveryConfig],
+      useFactory: (retention: RetentionHost, ds: DataSource, config: DeliveryConfig) => {
+        retention.job.add(messagesRetention(ds, config.RETENTION_MESSAGES_MS));
+        retention.job.add(attemptsRetention(ds, config.RETENTION_ATTEMPTS_MS));
+        return retention.job.tasks;
+      },
+    },
     TestPingService,
     consumersProvider({
       inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, DeliveryConfig, DeliveryRepository, EndpointRepository, ItemTagRepository, EventStore, DispatcherHost],

@@ -113,11 +113,11 @@ describe('tags filter', () => {
   it('keeps the newest state of a tag when an older event about it arrives late', async () => {
     const repo = app.get(ItemTagRepository);
     const item = newItem();
-    await repo.setTag({ projectId: P, itemId: item, name: 'urgent', present: false }, 20);
-    await repo.setTag({ projectId: P, itemId: item, name: 'urgent', present: true }, 10);
-    await repo.setTag({ projectId: P, itemId: item, name: 'vip', present: true }, 11);
+    await repo.setTag({ projectId: P, itemId: item, name: 'urgent', present: false }, { version: 20 });
+    await repo.setTag({ projectId: P, itemId: item, name: 'urgent', present: true }, { version: 10 });
+    await repo.setTag({ projectId: P, itemId: item, name: 'vip', present: true }, { version: 11 });
     expect(await repo.tagsOf(P, item)).toEqual(['vip']);
-    await repo.setTag({ projectId: P, itemId: item, name: 'urgent', present: true }, 21);
+    await repo.setTag({ projectId: P, itemId: item, name: 'urgent', present: true }, { version: 21 });
     expect(await repo.tagsOf(P, item)).toEqual(['urgent', 'vip']);
     // Another project's item of the same id has its own tags.
     expect(await repo.tagsOf('proj-other', item)).toEqual([]);

@@ -3,7 +3,17 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { BusNamespace } from '@stagehook/contracts';
 import { eventStoreMigrations } from '@stagehook/event-store';
 import { consumersProvider, messagingMigrations } from '@stagehook/messaging';
-import { BaseConfig, EventSourcingModule, LOGGER, MetricsService, NATS_CONNECTION, type NatsConnection, typeOrmOptions } from '@stagehook/platform';
+import {
+  BaseConfig,
+  DeadLettersController,
+  deadLetterRedriveProvider,
+  EventSourcingModule,
+  LOGGER,
+  MetricsService,
+  NATS_CONNECTION,
+  type NatsConnection,
+  typeOrmOptions,
+} from '@stagehook/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { WorkflowConfig } from './config.js';
@@ -29,8 +39,10 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
     }),
     EventSourcingModule.forRoot({ stream: 'WORKFLOW', projections: workflowProjections }),
   ],
-  controllers: [DefinitionsController, ItemsController, ReadModelsController],
+  // DeadLettersController: operators' redrive of this service's dead letters (platform README).
+  controllers: [DefinitionsController, ItemsController, ReadModelsController, DeadLettersController],
   providers: [
+    deadLetterRedriveProvider(),
     DefinitionsRepository,
     PositionsRepository,
     EndpointStatusRepository,

@@ -39,6 +39,8 @@ export function toCloudEvent(e: {
   data: unknown;
   metadata: EventMetadata;
   streamId: string;
+  /** The event's version in its stream; stamped as the `streamversion` extension attribute. */
+  streamVersion?: number;
   createdAt: Date;
 }): CloudEvent {
   const { source, projectId, correlationId, causationId } = e.metadata;
@@ -51,6 +53,7 @@ export function toCloudEvent(e: {
     datacontenttype: 'application/json',
     dataschemaversion: e.schemaVersion,
     subject: e.streamId,
+    ...(e.streamVersion !== undefined ? { streamversion: e.streamVersion } : {}),
     projectid: projectId,
     ...(correlationId ? { correlationid: correlationId } : {}),
     ...(causationId ? { causationid: causationId } : {}),

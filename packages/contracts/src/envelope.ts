@@ -9,6 +9,7 @@ import {
   IsString,
   IsUUID,
   Matches,
+  Max,
   MaxLength,
   Min,
 } from 'class-validator';
@@ -27,6 +28,13 @@ export interface CloudEvent<TType extends string = string, TData = unknown> {
   datacontenttype: 'application/json';
   dataschemaversion: number;
   subject?: string;
+  /**
+   * Extension attribute: the event's version within its aggregate stream (`subject`), 1-based
+   * and gap-free per stream. Views order an aggregate's events by it, never by the JetStream
+   * sequence: a retried publish can store an older event after a newer one. Absent on events
+   * published before the relay stamped it.
+   */
+  streamversion?: number;
   projectid: string;
   correlationid?: string;
   causationid?: string;
@@ -66,6 +74,12 @@ export class CloudEventEnvelope implements CloudEvent {
   @IsString()
   @MaxLength(400)
   subject?: string;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(2_147_483_647)
+  streamversion?: number;
 
   @IsString()
   @MaxLength(200)

@@ -1,6 +1,6 @@
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, JetStreamApiError, type JetStreamClient, type JetStreamPublishOptions, type PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { BusNamespace, silentLogger, toCloudEvent, type EventMetadata, type StructuredLogger } from '@stagehook/contracts';
+import { BusNamespace, silentLogger, streamKeyForType, toCloudEvent, type EventMetadata, type StructuredLogger } from '@stagehook/contracts';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { EventStore } from './event-store.js';
 
@@ -33,11 +33,23 @@ export interface RelayOptions {
   lockRetryMs?: number;
   publishTimeoutMs?: number;
   logger?: StructuredLogger;
+  /**
+   * Test seam: how one event is published. Default: JetStream publish on `nats`. Tests wrap it to
+   * make one publish of a batch fail and check what the stream then holds.
+   */
+  publish?: RelayPublish;
 }
+
+/** Publishes one message to JetStream and resolves with the server's ack. */
+export type RelayPublish = (subject: string, payload: string, opts: Partial<JetStreamPublishOptions>) => Promise<PubAck>;
+
+/** JetStream's error code for a publish whose `Nats-Expected-Last-Sequence` did not hold. */
+const WRONG_LAST_SEQUENCE = 10071;
 
 interface PendingRow {
   global_position: string;
   stream_id: string;
+  stream_version: number;
   event_id: string;
   type: string;
   schema_version: number;
@@ -79,6 +91,13 @@ export interface RelayStats {
  */
 export class OutboxRelay {
   private readonly js: JetStreamClient;
+  private readonly send: RelayPublish;
+  /**
+   * Per JetStream stream this relay publishes to, the sequence of the last message it stored
+   * there: the expected last sequence of the next publish. Unknown after leading starts, after a
+   * duplicate ack or a foreign publish broke the chain; the next publish then goes alone.
+   */
+  private readonly lastStored = new Map<string, number>();
   private readonly namespace: BusNamespace;
   private readonly log: StructuredLogger;
   private readonly batchSize: number;
@@ -96,6 +115,7 @@ export class OutboxRelay {
 
   constructor(private readonly opts: RelayOptions) {
     this.js = jetstream(opts.nats, { timeout: opts.publishTimeoutMs ?? 10_000 });
+    this.send = opts.publish ?? ((subject, payload, o) => this.js.publish(subject, payload, o));
     this.namespace = opts.namespace ?? BusNamespace.root;
     this.log = opts.logger ?? silentLogger;
     this.batchSize = opts.batchSize ?? 500;
@@ -193,6 +213,7 @@ export class OutboxRelay {
     const conn = this.conn;
     this.conn = undefined;
     this.s.leader = false;
+    this.lastStored.clear();
     if (!conn) return;
     try {
       await conn.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`stagehook.relay.${this.opts.name}`]);
@@ -205,7 +226,7 @@ export class OutboxRelay {
   private async publishBatch(): Promise<number> {
     const conn = this.conn!;
     const rows = (await conn.query(
-      `SELECT global_position, stream_id, event_id, type, schema_version, data, metadata, created_at,
+      `SELECT global_position, stream_id, stream_version, event_id, type, schema_version, data, metadata, created_at,
               transaction_id::text AS transaction_id
        FROM es_events
        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
@@ -216,11 +237,47 @@ export class OutboxRelay {
     )) as PendingRow[];
     if (rows.length === 0) return 0;
 
+    let from = 0;
+    while (from < rows.length) {
+      const { done, failure } = await this.publishChain(rows, from);
+      if (done > 0) await this.saveCheckpoint(rows[from + done - 1], done);
+      from += done;
+      if (failure) throw new Error(`publish of ${rows[from].type} ${rows[from].event_id} failed: ${(failure as Error).message}`);
+    }
+    return rows.length;
+  }
+
+  /**
+   * Publishes `rows[from..]` pipelined and returns how many, from `from`, are stored in order.
+   *
+   * Order invariant: the stream holds a service's events in commit order, so an aggregate's
+   * events in version order. Pipelining alone breaks it when publish k fails (a leader change,
+   * a full store) while k+1 is stored: k would be republished after k+1. So every pipelined
+   * publish expects the stream's last sequence to be the one stored just before it
+   * (`Nats-Expected-Last-Sequence`): once one is not stored, the server refuses all that follow,
+   * and the retry continues from the first one not stored. A publish whose expected sequence is
+   * unknown (first after leading, after a duplicate, or after another publisher wrote to the
+   * stream) goes alone, without expectation, and its ack teaches the sequence again.
+   *
+   * `failure`: a publish failed for another reason (the relay backs off and retries).
+   */
+  private async publishChain(rows: PendingRow[], from: number): Promise<{ done: number; failure?: unknown }> {
+    // The round: rows whose expected last sequence is known, or one row alone whose is not.
+    const round: { row: PendingRow; chain: string; expect: number | undefined }[] = [];
+    const expected = new Map<string, number>();
+    for (let i = from; i < rows.length; i++) {
+      const chain = streamKeyForType(rows[i].type) ?? rows[i].type.split('.')[0];
+      const last = expected.get(chain) ?? this.lastStored.get(chain);
+      if (last === undefined && round.length > 0) break;
+      round.push({ row: rows[i], chain, expect: last });
+      if (last === undefined) break;
+      expected.set(chain, last + 1);
+    }
     // One connection delivers publishes to the server in the order they are sent, so firing the
-    // whole batch before awaiting keeps commit order in the stream at pipelined speed.
+    // round before awaiting keeps commit order at pipelined speed.
     const acks = await Promise.allSettled(
-      rows.map((r) =>
-        this.js.publish(
+      round.map(({ row: r, expect }) =>
+        this.send(
           this.namespace.subject(r.type),
           JSON.stringify(
             toCloudEvent({
@@ -230,37 +287,45 @@ export class OutboxRelay {
               data: r.data,
               metadata: r.metadata,
               streamId: r.stream_id,
+              streamVersion: r.stream_version,
               createdAt: r.created_at,
             }),
           ),
-          { msgID: r.event_id },
+          { msgID: r.event_id, ...(expect !== undefined ? { expect: { lastSequence: expect } } : {}) },
         ),
       ),
     );
     let done = 0;
-    for (const a of acks) {
-      if (a.status === 'rejected') break;
-      if ((a.value).duplicate) this.s.duplicates++;
+    for (const [i, a] of acks.entries()) {
+      const { chain } = round[i];
+      if (a.status === 'rejected') {
+        // The chain broke (a duplicate before it did not advance the stream, or another
+        // publisher wrote): nothing after it was stored; relearn the sequence and go on.
+        this.lastStored.delete(chain);
+        if (a.reason instanceof JetStreamApiError && a.reason.code === WRONG_LAST_SEQUENCE) return { done };
+        return { done, failure: a.reason };
+      }
+      // A duplicate (stored before a crash between publish and checkpoint) did not advance the
+      // stream, and its ack's seq is the old copy's: what we knew of the last sequence still holds.
+      // After a crash the repeats therefore go one at a time until the first new event.
+      if (a.value.duplicate) this.s.duplicates++;
+      else this.lastStored.set(chain, a.value.seq);
       done++;
     }
-    if (done > 0) {
-      const last = rows[done - 1];
-      await conn.query(
-        `INSERT INTO es_checkpoints (name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
-         ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
-           global_position = EXCLUDED.global_position, updated_at = now()`,
-        [this.opts.name, last.transaction_id, last.global_position],
-      );
-      this.checkpoint = { transactionId: last.transaction_id, position: last.global_position };
-      this.s.published += done;
-      this.s.batches++;
-      this.s.lastPublishedAt = new Date();
-    }
-    if (done < rows.length) {
-      const failed = acks[done] as PromiseRejectedResult;
-      throw new Error(`publish of ${rows[done].type} ${rows[done].event_id} failed: ${(failed.reason as Error).message}`);
-    }
-    return rows.length;
+    return { done };
+  }
+
+  private async saveCheckpoint(last: PendingRow, count: number): Promise<void> {
+    await this.conn!.query(
+      `INSERT INTO es_checkpoints (name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
+       ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
+         global_position = EXCLUDED.global_position, updated_at = now()`,
+      [this.opts.name, last.transaction_id, last.global_position],
+    );
+    this.checkpoint = { transactionId: last.transaction_id, position: last.global_position };
+    this.s.published += count;
+    this.s.batches++;
+    this.s.lastPublishedAt = new Date();
   }
 
   private idle(ms: number, wakeable: boolean): Promise<void> {

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { BusNamespace } from '@stagehook/contracts';
+import { toCloudEvent, type BusNamespace } from '@stagehook/contracts';
 import { connectTestNats, testEnv, until, uniqueName, type TestDatabase } from '@stagehook/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { DataSource } from 'typeorm';
 import { EventStore, OutboxRelay } from '../src/index.js';
-import { dataSourceFor, ev, migratedDatabase, readStreamMessages, testStream } from './helpers.js';
+import { dataSourceFor, ev, migratedDatabase, readStreamMessages, testStream, type meta } from './helpers.js';
 
 const logger = process.env.TEST_LOG ? { debug: console.log, info: console.log, warn: console.log, error: console.log } : undefined;
 
@@ -179,5 +179,67 @@ describe('OutboxRelay', () => {
     await until(() => b.stats.published === 10);
     await b.stop();
     expectExactlyOnceInStreamOrder(await readStreamMessages(nc, stream), 20);
+  });
+
+  /** Four aggregates' events interleaved, appended in one transaction each, so one relay batch holds them all. */
+  async function interleaved(store: EventStore, aggregates: number, perAggregate: number): Promise<void> {
+    for (let i = 1; i <= perAggregate; i++) {
+      for (let a = 0; a < aggregates; a++) await store.append(`item-o${a}`, i - 1, [ev('item.test.appended', { seq: i })]);
+    }
+  }
+
+  it('keeps every aggregate in version order when one publish in the middle of a batch fails and the next ones reach the server', async () => {
+    const { ds, ns, stream } = await fresh();
+    const store = new EventStore(ds);
+    await interleaved(store, 4, 10);
+    // The 11th event of the batch (item-o2 version 3) fails once before reaching the server, as a
+    // publish does during a leader change; the ones after it are sent as usual.
+    const failed: string[] = [];
+    let calls = 0;
+    const js = jetstream(nc);
+    const relay = new OutboxRelay({
+      logger, dataSource: ds, nats: nc, name: uniqueName('r'), namespace: ns, store, batchSize: 100, pollMs: 5,
+      publish: (subject, payload, opts) => {
+        calls++;
+        const e = JSON.parse(payload) as { subject: string; streamversion: number };
+        if (failed.length === 0 && e.subject === 'item-o2' && e.streamversion === 3) {
+          failed.push(`${e.subject}@${e.streamversion}`);
+          return Promise.reject(new Error('injected: no responders during a leader change'));
+        }
+        return js.publish(subject, payload, opts);
+      },
+    });
+    relay.start();
+    await until(() => relay.stats.published === 40, { timeoutMs: 20_000, message: 'all 40 published' });
+    await relay.stop();
+    expect(failed).toEqual(['item-o2@3']);
+    expect(calls).toBeGreaterThan(40);
+    const messages = await readStreamMessages(nc, stream);
+    expectExactlyOnceInStreamOrder(messages, 40);
+    // The envelope carries the stream version that views order by.
+    for (const m of messages) expect(m.streamversion).toBe((m.data as { seq: number }).seq);
+  });
+
+  it('republishes what a crashed leader published but did not checkpoint as duplicates, in order, and goes on', async () => {
+    const { ds, ns, stream } = await fresh();
+    const store = new EventStore(ds);
+    await interleaved(store, 2, 5);
+    // A previous leader published the first three events and died before its checkpoint.
+    const first = await ds.query<{ event_id: string; type: string; stream_id: string; stream_version: number; data: unknown; metadata: typeof meta; created_at: Date; schema_version: number }[]>(
+      `SELECT event_id, type, stream_id, stream_version, data, metadata, created_at, schema_version FROM es_events ORDER BY global_position LIMIT 3`,
+    );
+    const js = jetstream(nc);
+    for (const r of first) {
+      const ce = toCloudEvent({ id: r.event_id, type: r.type, schemaVersion: r.schema_version, data: r.data, metadata: r.metadata, streamId: r.stream_id, streamVersion: r.stream_version, createdAt: r.created_at });
+      await js.publish(ns.subject(r.type), JSON.stringify(ce), { msgID: r.event_id });
+    }
+    const relay = new OutboxRelay({ logger, dataSource: ds, nats: nc, name: uniqueName('r'), namespace: ns, store, pollMs: 5 });
+    relay.start();
+    await until(() => relay.stats.published === 10, { message: 'all 10 published' });
+    await store.append('item-o0', 5, [ev('item.test.appended', { seq: 6 })]);
+    await until(() => relay.stats.published === 11, { message: 'a later event published' });
+    await relay.stop();
+    expect(relay.stats.duplicates).toBe(3);
+    expectExactlyOnceInStreamOrder(await readStreamMessages(nc, stream), 11);
   });
 });

@@ -12,10 +12,16 @@ export {
   type EnsureStreamsOptions,
   type StreamLimits,
 } from './provisioning.js';
-export { CreateMessagingDeadLetters1795460000001, CreateMessagingHandled1795460000000, messagingMigrations } from './migrations.js';
+export {
+  AddDeadLetterReplays1795460000002,
+  CreateMessagingDeadLetters1795460000001,
+  CreateMessagingHandled1795460000000,
+  messagingMigrations,
+} from './migrations.js';
 export {
   DeadLetterRepository,
   HandledEventRepository,
+  RESOLVED_REPLAY_OUTCOMES,
   type DeadLetter,
   type DeadLetterQuery,
   type NewDeadLetter,
@@ -38,7 +44,24 @@ export {
   type TypedEvent,
 } from './handlers.js';
 export { MessagingMetrics, type LagSource } from './metrics.js';
-export { ConsumerRunner, DeadLetterHeaders, defaultRetryBackoff, type ConsumerRunnerOptions, type RunnerState } from './runner.js';
+export {
+  ConsumerRunner,
+  DeadLetterHeaders,
+  defaultRetryBackoff,
+  type ConsumerRunnerOptions,
+  type ReplayMessage,
+  type ReplayResult,
+  type RunnerState,
+} from './runner.js';
+export { DeadLetterRedrive, MAX_REPLAY_ALL, RedriveError, type RedriveOutcome, type RedriveResult } from './redrive.js';
 export { ConsumerHost, consumersProvider, type ConsumersProviderOptions } from './nest.js';
 export { RpcUnavailableError, rpcRequest, serveRpc, type RpcHandler } from './rpc.js';
 export { DocumentMissingError, DocumentStore, DocumentTooLargeError, type DocumentStoreOptions } from './documents.js';
+export {
+  DEFAULT_HANDLED_RETENTION_MS,
+  REDELIVERY_HORIZON_MS,
+  RetentionJob,
+  handledIdsRetention,
+  type RetentionJobOptions,
+  type RetentionTask,
+} from './retention.js';

@@ -66,5 +66,25 @@ export class CreateMessagingDeadLetters1795460000001 implements MigrationInterfa
   }
 }
 
+/**
+ * Redrive: when an operator last replayed a dead letter, how often, and what came of it. A dead
+ * letter stays (the record of what happened); `replay_outcome` says whether it is resolved.
+ */
+export class AddDeadLetterReplays1795460000002 implements MigrationInterface {
+  name = 'AddDeadLetterReplays1795460000002';
+
+  async up(qr: QueryRunner): Promise<void> {
+    await qr.query(`
+      ALTER TABLE msg_dead_letters
+        ADD COLUMN replayed_at timestamptz NULL,
+        ADD COLUMN replay_count integer NOT NULL DEFAULT 0,
+        ADD COLUMN replay_outcome text NULL`);
+  }
+
+  async down(qr: QueryRunner): Promise<void> {
+    await qr.query(`ALTER TABLE msg_dead_letters DROP COLUMN replayed_at, DROP COLUMN replay_count, DROP COLUMN replay_outcome`);
+  }
+}
+
 /** Add these to a service's DataSource `migrations`; the tables are never synchronized. */
-export const messagingMigrations = [CreateMessagingHandled1795460000000, CreateMessagingDeadLetters1795460000001];
+export const messagingMigrations = [CreateMessagingHandled1795460000000, CreateMessagingDeadLetters1795460000001, AddDeadLetterReplays1795460000002];

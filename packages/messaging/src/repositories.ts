@@ -25,11 +25,22 @@ export interface DeadLetter extends NewDeadLetter {
   /** bigserial, as a string (it can exceed 2^53). */
   id: string;
   createdAt: Date;
+  /** The last replay by an operator, if any, and what came of it. */
+  replayedAt: Date | null;
+  replayCount: number;
+  replayOutcome: string | null;
 }
+
+/** Replay outcomes that resolve a dead letter: its event has had its effect. */
+export const RESOLVED_REPLAY_OUTCOMES = ['handled', 'already-handled'] as const;
 
 export interface DeadLetterQuery {
   consumer?: string;
   eventId?: string;
+  /** Dead letters whose reason contains this text (case-insensitive). */
+  reason?: string;
+  /** Only those not resolved by a replay yet. */
+  unresolved?: boolean;
   /** Keyset pagination: only rows with a smaller id (the last id of the previous page). */
   beforeId?: string;
   /** Default 50, at most 500. */
@@ -53,6 +64,9 @@ interface DeadLetterRow {
   headers: Record<string, string[]>;
   delivery_count: number;
   created_at: Date;
+  replayed_at: Date | null;
+  replay_count: number;
+  replay_outcome: string | null;
 }
 
 const REASON_MAX_CHARS = 4000;
@@ -106,6 +120,14 @@ export class DeadLetterRepository {
       params.push(q.eventId);
       where.push(`event_id = $${params.length}`);
     }
+    if (q.reason !== undefined) {
+      params.push(`%${q.reason.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      where.push(`reason ILIKE $${params.length}`);
+    }
+    if (q.unresolved) {
+      params.push(RESOLVED_REPLAY_OUTCOMES);
+      where.push(`(replay_outcome IS NULL OR replay_outcome <> ALL($${params.length}::text[]))`);
+    }
     if (q.beforeId !== undefined) {
       params.push(q.beforeId);
       where.push(`id < $${params.length}`);
@@ -117,6 +139,14 @@ export class DeadLetterRepository {
       params,
     );
     return rows.map(toDeadLetter);
+  }
+
+  /** Records an operator's replay and its outcome. */
+  async markReplayed(id: string, outcome: string): Promise<void> {
+    await this.db.query(
+      `UPDATE msg_dead_letters SET replayed_at = now(), replay_count = replay_count + 1, replay_outcome = $2 WHERE id = $1`,
+      [id, outcome],
+    );
   }
 
   async get(id: string): Promise<DeadLetter | undefined> {
@@ -151,6 +181,9 @@ function toDeadLetter(r: DeadLetterRow): DeadLetter {
     headers: r.headers,
     deliveryCount: r.delivery_count,
     createdAt: r.created_at,
+    replayedAt: r.replayed_at,
+    replayCount: r.replay_count,
+    replayOutcome: r.replay_outcome,
   };
 }
 

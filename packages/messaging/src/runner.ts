@@ -291,6 +291,33 @@ export class ConsumerRunner implements LagSource {
     return { pending: info.num_pending, ackPending: info.num_ack_pending };
   }
 
+  /**
+   * Runs one dead-lettered message through this consumer again, as its last delivery: the same
+   * validation, handler, idempotency record and transaction as a delivery from the stream, so an
+   * event already handled is acked as a duplicate and never has its effect twice. A failure
+   * dead-letters it again (the same msg_dead_letters row, with the new reason) instead of a nak.
+   * Not queued behind its key: handlers already tolerate reordering (replicas, naks).
+   */
+  async replay(m: ReplayMessage): Promise<ReplayResult> {
+    if (this.#state !== 'running') throw new Error(`consumer ${this.consumer} is ${this.#state}`);
+    return new Promise<ReplayResult>((resolve) => {
+      const msg = replayMsg(m, this.#maxDeliver, resolve);
+      let routed: { key: string; delivery: Delivery } | 'skip';
+      try {
+        routed = this.#route(msg);
+      } catch (err) {
+        resolve('failed');
+        this.#log.error({ consumer: this.consumer, err: errorMessage(err) }, 'messaging: could not route a replayed message');
+        return;
+      }
+      if (routed === 'skip') return resolve('skipped');
+      this.#process(routed.delivery).catch((err: unknown) => {
+        this.#log.error({ consumer: this.consumer, err: errorMessage(err) }, 'messaging: replay failed');
+        resolve('failed');
+      });
+    });
+  }
+
   // ---- provisioning ------------------------------------------------------------------------
 
   #jetstream(): JetStreamClient {
@@ -749,4 +776,46 @@ async function rollbackQuietly(qr: QueryRunner): Promise<void> {
 /** Metric label for an event type: catalog types only, so a stream of junk cannot explode cardinality. */
 function typeLabel(type: string | null): string {
   return type && isCatalogType(type) ? type : 'unknown';
+}
+
+/** A dead-lettered message to run through its consumer again. */
+export interface ReplayMessage {
+  data: Uint8Array;
+  subject: string;
+  /** The original stream sequence and store time: a new dead letter updates the same row. */
+  streamSeq: number;
+  storedAt: Date;
+  headers: Record<string, string[]>;
+}
+
+/**
+ * `ack`: handled now, or found handled before (idempotency). `term`: dead-lettered again.
+ * `nak`: not settled (shutdown, or a consumer without a delivery limit). `skipped`: this consumer
+ * has no handler for its type. `failed`: the runner itself failed.
+ */
+export type ReplayResult = 'ack' | 'nak' | 'term' | 'skipped' | 'failed';
+
+/**
+ * A stand-in for the JsMsg of a replay: what the runner reads of a message (data, subject,
+ * sequence, headers, delivery count, store time) and its settle calls, reported to `settled`.
+ * It claims to be the last delivery, so a failure dead-letters at once.
+ */
+function replayMsg(m: ReplayMessage, maxDeliver: number, settled: (r: ReplayResult) => void): JsMsg {
+  const h = natsHeaders();
+  for (const [k, vs] of Object.entries(m.headers)) for (const v of vs) h.append(k, v);
+  const stand = {
+    data: m.data,
+    subject: m.subject,
+    seq: m.streamSeq,
+    headers: Object.keys(m.headers).length > 0 ? h : undefined,
+    redelivered: true,
+    info: { deliveryCount: maxDeliver > 0 ? maxDeliver : 1, timestampNanos: m.storedAt.getTime() * 1_000_000, redeliveryCount: maxDeliver },
+    ack: () => settled('ack'),
+    nak: () => settled('nak'),
+    term: () => settled('term'),
+    working: () => undefined,
+  };
+  // The runner reads only the members above; the rest of JsMsg (reply subjects, acks with a
+  // server round trip) has no meaning for a message that is not held by the server.
+  return stand as unknown as JsMsg;
 }

@@ -4,7 +4,7 @@ import { nanos } from '@nats-io/nats-core';
 import { BusNamespace } from '@stagehook/contracts';
 import { uniqueName } from '@stagehook/testing';
 import { randomUUID } from 'node:crypto';
-import { DeadLetterRepository, ensureConsumer, ensureStreams, HandledEventRepository, type NewDeadLetter } from '../src/index.js';
+import { DeadLetterRepository, ensureConsumer, ensureStreams, HandledEventRepository, messagingMigrations, type NewDeadLetter } from '../src/index.js';
 import { TestEnv } from './support.js';
 
 let env: TestEnv;
@@ -171,8 +171,7 @@ describe('repositories', () => {
 
   it('migrations go down and up again', async () => {
     await env.ds.undoLastMigration(); // the test table
-    await env.ds.undoLastMigration();
-    await env.ds.undoLastMigration();
+    for (let i = 0; i < messagingMigrations.length; i++) await env.ds.undoLastMigration();
     const gone: { n: number }[] = await env.ds.query(`SELECT count(*)::int AS n FROM pg_tables WHERE tablename IN ('msg_handled', 'msg_dead_letters')`);
     expect(gone[0].n).toBe(0);
     await env.ds.runMigrations();

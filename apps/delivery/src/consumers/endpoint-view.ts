@@ -1,6 +1,7 @@
 import type { CloudEvent, EventData } from '@stagehook/contracts';
-import type { HandlerContext } from '@stagehook/messaging';
-import type { EndpointRepository } from '../persistence/endpoint.repository.js';
+import { Outcome, type HandlerContext, type HandlerOutcome } from '@stagehook/messaging';
+import type { Applied, EndpointRepository } from '../persistence/endpoint.repository.js';
+import { sourceOrder } from '../persistence/source-order.js';
 
 type EndpointEvent =
   | CloudEvent<'webhook.endpoint.registered', EventData<'webhook.endpoint.registered'>>
@@ -10,27 +11,44 @@ type EndpointEvent =
   | CloudEvent<'webhook.endpoint.deleted', EventData<'webhook.endpoint.deleted'>>
   | CloudEvent<'webhook.endpoint.secret.rotated', EventData<'webhook.endpoint.secret.rotated'>>;
 
+/** How long an unversioned patch waits for its endpoint's registration before it is tried again. */
+const AWAIT_REGISTRATION_MS = 1_000;
+
 /**
- * Keeps dl_endpoints from the registry's events. The WEBHOOKS stream sequence orders them: a
- * late or redelivered older event never overwrites a newer state (replicas share the durable).
+ * Keeps dl_endpoints from the registry's events, ordered by the endpoint stream's version (see
+ * SourceOrder): a late or redelivered older event never overwrites a newer state, and an event
+ * that arrives before `registered` (replicas share the durable; a nak or a retried publish
+ * reorders) is kept in a placeholder row, never acked and lost. Unversioned events (published
+ * before the relay stamped versions) cannot be placed that way: one for an endpoint not
+ * registered here yet is retried until the registration arrives (a dead letter at the last
+ * delivery, which an operator can replay).
  */
-export async function applyEndpointEvent(repo: EndpointRepository, e: EndpointEvent, ctx: HandlerContext): Promise<void> {
-  const seq = ctx.streamSequence;
+export async function applyEndpointEvent(repo: EndpointRepository, e: EndpointEvent, ctx: HandlerContext): Promise<HandlerOutcome> {
+  const order = sourceOrder(e, ctx.streamSequence);
+  let applied: Applied;
   switch (e.type) {
     case 'webhook.endpoint.registered':
     case 'webhook.endpoint.updated':
-      return repo.upsertState(e.data, seq, ctx.manager);
+      await repo.upsertState(e.data, order, ctx.manager);
+      return Outcome.ack();
     case 'webhook.endpoint.disabled':
-      return repo.patchState(e.data.endpointId, { active: false, disabledReason: e.data.reason }, seq, ctx.manager);
+      applied = await repo.setStatus(e.data, { active: false, disabledReason: e.data.reason }, order, ctx.manager);
+      break;
     case 'webhook.endpoint.enabled':
-      return repo.patchState(e.data.endpointId, { active: true, disabledReason: null }, seq, ctx.manager);
+      applied = await repo.setStatus(e.data, { active: true, disabledReason: null }, order, ctx.manager);
+      break;
     case 'webhook.endpoint.secret.rotated':
-      return repo.patchState(e.data.endpointId, { signingSecrets: e.data.signingSecrets }, seq, ctx.manager);
+      applied = await repo.setSigningSecrets(e.data, e.data.signingSecrets, order, ctx.manager);
+      break;
     case 'webhook.endpoint.deleted':
-      return repo.markDeleted(e.data.endpointId, seq, ctx.manager);
+      applied = await repo.markDeleted(e.data, order, ctx.manager);
+      break;
     default: {
       const never: never = e;
       throw new Error(`unhandled endpoint event ${String((never as { type: string }).type)}`);
     }
   }
+  return applied === 'missing'
+    ? Outcome.retry({ delayMs: AWAIT_REGISTRATION_MS, reason: `endpoint ${e.data.endpointId} is not registered here yet` })
+    : Outcome.ack();
 }

@@ -7,6 +7,7 @@ import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } fr
 import type { DeliveryRepository, NewDelivery, NewMessage } from '../persistence/delivery.repository.js';
 import type { EndpointRepository, EndpointView } from '../persistence/endpoint.repository.js';
 import type { ItemTagRepository } from '../persistence/item-tag.repository.js';
+import { sourceOrder } from '../persistence/source-order.js';
 import type { DarwinFetch, DarwinSource } from './darwin-source.js';
 import { tagChange, tagsAfter, type ItemTagEvent } from './item-tags.js';
 import { matchEndpoints } from './matching.js';
@@ -230,7 +231,7 @@ export class Intake {
   async itemTagChanged(event: ItemTagEvent, ctx: EventScope): Promise<HandlerOutcome> {
     const change = tagChange(event);
     if (!change) return Outcome.deadLetter(`${event.type} without a tag name`);
-    await this.itemTags.setTag(change, ctx.streamSequence, ctx.manager);
+    await this.itemTags.setTag(change, sourceOrder(event, ctx.streamSequence), ctx.manager);
     return this.subscribable(event, ctx, (tags) => tagsAfter(change, tags));
   }
 

@@ -1,6 +1,19 @@
 import type { EndpointStateData } from '@stagehook/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { SourceOrder } from './source-order.js';
 import { returning } from './sql.js';
+
+export interface EndpointRef {
+  endpointId: string;
+  projectId: string;
+}
+
+/**
+ * What a patch did. `missing`: an unversioned patch (published before versions were stamped)
+ * for an endpoint not registered here yet; the consumer retries it until the registration
+ * arrives instead of dropping it.
+ */
+export type Applied = 'applied' | 'stale' | 'missing';
 
 /** This service's view of one endpoint: the registry's state plus delivery's own health facts. */
 export interface EndpointView {
@@ -40,6 +53,25 @@ export function toView(r: Row): EndpointView {
   };
 }
 
+/**
+ * SET clause merging a full state ($2 project, $3 state, $4 active, $5 version) into row `e`: each
+ * field group is taken from the event if the event is newer than the group's version (or the row
+ * is a placeholder the group was never set in; unversioned events come as version 0).
+ */
+const MERGE_FULL_STATE = `
+  state = (CASE WHEN e.base_version < $5 OR NOT e.registered THEN $3::jsonb ELSE e.state END) - 'active' - 'disabledReason' - 'signingSecrets'
+    || CASE WHEN e.status_version < $5 OR (NOT e.registered AND e.status_version = 0)
+            THEN jsonb_build_object('active', $3::jsonb -> 'active', 'disabledReason', $3::jsonb -> 'disabledReason')
+            ELSE jsonb_build_object('active', e.state -> 'active', 'disabledReason', e.state -> 'disabledReason') END
+    || CASE WHEN e.secrets_version < $5 OR (NOT e.registered AND e.secrets_version = 0)
+            THEN jsonb_build_object('signingSecrets', $3::jsonb -> 'signingSecrets')
+            ELSE jsonb_build_object('signingSecrets', e.state -> 'signingSecrets') END,
+  registry_active = CASE WHEN e.status_version < $5 OR (NOT e.registered AND e.status_version = 0) THEN $4::boolean
+                         ELSE (e.state ->> 'active')::boolean END,
+  registered = true, project_id = $2,
+  base_version = GREATEST(e.base_version, $5), status_version = GREATEST(e.status_version, $5),
+  secrets_version = GREATEST(e.secrets_version, $5), updated_at = now()`;
+
 export class EndpointRepository {
   constructor(private readonly ds: DataSource) {}
 
@@ -48,40 +80,125 @@ export class EndpointRepository {
   }
 
   /**
-   * Full state from `registered`/`updated`. `seq` is the event's stream sequence in WEBHOOKS:
-   * an older event arriving late (redelivery, another replica) never overwrites a newer one.
+   * Full state from `registered`/`updated`. Field groups keep their own version: the base fields
+   * (url, filters, …) the full state's, `active`/`disabledReason` the newest of a full state or
+   * an enable/disable, `signingSecrets` the newest of a full state or a rotation. An older event
+   * arriving late (redelivery, another replica, a retried publish) never overwrites a newer one,
+   * and a full state that arrives after a newer patch keeps the patch's fields: the result does
+   * not depend on the order the events arrive in.
    */
-  async upsertState(state: EndpointStateData, seq: number, m?: EntityManager): Promise<void> {
+  async upsertState(state: EndpointStateData, order: SourceOrder, m?: EntityManager): Promise<void> {
+    if ('seq' in order) return this.upsertStateBySeq(state, order.seq, m);
+    await this.q(m).query(
+      `INSERT INTO dl_endpoints AS e (id, project_id, state, registry_active, registered, base_version, status_version, secrets_version)
+       VALUES ($1, $2, $3::jsonb, $4, true, $5, $5, $5)
+       ON CONFLICT (id) DO UPDATE SET ${MERGE_FULL_STATE}
+       WHERE e.base_version < $5 OR e.status_version < $5 OR e.secrets_version < $5`,
+      [state.endpointId, state.projectId, JSON.stringify(state), state.active, order.version],
+    );
+  }
+
+  /** `enabled`/`disabled`. */
+  setStatus(ref: EndpointRef, status: { active: boolean; disabledReason: string | null }, order: SourceOrder, m?: EntityManager): Promise<Applied> {
+    return this.patch(ref, 'status_version', status, order, m);
+  }
+
+  /** `secret.rotated`. */
+  setSigningSecrets(ref: EndpointRef, signingSecrets: EndpointStateData['signingSecrets'], order: SourceOrder, m?: EntityManager): Promise<Applied> {
+    return this.patch(ref, 'secrets_version', { signingSecrets }, order, m);
+  }
+
+  /**
+   * One group of fields at `order`. An endpoint this view has not seen registered yet (its
+   * `registered` is still on its way, or will come after a retried publish) gets a placeholder
+   * row holding the patch and its version, invisible to matching and dispatch until the full
+   * state arrives and fills in the rest: an early patch is kept, never dropped.
+   */
+  private async patch(ref: EndpointRef, group: 'status_version' | 'secrets_version', fields: Partial<EndpointStateData>, order: SourceOrder, m?: EntityManager): Promise<Applied> {
+    const active = fields.active ?? null;
+    if ('seq' in order) return this.patchBySeq(ref.endpointId, fields, order.seq, m);
+    await this.q(m).query(
+      `INSERT INTO dl_endpoints AS e (id, project_id, state, registry_active, registered, ${group})
+       VALUES ($1, $2, jsonb_build_object('endpointId', $1::text, 'projectId', $2::text) || $3::jsonb, false, false, $4)
+       ON CONFLICT (id) DO UPDATE SET state = e.state || $3::jsonb, ${group} = $4, updated_at = now(),
+         registry_active = CASE WHEN e.registered AND $5::boolean IS NOT NULL THEN $5::boolean ELSE e.registry_active END
+       WHERE e.${group} < $4`,
+      [ref.endpointId, ref.projectId, JSON.stringify(fields), order.version, active],
+    );
+    return 'applied';
+  }
+
+  /**
+   * `deleted` is final: a tombstone whatever the order, so a `registered` or `updated` arriving
+   * after it (a retried publish, a redelivery) cannot bring the endpoint back.
+   */
+  async markDeleted(ref: EndpointRef, order: SourceOrder, m?: EntityManager): Promise<Applied> {
+    if ('seq' in order) {
+      const rows: unknown[] = await returning(
+        this.q(m),
+        `UPDATE dl_endpoints SET deleted = true, source_seq = $2, updated_at = now()
+         WHERE id = $1 AND source_seq < $2 AND base_version = 0 AND status_version = 0 AND secrets_version = 0 RETURNING 1`,
+        [ref.endpointId, order.seq],
+      );
+      return rows.length > 0 ? 'applied' : this.staleOrMissing(ref.endpointId, m);
+    }
+    await this.q(m).query(
+      `INSERT INTO dl_endpoints AS e (id, project_id, state, registry_active, registered, deleted)
+       VALUES ($1, $2, jsonb_build_object('endpointId', $1::text, 'projectId', $2::text), false, false, true)
+       ON CONFLICT (id) DO UPDATE SET deleted = true, updated_at = now() WHERE NOT e.deleted`,
+      [ref.endpointId, ref.projectId],
+    );
+    return 'applied';
+  }
+
+  /**
+   * Events published before versions were stamped: the stream sequence orders them, as long as
+   * no versioned event (always newer) has touched the row.
+   */
+  private async upsertStateBySeq(state: EndpointStateData, seq: number, m?: EntityManager): Promise<void> {
+    // A placeholder holds versioned patches, all newer than this: fill in what they left.
+    const merged: unknown[] = await returning(
+      this.q(m),
+      `UPDATE dl_endpoints e SET ${MERGE_FULL_STATE}, source_seq = $6 WHERE e.id = $1 AND NOT e.registered RETURNING 1`,
+      [state.endpointId, state.projectId, JSON.stringify(state), state.active, 0, seq],
+    );
+    if (merged.length > 0) return;
     await this.q(m).query(
       `INSERT INTO dl_endpoints (id, project_id, state, registry_active, source_seq)
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, registry_active = EXCLUDED.registry_active,
-         source_seq = EXCLUDED.source_seq, updated_at = now()
-       WHERE dl_endpoints.source_seq < EXCLUDED.source_seq`,
+         registered = true, source_seq = EXCLUDED.source_seq, updated_at = now()
+       WHERE dl_endpoints.source_seq < EXCLUDED.source_seq
+         AND dl_endpoints.base_version = 0 AND dl_endpoints.status_version = 0 AND dl_endpoints.secrets_version = 0`,
       [state.endpointId, state.projectId, JSON.stringify(state), state.active, seq],
     );
   }
 
-  async patchState(id: string, patch: Partial<EndpointStateData>, seq: number, m?: EntityManager): Promise<void> {
-    await this.q(m).query(
+  private async patchBySeq(id: string, patch: Partial<EndpointStateData>, seq: number, m?: EntityManager): Promise<Applied> {
+    const rows: unknown[] = await returning(
+      this.q(m),
       `UPDATE dl_endpoints SET state = state || $2::jsonb, source_seq = $3, updated_at = now(),
          registry_active = COALESCE(($2::jsonb ->> 'active')::boolean, registry_active)
-       WHERE id = $1 AND source_seq < $3`,
+       WHERE id = $1 AND source_seq < $3 AND base_version = 0 AND status_version = 0 AND secrets_version = 0 RETURNING 1`,
       [id, JSON.stringify(patch), seq],
     );
+    return rows.length > 0 ? 'applied' : this.staleOrMissing(id, m);
   }
 
-  async markDeleted(id: string, seq: number, m?: EntityManager): Promise<void> {
-    await this.q(m).query(`UPDATE dl_endpoints SET deleted = true, source_seq = $2, updated_at = now() WHERE id = $1 AND source_seq < $2`, [id, seq]);
+  /** Why an unversioned patch changed nothing: a newer state is there, or the row is not (yet). */
+  private async staleOrMissing(id: string, m?: EntityManager): Promise<Applied> {
+    const rows: unknown[] = await this.q(m).query(`SELECT 1 FROM dl_endpoints WHERE id = $1 AND registered`, [id]);
+    return rows.length > 0 ? 'stale' : 'missing';
   }
 
+  /** Null also for a placeholder (patched, not registered yet): it is not an endpoint yet. */
   async get(id: string, m?: EntityManager): Promise<EndpointView | null> {
-    const rows: Row[] = await this.q(m).query(`SELECT * FROM dl_endpoints WHERE id = $1`, [id]);
+    const rows: Row[] = await this.q(m).query(`SELECT * FROM dl_endpoints WHERE id = $1 AND registered`, [id]);
     return rows[0] ? toView(rows[0]) : null;
   }
 
   async listForProject(projectId: string, m?: EntityManager): Promise<EndpointView[]> {
-    const rows: Row[] = await this.q(m).query(`SELECT * FROM dl_endpoints WHERE project_id = $1 AND NOT deleted ORDER BY id`, [projectId]);
+    const rows: Row[] = await this.q(m).query(`SELECT * FROM dl_endpoints WHERE project_id = $1 AND registered AND NOT deleted ORDER BY id`, [projectId]);
     return rows.map(toView);
   }
 

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { SourceOrder } from './source-order.js';
 
 /** dl_item_tags: what the items service considers each item's tags, as far as this consumer has seen. */
 export class ItemTagRepository {
@@ -9,17 +10,20 @@ export class ItemTagRepository {
   }
 
   /**
-   * Records that the item has (or no longer has) the tag as of ITEMS stream sequence `seq`. The
-   * last event by sequence wins per tag: replicas sharing the durable, and a nak, give no order.
+   * Records that the item has (or no longer has) the tag as of `order` in the item's stream. The
+   * newest event wins per tag, by the item stream's version: replicas sharing the durable, a nak
+   * and a retried publish all give no order. Unversioned events (published before the relay
+   * stamped versions) are older than any versioned one and fall back to the ITEMS sequence.
    */
-  async setTag(t: { projectId: string; itemId: string; name: string; present: boolean }, seq: number, m?: EntityManager): Promise<void> {
+  async setTag(t: { projectId: string; itemId: string; name: string; present: boolean }, order: SourceOrder, m?: EntityManager): Promise<void> {
+    const byVersion = 'version' in order;
     await this.q(m).query(
-      `INSERT INTO dl_item_tags (project_id, item_id, name, present, source_seq)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO dl_item_tags AS t (project_id, item_id, name, present, source_seq, stream_version)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (project_id, item_id, name) DO UPDATE SET present = EXCLUDED.present,
-         source_seq = EXCLUDED.source_seq, updated_at = now()
-       WHERE dl_item_tags.source_seq < EXCLUDED.source_seq`,
-      [t.projectId, t.itemId, t.name, t.present, seq],
+         source_seq = EXCLUDED.source_seq, stream_version = EXCLUDED.stream_version, updated_at = now()
+       WHERE ${byVersion ? 't.stream_version < EXCLUDED.stream_version' : 't.stream_version = 0 AND t.source_seq < EXCLUDED.source_seq'}`,
+      [t.projectId, t.itemId, t.name, t.present, 'seq' in order ? order.seq : 0, 'version' in order ? order.version : 0],
     );
   }
 

@@ -114,4 +114,55 @@ export class CreateItemTagsView1796000000001 implements MigrationInterface {
   }
 }
 
-export const deliveryMigrations = [CreateDeliveryTables1796000000000, CreateItemTagsView1796000000001];
+/**
+ * Views ordered by the aggregate's stream version instead of the JetStream sequence (a retried
+ * publish can store an older event after a newer one). dl_endpoints keeps one version per field
+ * group (base fields, active/disabledReason, signingSecrets), so full states and patches commute,
+ * and placeholder rows (`registered = false`) hold patches that arrived before `registered`.
+ * `source_seq` stays for events published before the relay stamped versions.
+ */
+export class OrderViewsByStreamVersion1796000000002 implements MigrationInterface {
+  name = 'OrderViewsByStreamVersion1796000000002';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      ALTER TABLE dl_endpoints
+        ADD COLUMN registered boolean NOT NULL DEFAULT true,
+        ADD COLUMN base_version int NOT NULL DEFAULT 0,
+        ADD COLUMN status_version int NOT NULL DEFAULT 0,
+        ADD COLUMN secrets_version int NOT NULL DEFAULT 0`);
+    await q.query(`ALTER TABLE dl_item_tags ADD COLUMN stream_version int NOT NULL DEFAULT 0`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE dl_item_tags DROP COLUMN stream_version`);
+    await q.query(`ALTER TABLE dl_endpoints DROP COLUMN registered, DROP COLUMN base_version, DROP COLUMN status_version, DROP COLUMN secrets_version`);
+  }
+}
+
+/**
+ * Indexes for the message list and for retention. `GET /messages` filters by project (and item)
+ * and pages by (created_at, id): without these it read and sorted every message. Retention
+ * scans messages by age across projects. dl_attempts gets no age index (retention walks it by
+ * id): every attempt would pay for one.
+ */
+export class MessageIndexes1796000000003 implements MigrationInterface {
+  name = 'MessageIndexes1796000000003';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE INDEX IF NOT EXISTS dl_messages_project_created ON dl_messages (project_id, created_at, id)`);
+    await q.query(`CREATE INDEX IF NOT EXISTS dl_messages_item_created ON dl_messages (project_id, item_id, created_at, id) WHERE item_id IS NOT NULL`);
+    await q.query(`CREATE INDEX IF NOT EXISTS dl_messages_created ON dl_messages (created_at)`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP INDEX dl_messages_project_created, dl_messages_item_created, dl_messages_created`);
+  }
+}
+
+export const deliveryMigrations = [
+  CreateDeliveryTables1796000000000,
+  CreateItemTagsView1796000000001,
+  OrderViewsByStreamVersion1796000000002,
+  MessageIndexes1796000000003,
+];

@@ -94,9 +94,10 @@ export class Harness {
     await this.db?.drop();
   }
 
-  async publish<T extends EventType>(type: T, data: EventData<T>, projectId: string, subject?: string): Promise<string> {
+  /** `streamVersion`: the event's version in its stream (`subject`), as the relay stamps it. */
+  async publish<T extends EventType>(type: T, data: EventData<T>, projectId: string, subject?: string, streamVersion?: number): Promise<string> {
     const e = newEvent(type, data, { source: type.split('.')[0], projectId });
-    const ce = toCloudEvent({ ...e, streamId: subject ?? e.id, createdAt: new Date() });
+    const ce = toCloudEvent({ ...e, streamId: subject ?? e.id, streamVersion, createdAt: new Date() });
     await this.js.publish(this.ns.subject(type), JSON.stringify(ce), { msgID: e.id });
     return e.id;
   }

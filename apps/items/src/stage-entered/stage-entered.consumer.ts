@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BusNamespace } from '@stagehook/contracts';
 import { consumersProvider, Outcome, type ConsumerRunnerOptions } from '@stagehook/messaging';
-import { LOGGER, MetricsService, NATS_CONNECTION, isDomainError, type NatsConnection } from '@stagehook/platform';
+import { DeadLettersController, deadLetterRedriveProvider, LOGGER, MetricsService, NATS_CONNECTION, isDomainError, type NatsConnection } from '@stagehook/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { IllegalStatusTransitionError } from '../domain/errors.js';
@@ -63,7 +63,10 @@ export function stageEnteredConsumer(deps: {
 
 @Module({
   imports: [ItemsModule],
+  // Operators' redrive of this service's dead letters (platform README).
+  controllers: [DeadLettersController],
   providers: [
+    deadLetterRedriveProvider(),
     consumersProvider({
       inject: [DataSource, NATS_CONNECTION, BusNamespace, ItemsRepository, LOGGER, MetricsService],
       useFactory: (dataSource: DataSource, nats: NatsConnection, namespace: BusNamespace, repo: ItemsRepository, logger: Logger, metrics: MetricsService) => [

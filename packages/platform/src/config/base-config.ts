@@ -1,4 +1,5 @@
 import { IsIn, IsString, Matches } from 'class-validator';
+import { DEFAULT_HANDLED_RETENTION_MS, REDELIVERY_HORIZON_MS } from '@stagehook/messaging';
 import { EnvInteger, EnvList, EnvUrl, Secret } from './env-decorators.js';
 
 export const NODE_ENVS = ['development', 'test', 'production'] as const;
@@ -59,4 +60,27 @@ export class BaseConfig {
   /** Hard deadline for a graceful shutdown; the process exits when it passes. */
   @EnvInteger({ min: 100, max: 600_000 })
   SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  /** How often the retention job removes rows past their window (EventSourcingModule's RetentionHost). */
+  @EnvInteger({ min: 1_000, max: 86_400_000 })
+  RETENTION_INTERVAL_MS = 600_000;
+
+  /** Rows per retention statement: each batch is one short transaction. */
+  @EnvInteger({ min: 1, max: 100_000 })
+  RETENTION_BATCH = 1_000;
+
+  /**
+   * Consumers' handled event ids (msg_handled) are kept this long. At least the redelivery
+   * horizon (the streams' max age): an id removed while its event can still come back would be
+   * handled twice.
+   */
+  @EnvInteger({ min: REDELIVERY_HORIZON_MS })
+  HANDLED_RETENTION_MS = DEFAULT_HANDLED_RETENTION_MS;
+
+  /**
+   * Projects whose tokens may use the dead-letter API (`/dead-letters`): operators. Dead letters
+   * belong to the service, not to a project; empty (the default) closes the API (404).
+   */
+  @EnvList()
+  DEAD_LETTER_OPERATORS: string[] = [];
 }

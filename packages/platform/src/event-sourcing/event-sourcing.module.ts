@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable,
 import { jetstreamManager } from '@nats-io/jetstream';
 import { BusNamespace, Streams, type StreamKey } from '@stagehook/contracts';
 import { EventStore, type EventStoreOptions, OutboxRelay } from '@stagehook/event-store';
-import { ensureStreams, type EnsureStreamsOptions } from '@stagehook/messaging';
+import { ensureStreams, handledIdsRetention, RetentionJob, type EnsureStreamsOptions } from '@stagehook/messaging';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { BaseConfig } from '../config/base-config.js';
@@ -74,6 +74,35 @@ export class RelayHost implements OnApplicationBootstrap, BeforeApplicationShutd
 }
 
 /**
+ * The service's retention job: removes consumers' handled ids (msg_handled) older than
+ * HANDLED_RETENTION_MS, plus whatever tasks the service adds with `job.add(…)` before bootstrap
+ * (delivery adds its messages and attempts), every RETENTION_INTERVAL_MS in batches of
+ * RETENTION_BATCH rows. Rows removed: `stagehook_retention_deleted_rows_total{table}`.
+ */
+@Injectable()
+export class RetentionHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly job: RetentionJob;
+
+  constructor(@Inject(LOGGER) logger: Logger, config: BaseConfig, dataSource: DataSource, metrics: MetricsService) {
+    this.job = new RetentionJob({
+      tasks: [handledIdsRetention(dataSource, config.HANDLED_RETENTION_MS)],
+      intervalMs: config.RETENTION_INTERVAL_MS,
+      batchSize: config.RETENTION_BATCH,
+      logger: logger.child({ component: 'retention' }),
+      metrics: metrics.registry,
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.job.start();
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.job.stop();
+  }
+}
+
+/**
  * The event store and its relay for a Nest service. Import once in the AppModule after
  * TypeOrmModule (whose migrations must include `eventStoreMigrations`); inject `EventStore` and
  * `BusNamespace` anywhere.
@@ -95,8 +124,9 @@ export class EventSourcingModule {
             new EventStore(dataSource, { projections: opts.projections, schemas: opts.schemas, maxEventBytes: opts.maxEventBytes }),
         },
         RelayHost,
+        RetentionHost,
       ],
-      exports: [EventStore, BusNamespace, RelayHost],
+      exports: [EventStore, BusNamespace, RelayHost, RetentionHost],
     };
   }
 }

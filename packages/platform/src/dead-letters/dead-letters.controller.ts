@@ -1,0 +1,151 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, type FactoryProvider, type InjectionToken } from '@nestjs/common';
+import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ConsumerHost, DeadLetterRedrive, MAX_REPLAY_ALL, RedriveError, type DeadLetter, type RedriveResult } from '@stagehook/messaging';
+import { Type } from 'class-transformer';
+import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { DataSource } from 'typeorm';
+import { ProjectId } from '../auth/decorators.js';
+import { BaseConfig } from '../config/base-config.js';
+import { ConflictError, NotFoundError } from '../errors/domain-error.js';
+import { NATS_CONNECTION, type NatsConnection } from '../nats/nats.provider.js';
+
+const CONSUMER = /^[A-Za-z0-9_-]{1,200}$/;
+const ROW_ID = /^[1-9]\d{0,17}$/;
+
+export class DeadLetterIdParam {
+  @ApiProperty({ description: 'Dead letter id (a row of msg_dead_letters)' })
+  @Matches(ROW_ID, { message: 'must be a dead letter id' })
+  id!: string;
+}
+
+export class ListDeadLettersQuery {
+  @ApiPropertyOptional({ description: 'The consumer (durable) that gave up, e.g. delivery-stage-entered' })
+  @IsOptional()
+  @Matches(CONSUMER, { message: 'must be a consumer name' })
+  consumer?: string;
+  @ApiPropertyOptional({ description: 'Reason contains this text (case-insensitive)' }) @IsOptional() @IsString() @MaxLength(200) reason?: string;
+  @ApiPropertyOptional({ description: 'Only those no replay has resolved yet' })
+  @IsOptional()
+  @Matches(/^(true|false)$/, { message: 'must be true or false' })
+  unresolved?: string;
+  @ApiPropertyOptional({ description: 'nextBeforeId of the previous page' })
+  @IsOptional()
+  @Matches(ROW_ID, { message: 'must be a dead letter id' })
+  beforeId?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+export class ReplayDeadLettersBody {
+  @ApiPropertyOptional() @IsOptional() @Matches(CONSUMER, { message: 'must be a consumer name' }) consumer?: string;
+  @ApiPropertyOptional({ description: 'Reason contains this text (case-insensitive)' }) @IsOptional() @IsString() @MaxLength(200) reason?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_REPLAY_ALL, default: 100 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_REPLAY_ALL)
+  limit?: number;
+}
+
+/** A dead letter as listed: everything but the payload. */
+function summary(d: DeadLetter) {
+  return {
+    id: d.id,
+    consumer: d.consumer,
+    reason: d.reason,
+    eventId: d.eventId,
+    eventType: d.eventType,
+    stream: d.stream,
+    subject: d.subject,
+    streamSeq: d.streamSeq,
+    deliveryCount: d.deliveryCount,
+    payloadBytes: d.payloadBytes,
+    createdAt: d.createdAt,
+    replayedAt: d.replayedAt,
+    replayCount: d.replayCount,
+    replayOutcome: d.replayOutcome,
+  };
+}
+
+/**
+ * Operators' dead-letter redrive, mounted by every service that runs consumers (with
+ * `deadLetterRedriveProvider()`): `GET /dead-letters`, `GET /dead-letters/:id`,
+ * `POST /dead-letters/:id/replay`, `POST /dead-letters/replay`.
+ *
+ * Dead letters belong to the service, not to a project: a malformed message may name no project
+ * or a false one, and one broken dependency dead-letters many projects' events at once. So the
+ * API is for operators only: a project token whose project is listed in DEAD_LETTER_OPERATORS
+ * (mint one with `npm run token -- --project <operator project>`). Anyone else gets 404, as for
+ * any resource of another project.
+ */
+@ApiTags('dead-letters')
+@ApiBearerAuth()
+@Controller('dead-letters')
+export class DeadLettersController {
+  constructor(
+    @Inject(DeadLetterRedrive) private readonly redrive: DeadLetterRedrive,
+    @Inject(BaseConfig) private readonly config: BaseConfig,
+  ) {}
+
+  @Get()
+  async list(@ProjectId() projectId: string, @Query() q: ListDeadLettersQuery) {
+    this.operator(projectId);
+    const limit = q.limit ?? 50;
+    const rows = await this.redrive.list({ consumer: q.consumer, reason: q.reason, unresolved: q.unresolved === 'true', beforeId: q.beforeId, limit });
+    return { consumers: this.redrive.consumers, items: rows.map(summary), nextBeforeId: rows.length === limit ? rows[rows.length - 1].id : null };
+  }
+
+  @Get(':id')
+  async show(@ProjectId() projectId: string, @Param() p: DeadLetterIdParam) {
+    this.operator(projectId);
+    const d = await this.redrive.get(p.id);
+    if (!d) throw new NotFoundError(`dead letter ${p.id} not found`);
+    return { ...summary(d), payload: d.payload, payloadEncoding: d.payloadEncoding, payloadTruncated: d.payloadTruncated, headers: d.headers, storedAt: d.storedAt };
+  }
+
+  @Post(':id/replay')
+  @HttpCode(200)
+  async replay(@ProjectId() projectId: string, @Param() p: DeadLetterIdParam): Promise<RedriveResult> {
+    this.operator(projectId);
+    const r = await this.redriving(() => this.redrive.replay(p.id));
+    if (!r) throw new NotFoundError(`dead letter ${p.id} not found`);
+    return r;
+  }
+
+  @Post('replay')
+  @HttpCode(200)
+  async replayAll(@ProjectId() projectId: string, @Body() body: ReplayDeadLettersBody) {
+    this.operator(projectId);
+    const results = await this.redriving(() => this.redrive.replayAll({ consumer: body.consumer, reason: body.reason }, body.limit ?? 100));
+    const counts: Record<string, number> = {};
+    for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
+    return { replayed: results.length, counts, results };
+  }
+
+  private operator(projectId: string): void {
+    if (!this.config.DEAD_LETTER_OPERATORS.includes(projectId)) throw new NotFoundError('not found');
+  }
+
+  private async redriving<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof RedriveError) throw new ConflictError(err.message, { reason: err.code });
+      throw err;
+    }
+  }
+}
+
+/** The DeadLetterRedrive of the consumers a ConsumerHost runs (default: the `ConsumerHost` class token). */
+export function deadLetterRedriveProvider(host: InjectionToken = ConsumerHost): FactoryProvider<DeadLetterRedrive> {
+  return {
+    provide: DeadLetterRedrive,
+    inject: [DataSource, host, NATS_CONNECTION],
+    useFactory: (ds: DataSource, h: ConsumerHost, nats: NatsConnection) => new DeadLetterRedrive(ds, h.runners, nats),
+  };
+}
