@@ -120,6 +120,30 @@ export interface DeliveryQuery {
   limit: number;
 }
 
+/** A delivery row joined with its message's routing fields, as claims and bulk failures read it. */
+type ClaimRow = SummaryRow & { schedule: ScheduleKind; workflow_id: string | null; stage_id: string | null; visit_id: string | null; message_created_at: Date };
+
+function toClaimed(r: ClaimRow, body: string, endpoint: EndpointStateData | null): ClaimedDelivery {
+  return {
+    id: r.id,
+    messageId: r.message_id,
+    endpointId: r.endpoint_id,
+    projectId: r.project_id,
+    schedule: r.schedule,
+    attempts: r.attempts,
+    maxAttempts: r.max_attempts,
+    eventType: r.event_type,
+    triggerEventId: r.trigger_event_id,
+    itemId: r.item_id,
+    workflowId: r.workflow_id,
+    stageId: r.stage_id,
+    visitId: r.visit_id,
+    body,
+    messageCreatedAt: r.message_created_at,
+    endpoint,
+  };
+}
+
 interface SummaryRow {
   id: string;
   message_id: string;
@@ -261,24 +285,7 @@ export class DeliveryRepository {
        FROM u JOIN dl_messages m ON m.id = u.message_id LEFT JOIN dl_endpoints e ON e.id = u.endpoint_id`,
       [node, limit, scope.atCapacity, leaseMs, scope.breakerOpen, scope.perEndpoint],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      messageId: r.message_id,
-      endpointId: r.endpoint_id,
-      projectId: r.project_id,
-      schedule: r.schedule,
-      attempts: r.attempts,
-      maxAttempts: r.max_attempts,
-      eventType: r.event_type,
-      triggerEventId: r.trigger_event_id,
-      itemId: r.item_id,
-      workflowId: r.workflow_id,
-      stageId: r.stage_id,
-      visitId: r.visit_id,
-      body: r.body,
-      messageCreatedAt: r.message_created_at,
-      endpoint: r.state && r.deliverable ? r.state : null,
-    }));
+    return rows.map((r) => toClaimed(r, r.body, r.state && r.deliverable ? r.state : null));
   }
 
   /** Keeps the lease on deliveries still waiting in this process (behind a per-endpoint cap). */
@@ -385,24 +392,7 @@ export class DeliveryRepository {
        FROM u JOIN dl_messages m ON m.id = u.message_id`,
       [endpointId, reason, limit],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      messageId: r.message_id,
-      endpointId: r.endpoint_id,
-      projectId: r.project_id,
-      schedule: r.schedule,
-      attempts: r.attempts,
-      maxAttempts: r.max_attempts,
-      eventType: r.event_type,
-      triggerEventId: r.trigger_event_id,
-      itemId: r.item_id,
-      workflowId: r.workflow_id,
-      stageId: r.stage_id,
-      visitId: r.visit_id,
-      body: '',
-      messageCreatedAt: r.message_created_at,
-      endpoint: null,
-    }));
+    return rows.map((r) => toClaimed(r, '', null));
   }
 
   async byIds(m: EntityManager, ids: string[]): Promise<ClaimedDelivery[]> {
@@ -413,24 +403,7 @@ export class DeliveryRepository {
          FROM dl_deliveries d JOIN dl_messages m ON m.id = d.message_id WHERE d.id = ANY($1::uuid[])`,
         [ids],
       );
-    return rows.map((r) => ({
-      id: r.id,
-      messageId: r.message_id,
-      endpointId: r.endpoint_id,
-      projectId: r.project_id,
-      schedule: r.schedule,
-      attempts: r.attempts,
-      maxAttempts: r.max_attempts,
-      eventType: r.event_type,
-      triggerEventId: r.trigger_event_id,
-      itemId: r.item_id,
-      workflowId: r.workflow_id,
-      stageId: r.stage_id,
-      visitId: r.visit_id,
-      body: r.body,
-      messageCreatedAt: r.message_created_at,
-      endpoint: null,
-    }));
+    return rows.map((r) => toClaimed(r, r.body, null));
   }
 
   async get(id: string): Promise<DeliverySummary | null> {
