@@ -48,6 +48,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DeadLettersController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DeadLettersController_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/{id}/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["DeadLettersController_replay"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/replay": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["DeadLettersController_replayAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -328,8 +392,8 @@ export interface components {
             documents: components["schemas"]["DarwinImportDto"][];
         };
         ChangeStatusDto: {
-            /** @description Who changes it (a user id) */
-            changedBy: string;
+            /** @description Who changes it: taken from the token's user or service (`user:<id>`, `service:<id>`); if sent it must name that actor (403 otherwise). Required only with a project-only token. */
+            changedBy?: string;
             reason?: string;
             /** @enum {string} */
             to: "new" | "in_progress" | "to_review" | "done" | "skipped" | "archived";
@@ -341,15 +405,19 @@ export interface components {
         };
         DarwinImportDto: {
             annotations: Record<string, never>[];
+            /** @description name (bulk import matches on it), path, source_info and slots: kept as given */
             item?: {
                 [key: string]: unknown;
             };
+            /** @description Item-level properties, kept as given */
+            properties?: Record<string, never>[];
             schema_ref?: string;
             /** @enum {string} */
             version: "2.0";
         };
         RegisterItemDto: {
-            height: number;
+            /** @description The single image slot's height; required unless `slots` is given */
+            height?: number;
             metadata?: {
                 [key: string]: unknown;
             };
@@ -357,6 +425,8 @@ export interface components {
             name: string;
             /** @default / */
             path?: string;
+            /** @description Several slots (multi-slot, multi-channel, video, DICOM items), instead of width/height */
+            slots?: components["schemas"]["RegisterSlotDto"][];
             /**
              * @default image
              * @enum {string}
@@ -364,11 +434,36 @@ export interface components {
             slotType?: "image";
             sourceUrl?: string;
             thumbnailUrl?: string;
-            width: number;
+            /** @description The single image slot's width; required unless `slots` is given */
+            width?: number;
         };
         RegisterItemsDto: {
             datasetId: string;
             items: components["schemas"]["RegisterItemDto"][];
+        };
+        RegisterSlotDto: {
+            height?: number;
+            /**
+             * @description Darwin slot_name, unique within the item
+             * @example 0
+             */
+            name: string;
+            sourceUrl?: string;
+            thumbnailUrl?: string;
+            /**
+             * @default image
+             * @example dicom
+             */
+            type?: string;
+            /** @description Pixels; coordinates on a slot without a size are only checked to be finite */
+            width?: number;
+        };
+        ReplayDeadLettersBody: {
+            consumer?: string;
+            /** @default 100 */
+            limit?: number;
+            /** @description Reason contains this text (case-insensitive) */
+            reason?: string;
         };
     };
     responses: never;
@@ -469,6 +564,122 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["BulkDarwinImportDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, forged or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeadLettersController_list: {
+        parameters: {
+            query?: {
+                /** @description nextBeforeId of the previous page */
+                beforeId?: string;
+                /** @description The consumer (durable) that gave up, e.g. delivery-stage-entered */
+                consumer?: string;
+                limit?: number;
+                /** @description Reason contains this text (case-insensitive) */
+                reason?: string;
+                /** @description Only those no replay has resolved yet */
+                unresolved?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, forged or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeadLettersController_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Dead letter id (a row of msg_dead_letters) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, forged or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeadLettersController_replay: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Dead letter id (a row of msg_dead_letters) */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, forged or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeadLettersController_replayAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplayDeadLettersBody"];
             };
         };
         responses: {
