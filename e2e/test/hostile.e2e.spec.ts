@@ -231,7 +231,7 @@ describe('hostile input', () => {
       expect((await fetch(`${platform.url(service)}/health`)).status).toBe(200);
       expect(await snapshot(service)).not.toMatch(/polluted|isAdmin/);
     }
-  });
+  }, 600_000); // about a minute alone; a loaded 2-core machine took over 4 (jest's e2e default is 3)
 
   it('malformed and oversized messages on every consumed subject are dead-lettered with a reason, and the consumers keep going', async () => {
     const ns = platform.namespace;

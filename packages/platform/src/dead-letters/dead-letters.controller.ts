@@ -1,12 +1,12 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, type FactoryProvider, type InjectionToken } from '@nestjs/common';
+import { Body, type CanActivate, Controller, type ExecutionContext, Get, HttpCode, Inject, Injectable, Param, Post, Query, UseGuards, type FactoryProvider, type InjectionToken } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
 import { ConsumerHost, DeadLetterRedrive, MAX_REPLAY_ALL, RedriveError, type DeadLetter, type RedriveResult } from '@stagehook/messaging';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { ProjectId } from '../auth/decorators.js';
 import { BaseConfig } from '../config/base-config.js';
 import { ConflictError, NotFoundError } from '../errors/domain-error.js';
+import type { PlatformRequest } from '../http/request.js';
 import { NATS_CONNECTION, type NatsConnection } from '../nats/nats.provider.js';
 
 const CONSUMER = /^[A-Za-z0-9_-]{1,200}$/;
@@ -83,26 +83,37 @@ function summary(d: DeadLetter) {
  * (mint one with `npm run token -- --project <operator project>`). Anyone else gets 404, as for
  * any resource of another project.
  */
+/**
+ * Only operators reach the routes, and the check runs as a guard, before the pipes validate
+ * parameters: anyone else gets the same 404 for any id, well formed or not, and learns nothing.
+ */
+@Injectable()
+export class DeadLetterOperatorsGuard implements CanActivate {
+  constructor(@Inject(BaseConfig) private readonly config: BaseConfig) {}
+
+  canActivate(ctx: ExecutionContext): boolean {
+    const req = ctx.switchToHttp().getRequest<PlatformRequest>();
+    if (!req.auth || !this.config.DEAD_LETTER_OPERATORS.includes(req.auth.sub)) throw new NotFoundError('not found');
+    return true;
+  }
+}
+
 @ApiTags('dead-letters')
 @ApiBearerAuth()
 @Controller('dead-letters')
+@UseGuards(DeadLetterOperatorsGuard)
 export class DeadLettersController {
-  constructor(
-    @Inject(DeadLetterRedrive) private readonly redrive: DeadLetterRedrive,
-    @Inject(BaseConfig) private readonly config: BaseConfig,
-  ) {}
+  constructor(@Inject(DeadLetterRedrive) private readonly redrive: DeadLetterRedrive) {}
 
   @Get()
-  async list(@ProjectId() projectId: string, @Query() q: ListDeadLettersQuery) {
-    this.operator(projectId);
+  async list(@Query() q: ListDeadLettersQuery) {
     const limit = q.limit ?? 50;
     const rows = await this.redrive.list({ consumer: q.consumer, reason: q.reason, unresolved: q.unresolved === 'true', beforeId: q.beforeId, limit });
     return { consumers: this.redrive.consumers, items: rows.map(summary), nextBeforeId: rows.length === limit ? rows[rows.length - 1].id : null };
   }
 
   @Get(':id')
-  async show(@ProjectId() projectId: string, @Param() p: DeadLetterIdParam) {
-    this.operator(projectId);
+  async show(@Param() p: DeadLetterIdParam) {
     const d = await this.redrive.get(p.id);
     if (!d) throw new NotFoundError(`dead letter ${p.id} not found`);
     return { ...summary(d), payload: d.payload, payloadEncoding: d.payloadEncoding, payloadTruncated: d.payloadTruncated, headers: d.headers, storedAt: d.storedAt };
@@ -110,8 +121,7 @@ export class DeadLettersController {
 
   @Post(':id/replay')
   @HttpCode(200)
-  async replay(@ProjectId() projectId: string, @Param() p: DeadLetterIdParam): Promise<RedriveResult> {
-    this.operator(projectId);
+  async replay(@Param() p: DeadLetterIdParam): Promise<RedriveResult> {
     const r = await this.redriving(() => this.redrive.replay(p.id));
     if (!r) throw new NotFoundError(`dead letter ${p.id} not found`);
     return r;
@@ -119,16 +129,11 @@ export class DeadLettersController {
 
   @Post('replay')
   @HttpCode(200)
-  async replayAll(@ProjectId() projectId: string, @Body() body: ReplayDeadLettersBody) {
-    this.operator(projectId);
+  async replayAll(@Body() body: ReplayDeadLettersBody) {
     const results = await this.redriving(() => this.redrive.replayAll({ consumer: body.consumer, reason: body.reason }, body.limit ?? 100));
     const counts: Record<string, number> = {};
     for (const r of results) counts[r.outcome] = (counts[r.outcome] ?? 0) + 1;
     return { replayed: results.length, counts, results };
-  }
-
-  private operator(projectId: string): void {
-    if (!this.config.DEAD_LETTER_OPERATORS.includes(projectId)) throw new NotFoundError('not found');
   }
 
   private async redriving<T>(fn: () => Promise<T>): Promise<T> {
