@@ -224,6 +224,13 @@ describe('hostile input', () => {
       `hostile HTTP: ${total} cases over ${rows.length} operations in ${Date.now() - started} ms, ${failures.length} failures\n` +
         rows.map((r) => `${r.cases.toString().padStart(5)}  ${r.op}  ${JSON.stringify(r.statuses)}`).join('\n'),
     );
+    if (failures.length > 0) {
+      // What the services logged at error level, to see the cause of a 5xx a random case found.
+      for (const service of ['workflow', 'items', 'webhooks', 'delivery'] as const) {
+        const errors = platform.logs(service).filter((l) => l.includes('"level":"error"') || l.includes('"level":50'));
+        if (errors.length > 0) console.log(`${service} error logs:\n${errors.slice(-5).map((l) => l.slice(0, 2000)).join('\n')}`);
+      }
+    }
     expect(failures).toEqual([]);
 
     // The services are still up, and no pollution leaked into what they answer.

@@ -140,6 +140,15 @@ describe('Darwin JSON 2.0 import and export', () => {
     expect((await s.call('POST', `/items/${itemId}/darwin`, { version: '1.0', annotations: [] })).status).toBe(400);
   });
 
+  it('answers a bulk import without a body 400 naming documents (it was a 500, found by the hostile suite)', async () => {
+    for (const body of [undefined, '[]']) {
+      const res = await s.call('POST', `/datasets/${datasetId}/darwin`, body);
+      expect([body, res.status]).toEqual([body, 400]);
+      expect(JSON.stringify(res.json)).toContain('documents');
+    }
+    expect((await s.call('POST', `/datasets/${datasetId}/darwin`, 'null')).status).toBe(400);
+  });
+
   it('imports many documents into a dataset by item name, all checked before any is written', async () => {
     const [a, b] = await register(['bulk-a.jpg', 'bulk-b.jpg']);
     const missing = await s.call('POST', `/datasets/${datasetId}/darwin`, {
