@@ -143,6 +143,9 @@ export class Dispatcher {
       this.held.delete(id);
       this.total--;
       this.deps.logger.warn({ deliveryId: id, how }, 'lease lost before sending; the delivery is left to the node that holds it');
+      // If no other node took it (a lapsed lease nobody claimed), it is claimable again at once
+      // rather than when the database's lease runs out; a row another node holds is untouched.
+      void this.deps.deliveries.release(this.s.node, [id], 0).catch(() => undefined);
       this.deps.onLeaseLost?.();
       this.wake();
       return;
