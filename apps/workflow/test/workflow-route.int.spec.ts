@@ -18,6 +18,7 @@ interface Definition {
 }
 interface Position {
   stageType: string;
+  state?: string;
   stageName: string;
   visitId: string;
   itemVersion: number;
@@ -279,7 +280,7 @@ describe('an item through the template', () => {
     await until(async () => (await ds.query(`SELECT 1 FROM msg_handled WHERE event_id = $1`, [enabled])).length === 1, { message: 'enable handled' });
     await until(() => webhookEntries().length === 3, { message: 'resumed entry published' });
     expect(webhookEntries()[2].data.webhook).toMatchObject({ endpointId });
-    expect((await position(wf.workflowId, item)) as unknown as { state: string }).toMatchObject({ stageType: 'webhook', state: 'waiting' });
+    expect(await position(wf.workflowId, item)).toMatchObject({ stageType: 'webhook', state: 'waiting' });
   });
 
   it('an edited workflow makes a new version; an item in flight finishes on its own', async () => {

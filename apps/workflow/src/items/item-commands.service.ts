@@ -51,6 +51,12 @@ export interface OutcomeInput {
 /** Positions read per query when failing the visits waiting on an endpoint. */
 const WAITING_PAGE = 500;
 
+/** An endpoint's change as the consumer saw it, for the events it causes. */
+type EndpointChange = { projectId: string; endpointId: string; eventId: string; correlationId?: string };
+
+/** The item commands an endpoint change issues to the positions on it. */
+type EndpointCommand = { type: 'endpointUnusable'; visitId: string; endpointId: string; status: EndpointUnusable } | { type: 'resume'; visitId: string; endpointId: string };
+
 @Injectable()
 export class ItemCommandsService {
   private readonly entries: ReturnType<MetricsService['counter']>;
@@ -167,79 +173,74 @@ export class ItemCommandsService {
 
   /**
    * The items' current versions for the visits waiting on an endpoint (or, `parked`, parked on
-   * it), asked before the consumer's transaction opens (no NATS request inside it), a page of
-   * positions at a time.
+   * it), asked before the consumer's transaction opens (no NATS request inside it).
    */
   async headsWaitingOn(projectId: string, endpointId: string, parked = false): Promise<Map<string, number>> {
     const heads = new Map<string, number>();
-    let afterItemId: string | undefined;
-    for (;;) {
-      const page = parked
-        ? await this.positions.parkedOn(undefined, projectId, endpointId, { afterItemId, limit: WAITING_PAGE })
-        : await this.positions.waitingOnEndpoint(undefined, projectId, endpointId, { afterItemId, limit: WAITING_PAGE });
-      for (const pos of page) {
-        const v = await this.heads.versionOrWait(projectId, pos.itemId);
-        if (v !== null) heads.set(pos.itemId, v);
-      }
-      if (page.length < WAITING_PAGE) return heads;
-      afterItemId = page[page.length - 1].itemId;
+    for await (const pos of this.onEndpoint(undefined, projectId, endpointId, parked)) {
+      const v = await this.heads.versionOrWait(projectId, pos.itemId);
+      if (v !== null) heads.set(pos.itemId, v);
     }
+    return heads;
   }
 
   /**
    * The registry disabled or deleted an endpoint: visits waiting on it leave through `failed`
-   * now rather than wait for a delivery that will not come, a page at a time. `itemHeads` come
-   * from `headsWaitingOn`; an item that entered since then keeps the version it entered with.
+   * now rather than wait for a delivery that will not come. `itemHeads` come from
+   * `headsWaitingOn`; an item that entered since then keeps the version it entered with.
    * Returns how many moved.
    */
-  async failWaitingOn(
+  failWaitingOn(
     manager: EntityManager,
-    change: { projectId: string; endpointId: string; status: EndpointUnusable; eventId: string; correlationId?: string },
+    change: EndpointChange & { status: EndpointUnusable },
     itemHeads: ReadonlyMap<string, number>,
   ): Promise<number> {
-    let moved = 0;
-    let afterItemId: string | undefined;
-    for (;;) {
-      const page = await this.positions.waitingOnEndpoint(manager, change.projectId, change.endpointId, { afterItemId, limit: WAITING_PAGE });
-      for (const pos of page) {
-        const graph = await this.graphOf(pos.workflowId, pos.workflowVersion, manager);
-        const head = itemHeads.get(pos.itemId) ?? pos.itemVersion;
-        const unusable = { ...(await this.endpoints.unusable(pos.projectId, webhookEndpoints(graph), manager)), [change.endpointId]: change.status };
-        const routed = await this.run(
-          itemStreamId(pos.workflowId, pos.itemId),
-          { type: 'endpointUnusable', visitId: pos.visitId, endpointId: change.endpointId, status: change.status, ...this.context(graph, head, unusable, {}) },
-          { ...this.metadata(pos.projectId, change.correlationId), causationId: change.eventId },
-          manager,
-        );
-        if (routed) moved++;
-      }
-      if (page.length < WAITING_PAGE) return moved;
-      afterItemId = page[page.length - 1].itemId;
-    }
+    const { endpointId, status } = change;
+    return this.routeOnEndpoint(manager, change, false, itemHeads, (pos) => ({ type: 'endpointUnusable', visitId: pos.visitId, endpointId, status }), { [endpointId]: status });
   }
 
   /**
    * The endpoint can take deliveries again: items parked on it enter their stage afresh (and get
-   * a delivery), a page at a time. Returns how many resumed.
+   * a delivery). Returns how many resumed.
    */
-  async resumeParkedOn(manager: EntityManager, change: { projectId: string; endpointId: string; eventId: string; correlationId?: string }, itemHeads: ReadonlyMap<string, number>): Promise<number> {
-    let resumed = 0;
+  resumeParkedOn(manager: EntityManager, change: EndpointChange, itemHeads: ReadonlyMap<string, number>): Promise<number> {
+    return this.routeOnEndpoint(manager, change, true, itemHeads, (pos) => ({ type: 'resume', visitId: pos.visitId, endpointId: change.endpointId }));
+  }
+
+  /** Runs an endpoint command for each position waiting (or parked) on the endpoint; how many moved. */
+  private async routeOnEndpoint(
+    manager: EntityManager,
+    change: EndpointChange,
+    parked: boolean,
+    itemHeads: ReadonlyMap<string, number>,
+    command: (pos: PositionView) => EndpointCommand,
+    unusableNow: Record<string, EndpointUnusable> = {},
+  ): Promise<number> {
+    let moved = 0;
+    for await (const pos of this.onEndpoint(manager, change.projectId, change.endpointId, parked)) {
+      const graph = await this.graphOf(pos.workflowId, pos.workflowVersion, manager);
+      const head = itemHeads.get(pos.itemId) ?? pos.itemVersion;
+      const unusable = { ...(await this.endpoints.unusable(pos.projectId, webhookEndpoints(graph), manager)), ...unusableNow };
+      const routed = await this.run(
+        itemStreamId(pos.workflowId, pos.itemId),
+        { ...command(pos), ...this.context(graph, head, unusable, {}) },
+        { ...this.metadata(pos.projectId, change.correlationId), causationId: change.eventId },
+        manager,
+      );
+      if (routed) moved++;
+    }
+    return moved;
+  }
+
+  /** Positions waiting for a delivery on an endpoint (or parked on it), WAITING_PAGE per query, by item id. */
+  private async *onEndpoint(manager: EntityManager | undefined, projectId: string, endpointId: string, parked: boolean): AsyncGenerator<PositionView> {
     let afterItemId: string | undefined;
     for (;;) {
-      const page = await this.positions.parkedOn(manager, change.projectId, change.endpointId, { afterItemId, limit: WAITING_PAGE });
-      for (const pos of page) {
-        const graph = await this.graphOf(pos.workflowId, pos.workflowVersion, manager);
-        const head = itemHeads.get(pos.itemId) ?? pos.itemVersion;
-        const unusable = await this.endpoints.unusable(pos.projectId, webhookEndpoints(graph), manager);
-        const routed = await this.run(
-          itemStreamId(pos.workflowId, pos.itemId),
-          { type: 'resume', visitId: pos.visitId, endpointId: change.endpointId, ...this.context(graph, head, unusable, {}) },
-          { ...this.metadata(pos.projectId, change.correlationId), causationId: change.eventId },
-          manager,
-        );
-        if (routed) resumed++;
-      }
-      if (page.length < WAITING_PAGE) return resumed;
+      const page = parked
+        ? await this.positions.parkedOn(manager, projectId, endpointId, { afterItemId, limit: WAITING_PAGE })
+        : await this.positions.waitingOnEndpoint(manager, projectId, endpointId, { afterItemId, limit: WAITING_PAGE });
+      yield* page;
+      if (page.length < WAITING_PAGE) return;
       afterItemId = page[page.length - 1].itemId;
     }
   }
