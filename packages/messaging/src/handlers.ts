@@ -66,7 +66,9 @@ const PREPARE = Symbol('stagehook.prepare');
 /** An EventHandler whose `prepare` the runner calls before opening the transaction. */
 export function prepared<T extends EventType, P>(h: PreparedHandler<T, P>): EventHandler<T> {
   const handler: EventHandler<T> = (event, ctx) => h.handle(event, { ...ctx, prepared: ctx.prepared as P });
-  return Object.assign(handler, { [PREPARE]: h.prepare as unknown as Prepare });
+  // The runner calls prepare only with events it routed to this handler's type.
+  const prepare: Prepare = (event) => h.prepare(event as TypedEvent<T>);
+  return Object.assign(handler, { [PREPARE]: prepare });
 }
 
 export function prepareOf(handler: unknown): Prepare | undefined {

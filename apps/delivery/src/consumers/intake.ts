@@ -126,9 +126,6 @@ export class Intake {
         case 'refused':
           frozenError = got.reason;
           break;
-        case 'unavailable':
-          // Never send without the annotations: wait for items, in place.
-          throw new DependencyUnavailableError('the items service', got.reason);
         case 'error':
           return Outcome.retry({ reason: got.reason });
       }
@@ -195,12 +192,13 @@ export class Intake {
    * items service (a NATS request, which must not run inside the transaction). Items being down
    * throws DependencyUnavailableError: the entry waits in place, spending no delivery.
    */
-  async prepareStageEntry(event: CloudEvent): Promise<DarwinFetch | null> {
+  async prepareStageEntry(event: CloudEvent): Promise<PreparedDarwin | null> {
     const d = event.data as StageEnteredData;
     if (d.stageType !== 'webhook' || !d.webhook) return null;
     const ep = await this.endpoints.get(d.webhook.endpointId);
     if (!ep || ep.projectId !== d.projectId || !includesAnnotations(d, ep)) return null;
     const got = await this.darwin.fetch(d.projectId, d.itemId, d.itemVersion);
+    // Never sent without the annotations: items being down is waited out in place.
     if (got.kind === 'unavailable') throw new DependencyUnavailableError('the items service', got.reason);
     return got;
   }
@@ -260,6 +258,9 @@ function includesAnnotations(d: StageEnteredData, ep: EndpointView): boolean {
   return d.webhook?.includeAnnotations ?? ep.state.includeAnnotations ?? false;
 }
 
-function isDarwinFetch(v: unknown): v is DarwinFetch {
+/** What prepareStageEntry hands the handler: items answered (an outage never gets this far). */
+type PreparedDarwin = Exclude<DarwinFetch, { kind: 'unavailable' }>;
+
+function isDarwinFetch(v: unknown): v is PreparedDarwin {
   return typeof v === 'object' && v !== null && 'kind' in v;
 }

@@ -301,8 +301,7 @@ export class Dispatcher {
       // A secret sealed under a key no longer in SECRET_KEYS: nothing can be sent, and retrying
       // in a loop would not help either. The attempt counts, with the reason, on its schedule.
       const reason = `signing secret or authorization could not be opened (${errorText(err)}); restore the key in SECRET_KEYS or rotate the endpoint's secret`;
-      const unsent: SendResult = { statusCode: null, responseHeaders: {}, responseBody: '', error: reason, timedOut: false, startedAt: new Date(this.now()), durationMs: 0 };
-      await this.record(this.recorded(c, ep, unsent, {}));
+      await this.record(this.recorded(c, ep, this.notSent(reason), {}));
       return;
     }
     const { headers, logged } = prepared;
@@ -322,8 +321,7 @@ export class Dispatcher {
         // An item waits in its webhook stage: the stage's short schedule runs on while the breaker
         // stays open (one half-open probe per reset period would stretch it to hours), each
         // refusal a failed attempt with its reason, and the item routes through `failed` in time.
-        const refused: SendResult = { statusCode: null, responseHeaders: {}, responseBody: '', error: 'circuit breaker open: the endpoint has been failing; not sent', timedOut: false, startedAt: new Date(this.now()), durationMs: 0 };
-        await this.record(this.recorded(c, ep, refused, logged));
+        await this.record(this.recorded(c, ep, this.notSent('circuit breaker open: the endpoint has been failing; not sent'), logged));
         return;
       }
       // Open breaker: a standard delivery (hours of schedule) waits for the half-open probe
@@ -332,6 +330,11 @@ export class Dispatcher {
       return;
     }
     await this.record(this.recorded(c, ep, guarded.result, logged));
+  }
+
+  /** An attempt that failed before any request left, with its reason. */
+  private notSent(reason: string): SendResult {
+    return { statusCode: null, responseHeaders: {}, responseBody: '', error: reason, timedOut: false, startedAt: new Date(this.now()), durationMs: 0 };
   }
 
   /** What an attempt's outcome makes of its delivery: the next step, the attempt row and the update. */
