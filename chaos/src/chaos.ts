@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { answer, TestReceiver, until, type RecordedRequest } from '@stagehook/testing';
+import { polygonAnnotations } from '../../e2e/test/support/annotations.js';
 import { Platform, type ServiceName } from '../../e2e/test/support/platform.js';
 
 type Json = Record<string, unknown>;
@@ -146,11 +147,7 @@ async function main(): Promise<void> {
       const id = items[0].id;
       let version = 0;
       for (let start = 0; start < BIG_ANNOTATIONS; start += 1_000) {
-        const annotations = Array.from({ length: Math.min(1_000, BIG_ANNOTATIONS - start) }, (_, i) => {
-          const x = (start + i) % 1800;
-          const y = Math.floor((start + i) / 1800) * 20;
-          return { name: 'screw', polygon: { paths: [[{ x, y }, { x: x + 40, y }, { x: x + 40, y: y + 16 }, { x, y: y + 16 }]] } };
-        });
+        const annotations = polygonAnnotations(start, Math.min(1_000, BIG_ANNOTATIONS - start));
         // A retried bulk add whose first try landed adds the chunk twice: count what is there.
         version = (await req<{ version: number }>('items', 'POST', `/items/${id}/annotations/bulk`, { annotations })).body.version;
       }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { TestReceiver, until } from '@stagehook/testing';
+import { polygonAnnotations } from './support/annotations.js';
 import { Platform } from './support/platform.js';
 
 interface Workflow { workflowId: string; stages: { id: string; type: string }[] }
@@ -12,11 +13,7 @@ const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 async function annotate(call: ReturnType<Platform['client']>, itemId: string, n: number): Promise<number> {
   let version = 0;
   for (let start = 0; start < n; start += 1000) {
-    const annotations = Array.from({ length: Math.min(1000, n - start) }, (_, i) => {
-      const x = (start + i) % 1800;
-      const y = Math.floor((start + i) / 1800) * 20;
-      return { name: 'screw', polygon: { paths: [[{ x, y }, { x: x + 40, y }, { x: x + 40, y: y + 16 }, { x, y: y + 16 }]] } };
-    });
+    const annotations = polygonAnnotations(start, Math.min(1000, n - start));
     const res = await call<{ version: number }>('items', 'POST', `/items/${itemId}/annotations/bulk`, { annotations });
     if (res.status !== 201) throw new Error(`bulk annotate → ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
     version = res.body.version;
