@@ -646,8 +646,7 @@ export class ConsumerRunner implements LagSource {
         stream: this.#streamName,
         subject: msg.subject,
         streamSeq: msg.seq,
-        // The stream's store time: the same on every delivery of this message.
-        storedAt: new Date(Math.floor(msg.info.timestampNanos / 1_000_000)),
+        storedAt: storeTime(msg),
         eventId,
         eventType,
         reason,
@@ -800,7 +799,7 @@ export type ReplayResult = 'ack' | 'nak' | 'term' | 'skipped' | 'failed';
  * sequence, headers, delivery count, store time) and its settle calls, reported to `settled`.
  * It claims to be the last delivery, so a failure dead-letters at once.
  */
-function replayMsg(m: ReplayMessage, maxDeliver: number, settled: (r: ReplayResult) => void): JsMsg {
+export function replayMsg(m: ReplayMessage, maxDeliver: number, settled: (r: ReplayResult) => void): JsMsg {
   const h = natsHeaders();
   for (const [k, vs] of Object.entries(m.headers)) for (const v of vs) h.append(k, v);
   const stand = {
@@ -817,5 +816,21 @@ function replayMsg(m: ReplayMessage, maxDeliver: number, settled: (r: ReplayResu
   };
   // The runner reads only the members above; the rest of JsMsg (reply subjects, acks with a
   // server round trip) has no meaning for a message that is not held by the server.
-  return stand as unknown as JsMsg;
+  const msg = stand as unknown as JsMsg;
+  replayStoreTimes.set(msg, m.storedAt);
+  return msg;
+}
+
+/** The recorded store time of replayed messages: exact, not rebuilt from nanoseconds. */
+const replayStoreTimes = new WeakMap<JsMsg, Date>();
+
+/**
+ * The stream's store time of a message, to the millisecond: the same on every delivery and on a
+ * replay, since it keys the dead-letter row a message updates. A replay carries the time the row
+ * recorded; rebuilding it as nanoseconds (ms × 10⁶, beyond 2⁵³ and so rounded to a multiple of
+ * 256) and flooring back lands on the millisecond before for about one time in eight, which made
+ * a replay that failed again a second dead letter instead of an update of the first.
+ */
+export function storeTime(msg: JsMsg): Date {
+  return replayStoreTimes.get(msg) ?? new Date(Math.floor(msg.info.timestampNanos / 1_000_000));
 }
