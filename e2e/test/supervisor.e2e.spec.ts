@@ -5,9 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { testEnv, uniqueName, until } from '@stagehook/testing';
+import { deleteTestNamespace, testEnv, uniqueName, until } from '@stagehook/testing';
 import pg from 'pg';
 import { Supervisor } from '../../scripts/lib/supervisor.mjs';
 
@@ -78,10 +76,7 @@ describe('npm start supervises its processes', () => {
       await admin.connect();
       for (const s of SERVICES) await admin.query(`DROP DATABASE IF EXISTS ${dbPrefix}_${s} WITH (FORCE)`);
       await admin.end();
-      const nc = await connect({ servers: testEnv.natsUrl });
-      const jsm = await jetstreamManager(nc);
-      for (const key of ['WORKFLOW', 'ITEMS', 'WEBHOOKS', 'DELIVERY', 'DEADLETTER']) await jsm.streams.delete(`${namespace}_${key}`).catch(() => undefined);
-      await nc.drain();
+      await deleteTestNamespace(namespace);
       rmSync(dataDir, { recursive: true, force: true });
     });
 

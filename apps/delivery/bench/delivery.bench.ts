@@ -14,7 +14,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { BusNamespace, newEvent, toCloudEvent, type EndpointStateData, type StageEnteredData } from '@stagehook/contracts';
 import { ensureStreams } from '@stagehook/messaging';
 import { SecretBox } from '@stagehook/platform';
-import { SWC_REGISTER, connectTestNats, createTestDatabase, deleteStreams, testEnv, uniqueName } from '@stagehook/testing';
+import { SWC_REGISTER, connectTestNats, createTestDatabase, deleteNamespace, testEnv, uniqueName } from '@stagehook/testing';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 
@@ -244,7 +244,7 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
     await pool.end();
-    await deleteStreams(jsm, ['WORKFLOW', 'WEBHOOKS', 'ITEMS', 'DELIVERY', 'DEADLETTER'].map((k) => ns.streamName(k as 'WORKFLOW')));
+    await deleteNamespace(jsm, ns.prefix);
     await nc.drain();
     await db.drop();
   }

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { TokenActor } from '@stagehook/platform';
-import { connectTestNats, createTestDatabase, deleteStreams, type TestDatabase } from '@stagehook/testing';
+import { connectTestNats, createTestDatabase, deleteNamespace, type TestDatabase } from '@stagehook/testing';
 import { bootItems, type Booted } from './support.js';
 
 const ada: TokenActor = { kind: 'user', id: 'u-ada', name: 'Ada Lovelace', email: 'ada@example.com' };
@@ -25,7 +25,7 @@ describe('who did it: the token names the actor', () => {
 
   afterAll(async () => {
     await s.app.close();
-    await deleteStreams(jsm, [s.ns.streamName('ITEMS'), s.ns.streamName('WORKFLOW'), s.ns.streamName('DEADLETTER')]);
+    await deleteNamespace(jsm, s.ns.prefix);
     await nc.drain();
     await db.drop();
   });

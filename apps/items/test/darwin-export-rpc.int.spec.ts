@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Objm } from '@nats-io/obj';
 import { ItemsRpc } from '@stagehook/contracts';
 import { DocumentStore, rpcRequest } from '@stagehook/messaging';
-import { connectTestNats, createTestDatabase, deleteStreams, type TestDatabase } from '@stagehook/testing';
+import { connectTestNats, createTestDatabase, deleteNamespace, type TestDatabase } from '@stagehook/testing';
 import { bootItems, type Booted } from './support.js';
 
 const polygons = (n: number) =>
@@ -34,8 +33,7 @@ describe('rpc.items.darwin-export for documents bigger than one NATS message', (
 
   afterAll(async () => {
     await s.app.close();
-    await new Objm(nc).open(new DocumentStore(nc, s.ns).bucket).then((o) => o.destroy()).catch(() => undefined);
-    await deleteStreams(jsm, [s.ns.streamName('ITEMS'), s.ns.streamName('DEADLETTER')]);
+    await deleteNamespace(jsm, s.ns.prefix);
     await nc.drain();
     await db.drop();
   });

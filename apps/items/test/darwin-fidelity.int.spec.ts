@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { connectTestNats, createTestDatabase, deleteStreams, type TestDatabase } from '@stagehook/testing';
+import { connectTestNats, createTestDatabase, deleteNamespace, type TestDatabase } from '@stagehook/testing';
 import { formatReport, runFidelity } from './fidelity/fidelity.js';
 import { bootItems, type Booted } from './support.js';
 
@@ -21,7 +21,7 @@ describe("V7's own Darwin JSON 2.0 exports (darwin-py e2e_tests/data/import)", (
 
   afterAll(async () => {
     await s.app.close();
-    await deleteStreams(jsm, [s.ns.streamName('ITEMS'), s.ns.streamName('WORKFLOW'), s.ns.streamName('DEADLETTER')]);
+    await deleteNamespace(jsm, s.ns.prefix);
     await nc.drain();
     await db.drop();
   });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { DARWIN_SCHEMA_REF, darwinConformanceProblems, type DarwinAnnotation } from '@stagehook/contracts';
-import { connectTestNats, createTestDatabase, deleteStreams, type TestDatabase } from '@stagehook/testing';
+import { connectTestNats, createTestDatabase, deleteNamespace, type TestDatabase } from '@stagehook/testing';
 import { bootItems, type Booted } from './support.js';
 
 const people = { annotators: [{ full_name: 'Ada Lovelace', email: 'ada@example.com' }], reviewers: [{ full_name: 'Grace Hopper', email: 'grace@example.com' }] };
@@ -81,7 +81,7 @@ describe('Darwin JSON 2.0 import and export', () => {
 
   afterAll(async () => {
     await s.app.close();
-    await deleteStreams(jsm, [s.ns.streamName('ITEMS'), s.ns.streamName('WORKFLOW'), s.ns.streamName('DEADLETTER')]);
+    await deleteNamespace(jsm, s.ns.prefix);
     await nc.drain();
     await db.drop();
   });

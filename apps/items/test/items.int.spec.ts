@@ -6,7 +6,7 @@ import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { darwinConformanceProblems, ItemsRpc, newEvent, type CloudEvent } from '@stagehook/contracts';
 import { rpcRequest } from '@stagehook/messaging';
-import { connectTestNats, createTestDatabase, deleteStreams, type TestDatabase, until } from '@stagehook/testing';
+import { connectTestNats, createTestDatabase, deleteNamespace, type TestDatabase, until } from '@stagehook/testing';
 import { bootItems, type Booted } from './support.js';
 
 describe('items service over HTTP, PostgreSQL and NATS', () => {
@@ -27,7 +27,7 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
 
   afterAll(async () => {
     await s.app.close();
-    await deleteStreams(jsm, [s.ns.streamName('ITEMS'), s.ns.streamName('WORKFLOW'), s.ns.streamName('DEADLETTER')]);
+    await deleteNamespace(jsm, s.ns.prefix);
     await nc.drain();
     await db.drop();
   });

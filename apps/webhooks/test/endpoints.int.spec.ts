@@ -5,7 +5,7 @@ import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import { BusNamespace, DeliveryRpc, parseEvent, type CloudEvent } from '@stagehook/contracts';
 import { serveRpc } from '@stagehook/messaging';
 import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken, SecretBox, type NatsConnection } from '@stagehook/platform';
-import { LogCapture, connectTestNats, createTestDatabase, deleteStreams, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+import { LogCapture, connectTestNats, createTestDatabase, deleteNamespace, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
 import { EventStore } from '@stagehook/event-store';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../src/app.module.js';
@@ -107,7 +107,7 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
 
   afterAll(async () => {
     await app?.close();
-    await deleteStreams(jsm, [ns.streamName('WEBHOOKS')]);
+    await deleteNamespace(jsm, ns.prefix);
     await nc?.drain();
     await db?.drop();
   });

@@ -12,7 +12,7 @@ import { connect } from '@nats-io/transport-node';
 import { BusNamespace, type ItemHeadReply, ItemsRpc, type RpcReply, toCloudEvent } from '@stagehook/contracts';
 import { serveRpc } from '@stagehook/messaging';
 import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken } from '@stagehook/platform';
-import { createTestDatabase, deleteStreams, testEnv, uniqueName, until } from '@stagehook/testing';
+import { createTestDatabase, deleteNamespace, testEnv, uniqueName, until } from '@stagehook/testing';
 import pg from 'pg';
 import type * as AppModuleFile from '../src/app.module.js';
 import type * as ConfigFile from '../src/config.js';
@@ -210,7 +210,7 @@ try {
   responder.unsubscribe();
   await app.close();
   await pool.end();
-  await deleteStreams(jsm, [ns.streamName('WORKFLOW'), ns.streamName('DELIVERY'), ns.streamName('WEBHOOKS'), ns.streamName('DEADLETTER')]);
+  await deleteNamespace(jsm, ns.prefix);
   await nc.drain();
   await db.drop();
 }

@@ -24,7 +24,10 @@ export class DocumentMissingError extends Error {
 export interface DocumentStoreOptions {
   /** How long a document is kept; readers must fetch it within this. Default 24 h. */
   ttlMs?: number;
-  /** Bound on the bucket's size; the oldest documents go first. Default 4 GiB. */
+  /**
+   * Bound on the bucket's size; the oldest documents go first. Default 1 GiB. JetStream reserves
+   * it on the server when the bucket is created, so it is set by the writer that creates it.
+   */
   maxBytes?: number;
 }
 
@@ -61,7 +64,7 @@ export class DocumentStore {
   /** Reads a document, refusing one above `maxBytes` before reading its chunks. */
   async get(ref: DocumentRef, { maxBytes }: { maxBytes: number }): Promise<Uint8Array> {
     if (ref.bytes > maxBytes) throw new DocumentTooLargeError(ref.bytes, maxBytes);
-    const store = await this.#open();
+    const store = await this.#openExisting(ref.name);
     const info = await store.info(ref.name);
     if (!info || info.deleted) throw new DocumentMissingError(ref.name);
     if (info.size > maxBytes) throw new DocumentTooLargeError(info.size, maxBytes);
@@ -70,13 +73,24 @@ export class DocumentStore {
     return data;
   }
 
+  /** A reader only opens the bucket: a reference exists only once its writer created it (with its bounds). */
+  async #openExisting(docName: string): Promise<ObjectStore> {
+    if (this.#store) return this.#store;
+    try {
+      return await new Objm(this.nc).open(this.bucket);
+    } catch (err) {
+      if (/not found/i.test(String((err as Error).message))) throw new DocumentMissingError(docName);
+      throw err;
+    }
+  }
+
   #open(): Promise<ObjectStore> {
-    // Created on first use by whichever side comes first; a failed open is tried again next time.
+    // Created on first write; a failed create is tried again next time.
     this.#store ??= new Objm(this.nc)
       .create(this.bucket, {
         description: 'Documents too big for one NATS message (Darwin exports), by immutable name',
         ttl: (this.opts.ttlMs ?? 24 * 3600_000) * 1_000_000,
-        max_bytes: this.opts.maxBytes ?? 4 * 1024 ** 3,
+        max_bytes: this.opts.maxBytes ?? 1024 ** 3,
       })
       .catch((err: unknown) => {
         this.#store = undefined;

@@ -1,20 +1,21 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { Objm } from '@nats-io/obj';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { BusNamespace } from '@stagehook/contracts';
-import { connectTestNats, uniqueName } from '@stagehook/testing';
+import { connectTestNats, deleteNamespace, uniqueName } from '@stagehook/testing';
 import { DocumentMissingError, DocumentStore, DocumentTooLargeError } from '../src/index.js';
 
 describe('DocumentStore', () => {
   let nc: NatsConnection;
+  let jsm: JetStreamManager;
   const ns = new BusNamespace(uniqueName('docs'));
 
   beforeAll(async () => {
-    ({ nc } = await connectTestNats());
+    ({ nc, jsm } = await connectTestNats());
   });
   afterAll(async () => {
-    await new Objm(nc).open(new DocumentStore(nc, ns).bucket).then((s) => s.destroy()).catch(() => undefined);
+    await deleteNamespace(jsm, ns.prefix);
     await nc.drain();
   });
 
@@ -41,5 +42,23 @@ describe('DocumentStore', () => {
     // A reference that understates the size is checked against what is stored.
     await expect(store.get({ ...ref, bytes: 10 }, { maxBytes: 100_000 })).rejects.toBeInstanceOf(DocumentTooLargeError);
     await expect(store.get({ name: 'nope', bytes: 10 }, { maxBytes: 100_000 })).rejects.toBeInstanceOf(DocumentMissingError);
+  });
+
+  it('lets the writer set the bucket bound and never creates a bucket on read', async () => {
+    const fresh = new BusNamespace(uniqueName('docs'));
+    try {
+      // A reader first: nothing to read, and no bucket (with a bound of its own choosing) made.
+      await expect(new DocumentStore(nc, fresh).get({ name: 'x', bytes: 1 }, { maxBytes: 10 })).rejects.toBeInstanceOf(DocumentMissingError);
+      await expect(jsm.streams.info(`OBJ_${new DocumentStore(nc, fresh).bucket}`)).rejects.toThrow(/not found/i);
+      // JetStream reserves max_bytes on the server: the writer's bound is the one the bucket gets.
+      await new DocumentStore(nc, fresh, { maxBytes: 8 * 1024 * 1024 }).put('a', randomBytes(10));
+      const info = await jsm.streams.info(`OBJ_${new DocumentStore(nc, fresh).bucket}`);
+      expect(info.config.max_bytes).toBe(8 * 1024 * 1024);
+    } finally {
+      await deleteNamespace(jsm, fresh.prefix);
+    }
+    const names: string[] = [];
+    for await (const n of jsm.streams.names()) names.push(n);
+    expect(names.filter((n) => n.includes(fresh.prefix))).toEqual([]);
   });
 });

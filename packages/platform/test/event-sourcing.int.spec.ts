@@ -6,7 +6,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import { BusNamespace, newEvent } from '@stagehook/contracts';
 import { EventStore, eventStoreMigrations } from '@stagehook/event-store';
-import { LogCapture, connectTestNats, createTestDatabase, deleteStreams, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+import { LogCapture, connectTestNats, createTestDatabase, deleteNamespace, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
 import { BaseConfig, bootstrapService, createLogger, EventSourcingModule, listeningUrl, loadConfig, RelayHost, typeOrmOptions } from '../src/index.js';
 import type { NatsConnection } from '../src/index.js';
 
@@ -33,7 +33,7 @@ describe('EventSourcingModule', () => {
   });
 
   afterAll(async () => {
-    await deleteStreams(jsm, [ns.streamName('ITEMS')]);
+    await deleteNamespace(jsm, ns.prefix);
     await nc.drain();
     await db.drop();
   });

@@ -18,3 +18,27 @@ export async function deleteStreams(jsm: JetStreamManager, names: string[]): Pro
     }
   }
 }
+
+/**
+ * Removes everything a bus namespace left on the server: its event streams (`<prefix>_ITEMS`, …)
+ * and its object stores and key-value buckets (`OBJ_<prefix>_documents`, `KV_<prefix>_…`).
+ * A namespace's object store reserves its `max_bytes` of JetStream storage, so a test run that
+ * leaves buckets behind exhausts the server's storage for every later run.
+ */
+export async function deleteNamespace(jsm: JetStreamManager, prefix: string): Promise<void> {
+  if (!prefix) throw new Error('refusing to delete the root namespace');
+  const owned = new RegExp(`^(?:OBJ_|KV_)?${prefix.replace(/[-]/g, '\\-')}_`);
+  const names: string[] = [];
+  for await (const name of jsm.streams.names()) if (owned.test(name)) names.push(name);
+  await deleteStreams(jsm, names);
+}
+
+/** `deleteNamespace` on a connection of its own, for harnesses that hold none. */
+export async function deleteTestNamespace(prefix: string): Promise<void> {
+  const { nc, jsm } = await connectTestNats('namespace-cleanup');
+  try {
+    await deleteNamespace(jsm, prefix);
+  } finally {
+    await nc.drain();
+  }
+}

@@ -3,10 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
 import { mintProjectToken } from '@stagehook/platform';
-import { createTestDatabase, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+import { createTestDatabase, deleteTestNamespace, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
@@ -87,12 +85,7 @@ export class Stack {
       }),
     );
     await Promise.all([...this.procs.values()].flatMap((p) => (p.db ? [p.db.drop().catch(() => undefined)] : [])));
-    const nc = await connect({ servers: testEnv.natsUrl });
-    const jsm = await jetstreamManager(nc);
-    for (const key of ['WORKFLOW', 'ITEMS', 'WEBHOOKS', 'DELIVERY', 'DEADLETTER']) {
-      await jsm.streams.delete(`${this.namespace}_${key}`).catch(() => undefined);
-    }
-    await nc.drain();
+    await deleteTestNamespace(this.namespace);
   }
 
   private get(name: Name): Proc {

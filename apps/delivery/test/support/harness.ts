@@ -12,7 +12,7 @@ import {
 } from '@stagehook/contracts';
 import { ensureStreams } from '@stagehook/messaging';
 import { SecretBox, bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken } from '@stagehook/platform';
-import { connectTestNats, createTestDatabase, deleteStreams, testEnv, uniqueName, type TestDatabase } from '@stagehook/testing';
+import { connectTestNats, createTestDatabase, deleteNamespace, testEnv, uniqueName, type TestDatabase } from '@stagehook/testing';
 import pg from 'pg';
 import { AppModule } from '../../src/app.module.js';
 import { DeliveryConfig } from '../../src/config.js';
@@ -89,7 +89,7 @@ export class Harness {
   async tearDown(): Promise<void> {
     for (const app of this.apps) await app.close().catch(() => undefined);
     await this.pool?.end();
-    await deleteStreams(this.jsm, ['WORKFLOW', 'ITEMS', 'WEBHOOKS', 'DELIVERY', 'DEADLETTER'].map((k) => this.ns.streamName(k as 'WORKFLOW')));
+    await deleteNamespace(this.jsm, this.ns.prefix);
     await this.nc?.drain();
     await this.db?.drop();
   }

@@ -55,7 +55,7 @@ export class ItemsRpcHost implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly items: ItemsService,
     @Inject(ItemsConfig) private readonly config: ItemsConfig,
   ) {
-    this.documents = new DocumentStore(nats, namespace);
+    this.documents = new DocumentStore(nats, namespace, { maxBytes: config.DOCUMENT_STORE_MAX_BYTES });
   }
 
   onApplicationBootstrap(): void {

@@ -5,7 +5,7 @@ import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { BusNamespace, type EventData, type EventType, type ItemHeadReply, ItemsRpc, type RpcReply, toCloudEvent } from '@stagehook/contracts';
 import { serveRpc } from '@stagehook/messaging';
 import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken } from '@stagehook/platform';
-import { connectTestNats, createTestDatabase, deleteStreams, testEnv, type TestDatabase, uniqueName } from '@stagehook/testing';
+import { connectTestNats, createTestDatabase, deleteNamespace, testEnv, type TestDatabase, uniqueName } from '@stagehook/testing';
 import { AppModule } from '../../src/app.module.js';
 import { WorkflowConfig } from '../../src/config.js';
 import { workflowErrorStatuses } from '../../src/domain/errors.js';
@@ -72,7 +72,7 @@ export class Harness {
     await this.app?.close();
     this.responder?.unsubscribe();
     this.recorder?.unsubscribe();
-    await deleteStreams(this.jsm, [this.ns.streamName('WORKFLOW'), this.ns.streamName('DELIVERY'), this.ns.streamName('WEBHOOKS'), this.ns.streamName('DEADLETTER')]);
+    await deleteNamespace(this.jsm, this.ns.prefix);
     await this.nc.drain();
     await this.db.drop();
   }
