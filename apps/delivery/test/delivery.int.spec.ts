@@ -106,7 +106,7 @@ describe('delivery service', () => {
     await until(async () => (await h.outcomes(entry.eventId))[0]?.type === 'delivery.webhook.delivered');
   });
 
-  it('disables the endpoint on 410, fails what waits for it, and replays it after re-enabling', async () => {
+  it('disables the endpoint on 410, fails what waits for it, and replays it when the registry enables it', async () => {
     rx.next('/gone', answer.status(410));
     const ep = await h.registerEndpoint(P, `${rx.url}/gone`);
     const first = await h.enterWebhookStage(P, ep.endpointId);
@@ -124,9 +124,13 @@ describe('delivery service', () => {
     expect((await h.outcomes(second.eventId))[0].type).toBe('delivery.webhook.failed');
     expect(rx.received('/gone')).toHaveLength(1);
 
-    const res = await fetch(h.url(app, `/endpoints/${ep.endpointId}/enable`), { method: 'POST', headers: { authorization: `Bearer ${h.token(P)}` } });
-    expect(res.status).toBe(201);
-    expect(((await res.json()) as { replayed: number }).replayed).toBe(1);
+    // Delivery has no enable of its own: the registry's enable (its event) ends delivery's disable.
+    const byDelivery = await fetch(h.url(app, `/endpoints/${ep.endpointId}/enable`), { method: 'POST', headers: { authorization: `Bearer ${h.token(P)}` } });
+    expect(byDelivery.status).toBe(404);
+    await h.publish('webhook.endpoint.enabled', { endpointId: ep.endpointId, projectId: P, by: 'user:ana', at: new Date().toISOString() }, P, `endpoint-${ep.endpointId}`);
+    await until(async () => (await h.query(`SELECT 1 FROM dl_endpoints WHERE id = $1 AND disabled_at IS NULL`, [ep.endpointId])).length === 1, { message: 'own disable cleared' });
+    const enabled = await h.query<{ data: { replayed: number } }>(`SELECT data FROM es_events WHERE type = 'delivery.endpoint.enabled' AND data->>'endpointId' = $1`, [ep.endpointId]);
+    expect(enabled.map((e) => e.data.replayed)).toEqual([1]);
     await rx.waitFor(2, '/gone');
     await until(async () => (await h.outcomes(second.eventId)).some((o) => o.type === 'delivery.webhook.delivered'));
   });

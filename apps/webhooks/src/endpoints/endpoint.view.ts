@@ -31,6 +31,11 @@ export class EndpointView {
   @ApiProperty({ type: Object, isArray: true }) headers!: CustomHeaderData[];
   @ApiProperty() active!: boolean;
   @ApiProperty({ nullable: true }) disabledReason!: string | null;
+  @ApiProperty({
+    nullable: true,
+    description: 'Who disabled it: `user:<id>` / `service:<id>` (the token\'s actor), `project:<id>` (a token naming no actor), `service:delivery` (delivery stopped on its own: 410 Gone or days without success)',
+  })
+  disabledBy!: string | null;
   @ApiProperty({ type: SecretHintView, nullable: true }) authorization!: SecretHintView | null;
   @ApiProperty({ type: SigningSecretView }) signingSecret!: SigningSecretView;
   @ApiProperty() version!: number;
@@ -60,6 +65,7 @@ export function toEndpointView(e: LiveEndpoint, secrets: EndpointSecrets, now: D
     headers: ep.headers,
     active: ep.active,
     disabledReason: ep.disabledReason,
+    disabledBy: ep.active ? null : (ep.disabledBy ?? null),
     authorization: ep.authorization ? { hint: secrets.hint(ep.authorization) } : null,
     signingSecret: { hint: secrets.hint(signing.current), previousExpiresAt: signing.previous?.expiresAt ?? null, revealed: e.secretRevealed ?? false },
     version: e.version,

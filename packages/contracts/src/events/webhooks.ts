@@ -101,6 +101,12 @@ export class EndpointStateData {
   @IsArray() @ArrayMaxSize(MAX_CUSTOM_HEADERS) @ValidateNested({ each: true }) @Type(() => CustomHeaderData) headers!: CustomHeaderData[];
   @IsBoolean() active!: boolean;
   @ValidateIf((_o, v) => v !== null) @IsShortText(1000) disabledReason!: string | null;
+  /**
+   * Who disabled it: an actor (`user:<id>`, `service:<id>`), `service:delivery` when delivery
+   * stopped sending on its own (410 Gone, days without success), `project:<id>` for a token that
+   * names no actor. Absent in events written before it was recorded.
+   */
+  @IsOptional() @ValidateIf((_o, v) => v !== null) @IsShortText(200) disabledBy?: string | null;
   /** The `Authorization` header value, sealed; null when none. */
   @ValidateIf((_o, v) => v !== null) @ValidateNested() @Type(() => SealedSecretData) authorization!: SealedSecretData | null;
   @ValidateNested() @Type(() => SigningSecretsData) signingSecrets!: SigningSecretsData;
@@ -114,12 +120,16 @@ export class EndpointDisabledData {
   @IsId() endpointId!: string;
   @IsId() projectId!: string;
   @IsShortText(1000) reason!: string;
+  /** Who disabled it (see EndpointStateData.disabledBy); absent in events written before it was recorded. */
+  @IsOptional() @IsShortText(200) by?: string;
   @IsISO8601({ strict: true }) at!: string;
 }
 
 export class EndpointEnabledData {
   @IsId() endpointId!: string;
   @IsId() projectId!: string;
+  /** Who enabled it; absent in events written before it was recorded. */
+  @IsOptional() @IsShortText(200) by?: string;
   @IsISO8601({ strict: true }) at!: string;
 }
 
