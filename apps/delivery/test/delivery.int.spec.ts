@@ -1,7 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DeliveryRpc, ItemsRpc } from '@stagehook/contracts';
 import { rpcRequest, serveRpc } from '@stagehook/messaging';
+import { customHeaderField, sealEndpointSecret } from '@stagehook/platform';
 import { TestReceiver, answer, until } from '@stagehook/testing';
 import { Webhook } from 'standardwebhooks';
 import { Harness, whsec } from './support/harness.js';
@@ -25,10 +27,20 @@ describe('delivery service', () => {
   });
 
   it('delivers a webhook stage entry signed, with auth and custom headers, and records the delivered outcome', async () => {
-    const ep = await h.registerEndpoint(P, `${rx.url}/ok`, { auth: 'Bearer s3cr3t', headers: [{ name: 'X-Team', value: 'vision' }] });
+    const endpointId = `ep_${randomUUID().slice(0, 8)}`;
+    const ep = await h.registerEndpoint(P, `${rx.url}/ok`, {
+      endpointId,
+      auth: 'Bearer s3cr3t',
+      // A value sealed by the registry (bound to endpoint and header) and one from an event written before sealing.
+      headers: [
+        { name: 'X-Api-Key', sealed: sealEndpointSecret(h.box, 'key-9f8e7d', endpointId, customHeaderField('X-Api-Key')) },
+        { name: 'X-Team', value: 'vision' },
+      ],
+    });
     const entry = await h.enterWebhookStage(P, ep.endpointId);
     const [req] = await rx.waitFor(1, '/ok');
     expect(req.headers['authorization']).toBe('Bearer s3cr3t');
+    expect(req.headers['x-api-key']).toBe('key-9f8e7d');
     expect(req.headers['x-team']).toBe('vision');
     expect(req.headers['content-type']).toBe('application/json');
     expect(req.headers['user-agent']).toMatch(/Stagehook/);
@@ -49,8 +61,9 @@ describe('delivery service', () => {
     const attempts = (await res.json()) as { data: { statusCode: number; requestHeaders: Record<string, string>; responseBody: string }[] };
     expect(attempts.data).toHaveLength(1);
     expect(attempts.data[0].statusCode).toBe(200);
-    expect(attempts.data[0].requestHeaders.authorization).toBe('[redacted]');
-    expect(JSON.stringify(attempts.data)).not.toContain('s3cr3t');
+    expect(attempts.data[0].requestHeaders).toMatchObject({ authorization: '[redacted]', 'x-api-key': '[redacted]', 'x-team': '[redacted]' });
+    for (const secret of ['s3cr3t', 'key-9f8e7d', 'vision']) expect(JSON.stringify(attempts.data)).not.toContain(secret);
+    expect(await h.query(`SELECT 1 FROM dl_attempts WHERE request_headers::text LIKE '%key-9f8e7d%'`)).toEqual([]);
     expect(attempts.data[0].responseBody).toBe('{"ok":true}');
     // Another project's token sees nothing.
     const other = await fetch(h.url(app, `/deliveries/${deliveryId}/attempts`), { headers: { authorization: `Bearer ${h.token('proj-b')}` } });

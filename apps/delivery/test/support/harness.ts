@@ -11,7 +11,7 @@ import {
   type EventType,
 } from '@stagehook/contracts';
 import { ensureStreams } from '@stagehook/messaging';
-import { SecretBox, bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken } from '@stagehook/platform';
+import { SecretBox, bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken, sealEndpointSecret } from '@stagehook/platform';
 import { connectTestNats, createTestDatabase, deleteNamespace, testEnv, uniqueName, type TestDatabase } from '@stagehook/testing';
 import pg from 'pg';
 import { AppModule } from '../../src/app.module.js';
@@ -123,10 +123,11 @@ export class Harness {
       headers: opts.headers ?? [],
       active: true,
       disabledReason: null,
-      authorization: opts.auth ? this.box.seal(opts.auth) : null,
+      // Sealed as the registry seals them: bound to the endpoint and field.
+      authorization: opts.auth ? sealEndpointSecret(this.box, opts.auth, endpointId, 'authorization') : null,
       signingSecrets: {
-        current: this.box.seal(secrets[0]),
-        previous: secrets[1] ? { secret: this.box.seal(secrets[1]), expiresAt: new Date(Date.now() + 86_400_000).toISOString() } : null,
+        current: sealEndpointSecret(this.box, secrets[0], endpointId, 'signing'),
+        previous: secrets[1] ? { secret: sealEndpointSecret(this.box, secrets[1], endpointId, 'signing'), expiresAt: new Date(Date.now() + 86_400_000).toISOString() } : null,
       },
       at: new Date().toISOString(),
     };

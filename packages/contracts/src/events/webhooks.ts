@@ -32,6 +32,11 @@ export class SealedSecretData {
   @IsBase64() @MaxLength(64) iv!: string;
   @IsBase64() @MaxLength(64) tag!: string;
   @IsBase64() @MaxLength(8192) ct!: string;
+  /**
+   * Sealed with its endpoint and field as AES-GCM additional data (`sealEndpointSecret` in
+   * @stagehook/platform), so it opens only there. Absent on values sealed before binding.
+   */
+  @IsOptional() @IsBoolean() bound?: boolean;
 }
 
 /** The previous signing secret stays valid (both signatures are sent) until `expiresAt`. */
@@ -74,10 +79,16 @@ export class RetryPolicyData {
 
 export const HEADER_NAME_PATTERN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
 
-/** A custom header sent with every delivery; not a secret (the authorization header is). */
+/**
+ * A custom header sent with every delivery. Its value is treated as a secret (API keys travel in
+ * such headers): sealed at rest and on the bus, bound to its endpoint and header name, shown only
+ * as a hint and redacted in attempts. `value` in clear is what events written before sealing
+ * carry; new events carry `sealed` only.
+ */
 export class CustomHeaderData {
   @IsString() @Matches(HEADER_NAME_PATTERN) name!: string;
-  @IsString() @MaxLength(1000) @Matches(/^[^\r\n\0]*$/) value!: string;
+  @ValidateIf((o: CustomHeaderData) => o.sealed === undefined) @IsString() @MaxLength(1000) @Matches(/^[^\r\n\0]*$/) value?: string;
+  @IsOptional() @ValidateNested() @Type(() => SealedSecretData) sealed?: SealedSecretData;
 }
 
 export const MAX_CUSTOM_HEADERS = 10;

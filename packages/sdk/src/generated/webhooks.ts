@@ -252,10 +252,22 @@ export interface components {
             url: string;
         };
         CustomHeaderDto: {
-            /** @example X-Team */
+            /** @example X-Api-Key */
             name: string;
-            /** @example ml-platform */
+            /**
+             * @description Write-only: sealed at rest, shown as a hint, redacted in attempts
+             * @example k-123
+             */
             value: string;
+        };
+        CustomHeaderView: {
+            /**
+             * @description Masked: enough to recognise the value, never to use it
+             * @example …k9Zq
+             */
+            hint: string;
+            /** @example X-Api-Key */
+            name: string;
         };
         DisableEndpointDto: {
             /** @example receiver under maintenance */
@@ -286,7 +298,8 @@ export interface components {
             disabledReason: Record<string, never> | null;
             eventTypes: string[];
             filters: Record<string, never>;
-            headers: Record<string, never>[];
+            /** @description Custom header values are write-only: shown as hints */
+            headers: components["schemas"]["CustomHeaderView"][];
             id: string;
             includeAnnotations: boolean;
             name: string;
@@ -348,12 +361,22 @@ export interface components {
             statusCode: number | null;
             webhookId: string;
         };
+        UpdateCustomHeaderDto: {
+            /** @example X-Api-Key */
+            name: string;
+            /**
+             * @description Write-only; omit to keep the value already set for this name
+             * @example k-123
+             */
+            value?: string;
+        };
         UpdateEndpointDto: {
             authorization?: Record<string, never> | null;
             description?: string;
             eventTypes?: string[];
             filters?: components["schemas"]["EndpointFiltersDto"];
-            headers?: components["schemas"]["CustomHeaderDto"][];
+            /** @description Replaces the list; a header without a value keeps its current value */
+            headers?: components["schemas"]["UpdateCustomHeaderDto"][];
             includeAnnotations?: boolean;
             name?: string;
             retryPolicy?: components["schemas"]["RetryPolicyDto"] | null;
