@@ -6,7 +6,7 @@ import { rpcRequest, serveRpc } from '@stagehook/messaging';
 import { customHeaderField, sealEndpointSecret } from '@stagehook/platform';
 import { TestReceiver, answer, until } from '@stagehook/testing';
 import { Webhook } from 'standardwebhooks';
-import { Harness, whsec } from './support/harness.js';
+import { Harness, itemSummary, whsec } from './support/harness.js';
 
 const P = 'proj-a';
 
@@ -47,6 +47,21 @@ describe('delivery service', () => {
     const payload = new Webhook(ep.secret).verify(req.body, req.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
     expect(payload.type).toBe('workflow.stage.entered');
     expect(payload.data).toMatchObject({ workflowId: 'wf_1', stageId: 'st_hook', visitId: entry.visitId, itemId: entry.itemId, itemVersion: 3 });
+    // Without annotations the payload carries the item's metadata as of the entered version (V7).
+    expect(payload.data.item).toEqual({
+      id: entry.itemId,
+      name: 'cat.jpg',
+      path: '/pets',
+      dataset: { id: 'ds_1', name: 'Cats', slug: 'cats' },
+      datasetId: 'ds_1',
+      datasetName: 'Cats',
+      slots: [{ name: '0', type: 'image', width: 640, height: 480, sourceUrl: `https://images.example/${entry.itemId}.jpg` }],
+      status: 'in_progress',
+      tags: ['urgent'],
+      metadata: { camera: 'north' },
+    });
+    expect(payload.data.annotations).toBeUndefined();
+    expect(h.headAsked).toContainEqual({ projectId: P, itemId: entry.itemId, version: 3 });
     await until(async () => (await h.outcomes(entry.eventId)).length === 1, { message: 'outcome event' });
     const [outcome] = await h.outcomes(entry.eventId);
     expect(outcome.type).toBe('delivery.webhook.delivered');
@@ -253,7 +268,7 @@ describe('delivery service', () => {
       const r = req as { itemId: string; version: number };
       return {
         ok: true,
-        item: { id: r.itemId, projectId: P, datasetId: 'ds_1', datasetName: 'Cats', datasetSlug: 'cats', name: 'cat.jpg', path: '/', status: 'in_progress' as const, tags: [], version: r.version, metadata: {} },
+        item: itemSummary(P, r.itemId, r.version),
         darwin: { version: '2.0', item: { name: 'cat.jpg' }, annotations: [{ id: 'a1', name: 'cat', bounding_box: { x: 1, y: 2, w: 3, h: 4 } }] },
       };
     });

@@ -66,7 +66,7 @@ const responder = serveRpc(nc, ns, ItemsRpc.head, 'items', async (req): Promise<
   const { itemId } = req as { itemId: string };
   return {
     ok: true,
-    item: { id: itemId, projectId: PROJECT, datasetId: 'ds', datasetName: 'DS', datasetSlug: 'ds', name: itemId, path: '/', status: 'new', tags: [], version: 3, metadata: {} },
+    item: { id: itemId, projectId: PROJECT, datasetId: 'ds', datasetName: 'DS', datasetSlug: 'ds', name: itemId, path: '/', status: 'new', tags: [], version: 3, metadata: {}, slots: [] },
   };
 });
 

@@ -84,7 +84,7 @@ export class Harness {
       if (version === undefined) return { ok: false, code: 'not_found', message: `item ${itemId} not found` };
       return {
         ok: true,
-        item: { id: itemId, projectId, datasetId: 'ds', datasetName: 'DS', datasetSlug: 'ds', name: itemId, path: '/', status: 'new', tags: [], version, metadata: {} },
+        item: { id: itemId, projectId, datasetId: 'ds', datasetName: 'DS', datasetSlug: 'ds', name: itemId, path: '/', status: 'new', tags: [], version, metadata: {}, slots: [] },
       };
     });
   }
