@@ -3,6 +3,7 @@ import { BusNamespace } from '@stagehook/contracts';
 import { consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
 import { DeadLettersController, deadLetterRedriveProvider, LOGGER, MetricsService, NATS_CONNECTION, type Logger, type NatsConnection } from '@stagehook/platform';
 import { DataSource } from 'typeorm';
+import { EndpointLookupRpc } from './endpoints/endpoint-lookup/endpoint-lookup.rpc.js';
 import { DELIVERY_DISABLES_DURABLE, DELIVERY_DISABLES_FILTER, mirrorDeliveryDisable } from './endpoints/delivery-disabled/delivery-disabled.consumer.js';
 import { ChangeStatusController } from './endpoints/change-status/change-status.controller.js';
 import { DeleteEndpointController } from './endpoints/delete-endpoint/delete-endpoint.controller.js';
@@ -38,6 +39,7 @@ import { UrlGuard } from './endpoints/url-guard.js';
     EndpointCommands,
     RegisterEndpointHandler,
     UpdateEndpointHandler,
+    EndpointLookupRpc,
     consumersProvider({
       inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, EndpointRepository],
       useFactory: (dataSource: DataSource, nats: NatsConnection, logger: Logger, metrics: MetricsService, namespace: BusNamespace, repo: EndpointRepository): ConsumerRunnerOptions[] => [

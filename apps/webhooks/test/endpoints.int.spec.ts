@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
-import { BusNamespace, DeliveryRpc, parseEvent, type CloudEvent } from '@stagehook/contracts';
-import { serveRpc } from '@stagehook/messaging';
+import { BusNamespace, DeliveryRpc, parseEvent, WebhooksRpc, type CloudEvent } from '@stagehook/contracts';
+import { rpcRequest, serveRpc } from '@stagehook/messaging';
 import { bootstrapService, createLogger, customHeaderField, listeningUrl, loadConfig, mintProjectToken, openEndpointSecret, SecretBox, type NatsConnection } from '@stagehook/platform';
 import { LogCapture, connectTestNats, createTestDatabase, deleteNamespace, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
 import { EventStore } from '@stagehook/event-store';
@@ -293,6 +293,18 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     expect(res.status).toBe(503);
     expect(res.json.error).toBe('DELIVERY_UNAVAILABLE');
     expect(res.json.message).toMatch(/delivery service did not answer/);
+  });
+
+  it('answers the endpoint lookup other services ask over the bus, scoped to the project', async () => {
+    const created = await call('POST', '/endpoints', validBody({ name: 'looked up' }));
+    const id = created.json.id as string;
+    await call('POST', `/endpoints/${id}/disable`, { reason: 'paused' });
+    expect(await rpcRequest(nc, ns, WebhooksRpc.endpoint, { projectId: 'proj-a', endpointId: id }, { timeoutMs: 2000 })).toEqual({
+      ok: true,
+      endpoint: { id, active: false, disabledReason: 'paused' },
+    });
+    expect(await rpcRequest(nc, ns, WebhooksRpc.endpoint, { projectId: 'proj-b', endpointId: id }, { timeoutMs: 2000 })).toMatchObject({ ok: false, code: 'not_found' });
+    expect(await rpcRequest(nc, ns, WebhooksRpc.endpoint, { projectId: 'proj-a', endpointId: '' } as never, { timeoutMs: 2000 })).toMatchObject({ ok: false, code: 'invalid_request' });
   });
 
   it('passes the test ping to the delivery service and returns its answer', async () => {
