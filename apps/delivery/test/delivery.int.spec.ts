@@ -7,6 +7,7 @@ import { customHeaderField, sealEndpointSecret } from '@stagehook/platform';
 import { TestReceiver, answer, until } from '@stagehook/testing';
 import { Webhook } from 'standardwebhooks';
 import { Harness, itemSummary, whsec } from './support/harness.js';
+import { slackMessageProblems } from './support/slack-message.js';
 
 const P = 'proj-a';
 
@@ -83,6 +84,49 @@ describe('delivery service', () => {
     // Another project's token sees nothing.
     const other = await fetch(h.url(app, `/deliveries/${deliveryId}/attempts`), { headers: { authorization: `Bearer ${h.token('proj-b')}` } });
     expect(other.status).toBe(404);
+  });
+
+  it('shapes each endpoint\'s webhooks in its payload format — standard, V7 Darwin, Slack — all signed the same way', async () => {
+    const darwinDoc = { version: '2.0', schema_ref: 'https://darwin-public.s3.eu-west-1.amazonaws.com/darwin_json/2.0/schema.json', item: { name: 'cat.jpg', path: '/pets', source_info: { workview_url: 'https://console.example/workview/x' } }, annotations: [{ id: 'a1', name: 'cat', bounding_box: { x: 1, y: 2, w: 3, h: 4 } }] };
+    const sub = serveRpc(h.nc, h.ns, ItemsRpc.darwinExport, 'items', async (req) => {
+      const r = req as { itemId: string; version: number };
+      return { ok: true, item: itemSummary(P, r.itemId, r.version), darwin: darwinDoc };
+    });
+    try {
+      const endpoints = {
+        standard: await h.registerEndpoint(P, `${rx.url}/fmt-standard`, { payloadFormat: 'standard' }),
+        darwin: await h.registerEndpoint(P, `${rx.url}/fmt-darwin`, { payloadFormat: 'darwin', includeAnnotations: true }),
+        darwinMeta: await h.registerEndpoint(P, `${rx.url}/fmt-darwin-meta`, { payloadFormat: 'darwin' }),
+        slack: await h.registerEndpoint(P, `${rx.url}/fmt-slack`, { payloadFormat: 'slack', includeAnnotations: true }),
+      };
+      const entries = Object.fromEntries(await Promise.all(Object.entries(endpoints).map(async ([k, ep]) => [k, await h.enterWebhookStage(P, ep.endpointId)] as const)));
+      const got = async (k: keyof typeof endpoints) => {
+        const [req] = await rx.waitFor(1, `/fmt-${k === 'darwinMeta' ? 'darwin-meta' : k}`);
+        // Standard Webhooks signature over the bytes as sent, whatever the format.
+        new Webhook(endpoints[k].secret).verify(req.body, req.headers as Record<string, string>);
+        return JSON.parse(req.body) as Record<string, unknown>;
+      };
+      expect(await got('standard')).toMatchObject({ type: 'workflow.stage.entered', data: { itemId: entries.standard.itemId } });
+      // V7: the Darwin document at the top level, workflow/stage/visit beside it.
+      expect(await got('darwin')).toEqual({
+        ...darwinDoc,
+        workflow: { id: 'wf_1', version: 1 },
+        stage: { id: 'st_hook', name: 'Send to model' },
+        visit: { id: entries.darwin.visitId, entered_at: entries.darwin.enteredAt, item_version: 3 },
+      });
+      const meta = await got('darwinMeta');
+      expect(meta).toMatchObject({ version: '2.0', item: { name: 'cat.jpg', path: '/pets', slots: [{ slot_name: '0', type: 'image', width: 640, height: 480, source_files: [{ url: `https://images.example/${entries.darwinMeta.itemId}.jpg` }] }] } });
+      expect(meta.annotations).toBeUndefined();
+      const slack = await got('slack');
+      expect(slackMessageProblems(slack)).toEqual([]);
+      expect(slack.text).toBe('cat.jpg entered stage Send to model'.replace('cat.jpg', '<https://console.example/workview/x|cat.jpg>'));
+      expect(JSON.stringify(slack.blocks)).toContain('`urgent`');
+      // The stored message is the standard body; formats are applied per endpoint when sending.
+      const [stored] = await h.query<{ body: string }>(`SELECT m.body FROM dl_messages m JOIN dl_deliveries d ON d.message_id = m.id WHERE d.endpoint_id = $1`, [endpoints.slack.endpointId]);
+      expect(JSON.parse(stored.body)).toMatchObject({ type: 'workflow.stage.entered' });
+    } finally {
+      sub.unsubscribe();
+    }
   });
 
   it('retries a 500 with the same bytes and webhook-id, then succeeds', async () => {

@@ -187,6 +187,11 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     const upd = await call('PATCH', `/endpoints/${endpointId}`, { name: 'Renamed', authorization: AUTH_VALUE_2, eventTypes: ['item.*'] });
     expect(upd.status).toBe(200);
     expect(upd.json).toMatchObject({ name: 'Renamed', eventTypes: ['item.*'], authorization: { hint: `Token …${AUTH_VALUE_2.slice(-4)}` } });
+    expect(upd.json.payloadFormat).toBe('standard');
+    expect((await call('PATCH', `/endpoints/${endpointId}`, { payloadFormat: 'slack' })).json.payloadFormat).toBe('slack');
+    const badFormat = await call('PATCH', `/endpoints/${endpointId}`, { payloadFormat: 'xml' });
+    expect(badFormat.status).toBe(400);
+    expect(JSON.stringify(badFormat.json)).toContain('payloadFormat');
     // Headers are replaced as a list; one named without a value keeps the value set before.
     const kept = await call('PATCH', `/endpoints/${endpointId}`, { headers: [{ name: 'X-Api-Key' }, { name: 'X-Team', value: 'vision' }] });
     expect(kept.status).toBe(200);
@@ -304,7 +309,7 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
       endpoint: { id, active: false, disabledReason: 'paused' },
     });
     expect(await rpcRequest(nc, ns, WebhooksRpc.endpoint, { projectId: 'proj-b', endpointId: id }, { timeoutMs: 2000 })).toMatchObject({ ok: false, code: 'not_found' });
-    expect(await rpcRequest(nc, ns, WebhooksRpc.endpoint, { projectId: 'proj-a', endpointId: '' } as never, { timeoutMs: 2000 })).toMatchObject({ ok: false, code: 'invalid_request' });
+    expect(await rpcRequest(nc, ns, WebhooksRpc.endpoint, { projectId: 'proj-a', endpointId: '' }, { timeoutMs: 2000 })).toMatchObject({ ok: false, code: 'invalid_request' });
   });
 
   it('passes the test ping to the delivery service and returns its answer', async () => {

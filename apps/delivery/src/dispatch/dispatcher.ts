@@ -3,6 +3,7 @@ import type { EventStore } from '@stagehook/event-store';
 import { GroupCommit, isTransientInfraError } from '@stagehook/messaging';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
+import { renderBody } from '../domain/payload-formats.js';
 import { isSuccess, nextStep, type AttemptResult, type NextStep, type Schedule } from '../domain/retry-policy.js';
 import type { AttemptRecord, ClaimedDelivery, DeliveryRepository, DeliveryUpdate } from '../persistence/delivery.repository.js';
 import type { EndpointRepository } from '../persistence/endpoint.repository.js';
@@ -271,9 +272,11 @@ export class Dispatcher {
       return;
     }
     const timestamp = Math.floor(this.now() / 1000);
+    // The endpoint's payload format, from the frozen body: the same bytes on every retry.
+    const body = renderBody(ep.payloadFormat, c.body);
     let prepared: RequestHeaders;
     try {
-      prepared = requestHeaders(ep, this.deps.openSecret, c.id, timestamp, c.body);
+      prepared = requestHeaders(ep, this.deps.openSecret, c.id, timestamp, body);
     } catch (err) {
       // A secret sealed under a key no longer in SECRET_KEYS, or bound to another endpoint or
       // field: nothing can be sent, and retrying in a loop would not help either. The attempt
@@ -291,7 +294,7 @@ export class Dispatcher {
     }
     const guarded = await this.deps.breakers.fire(
       c.endpointId,
-      () => this.deps.sender.send({ url: ep.url, headers, body: c.body, timeoutMs: ep.timeoutMs }),
+      () => this.deps.sender.send({ url: ep.url, headers, body, timeoutMs: ep.timeoutMs }),
       (r) => r.statusCode !== null && isSuccess(r.statusCode),
     );
     if (guarded.kind === 'rejected') {

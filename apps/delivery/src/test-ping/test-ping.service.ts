@@ -6,6 +6,7 @@ import { serveRpc } from '@stagehook/messaging';
 import { LOGGER, NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
 import type { Logger } from 'pino';
 import { DispatcherHost } from '../dispatch/dispatcher.host.js';
+import { renderBody } from '../domain/payload-formats.js';
 import { requestHeaders } from '../sending/request-headers.js';
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -45,8 +46,9 @@ export class TestPingService implements OnApplicationBootstrap, BeforeApplicatio
     const webhookId = `ping_${randomUUID()}`;
     const ts = Math.floor(Date.now() / 1000);
     const body = JSON.stringify({ type: 'webhook.test', timestamp: new Date(ts * 1000).toISOString(), data: { endpointId: s.endpointId, projectId: s.projectId } });
-    const { headers } = requestHeaders(s, this.host.openSecret, webhookId, ts, body);
-    const res = await this.host.sender.send({ url: s.url, headers, body, timeoutMs: s.timeoutMs });
+    const sent = renderBody(s.payloadFormat, body);
+    const { headers } = requestHeaders(s, this.host.openSecret, webhookId, ts, sent);
+    const res = await this.host.sender.send({ url: s.url, headers, body: sent, timeoutMs: s.timeoutMs });
     const reply: TestPingReply = {
       statusCode: res.statusCode,
       latencyMs: res.durationMs,

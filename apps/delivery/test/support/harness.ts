@@ -160,6 +160,7 @@ export class Harness {
       eventTypes: opts.eventTypes ?? [],
       filters: opts.filters ?? {},
       includeAnnotations: opts.includeAnnotations ?? false,
+      ...(opts.payloadFormat ? { payloadFormat: opts.payloadFormat } : {}),
       timeoutMs: opts.timeoutMs ?? 5_000,
       retryPolicy: opts.retryPolicy ?? null,
       headers: opts.headers ?? [],

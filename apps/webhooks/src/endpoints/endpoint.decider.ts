@@ -21,7 +21,7 @@ export type Endpoint = Omit<Data<'webhook.endpoint.registered'>, 'at'>;
 /** What a user sets on an endpoint; secrets and status are changed by their own commands. */
 export type EndpointSettings = Pick<
   Endpoint,
-  'name' | 'description' | 'url' | 'eventTypes' | 'filters' | 'includeAnnotations' | 'timeoutMs' | 'retryPolicy' | 'headers'
+  'name' | 'description' | 'url' | 'eventTypes' | 'filters' | 'includeAnnotations' | 'payloadFormat' | 'timeoutMs' | 'retryPolicy' | 'headers'
 >;
 
 export type EndpointState =

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { HEADER_NAME_PATTERN, ID_PATTERN, ITEM_STATUSES, MAX_CUSTOM_HEADERS, type ItemStatus } from '@stagehook/contracts';
+import { HEADER_NAME_PATTERN, ID_PATTERN, ITEM_STATUSES, MAX_CUSTOM_HEADERS, PAYLOAD_FORMATS, type ItemStatus, type PayloadFormat } from '@stagehook/contracts';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize,
@@ -203,6 +203,11 @@ export class CreateEndpointDto {
   @IsBoolean()
   includeAnnotations?: boolean;
 
+  @ApiPropertyOptional({ enum: PAYLOAD_FORMATS, default: 'standard', description: 'standard envelope, V7 Darwin document (webhook stages), or a Slack incoming-webhook message' })
+  @IsOptional()
+  @IsIn(PAYLOAD_FORMATS)
+  payloadFormat?: PayloadFormat;
+
   @ApiPropertyOptional({ minimum: 1000, maximum: 60_000, default: 15_000 })
   @IsOptional()
   @IsInt()
@@ -272,6 +277,11 @@ export class UpdateEndpointDto {
   @IsOptional()
   @IsBoolean()
   includeAnnotations?: boolean;
+
+  @ApiPropertyOptional({ enum: PAYLOAD_FORMATS })
+  @IsOptional()
+  @IsIn(PAYLOAD_FORMATS)
+  payloadFormat?: PayloadFormat;
 
   @ApiPropertyOptional({ minimum: 1000, maximum: 60_000 })
   @IsOptional()

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { EndpointFiltersData, RetryPolicyData } from '@stagehook/contracts';
+import { PAYLOAD_FORMATS, type EndpointFiltersData, type PayloadFormat, type RetryPolicyData } from '@stagehook/contracts';
 import { maskSecret } from '@stagehook/platform';
 import { liveSigningSecrets } from './endpoint.decider.js';
 import type { EndpointSecrets } from './endpoint-secrets.js';
@@ -32,6 +32,7 @@ export class EndpointView {
   @ApiProperty({ type: [String] }) eventTypes!: string[];
   @ApiProperty({ type: Object }) filters!: EndpointFiltersData;
   @ApiProperty() includeAnnotations!: boolean;
+  @ApiProperty({ enum: PAYLOAD_FORMATS }) payloadFormat!: PayloadFormat;
   @ApiProperty() timeoutMs!: number;
   @ApiProperty({ type: Object, nullable: true }) retryPolicy!: RetryPolicyData | null;
   @ApiProperty({ type: [CustomHeaderView], description: 'Custom header values are write-only: shown as hints' }) headers!: CustomHeaderView[];
@@ -66,6 +67,7 @@ export function toEndpointView(e: LiveEndpoint, secrets: EndpointSecrets, now: D
     eventTypes: ep.eventTypes,
     filters: ep.filters,
     includeAnnotations: ep.includeAnnotations,
+    payloadFormat: ep.payloadFormat ?? 'standard',
     timeoutMs: ep.timeoutMs,
     retryPolicy: ep.retryPolicy,
     headers: ep.headers.map((h) => ({ name: h.name, hint: maskSecret(secrets.headerValue(ep.endpointId, h)) })),

@@ -94,6 +94,15 @@ export class CustomHeaderData {
 export const MAX_CUSTOM_HEADERS = 10;
 
 /**
+ * How an endpoint's webhooks are shaped: `standard` (Stagehook's `{type, timestamp, data}`),
+ * `darwin` (a webhook stage's Darwin JSON 2.0 document at the top level with `workflow`,
+ * `stage` and `visit` beside it, as V7 sends it; other events as standard) or `slack` (a Slack
+ * incoming-webhook message, `text` + `blocks`). Every format is signed the same way.
+ */
+export const PAYLOAD_FORMATS = ['standard', 'darwin', 'slack'] as const;
+export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
+
+/**
  * The full endpoint state, carried by `registered` and `updated` so the delivery service's view
  * is a plain upsert (no need to fold partial changes).
  */
@@ -107,6 +116,8 @@ export class EndpointStateData {
   @IsArray() @ArrayMaxSize(100) @IsString({ each: true }) @MaxLength(200, { each: true }) eventTypes!: string[];
   @ValidateNested() @Type(() => EndpointFiltersData) filters!: EndpointFiltersData;
   @IsBoolean() includeAnnotations!: boolean;
+  /** Absent in events written before formats existed: `standard`. */
+  @IsOptional() @IsIn(PAYLOAD_FORMATS) payloadFormat?: PayloadFormat;
   @IsInt() @Min(1000) @Max(60_000) timeoutMs!: number;
   @ValidateIf((_o, v) => v !== null) @ValidateNested() @Type(() => RetryPolicyData) retryPolicy!: RetryPolicyData | null;
   @IsArray() @ArrayMaxSize(MAX_CUSTOM_HEADERS) @ValidateNested({ each: true }) @Type(() => CustomHeaderData) headers!: CustomHeaderData[];

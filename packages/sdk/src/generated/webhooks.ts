@@ -242,6 +242,12 @@ export interface components {
             /** @default true */
             includeAnnotations?: boolean;
             name: string;
+            /**
+             * @description standard envelope, V7 Darwin document (webhook stages), or a Slack incoming-webhook message
+             * @default standard
+             * @enum {string}
+             */
+            payloadFormat?: "standard" | "darwin" | "slack";
             retryPolicy?: components["schemas"]["RetryPolicyDto"] | null;
             /** @default 15000 */
             timeoutMs?: number;
@@ -303,6 +309,8 @@ export interface components {
             id: string;
             includeAnnotations: boolean;
             name: string;
+            /** @enum {string} */
+            payloadFormat: "standard" | "darwin" | "slack";
             projectId: string;
             retryPolicy: Record<string, never> | null;
             signingSecret: components["schemas"]["SigningSecretView"];
@@ -379,6 +387,8 @@ export interface components {
             headers?: components["schemas"]["UpdateCustomHeaderDto"][];
             includeAnnotations?: boolean;
             name?: string;
+            /** @enum {string} */
+            payloadFormat?: "standard" | "darwin" | "slack";
             retryPolicy?: components["schemas"]["RetryPolicyDto"] | null;
             timeoutMs?: number;
             url?: string;

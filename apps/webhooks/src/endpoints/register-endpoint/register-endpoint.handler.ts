@@ -34,6 +34,7 @@ export class RegisterEndpointHandler {
           eventTypes,
           filters: { ...(dto.filters ?? {}) },
           includeAnnotations: dto.includeAnnotations ?? true,
+          payloadFormat: dto.payloadFormat ?? 'standard',
           timeoutMs: dto.timeoutMs ?? DEFAULT_TIMEOUT_MS,
           retryPolicy: dto.retryPolicy ? { ...dto.retryPolicy } : null,
           headers: this.secrets.sealHeaders(endpointId, dto.headers ?? []),

@@ -31,6 +31,7 @@ export class UpdateEndpointHandler {
     }
     if (dto.filters !== undefined) changes.filters = { ...dto.filters };
     if (dto.includeAnnotations !== undefined) changes.includeAnnotations = dto.includeAnnotations;
+    if (dto.payloadFormat !== undefined) changes.payloadFormat = dto.payloadFormat;
     if (dto.timeoutMs !== undefined) changes.timeoutMs = dto.timeoutMs;
     if (dto.retryPolicy !== undefined) changes.retryPolicy = dto.retryPolicy ? { ...dto.retryPolicy } : null;
     if (dto.headers !== undefined) {
