@@ -9,9 +9,13 @@ const ITEMS = Number(process.env.DEMO_ITEMS ?? 200);
 const EXPECTED_PER_ITEM = 10;
 const PARALLEL = 16;
 
-export async function runDemo({ root, urls, secrets, receiverPort, startProcess, restarts }) {
+/** A new project per run, so a second `npm start` shows a clean demo beside the first. */
+export function demoProjectId(now = new Date()) {
+  return `demo-${now.toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
+}
+
+export async function runDemo({ root, urls, secrets, receiverPort, startProcess, restarts, projectId = demoProjectId() }) {
   const { mintProjectToken } = await import(pathToFileURL(join(root, 'packages/platform/dist/index.js')).href);
-  const projectId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
   const token = mintProjectToken({ projectId, secret: secrets.AUTH_TOKEN_SECRETS.split(',')[0], ttlSeconds: 7 * 24 * 3600 });
   const api = client(urls, token);
   const receiverUrl = `http://127.0.0.1:${receiverPort}`;

@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import { BusNamespace, newEvent, toCloudEvent } from '@stagehook/contracts';
 import { createStagehookClient, type DatasetView, ok, type StagehookClient, type WorkflowView } from '@stagehook/sdk';
-import { TestReceiver, until } from '@stagehook/testing';
+import { connectTestNats, TestReceiver, until } from '@stagehook/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot, seriousViolations } from './support/browser.js';
@@ -41,7 +44,8 @@ async function nav(label: string): Promise<void> {
 describe('console in a browser', () => {
   beforeAll(async () => {
     receiver = await TestReceiver.start();
-    [stack, browser] = await Promise.all([Stack.start(), launchChromium()]);
+    // The signed-in project is an operator: it may read and replay the services' dead letters.
+    [stack, browser] = await Promise.all([Stack.start({ deadLetterOperators: [projectId] }), launchChromium()]);
     context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(30_000);
@@ -202,6 +206,69 @@ describe('console in a browser', () => {
     await expect.poll(() => detail.getByTestId('endpoint-status').textContent(), WAIT).toBe('active');
   });
 
+  it("lists a malformed event's dead letter, filters, replays it and shows what the replay did", async () => {
+    // A well-formed envelope whose data is not an item.status.changed: delivery's item-events
+    // consumer cannot handle it and dead-letters it at once (no retry can fix a malformed event).
+    const eventId = randomUUID();
+    const event = toCloudEvent({
+      ...newEvent('item.status.changed', {} as never, { source: 'items', projectId }, eventId),
+      streamId: `item-${eventId}`,
+      createdAt: new Date(),
+    });
+    const { nc } = await connectTestNats('console-dead-letter');
+    try {
+      await jetstream(nc).publish(new BusNamespace(stack.namespace).subject('item.status.changed'), JSON.stringify(event), { msgID: eventId });
+    } finally {
+      await nc.drain();
+    }
+
+    await nav('Dead letters');
+    const list = page.getByRole('region', { name: 'Dead letter list' });
+    const row = list.locator('tr', { hasText: eventId });
+    // The list is not live: the operator presses Refresh, and so does the test, until it is there.
+    await until(
+      async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return (await row.count()) > 0;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, message: 'the dead letter listed' },
+    );
+    expect(await row.textContent()).toContain('delivery-item-events');
+    expect(await row.textContent()).toContain('item.status.changed');
+    expect(await row.textContent()).toContain('never replayed');
+
+    // Filters: a reason nothing has matches nothing; unresolved and the consumer keep it.
+    await page.getByLabel('Reason contains').fill('no such reason anywhere');
+    await page.getByLabel('Reason contains').press('Enter');
+    await list.getByText('No dead letters match').waitFor(WAIT);
+    expect(page.url()).toContain('reason=no+such+reason+anywhere');
+    await page.getByLabel('Reason contains').fill('');
+    await page.getByLabel('Reason contains').press('Enter');
+    await page.getByLabel('Consumer').selectOption('delivery-item-events');
+    await page.getByLabel('Unresolved only').check();
+    await row.waitFor(WAIT);
+    expect(page.url()).toMatch(/consumer=delivery-item-events.*unresolved=1/);
+
+    await row.getByRole('link').click();
+    const detail = page.getByRole('complementary', { name: 'Dead letter details' });
+    await expect.poll(() => detail.getByLabel('Payload').textContent(), WAIT).toContain(eventId);
+    const reason = await detail.getByTestId('dead-letter-reason').textContent();
+    expect(reason?.length).toBeGreaterThan(0);
+    await scan('dead-letters');
+
+    await detail.getByRole('button', { name: 'Replay', exact: true }).click();
+    // Still malformed: the consumer refuses it again and the dead letter says so.
+    await expect.poll(() => detail.getByRole('status', { name: 'Replay result' }).textContent(), WAIT).toContain('dead-lettered again');
+    await expect.poll(() => detail.getByTestId('dead-letter-replays').textContent(), WAIT).toContain('1× · dead-lettered-again');
+    await expect.poll(() => row.textContent(), WAIT).toContain('1× · dead-lettered-again');
+
+    await page.getByRole('button', { name: 'Replay all matching…' }).click();
+    await page.getByRole('group', { name: 'Confirm replay all' }).getByRole('button', { name: 'Confirm replay' }).click();
+    await expect.poll(() => page.getByRole('status', { name: 'Replay all result' }).textContent(), WAIT).toContain('Replayed 1: 1 dead-lettered-again');
+    await expect.poll(() => row.textContent(), WAIT).toContain('2× · dead-lettered-again');
+    await screenshot(page, 'dead-letters-replayed');
+  });
+
   it('moves the version slider on an item and sees an annotation appear and disappear', async () => {
     const dataset = await ok<DatasetView>(sdk.items.POST('/datasets', { body: { name: `Slider ${projectId}` } }));
     const { items } = await ok<{ items: Array<{ id: string }> }>(sdk.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: 'slider.jpg', width: 400, height: 300 }] } }));
@@ -305,7 +372,7 @@ describe('console in a browser', () => {
     const found = Object.entries(a11y).filter(([, v]) => v.length > 0);
     expect(found, found.map(([k, v]) => `${k}:\n  ${v.join('\n  ')}`).join('\n')).toEqual([]);
     expect(Object.keys(a11y).sort()).toEqual(
-      ['dark-webhooks', 'dark-workflow-canvas', 'deliveries', 'item-version-2', 'items', 'overview', 'signin', 'webhooks-create', 'webhooks-secret', 'workflow-canvas', 'workflows'].sort(),
+      ['dark-webhooks', 'dark-workflow-canvas', 'dead-letters', 'deliveries', 'item-version-2', 'items', 'overview', 'signin', 'webhooks-create', 'webhooks-secret', 'workflow-canvas', 'workflows'].sort(),
     );
   });
 });
