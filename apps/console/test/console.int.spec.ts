@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { BusNamespace, newEvent, toCloudEvent } from '@stagehook/contracts';
-import { createStagehookClient, type DatasetView, ok, type StagehookClient, type WorkflowView } from '@stagehook/sdk';
+import { createStagehookClient, type DatasetView, type DeliveryPage, ok, type StagehookClient, type WorkflowView } from '@stagehook/sdk';
 import { connectTestNats, TestReceiver, until } from '@stagehook/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -177,9 +177,9 @@ describe('console in a browser', () => {
     await nav('Webhooks');
     await page.getByRole('button', { name: 'Create new' }).click();
     const form = page.getByRole('complementary', { name: 'Create endpoint' });
-    await form.getByLabel('Name').fill('Status changes');
-    await form.getByLabel('URL').fill(`${receiver.url}/status`);
-    await form.getByLabel('Events').fill('item.*');
+    await form.getByLabel('Name', { exact: true }).fill('Status changes');
+    await form.getByLabel('URL', { exact: true }).fill(`${receiver.url}/status`);
+    await form.getByLabel('Events', { exact: true }).fill('item.*');
     await form.getByLabel('Authorization header').fill('Bearer s3cret');
     await scan('webhooks-create');
     await form.getByRole('button', { name: 'Create endpoint' }).click();
@@ -204,6 +204,71 @@ describe('console in a browser', () => {
     await expect.poll(() => detail.getByTestId('endpoint-status').textContent(), WAIT).toBe('disabled');
     await detail.getByRole('button', { name: 'Enable' }).click();
     await expect.poll(() => detail.getByTestId('endpoint-status').textContent(), WAIT).toBe('active');
+  });
+
+  it('creates an endpoint with a custom header and a status filter, shows field errors on their fields, and the receiver gets only matching events with the header', async () => {
+    await nav('Webhooks');
+    await page.getByRole('button', { name: 'Create new' }).click();
+    const form = page.getByRole('form', { name: 'New endpoint' });
+    await form.getByLabel('Name', { exact: true }).fill('Skipped items');
+    await form.getByLabel('URL', { exact: true }).fill(`${receiver.url}/custom`);
+    // Well formed but unknown: only the registry knows which types exist.
+    await form.getByLabel('Events', { exact: true }).fill('item.status.changed, item.nosuch');
+    await form.getByText('Filters', { exact: true }).click();
+    await form.getByRole('group', { name: 'Item status changed to' }).getByLabel('skipped', { exact: true }).check();
+    await form.getByRole('button', { name: 'Add header' }).click();
+    const header = form.getByRole('group', { name: 'Header 1' });
+    await header.getByLabel('Header name').fill('Authorization');
+    await header.getByLabel('Header value').fill('ml-platform');
+    await form.getByRole('button', { name: 'Create endpoint' }).click();
+    // Checked in the browser, before any request.
+    await expect.poll(() => form.locator('[data-field="headers[0].name"]').textContent(), WAIT).toContain('set by Stagehook');
+    await header.getByLabel('Header name').fill('X-Team');
+    await form.getByRole('button', { name: 'Create endpoint' }).click();
+    // The registry's 400 lands on the field it names, and the field is marked invalid.
+    await expect.poll(() => form.locator('[data-field="eventTypes"]').textContent(), WAIT).toContain('item.nosuch');
+    expect(await form.getByLabel('Events', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await scan('webhooks-form-errors');
+    await form.getByLabel('Events', { exact: true }).fill('item.status.changed');
+    await form.getByRole('button', { name: 'Create endpoint' }).click();
+
+    const detail = page.getByRole('complementary', { name: 'Endpoint details' });
+    await detail.getByRole('heading', { name: 'Skipped items' }).waitFor(WAIT);
+    expect(await detail.getByTestId('endpoint-filters').textContent()).toBe('status to skipped');
+    expect(await detail.getByTestId('endpoint-headers').textContent()).toContain('X-Team');
+    // Header values are secrets: never on the page.
+    expect(await page.content()).not.toContain('ml-platform');
+    const endpointId = new URL(page.url()).searchParams.get('endpoint') as string;
+    // Events published before delivery has the endpoint would not be matched to it.
+    await until(async () => (await sdk.delivery.GET('/endpoints/{id}/circuit', { params: { path: { id: endpointId } } })).response.ok, { timeoutMs: 60_000, message: 'delivery knows the endpoint' });
+
+    const dataset = await ok<DatasetView>(sdk.items.POST('/datasets', { body: { name: `Filter ${projectId}` } }));
+    const { items } = await ok<{ items: Array<{ id: string }> }>(sdk.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: 'filtered.jpg', width: 100, height: 100 }] } }));
+    const itemId = items[0].id;
+    for (const to of ['in_progress', 'skipped'] as const) {
+      await ok(sdk.items.POST('/items/{itemId}/status', { params: { path: { itemId } }, body: { to, changedBy: 'user:qa' } }));
+    }
+    const [request] = await receiver.waitFor(1, '/custom', 60_000);
+    expect(request.headers['x-team']).toBe('ml-platform');
+    expect(JSON.parse(request.body)).toMatchObject({ type: 'item.status.changed', data: { itemId, oldStatus: 'in_progress', newStatus: 'skipped' } });
+    // The change to in_progress came first and was filtered out: it never becomes a delivery.
+    const deliveries = await ok<DeliveryPage>(sdk.delivery.GET('/deliveries', { params: { query: { endpointId, limit: 10 } } }));
+    expect(deliveries.data.map((d) => d.eventType)).toEqual(['item.status.changed']);
+    expect(receiver.received('/custom')).toHaveLength(1);
+
+    // Edit: the form comes back filled (header values blank: write-only), a change is saved.
+    await detail.getByRole('button', { name: 'Edit settings' }).click();
+    const edit = page.getByRole('form', { name: 'Edit endpoint' });
+    expect(await edit.getByRole('group', { name: 'Header 1' }).getByLabel('Header name').inputValue()).toBe('X-Team');
+    expect(await edit.getByRole('group', { name: 'Header 1' }).getByLabel('Header value').inputValue()).toBe('');
+    await scan('webhooks-edit');
+    await edit.getByLabel('Name', { exact: true }).fill('Skipped or done items');
+    await edit.getByRole('group', { name: 'Item status changed to' }).getByLabel('done', { exact: true }).check();
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await detail.getByRole('heading', { name: 'Skipped or done items' }).waitFor(WAIT);
+    expect(await detail.getByTestId('endpoint-filters').textContent()).toBe('status to skipped or done');
+    // Untouched headers are not sent, so the registry keeps them.
+    expect(await detail.getByTestId('endpoint-headers').textContent()).toContain('X-Team');
   });
 
   it("lists a malformed event's dead letter, filters, replays it and shows what the replay did", async () => {
@@ -372,7 +437,7 @@ describe('console in a browser', () => {
     const found = Object.entries(a11y).filter(([, v]) => v.length > 0);
     expect(found, found.map(([k, v]) => `${k}:\n  ${v.join('\n  ')}`).join('\n')).toEqual([]);
     expect(Object.keys(a11y).sort()).toEqual(
-      ['dark-webhooks', 'dark-workflow-canvas', 'dead-letters', 'deliveries', 'item-version-2', 'items', 'overview', 'signin', 'webhooks-create', 'webhooks-secret', 'workflow-canvas', 'workflows'].sort(),
+      ['dark-webhooks', 'dark-workflow-canvas', 'dead-letters', 'deliveries', 'webhooks-edit', 'webhooks-form-errors', 'item-version-2', 'items', 'overview', 'signin', 'webhooks-create', 'webhooks-secret', 'workflow-canvas', 'workflows'].sort(),
     );
   });
 });
