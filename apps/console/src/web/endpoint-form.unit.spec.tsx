@@ -1,3 +1,4 @@
+// .tsx: jest runs every *.unit.spec.ts here (the server's); the web tests are Vitest's.
 import { ApiError } from '@stagehook/sdk';
 import { describe, expect, it } from 'vitest';
 import { emptyForm, type EndpointFormState, fieldOf, serverErrors, toCreateBody, toUpdateBody, validateEndpointForm } from './endpoint-form';
