@@ -330,6 +330,19 @@ describe('console in a browser', () => {
     await expect.poll(() => page.getByRole('status', { name: 'Replay all result' }).textContent(), WAIT).toContain('Replayed 1: 1 dead-lettered-again');
     await expect.poll(() => row.textContent(), WAIT).toContain('2× · dead-lettered-again');
     await screenshot(page, 'dead-letters-replayed');
+
+    // Another project is no operator: the services answer 404 and the page says why.
+    const other = await browser.newContext();
+    try {
+      const otherPage = await other.newPage();
+      await otherPage.goto(`${stack.consoleUrl}/signin#token=${stack.token(`${projectId}-other`)}`);
+      await otherPage.getByRole('heading', { level: 1, name: 'Overview' }).waitFor(WAIT);
+      await otherPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dead letters' }).click();
+      await expect.poll(() => otherPage.getByRole('alert').textContent(), WAIT).toContain('Dead letters are for operators');
+      expect(await otherPage.getByText(eventId).count()).toBe(0);
+    } finally {
+      await other.close();
+    }
   });
 
   it('moves the version slider on an item and sees an annotation appear and disappear', async () => {

@@ -289,7 +289,16 @@ function DeadLetterDetail({ service, id }: { service: Service; id: string }) {
           {d.eventType ?? 'unknown type'} <code>{d.eventId ?? 'no event id'}</code>
         </dd>
         <dt>Reason</dt>
-        <dd data-testid="dead-letter-reason">{d.reason}</dd>
+        <dd data-testid="dead-letter-reason">
+          {d.reason.length > 600 ? (
+            <details>
+              <summary>{clip(d.reason, 600)}</summary>
+              {d.reason}
+            </details>
+          ) : (
+            d.reason
+          )}
+        </dd>
         <dt>Dead-lettered</dt>
         <dd>
           <When at={d.createdAt} /> after {d.deliveryCount} deliver{d.deliveryCount === 1 ? 'y' : 'ies'}
