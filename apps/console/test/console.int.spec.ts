@@ -330,6 +330,9 @@ describe('console in a browser', () => {
     await expect.poll(() => page.getByRole('status', { name: 'Replay all result' }).textContent(), WAIT).toContain('Replayed 1: 1 dead-lettered-again');
     await expect.poll(() => row.textContent(), WAIT).toContain('2× · dead-lettered-again');
     await screenshot(page, 'dead-letters-replayed');
+    // Still unresolved (it failed again), so the Overview counts it.
+    await nav('Overview');
+    await expect.poll(() => page.getByRole('listitem').filter({ hasText: 'Unresolved dead letters' }).textContent(), WAIT).toContain('Unresolved dead letters1');
 
     // Another project is no operator: the services answer 404 and the page says why.
     const other = await browser.newContext();
