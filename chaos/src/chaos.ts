@@ -1,7 +1,10 @@
 /**
  * Chaos run: a steady load of items through the seed workflow (webhook stage) and status changes
  * to several endpoints, while processes are SIGKILLed and restarted one at a time, NATS and
- * PostgreSQL restart (long form), and endpoints hang, fail, reset connections or answer slowly.
+ * PostgreSQL restart, and endpoints hang, fail, reset connections or answer slowly. The long form
+ * adds: items stopped for 60 s under load, a second delivery replica paused (SIGSTOP) beyond its
+ * lease and resumed, and items parked in a webhook stage whose failed edge loops back to itself
+ * while its endpoint is disabled, resumed when it is enabled.
  * At the end it checks from the receivers and the APIs that nothing was lost and nothing is stuck,
  * prints a table, and a last line of JSON. Exit code 1 if anything was lost or stuck.
  *
@@ -30,6 +33,11 @@ const FAULT_GAP_MS = short ? 6_000 : 12_000;
 /** Annotations on the big item: its Darwin export is above NATS's max_payload in both forms. */
 const BIG_ANNOTATIONS = short ? 3_000 : 10_000;
 const DEADLINE_MS = short ? 170_000 : 900_000;
+/** Long form: how long items is stopped under load, and the delivery lease a paused replica outlives. */
+const ITEMS_OUTAGE_MS = 60_000;
+const DELIVERY_LEASE_MS = 5_000;
+/** Long form: items sent into the failed-edge cycle while its endpoint is disabled. */
+const LOOP_ITEMS = short ? 0 : 5;
 const started = Date.now();
 
 const log = (msg: string) => console.error(`[chaos +${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
@@ -85,9 +93,12 @@ async function main(): Promise<void> {
         STAGE_RETRY_SCHEDULE_MS: '0,500,1000,2000,4000,4000,4000,4000,4000,4000',
         RETRY_SCHEDULE_MS: '0,500,1000,2000,4000,4000,4000,4000,4000,4000,4000,4000',
         DISPATCH_POLL_MS: '100',
+        // Long form: a replica paused past this loses its leases to the other one.
+        ...(short ? {} : { LEASE_MS: String(DELIVERY_LEASE_MS) }),
       },
     },
   });
+  const replica = short ? undefined : await platform.startReplica('delivery');
   const projectId = 'chaos';
   const call = platform.client(projectId);
   const result = { exitCode: 1 };
@@ -104,7 +115,8 @@ async function main(): Promise<void> {
           if (err instanceof Error && err.message.includes(' → 4')) throw err;
         }
         retried = true;
-        if (i > 300) throw new Error(`${method} ${service}${path}: no answer through the faults`);
+        // Through the longest outage (items stopped for a minute) and a restart after it.
+        if (i > 900) throw new Error(`${method} ${service}${path}: no answer through the faults`);
         await sleep(200);
       }
     }
@@ -122,6 +134,26 @@ async function main(): Promise<void> {
     const wf = (await req<{ workflowId: string; stages: { id: string; type: string }[] }>('workflow', 'POST', '/workflows/template', { name: 'chaos', endpointId: stageEp.id, maxAttempts: 10 })).body;
     const stageOf = (type: string) => wf.stages.find((s) => s.type === type)!.id;
     const ds = (await req<{ id: string }>('items', 'POST', '/datasets', { name: 'chaos' })).body;
+
+    // Long form: a workflow whose webhook stage's failed edge leads back to itself ("retry until
+    // the model answers"), on an endpoint disabled in the registry: its items must park there,
+    // not spin at event speed, and go on once the endpoint is enabled.
+    const loop = LOOP_ITEMS > 0 ? await loopWorkflow() : undefined;
+    async function loopWorkflow() {
+      const ep = (await req<{ id: string }>('webhooks', 'POST', '/endpoints', { name: 'loop', url: `${stageRx.url}/loop` })).body;
+      const tmpl = (await req<{ workflowId: string; stages: { id: string; name: string; type: string; webhook?: unknown }[] }>('workflow', 'POST', '/workflows/template', { name: 'loop', endpointId: ep.id, maxAttempts: 2 })).body;
+      const [d, a, w, r, c] = tmpl.stages;
+      const stages = [
+        { id: d.id, name: d.name, type: d.type, edges: [{ name: 'default', to: a.id }] },
+        { id: a.id, name: a.name, type: a.type, edges: [{ name: 'default', to: w.id }] },
+        { id: w.id, name: w.name, type: w.type, webhook: w.webhook, edges: [{ name: 'succeeded', to: r.id }, { name: 'failed', to: w.id }] },
+        { id: r.id, name: r.name, type: r.type, edges: [{ name: 'approve', to: c.id }, { name: 'reject', to: a.id }] },
+        { id: c.id, name: c.name, type: c.type, edges: [] },
+      ];
+      await req('workflow', 'PUT', `/workflows/${tmpl.workflowId}`, { name: 'loop', stages }, []);
+      await req('webhooks', 'POST', `/endpoints/${ep.id}/disable`, { reason: 'chaos: receiver under maintenance' });
+      return { endpointId: ep.id, workflowId: tmpl.workflowId, review: r.id, webhook: w.id, items: [] as string[] };
+    }
 
     // ---- load -----------------------------------------------------------------------------------
     const submitted: string[] = [];
@@ -221,9 +253,51 @@ async function main(): Promise<void> {
       statusRx.releaseHanging();
     }, short ? 25_000 : 60_000);
 
+    // Long form: items into the failed-edge cycle while its endpoint is disabled: they park.
+    let parked = 0;
+    if (loop) {
+      for (let n = 0; n < LOOP_ITEMS; n++) {
+        const { items } = (await req<{ items: { id: string }[] }>('items', 'POST', '/items', { datasetId: ds.id, items: [{ name: `loop-${n}.jpg`, width: 10, height: 10 }] })).body;
+        const id = items[0].id;
+        await req('workflow', 'POST', `/workflows/${loop.workflowId}/items`, { itemIds: [id] }, [409]);
+        await req('workflow', 'POST', `/workflows/${loop.workflowId}/items/${id}/start`, {}, [409]);
+        await req('workflow', 'POST', `/workflows/${loop.workflowId}/items/${id}/submit`, {}, [409]);
+        loop.items.push(id);
+      }
+      const blocked = async () => {
+        let k = 0;
+        for (const id of loop.items) if ((await call<{ state?: string }>('workflow', 'GET', `/workflows/${loop.workflowId}/items/${id}`)).body.state === 'blocked') k++;
+        return k;
+      };
+      await until(async () => (await blocked()) === loop.items.length, { timeoutMs: 60_000, intervalMs: 250, message: 'loop items parked' }).catch(() => undefined);
+      parked = await blocked();
+      log(`failed-edge cycle on a disabled endpoint: ${parked}/${loop.items.length} items parked`);
+    }
+
     await sleep(FAULT_GAP_MS);
     for (const name of ['delivery', 'workflow', 'items'] as const) {
       await processKill(name);
+      await sleep(FAULT_GAP_MS);
+    }
+    if (!short) {
+      // Items stopped under load: workflow and delivery wait for it in place, nothing dead-letters.
+      const outage: FaultRecord = { fault: `items stopped ${ITEMS_OUTAGE_MS / 1000} s`, injectedAt: Date.now() };
+      faults.push(outage);
+      log(outage.fault);
+      await platform.kill('items', 'SIGTERM');
+      await sleep(ITEMS_OUTAGE_MS);
+      await platform.start('items');
+      await recovered(outage);
+      await sleep(FAULT_GAP_MS);
+      // A delivery replica starved past its lease: the other takes its deliveries over, and the
+      // paused one, resumed, must not send what it no longer holds (a second receipt, new id).
+      const paused: FaultRecord = { fault: 'SIGSTOP delivery replica beyond its lease', injectedAt: Date.now() };
+      faults.push(paused);
+      log(paused.fault);
+      replica?.pause();
+      await sleep(DELIVERY_LEASE_MS * 2);
+      replica?.resume();
+      await recovered(paused);
       await sleep(FAULT_GAP_MS);
     }
     if (infra) {
@@ -252,8 +326,18 @@ async function main(): Promise<void> {
     statusRx.releaseHanging();
     log(`load done: ${submitted.length} items submitted, ${statusAccepted.size} status changes accepted, ${loadErrors.length} load errors`);
 
+    // The parked items go on once their endpoint is enabled (the registry's enable).
+    if (loop) await req('webhooks', 'POST', `/endpoints/${loop.endpointId}/enable`);
+
     // ---- settle and check -----------------------------------------------------------------------
     const review = stageOf('review');
+    const loopNotInReview = async () => {
+      const out: string[] = [];
+      for (const id of loop?.items ?? []) {
+        if ((await call<{ stageId: string }>('workflow', 'GET', `/workflows/${loop!.workflowId}/items/${id}`)).body.stageId !== loop!.review) out.push(id);
+      }
+      return out;
+    };
     const settleBy = Math.min(started + DEADLINE_MS, Date.now() + (short ? 60_000 : 300_000));
     const wait = async (what: string, ok: () => Promise<boolean> | boolean) => {
       while (Date.now() < settleBy) {
@@ -276,12 +360,21 @@ async function main(): Promise<void> {
       ...[...statusAccepted.keys()].filter((id) => !hostile.items.has(id)).map((id) => `hostile:${id}`),
     ];
     await wait('items routed to review', async () => (await notInReview()).length === 0);
+    await wait('parked items resumed and routed to review', async () => (await loopNotInReview()).length === 0);
     await wait('status events at every endpoint', () => lostStatus().length === 0);
     const pending = async () => (await call<{ data: unknown[] }>('delivery', 'GET', '/deliveries?status=pending&limit=200')).body.data?.length ?? -1;
     await wait('no delivery in flight', async () => (await pending()) === 0);
 
     // Stage: every item has exactly one webhook visit with one outcome, and ends in review.
-    const stranded = await notInReview();
+    const stranded = [...(await notInReview()), ...(await loopNotInReview())];
+    // A parked item enters its stage at most three times (the fail-fast pass, the parked entry,
+    // the resumed one) and is delivered: never a spin through the failed edge.
+    let loopSpins = 0;
+    for (const id of loop?.items ?? []) {
+      const h = await call<{ visits: { stageId: string }[] }>('workflow', 'GET', `/workflows/${loop!.workflowId}/items/${id}/history`);
+      if ((h.body.visits ?? []).filter((v) => v.stageId === loop!.webhook).length > 3) loopSpins++;
+    }
+    const loopLost = (loop?.items ?? []).filter((id) => !stageRx.received('/loop').some((r) => itemOf(r) === id && r.answered === 200));
     let badVisits = 0;
     const outcomes = new Map<string, number>();
     for (const id of submitted) {
@@ -336,7 +429,7 @@ async function main(): Promise<void> {
       return first ? [first.receivedAt - at] : [];
     });
     const stillPending = await pending();
-    const lost = stageLost.length + lostStatus().length;
+    const lost = stageLost.length + lostStatus().length + loopLost.length;
     console.table(rows);
     console.table(faults.map((f) => ({ fault: f.fault, recoveryMs: f.recoveryMs ?? 'not recovered' })));
     console.table([
@@ -346,6 +439,7 @@ async function main(): Promise<void> {
       { check: 'deliveries still pending', value: stillPending },
       { check: 'repeats with a different webhook-id', value: idMismatch },
       { check: 'load errors', value: loadErrors.length },
+      ...(loop ? [{ check: `failed-edge cycle: parked / spun / not delivered after enable`, value: `${parked}/${loop.items.length} / ${loopSpins} / ${loopLost.length}` }] : []),
       { check: `big item (${BIG_ANNOTATIONS} annotations) delivered whole`, value: `${bigPayloadDelivered} (${bigAnnotations} annotations)` },
       { check: 'dead letters', value: JSON.stringify(deadLettered) },
       { check: 'healthy p99 during faults (ms)', value: percentile(latencies, 99) },
@@ -353,7 +447,15 @@ async function main(): Promise<void> {
     ]);
     if (loadErrors.length) log(`load errors: ${loadErrors.slice(0, 5).join(' | ')}`);
     const failed =
-      lost > 0 || stranded.length > 0 || badVisits > 0 || stillPending !== 0 || idMismatch > 0 || loadErrors.length > 0 || !bigPayloadDelivered || faults.some((f) => f.recoveryMs === undefined);
+      lost > 0 ||
+      stranded.length > 0 ||
+      badVisits > 0 ||
+      stillPending !== 0 ||
+      idMismatch > 0 ||
+      loadErrors.length > 0 ||
+      !bigPayloadDelivered ||
+      faults.some((f) => f.recoveryMs === undefined) ||
+      (loop !== undefined && (parked !== loop.items.length || loopSpins > 0));
     result.exitCode = failed ? 1 : 0;
     console.log(
       JSON.stringify({
@@ -365,6 +467,7 @@ async function main(): Promise<void> {
         duplicateReceipts: stageDup + statusDup,
         stranded: stranded.length,
         stuckInFlight: stillPending,
+        parked,
         deadLettered,
         bigPayloadDelivered,
         bigPayloadAnnotations: bigAnnotations,

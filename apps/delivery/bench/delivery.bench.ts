@@ -11,8 +11,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { jetstream } from '@nats-io/jetstream';
-import { BusNamespace, newEvent, toCloudEvent, type EndpointStateData, type StageEnteredData } from '@stagehook/contracts';
-import { ensureStreams } from '@stagehook/messaging';
+import { BusNamespace, ItemsRpc, newEvent, toCloudEvent, type EndpointStateData, type StageEnteredData } from '@stagehook/contracts';
+import { ensureStreams, serveRpc } from '@stagehook/messaging';
 import { SecretBox } from '@stagehook/platform';
 import { SWC_REGISTER, connectTestNats, createTestDatabase, deleteNamespace, testEnv, uniqueName } from '@stagehook/testing';
 import pg from 'pg';
@@ -129,6 +129,15 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
   const { nc, jsm } = await connectTestNats('delivery-bench');
   const js = jetstream(nc);
   await ensureStreams(jsm, ns, ['WORKFLOW', 'WEBHOOKS']);
+  // The items service as delivery sees it: a metadata-only stage payload carries the item as of
+  // the entered version, asked over the bus (one request per stage entry, answered at once here).
+  const itemsHead = serveRpc(nc, ns, ItemsRpc.head, 'items', async (req) => {
+    const r = req as { itemId: string; version?: number };
+    return {
+      ok: true,
+      item: { id: r.itemId, projectId: 'bench', datasetId: 'ds', datasetName: 'Bench', datasetSlug: 'bench', name: `${r.itemId}.jpg`, path: '/', status: 'in_progress' as const, tags: [], version: r.version ?? 1, metadata: {}, slots: [] },
+    };
+  });
   const box = SecretBox.fromConfig(KEYRING);
   const env: Record<string, string> = {
     ...process.env,
@@ -244,6 +253,7 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
     await pool.end();
+    itemsHead.unsubscribe();
     await deleteNamespace(jsm, ns.prefix);
     await nc.drain();
     await db.drop();

@@ -6,9 +6,9 @@ import { DeadLettersController, deadLetterRedriveProvider, LOGGER, MetricsServic
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { DeliveriesController } from './api/deliveries.controller.js';
-import { ReenableEndpoint } from './api/reenable.js';
 import { DeliveryConfig, parseMsList } from './config.js';
 import { applyEndpointEvent } from './consumers/endpoint-view.js';
+import { clearOwnDisable } from './consumers/reenable.js';
 import { Intake } from './consumers/intake.js';
 import { DarwinSource } from './consumers/darwin-source.js';
 import type { ItemTagEvent } from './consumers/item-tags.js';
@@ -28,7 +28,6 @@ import { TestPingService } from './test-ping/test-ping.service.js';
     { provide: EndpointRepository, inject: [DataSource], useFactory: (ds: DataSource) => new EndpointRepository(ds) },
     { provide: ItemTagRepository, inject: [DataSource], useFactory: (ds: DataSource) => new ItemTagRepository(ds) },
     DispatcherHost,
-    ReenableEndpoint,
     {
       // The platform's retention job (handled ids) also removes old messages and attempts.
       provide: 'DELIVERY_RETENTION',
@@ -89,7 +88,13 @@ import { TestPingService } from './test-ping/test-ping.service.js';
               'webhook.endpoint.registered': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
               'webhook.endpoint.updated': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
               'webhook.endpoint.disabled': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
-              'webhook.endpoint.enabled': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
+              // The registry's enable is the one enable path: it also ends delivery's own disable.
+              'webhook.endpoint.enabled': (e, ctx) =>
+                applyEndpointEvent(endpoints, e, ctx, {
+                  enabled: async (data, { manager }) => {
+                    if ((await clearOwnDisable(manager, store, config.SERVICE_NAME, data)) !== null) host.dispatcher.wake();
+                  },
+                }),
               'webhook.endpoint.deleted': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
               'webhook.endpoint.secret.rotated': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
             },

@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DeliveryRpc, ItemsRpc } from '@stagehook/contracts';
 import { rpcRequest, serveRpc } from '@stagehook/messaging';
+import { customHeaderField, sealEndpointSecret } from '@stagehook/platform';
 import { TestReceiver, answer, until } from '@stagehook/testing';
 import { Webhook } from 'standardwebhooks';
-import { Harness, whsec } from './support/harness.js';
+import { Harness, itemSummary, whsec } from './support/harness.js';
 
 const P = 'proj-a';
 
@@ -25,16 +27,41 @@ describe('delivery service', () => {
   });
 
   it('delivers a webhook stage entry signed, with auth and custom headers, and records the delivered outcome', async () => {
-    const ep = await h.registerEndpoint(P, `${rx.url}/ok`, { auth: 'Bearer s3cr3t', headers: [{ name: 'X-Team', value: 'vision' }] });
+    const endpointId = `ep_${randomUUID().slice(0, 8)}`;
+    const ep = await h.registerEndpoint(P, `${rx.url}/ok`, {
+      endpointId,
+      auth: 'Bearer s3cr3t',
+      // A value sealed by the registry (bound to endpoint and header) and one from an event written before sealing.
+      headers: [
+        { name: 'X-Api-Key', sealed: sealEndpointSecret(h.box, 'key-9f8e7d', endpointId, customHeaderField('X-Api-Key')) },
+        { name: 'X-Team', value: 'vision' },
+      ],
+    });
     const entry = await h.enterWebhookStage(P, ep.endpointId);
     const [req] = await rx.waitFor(1, '/ok');
     expect(req.headers['authorization']).toBe('Bearer s3cr3t');
+    expect(req.headers['x-api-key']).toBe('key-9f8e7d');
     expect(req.headers['x-team']).toBe('vision');
     expect(req.headers['content-type']).toBe('application/json');
     expect(req.headers['user-agent']).toMatch(/Stagehook/);
     const payload = new Webhook(ep.secret).verify(req.body, req.headers as Record<string, string>) as { type: string; data: Record<string, unknown> };
     expect(payload.type).toBe('workflow.stage.entered');
     expect(payload.data).toMatchObject({ workflowId: 'wf_1', stageId: 'st_hook', visitId: entry.visitId, itemId: entry.itemId, itemVersion: 3 });
+    // Without annotations the payload carries the item's metadata as of the entered version (V7).
+    expect(payload.data.item).toEqual({
+      id: entry.itemId,
+      name: 'cat.jpg',
+      path: '/pets',
+      dataset: { id: 'ds_1', name: 'Cats', slug: 'cats' },
+      datasetId: 'ds_1',
+      datasetName: 'Cats',
+      slots: [{ name: '0', type: 'image', width: 640, height: 480, sourceUrl: `https://images.example/${entry.itemId}.jpg` }],
+      status: 'in_progress',
+      tags: ['urgent'],
+      metadata: { camera: 'north' },
+    });
+    expect(payload.data.annotations).toBeUndefined();
+    expect(h.headAsked).toContainEqual({ projectId: P, itemId: entry.itemId, version: 3 });
     await until(async () => (await h.outcomes(entry.eventId)).length === 1, { message: 'outcome event' });
     const [outcome] = await h.outcomes(entry.eventId);
     expect(outcome.type).toBe('delivery.webhook.delivered');
@@ -49,8 +76,9 @@ describe('delivery service', () => {
     const attempts = (await res.json()) as { data: { statusCode: number; requestHeaders: Record<string, string>; responseBody: string }[] };
     expect(attempts.data).toHaveLength(1);
     expect(attempts.data[0].statusCode).toBe(200);
-    expect(attempts.data[0].requestHeaders.authorization).toBe('[redacted]');
-    expect(JSON.stringify(attempts.data)).not.toContain('s3cr3t');
+    expect(attempts.data[0].requestHeaders).toMatchObject({ authorization: '[redacted]', 'x-api-key': '[redacted]', 'x-team': '[redacted]' });
+    for (const secret of ['s3cr3t', 'key-9f8e7d', 'vision']) expect(JSON.stringify(attempts.data)).not.toContain(secret);
+    expect(await h.query(`SELECT 1 FROM dl_attempts WHERE request_headers::text LIKE '%key-9f8e7d%'`)).toEqual([]);
     expect(attempts.data[0].responseBody).toBe('{"ok":true}');
     // Another project's token sees nothing.
     const other = await fetch(h.url(app, `/deliveries/${deliveryId}/attempts`), { headers: { authorization: `Bearer ${h.token('proj-b')}` } });
@@ -106,7 +134,7 @@ describe('delivery service', () => {
     await until(async () => (await h.outcomes(entry.eventId))[0]?.type === 'delivery.webhook.delivered');
   });
 
-  it('disables the endpoint on 410, fails what waits for it, and replays it after re-enabling', async () => {
+  it('disables the endpoint on 410, fails what waits for it, and replays it when the registry enables it', async () => {
     rx.next('/gone', answer.status(410));
     const ep = await h.registerEndpoint(P, `${rx.url}/gone`);
     const first = await h.enterWebhookStage(P, ep.endpointId);
@@ -124,9 +152,13 @@ describe('delivery service', () => {
     expect((await h.outcomes(second.eventId))[0].type).toBe('delivery.webhook.failed');
     expect(rx.received('/gone')).toHaveLength(1);
 
-    const res = await fetch(h.url(app, `/endpoints/${ep.endpointId}/enable`), { method: 'POST', headers: { authorization: `Bearer ${h.token(P)}` } });
-    expect(res.status).toBe(201);
-    expect(((await res.json()) as { replayed: number }).replayed).toBe(1);
+    // Delivery has no enable of its own: the registry's enable (its event) ends delivery's disable.
+    const byDelivery = await fetch(h.url(app, `/endpoints/${ep.endpointId}/enable`), { method: 'POST', headers: { authorization: `Bearer ${h.token(P)}` } });
+    expect(byDelivery.status).toBe(404);
+    await h.publish('webhook.endpoint.enabled', { endpointId: ep.endpointId, projectId: P, by: 'user:ana', at: new Date().toISOString() }, P, `endpoint-${ep.endpointId}`);
+    await until(async () => (await h.query(`SELECT 1 FROM dl_endpoints WHERE id = $1 AND disabled_at IS NULL`, [ep.endpointId])).length === 1, { message: 'own disable cleared' });
+    const enabled = await h.query<{ data: { replayed: number } }>(`SELECT data FROM es_events WHERE type = 'delivery.endpoint.enabled' AND data->>'endpointId' = $1`, [ep.endpointId]);
+    expect(enabled.map((e) => e.data.replayed)).toEqual([1]);
     await rx.waitFor(2, '/gone');
     await until(async () => (await h.outcomes(second.eventId)).some((o) => o.type === 'delivery.webhook.delivered'));
   });
@@ -236,7 +268,7 @@ describe('delivery service', () => {
       const r = req as { itemId: string; version: number };
       return {
         ok: true,
-        item: { id: r.itemId, projectId: P, datasetId: 'ds_1', datasetName: 'Cats', datasetSlug: 'cats', name: 'cat.jpg', path: '/', status: 'in_progress' as const, tags: [], version: r.version, metadata: {} },
+        item: itemSummary(P, r.itemId, r.version),
         darwin: { version: '2.0', item: { name: 'cat.jpg' }, annotations: [{ id: 'a1', name: 'cat', bounding_box: { x: 1, y: 2, w: 3, h: 4 } }] },
       };
     });

@@ -89,6 +89,14 @@ describe('endpoint view', () => {
     expect(ep?.deliverable).toBe(false);
   });
 
+  it('reports an older status than the one held as stale, so a replayed enable cannot end a later disable', async () => {
+    const id = newId();
+    await repo.upsertState(state(id), { version: 1 });
+    expect(await repo.setStatus({ endpointId: id, projectId: P }, { active: false, disabledReason: 'paused' }, { version: 3 })).toBe('applied');
+    expect(await repo.setStatus({ endpointId: id, projectId: P }, { active: true, disabledReason: null }, { version: 2 })).toBe('stale');
+    expect((await repo.get(id))?.state).toMatchObject({ active: false, disabledReason: 'paused' });
+  });
+
   it('keeps a rotation and a deletion that arrive before the registration: a late registration does not bring a deleted endpoint back', async () => {
     const rotatedFirst = newId();
     const rotated = { current: h.box.seal(whsec()), previous: null };

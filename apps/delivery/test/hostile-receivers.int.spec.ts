@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { SecretBox } from '@stagehook/platform';
+import { SecretBox, customHeaderField, sealEndpointSecret } from '@stagehook/platform';
 import { until } from '@stagehook/testing';
 import { Harness, whsec } from './support/harness.js';
 
@@ -119,6 +119,20 @@ describe('attempts against hostile receivers always end, counted', () => {
     expect(attempts).toHaveLength(3);
     for (const a of attempts) expect(a.error).toMatch(/signing secret.*gone/i);
     expect(String(outcome.data.lastError)).toMatch(/signing secret.*gone/i);
+    expect(hits.get('/ok') ?? 0).toBe(0);
+  });
+
+  it('fails attempts whose custom header value was sealed for another endpoint, naming the header, and never sends it', async () => {
+    const ep = await h.registerEndpoint(P, `${base}/ok`);
+    // A sealed value lifted from another endpoint's event: it is bound to that endpoint.
+    const lifted = sealEndpointSecret(h.box, 'key-of-another-team', 'ep_other', customHeaderField('X-Api-Key'));
+    await h.publish('webhook.endpoint.updated', { ...ep, headers: [{ name: 'X-Api-Key', sealed: lifted }], at: new Date().toISOString() }, P, `endpoint-${ep.endpointId}`);
+    await h.waitForRow(`SELECT 1 FROM dl_endpoints WHERE id = $1 AND state::text LIKE '%X-Api-Key%'`, [ep.endpointId]);
+    const entry = await h.enterWebhookStage(P, ep.endpointId, { maxAttempts: 2 });
+    const { outcome, attempts } = await attemptsOf(entry.eventId);
+    expect(outcome.type).toBe('delivery.webhook.failed');
+    expect(attempts).toHaveLength(2);
+    for (const a of attempts) expect(a.error).toMatch(/custom header x-api-key could not be opened.*authentication/i);
     expect(hits.get('/ok') ?? 0).toBe(0);
   });
 });

@@ -1,4 +1,10 @@
 import { Module } from '@nestjs/common';
+import { BusNamespace } from '@stagehook/contracts';
+import { consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
+import { DeadLettersController, deadLetterRedriveProvider, LOGGER, MetricsService, NATS_CONNECTION, type Logger, type NatsConnection } from '@stagehook/platform';
+import { DataSource } from 'typeorm';
+import { EndpointLookupRpc } from './endpoints/endpoint-lookup/endpoint-lookup.rpc.js';
+import { DELIVERY_DISABLES_DURABLE, DELIVERY_DISABLES_FILTER, mirrorDeliveryDisable } from './endpoints/delivery-disabled/delivery-disabled.consumer.js';
 import { ChangeStatusController } from './endpoints/change-status/change-status.controller.js';
 import { DeleteEndpointController } from './endpoints/delete-endpoint/delete-endpoint.controller.js';
 import { EndpointCommands } from './endpoints/endpoint-commands.js';
@@ -22,7 +28,35 @@ import { UrlGuard } from './endpoints/url-guard.js';
     DeleteEndpointController,
     SigningSecretController,
     TestPingController,
+    // Operators' redrive of this service's dead letters (platform README).
+    DeadLettersController,
   ],
-  providers: [EndpointRepository, EndpointSecrets, UrlGuard, EndpointCommands, RegisterEndpointHandler, UpdateEndpointHandler],
+  providers: [
+    deadLetterRedriveProvider(),
+    EndpointRepository,
+    EndpointSecrets,
+    UrlGuard,
+    EndpointCommands,
+    RegisterEndpointHandler,
+    UpdateEndpointHandler,
+    EndpointLookupRpc,
+    consumersProvider({
+      inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, EndpointRepository],
+      useFactory: (dataSource: DataSource, nats: NatsConnection, logger: Logger, metrics: MetricsService, namespace: BusNamespace, repo: EndpointRepository): ConsumerRunnerOptions[] => [
+        {
+          dataSource,
+          nats,
+          namespace,
+          logger: logger.child({ component: DELIVERY_DISABLES_DURABLE }),
+          metrics: metrics.registry,
+          stream: 'DELIVERY',
+          durable: DELIVERY_DISABLES_DURABLE,
+          filterSubject: DELIVERY_DISABLES_FILTER,
+          concurrency: 2,
+          handlers: { 'delivery.endpoint.disabled': (e, ctx) => mirrorDeliveryDisable(repo, e, ctx) },
+        },
+      ],
+    }),
+  ],
 })
 export class EndpointsModule {}

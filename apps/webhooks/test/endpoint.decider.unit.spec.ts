@@ -29,6 +29,7 @@ const registered: EndpointEvent = {
     ...settings,
     active: true,
     disabledReason: null,
+    disabledBy: null,
     authorization: sealed('auth'),
     signingSecrets: { current: sealed('s1'), previous: null },
     at: NOW.toISOString(),
@@ -49,7 +50,7 @@ describe('endpoint decider', () => {
   });
 
   it('hides an endpoint from other projects as not found', () => {
-    given(endpointDecider, [registered]).when({ kind: 'enable', projectId: 'p2', now: NOW }).thenThrows(NotFoundError);
+    given(endpointDecider, [registered]).when({ kind: 'enable', projectId: 'p2', by: 'user:u1', now: NOW }).thenThrows(NotFoundError);
     given(endpointDecider, [registered]).when({ kind: 'delete', projectId: 'p2', now: NOW }).thenThrows(NotFoundError);
   });
 
@@ -121,20 +122,35 @@ describe('endpoint decider', () => {
     expect(e.type === 'webhook.endpoint.updated' && e.data.signingSecrets).toEqual({ current: sealed('s2'), previous: null });
   });
 
-  it('disables with a reason and enables again', () => {
-    const disabled: EndpointEvent = { type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'maintenance', at: NOW.toISOString() } };
-    given(endpointDecider, [registered]).when({ kind: 'disable', projectId: 'p1', reason: 'maintenance', now: NOW }).then([disabled]);
+  it('disables with a reason and who did it, and enables again', () => {
+    const disabled: EndpointEvent = { type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'maintenance', by: 'user:ana', at: NOW.toISOString() } };
+    given(endpointDecider, [registered]).when({ kind: 'disable', projectId: 'p1', reason: 'maintenance', by: 'user:ana', now: NOW }).then([disabled]);
     given(endpointDecider, [registered, disabled])
-      .when({ kind: 'enable', projectId: 'p1', now: later(5) })
-      .then([{ type: 'webhook.endpoint.enabled', data: { endpointId: 'ep1', projectId: 'p1', at: later(5).toISOString() } }]);
+      .when({ kind: 'enable', projectId: 'p1', by: 'user:bo', now: later(5) })
+      .then([{ type: 'webhook.endpoint.enabled', data: { endpointId: 'ep1', projectId: 'p1', by: 'user:bo', at: later(5).toISOString() } }]);
     const state = fold(endpointDecider, [registered, disabled]);
-    expect(state.status === 'live' && [state.endpoint.active, state.endpoint.disabledReason]).toEqual([false, 'maintenance']);
+    expect(state.status === 'live' && [state.endpoint.active, state.endpoint.disabledReason, state.endpoint.disabledBy]).toEqual([false, 'maintenance', 'user:ana']);
+    const enabled = fold(endpointDecider, [registered, disabled, { type: 'webhook.endpoint.enabled', data: { endpointId: 'ep1', projectId: 'p1', by: 'user:bo', at: later(5).toISOString() } }]);
+    expect(enabled.status === 'live' && [enabled.endpoint.active, enabled.endpoint.disabledReason, enabled.endpoint.disabledBy]).toEqual([true, null, null]);
+  });
+
+  it('mirrors delivery disabling an endpoint on its own, over a disable by a user', () => {
+    const byUser: EndpointEvent = { type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'maintenance', by: 'user:ana', at: NOW.toISOString() } };
+    given(endpointDecider, [registered, byUser])
+      .when({ kind: 'disable', projectId: 'p1', reason: 'the endpoint answered 410 Gone', by: 'service:delivery', now: later(1) })
+      .then([{ type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'the endpoint answered 410 Gone', by: 'service:delivery', at: later(1).toISOString() } }]);
   });
 
   it('treats a repeated disable or enable as done', () => {
-    const disabled: EndpointEvent = { type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'x', at: NOW.toISOString() } };
-    given(endpointDecider, [registered, disabled]).when({ kind: 'disable', projectId: 'p1', reason: 'x', now: NOW }).then([]);
-    given(endpointDecider, [registered]).when({ kind: 'enable', projectId: 'p1', now: NOW }).then([]);
+    const disabled: EndpointEvent = { type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'x', by: 'user:ana', at: NOW.toISOString() } };
+    given(endpointDecider, [registered, disabled]).when({ kind: 'disable', projectId: 'p1', reason: 'x', by: 'service:delivery', now: NOW }).then([]);
+    given(endpointDecider, [registered]).when({ kind: 'enable', projectId: 'p1', by: 'user:ana', now: NOW }).then([]);
+  });
+
+  it('folds disable events written before `by` was recorded', () => {
+    const old: EndpointEvent = { type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'x', at: NOW.toISOString() } };
+    const state = fold(endpointDecider, [registered, old]);
+    expect(state.status === 'live' && [state.endpoint.active, state.endpoint.disabledBy]).toEqual([false, null]);
   });
 
   it('updates carry the full state and keep the authorization unless told', () => {

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
-import { BusNamespace, DeliveryRpc, parseEvent, type CloudEvent } from '@stagehook/contracts';
-import { serveRpc } from '@stagehook/messaging';
-import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken, SecretBox, type NatsConnection } from '@stagehook/platform';
+import { BusNamespace, DeliveryRpc, parseEvent, WebhooksRpc, type CloudEvent } from '@stagehook/contracts';
+import { rpcRequest, serveRpc } from '@stagehook/messaging';
+import { bootstrapService, createLogger, customHeaderField, listeningUrl, loadConfig, mintProjectToken, openEndpointSecret, SecretBox, type NatsConnection } from '@stagehook/platform';
 import { LogCapture, connectTestNats, createTestDatabase, deleteNamespace, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
 import { EventStore } from '@stagehook/event-store';
 import { DataSource } from 'typeorm';
@@ -74,7 +74,7 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     eventTypes: ['item.status.changed', 'workflow.*'],
     filters: { toStatuses: ['done'] },
     authorization: AUTH_VALUE,
-    headers: [{ name: 'X-Team', value: 'ml' }],
+    headers: [{ name: 'X-Api-Key', value: 'key-ml-0123456789' }],
     timeoutMs: 1000,
     ...extra,
   });
@@ -127,7 +127,10 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
       active: true,
       authorization: { hint: `Bearer …${AUTH_VALUE.slice(-4)}` },
       signingSecret: { hint: expect.stringMatching(/^whsec_…/), previousExpiresAt: null },
+      // Custom header values are write-only secrets, like the authorization.
+      headers: [{ name: 'X-Api-Key', hint: '…6789' }],
     });
+    expect(res.text).not.toContain('key-ml-0123456789');
     expect(res.text).not.toContain(AUTH_VALUE.slice(7));
 
     await until(async () => (await jsm.streams.info(ns.streamName('WEBHOOKS'))).state.messages >= 1, { message: 'registered event relayed' });
@@ -136,10 +139,17 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     const data = first.event.data as Record<string, unknown>;
     expect(data).toMatchObject({ endpointId, projectId: 'proj-a', active: true, timeoutMs: 1000, filters: { toStatuses: ['done'] } });
     expect(first.event.projectid).toBe('proj-a');
-    // Sealed with the platform key: the delivery service (same keyring) can open it.
+    // Sealed with the platform key (the delivery service has the same keyring), bound to this
+    // endpoint and field: nothing secret is on the bus in clear.
+    expect(first.raw).not.toContain('key-ml-0123456789');
     const box = SecretBox.fromConfig(SECRET_KEYS);
-    expect(box.open(data.authorization as never)).toBe(AUTH_VALUE);
-    expect(box.open((data.signingSecrets as { current: never }).current)).toMatch(/^whsec_/);
+    expect(openEndpointSecret(box, data.authorization as never, endpointId, 'authorization')).toBe(AUTH_VALUE);
+    expect(openEndpointSecret(box, (data.signingSecrets as { current: never }).current, endpointId, 'signing')).toMatch(/^whsec_/);
+    const [header] = data.headers as { name: string; sealed: never }[];
+    expect(openEndpointSecret(box, header.sealed, endpointId, 'header:x-api-key')).toBe('key-ml-0123456789');
+    // Bound: the same sealed value does not open as another field or for another endpoint.
+    expect(() => openEndpointSecret(box, data.authorization as never, endpointId, 'header:x-api-key')).toThrow(/authentication/);
+    expect(() => openEndpointSecret(box, header.sealed, 'ep-other', 'header:x-api-key')).toThrow(/authentication/);
   });
 
   it('reveals the current signing secret only through the explicit call, and only once', async () => {
@@ -169,7 +179,7 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     const rotated = (await streamEvents()).find((e) => e.event.type === 'webhook.endpoint.secret.rotated')!;
     const box = SecretBox.fromConfig(SECRET_KEYS);
     const set = (rotated.event.data as { signingSecrets: { current: never; previous: { secret: never } } }).signingSecrets;
-    expect([box.open(set.current), box.open(set.previous.secret)]).toEqual([next, revealed]);
+    expect([openEndpointSecret(box, set.current, endpointId, 'signing'), openEndpointSecret(box, set.previous.secret, endpointId, 'signing')]).toEqual([next, revealed]);
     revealed = next;
   });
 
@@ -177,6 +187,15 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     const upd = await call('PATCH', `/endpoints/${endpointId}`, { name: 'Renamed', authorization: AUTH_VALUE_2, eventTypes: ['item.*'] });
     expect(upd.status).toBe(200);
     expect(upd.json).toMatchObject({ name: 'Renamed', eventTypes: ['item.*'], authorization: { hint: `Token …${AUTH_VALUE_2.slice(-4)}` } });
+    // Headers are replaced as a list; one named without a value keeps the value set before.
+    const kept = await call('PATCH', `/endpoints/${endpointId}`, { headers: [{ name: 'X-Api-Key' }, { name: 'X-Team', value: 'vision' }] });
+    expect(kept.status).toBe(200);
+    expect(kept.json.headers).toEqual([{ name: 'X-Api-Key', hint: '…6789' }, { name: 'X-Team', hint: '…' }]);
+    const unchanged = await call('PATCH', `/endpoints/${endpointId}`, { headers: [{ name: 'X-Api-Key', value: 'key-ml-0123456789' }, { name: 'X-Team' }] });
+    expect(unchanged.json.version).toBe(kept.json.version);
+    const noValue = await call('PATCH', `/endpoints/${endpointId}`, { headers: [{ name: 'X-New' }] });
+    expect(noValue.status).toBe(400);
+    expect(JSON.stringify(noValue.json)).toContain('headers[0].value');
     expect((await call('POST', `/endpoints/${endpointId}/disable`, { reason: 'maintenance' })).json).toMatchObject({ active: false, disabledReason: 'maintenance' });
     expect((await call('POST', `/endpoints/${endpointId}/enable`)).json).toMatchObject({ active: true, disabledReason: null });
     const second = await call('POST', '/endpoints', validBody({ name: 'stage only', eventTypes: [], authorization: undefined }));
@@ -276,6 +295,18 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     expect(res.json.message).toMatch(/delivery service did not answer/);
   });
 
+  it('answers the endpoint lookup other services ask over the bus, scoped to the project', async () => {
+    const created = await call('POST', '/endpoints', validBody({ name: 'looked up' }));
+    const id = created.json.id as string;
+    await call('POST', `/endpoints/${id}/disable`, { reason: 'paused' });
+    expect(await rpcRequest(nc, ns, WebhooksRpc.endpoint, { projectId: 'proj-a', endpointId: id }, { timeoutMs: 2000 })).toEqual({
+      ok: true,
+      endpoint: { id, active: false, disabledReason: 'paused' },
+    });
+    expect(await rpcRequest(nc, ns, WebhooksRpc.endpoint, { projectId: 'proj-b', endpointId: id }, { timeoutMs: 2000 })).toMatchObject({ ok: false, code: 'not_found' });
+    expect(await rpcRequest(nc, ns, WebhooksRpc.endpoint, { projectId: 'proj-a', endpointId: '' } as never, { timeoutMs: 2000 })).toMatchObject({ ok: false, code: 'invalid_request' });
+  });
+
   it('passes the test ping to the delivery service and returns its answer', async () => {
     const seen: unknown[] = [];
     const sub = serveRpc(nc, ns, DeliveryRpc.testPing, 'delivery', (req) => {
@@ -323,15 +354,18 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     const events = await streamEvents();
     // Every signing secret that ever existed, opened from the events themselves.
     const signing = new Set<string>();
+    const headerValues = new Set<string>();
     for (const e of events) {
-      const d = e.event.data as { signingSecrets?: { current: never; previous: { secret: never } | null } };
+      const d = e.event.data as { endpointId: string; signingSecrets?: { current: never; previous: { secret: never } | null }; headers?: { name: string; sealed: never }[] };
       if (d.signingSecrets) {
-        signing.add(box.open(d.signingSecrets.current));
-        if (d.signingSecrets.previous) signing.add(box.open(d.signingSecrets.previous.secret));
+        signing.add(openEndpointSecret(box, d.signingSecrets.current, d.endpointId, 'signing'));
+        if (d.signingSecrets.previous) signing.add(openEndpointSecret(box, d.signingSecrets.previous.secret, d.endpointId, 'signing'));
       }
+      for (const h of d.headers ?? []) headerValues.add(openEndpointSecret(box, h.sealed, d.endpointId, customHeaderField(h.name)));
     }
     expect(signing.size).toBeGreaterThanOrEqual(3);
-    const secrets = [AUTH_VALUE, AUTH_VALUE_2, ...signing].flatMap((s) => [s, s.replace(/^(Bearer|Token) /, ''), s.replace(/^whsec_/, '')]);
+    expect([...headerValues]).toEqual(expect.arrayContaining(['key-ml-0123456789', 'vision']));
+    const secrets = [AUTH_VALUE, AUTH_VALUE_2, ...signing, ...headerValues].flatMap((s) => [s, s.replace(/^(Bearer|Token) /, ''), s.replace(/^whsec_/, '')]);
     const notReveal = responses.filter((r) => !r.path.endsWith('/secret/reveal'));
     expect(notReveal.length).toBeGreaterThan(20);
     for (const s of secrets) {

@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { BusNamespace, type ItemHeadReply, ItemsRpc, type RpcReply, toCloudEvent } from '@stagehook/contracts';
+import { BusNamespace, type ItemHeadReply, ItemsRpc, type RpcReply, toCloudEvent, WebhooksRpc } from '@stagehook/contracts';
 import { serveRpc } from '@stagehook/messaging';
 import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken } from '@stagehook/platform';
 import { createTestDatabase, deleteNamespace, testEnv, uniqueName, until } from '@stagehook/testing';
@@ -66,9 +66,12 @@ const responder = serveRpc(nc, ns, ItemsRpc.head, 'items', async (req): Promise<
   const { itemId } = req as { itemId: string };
   return {
     ok: true,
-    item: { id: itemId, projectId: PROJECT, datasetId: 'ds', datasetName: 'DS', datasetSlug: 'ds', name: itemId, path: '/', status: 'new', tags: [], version: 3, metadata: {} },
+    item: { id: itemId, projectId: PROJECT, datasetId: 'ds', datasetName: 'DS', datasetSlug: 'ds', name: itemId, path: '/', status: 'new', tags: [], version: 3, metadata: {}, slots: [] },
   };
 });
+
+// The registry's part: the workflow's endpoint exists (checked when the workflow is saved).
+const registry = serveRpc(nc, ns, WebhooksRpc.endpoint, 'webhooks', async (req) => ({ ok: true, endpoint: { id: (req as { endpointId: string }).endpointId, active: true, disabledReason: null } }));
 
 // The delivery service's part: every webhook entry is delivered.
 const completed = new Set<string>();
@@ -208,6 +211,7 @@ try {
 } finally {
   watcher.unsubscribe();
   responder.unsubscribe();
+  registry.unsubscribe();
   await app.close();
   await pool.end();
   await deleteNamespace(jsm, ns.prefix);

@@ -28,6 +28,7 @@ import { workflowProjections } from './persistence/projections.js';
 import { ReadModelsController } from './read-models/read-models.controller.js';
 import { WebhookWaitMetrics } from './read-models/webhook-wait-metrics.js';
 import { ItemHeads } from './shared/item-heads.js';
+import { KnownEndpoints } from './shared/known-endpoints.js';
 import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } from './shared/repositories.js';
 
 @Module({
@@ -47,6 +48,7 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
     PositionsRepository,
     EndpointStatusRepository,
     ItemHeads,
+    KnownEndpoints,
     DefinitionsService,
     ItemCommandsService,
     WebhookWaitMetrics,

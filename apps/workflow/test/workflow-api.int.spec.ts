@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { listeningUrl } from '@stagehook/platform';
+import { until } from '@stagehook/testing';
 import { Harness } from './support/harness.js';
 
 interface Definition {
@@ -74,6 +75,25 @@ describe('workflow definitions', () => {
     });
     expect(header.status).toBe(400);
     expect((header.body.fields as Array<{ path: string }>)[0].path).toBe('If-Match');
+  });
+
+  it('an endpoint that does not exist in the project is a 422 naming the stage when the workflow is saved, not at the first item', async () => {
+    h.missingEndpoints.add('ep-nowhere');
+    const created = await h.api('POST', '/workflows/template', { body: { endpointId: 'ep-nowhere' } });
+    expect(created.status).toBe(422);
+    expect(created.body.error).toBe('invalid_workflow');
+    expect(JSON.stringify(created.body.details)).toMatch(/stage '[^']+': endpoint ep-nowhere does not exist in this project/);
+    // An edit naming it is refused too, and the workflow keeps its version.
+    const wf = await template();
+    const stages = (wf.stages as unknown as Array<{ id: string; name: string; type: string; edges: unknown[]; webhook?: { endpointId: string } }>).map((st) =>
+      st.type === 'webhook' ? { ...st, webhook: { endpointId: 'ep-nowhere' } } : st,
+    );
+    const edited = await h.api('PUT', `/workflows/${wf.workflowId}`, { body: { name: 'x', stages } });
+    expect(edited.status).toBe(422);
+    expect((await h.api<Definition>('GET', `/workflows/${wf.workflowId}`)).body.version).toBe(wf.version);
+    // An endpoint this service has seen deleted is refused without asking the registry.
+    await h.publish('webhook.endpoint.deleted', { endpointId: 'ep-gone', projectId: 'p1', at: new Date().toISOString() });
+    await until(async () => (await h.api('POST', '/workflows/template', { body: { endpointId: 'ep-gone' } })).status === 422, { message: 'deleted endpoint refused' });
   });
 
   it("another project's workflow is a 404", async () => {

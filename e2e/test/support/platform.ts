@@ -38,6 +38,7 @@ export class Platform {
   private readonly authSecret = randomBytes(32).toString('base64url');
   readonly secretKeys = `e2e:${randomBytes(32).toString('base64')}`;
   private readonly services = new Map<ServiceName, Running>();
+  private readonly replicas: ChildProcess[] = [];
 
   static async start(opts: PlatformOptions = {}): Promise<Platform> {
     const p = new Platform();
@@ -121,7 +122,46 @@ export class Platform {
     await this.launch(name);
   }
 
+  /**
+   * Another process of a service (delivery scales this way): same database, bus and settings,
+   * a port of its own. `pause`/`resume` stop and continue it (SIGSTOP/SIGCONT), as a starved or
+   * swapped-out node would be; `platform.stop()` ends it with the rest.
+   */
+  async startReplica(name: ServiceName): Promise<{ port: number; pause: () => void; resume: () => void; kill: () => Promise<void> }> {
+    const s = this.get(name);
+    const port = await freePort();
+    const child = spawn(process.execPath, [join(root, 'apps', name, 'dist', 'main.js')], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', ...s.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.replicas.push(child);
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => s.logs.push(...chunk.split('\n').filter(Boolean)));
+    }
+    await until(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`${name} replica exited (${child.exitCode}) while starting`);
+        try {
+          return (await fetch(`http://127.0.0.1:${port}/health`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      { timeoutMs: 60_000, intervalMs: 100, message: `${name} replica healthy` },
+    );
+    const alive = () => child.exitCode === null && child.signalCode === null;
+    return {
+      port,
+      pause: () => void (alive() && child.kill('SIGSTOP')),
+      resume: () => void (alive() && child.kill('SIGCONT')),
+      kill: () => terminate(child),
+    };
+  }
+
   async stop(): Promise<void> {
+    await Promise.all(this.replicas.map(terminate));
     await Promise.all(SERVICE_NAMES.map((n) => this.kill(n, 'SIGTERM')));
     await Promise.all([...this.services.values()].map((s) => s.db.drop()));
     await deleteTestNamespace(this.namespace);
@@ -183,6 +223,15 @@ export class Platform {
       { timeoutMs: 60_000, intervalMs: 100, message: `${name} healthy` },
     );
   }
+}
+
+/** SIGTERM (after SIGCONT, in case it is paused), then waits for the exit. */
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGCONT');
+  child.kill('SIGTERM');
+  await exited;
 }
 
 function freePort(): Promise<number> {

@@ -14,5 +14,6 @@ export * from './logger.js';
 export * from './rpc/rpc.js';
 export * from './rpc/items.js';
 export * from './rpc/delivery.js';
+export * from './rpc/webhooks.js';
 export * from './subscriptions.js';
 export * from './darwin.js';

@@ -6,7 +6,6 @@ import { DispatcherHost } from '../dispatch/dispatcher.host.js';
 import { DeliveryRepository, type DeliveryCursor, type DeliverySummary } from '../persistence/delivery.repository.js';
 import { EndpointRepository } from '../persistence/endpoint.repository.js';
 import { DeliveryIdParam, EndpointIdParam, ListDeliveriesQuery, ListMessagesQuery, RecoverBody } from './dto.js';
-import { ReenableEndpoint } from './reenable.js';
 
 function encodeCursor(d: DeliverySummary): string {
   return Buffer.from(JSON.stringify([d.cursor.createdUs, d.id])).toString('base64url');
@@ -30,7 +29,6 @@ export class DeliveriesController {
     private readonly deliveries: DeliveryRepository,
     private readonly endpoints: EndpointRepository,
     private readonly host: DispatcherHost,
-    private readonly reenable: ReenableEndpoint,
   ) {}
 
   @Get('deliveries')
@@ -102,16 +100,6 @@ export class DeliveriesController {
     const queued = await this.deliveries.recoverFailed(p.id, new Date(body.since));
     this.host.dispatcher.wake();
     return { endpointId: p.id, queued };
-  }
-
-  /** Re-enables an endpoint delivery had disabled and replays what it missed meanwhile. */
-  @Post('endpoints/:id/enable')
-  async enable(@ProjectId() projectId: string, @Param() p: EndpointIdParam) {
-    const ep = await this.endpoints.get(p.id);
-    if (!ep || ep.projectId !== projectId) throw new EndpointNotFoundError(p.id);
-    const replayed = await this.reenable.run(ep);
-    this.host.dispatcher.wake();
-    return { endpointId: p.id, enabled: true, replayed };
   }
 
   @Get('endpoints/:id/circuit')

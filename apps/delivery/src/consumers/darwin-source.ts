@@ -1,9 +1,10 @@
 import type { NatsConnection } from '@nats-io/nats-core';
-import { ItemsRpc, type BusNamespace, type ItemSummary } from '@stagehook/contracts';
+import { ItemsRpc, type BusNamespace, type ItemSummary, type RpcError } from '@stagehook/contracts';
 import { DocumentMissingError, DocumentStore, DocumentTooLargeError, RpcUnavailableError, rpcRequest } from '@stagehook/messaging';
 
 export type DarwinFetch =
-  | { kind: 'ok'; item: ItemSummary; darwin: Record<string, unknown> }
+  /** `darwin` is null when the annotations were not asked for (a metadata-only payload). */
+  | { kind: 'ok'; item: ItemSummary; darwin: Record<string, unknown> | null }
   /** The payload cannot be frozen, ever (`reason` starts with a code): the delivery fails at once. */
   | { kind: 'refused'; reason: string }
   /** Items (or the document store) did not answer: wait for it, the work is good. */
@@ -12,9 +13,11 @@ export type DarwinFetch =
   | { kind: 'error'; reason: string };
 
 /**
- * The item's Darwin JSON 2.0 document at a stream version, from the items service: inline in the
- * `darwin-export` reply when small, otherwise from the bus's document store (the reply names it).
- * Exports above `maxBytes` are refused as `payload_too_large` (README: size limits).
+ * The item as of a stream version, from the items service: its summary (name, path, dataset,
+ * slots, status, tags, metadata) for every stage payload, and with `annotations` its Darwin JSON
+ * 2.0 document — inline in the `darwin-export` reply when small, otherwise from the bus's document
+ * store (the reply names it). Exports above `maxBytes` are refused as `payload_too_large`
+ * (README: size limits).
  */
 export class DarwinSource {
   private readonly documents: DocumentStore;
@@ -27,27 +30,24 @@ export class DarwinSource {
     this.documents = new DocumentStore(nats, namespace);
   }
 
-  async fetch(projectId: string, itemId: string, version: number): Promise<DarwinFetch> {
-    let reply;
-    try {
-      reply = await rpcRequest(this.nats, this.namespace, ItemsRpc.darwinExport, { projectId, itemId, version }, { timeoutMs: this.s.timeoutMs });
-    } catch (err) {
-      if (err instanceof RpcUnavailableError) return { kind: 'unavailable', reason: 'items service unavailable for the Darwin export' };
-      throw err;
-    }
-    if (!reply.ok) {
-      switch (reply.code) {
-        case 'not_found':
-        case 'version_not_found':
-        case 'invalid_request':
-          return { kind: 'refused', reason: `annotations unavailable: ${reply.code}` };
-        case 'payload_too_large':
-        case 'reply_too_large':
-          return { kind: 'refused', reason: `payload_too_large: ${reply.message}` };
-        default:
-          return { kind: 'error', reason: `items answered ${reply.code}` };
+  async fetch(projectId: string, itemId: string, version: number, { annotations }: { annotations: boolean }): Promise<DarwinFetch> {
+    const what = annotations ? 'annotations' : 'item';
+    const ask = async <T>(call: () => Promise<T>): Promise<T | DarwinFetch> => {
+      try {
+        return await call();
+      } catch (err) {
+        if (err instanceof RpcUnavailableError) return { kind: 'unavailable', reason: `items service unavailable for the ${what}` };
+        throw err;
       }
+    };
+    if (!annotations) {
+      const reply = await ask(() => rpcRequest(this.nats, this.namespace, ItemsRpc.head, { projectId, itemId, version }, { timeoutMs: this.s.timeoutMs }));
+      if ('kind' in reply) return reply;
+      return reply.ok ? { kind: 'ok', item: reply.item, darwin: null } : refusal(what, reply);
     }
+    const reply = await ask(() => rpcRequest(this.nats, this.namespace, ItemsRpc.darwinExport, { projectId, itemId, version }, { timeoutMs: this.s.timeoutMs }));
+    if ('kind' in reply) return reply;
+    if (!reply.ok) return refusal(what, reply);
     if (reply.darwin) return { kind: 'ok', item: reply.item, darwin: reply.darwin };
     try {
       const bytes = await this.documents.get(reply.darwinRef, { maxBytes: this.s.maxBytes });
@@ -58,5 +58,20 @@ export class DarwinSource {
       if (err instanceof DocumentMissingError) return { kind: 'error', reason: err.message };
       return { kind: 'unavailable', reason: `document store: ${err instanceof Error ? err.message : String(err)}` };
     }
+  }
+}
+
+/** An error reply from items: refused for good (the delivery fails at once), or a counted retry. */
+function refusal(what: string, reply: RpcError): DarwinFetch {
+  switch (reply.code) {
+    case 'not_found':
+    case 'version_not_found':
+    case 'invalid_request':
+      return { kind: 'refused', reason: `${what} unavailable: ${reply.code}` };
+    case 'payload_too_large':
+    case 'reply_too_large':
+      return { kind: 'refused', reason: `payload_too_large: ${reply.message}` };
+    default:
+      return { kind: 'error', reason: `items answered ${reply.code}` };
   }
 }

@@ -11,6 +11,11 @@ type EndpointEvent =
   | CloudEvent<'webhook.endpoint.deleted', EventData<'webhook.endpoint.deleted'>>
   | CloudEvent<'webhook.endpoint.secret.rotated', EventData<'webhook.endpoint.secret.rotated'>>;
 
+export interface EndpointViewHooks {
+  /** After the view applied an enable (not a stale one), in the same transaction. */
+  enabled?: (data: EventData<'webhook.endpoint.enabled'>, ctx: HandlerContext) => Promise<void>;
+}
+
 /** How long an unversioned patch waits for its endpoint's registration before it is tried again. */
 const AWAIT_REGISTRATION_MS = 1_000;
 
@@ -23,7 +28,7 @@ const AWAIT_REGISTRATION_MS = 1_000;
  * registered here yet is retried until the registration arrives (a dead letter at the last
  * delivery, which an operator can replay).
  */
-export async function applyEndpointEvent(repo: EndpointRepository, e: EndpointEvent, ctx: HandlerContext): Promise<HandlerOutcome> {
+export async function applyEndpointEvent(repo: EndpointRepository, e: EndpointEvent, ctx: HandlerContext, hooks: EndpointViewHooks = {}): Promise<HandlerOutcome> {
   const order = sourceOrder(e, ctx.streamSequence);
   let applied: Applied;
   switch (e.type) {
@@ -36,6 +41,8 @@ export async function applyEndpointEvent(repo: EndpointRepository, e: EndpointEv
       break;
     case 'webhook.endpoint.enabled':
       applied = await repo.setStatus(e.data, { active: true, disabledReason: null }, order, ctx.manager);
+      // Only the newest status: a replayed old enable must not end a disable that came after it.
+      if (applied === 'applied') await hooks.enabled?.(e.data, ctx);
       break;
     case 'webhook.endpoint.secret.rotated':
       applied = await repo.setSigningSecrets(e.data, e.data.signingSecrets, order, ctx.manager);

@@ -113,11 +113,13 @@ export class Intake {
     let item: ItemSummary | null = null;
     let darwin: Record<string, unknown> | null = null;
     let frozenError: string | null = null;
-    if (ep && includesAnnotations(d, ep)) {
+    if (ep) {
       // Fetched by prepareStageEntry before the transaction. If the endpoint arrived (or turned
-      // include-annotations on) between the two, try again: no NATS request inside the transaction.
-      if (!isDarwinFetch(ctx.prepared)) return Outcome.retry({ delayMs: 0, reason: 'the endpoint changed while the Darwin export was being fetched' });
+      // include-annotations on or off) between the two, try again: no NATS request inside the transaction.
       const got = ctx.prepared;
+      if (!isDarwinFetch(got) || (got.kind === 'ok' && (got.darwin !== null) !== includesAnnotations(d, ep))) {
+        return Outcome.retry({ delayMs: 0, reason: 'the endpoint changed while the item was being fetched' });
+      }
       switch (got.kind) {
         case 'ok':
           item = got.item;
@@ -188,16 +190,17 @@ export class Intake {
   }
 
   /**
-   * Before the batch's transaction: the Darwin export a webhook stage entry freezes, from the
-   * items service (a NATS request, which must not run inside the transaction). Items being down
-   * throws DependencyUnavailableError: the entry waits in place, spending no delivery.
+   * Before the batch's transaction: the item a webhook stage entry freezes (its summary, and its
+   * Darwin export when the stage includes annotations), from the items service (a NATS request,
+   * which must not run inside the transaction). Items being down throws
+   * DependencyUnavailableError: the entry waits in place, spending no delivery.
    */
   async prepareStageEntry(event: CloudEvent): Promise<PreparedDarwin | null> {
     const d = event.data as StageEnteredData;
     if (d.stageType !== 'webhook' || !d.webhook) return null;
     const ep = await this.endpoints.get(d.webhook.endpointId);
-    if (!ep || ep.projectId !== d.projectId || !includesAnnotations(d, ep)) return null;
-    const got = await this.darwin.fetch(d.projectId, d.itemId, d.itemVersion);
+    if (!ep || ep.projectId !== d.projectId) return null;
+    const got = await this.darwin.fetch(d.projectId, d.itemId, d.itemVersion, { annotations: includesAnnotations(d, ep) });
     // Never sent without the annotations: items being down is waited out in place.
     if (got.kind === 'unavailable') throw new DependencyUnavailableError('the items service', got.reason);
     return got;

@@ -3,11 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { newEvent } from '@stagehook/contracts';
 import { EventStore } from '@stagehook/event-store';
-import { LOGGER, MetricsService, SecretBox, SsrfAllowList, addressRefusal, safeLookup } from '@stagehook/platform';
+import { LOGGER, MetricsService, SecretBox, SsrfAllowList, addressRefusal, openEndpointSecret, safeLookup } from '@stagehook/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { DeliveryConfig, parseMsList } from '../config.js';
 import { DeliveryRepository } from '../persistence/delivery.repository.js';
+import type { SecretOpener } from '../sending/request-headers.js';
 import { EndpointRepository } from '../persistence/endpoint.repository.js';
 import { Breakers, type BreakerState } from '../sending/breakers.js';
 import { HttpSender, type SendResult } from '../sending/http-sender.js';
@@ -25,6 +26,8 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
   readonly breakers: Breakers<SendResult>;
   readonly dispatcher: Dispatcher;
   readonly box: SecretBox;
+  /** Opens an endpoint's secret for that endpoint and field only (values are bound to both). */
+  readonly openSecret: SecretOpener = (sealed, endpointId, field) => openEndpointSecret(this.box, sealed, endpointId, field);
   private readonly projectOf = new Map<string, string>();
 
   constructor(
@@ -64,7 +67,7 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
         endpoints,
         sender: this.sender,
         breakers: this.breakers,
-        openSecret: (sealed) => this.box.open(sealed),
+        openSecret: this.openSecret,
         logger: logger.child({ component: 'dispatcher' }),
         serviceName: config.SERVICE_NAME,
         onAttempt: (outcome, ms) => {

@@ -1,18 +1,17 @@
-import { newEvent, type EndpointStateData, type SealedSecretData } from '@stagehook/contracts';
+import { newEvent, type EndpointStateData } from '@stagehook/contracts';
 import type { EventStore } from '@stagehook/event-store';
 import { GroupCommit, isTransientInfraError } from '@stagehook/messaging';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import { isSuccess, nextStep, type AttemptResult, type NextStep, type Schedule } from '../domain/retry-policy.js';
-import { signatureHeader } from '../domain/signing.js';
 import type { AttemptRecord, ClaimedDelivery, DeliveryRepository, DeliveryUpdate } from '../persistence/delivery.repository.js';
 import type { EndpointRepository } from '../persistence/endpoint.repository.js';
 import { MAX_ERROR_CHARS, storableNullable } from '../persistence/storable.js';
 import type { Breakers } from '../sending/breakers.js';
-import { USER_AGENT, type HttpSender, type SendResult } from '../sending/http-sender.js';
+import type { HttpSender, SendResult } from '../sending/http-sender.js';
+import { requestHeaders, type RequestHeaders, type SecretOpener } from '../sending/request-headers.js';
 
 /** Opens a sealed endpoint secret (platform SecretBox); `field` says which one. */
-export type SecretOpener = (sealed: SealedSecretData, endpointId: string, field: 'authorization' | 'signing') => string;
 
 export interface DispatcherSettings {
   node: string;
@@ -261,28 +260,6 @@ export class Dispatcher {
     if (q && q.length === 0) this.queued.delete(endpointId);
   }
 
-  private headers(c: ClaimedDelivery, ep: EndpointStateData, timestamp: number): { headers: Record<string, string>; logged: Record<string, string> } {
-    const secrets = [this.deps.openSecret(ep.signingSecrets.current, ep.endpointId, 'signing')];
-    const prev = ep.signingSecrets.previous;
-    // During a rotation both signatures are sent until the old secret expires.
-    if (prev && Date.parse(prev.expiresAt) > timestamp * 1000) secrets.push(this.deps.openSecret(prev.secret, ep.endpointId, 'signing'));
-    const headers: Record<string, string> = {};
-    for (const h of ep.headers) headers[h.name.toLowerCase()] = h.value;
-    Object.assign(headers, {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      'webhook-id': c.id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signatureHeader(secrets, c.id, timestamp, c.body),
-    });
-    const logged = { ...headers };
-    if (ep.authorization) {
-      headers.authorization = this.deps.openSecret(ep.authorization, ep.endpointId, 'authorization');
-      logged.authorization = '[redacted]';
-    }
-    return { headers, logged };
-  }
-
   private async attempt(c: ClaimedDelivery): Promise<void> {
     const ep = c.endpoint;
     if (!ep) {
@@ -294,13 +271,14 @@ export class Dispatcher {
       return;
     }
     const timestamp = Math.floor(this.now() / 1000);
-    let prepared: { headers: Record<string, string>; logged: Record<string, string> };
+    let prepared: RequestHeaders;
     try {
-      prepared = this.headers(c, ep, timestamp);
+      prepared = requestHeaders(ep, this.deps.openSecret, c.id, timestamp, c.body);
     } catch (err) {
-      // A secret sealed under a key no longer in SECRET_KEYS: nothing can be sent, and retrying
-      // in a loop would not help either. The attempt counts, with the reason, on its schedule.
-      const reason = `signing secret or authorization could not be opened (${errorText(err)}); restore the key in SECRET_KEYS or rotate the endpoint's secret`;
+      // A secret sealed under a key no longer in SECRET_KEYS, or bound to another endpoint or
+      // field: nothing can be sent, and retrying in a loop would not help either. The attempt
+      // counts, with the reason, on its schedule.
+      const reason = `${errorText(err)}; restore the key in SECRET_KEYS, or set the value again in the registry (rotate a signing secret)`;
       await this.record(this.recorded(c, ep, this.notSent(reason), {}));
       return;
     }

@@ -30,12 +30,16 @@ export function stageEnteredBody(
       enteredAt: d.enteredAt,
       ...(item
         ? {
+            // V7: without annotations "the payload will simply include the metadata of the image".
             item: {
               id: item.id,
               name: item.name,
               path: item.path,
+              dataset: { id: item.datasetId, name: item.datasetName, slug: item.datasetSlug },
+              // Flat forms kept for receivers written before `dataset`.
               datasetId: item.datasetId,
               datasetName: item.datasetName,
+              slots: item.slots ?? [],
               status: item.status,
               tags: item.tags,
               metadata: item.metadata,

@@ -117,15 +117,18 @@ export class EndpointRepository {
   private async patch(ref: EndpointRef, group: 'status_version' | 'secrets_version', fields: Partial<EndpointStateData>, order: SourceOrder, m?: EntityManager): Promise<Applied> {
     const active = fields.active ?? null;
     if ('seq' in order) return this.patchBySeq(ref.endpointId, fields, order.seq, m);
-    await this.q(m).query(
+    // No row back: the view already holds this group at a newer version (a late or replayed event).
+    const rows: unknown[] = await returning(
+      this.q(m),
       `INSERT INTO dl_endpoints AS e (id, project_id, state, registry_active, registered, ${group})
        VALUES ($1, $2, jsonb_build_object('endpointId', $1::text, 'projectId', $2::text) || $3::jsonb, false, false, $4)
        ON CONFLICT (id) DO UPDATE SET state = e.state || $3::jsonb, ${group} = $4, updated_at = now(),
          registry_active = CASE WHEN e.registered AND $5::boolean IS NOT NULL THEN $5::boolean ELSE e.registry_active END
-       WHERE e.${group} < $4`,
+       WHERE e.${group} < $4
+       RETURNING id`,
       [ref.endpointId, ref.projectId, JSON.stringify(fields), order.version, active],
     );
-    return 'applied';
+    return rows.length > 0 ? 'applied' : 'stale';
   }
 
   /**

@@ -5,9 +5,8 @@ import { BusNamespace, DeliveryRpc, type RpcReplyOf, type TestPingReply } from '
 import { serveRpc } from '@stagehook/messaging';
 import { LOGGER, NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
 import type { Logger } from 'pino';
-import { signatureHeader } from '../domain/signing.js';
 import { DispatcherHost } from '../dispatch/dispatcher.host.js';
-import { USER_AGENT } from '../sending/http-sender.js';
+import { requestHeaders } from '../sending/request-headers.js';
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
@@ -46,18 +45,7 @@ export class TestPingService implements OnApplicationBootstrap, BeforeApplicatio
     const webhookId = `ping_${randomUUID()}`;
     const ts = Math.floor(Date.now() / 1000);
     const body = JSON.stringify({ type: 'webhook.test', timestamp: new Date(ts * 1000).toISOString(), data: { endpointId: s.endpointId, projectId: s.projectId } });
-    const secrets = [this.host.box.open(s.signingSecrets.current)];
-    if (s.signingSecrets.previous && Date.parse(s.signingSecrets.previous.expiresAt) > Date.now()) secrets.push(this.host.box.open(s.signingSecrets.previous.secret));
-    const headers: Record<string, string> = {};
-    for (const h of s.headers) headers[h.name.toLowerCase()] = h.value;
-    Object.assign(headers, {
-      'content-type': 'application/json',
-      'user-agent': USER_AGENT,
-      'webhook-id': webhookId,
-      'webhook-timestamp': String(ts),
-      'webhook-signature': signatureHeader(secrets, webhookId, ts, body),
-    });
-    if (s.authorization) headers.authorization = this.host.box.open(s.authorization);
+    const { headers } = requestHeaders(s, this.host.openSecret, webhookId, ts, body);
     const res = await this.host.sender.send({ url: s.url, headers, body, timeoutMs: s.timeoutMs });
     const reply: TestPingReply = {
       statusCode: res.statusCode,

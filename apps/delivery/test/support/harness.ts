@@ -2,16 +2,19 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { Subscription } from '@nats-io/nats-core';
 import {
   BusNamespace,
+  ItemsRpc,
   newEvent,
+  type ItemSummary,
   toCloudEvent,
   type EndpointStateData,
   type EventData,
   type EventType,
 } from '@stagehook/contracts';
-import { ensureStreams } from '@stagehook/messaging';
-import { SecretBox, bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken } from '@stagehook/platform';
+import { ensureStreams, serveRpc } from '@stagehook/messaging';
+import { SecretBox, bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken, sealEndpointSecret } from '@stagehook/platform';
 import { connectTestNats, createTestDatabase, deleteNamespace, testEnv, uniqueName, type TestDatabase } from '@stagehook/testing';
 import pg from 'pg';
 import { AppModule } from '../../src/app.module.js';
@@ -25,6 +28,24 @@ export function whsec(): string {
   return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
+/** The item the stand-in items service describes (at `version`). */
+export function itemSummary(projectId: string, itemId: string, version: number): ItemSummary {
+  return {
+    id: itemId,
+    projectId,
+    datasetId: 'ds_1',
+    datasetName: 'Cats',
+    datasetSlug: 'cats',
+    name: 'cat.jpg',
+    path: '/pets',
+    status: 'in_progress',
+    tags: ['urgent'],
+    version,
+    metadata: { camera: 'north' },
+    slots: [{ name: '0', type: 'image', width: 640, height: 480, sourceUrl: `https://images.example/${itemId}.jpg` }],
+  };
+}
+
 /** One test file's infrastructure: a fresh database, a bus namespace, a NATS connection. */
 export class Harness {
   db!: TestDatabase;
@@ -35,6 +56,9 @@ export class Harness {
   readonly ns: BusNamespace;
   readonly box = SecretBox.fromConfig(KEYRING);
   readonly apps: NestExpressApplication[] = [];
+  /** What delivery asked the items service's `head` (the item a metadata-only stage payload carries). */
+  readonly headAsked: { projectId: string; itemId: string; version?: number }[] = [];
+  private itemsHead: Subscription | undefined;
   private seq = 0;
 
   constructor(readonly name: string) {
@@ -47,6 +71,24 @@ export class Harness {
     this.js = jetstream(this.nc);
     this.pool = new pg.Pool({ connectionString: this.db.url, max: 3 });
     await ensureStreams(this.jsm, this.ns, ['WORKFLOW', 'ITEMS', 'WEBHOOKS']);
+    this.serveItemsHead();
+  }
+
+  /**
+   * The items service's `head` on the real bus: every item exists, as `itemSummary` describes it.
+   * `stopItemsHead()` makes items silent (down) for the rest of a test until served again.
+   */
+  serveItemsHead(): void {
+    this.itemsHead ??= serveRpc(this.nc, this.ns, ItemsRpc.head, 'items', async (req) => {
+      const r = req as { projectId: string; itemId: string; version?: number };
+      this.headAsked.push(r);
+      return { ok: true, item: itemSummary(r.projectId, r.itemId, r.version ?? 1) };
+    });
+  }
+
+  stopItemsHead(): void {
+    this.itemsHead?.unsubscribe();
+    this.itemsHead = undefined;
   }
 
   env(extra: Record<string, string> = {}): Record<string, string> {
@@ -123,10 +165,11 @@ export class Harness {
       headers: opts.headers ?? [],
       active: true,
       disabledReason: null,
-      authorization: opts.auth ? this.box.seal(opts.auth) : null,
+      // Sealed as the registry seals them: bound to the endpoint and field.
+      authorization: opts.auth ? sealEndpointSecret(this.box, opts.auth, endpointId, 'authorization') : null,
       signingSecrets: {
-        current: this.box.seal(secrets[0]),
-        previous: secrets[1] ? { secret: this.box.seal(secrets[1]), expiresAt: new Date(Date.now() + 86_400_000).toISOString() } : null,
+        current: sealEndpointSecret(this.box, secrets[0], endpointId, 'signing'),
+        previous: secrets[1] ? { secret: sealEndpointSecret(this.box, secrets[1], endpointId, 'signing'), expiresAt: new Date(Date.now() + 86_400_000).toISOString() } : null,
       },
       at: new Date().toISOString(),
     };

@@ -145,11 +145,14 @@ export class ItemsService {
   }
 
   /** The item's latest summary from the read model (kept in step with the stream by the inline projection). */
-  async head(projectId: string, itemId: string): Promise<ItemSummary> {
+  /** The item now, or as of `version` (its status and tags then; 404 `version_not_found` beyond its head). */
+  async head(projectId: string, itemId: string, version?: number): Promise<ItemSummary> {
     const view = await this.requireItem(projectId, itemId);
     const dataset = await this.repo.dataset(projectId, view.datasetId);
     if (!dataset) throw new NotFoundError(`dataset of item ${itemId} not found`);
-    return toSummary(view, dataset);
+    if (version === undefined || version === view.version) return toSummary(view, dataset);
+    const { state, version: at } = await this.repo.load(itemId, version);
+    return toSummary(view, dataset, state, at);
   }
 
   /** The Darwin document exactly as of `version` (latest when absent), and the item summary then. */

@@ -205,5 +205,6 @@ export function toSummary(view: ItemView, dataset: Dataset, state?: ItemState, v
     tags: state ? tagsOf(state) : view.tags,
     version: version ?? view.version,
     metadata: view.metadata,
+    slots: (state?.slots ?? view.slots).map((s) => ({ name: s.name, type: s.type, width: s.width, height: s.height, sourceUrl: s.sourceUrl })),
   };
 }

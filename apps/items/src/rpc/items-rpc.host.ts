@@ -10,12 +10,9 @@ import { ItemsErrorCode } from '../domain/errors.js';
 import { ItemsConfig } from '../config.js';
 import { ItemsService } from '../items/items.service.js';
 
-class HeadRequest {
+class ItemRequest {
   @IsString() @Length(1, 128) projectId!: string;
   @IsUUID() itemId!: string;
-}
-
-class ExportRequest extends HeadRequest {
   @IsOptional() @IsStreamVersion() version?: number;
 }
 
@@ -67,10 +64,10 @@ export class ItemsRpcHost implements OnApplicationBootstrap, BeforeApplicationSh
         ItemsRpc.head,
         'items',
         async (body) => {
-          const req = parse(HeadRequest, body);
+          const req = parse(ItemRequest, body);
           if ('ok' in req) return req;
           try {
-            return { ok: true, item: await this.items.head(req.projectId, req.itemId) };
+            return { ok: true, item: await this.items.head(req.projectId, req.itemId, req.version) };
           } catch (err) {
             return rpcError(err);
           }
@@ -83,7 +80,7 @@ export class ItemsRpcHost implements OnApplicationBootstrap, BeforeApplicationSh
         ItemsRpc.darwinExport,
         'items',
         async (body) => {
-          const req = parse(ExportRequest, body);
+          const req = parse(ItemRequest, body);
           if ('ok' in req) return req;
           let exported;
           try {

@@ -58,8 +58,9 @@ export type EndpointCommand =
       authorization?: SealedSecretData | null;
       now: Date;
     }
-  | { kind: 'disable'; projectId: string; reason: string; now: Date }
-  | { kind: 'enable'; projectId: string; now: Date }
+  /** `by`: the actor (`user:<id>`, `service:<id>`, `project:<id>`), or `service:delivery` mirroring delivery's own disable. */
+  | { kind: 'disable'; projectId: string; reason: string; by: string; now: Date }
+  | { kind: 'enable'; projectId: string; by: string; now: Date }
   | { kind: 'delete'; projectId: string; now: Date }
   | { kind: 'rotate-secret'; projectId: string; newSecret: SealedSecretData; graceSeconds: number; now: Date }
   | { kind: 'reveal-secret'; projectId: string; now: Date };
@@ -103,10 +104,10 @@ export const endpointDecider: Decider<EndpointCommand, EndpointEvent, EndpointSt
       }
       case 'webhook.endpoint.disabled':
         if (state.status !== 'live') return state;
-        return { ...state, endpoint: { ...state.endpoint, active: false, disabledReason: event.data.reason }, updatedAt: event.data.at };
+        return { ...state, endpoint: { ...state.endpoint, active: false, disabledReason: event.data.reason, disabledBy: event.data.by ?? null }, updatedAt: event.data.at };
       case 'webhook.endpoint.enabled':
         if (state.status !== 'live') return state;
-        return { ...state, endpoint: { ...state.endpoint, active: true, disabledReason: null }, updatedAt: event.data.at };
+        return { ...state, endpoint: { ...state.endpoint, active: true, disabledReason: null, disabledBy: null }, updatedAt: event.data.at };
       case 'webhook.endpoint.secret.rotated':
         if (state.status !== 'live') return state;
         return { ...state, endpoint: { ...state.endpoint, signingSecrets: event.data.signingSecrets }, updatedAt: event.data.at, secretRevealed: false };
@@ -134,6 +135,7 @@ export const endpointDecider: Decider<EndpointCommand, EndpointEvent, EndpointSt
               ...command.settings,
               active: true,
               disabledReason: null,
+              disabledBy: null,
               authorization: command.authorization,
               signingSecrets: { current: command.signingSecret, previous: null },
               at,
@@ -156,12 +158,12 @@ export const endpointDecider: Decider<EndpointCommand, EndpointEvent, EndpointSt
       case 'disable': {
         const { endpoint } = liveIn(state, command.projectId);
         if (!endpoint.active && endpoint.disabledReason === command.reason) return [];
-        return [{ type: 'webhook.endpoint.disabled', data: { endpointId: endpoint.endpointId, projectId: endpoint.projectId, reason: command.reason, at } }];
+        return [{ type: 'webhook.endpoint.disabled', data: { endpointId: endpoint.endpointId, projectId: endpoint.projectId, reason: command.reason, by: command.by, at } }];
       }
       case 'enable': {
         const { endpoint } = liveIn(state, command.projectId);
         if (endpoint.active) return [];
-        return [{ type: 'webhook.endpoint.enabled', data: { endpointId: endpoint.endpointId, projectId: endpoint.projectId, at } }];
+        return [{ type: 'webhook.endpoint.enabled', data: { endpointId: endpoint.endpointId, projectId: endpoint.projectId, by: command.by, at } }];
       }
       case 'delete': {
         const { endpoint } = liveIn(state, command.projectId);

@@ -139,16 +139,31 @@ export class RetryPolicyDto {
 }
 
 export class CustomHeaderDto {
-  @ApiProperty({ example: 'X-Team' })
+  @ApiProperty({ example: 'X-Api-Key' })
   @IsString()
   @Matches(HEADER_NAME_PATTERN, { message: 'name must be an HTTP header token' })
   name!: string;
 
-  @ApiProperty({ example: 'ml-platform' })
+  @ApiProperty({ example: 'k-123', writeOnly: true, description: 'Write-only: sealed at rest, shown as a hint, redacted in attempts' })
   @IsString()
   @MaxLength(1000)
   @Matches(HEADER_VALUE, { message: 'value must not contain line breaks' })
   value!: string;
+}
+
+/** In an update, a header without a value keeps the value already set under its name. */
+export class UpdateCustomHeaderDto {
+  @ApiProperty({ example: 'X-Api-Key' })
+  @IsString()
+  @Matches(HEADER_NAME_PATTERN, { message: 'name must be an HTTP header token' })
+  name!: string;
+
+  @ApiPropertyOptional({ example: 'k-123', writeOnly: true, description: 'Write-only; omit to keep the value already set for this name' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  @Matches(HEADER_VALUE, { message: 'value must not contain line breaks' })
+  value?: string;
 }
 
 export class CreateEndpointDto {
@@ -271,14 +286,14 @@ export class UpdateEndpointDto {
   @Type(() => RetryPolicyDto)
   retryPolicy?: RetryPolicyDto | null;
 
-  @ApiPropertyOptional({ type: [CustomHeaderDto] })
+  @ApiPropertyOptional({ type: [UpdateCustomHeaderDto], description: 'Replaces the list; a header without a value keeps its current value' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(MAX_CUSTOM_HEADERS)
   @ValidateNested({ each: true })
-  @Type(() => CustomHeaderDto)
+  @Type(() => UpdateCustomHeaderDto)
   @HasUsableHeaders()
-  headers?: CustomHeaderDto[];
+  headers?: UpdateCustomHeaderDto[];
 
   @ApiPropertyOptional({ writeOnly: true, nullable: true })
   @IsOptional()

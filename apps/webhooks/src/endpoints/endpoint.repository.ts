@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EventStore, handleCommand } from '@stagehook/event-store';
 import { MetricsService } from '@stagehook/platform';
 import type { Counter } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { endpointDecider, type EndpointCommand, type EndpointState } from './endpoint.decider.js';
 import type { EndpointRow } from './endpoint.projection.js';
 
@@ -27,12 +27,26 @@ export class EndpointRepository {
     });
   }
 
-  /** Loads the stream, decides, appends at the version decided on (retrying a lost race). */
-  async execute(endpointId: string, command: EndpointCommand, meta: { projectId: string; requestId?: string }): Promise<{ state: EndpointState; version: number }> {
+  /**
+   * Loads the stream, decides, appends at the version decided on (retrying a lost race). With
+   * `manager` (a consumer's transaction) it appends in that transaction and a lost race throws,
+   * so the message is tried again.
+   */
+  async execute(
+    endpointId: string,
+    command: EndpointCommand,
+    meta: { projectId: string; requestId?: string; causationId?: string; manager?: EntityManager },
+  ): Promise<{ state: EndpointState; version: number }> {
     let res;
     try {
       res = await handleCommand(this.store, endpointStreamId(endpointId), endpointDecider, command, {
-        metadata: { source: 'webhooks', projectId: meta.projectId, ...(meta.requestId ? { correlationId: meta.requestId } : {}) },
+        metadata: {
+          source: 'webhooks',
+          projectId: meta.projectId,
+          ...(meta.requestId ? { correlationId: meta.requestId } : {}),
+          ...(meta.causationId ? { causationId: meta.causationId } : {}),
+        },
+        manager: meta.manager,
         // A register must be decided against an empty stream; the others re-check every rule.
         retries: command.kind === 'register' ? 0 : 3,
       });

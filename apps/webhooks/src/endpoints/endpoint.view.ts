@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import type { CustomHeaderData, EndpointFiltersData, RetryPolicyData } from '@stagehook/contracts';
+import type { EndpointFiltersData, RetryPolicyData } from '@stagehook/contracts';
+import { maskSecret } from '@stagehook/platform';
 import { liveSigningSecrets } from './endpoint.decider.js';
 import type { EndpointSecrets } from './endpoint-secrets.js';
 import type { LiveEndpoint } from './endpoint.repository.js';
@@ -16,6 +17,11 @@ export class SigningSecretView extends SecretHintView {
   revealed!: boolean;
 }
 
+export class CustomHeaderView {
+  @ApiProperty({ example: 'X-Api-Key' }) name!: string;
+  @ApiProperty({ example: '…k9Zq', description: 'Masked: enough to recognise the value, never to use it' }) hint!: string;
+}
+
 /** An endpoint as the API shows it: secrets only as masked hints. */
 export class EndpointView {
   @ApiProperty() id!: string;
@@ -28,9 +34,14 @@ export class EndpointView {
   @ApiProperty() includeAnnotations!: boolean;
   @ApiProperty() timeoutMs!: number;
   @ApiProperty({ type: Object, nullable: true }) retryPolicy!: RetryPolicyData | null;
-  @ApiProperty({ type: Object, isArray: true }) headers!: CustomHeaderData[];
+  @ApiProperty({ type: [CustomHeaderView], description: 'Custom header values are write-only: shown as hints' }) headers!: CustomHeaderView[];
   @ApiProperty() active!: boolean;
   @ApiProperty({ nullable: true }) disabledReason!: string | null;
+  @ApiProperty({
+    nullable: true,
+    description: 'Who disabled it: `user:<id>` / `service:<id>` (the token\'s actor), `project:<id>` (a token naming no actor), `service:delivery` (delivery stopped on its own: 410 Gone or days without success)',
+  })
+  disabledBy!: string | null;
   @ApiProperty({ type: SecretHintView, nullable: true }) authorization!: SecretHintView | null;
   @ApiProperty({ type: SigningSecretView }) signingSecret!: SigningSecretView;
   @ApiProperty() version!: number;
@@ -57,11 +68,12 @@ export function toEndpointView(e: LiveEndpoint, secrets: EndpointSecrets, now: D
     includeAnnotations: ep.includeAnnotations,
     timeoutMs: ep.timeoutMs,
     retryPolicy: ep.retryPolicy,
-    headers: ep.headers,
+    headers: ep.headers.map((h) => ({ name: h.name, hint: maskSecret(secrets.headerValue(ep.endpointId, h)) })),
     active: ep.active,
     disabledReason: ep.disabledReason,
-    authorization: ep.authorization ? { hint: secrets.hint(ep.authorization) } : null,
-    signingSecret: { hint: secrets.hint(signing.current), previousExpiresAt: signing.previous?.expiresAt ?? null, revealed: e.secretRevealed ?? false },
+    disabledBy: ep.active ? null : (ep.disabledBy ?? null),
+    authorization: ep.authorization ? { hint: secrets.hint(ep.authorization, ep.endpointId, 'authorization') } : null,
+    signingSecret: { hint: secrets.hint(signing.current, ep.endpointId, 'signing'), previousExpiresAt: signing.previous?.expiresAt ?? null, revealed: e.secretRevealed ?? false },
     version: e.version,
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,

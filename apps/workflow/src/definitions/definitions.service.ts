@@ -5,6 +5,7 @@ import { foundInProject } from '@stagehook/platform';
 import { definitionDecider } from '../domain/definition.decider.js';
 import { type Stage, templateStages } from '../domain/graph.js';
 import { conflictsAs409 } from '../items/item-commands.service.js';
+import { KnownEndpoints } from '../shared/known-endpoints.js';
 import { DefinitionsRepository, type DefinitionView } from '../shared/repositories.js';
 
 export const definitionStreamId = (workflowId: string) => `workflow-${workflowId}`;
@@ -14,9 +15,11 @@ export class DefinitionsService {
   constructor(
     private readonly store: EventStore,
     private readonly definitions: DefinitionsRepository,
+    private readonly endpoints: KnownEndpoints,
   ) {}
 
   async create(projectId: string, name: string, stages: Stage[], by?: string): Promise<DefinitionView> {
+    await this.endpoints.assertKnown(projectId, stages);
     const workflowId = randomUUID();
     await handleCommand(
       this.store,
@@ -36,6 +39,7 @@ export class DefinitionsService {
   /** A new version; items in flight keep the version they started on. */
   async update(projectId: string, workflowId: string, name: string, stages: Stage[], expectedVersion?: number, by?: string): Promise<DefinitionView> {
     await this.get(projectId, workflowId);
+    await this.endpoints.assertKnown(projectId, stages);
     await conflictsAs409(() =>
       handleCommand(
         this.store,

@@ -12,6 +12,7 @@ export const WorkflowErrorCode = {
   ITEM_NOT_IN_WORKFLOW: 'item_not_in_workflow',
   UNKNOWN_ITEMS: 'unknown_items',
   ITEMS_UNAVAILABLE: 'items_unavailable',
+  WEBHOOKS_UNAVAILABLE: 'webhooks_unavailable',
   STALE_VISIT: 'stale_visit',
 } as const;
 
@@ -22,6 +23,7 @@ export const workflowErrorStatuses: Readonly<Record<string, number>> = {
   [WorkflowErrorCode.ITEM_NOT_IN_WORKFLOW]: 404,
   [WorkflowErrorCode.UNKNOWN_ITEMS]: 422,
   [WorkflowErrorCode.ITEMS_UNAVAILABLE]: 503,
+  [WorkflowErrorCode.WEBHOOKS_UNAVAILABLE]: 503,
   [WorkflowErrorCode.STALE_VISIT]: 409,
 };
 

@@ -267,6 +267,13 @@ export class PositionsRepository {
 export class EndpointStatusRepository {
   constructor(private readonly ds: DataSource) {}
 
+  /** The endpoints of the project this service has seen an event of (whatever their status). */
+  async known(projectId: string, endpointIds: readonly string[]): Promise<Set<string>> {
+    if (endpointIds.length === 0) return new Set();
+    const rows = await this.ds.query<Array<{ endpoint_id: string }>>(`SELECT endpoint_id FROM wf_endpoint_status WHERE project_id = $1 AND endpoint_id = ANY($2)`, [projectId, endpointIds]);
+    return new Set(rows.map((r) => r.endpoint_id));
+  }
+
   async unusable(projectId: string, endpointIds: readonly string[], manager?: EntityManager): Promise<Record<string, EndpointUnusable>> {
     if (endpointIds.length === 0) return {};
     const rows = await (manager ?? this.ds).query<Array<{ endpoint_id: string; status: EndpointUnusable }>>(

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
-import { BusNamespace, type EventData, type EventType, type ItemHeadReply, ItemsRpc, type RpcReply, toCloudEvent } from '@stagehook/contracts';
+import { BusNamespace, type EventData, type EventType, type ItemHeadReply, ItemsRpc, type RpcReply, toCloudEvent, WebhooksRpc } from '@stagehook/contracts';
 import { serveRpc } from '@stagehook/messaging';
 import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken } from '@stagehook/platform';
 import { connectTestNats, createTestDatabase, deleteNamespace, testEnv, type TestDatabase, uniqueName } from '@stagehook/testing';
@@ -38,11 +38,20 @@ export class Harness {
   readonly published: Published[] = [];
   private responder?: Subscription;
   private recorder?: Subscription;
+  private registry?: Subscription;
+  /** Endpoint ids the stand-in registry says do not exist; every other id exists. */
+  readonly missingEndpoints = new Set<string>();
 
   async start(file: string): Promise<void> {
     this.db = await createTestDatabase(`workflow_${file}`);
     ({ nc: this.nc, jsm: this.jsm } = await connectTestNats(`workflow-${file}`));
     this.serveItems();
+    // The webhook registry's endpoint lookup (saving a workflow checks its endpoints exist).
+    this.registry = serveRpc(this.nc, this.ns, WebhooksRpc.endpoint, 'webhooks', async (req) => {
+      const { endpointId } = req as { endpointId: string };
+      if (this.missingEndpoints.has(endpointId)) return { ok: false, code: 'not_found', message: `endpoint ${endpointId} not found` };
+      return { ok: true, endpoint: { id: endpointId, active: true, disabledReason: null } };
+    });
     this.recorder = this.nc.subscribe(this.ns.subject('workflow.>'), {
       callback: (_err, msg) => {
         const e = msg.json<{ type: string; id: string; data: Record<string, unknown> }>();
@@ -72,6 +81,7 @@ export class Harness {
     await this.app?.close();
     this.responder?.unsubscribe();
     this.recorder?.unsubscribe();
+    this.registry?.unsubscribe();
     await deleteNamespace(this.jsm, this.ns.prefix);
     await this.nc.drain();
     await this.db.drop();
@@ -84,7 +94,7 @@ export class Harness {
       if (version === undefined) return { ok: false, code: 'not_found', message: `item ${itemId} not found` };
       return {
         ok: true,
-        item: { id: itemId, projectId, datasetId: 'ds', datasetName: 'DS', datasetSlug: 'ds', name: itemId, path: '/', status: 'new', tags: [], version, metadata: {} },
+        item: { id: itemId, projectId, datasetId: 'ds', datasetName: 'DS', datasetSlug: 'ds', name: itemId, path: '/', status: 'new', tags: [], version, metadata: {}, slots: [] },
       };
     });
   }

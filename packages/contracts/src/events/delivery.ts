@@ -39,8 +39,9 @@ export class CircuitChangedData {
 
 /**
  * The delivery service stopped sending to an endpoint on its own: the receiver answered 410 Gone,
- * or nothing succeeded for days (Svix: 5). The registry may mirror it; re-enabling is one call
- * on the delivery API, which also replays what the endpoint missed.
+ * or nothing succeeded for days (Svix: 5). The registry mirrors it as `webhook.endpoint.disabled`
+ * by `service:delivery`, so its view, workflow's stages and the console see it; enabling the
+ * endpoint in the registry (the one enable path) re-enables delivery and replays what it missed.
  */
 export class EndpointDisabledByDeliveryData {
   @IsId() endpointId!: string;
@@ -49,6 +50,7 @@ export class EndpointDisabledByDeliveryData {
   @IsISO8601({ strict: true }) at!: string;
 }
 
+/** Delivery cleared its own disable after the registry enabled the endpoint. */
 export class EndpointReenabledData {
   @IsId() endpointId!: string;
   @IsId() projectId!: string;

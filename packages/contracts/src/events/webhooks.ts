@@ -32,6 +32,11 @@ export class SealedSecretData {
   @IsBase64() @MaxLength(64) iv!: string;
   @IsBase64() @MaxLength(64) tag!: string;
   @IsBase64() @MaxLength(8192) ct!: string;
+  /**
+   * Sealed with its endpoint and field as AES-GCM additional data (`sealEndpointSecret` in
+   * @stagehook/platform), so it opens only there. Absent on values sealed before binding.
+   */
+  @IsOptional() @IsBoolean() bound?: boolean;
 }
 
 /** The previous signing secret stays valid (both signatures are sent) until `expiresAt`. */
@@ -74,10 +79,16 @@ export class RetryPolicyData {
 
 export const HEADER_NAME_PATTERN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
 
-/** A custom header sent with every delivery; not a secret (the authorization header is). */
+/**
+ * A custom header sent with every delivery. Its value is treated as a secret (API keys travel in
+ * such headers): sealed at rest and on the bus, bound to its endpoint and header name, shown only
+ * as a hint and redacted in attempts. `value` in clear is what events written before sealing
+ * carry; new events carry `sealed` only.
+ */
 export class CustomHeaderData {
   @IsString() @Matches(HEADER_NAME_PATTERN) name!: string;
-  @IsString() @MaxLength(1000) @Matches(/^[^\r\n\0]*$/) value!: string;
+  @ValidateIf((o: CustomHeaderData) => o.sealed === undefined) @IsString() @MaxLength(1000) @Matches(/^[^\r\n\0]*$/) value?: string;
+  @IsOptional() @ValidateNested() @Type(() => SealedSecretData) sealed?: SealedSecretData;
 }
 
 export const MAX_CUSTOM_HEADERS = 10;
@@ -101,6 +112,12 @@ export class EndpointStateData {
   @IsArray() @ArrayMaxSize(MAX_CUSTOM_HEADERS) @ValidateNested({ each: true }) @Type(() => CustomHeaderData) headers!: CustomHeaderData[];
   @IsBoolean() active!: boolean;
   @ValidateIf((_o, v) => v !== null) @IsShortText(1000) disabledReason!: string | null;
+  /**
+   * Who disabled it: an actor (`user:<id>`, `service:<id>`), `service:delivery` when delivery
+   * stopped sending on its own (410 Gone, days without success), `project:<id>` for a token that
+   * names no actor. Absent in events written before it was recorded.
+   */
+  @IsOptional() @ValidateIf((_o, v) => v !== null) @IsShortText(200) disabledBy?: string | null;
   /** The `Authorization` header value, sealed; null when none. */
   @ValidateIf((_o, v) => v !== null) @ValidateNested() @Type(() => SealedSecretData) authorization!: SealedSecretData | null;
   @ValidateNested() @Type(() => SigningSecretsData) signingSecrets!: SigningSecretsData;
@@ -114,12 +131,16 @@ export class EndpointDisabledData {
   @IsId() endpointId!: string;
   @IsId() projectId!: string;
   @IsShortText(1000) reason!: string;
+  /** Who disabled it (see EndpointStateData.disabledBy); absent in events written before it was recorded. */
+  @IsOptional() @IsShortText(200) by?: string;
   @IsISO8601({ strict: true }) at!: string;
 }
 
 export class EndpointEnabledData {
   @IsId() endpointId!: string;
   @IsId() projectId!: string;
+  /** Who enabled it; absent in events written before it was recorded. */
+  @IsOptional() @IsShortText(200) by?: string;
   @IsISO8601({ strict: true }) at!: string;
 }
 

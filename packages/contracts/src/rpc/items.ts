@@ -1,6 +1,16 @@
 import type { ItemStatus } from '../events/items.js';
 import { type DocumentRef, rpcSpec } from './rpc.js';
 
+/** One slot of an item (a single-image item has one, named "0"): what a receiver needs to fetch it. */
+export interface ItemSlotSummary {
+  name: string;
+  /** `image`, `video`, `dicom`, `pdf`, … */
+  type: string;
+  width: number | null;
+  height: number | null;
+  sourceUrl: string | null;
+}
+
 /** What other services may know about an item without reading the items database. */
 export interface ItemSummary {
   id: string;
@@ -15,11 +25,14 @@ export interface ItemSummary {
   /** The item's stream version this summary describes. */
   version: number;
   metadata: Record<string, unknown>;
+  slots: ItemSlotSummary[];
 }
 
 export interface ItemHeadRequest {
   projectId: string;
   itemId: string;
+  /** The item as of this stream version (status and tags then); the latest when absent. */
+  version?: number;
 }
 
 export interface ItemHeadReply {
@@ -44,7 +57,8 @@ export type ItemDarwinExportReply =
 
 /**
  * Served by the items service (queue group `items`). The workflow service asks `head` for the
- * version a stage entry freezes; the delivery service asks `darwinExport` when it freezes a payload.
+ * version a stage entry freezes; the delivery service asks `head` at that version for a
+ * metadata-only stage payload, `darwinExport` for one with annotations.
  */
 export const ItemsRpc = {
   head: rpcSpec<ItemHeadRequest, ItemHeadReply>('rpc.items.head'),

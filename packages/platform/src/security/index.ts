@@ -1,2 +1,3 @@
 export * from './secret-box.js';
 export * from './ssrf.js';
+export * from './endpoint-secret.js';

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ProjectId, RequestId } from '@stagehook/platform';
+import { Actor, ProjectId, RequestId, actorRef, type TokenActor } from '@stagehook/platform';
 import { EndpointCommands } from '../endpoint-commands.js';
 import { DisableEndpointDto, EndpointIdParam } from '../endpoint.dto.js';
 import { EndpointView } from '../endpoint.view.js';
@@ -15,15 +15,30 @@ export class ChangeStatusController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Stop deliveries to the endpoint, with a reason' })
   @ApiOkResponse({ type: EndpointView })
-  disable(@ProjectId() projectId: string, @Param() p: EndpointIdParam, @Body() dto: DisableEndpointDto, @RequestId() requestId?: string): Promise<EndpointView> {
-    return this.commands.run(projectId, p.id, { kind: 'disable', reason: dto.reason }, requestId);
+  disable(
+    @ProjectId() projectId: string,
+    @Param() p: EndpointIdParam,
+    @Body() dto: DisableEndpointDto,
+    @Actor() actor: TokenActor | undefined,
+    @RequestId() requestId?: string,
+  ): Promise<EndpointView> {
+    return this.commands.run(projectId, p.id, { kind: 'disable', reason: dto.reason, by: actingFor(projectId, actor) }, requestId);
   }
 
   @Post(':id/enable')
   @HttpCode(200)
-  @ApiOperation({ summary: 'Resume deliveries to the endpoint' })
+  @ApiOperation({
+    summary: 'Resume deliveries to the endpoint',
+    description:
+      'The one enable path: also for an endpoint delivery disabled on its own (disabledBy `service:delivery`), which then sends again and replays the deliveries that failed because it was disabled.',
+  })
   @ApiOkResponse({ type: EndpointView })
-  enable(@ProjectId() projectId: string, @Param() p: EndpointIdParam, @RequestId() requestId?: string): Promise<EndpointView> {
-    return this.commands.run(projectId, p.id, { kind: 'enable' }, requestId);
+  enable(@ProjectId() projectId: string, @Param() p: EndpointIdParam, @Actor() actor: TokenActor | undefined, @RequestId() requestId?: string): Promise<EndpointView> {
+    return this.commands.run(projectId, p.id, { kind: 'enable', by: actingFor(projectId, actor) }, requestId);
   }
+}
+
+/** Who a status change is recorded as: the token's actor, or the project for a token that names none. */
+function actingFor(projectId: string, actor: TokenActor | undefined): string {
+  return actor ? actorRef(actor) : `project:${projectId}`;
 }

@@ -39,7 +39,7 @@ export class SigningSecretController {
     return this.commands.run(
       projectId,
       p.id,
-      { kind: 'rotate-secret', newSecret: this.secrets.newSigningSecret(), graceSeconds: dto.graceSeconds ?? this.config.ROTATION_GRACE_SECONDS },
+      { kind: 'rotate-secret', newSecret: this.secrets.newSigningSecret(p.id), graceSeconds: dto.graceSeconds ?? this.config.ROTATION_GRACE_SECONDS },
       requestId,
     );
   }
@@ -60,7 +60,7 @@ export class SigningSecretController {
     // The state the reveal was decided on: a rotation racing it cannot make it show another secret.
     const { state } = await this.repo.execute(p.id, { kind: 'reveal-secret', projectId, now }, { projectId, requestId });
     if (state.status !== 'live') throw new NotFoundError(`endpoint ${p.id} not found`);
-    const secret = this.secrets.open(liveSigningSecrets(state.endpoint.signingSecrets, now).current);
+    const secret = this.secrets.open(liveSigningSecrets(state.endpoint.signingSecrets, now).current, state.endpoint.endpointId, 'signing');
     this.reveals.inc();
     this.logger.info({ projectId, endpointId: p.id }, 'signing secret revealed');
     return { secret };

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { NotFoundError } from '@stagehook/platform';
 import { EndpointCommands } from '../endpoint-commands.js';
+import { EndpointRepository } from '../endpoint.repository.js';
 import type { EndpointSettings } from '../endpoint.decider.js';
 import { EndpointSecrets } from '../endpoint-secrets.js';
 import { assertKnownEventTypes, uniquePatterns } from '../endpoint-rules.js';
@@ -11,6 +13,7 @@ import { UrlGuard } from '../url-guard.js';
 export class UpdateEndpointHandler {
   constructor(
     private readonly commands: EndpointCommands,
+    private readonly repo: EndpointRepository,
     private readonly secrets: EndpointSecrets,
     private readonly urls: UrlGuard,
   ) {}
@@ -30,8 +33,12 @@ export class UpdateEndpointHandler {
     if (dto.includeAnnotations !== undefined) changes.includeAnnotations = dto.includeAnnotations;
     if (dto.timeoutMs !== undefined) changes.timeoutMs = dto.timeoutMs;
     if (dto.retryPolicy !== undefined) changes.retryPolicy = dto.retryPolicy ? { ...dto.retryPolicy } : null;
-    if (dto.headers !== undefined) changes.headers = dto.headers.map((h) => ({ name: h.name, value: h.value }));
-    const authorization = dto.authorization === undefined ? undefined : dto.authorization === null ? null : this.secrets.seal(dto.authorization);
+    if (dto.headers !== undefined) {
+      const current = await this.repo.findInProject(projectId, endpointId);
+      if (!current) throw new NotFoundError(`endpoint ${endpointId} not found`);
+      changes.headers = this.secrets.sealHeaders(endpointId, dto.headers, current.endpoint.headers);
+    }
+    const authorization = dto.authorization === undefined ? undefined : dto.authorization === null ? null : this.secrets.seal(dto.authorization, endpointId, 'authorization');
     return this.commands.run(projectId, endpointId, { kind: 'update', changes, ...(authorization !== undefined ? { authorization } : {}) }, requestId);
   }
 }
