@@ -254,19 +254,44 @@ describe('console in a browser', () => {
     expect(deliveries.data.map((d) => d.eventType)).toEqual(['item.status.changed']);
     expect(receiver.received('/custom')).toHaveLength(1);
 
-    // Edit: the form comes back filled (header values blank: write-only), a change is saved.
+    // Edit: the form comes back filled, header values blank (write-only; empty keeps the value).
     await detail.getByRole('button', { name: 'Edit settings' }).click();
     const edit = page.getByRole('form', { name: 'Edit endpoint' });
     expect(await edit.getByRole('group', { name: 'Header 1' }).getByLabel('Header name').inputValue()).toBe('X-Team');
     expect(await edit.getByRole('group', { name: 'Header 1' }).getByLabel('Header value').inputValue()).toBe('');
-    await scan('webhooks-edit');
     await edit.getByLabel('Name', { exact: true }).fill('Skipped or done items');
     await edit.getByRole('group', { name: 'Item status changed to' }).getByLabel('done', { exact: true }).check();
+    await edit.getByRole('button', { name: 'Add header' }).click();
+    await edit.getByRole('group', { name: 'Header 2' }).getByLabel('Header name').fill('X-Env');
+    await scan('webhooks-edit');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    // A new header needs a value; X-Team's empty one keeps what is set.
+    await expect.poll(() => edit.locator('[data-field="headers[1].value"]').textContent(), WAIT).toContain('value is required');
+    await edit.getByRole('group', { name: 'Header 2' }).getByLabel('Header value').fill('staging');
     await edit.getByRole('button', { name: 'Save changes' }).click();
     await detail.getByRole('heading', { name: 'Skipped or done items' }).waitFor(WAIT);
     expect(await detail.getByTestId('endpoint-filters').textContent()).toBe('status to skipped or done');
-    // Untouched headers are not sent, so the registry keeps them.
-    expect(await detail.getByTestId('endpoint-headers').textContent()).toContain('X-Team');
+    expect(await detail.getByTestId('endpoint-headers').textContent()).toMatch(/X-Team.*X-Env/s);
+    expect(await page.content()).not.toMatch(/ml-platform|staging/);
+
+    // The next matching change arrives with both headers: the kept value and the new one.
+    const { items: more } = await ok<{ items: Array<{ id: string }> }>(sdk.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: 'filtered-2.jpg', width: 100, height: 100 }] } }));
+    // Delivery keeps its own copy of the endpoint, from the registry's events; its test ping is
+    // built from that copy, so a ping carrying the new header says the copy is up to date.
+    const pings = () => receiver.received('/custom').filter((r) => r.body.includes('"webhook.test"'));
+    await until(
+      async () => {
+        await sdk.webhooks.POST('/endpoints/{id}/test', { params: { path: { id: endpointId } } });
+        return pings().some((r) => r.headers['x-env'] === 'staging');
+      },
+      { timeoutMs: 60_000, intervalMs: 500, message: "delivery's copy of the endpoint has the new header" },
+    );
+    await ok(sdk.items.POST('/items/{itemId}/status', { params: { path: { itemId: more[0].id } }, body: { to: 'skipped', changedBy: 'user:qa' } }));
+    const changes = () => receiver.received('/custom').filter((r) => r.body.includes('"item.status.changed"'));
+    await until(() => changes().length >= 2, { timeoutMs: 60_000, message: 'the second status change delivered' });
+    const second = changes()[1];
+    expect(JSON.parse(second.body)).toMatchObject({ data: { itemId: more[0].id, newStatus: 'skipped' } });
+    expect({ team: second.headers['x-team'], env: second.headers['x-env'] }).toEqual({ team: 'ml-platform', env: 'staging' });
   });
 
   it("lists a malformed event's dead letter, filters, replays it and shows what the replay did", async () => {

@@ -26,7 +26,7 @@ const RESERVED_PREFIXES = ['webhook-', 'proxy-'];
 
 export interface HeaderRow {
   name: string;
-  /** Write-only: empty in an edit until the user types it again. */
+  /** Write-only: empty in an edit means "keep the value set under this name". */
   value: string;
 }
 
@@ -49,8 +49,10 @@ export interface EndpointFormState {
   /** Comma-separated seconds. */
   backoffSeconds: string;
   headers: HeaderRow[];
-  /** In an edit: the headers were changed, so all of them (values included) are sent again. */
+  /** In an edit: the headers were changed, so the list is sent (the registry replaces it whole). */
   headersTouched: boolean;
+  /** In an edit: the names (lower case) that have a value set already, with its masked hint. */
+  existingHeaders: Record<string, string>;
   authorization: string;
   removeAuthorization: boolean;
   active: boolean;
@@ -76,6 +78,7 @@ export function emptyForm(): EndpointFormState {
     backoffSeconds: '',
     headers: [],
     headersTouched: false,
+    existingHeaders: {},
     authorization: '',
     removeAuthorization: false,
     active: true,
@@ -102,14 +105,18 @@ export function formFrom(e: EndpointView): EndpointFormState {
     customRetry: retry !== null,
     maxAttempts: retry ? String(retry.maxAttempts) : '5',
     backoffSeconds: (retry?.backoffSeconds ?? []).join(', '),
-    headers: customHeaderNames(e).map((name) => ({ name, value: '' })),
+    headers: customHeaders(e).map(({ name }) => ({ name, value: '' })),
+    existingHeaders: Object.fromEntries(customHeaders(e).map((h) => [h.name.toLowerCase(), h.hint])),
     active: e.active,
   };
 }
 
-/** The names of an endpoint's custom headers; their values are never read by the console. */
-export function customHeaderNames(e: Pick<EndpointView, 'headers'>): string[] {
-  return (e.headers as unknown[]).flatMap((h) => (typeof h === 'object' && h !== null && typeof (h as { name?: unknown }).name === 'string' ? [(h as { name: string }).name] : []));
+/**
+ * An endpoint's custom headers as the registry shows them: the name and a masked hint of the
+ * value (the value itself is write-only and never reaches the console).
+ */
+export function customHeaders(e: Pick<EndpointView, 'headers'>): Array<{ name: string; hint: string }> {
+  return e.headers.map((h) => ({ name: h.name, hint: h.hint }));
 }
 
 const list = (s: string) =>
@@ -173,7 +180,8 @@ export function validateEndpointForm(f: EndpointFormState, mode: 'create' | 'edi
     seen.add(lower);
     if (h.value.length > 1000) add(e, `headers[${i}].value`, 'At most 1000 characters');
     if (!HEADER_VALUE.test(h.value)) add(e, `headers[${i}].value`, 'No line breaks');
-    if (h.value.length === 0 && (mode === 'create' || f.headersTouched)) add(e, `headers[${i}].value`, mode === 'edit' ? 'Enter the value again: values are write-only' : 'A value is required');
+    const keeps = mode === 'edit' && f.existingHeaders[lower] !== undefined;
+    if (h.value.length === 0 && !keeps) add(e, `headers[${i}].value`, mode === 'edit' ? 'A value is required: no value is set under this name yet' : 'A value is required');
   });
 
   if (f.authorization.length > 4096) add(e, 'authorization', 'At most 4096 characters');
@@ -197,7 +205,8 @@ function retryOf(f: EndpointFormState) {
   return { maxAttempts: Number(f.maxAttempts), ...(backoff.length ? { backoffSeconds: backoff } : {}) };
 }
 
-const headersOf = (f: EndpointFormState) => f.headers.map((h) => ({ name: h.name.trim(), value: h.value }));
+/** An empty value in an edit keeps the value set under that name (the registry's rule). */
+const headersOf = (f: EndpointFormState) => f.headers.map((h) => (h.value ? { name: h.name.trim(), value: h.value } : { name: h.name.trim() }));
 
 // The generated types render nullable properties as `Record<string, never>`; the casts say "this JSON value".
 const json = <T>(v: unknown) => v as T;
@@ -212,15 +221,15 @@ export function toCreateBody(f: EndpointFormState): CreateEndpointBody {
     includeAnnotations: f.includeAnnotations,
     timeoutMs: Math.round(Number(f.timeoutSeconds) * 1000),
     ...(f.customRetry ? { retryPolicy: json<CreateEndpointBody['retryPolicy']>(retryOf(f)) } : {}),
-    ...(f.headers.length ? { headers: headersOf(f) } : {}),
+    ...(f.headers.length ? { headers: f.headers.map((h) => ({ name: h.name.trim(), value: h.value })) } : {}),
     ...(f.authorization ? { authorization: json<CreateEndpointBody['authorization']>(f.authorization) } : {}),
   };
 }
 
 /**
  * Everything the form shows is sent again (the registry replaces filters and lists whole); the
- * secrets only when the user changed them: headers when touched, authorization when typed or
- * removed.
+ * headers when touched (a header left without a value keeps its value), the authorization when
+ * typed or removed.
  */
 export function toUpdateBody(f: EndpointFormState): UpdateEndpointBody {
   return {

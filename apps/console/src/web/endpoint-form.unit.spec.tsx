@@ -57,13 +57,17 @@ describe('endpoint form', () => {
     expect(errors['headers[0].name']?.[0]).toContain('set by Stagehook');
   });
 
-  it('in an edit, sends header values only when the headers were touched, and then wants every value again', () => {
-    const untouched = valid({ headers: [{ name: 'X-Team', value: '' }] });
+  it('in an edit, leaves untouched headers out; a header left empty keeps its value, a new one needs one', () => {
+    const untouched = valid({ headers: [{ name: 'X-Team', value: '' }], existingHeaders: { 'x-team': '…form' } });
     expect(validateEndpointForm(untouched, 'edit')).toEqual({});
     expect(toUpdateBody(untouched)).not.toHaveProperty('headers');
     expect(toUpdateBody(untouched)).not.toHaveProperty('authorization');
-    const touched = { ...untouched, headersTouched: true };
-    expect(validateEndpointForm(touched, 'edit')['headers[0].value']?.[0]).toContain('write-only');
+    const touched = { ...untouched, headersTouched: true, headers: [{ name: 'x-team', value: '' }, { name: 'X-Env', value: '' }] };
+    expect(Object.keys(validateEndpointForm(touched, 'edit'))).toEqual(['headers[1].value']);
+    expect(toUpdateBody({ ...touched, headers: [{ name: 'X-Team', value: '' }, { name: 'X-Env', value: 'staging' }] }).headers).toEqual([
+      { name: 'X-Team' },
+      { name: 'X-Env', value: 'staging' },
+    ]);
     expect(toUpdateBody({ ...untouched, removeAuthorization: true }).authorization).toBeNull();
   });
 

@@ -139,7 +139,7 @@ export function EndpointForm({ mode, initial, authorizationHint, submit, onCance
         <legend>Custom headers</legend>
         <p className="hint" id={`${base}-headers-hint`}>
           Sent with every delivery. Values are secrets: write-only, shown redacted.
-          {mode === 'edit' && initial.headers.length > 0 && !form.headersTouched && ' Changing the headers means entering every value again.'}
+          {mode === 'edit' && initial.headers.length > 0 && ' Leave a value empty to keep the one already set.'}
         </p>
         {form.headers.map((h, i) => (
           <div className="header-row" key={i} role="group" aria-label={`Header ${i + 1}`}>
@@ -158,7 +158,7 @@ export function EndpointForm({ mode, initial, authorizationHint, submit, onCance
                 type="password"
                 value={h.value}
                 onChange={(e) => setHeaders(form.headers.map((x, j) => (j === i ? { ...x, value: e.target.value } : x)))}
-                placeholder={mode === 'edit' && !form.headersTouched ? '•••••••• (unchanged)' : ''}
+                placeholder={existingHint(form, h.name) ? `${existingHint(form, h.name)} (unchanged)` : ''}
                 autoComplete="off"
               />
             ))}
@@ -253,5 +253,6 @@ export function EndpointForm({ mode, initial, authorizationHint, submit, onCance
   );
 }
 
+const existingHint = (f: EndpointFormState, name: string): string | undefined => f.existingHeaders[name.trim().toLowerCase()];
 const hasFilters = (f: EndpointFormState) => f.toStatuses.length + f.fromStatuses.length > 0 || Boolean(f.tags || f.workflowIds || f.datasetIds);
 const hasFilterErrors = (e: FieldErrors) => Object.keys(e).some((k) => k.startsWith('filters'));

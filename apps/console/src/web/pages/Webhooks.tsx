@@ -5,7 +5,7 @@ import { useSearchParams } from 'wouter';
 import { api, errorMessage, ok } from '../api';
 import { EndpointForm } from '../components/EndpointForm';
 import { SecretReveal } from '../components/SecretReveal';
-import { customHeaderNames, emptyForm, formFrom, toCreateBody, toUpdateBody } from '../endpoint-form';
+import { customHeaders, emptyForm, formFrom, toCreateBody, toUpdateBody } from '../endpoint-form';
 import { TestResult, type TestPing } from '../components/TestResult';
 import { useEndpoints } from '../queries';
 
@@ -132,7 +132,7 @@ function EndpointSettings({ endpoint }: { endpoint: Endpoint }) {
     f.workflowIds?.length ? `workflows ${f.workflowIds.join(', ')}` : '',
     f.datasetIds?.length ? `datasets ${f.datasetIds.join(', ')}` : '',
   ].filter(Boolean);
-  const headers = customHeaderNames(endpoint);
+  const headers = customHeaders(endpoint);
   return (
     <dl className="facts" aria-label="Endpoint settings">
       <dt>Events</dt>
@@ -143,8 +143,8 @@ function EndpointSettings({ endpoint }: { endpoint: Endpoint }) {
       <dd data-testid="endpoint-headers">
         {headers.length
           ? headers.map((h) => (
-              <div key={h}>
-                <code>{h}</code>: <span aria-label="redacted value">••••••••</span>
+              <div key={h.name}>
+                <code>{h.name}</code>: <span title="Write-only: only a masked hint is shown">{h.hint}</span>
               </div>
             ))
           : 'none'}
