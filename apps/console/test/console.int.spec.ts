@@ -200,6 +200,7 @@ describe('console in a browser', () => {
     await detail.getByLabel('Reason').fill('receiver under maintenance');
     await detail.getByRole('button', { name: 'Disable' }).click();
     await expect.poll(() => detail.getByTestId('endpoint-status').textContent(), WAIT).toBe('disabled');
+    expect(await detail.getByTestId('endpoint-disabled-reason').textContent()).toContain('receiver under maintenance');
     await detail.getByRole('button', { name: 'Enable' }).click();
     await expect.poll(() => detail.getByTestId('endpoint-status').textContent(), WAIT).toBe('active');
   });

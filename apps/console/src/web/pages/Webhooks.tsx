@@ -193,7 +193,13 @@ function EndpointDetail({ endpoint, onEdit }: { endpoint: Endpoint; onEdit: () =
         <span className={`badge ${endpoint.active ? 'active' : 'disabled'}`} data-testid="endpoint-status">
           {endpoint.active ? 'active' : 'disabled'}
         </span>
-        {!endpoint.active && endpoint.disabledReason && <span className="muted"> — {text(endpoint.disabledReason)}</span>}
+        {!endpoint.active && endpoint.disabledReason && (
+          <span className="muted" data-testid="endpoint-disabled-reason">
+            {' '}
+            — {text(endpoint.disabledReason)}
+            {text(endpoint.disabledBy) && ` (by ${text(endpoint.disabledBy)})`}
+          </span>
+        )}
         {circuit.data && <span className="muted"> · circuit {circuit.data.state}</span>}
       </p>
       {endpoint.description && <p>{endpoint.description}</p>}
