@@ -1,7 +1,8 @@
 // The demo `npm start` runs once the services are healthy: a project with the seed workflow
 // (dataset → annotate → webhook → review → complete; failed → review; reject → annotate), two
 // endpoints on the sample receiver, 200 items annotated with a mix of shapes and moved through.
-// It talks to the services over HTTP only, like a user's own code would.
+// It talks to the services over HTTP only, through the typed client (@stagehook/sdk), like a
+// user's own code would.
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -9,31 +10,40 @@ const ITEMS = Number(process.env.DEMO_ITEMS ?? 200);
 const EXPECTED_PER_ITEM = 10;
 const PARALLEL = 16;
 
-export async function runDemo({ root, urls, secrets, receiverPort, startProcess, restarts }) {
+/** A new project per run, so a second `npm start` shows a clean demo beside the first. */
+export function demoProjectId(now = new Date()) {
+  return `demo-${now.toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
+}
+
+export async function runDemo({ root, urls, secrets, receiverPort, startProcess, restarts, projectId = demoProjectId() }) {
   const { mintProjectToken } = await import(pathToFileURL(join(root, 'packages/platform/dist/index.js')).href);
-  const projectId = `demo-${new Date().toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
+  const { createStagehookClient, ok } = await import(pathToFileURL(join(root, 'packages/sdk/dist/index.js')).href);
   const token = mintProjectToken({ projectId, secret: secrets.AUTH_TOKEN_SECRETS.split(',')[0], ttlSeconds: 7 * 24 * 3600 });
-  const api = client(urls, token);
+  const api = createStagehookClient({ baseUrl: urls, token });
+  const { webhooks, items: itemsApi, workflow: wf } = api;
   const receiverUrl = `http://127.0.0.1:${receiverPort}`;
   const step = (msg) => process.stdout.write(`\x1b[1m▸ ${msg}\x1b[0m\n`);
 
   step(`demo project ${projectId}`);
   console.log(`  token (valid 7 days): ${token}`);
 
-  const stageEndpoint = await api.webhooks('POST', '/endpoints', {
-    name: 'Annotation QA receiver',
-    description: 'Counts annotations and tags items that miss some',
-    url: `${receiverUrl}/stage`,
-    authorization: 'Bearer demo-receiver-token',
-    includeAnnotations: true,
-  });
-  const statusEndpoint = await api.webhooks('POST', '/endpoints', {
-    name: 'Status changes (Hasty-style)',
-    url: `${receiverUrl}/status`,
-    eventTypes: ['item.status.changed'],
-    includeAnnotations: false,
-  });
-  const revealed = await Promise.all([stageEndpoint, statusEndpoint].map((e) => api.webhooks('POST', `/endpoints/${e.id}/secret/reveal`)));
+  const stageEndpoint = await ok(
+    webhooks.POST('/endpoints', {
+      body: {
+        name: 'Annotation QA receiver',
+        description: 'Counts annotations and tags items that miss some',
+        url: `${receiverUrl}/stage`,
+        authorization: 'Bearer demo-receiver-token',
+        includeAnnotations: true,
+      },
+    }),
+  );
+  const statusEndpoint = await ok(
+    webhooks.POST('/endpoints', {
+      body: { name: 'Status changes (Hasty-style)', url: `${receiverUrl}/status`, eventTypes: ['item.status.changed'], includeAnnotations: false },
+    }),
+  );
+  const revealed = await Promise.all([stageEndpoint, statusEndpoint].map((e) => ok(webhooks.POST('/endpoints/{id}/secret/reveal', { params: { path: { id: e.id } } }))));
 
   step(`sample receiver on ${receiverUrl}`);
   await startProcess('receiver', join('examples', 'receiver', 'dist', 'main.js'), {
@@ -46,13 +56,14 @@ export async function runDemo({ root, urls, secrets, receiverPort, startProcess,
     BROKEN_PERCENT: '4',
   }, `${receiverUrl}/health`);
 
-  const ping = await api.webhooks('POST', `/endpoints/${stageEndpoint.id}/test`);
+  const ping = await ok(webhooks.POST('/endpoints/{id}/test', { params: { path: { id: stageEndpoint.id } } }));
   console.log(`  test ping: HTTP ${ping.statusCode ?? ping.status ?? '?'} in ${ping.latencyMs ?? '?'} ms`);
 
-  const workflow = await api.workflow('POST', '/workflows/template', { name: 'Screws QA', endpointId: stageEndpoint.id });
-  const dataset = await api.items('POST', '/datasets', { name: `Screw boxes ${projectId}` });
-  step(`workflow ${workflow.workflowId ?? workflow.id}: ${workflow.stages.map((s) => s.name).join(' → ')}`);
-  const workflowId = workflow.workflowId ?? workflow.id;
+  const workflow = await ok(wf.POST('/workflows/template', { body: { name: 'Screws QA', endpointId: stageEndpoint.id } }));
+  const dataset = await ok(itemsApi.POST('/datasets', { body: { name: `Screw boxes ${projectId}` } }));
+  const workflowId = workflow.workflowId;
+  step(`workflow ${workflowId}: ${workflow.stages.map((s) => s.name).join(' → ')}`);
+  const command = (itemId, cmd, body = {}) => ok(wf.POST('/workflows/{id}/items/{itemId}/{command}', { params: { path: { id: workflowId, itemId, command: cmd } }, body }));
 
   step(`registering and annotating ${ITEMS} items`);
   const specs = Array.from({ length: ITEMS }, (_, i) => ({
@@ -62,77 +73,65 @@ export async function runDemo({ root, urls, secrets, receiverPort, startProcess,
     height: 1080,
     metadata: { expected_annotations: EXPECTED_PER_ITEM, product: 'screws' },
   }));
-  const { items } = await api.items('POST', '/items', { datasetId: dataset.id, items: specs });
+  const { items } = await ok(itemsApi.POST('/items', { body: { datasetId: dataset.id, items: specs } }));
   const bar = progress(ITEMS * 3);
   // Every 7th item is short of annotations (the receiver tags it); every 25th is urgent.
   const annotatedCount = (i) => (i % 7 === 3 ? EXPECTED_PER_ITEM - 2 : EXPECTED_PER_ITEM);
   const versions = new Map();
   await pool(items, async (item, i) => {
-    const { version } = await api.items('POST', `/items/${item.id}/annotations/bulk`, { annotations: shapes(annotatedCount(i), i) });
+    const path = { itemId: item.id };
+    const { version } = await ok(itemsApi.POST('/items/{itemId}/annotations/bulk', { params: { path }, body: { annotations: shapes(annotatedCount(i), i) } }));
     versions.set(item.id, version);
-    if (i % 25 === 0) versions.set(item.id, (await api.items('POST', `/items/${item.id}/tags`, { name: 'urgent' })).version);
+    if (i % 25 === 0) versions.set(item.id, (await ok(itemsApi.POST('/items/{itemId}/tags', { params: { path }, body: { name: 'urgent' } }))).version);
     bar.tick();
   });
 
-  await api.workflow('POST', `/workflows/${workflowId}/items`, { itemIds: items.map((i) => i.id) });
+  await ok(wf.POST('/workflows/{id}/items', { params: { path: { id: workflowId } }, body: { itemIds: items.map((i) => i.id) } }));
   await pool(items, async (item) => {
-    await api.workflow('POST', `/workflows/${workflowId}/items/${item.id}/start`, {});
+    await command(item.id, 'start');
     bar.tick();
   });
   await pool(items, async (item) => {
-    await api.workflow('POST', `/workflows/${workflowId}/items/${item.id}/submit`, { itemVersion: versions.get(item.id) });
+    await command(item.id, 'submit', { itemVersion: versions.get(item.id) });
     bar.tick();
   });
   bar.done();
 
   const stageId = (type) => workflow.stages.find((s) => s.type === type).id;
   step('waiting for the webhook stage (retries included)');
-  await waitUntilEmpty(api, workflowId, stageId('webhook'), ITEMS);
+  await waitUntilEmpty(api, ok, workflowId, stageId('webhook'), ITEMS);
 
   step('review: reject what the receiver tagged "missing annotations", approve the rest');
   let rejected = 0;
-  await pool(await inStage(api, workflowId, stageId('review')), async (pos) => {
-    const item = await api.items('GET', `/items/${pos.itemId}`);
+  await pool(await inStage(api, ok, workflowId, stageId('review')), async (pos) => {
+    const item = await ok(itemsApi.GET('/items/{itemId}', { params: { path: { itemId: pos.itemId } } }));
     if (item.tags?.includes('missing annotations')) {
-      await api.workflow('POST', `/workflows/${workflowId}/items/${pos.itemId}/reject`, {});
+      await command(pos.itemId, 'reject');
       rejected++;
     } else {
-      await api.workflow('POST', `/workflows/${workflowId}/items/${pos.itemId}/approve`, {});
+      await command(pos.itemId, 'approve');
     }
   });
   console.log(`  rejected ${rejected} back to annotate`);
 
   if (rejected > 0) {
     step('annotators fix the rejected items and submit them again');
-    await pool(await inStage(api, workflowId, stageId('annotate')), async (pos) => {
-      await api.items('POST', `/items/${pos.itemId}/annotations/bulk`, { annotations: shapes(2, 1) });
-      const { version } = await api.items('DELETE', `/items/${pos.itemId}/tags/${encodeURIComponent('missing annotations')}`);
-      await api.workflow('POST', `/workflows/${workflowId}/items/${pos.itemId}/submit`, { itemVersion: version });
+    await pool(await inStage(api, ok, workflowId, stageId('annotate')), async (pos) => {
+      const path = { itemId: pos.itemId };
+      await ok(itemsApi.POST('/items/{itemId}/annotations/bulk', { params: { path }, body: { annotations: shapes(2, 1) } }));
+      const { version } = await ok(itemsApi.DELETE('/items/{itemId}/tags/{name}', { params: { path: { ...path, name: 'missing annotations' } } }));
+      await command(pos.itemId, 'submit', { itemVersion: version });
     });
-    await waitUntilEmpty(api, workflowId, stageId('webhook'), rejected);
-    await pool(await inStage(api, workflowId, stageId('review')), (pos) => api.workflow('POST', `/workflows/${workflowId}/items/${pos.itemId}/approve`, {}));
+    await waitUntilEmpty(api, ok, workflowId, stageId('webhook'), rejected);
+    await pool(await inStage(api, ok, workflowId, stageId('review')), (pos) => command(pos.itemId, 'approve'));
   }
 
   // Status-change deliveries trail the workflow a little; let them land before the summary.
   await sleep(3000);
-  await summary(api, workflowId, receiverUrl);
+  await summary(api, ok, workflowId, receiverUrl);
   const restarted = Object.entries(restarts()).filter(([, n]) => n > 0);
   console.log(`Process restarts: ${restarted.length ? restarted.map(([name, n]) => `${name} ${n}`).join(', ') : 'none'}`);
   return { projectId, token };
-}
-
-function client(urls, token) {
-  const call = (base) => async (method, path, body) => {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${base}${path} → ${res.status} ${text.slice(0, 500)}`);
-    return text ? JSON.parse(text) : {};
-  };
-  return { items: call(urls.items), workflow: call(urls.workflow), webhooks: call(urls.webhooks), delivery: call(urls.delivery) };
 }
 
 /** A mix of Darwin shapes; `n` counts the shapes a receiver would count (tags excluded). */
@@ -162,23 +161,24 @@ function shapes(n, seed) {
   return out;
 }
 
-async function inStage(api, workflowId, stageId) {
+async function inStage(api, ok, workflowId, stageId) {
   const all = [];
   let after;
   for (;;) {
-    const q = new URLSearchParams({ limit: '100', ...(after ? { after } : {}) });
-    const { items } = await api.workflow('GET', `/workflows/${workflowId}/stages/${stageId}/items?${q}`);
+    const { items } = await ok(
+      api.workflow.GET('/workflows/{id}/stages/{stageId}/items', { params: { path: { id: workflowId, stageId }, query: { limit: 100, ...(after ? { after } : {}) } } }),
+    );
     all.push(...items);
     if (items.length < 100) return all;
     after = items[items.length - 1].itemId;
   }
 }
 
-async function waitUntilEmpty(api, workflowId, webhookStageId, expected) {
+async function waitUntilEmpty(api, ok, workflowId, webhookStageId, expected) {
   const bar = progress(expected);
   const deadline = Date.now() + 180_000;
   for (;;) {
-    const { stages } = await api.workflow('GET', `/workflows/${workflowId}/stages`);
+    const { stages } = await ok(api.workflow.GET('/workflows/{id}/stages', { params: { path: { id: workflowId } } }));
     const waiting = stages.find((s) => s.stageId === webhookStageId)?.count ?? 0;
     bar.set(expected - waiting);
     if (waiting === 0) return bar.done();
@@ -190,15 +190,15 @@ async function waitUntilEmpty(api, workflowId, webhookStageId, expected) {
   }
 }
 
-async function summary(api, workflowId, receiverUrl) {
-  const { stages } = await api.workflow('GET', `/workflows/${workflowId}/stages`);
+async function summary(api, ok, workflowId, receiverUrl) {
+  const { stages } = await ok(api.workflow.GET('/workflows/{id}/stages', { params: { path: { id: workflowId } } }));
   console.log('\nItems per stage');
   console.table(Object.fromEntries(stages.map((s) => [s.stageName, { type: s.stageType, items: s.count }])));
 
   const outcomes = {};
   let cursor;
   do {
-    const page = await api.delivery('GET', `/deliveries?limit=200${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    const page = await ok(api.delivery.GET('/deliveries', { params: { query: { limit: 200, ...(cursor ? { cursor } : {}) } } }));
     for (const d of page.data) {
       const key = `${d.eventType ?? d.event_type ?? 'event'} · ${d.status}`;
       outcomes[key] = (outcomes[key] ?? 0) + 1;

@@ -102,6 +102,10 @@ async function main() {
   await createDatabases();
 
   const secrets = localSecrets();
+  const { demoProjectId, runDemo } = await import('./demo.mjs');
+  // The project the printed sign-in link is for. It is also the dead-letter operator, so the
+  // console's Dead letters page can list and replay out of the box (DEAD_LETTER_OPERATORS overrides).
+  const signInProject = args.has('--no-demo') ? 'local' : demoProjectId();
   const common = {
     NODE_ENV: 'development',
     HOST: '127.0.0.1',
@@ -112,6 +116,7 @@ async function main() {
     SECRET_KEYS: secrets.SECRET_KEYS,
     // The sample receiver runs on loopback; every other private address stays refused.
     SSRF_ALLOW_LIST: process.env.SSRF_ALLOW_LIST ?? '127.0.0.1',
+    DEAD_LETTER_OPERATORS: process.env.DEAD_LETTER_OPERATORS ?? signInProject,
   };
   step('services (migrations run at boot)');
   await Promise.all(
@@ -138,13 +143,12 @@ async function main() {
   });
   let signIn;
   if (!args.has('--no-demo')) {
-    const { runDemo } = await import('./demo.mjs');
     const startProcess = (name, script, env, healthUrl) => supervisor.start({ name, script, env, healthUrl });
-    signIn = await runDemo({ root, urls, secrets, receiverPort: RECEIVER_PORT, startProcess, restarts: () => supervisor.restarts() });
+    signIn = await runDemo({ root, urls, secrets, receiverPort: RECEIVER_PORT, startProcess, restarts: () => supervisor.restarts(), projectId: signInProject });
   }
   if (!signIn?.token) {
     const { mintProjectToken } = await import(pathToFileURL(join(root, 'packages/platform/dist/index.js')).href);
-    signIn = { projectId: 'local', token: mintProjectToken({ projectId: 'local', secret: secrets.AUTH_TOKEN_SECRETS.split(',')[0], ttlSeconds: 7 * 24 * 3600 }) };
+    signIn = { projectId: signInProject, token: mintProjectToken({ projectId: signInProject, secret: secrets.AUTH_TOKEN_SECRETS.split(',')[0], ttlSeconds: 7 * 24 * 3600 }) };
   }
   // The token rides in the fragment (never sent to a server); the console stores it in the tab and removes it from the URL.
   console.log(`  console   ${consoleUrl}   sign in to ${signIn.projectId}: ${consoleUrl}/signin#token=${signIn.token}`);

@@ -1,44 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ok, type DeliveryPage, type PositionView, type StagehookClient, type WorkflowView } from '@stagehook/sdk';
 import { answer, TestReceiver, until, type RecordedRequest } from '@stagehook/testing';
 import { Webhook } from 'standardwebhooks';
 import { Platform } from './support/platform.js';
 
-interface Endpoint { id: string }
-interface Workflow { workflowId: string; stages: { id: string; type: string }[] }
-interface Position { stageId: string }
-interface Delivery { id: string; status: string }
 interface Visit { stageId: string; visitId: string }
 interface Darwin { version: string; item: { name: string }; annotations: { name: string }[] }
 interface WebhookBody { type: string; data: Record<string, unknown> & { itemId?: string; itemVersion?: number; annotations?: Darwin } }
-type Json = Record<string, unknown>;
 
 /**
  * The seed scenario and the Hasty scenario across the four services, as a user drives them:
- * HTTP only, a real receiver, signatures checked with the reference implementation.
+ * HTTP only through the typed client (@stagehook/sdk), a real receiver, signatures checked with
+ * the reference implementation.
  */
 describe('Stagehook end to end', () => {
   let platform: Platform;
   let receiver: TestReceiver;
-  let call: ReturnType<Platform['client']>;
+  let api: StagehookClient;
   const projectId = 'e2e-project';
 
   beforeAll(async () => {
     receiver = await TestReceiver.start();
     // Quick stage retries so the failed route is reached in seconds.
     platform = await Platform.start({ env: { delivery: { STAGE_RETRY_SCHEDULE_MS: '0,200,400', DISPATCH_POLL_MS: '50' } } });
-    call = platform.client(projectId);
+    api = platform.sdk(projectId);
   });
 
   afterAll(async () => {
     await platform?.stop();
     await receiver?.close();
   });
-
-  async function ok<T = Json>(service: Parameters<typeof call>[0], method: string, path: string, body?: unknown, status = [200, 201, 202]): Promise<T> {
-    const res = await call<T>(service, method, path, body);
-    if (!status.includes(res.status)) throw new Error(`${method} ${service}${path} → ${res.status} ${JSON.stringify(res.body)}`);
-    return res.body;
-  }
 
   function verified(req: RecordedRequest, secret: string): WebhookBody {
     return new Webhook(secret).verify(req.body, {
@@ -48,30 +39,35 @@ describe('Stagehook end to end', () => {
     }) as WebhookBody;
   }
 
-  let stageEndpoint: Endpoint;
+  let stageEndpoint: { id: string };
   let stageSecret: string;
-  let workflow: Workflow;
-  let dataset: Endpoint;
+  let workflow: WorkflowView;
+  let dataset: { id: string };
   const stage = (type: string): string => workflow.stages.find((s) => s.type === type)!.id;
-  const position = async (itemId: string): Promise<Position> => ok<Position>('workflow', 'GET', `/workflows/${workflow.workflowId}/items/${itemId}`);
+  const position = (itemId: string) => ok<PositionView>(api.workflow.GET('/workflows/{id}/items/{itemId}', { params: { path: { id: workflow.workflowId, itemId } } }));
+  const command = (itemId: string, cmd: 'start' | 'submit' | 'approve' | 'reject') =>
+    ok(api.workflow.POST('/workflows/{id}/items/{itemId}/{command}', { params: { path: { id: workflow.workflowId, itemId, command: cmd } }, body: {} }));
+  const addToWorkflow = (itemId: string) => ok(api.workflow.POST('/workflows/{id}/items', { params: { path: { id: workflow.workflowId } }, body: { itemIds: [itemId] } }));
+  const register = async (name: string, width: number, height: number, metadata?: Record<string, unknown>) =>
+    (await ok<{ items: Array<{ id: string }> }>(api.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name, width, height, ...(metadata ? { metadata } : {}) }] } }))).items[0];
+  const reveal = async (id: string) => (await ok(api.webhooks.POST('/endpoints/{id}/secret/reveal', { params: { path: { id } } }))).secret;
 
   it('sets up an endpoint with an authorization header, the seed workflow and a dataset', async () => {
-    stageEndpoint = await ok<Endpoint>('webhooks', 'POST', '/endpoints', {
-      name: 'QA receiver',
-      url: `${receiver.url}/stage`,
-      authorization: 'Bearer receiver-secret-token',
-      includeAnnotations: true,
-    });
-    stageSecret = (await ok<{ secret: string }>('webhooks', 'POST', `/endpoints/${stageEndpoint.id}/secret/reveal`)).secret;
+    stageEndpoint = await ok(
+      api.webhooks.POST('/endpoints', {
+        body: { name: 'QA receiver', url: `${receiver.url}/stage`, authorization: 'Bearer receiver-secret-token' as never /* nullable strings are generated as objects */, includeAnnotations: true },
+      }),
+    );
+    stageSecret = await reveal(stageEndpoint.id);
     expect(stageSecret).toMatch(/^whsec_/);
-    workflow = await ok<Workflow>('workflow', 'POST', '/workflows/template', { name: 'Seed', endpointId: stageEndpoint.id, maxAttempts: 3 });
+    workflow = await ok<WorkflowView>(api.workflow.POST('/workflows/template', { body: { name: 'Seed', endpointId: stageEndpoint.id, maxAttempts: 3 } }));
     expect(workflow.stages.map((s) => s.type)).toEqual(['dataset', 'annotate', 'webhook', 'review', 'complete']);
-    dataset = await ok<Endpoint>('items', 'POST', '/datasets', { name: 'Screws' });
+    dataset = await ok<{ id: string }>(api.items.POST('/datasets', { body: { name: 'Screws' } }));
   });
 
   it('the test button sends a signed ping to the endpoint and shows the response', async () => {
     receiver.clear();
-    const ping = await ok<{ statusCode: number }>('webhooks', 'POST', `/endpoints/${stageEndpoint.id}/test`);
+    const ping = await ok<{ statusCode: number }>(api.webhooks.POST('/endpoints/{id}/test', { params: { path: { id: stageEndpoint.id } } }));
     expect(ping.statusCode).toBe(200);
     const [req] = await receiver.waitFor(1, '/stage');
     expect(verified(req, stageSecret).type).toBe('webhook.test');
@@ -80,21 +76,23 @@ describe('Stagehook end to end', () => {
 
   it('sends the item with its Darwin JSON as it was when it entered the webhook stage, then routes it to review', async () => {
     receiver.clear();
-    const { items } = await ok<{ items: Endpoint[] }>('items', 'POST', '/items', {
-      datasetId: dataset.id,
-      items: [{ name: 'box-1.jpg', width: 1920, height: 1080, metadata: { expected_annotations: 2 } }],
-    });
-    const item = items[0];
-    await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items`, { itemIds: [item.id] });
-    await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items/${item.id}/start`, {});
+    const item = await register('box-1.jpg', 1920, 1080, { expected_annotations: 2 });
+    await addToWorkflow(item.id);
+    await command(item.id, 'start');
     // The annotator saves and submits at once: the saved annotation must be in the payload.
-    const saved = await ok<{ version: number }>('items', 'POST', `/items/${item.id}/annotations/bulk`, {
-      annotations: [
-        { name: 'screw', bounding_box: { x: 10, y: 20, w: 30, h: 40 } },
-        { name: 'washer', polygon: { paths: [[{ x: 1, y: 1 }, { x: 9, y: 1 }, { x: 9, y: 9 }]] } },
-      ],
-    });
-    await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items/${item.id}/submit`, {});
+    const saved = await ok<{ version: number }>(
+      api.items.POST('/items/{itemId}/annotations/bulk', {
+        params: { path: { itemId: item.id } },
+        body: {
+          annotations: [
+            { name: 'screw', bounding_box: { x: 10, y: 20, w: 30, h: 40 } },
+            { name: 'washer', polygon: { paths: [[{ x: 1, y: 1 }, { x: 9, y: 1 }, { x: 9, y: 9 }]] } },
+            // Darwin shapes come out of the OpenAPI document as empty objects: typed by contracts, not here.
+          ] as never,
+        },
+      }),
+    );
+    await command(item.id, 'submit');
 
     const [req] = await receiver.waitFor(1, '/stage', 30_000);
     const body = verified(req, stageSecret);
@@ -108,13 +106,13 @@ describe('Stagehook end to end', () => {
     expect(darwin.annotations.map((a) => a.name).sort()).toEqual(['screw', 'washer']);
 
     // Edits after entry do not change what was frozen: a redelivery sends the same bytes.
-    await ok('items', 'POST', `/items/${item.id}/annotations`, { name: 'late', keypoint: { x: 5, y: 5 } });
+    await ok(api.items.POST('/items/{itemId}/annotations', { params: { path: { itemId: item.id } }, body: { name: 'late', keypoint: { x: 5, y: 5 } as never } }));
     await until(async () => (await position(item.id)).stageId === stage('review'), { timeoutMs: 30_000, message: 'item routed to review' });
 
-    const { data: deliveries } = await ok<{ data: Delivery[] }>('delivery', 'GET', `/deliveries?itemId=${item.id}&eventType=workflow.stage.entered`);
+    const { data: deliveries } = await ok<DeliveryPage>(api.delivery.GET('/deliveries', { params: { query: { itemId: item.id, eventType: 'workflow.stage.entered' } } }));
     expect(deliveries).toHaveLength(1);
     expect(deliveries[0].status).toBe('delivered');
-    await ok('delivery', 'POST', `/deliveries/${deliveries[0].id}/redeliver`);
+    await ok(api.delivery.POST('/deliveries/{id}/redeliver', { params: { path: { id: deliveries[0].id } } }));
     const [, again] = await receiver.waitFor(2, '/stage', 30_000);
     expect(again.headers['webhook-id']).toBe(req.headers['webhook-id']);
     expect(again.body).toBe(req.body);
@@ -122,48 +120,49 @@ describe('Stagehook end to end', () => {
 
   it('retries a 500 and, when the attempts run out, takes the failed route to review; a reject sends it round again', async () => {
     receiver.clear();
-    const { items } = await ok<{ items: Endpoint[] }>('items', 'POST', '/items', { datasetId: dataset.id, items: [{ name: 'box-2.jpg', width: 800, height: 600 }] });
-    const item = items[0];
-    await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items`, { itemIds: [item.id] });
-    await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items/${item.id}/start`, {});
+    const item = await register('box-2.jpg', 800, 600);
+    await addToWorkflow(item.id);
+    await command(item.id, 'start');
 
     // First visit: one 500, then success on the retry.
     receiver.next('/stage', answer.status(500));
-    await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items/${item.id}/submit`, {});
+    await command(item.id, 'submit');
     await until(async () => (await position(item.id)).stageId === stage('review'), { timeoutMs: 30_000, message: 'first visit routed' });
     const first = receiver.received('/stage');
     expect(first.map((r) => r.answered)).toEqual([500, 200]);
     expect(new Set(first.map((r) => r.headers['webhook-id'])).size).toBe(1);
 
     // Reject back to annotate; the second visit always gets 500 and fails after 3 attempts.
-    await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items/${item.id}/reject`, {});
+    await command(item.id, 'reject');
     expect((await position(item.id)).stageId).toBe(stage('annotate'));
     receiver.clear();
     receiver.setDefault(answer.status(500), '/stage');
-    await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items/${item.id}/submit`, {});
+    await command(item.id, 'submit');
     await until(async () => (await position(item.id)).stageId === stage('review'), { timeoutMs: 30_000, message: 'failed route to review' });
     receiver.reset();
     expect(receiver.received('/stage')).toHaveLength(3);
 
-    const { visits } = await ok<{ visits: Visit[] }>('workflow', 'GET', `/workflows/${workflow.workflowId}/items/${item.id}/history`);
+    const { visits } = await ok<{ visits: Visit[] }>(api.workflow.GET('/workflows/{id}/items/{itemId}/history', { params: { path: { id: workflow.workflowId, itemId: item.id } } }));
     const webhookVisits = visits.filter((v) => v.stageId === stage('webhook'));
     expect(webhookVisits).toHaveLength(2);
     expect(webhookVisits[0].visitId).not.toBe(webhookVisits[1].visitId);
     expect(JSON.stringify(webhookVisits[1])).toContain('failed');
 
-    await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items/${item.id}/approve`, {});
+    await command(item.id, 'approve');
     expect((await position(item.id)).stageId).toBe(stage('complete'));
   });
 
   it("a status change triggers the subscribed endpoint with the item, its dataset's name and slug, and the old and new status (Hasty)", async () => {
     receiver.clear();
-    const statusEndpoint = await ok<Endpoint>('webhooks', 'POST', '/endpoints', { name: 'status', url: `${receiver.url}/status`, eventTypes: ['item.status.changed'] });
-    const { secret } = await ok<{ secret: string }>('webhooks', 'POST', `/endpoints/${statusEndpoint.id}/secret/reveal`);
-    const { items } = await ok<{ items: Endpoint[] }>('items', 'POST', '/items', { datasetId: dataset.id, items: [{ name: 'box-3.jpg', width: 800, height: 600 }] });
-    const item = items[0];
+    const statusEndpoint = await ok(api.webhooks.POST('/endpoints', { body: { name: 'status', url: `${receiver.url}/status`, eventTypes: ['item.status.changed'] } }));
+    const secret = await reveal(statusEndpoint.id);
+    const item = await register('box-3.jpg', 800, 600);
     // The delivery service learns of the new endpoint from the bus; a status change after that is sent.
-    await until(async () => (await call('delivery', 'GET', `/endpoints/${statusEndpoint.id}/circuit`)).status === 200, { timeoutMs: 15_000, message: 'delivery knows the endpoint' });
-    await ok('items', 'POST', `/items/${item.id}/status`, { to: 'in_progress', changedBy: 'alice@example.com', reason: 'picked up' });
+    await until(async () => (await api.delivery.GET('/endpoints/{id}/circuit', { params: { path: { id: statusEndpoint.id } } })).response.status === 200, {
+      timeoutMs: 15_000,
+      message: 'delivery knows the endpoint',
+    });
+    await ok(api.items.POST('/items/{itemId}/status', { params: { path: { itemId: item.id } }, body: { to: 'in_progress', changedBy: 'alice@example.com', reason: 'picked up' } }));
 
     const reqs = await until(() => {
       const mine = receiver.received('/status').filter((r) => verified(r, secret).data.itemId === item.id);
@@ -185,9 +184,9 @@ describe('Stagehook end to end', () => {
   });
 
   it("another project's token sees none of it", async () => {
-    const other = platform.client('someone-else');
-    expect((await other('webhooks', 'GET', `/endpoints/${stageEndpoint.id}`)).status).toBe(404);
-    expect((await other('workflow', 'GET', `/workflows/${workflow.workflowId}`)).status).toBe(404);
-    expect((await other('items', 'GET', `/datasets/${dataset.id}`)).status).toBe(404);
+    const other = platform.sdk('someone-else');
+    expect((await other.webhooks.GET('/endpoints/{id}', { params: { path: { id: stageEndpoint.id } } })).response.status).toBe(404);
+    expect((await other.workflow.GET('/workflows/{id}', { params: { path: { id: workflow.workflowId } } })).response.status).toBe(404);
+    expect((await other.items.GET('/datasets/{datasetId}', { params: { path: { datasetId: dataset.id } } })).response.status).toBe(404);
   });
 });

@@ -1,8 +1,11 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createStagehookClient, type DatasetView, ok, type StagehookClient, type WorkflowView } from '@stagehook/sdk';
-import { TestReceiver, until } from '@stagehook/testing';
+import { randomUUID } from 'node:crypto';
+import { jetstream } from '@nats-io/jetstream';
+import { BusNamespace, newEvent, toCloudEvent } from '@stagehook/contracts';
+import { createStagehookClient, type DatasetView, type DeliveryPage, ok, type StagehookClient, type WorkflowView } from '@stagehook/sdk';
+import { connectTestNats, TestReceiver, until } from '@stagehook/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot, seriousViolations } from './support/browser.js';
@@ -15,8 +18,6 @@ import { Stack } from './support/stack.js';
  */
 
 const WAIT = { timeout: 60_000 };
-// Nest documents the optional `@Headers('if-match')` parameter as a required header.
-const NO_IF_MATCH = {} as { 'if-match': string };
 const projectId = `console-${Date.now().toString(36)}`;
 
 let stack: Stack;
@@ -41,7 +42,8 @@ async function nav(label: string): Promise<void> {
 describe('console in a browser', () => {
   beforeAll(async () => {
     receiver = await TestReceiver.start();
-    [stack, browser] = await Promise.all([Stack.start(), launchChromium()]);
+    // The signed-in project is an operator: it may read and replay the services' dead letters.
+    [stack, browser] = await Promise.all([Stack.start({ deadLetterOperators: [projectId] }), launchChromium()]);
     context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     page = await context.newPage();
     page.setDefaultTimeout(30_000);
@@ -122,7 +124,7 @@ describe('console in a browser', () => {
     const count = (name: string) => page.getByTestId(`outline-count-${name}`).textContent();
     await expect.poll(() => count('Dataset'), WAIT).toBe('20');
     const command = (itemId: string, cmd: 'start' | 'submit' | 'approve') =>
-      until(async () => (await sdk.workflow.POST('/workflows/{id}/items/{itemId}/{command}', { params: { path: { id: wf, itemId, command: cmd }, header: NO_IF_MATCH }, body: {} })).response.ok, {
+      until(async () => (await sdk.workflow.POST('/workflows/{id}/items/{itemId}/{command}', { params: { path: { id: wf, itemId, command: cmd } }, body: {} })).response.ok, {
         timeoutMs: 30_000,
         message: `${cmd} ${itemId}`,
       });
@@ -173,9 +175,9 @@ describe('console in a browser', () => {
     await nav('Webhooks');
     await page.getByRole('button', { name: 'Create new' }).click();
     const form = page.getByRole('complementary', { name: 'Create endpoint' });
-    await form.getByLabel('Name').fill('Status changes');
-    await form.getByLabel('URL').fill(`${receiver.url}/status`);
-    await form.getByLabel('Events').fill('item.*');
+    await form.getByLabel('Name', { exact: true }).fill('Status changes');
+    await form.getByLabel('URL', { exact: true }).fill(`${receiver.url}/status`);
+    await form.getByLabel('Events', { exact: true }).fill('item.*');
     await form.getByLabel('Authorization header').fill('Bearer s3cret');
     await scan('webhooks-create');
     await form.getByRole('button', { name: 'Create endpoint' }).click();
@@ -198,8 +200,178 @@ describe('console in a browser', () => {
     await detail.getByLabel('Reason').fill('receiver under maintenance');
     await detail.getByRole('button', { name: 'Disable' }).click();
     await expect.poll(() => detail.getByTestId('endpoint-status').textContent(), WAIT).toBe('disabled');
+    expect(await detail.getByTestId('endpoint-disabled-reason').textContent()).toContain('receiver under maintenance');
     await detail.getByRole('button', { name: 'Enable' }).click();
     await expect.poll(() => detail.getByTestId('endpoint-status').textContent(), WAIT).toBe('active');
+  });
+
+  it('creates an endpoint with a custom header and a status filter, shows field errors on their fields, and the receiver gets only matching events with the header', async () => {
+    await nav('Webhooks');
+    await page.getByRole('button', { name: 'Create new' }).click();
+    const form = page.getByRole('form', { name: 'New endpoint' });
+    await form.getByLabel('Name', { exact: true }).fill('Skipped items');
+    await form.getByLabel('URL', { exact: true }).fill(`${receiver.url}/custom`);
+    // Well formed but unknown: only the registry knows which types exist.
+    await form.getByLabel('Events', { exact: true }).fill('item.status.changed, item.nosuch');
+    await form.getByText('Filters', { exact: true }).click();
+    await form.getByRole('group', { name: 'Item status changed to' }).getByLabel('skipped', { exact: true }).check();
+    await form.getByRole('button', { name: 'Add header' }).click();
+    const header = form.getByRole('group', { name: 'Header 1' });
+    await header.getByLabel('Header name').fill('Authorization');
+    await header.getByLabel('Header value').fill('ml-platform');
+    await form.getByRole('button', { name: 'Create endpoint' }).click();
+    // Checked in the browser, before any request.
+    await expect.poll(() => form.locator('[data-field="headers[0].name"]').textContent(), WAIT).toContain('set by Stagehook');
+    await header.getByLabel('Header name').fill('X-Team');
+    await form.getByRole('button', { name: 'Create endpoint' }).click();
+    // The registry's 400 lands on the field it names, and the field is marked invalid.
+    await expect.poll(() => form.locator('[data-field="eventTypes"]').textContent(), WAIT).toContain('item.nosuch');
+    expect(await form.getByLabel('Events', { exact: true }).getAttribute('aria-invalid')).toBe('true');
+    await scan('webhooks-form-errors');
+    await form.getByLabel('Events', { exact: true }).fill('item.status.changed');
+    await form.getByRole('button', { name: 'Create endpoint' }).click();
+
+    const detail = page.getByRole('complementary', { name: 'Endpoint details' });
+    await detail.getByRole('heading', { name: 'Skipped items' }).waitFor(WAIT);
+    expect(await detail.getByTestId('endpoint-filters').textContent()).toBe('status to skipped');
+    expect(await detail.getByTestId('endpoint-headers').textContent()).toContain('X-Team');
+    // Header values are secrets: never on the page.
+    expect(await page.content()).not.toContain('ml-platform');
+    const endpointId = new URL(page.url()).searchParams.get('endpoint') as string;
+    // Events published before delivery has the endpoint would not be matched to it.
+    await until(async () => (await sdk.delivery.GET('/endpoints/{id}/circuit', { params: { path: { id: endpointId } } })).response.ok, { timeoutMs: 60_000, message: 'delivery knows the endpoint' });
+
+    const dataset = await ok<DatasetView>(sdk.items.POST('/datasets', { body: { name: `Filter ${projectId}` } }));
+    const { items } = await ok<{ items: Array<{ id: string }> }>(sdk.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: 'filtered.jpg', width: 100, height: 100 }] } }));
+    const itemId = items[0].id;
+    for (const to of ['in_progress', 'skipped'] as const) {
+      await ok(sdk.items.POST('/items/{itemId}/status', { params: { path: { itemId } }, body: { to, changedBy: 'user:qa' } }));
+    }
+    const [request] = await receiver.waitFor(1, '/custom', 60_000);
+    expect(request.headers['x-team']).toBe('ml-platform');
+    expect(JSON.parse(request.body)).toMatchObject({ type: 'item.status.changed', data: { itemId, oldStatus: 'in_progress', newStatus: 'skipped' } });
+    // The change to in_progress came first and was filtered out: it never becomes a delivery.
+    const deliveries = await ok<DeliveryPage>(sdk.delivery.GET('/deliveries', { params: { query: { endpointId, limit: 10 } } }));
+    expect(deliveries.data.map((d) => d.eventType)).toEqual(['item.status.changed']);
+    expect(receiver.received('/custom')).toHaveLength(1);
+
+    // Edit: the form comes back filled, header values blank (write-only; empty keeps the value).
+    await detail.getByRole('button', { name: 'Edit settings' }).click();
+    const edit = page.getByRole('form', { name: 'Edit endpoint' });
+    expect(await edit.getByRole('group', { name: 'Header 1' }).getByLabel('Header name').inputValue()).toBe('X-Team');
+    expect(await edit.getByRole('group', { name: 'Header 1' }).getByLabel('Header value').inputValue()).toBe('');
+    await edit.getByLabel('Name', { exact: true }).fill('Skipped or done items');
+    await edit.getByRole('group', { name: 'Item status changed to' }).getByLabel('done', { exact: true }).check();
+    await edit.getByRole('button', { name: 'Add header' }).click();
+    await edit.getByRole('group', { name: 'Header 2' }).getByLabel('Header name').fill('X-Env');
+    await scan('webhooks-edit');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    // A new header needs a value; X-Team's empty one keeps what is set.
+    await expect.poll(() => edit.locator('[data-field="headers[1].value"]').textContent(), WAIT).toContain('value is required');
+    await edit.getByRole('group', { name: 'Header 2' }).getByLabel('Header value').fill('staging');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await detail.getByRole('heading', { name: 'Skipped or done items' }).waitFor(WAIT);
+    expect(await detail.getByTestId('endpoint-filters').textContent()).toBe('status to skipped or done');
+    expect(await detail.getByTestId('endpoint-headers').textContent()).toMatch(/X-Team.*X-Env/s);
+    expect(await page.content()).not.toMatch(/ml-platform|staging/);
+
+    // The next matching change arrives with both headers: the kept value and the new one.
+    const { items: more } = await ok<{ items: Array<{ id: string }> }>(sdk.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: 'filtered-2.jpg', width: 100, height: 100 }] } }));
+    // Delivery keeps its own copy of the endpoint, from the registry's events; its test ping is
+    // built from that copy, so a ping carrying the new header says the copy is up to date.
+    const pings = () => receiver.received('/custom').filter((r) => r.body.includes('"webhook.test"'));
+    await until(
+      async () => {
+        await sdk.webhooks.POST('/endpoints/{id}/test', { params: { path: { id: endpointId } } });
+        return pings().some((r) => r.headers['x-env'] === 'staging');
+      },
+      { timeoutMs: 60_000, intervalMs: 500, message: "delivery's copy of the endpoint has the new header" },
+    );
+    await ok(sdk.items.POST('/items/{itemId}/status', { params: { path: { itemId: more[0].id } }, body: { to: 'skipped', changedBy: 'user:qa' } }));
+    const changes = () => receiver.received('/custom').filter((r) => r.body.includes('"item.status.changed"'));
+    await until(() => changes().length >= 2, { timeoutMs: 60_000, message: 'the second status change delivered' });
+    const second = changes()[1];
+    expect(JSON.parse(second.body)).toMatchObject({ data: { itemId: more[0].id, newStatus: 'skipped' } });
+    expect({ team: second.headers['x-team'], env: second.headers['x-env'] }).toEqual({ team: 'ml-platform', env: 'staging' });
+  });
+
+  it("lists a malformed event's dead letter, filters, replays it and shows what the replay did", async () => {
+    // A well-formed envelope whose data is not an item.status.changed: delivery's item-events
+    // consumer cannot handle it and dead-letters it at once (no retry can fix a malformed event).
+    const eventId = randomUUID();
+    const event = toCloudEvent({
+      ...newEvent('item.status.changed', {} as never, { source: 'items', projectId }, eventId),
+      streamId: `item-${eventId}`,
+      createdAt: new Date(),
+    });
+    const { nc } = await connectTestNats('console-dead-letter');
+    try {
+      await jetstream(nc).publish(new BusNamespace(stack.namespace).subject('item.status.changed'), JSON.stringify(event), { msgID: eventId });
+    } finally {
+      await nc.drain();
+    }
+
+    await nav('Dead letters');
+    const list = page.getByRole('region', { name: 'Dead letter list' });
+    const row = list.locator('tr', { hasText: eventId });
+    // The list is not live: the operator presses Refresh, and so does the test, until it is there.
+    await until(
+      async () => {
+        await page.getByRole('button', { name: 'Refresh' }).click();
+        return (await row.count()) > 0;
+      },
+      { timeoutMs: 60_000, intervalMs: 500, message: 'the dead letter listed' },
+    );
+    expect(await row.textContent()).toContain('delivery-item-events');
+    expect(await row.textContent()).toContain('item.status.changed');
+    expect(await row.textContent()).toContain('never replayed');
+
+    // Filters: a reason nothing has matches nothing; unresolved and the consumer keep it.
+    await page.getByLabel('Reason contains').fill('no such reason anywhere');
+    await page.getByLabel('Reason contains').press('Enter');
+    await list.getByText('No dead letters match').waitFor(WAIT);
+    expect(page.url()).toContain('reason=no+such+reason+anywhere');
+    await page.getByLabel('Reason contains').fill('');
+    await page.getByLabel('Reason contains').press('Enter');
+    await page.getByLabel('Consumer').selectOption('delivery-item-events');
+    await page.getByLabel('Unresolved only').check();
+    await row.waitFor(WAIT);
+    expect(page.url()).toMatch(/consumer=delivery-item-events.*unresolved=1/);
+
+    await row.getByRole('link').click();
+    const detail = page.getByRole('complementary', { name: 'Dead letter details' });
+    await expect.poll(() => detail.getByLabel('Payload').textContent(), WAIT).toContain(eventId);
+    const reason = await detail.getByTestId('dead-letter-reason').textContent();
+    expect(reason?.length).toBeGreaterThan(0);
+    await scan('dead-letters');
+
+    await detail.getByRole('button', { name: 'Replay', exact: true }).click();
+    // Still malformed: the consumer refuses it again and the dead letter says so.
+    await expect.poll(() => detail.getByRole('status', { name: 'Replay result' }).textContent(), WAIT).toContain('dead-lettered again');
+    await expect.poll(() => detail.getByTestId('dead-letter-replays').textContent(), WAIT).toContain('1× · dead-lettered-again');
+    await expect.poll(() => row.textContent(), WAIT).toContain('1× · dead-lettered-again');
+
+    await page.getByRole('button', { name: 'Replay all matching…' }).click();
+    await page.getByRole('group', { name: 'Confirm replay all' }).getByRole('button', { name: 'Confirm replay' }).click();
+    await expect.poll(() => page.getByRole('status', { name: 'Replay all result' }).textContent(), WAIT).toContain('Replayed 1: 1 dead-lettered-again');
+    await expect.poll(() => row.textContent(), WAIT).toContain('2× · dead-lettered-again');
+    await screenshot(page, 'dead-letters-replayed');
+    // Still unresolved (it failed again), so the Overview counts it.
+    await nav('Overview');
+    await expect.poll(() => page.getByRole('listitem').filter({ hasText: 'Unresolved dead letters' }).textContent(), WAIT).toContain('Unresolved dead letters1');
+
+    // Another project is no operator: the services answer 404 and the page says why.
+    const other = await browser.newContext();
+    try {
+      const otherPage = await other.newPage();
+      await otherPage.goto(`${stack.consoleUrl}/signin#token=${stack.token(`${projectId}-other`)}`);
+      await otherPage.getByRole('heading', { level: 1, name: 'Overview' }).waitFor(WAIT);
+      await otherPage.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Dead letters' }).click();
+      await expect.poll(() => otherPage.getByRole('alert').textContent(), WAIT).toContain('Dead letters are for operators');
+      expect(await otherPage.getByText(eventId).count()).toBe(0);
+    } finally {
+      await other.close();
+    }
   });
 
   it('moves the version slider on an item and sees an annotation appear and disappear', async () => {
@@ -305,7 +477,7 @@ describe('console in a browser', () => {
     const found = Object.entries(a11y).filter(([, v]) => v.length > 0);
     expect(found, found.map(([k, v]) => `${k}:\n  ${v.join('\n  ')}`).join('\n')).toEqual([]);
     expect(Object.keys(a11y).sort()).toEqual(
-      ['dark-webhooks', 'dark-workflow-canvas', 'deliveries', 'item-version-2', 'items', 'overview', 'signin', 'webhooks-create', 'webhooks-secret', 'workflow-canvas', 'workflows'].sort(),
+      ['dark-webhooks', 'dark-workflow-canvas', 'dead-letters', 'deliveries', 'webhooks-edit', 'webhooks-form-errors', 'item-version-2', 'items', 'overview', 'signin', 'webhooks-create', 'webhooks-secret', 'workflow-canvas', 'workflows'].sort(),
     );
   });
 });

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintProjectToken } from '@stagehook/platform';
+import { createStagehookClient, type StagehookClient } from '@stagehook/sdk';
 import { createTestDatabase, deleteTestNamespace, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
 import pg from 'pg';
 
@@ -55,7 +56,15 @@ export class Platform {
     return mintProjectToken({ projectId, secret: this.authSecret, ttlSeconds: opts.ttlSeconds ?? 3600, now: opts.now });
   }
 
-  /** A fetch bound to one project: JSON in, `{ status, body }` out. */
+  /** The typed client (@stagehook/sdk) bound to one project: how a user's code calls the services. */
+  sdk(projectId: string): StagehookClient {
+    return createStagehookClient({ baseUrl: (service) => this.url(service), token: this.token(projectId) });
+  }
+
+  /**
+   * A fetch bound to one project: JSON in, `{ status, body }` out. For requests the typed client
+   * would not send (the hostile and security suites' malformed and foreign ones).
+   */
   client(projectId: string) {
     const token = this.token(projectId);
     return async <T = Record<string, unknown>>(service: ServiceName, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {

@@ -10,7 +10,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { Webhook, WebhookVerificationError } from 'standardwebhooks';
+import { createStagehookClient } from '@stagehook/sdk';
+import { verifyWebhook, WebhookVerificationError } from '@stagehook/sdk/verify';
 
 export interface ReceiverOptions {
   /** Signing secrets (`whsec_…`) of the endpoints that call this receiver; any may match. */
@@ -68,7 +69,8 @@ function bucket(key: string): number {
 }
 
 export function createReceiver(opts: ReceiverOptions): { server: Server; stats: ReceiverStats } {
-  const verifiers = opts.secrets.map((s) => new Webhook(s));
+  // Stagehook's typed client for the items API (only tagging is used here).
+  const items = opts.itemsUrl && opts.itemsToken ? createStagehookClient({ baseUrl: () => opts.itemsUrl as string, token: opts.itemsToken }).items : undefined;
   const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const seen = new Set<string>();
   const failedOnce = new Set<string>();
@@ -129,19 +131,14 @@ export function createReceiver(opts: ReceiverOptions): { server: Server; stats: 
   }
 
   function verify(raw: string, headers: IncomingMessage['headers']): WebhookBody | null {
-    const wh = {
-      'webhook-id': String(headers['webhook-id'] ?? ''),
-      'webhook-timestamp': String(headers['webhook-timestamp'] ?? ''),
-      'webhook-signature': String(headers['webhook-signature'] ?? ''),
-    };
-    for (const v of verifiers) {
-      try {
-        return v.verify(raw, wh) as WebhookBody;
-      } catch (err) {
-        if (!(err instanceof WebhookVerificationError)) throw err;
-      }
+    if (opts.secrets.length === 0) return null;
+    try {
+      // The SDK's Standard Webhooks check (the `standardwebhooks` library): signature, timestamp tolerance.
+      return verifyWebhook<WebhookBody>({ secrets: opts.secrets, headers, body: raw });
+    } catch (err) {
+      if (err instanceof WebhookVerificationError) return null;
+      throw err;
     }
-    return null;
   }
 
   function shouldFailOnPurpose(webhookId: string, itemId: string): boolean {
@@ -172,14 +169,10 @@ export function createReceiver(opts: ReceiverOptions): { server: Server; stats: 
   }
 
   async function tag(itemId: string, name: string): Promise<boolean> {
-    if (!opts.itemsUrl || !opts.itemsToken) return false;
-    const res = await fetch(`${opts.itemsUrl}/items/${encodeURIComponent(itemId)}/tags`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${opts.itemsToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name }),
-    });
-    if (!res.ok) log(`tagging ${itemId} failed: ${res.status} ${await res.text()}`);
-    return res.ok;
+    if (!items) return false;
+    const { response, error } = await items.POST('/items/{itemId}/tags', { params: { path: { itemId } }, body: { name } });
+    if (!response.ok) log(`tagging ${itemId} failed: ${response.status} ${JSON.stringify(error)}`);
+    return response.ok;
   }
 
   return { server, stats };

@@ -154,3 +154,60 @@ export interface ItemHistoryView {
   events: Array<{ version: number; id: string; type: string; data: unknown; createdAt: string }>;
   nextAfterVersion: number | null;
 }
+
+/**
+ * packages/platform/src/dead-letters/dead-letters.controller.ts `summary()`: a dead letter as
+ * `GET /dead-letters` lists it (delivery, items and workflow each serve their own).
+ */
+export interface DeadLetterSummaryView {
+  id: string;
+  consumer: string;
+  reason: string;
+  eventId: string | null;
+  eventType: string | null;
+  stream: string;
+  subject: string;
+  streamSeq: number;
+  deliveryCount: number;
+  payloadBytes: number;
+  createdAt: string;
+  replayedAt: string | null;
+  replayCount: number;
+  replayOutcome: string | null;
+}
+
+export interface DeadLetterPage {
+  /** The consumers this service runs, which are the ones it can replay for. */
+  consumers: string[];
+  items: DeadLetterSummaryView[];
+  nextBeforeId: string | null;
+}
+
+/** `GET /dead-letters/:id`. */
+export interface DeadLetterView extends DeadLetterSummaryView {
+  payload: string;
+  payloadEncoding: 'utf8' | 'base64';
+  payloadTruncated: boolean;
+  headers: Record<string, string[]>;
+  storedAt: string;
+}
+
+/** packages/messaging/src/redrive.ts `RedriveOutcome`. */
+export type RedriveOutcome = 'handled' | 'already-handled' | 'dead-lettered-again' | 'skipped' | 'not-settled' | 'failed';
+
+/** `POST /dead-letters/:id/replay` (packages/messaging/src/redrive.ts `RedriveResult`). */
+export interface RedriveResultView {
+  id: string;
+  consumer: string;
+  eventId: string | null;
+  outcome: RedriveOutcome;
+  /** The dead letter's reason after the replay (the new one when it failed again). */
+  reason: string;
+}
+
+/** `POST /dead-letters/replay`. */
+export interface ReplayAllView {
+  replayed: number;
+  counts: Partial<Record<RedriveOutcome, number>>;
+  results: RedriveResultView[];
+}

@@ -13,6 +13,7 @@ const Webhooks = lazy(() => import('./pages/Webhooks'));
 const Deliveries = lazy(() => import('./pages/Deliveries'));
 const Items = lazy(() => import('./pages/Items'));
 const ItemPage = lazy(() => import('./pages/ItemPage'));
+const DeadLetters = lazy(() => import('./pages/DeadLetters'));
 
 const NAV = [
   ['/', 'Overview'],
@@ -20,6 +21,7 @@ const NAV = [
   ['/webhooks', 'Webhooks'],
   ['/deliveries', 'Deliveries'],
   ['/items', 'Items'],
+  ['/dead-letters', 'Dead letters'],
 ] as const;
 
 export function App() {
@@ -91,6 +93,7 @@ function Shell({ token, onSignOut }: { token: string; onSignOut: () => void }) {
             <Route path="/deliveries/:id">{(p) => <Deliveries selected={p.id} />}</Route>
             <Route path="/items" component={Items} />
             <Route path="/items/:id">{(p) => <ItemPage id={p.id} />}</Route>
+            <Route path="/dead-letters" component={DeadLetters} />
             <Route>
               <Redirect to="/" />
             </Route>

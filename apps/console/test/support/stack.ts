@@ -32,10 +32,11 @@ export class Stack {
   private readonly secretKeys = `console:${randomBytes(32).toString('base64')}`;
   private readonly procs = new Map<Name, Proc>();
 
-  static async start(): Promise<Stack> {
+  /** `deadLetterOperators`: projects whose tokens may use the services' dead-letter API. */
+  static async start(opts: { deadLetterOperators?: string[] } = {}): Promise<Stack> {
     const s = new Stack();
     try {
-      await Promise.all(SERVICES.map((n) => s.prepare(n)));
+      await Promise.all(SERVICES.map((n) => s.prepare(n, opts.deadLetterOperators ?? [])));
       await Promise.all(SERVICES.map((n) => s.launch(n)));
       const env: Record<string, string> = {
         NODE_ENV: 'test',
@@ -94,7 +95,7 @@ export class Stack {
     return p;
   }
 
-  private async prepare(name: Service): Promise<void> {
+  private async prepare(name: Service, deadLetterOperators: string[]): Promise<void> {
     const db = await createTestDatabase(`console_${name}`);
     const env: Record<string, string> = {
       NODE_ENV: 'test',
@@ -107,6 +108,7 @@ export class Stack {
       AUTH_TOKEN_SECRETS: this.authSecret,
       SECRET_KEYS: this.secretKeys,
       SSRF_ALLOW_LIST: '127.0.0.1',
+      DEAD_LETTER_OPERATORS: deadLetterOperators.join(','),
       LOG_LEVEL: 'info',
     };
     this.procs.set(name, { name, port: Number(env.PORT), env, logs: [], db });

@@ -38,7 +38,9 @@ export class DefinitionsController {
   @Put(':id')
   @HttpCode(200)
   @ApiOperation({ summary: 'Save a new version; items in flight finish on the version they started' })
-  @ApiHeader({ name: 'If-Match', required: false, description: 'The version the edit is based on; 409 if the workflow moved on' })
+  // Named as the @Headers parameter is, so Swagger merges the two into one optional header
+  // instead of documenting the parameter as a second, required one.
+  @ApiHeader({ name: 'if-match', required: false, description: 'The version the edit is based on; 409 if the workflow moved on' })
   update(
     @ProjectId() projectId: string,
     @Param() params: WorkflowIdParams,

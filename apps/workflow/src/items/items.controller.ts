@@ -8,7 +8,9 @@ import { AddItemsDto, CommandDto, CommandParams, ItemParams, MoveDto, SetStageDt
 import { type ClientContext, ItemCommandsService } from './item-commands.service.js';
 import { WorkflowIdParams } from '../definitions/dto.js';
 
-const IF_MATCH = { name: 'If-Match', required: false, description: "The item's stream version the client saw (the version it saved its annotations at)" };
+// Named as the @Headers('if-match') parameters are, so Swagger merges the two into one optional
+// header instead of documenting the parameter as a second, required one.
+const IF_MATCH = { name: 'if-match', required: false, description: "The item's stream version the client saw (the version it saved its annotations at)" };
 
 @ApiTags('items in workflows')
 @ApiBearerAuth()

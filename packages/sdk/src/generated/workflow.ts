@@ -785,10 +785,9 @@ export interface operations {
     DefinitionsController_update: {
         parameters: {
             query?: never;
-            header: {
-                "if-match": string;
+            header?: {
                 /** @description The version the edit is based on; 409 if the workflow moved on */
-                "If-Match"?: string;
+                "if-match"?: string;
             };
             path: {
                 id: string;
@@ -876,10 +875,9 @@ export interface operations {
     ItemsController_command: {
         parameters: {
             query?: never;
-            header: {
-                "if-match": string;
+            header?: {
                 /** @description The item's stream version the client saw (the version it saved its annotations at) */
-                "If-Match"?: string;
+                "if-match"?: string;
             };
             path: {
                 command: "start" | "submit" | "approve" | "reject";
@@ -939,10 +937,9 @@ export interface operations {
     ItemsController_move: {
         parameters: {
             query?: never;
-            header: {
-                "if-match": string;
+            header?: {
                 /** @description The item's stream version the client saw (the version it saved its annotations at) */
-                "If-Match"?: string;
+                "if-match"?: string;
             };
             path: {
                 id: string;

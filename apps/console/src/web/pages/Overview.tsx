@@ -1,9 +1,9 @@
-import type { AttemptView, CircuitView, StageCountsView } from '@stagehook/sdk';
+import type { AttemptView, CircuitView, DeadLetterPage, StageCountsView, StagehookClient } from '@stagehook/sdk';
 import { useQueries, useQuery } from '@tanstack/react-query';
-import { useMemo } from 'react';
+import { type ReactNode, useMemo } from 'react';
 import type uPlot from 'uplot';
 import { Link } from 'wouter';
-import { api, ok } from '../api';
+import { api, ApiError, ok } from '../api';
 import { Chart } from '../components/Chart';
 import { useLiveEvents } from '../live';
 import { useEndpoints, useRecentDeliveries, useWorkflows } from '../queries';
@@ -33,6 +33,20 @@ export default function Overview() {
       queryFn: () => ok<CircuitView>(api.delivery.GET('/endpoints/{id}/circuit', { params: { path: { id: e.id } } })),
       retry: false,
     })),
+  });
+  // Operators only (DEAD_LETTER_OPERATORS): anyone else gets 404 and the figure is left out.
+  const deadLetters = useQuery({
+    queryKey: ['dead-letters', 'overview'],
+    retry: false,
+    queryFn: async () => {
+      const pages = await Promise.all(
+        (['delivery', 'items', 'workflow'] as const).map((service) =>
+          // The three services mount the same dead-letter controller, so their routes are the same type.
+          ok<DeadLetterPage>((api[service] as unknown as StagehookClient['delivery']).GET('/dead-letters', { params: { query: { unresolved: 'true', limit: 500 } } })),
+        ),
+      );
+      return { count: pages.reduce((n, p) => n + p.items.length, 0), more: pages.some((p) => p.nextBeforeId !== null) };
+    },
   });
   const firstWorkflow = workflows.data?.[0];
   const stages = useQuery({
@@ -85,6 +99,12 @@ export default function Overview() {
         <Figure label="Open circuits" value={String(open)} />
         <Figure label="Disabled endpoints" value={String(disabled)} />
         <Figure label="Live events (this session)" value={String(events.length)} />
+        {deadLetters.data && (
+          <Figure label="Unresolved dead letters" value={`${deadLetters.data.count}${deadLetters.data.more ? '+' : ''}`}>
+            <Link href="/dead-letters?unresolved=1">Open dead letters</Link>
+          </Figure>
+        )}
+        {deadLetters.error && !(deadLetters.error instanceof ApiError && deadLetters.error.status === 404) && <Figure label="Unresolved dead letters" value="?" />}
       </div>
       <h2>Deliveries per minute</h2>
       <Chart
@@ -118,11 +138,12 @@ export default function Overview() {
   );
 }
 
-function Figure({ label, value }: { label: string; value: string }) {
+function Figure({ label, value, children }: { label: string; value: string; children?: ReactNode }) {
   return (
     <div className="card" role="listitem">
       <div className="muted">{label}</div>
       <div className="metric">{value}</div>
+      {children}
     </div>
   );
 }

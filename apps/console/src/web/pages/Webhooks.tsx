@@ -3,7 +3,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { useSearchParams } from 'wouter';
 import { api, errorMessage, ok } from '../api';
+import { EndpointForm } from '../components/EndpointForm';
 import { SecretReveal } from '../components/SecretReveal';
+import { customHeaders, emptyForm, formFrom, toCreateBody, toUpdateBody } from '../endpoint-form';
 import { TestResult, type TestPing } from '../components/TestResult';
 import { useEndpoints } from '../queries';
 
@@ -17,6 +19,7 @@ export default function Webhooks() {
   const [params, setParams] = useSearchParams();
   const selectedId = params.get('endpoint');
   const creating = params.get('new') === '1';
+  const editing = params.get('edit') === '1';
   const selected = endpoints.data?.find((e) => e.id === selectedId);
 
   return (
@@ -69,11 +72,13 @@ export default function Webhooks() {
             </table>
           )}
         </section>
-        <aside className="card" aria-label={creating ? 'Create endpoint' : 'Endpoint details'}>
+        <aside className="card" aria-label={creating ? 'Create endpoint' : editing && selected ? 'Edit endpoint' : 'Endpoint details'}>
           {creating ? (
             <CreateEndpoint onCreated={(id) => setParams({ endpoint: id })} />
+          ) : selected && editing ? (
+            <EditEndpoint key={selected.id} endpoint={selected} onDone={() => setParams({ endpoint: selected.id })} />
           ) : selected ? (
-            <EndpointDetail key={selected.id} endpoint={selected} />
+            <EndpointDetail key={selected.id} endpoint={selected} onEdit={() => setParams({ endpoint: selected.id, edit: '1' })} />
           ) : (
             <p className="muted">Select an endpoint, or create a new one.</p>
           )}
@@ -85,70 +90,78 @@ export default function Webhooks() {
 
 function CreateEndpoint({ onCreated }: { onCreated: (id: string) => void }) {
   const queryClient = useQueryClient();
-  const [form, setForm] = useState({ name: '', url: '', events: 'item.status.changed', active: true, authorization: '', includeAnnotations: true});
-  const id = { name: useId(), url: useId(), events: useId(), active: useId(), auth: useId(), include: useId() };
-  const set = (patch: Partial<typeof form>) => setForm({ ...form, ...patch });
-  const create = useMutation({
-    mutationFn: async () => {
-      const created = await ok(
-        api.webhooks.POST('/endpoints', {
-          body: {
-            name: form.name,
-            url: form.url,
-            eventTypes: form.events
-              .split(',')
-              .map((s) => s.trim())
-              .filter(Boolean),
-            includeAnnotations: form.includeAnnotations,
-            ...(form.authorization ? { authorization: form.authorization as unknown as Record<string, never> } : {}),
-          },
-        }),
-      );
-      if (!form.active) await ok(api.webhooks.POST('/endpoints/{id}/disable', { params: { path: { id: created.id } }, body: { reason: 'created inactive' } }));
-      return created;
-    },
-    onSuccess: async (created) => {
-      await queryClient.invalidateQueries({ queryKey: ['endpoints'] });
-      onCreated(created.id);
-    },
-  });
   return (
-    <form
-      className="form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        create.mutate();
+    <EndpointForm
+      mode="create"
+      initial={emptyForm()}
+      submit={async (form) => {
+        const created = await ok(api.webhooks.POST('/endpoints', { body: toCreateBody(form) }));
+        if (!form.active) await ok(api.webhooks.POST('/endpoints/{id}/disable', { params: { path: { id: created.id } }, body: { reason: 'created inactive' } }));
+        await queryClient.invalidateQueries({ queryKey: ['endpoints'] });
+        onCreated(created.id);
       }}
-    >
-      <h2>Create new endpoint</h2>
-      <label htmlFor={id.name}>Name</label>
-      <input id={id.name} value={form.name} onChange={(e) => set({ name: e.target.value })} required maxLength={200} />
-      <label htmlFor={id.url}>URL</label>
-      <input id={id.url} type="url" value={form.url} onChange={(e) => set({ url: e.target.value })} required placeholder="https://hooks.example.com/stagehook" />
-      <label htmlFor={id.events}>Events</label>
-      <input id={id.events} value={form.events} onChange={(e) => set({ events: e.target.value })} aria-describedby={`${id.events}-hint`} />
-      <p id={`${id.events}-hint`} className="hint">
-        Comma-separated; wildcards like <code>item.*</code> or <code>*</code>; empty for a webhook-stage endpoint.
-      </p>
-      <label htmlFor={id.auth}>Authorization header</label>
-      <input id={id.auth} type="password" autoComplete="off" value={form.authorization} onChange={(e) => set({ authorization: e.target.value })} placeholder="Bearer …" />
-      <div className="row">
-        <input id={id.include} type="checkbox" checked={form.includeAnnotations} onChange={(e) => set({ includeAnnotations: e.target.checked })} />
-        <label htmlFor={id.include}>Include annotations</label>
-      </div>
-      <div className="row">
-        <input id={id.active} type="checkbox" checked={form.active} onChange={(e) => set({ active: e.target.checked })} />
-        <label htmlFor={id.active}>Active</label>
-      </div>
-      <button type="submit" disabled={create.isPending}>
-        {create.isPending ? 'Creating…' : 'Create endpoint'}
-      </button>
-      {create.error && <p role="alert" className="error">{errorMessage(create.error)}</p>}
-    </form>
+    />
   );
 }
 
-function EndpointDetail({ endpoint }: { endpoint: Endpoint }) {
+function EditEndpoint({ endpoint, onDone }: { endpoint: Endpoint; onDone: () => void }) {
+  const queryClient = useQueryClient();
+  return (
+    <EndpointForm
+      mode="edit"
+      initial={formFrom(endpoint)}
+      authorizationHint={endpoint.authorization?.hint}
+      onCancel={onDone}
+      submit={async (form) => {
+        await ok(api.webhooks.PATCH('/endpoints/{id}', { params: { path: { id: endpoint.id } }, body: toUpdateBody(form) }));
+        await queryClient.invalidateQueries({ queryKey: ['endpoints'] });
+        onDone();
+      }}
+    />
+  );
+}
+
+/** What the endpoint receives and how, as set; header values are never shown. */
+function EndpointSettings({ endpoint }: { endpoint: Endpoint }) {
+  const f = endpoint.filters as { toStatuses?: string[]; fromStatuses?: string[]; tags?: string[]; workflowIds?: string[]; datasetIds?: string[] };
+  const retry = endpoint.retryPolicy as { maxAttempts: number; backoffSeconds?: number[] } | null;
+  const filters = [
+    f.toStatuses?.length ? `status to ${f.toStatuses.join(' or ')}` : '',
+    f.fromStatuses?.length ? `status from ${f.fromStatuses.join(' or ')}` : '',
+    f.tags?.length ? `tagged ${f.tags.join(' or ')}` : '',
+    f.workflowIds?.length ? `workflows ${f.workflowIds.join(', ')}` : '',
+    f.datasetIds?.length ? `datasets ${f.datasetIds.join(', ')}` : '',
+  ].filter(Boolean);
+  const headers = customHeaders(endpoint);
+  return (
+    <dl className="facts" aria-label="Endpoint settings">
+      <dt>Events</dt>
+      <dd>{endpoint.eventTypes.length ? endpoint.eventTypes.join(', ') : 'stage only'}</dd>
+      <dt>Filters</dt>
+      <dd data-testid="endpoint-filters">{filters.length ? filters.join('; ') : 'none'}</dd>
+      <dt>Custom headers</dt>
+      <dd data-testid="endpoint-headers">
+        {headers.length
+          ? headers.map((h) => (
+              <div key={h.name}>
+                <code>{h.name}</code>: <span title="Write-only: only a masked hint is shown">{h.hint}</span>
+              </div>
+            ))
+          : 'none'}
+      </dd>
+      <dt>Authorization</dt>
+      <dd>{endpoint.authorization ? endpoint.authorization.hint : 'not set'}</dd>
+      <dt>Payload</dt>
+      <dd>annotations {endpoint.includeAnnotations ? 'included' : 'not included'}</dd>
+      <dt>Timeout</dt>
+      <dd>{endpoint.timeoutMs / 1000} s</dd>
+      <dt>Retries</dt>
+      <dd>{retry ? `${retry.maxAttempts} attempts${retry.backoffSeconds?.length ? `, delays ${retry.backoffSeconds.join(', ')} s` : ''}` : 'default schedule'}</dd>
+    </dl>
+  );
+}
+
+function EndpointDetail({ endpoint, onEdit }: { endpoint: Endpoint; onEdit: () => void }) {
   const queryClient = useQueryClient();
   const reasonId = useId();
   const [reason, setReason] = useState('');
@@ -180,12 +193,22 @@ function EndpointDetail({ endpoint }: { endpoint: Endpoint }) {
         <span className={`badge ${endpoint.active ? 'active' : 'disabled'}`} data-testid="endpoint-status">
           {endpoint.active ? 'active' : 'disabled'}
         </span>
-        {!endpoint.active && endpoint.disabledReason && <span className="muted"> — {text(endpoint.disabledReason)}</span>}
+        {!endpoint.active && endpoint.disabledReason && (
+          <span className="muted" data-testid="endpoint-disabled-reason">
+            {' '}
+            — {text(endpoint.disabledReason)}
+            {text(endpoint.disabledBy) && ` (by ${text(endpoint.disabledBy)})`}
+          </span>
+        )}
         {circuit.data && <span className="muted"> · circuit {circuit.data.state}</span>}
       </p>
-      <p className="muted">
-        Authorization: {endpoint.authorization ? endpoint.authorization.hint : 'not set'} · annotations {endpoint.includeAnnotations ? 'included' : 'not included'}
-      </p>
+      {endpoint.description && <p>{endpoint.description}</p>}
+      <EndpointSettings endpoint={endpoint} />
+      <div className="row">
+        <button type="button" className="secondary" onClick={onEdit}>
+          Edit settings
+        </button>
+      </div>
       <h3>Signing secret</h3>
       <SecretReveal
         key={endpoint.signingSecret.hint}
