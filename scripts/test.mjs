@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm test`: every test, alone on a fresh clone. Makes sure PostgreSQL and NATS are up (and
-// Chromium for the browser tests), installs the locked packages when node_modules is missing or
+// Chromium for the browser tests, kubectl for the Kubernetes manifests' tests), installs the locked packages when node_modules is missing or
 // stale, then builds, typechecks, lints and runs the unit tests (cached by turbo), the integration,
 // end-to-end and browser suites (never cached) and the short chaos run.
 //   npm test                  everything
@@ -15,8 +15,8 @@ const started = Date.now();
 const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
 
 try {
-  step('PostgreSQL, NATS and Chromium');
-  ensureServices(root, ['chromium']);
+  step('PostgreSQL, NATS, Chromium and kubectl');
+  ensureServices(root, ['chromium', 'kubectl']);
   ensureInstalled(root);
   step('build, typecheck, lint, unit tests');
   run(root, 'turbo', ['run', 'build', 'typecheck', 'lint', 'test:unit', '--output-logs=errors-only']);
