@@ -102,6 +102,12 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
       help: 'Age of the oldest delivery not yet ended',
       collect: async () => (await stats()).oldestAgeMs / 1000,
     });
+    // Rises when delivery disables an endpoint (410 Gone, days without success): deploy/prometheus alerts on it.
+    metrics.asyncGauge({
+      name: 'stagehook_delivery_endpoints_disabled',
+      help: 'Endpoints the delivery service disabled itself and that are not re-enabled or deleted',
+      collect: () => endpoints.countDisabled(),
+    });
     for (const state of ['closed', 'open', 'half_open'] as const) {
       metrics.asyncGauge({
         name: `stagehook_delivery_breakers_${state}`,
