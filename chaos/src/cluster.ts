@@ -8,8 +8,8 @@
  * again goes all the way through the webhook stage with the leader's node down. Prints a table
  * and a last line of JSON; exit code 1 if anything was lost, stuck or mismatched.
  *
- *   npm run chaos:cluster               long form (80 items)
- *   npm run chaos:cluster -- --short    short form (24 items, ~1 min)
+ *   npm run chaos:cluster               long form (at least 80 items, ~1.5 min)
+ *   npm run chaos:cluster -- --short    short form (at least 24 items, ~1 min)
  * The cluster uses loopback ports 15222-15224 (routes +100, monitoring +200; CHAOS_NATS_PORT
  * moves them) and a temporary store that is removed at the end; the machine's NATS is not used.
  */
@@ -25,8 +25,9 @@ import { eventOf, groupBy, isOurChange, itemOf, sum } from './receipts.js';
 
 const args = new Set(process.argv.slice(2));
 const short = args.has('--short');
+/** At least this many items; the load also runs until both faults are over. */
 const TOTAL_ITEMS = short ? 24 : 80;
-const LOAD_INTERVAL_MS = short ? 400 : 500;
+const LOAD_INTERVAL_MS = short ? 500 : 400;
 const FAULT_GAP_MS = short ? 4_000 : 10_000;
 const started = Date.now();
 const log = (msg: string) => console.error(`[cluster +${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
@@ -118,9 +119,11 @@ async function main(): Promise<number> {
     const submitted: string[] = [];
     const statusChanged: string[] = [];
     const loadErrors: string[] = [];
+    // The load goes on until both faults are over, so each fault lands in the middle of it.
+    let faultsDone = false;
     const load = (async () => {
       const running: Promise<unknown>[] = [];
-      for (let n = 0; n < TOTAL_ITEMS; n++) {
+      for (let n = 0; (n < TOTAL_ITEMS || !faultsDone) && n < TOTAL_ITEMS * 4; n++) {
         running.push(throughWebhookStage(`load-${n}.jpg`, true).catch((err: unknown) => void loadErrors.push(String(err))));
         await sleep(LOAD_INTERVAL_MS);
       }
@@ -159,6 +162,7 @@ async function main(): Promise<number> {
     await killLeaderOf('DELIVERY');
     await sleep(FAULT_GAP_MS);
     await killLeaderOf('WORKFLOW');
+    faultsDone = true;
     await load;
     log(`load done: ${submitted.length} items, ${statusChanged.length} status changes, ${loadErrors.length} load errors`);
 
