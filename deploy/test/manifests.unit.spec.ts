@@ -15,7 +15,7 @@ import { ItemsConfig } from '@stagehook/items/dist/config.js';
 import { ConfigValidationError, declaredVariables, loadConfig, secretFields } from '@stagehook/platform';
 import { WebhooksConfig } from '@stagehook/webhooks/dist/config.js';
 import { WorkflowConfig } from '@stagehook/workflow/dist/config.js';
-import { deployDir, type K8sObject, modelOf, readYaml, render, repoRoot } from './support/manifests.js';
+import { deployDir, type K8sObject, modelOf, readYaml, render, repoRoot, unknownFields } from './support/manifests.js';
 
 const CONFIGS: Record<string, new () => object> = {
   workflow: WorkflowConfig,
@@ -138,6 +138,10 @@ describe.each(['base', 'overlays/production'])('deploy/k8s/%s', (dir) => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('has no field the Kubernetes and KEDA types do not know (strict, like kubeconform -strict)', () => {
+    expect(unknownFields(objs)).toEqual([]);
   });
 
   it('has a Deployment, a Service and a PodDisruptionBudget that select the same pods, per service and for the console', () => {

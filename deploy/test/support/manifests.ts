@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
@@ -63,4 +64,54 @@ export async function modelOf(o: Pick<K8sObject, 'apiVersion' | 'kind'>): Promis
   const cls = mod[o.kind];
   if (typeof cls !== 'function') throw new Error(`${specifier} exports no ${o.kind}`);
   return cls as Validatable;
+}
+
+/** The module and interface that type an object in kubernetes-models / @kubernetes-models/keda. */
+function typeOf(o: Pick<K8sObject, 'apiVersion' | 'kind'>): { module: string; name: string } {
+  const [group, version] = o.apiVersion.includes('/') ? o.apiVersion.split('/') : ['', o.apiVersion];
+  const module = group === 'keda.sh' ? `@kubernetes-models/keda/keda.sh/${version}/${o.kind}` : `kubernetes-models/${group ? `${group}/` : ''}${version}/${o.kind}`;
+  return { module, name: `I${o.kind}` };
+}
+
+/**
+ * Fields the schemas do not know, found the way TypeScript finds them: each object becomes an
+ * object literal typed with its kubernetes-models interface, whose excess-property check refuses a
+ * misspelt or misplaced field (the JSON-schema validators accept unknown fields, as the API server
+ * does without strict validation). Returns tsc's complaints, naming the objects.
+ */
+export function unknownFields(objs: K8sObject[]): string[] {
+  const dir = mkdtempSync(join(deployDir, '.strict-'));
+  try {
+    const types = [...new Map(objs.map((o) => [`${o.apiVersion}/${o.kind}`, typeOf(o)])).values()];
+    const lines = [
+      ...types.map((t, i) => `import type { ${t.name} as T${i} } from '${t.module}';`),
+      ...objs.map((o, i) => {
+        const t = types.findIndex((x) => x.module === typeOf(o).module);
+        return `// ${o.kind} ${o.metadata.name}\nexport const o${i}: T${t} = ${JSON.stringify(o, null, 2)};`;
+      }),
+    ];
+    writeFileSync(join(dir, 'objects.ts'), `${lines.join('\n')}\n`);
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true, types: [] }, include: ['objects.ts'] }),
+    );
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    try {
+      execFileSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+      return [];
+    } catch (err) {
+      const out = String((err as { stdout?: string }).stdout ?? err);
+      const source = readFileSync(join(dir, 'objects.ts'), 'utf8').split('\n');
+      return out
+        .split('\n')
+        .filter((l) => l.includes('error TS'))
+        .map((l) => {
+          const line = Number(/\((\d+),\d+\)/.exec(l)?.[1] ?? 0);
+          const owner = source.slice(0, line).reverse().find((x) => x.startsWith('// ')) ?? '';
+          return `${owner.slice(3)}: ${l.replace(/^.*error TS\d+: /, '')}`;
+        });
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
