@@ -12,7 +12,7 @@
 // .data/cluster), STAGEHOOK_DB_PREFIX (default stagehook_cluster: its own databases, since their
 // relay checkpoints name positions in this cluster's streams), and everything `npm start` reads.
 import { spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { step } from './lib/prepare.mjs';
@@ -24,6 +24,34 @@ const dataDir = process.env.STAGEHOOK_DATA_DIR ?? join(root, '.data', 'cluster')
 const natsDir = join(dataDir, 'nats');
 const basePort = Number(process.env.CLUSTER_NATS_PORT ?? 14222);
 
+/**
+ * Servers a previous run left behind (it was SIGKILLed before it could stop them: they run in
+ * their own process group) hold the ports; stop those, and only those: a pid counts only while its
+ * command line is a nats-server with a store in this data dir.
+ */
+async function stopLeftovers() {
+  const file = join(natsDir, 'pids.json');
+  if (!existsSync(file)) return;
+  const stopped = [];
+  for (const pid of Object.values(JSON.parse(readFileSync(file, 'utf8')))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (cmd.includes('nats-server') && cmd.includes(natsDir)) {
+        process.kill(pid, 'SIGTERM');
+        stopped.push(pid);
+        console.log(`  stopping nats-server ${pid}, left by an earlier run`);
+      }
+    } catch {
+      // gone already
+    }
+  }
+  // Their ports are free once they have exited.
+  const deadline = Date.now() + 15_000;
+  while (stopped.some((pid) => existsSync(`/proc/${pid}`)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  rmSync(file, { force: true });
+}
+
+await stopLeftovers();
 if (argv.includes('--fresh')) rmSync(natsDir, { recursive: true, force: true });
 const cluster = new NatsCluster({ dataDir: natsDir, basePort, size: 3 });
 
@@ -38,6 +66,7 @@ async function stop(code) {
   }
   step('stopping the NATS cluster');
   await cluster.stop();
+  rmSync(join(natsDir, 'pids.json'), { force: true });
   process.exit(code);
 }
 // Ctrl-C reaches the platform's processes too (same process group); NATS runs in its own and
