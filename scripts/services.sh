@@ -2,8 +2,9 @@
 # Makes sure PostgreSQL and NATS (with JetStream) answer on loopback, starting the machine's own
 # servers if they are installed but stopped, and installing them from Debian packages when absent
 # and we are root. Used by `npm start` and `npm test` (which also asks for `chromium`, Debian's
-# browser the console's browser tests drive; never a browser download). Idempotent.
-#   bash scripts/services.sh [chromium]
+# browser the console's browser tests drive; never a browser download, and `kubectl`, Debian's
+# kubernetes-client, with which deploy/'s tests render the Kubernetes manifests). Idempotent.
+#   bash scripts/services.sh [chromium] [kubectl]
 set -euo pipefail
 
 PGHOST_=${PGHOST:-127.0.0.1}
@@ -67,11 +68,19 @@ ensure_chromium() {
   log "Chromium is at /usr/bin/chromium"
 }
 
+# deploy/'s manifest tests fail, saying so, without it: never a silent skip.
+ensure_kubectl() {
+  if command -v kubectl >/dev/null; then log "kubectl is at $(command -v kubectl)"; return; fi
+  apt_install kubernetes-client || { log "kubectl is missing: the manifest tests will fail (apt-get install -y kubernetes-client)"; return 0; }
+  log "kubectl is at $(command -v kubectl)"
+}
+
 ensure_postgres
 ensure_nats
 for extra in "$@"; do
   case "$extra" in
     chromium) ensure_chromium ;;
+    kubectl) ensure_kubectl ;;
     *) log "unknown extra: $extra"; exit 2 ;;
   esac
 done

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm test`: every test, alone on a fresh clone. Makes sure PostgreSQL and NATS are up (and
-// Chromium for the browser tests), installs the locked packages when node_modules is missing or
-// stale, then builds, typechecks, lints and runs the unit tests (cached by turbo), the integration,
-// end-to-end and browser suites (never cached) and the short chaos run.
+// Chromium for the browser tests, kubectl for the Kubernetes manifests' tests), installs the
+// locked packages when node_modules is missing or stale, then builds, typechecks, lints and runs
+// the unit tests (cached by turbo), the integration, end-to-end and browser suites (never
+// cached), the short chaos run and the short cluster fault run.
 //   npm test                  everything
-//   npm test -- --no-chaos    everything but the chaos run (it restarts PostgreSQL and NATS)
+//   npm test -- --no-chaos    everything but the chaos runs (the first restarts PostgreSQL and NATS)
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureInstalled, ensureServices, run, step } from './lib/prepare.mjs';
@@ -15,8 +16,8 @@ const started = Date.now();
 const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
 
 try {
-  step('PostgreSQL, NATS and Chromium');
-  ensureServices(root, ['chromium']);
+  step('PostgreSQL, NATS, Chromium and kubectl');
+  ensureServices(root, ['chromium', 'kubectl']);
   ensureInstalled(root);
   step('build, typecheck, lint, unit tests');
   run(root, 'turbo', ['run', 'build', 'typecheck', 'lint', 'test:unit', '--output-logs=errors-only']);
@@ -25,6 +26,10 @@ try {
   if (!args.has('--no-chaos')) {
     step(`short chaos run (${elapsed()} so far)`);
     run(root, 'npm', ['run', 'chaos:short']);
+    // A three-node JetStream cluster of its own on loopback (ports 15222-15424): the stream
+    // leaders of DELIVERY and WORKFLOW are killed under load. About a minute.
+    step(`short cluster fault run (${elapsed()} so far)`);
+    run(root, 'npm', ['run', 'chaos:cluster:short']);
   }
   step(`all tests passed in ${elapsed()}`);
 } catch (err) {

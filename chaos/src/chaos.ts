@@ -15,9 +15,10 @@
 import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { answer, TestReceiver, until, type RecordedRequest } from '@stagehook/testing';
+import { answer, TestReceiver, until } from '@stagehook/testing';
 import { polygonAnnotations } from '../../e2e/test/support/annotations.js';
 import { Platform, type ServiceName } from '../../e2e/test/support/platform.js';
+import { eventOf, groupBy, isOurChange, itemOf, sum } from './receipts.js';
 
 type Json = Record<string, unknown>;
 const args = new Set(process.argv.slice(2));
@@ -485,46 +486,6 @@ async function main(): Promise<void> {
   }
   process.exit(result.exitCode);
 }
-
-function bodyOf(r: RecordedRequest): { itemId?: string; oldStatus?: string; newStatus?: string; visitId?: string } {
-  try {
-    return (JSON.parse(r.body) as { data?: Json }).data ?? {};
-  } catch {
-    return {};
-  }
-}
-
-function itemOf(r: RecordedRequest): string | undefined {
-  return bodyOf(r).itemId;
-}
-
-/**
- * One event as the receiver sees it: an item goes through several status changes (the workflow
- * moves it too), each its own event with its own webhook-id, so repeats are counted per change.
- */
-function eventOf(r: RecordedRequest): string | undefined {
-  const b = bodyOf(r);
-  if (!b.itemId) return undefined;
-  return b.visitId ? `${b.itemId}:${b.visitId}` : `${b.itemId}:${b.oldStatus}->${b.newStatus}`;
-}
-
-/** The receipts of the status change the load made itself (to in_progress). */
-const isOurChange = (r: RecordedRequest, id: string) => {
-  const b = bodyOf(r);
-  return b.itemId === id && b.newStatus === 'in_progress';
-};
-
-function groupBy<T>(xs: T[], key: (x: T) => string | undefined): Map<string, T[]> {
-  const m = new Map<string, T[]>();
-  for (const x of xs) {
-    const k = key(x);
-    if (k === undefined) continue;
-    m.set(k, [...(m.get(k) ?? []), x]);
-  }
-  return m;
-}
-
-const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
 function percentile(xs: number[], p: number): number | null {
   if (xs.length === 0) return null;

@@ -26,6 +26,11 @@ interface Running {
 export interface PlatformOptions {
   /** Extra environment per service (e.g. a short retry schedule for delivery). */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /**
+   * A NATS of the caller's own (e.g. a throw-away local cluster: all its seeds, comma-separated)
+   * instead of the test NATS. Its streams are the caller's to remove: stop() leaves that NATS alone.
+   */
+  natsUrl?: string;
 }
 
 /**
@@ -39,9 +44,11 @@ export class Platform {
   readonly secretKeys = `e2e:${randomBytes(32).toString('base64')}`;
   private readonly services = new Map<ServiceName, Running>();
   private readonly replicas: ChildProcess[] = [];
+  private natsUrl: string | undefined;
 
   static async start(opts: PlatformOptions = {}): Promise<Platform> {
     const p = new Platform();
+    p.natsUrl = opts.natsUrl;
     await Promise.all(SERVICE_NAMES.map((name) => p.prepare(name, opts.env?.[name] ?? {})));
     await Promise.all(SERVICE_NAMES.map((name) => p.launch(name)));
     return p;
@@ -164,7 +171,7 @@ export class Platform {
     await Promise.all(this.replicas.map(terminate));
     await Promise.all(SERVICE_NAMES.map((n) => this.kill(n, 'SIGTERM')));
     await Promise.all([...this.services.values()].map((s) => s.db.drop()));
-    await deleteTestNamespace(this.namespace);
+    if (!this.natsUrl) await deleteTestNamespace(this.namespace);
   }
 
   private get(name: ServiceName): Running {
@@ -181,7 +188,7 @@ export class Platform {
       HOST: '127.0.0.1',
       PORT: String(await freePort()),
       DATABASE_URL: db.url,
-      NATS_URL: testEnv.natsUrl,
+      NATS_URL: this.natsUrl ?? testEnv.natsUrl,
       BUS_NAMESPACE: this.namespace,
       AUTH_TOKEN_SECRETS: this.authSecret,
       SECRET_KEYS: this.secretKeys,

@@ -29,6 +29,8 @@ export interface DocumentStoreOptions {
    * it on the server when the bucket is created, so it is set by the writer that creates it.
    */
   maxBytes?: number;
+  /** JetStream replicas of the bucket when this writer creates it (3 on a three-node cluster). Default 1. */
+  replicas?: number;
 }
 
 /**
@@ -91,6 +93,7 @@ export class DocumentStore {
         description: 'Documents too big for one NATS message (Darwin exports), by immutable name',
         ttl: (this.opts.ttlMs ?? 24 * 3600_000) * 1_000_000,
         max_bytes: this.opts.maxBytes ?? 1024 ** 3,
+        replicas: this.opts.replicas ?? 1,
       })
       .catch((err: unknown) => {
         this.#store = undefined;

@@ -395,6 +395,9 @@ describe('GET /health when a dependency is down', () => {
     expect(res.status).toBe(503);
     expect(body.error.nats.status).toBe('down');
     expect(body.info.database.status).toBe('up');
+    // Liveness ignores dependencies: a NATS or PostgreSQL outage must not get the process restarted.
+    const live = await fetch(`${listeningUrl(app)}/health/live`);
+    expect(live.status).toBe(200);
   });
 
   it('answers 503 naming the database once the DataSource is destroyed', async () => {
@@ -403,5 +406,6 @@ describe('GET /health when a dependency is down', () => {
     const body = (await res.json()) as Record<string, Record<string, { status: string }>>;
     expect(res.status).toBe(503);
     expect(body.error.database.status).toBe('down');
+    expect((await fetch(`${listeningUrl(app)}/health/live`)).status).toBe(200);
   });
 });

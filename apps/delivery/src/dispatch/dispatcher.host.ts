@@ -91,10 +91,22 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
     );
     const stats = () => deliveries.queueStats();
     metrics.asyncGauge({ name: 'stagehook_delivery_queue_depth', help: 'Deliveries waiting for an attempt', collect: async () => (await stats()).pending });
+    // What KEDA scales delivery on besides consumer lag (deploy/k8s): due now and held by no process.
+    metrics.asyncGauge({
+      name: 'stagehook_delivery_due_deliveries',
+      help: 'Pending deliveries whose attempt is due and that no delivery process has claimed',
+      collect: async () => (await stats()).due,
+    });
     metrics.asyncGauge({
       name: 'stagehook_delivery_oldest_pending_seconds',
       help: 'Age of the oldest delivery not yet ended',
       collect: async () => (await stats()).oldestAgeMs / 1000,
+    });
+    // Rises when delivery disables an endpoint (410 Gone, days without success): deploy/prometheus alerts on it.
+    metrics.asyncGauge({
+      name: 'stagehook_delivery_endpoints_disabled',
+      help: 'Endpoints the delivery service disabled itself and that are not re-enabled or deleted',
+      collect: () => endpoints.countDisabled(),
     });
     for (const state of ['closed', 'open', 'half_open'] as const) {
       metrics.asyncGauge({

@@ -535,11 +535,19 @@ export class DeliveryRepository {
     return rows.length;
   }
 
-  async queueStats(): Promise<{ pending: number; oldestAgeMs: number }> {
-    const rows: { pending: string; oldest: Date | null }[] = await this.ds.query(
-      `SELECT count(*) AS pending, min(created_at) AS oldest FROM dl_deliveries WHERE status = 'pending'`,
+  /**
+   * `due`: pending deliveries whose attempt is due and that no process holds: the backlog more
+   * delivery processes would drain (what autoscaling reads; `pending` also counts retries
+   * scheduled hours ahead).
+   */
+  async queueStats(): Promise<{ pending: number; due: number; oldestAgeMs: number }> {
+    const rows: { pending: string; due: string; oldest: Date | null }[] = await this.ds.query(
+      `SELECT count(*) AS pending,
+              count(*) FILTER (WHERE next_attempt_at <= now() AND (locked_until IS NULL OR locked_until < now())) AS due,
+              min(created_at) AS oldest
+         FROM dl_deliveries WHERE status = 'pending'`,
     );
     const oldest = rows[0]?.oldest;
-    return { pending: Number(rows[0]?.pending ?? 0), oldestAgeMs: oldest ? Date.now() - oldest.getTime() : 0 };
+    return { pending: Number(rows[0]?.pending ?? 0), due: Number(rows[0]?.due ?? 0), oldestAgeMs: oldest ? Date.now() - oldest.getTime() : 0 };
   }
 }

@@ -227,4 +227,10 @@ export class EndpointRepository {
     );
     return rows[0]?.failing_since ?? null;
   }
+
+  /** Endpoints this service disabled itself and nobody re-enabled (deleted ones left out): an alert's input. */
+  async countDisabled(): Promise<number> {
+    const rows: { n: string }[] = await this.ds.query(`SELECT count(*) AS n FROM dl_endpoints WHERE disabled_at IS NOT NULL AND NOT deleted`);
+    return Number(rows[0]?.n ?? 0);
+  }
 }

@@ -52,7 +52,7 @@ export class ItemsRpcHost implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly items: ItemsService,
     @Inject(ItemsConfig) private readonly config: ItemsConfig,
   ) {
-    this.documents = new DocumentStore(nats, namespace, { maxBytes: config.DOCUMENT_STORE_MAX_BYTES });
+    this.documents = new DocumentStore(nats, namespace, { maxBytes: config.DOCUMENT_STORE_MAX_BYTES, replicas: config.STREAM_REPLICAS });
   }
 
   onApplicationBootstrap(): void {

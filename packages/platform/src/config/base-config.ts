@@ -38,6 +38,14 @@ export class BaseConfig {
   @EnvUrl(['nats', 'tls'], { list: true })
   NATS_URL!: string;
 
+  /**
+   * JetStream replicas of the streams (and the document store) this service creates: 1 on one
+   * NATS server, 3 on a three-node cluster so the loss of any one node (the stream leader
+   * included) loses nothing. A stream created with another count is updated in place.
+   */
+  @EnvInteger({ min: 1, max: 5 })
+  STREAM_REPLICAS = 1;
+
   /** Prefix isolating this deployment's subjects and streams on a shared NATS; '' in production. */
   @Matches(/^[A-Za-z0-9_-]*$/, { message: 'must be letters, digits, _ and - only (or empty)' })
   BUS_NAMESPACE = '';

@@ -20,7 +20,8 @@ export class ConfigValidationError extends Error {
   }
 }
 
-function declaredVariables(cls: new () => object): string[] {
+/** The environment variables a config class reads (its ancestors' included): the fields with a class-validator decorator. */
+export function declaredVariables(cls: new () => object): string[] {
   const metas = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false);
   return [...new Set(metas.map((m) => m.propertyName))];
 }

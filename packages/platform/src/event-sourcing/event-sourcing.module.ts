@@ -29,6 +29,7 @@ const OPTIONS = Symbol('EVENT_SOURCING_OPTIONS');
 @Injectable()
 export class RelayHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly relay: OutboxRelay;
+  private readonly replicas: number;
 
   constructor(
     @Inject(OPTIONS) private readonly opts: EventSourcingModuleOptions,
@@ -40,6 +41,7 @@ export class RelayHost implements OnApplicationBootstrap, BeforeApplicationShutd
     dataSource: DataSource,
     metrics: MetricsService,
   ) {
+    this.replicas = config.STREAM_REPLICAS;
     this.relay = new OutboxRelay({
       dataSource,
       nats,
@@ -64,7 +66,12 @@ export class RelayHost implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    await ensureStreams(await jetstreamManager(this.nats), this.namespace, [this.opts.stream], this.opts.streamLimits);
+    const jsm = await jetstreamManager(this.nats);
+    const replicas = this.opts.streamLimits?.replicas ?? this.replicas;
+    await ensureStreams(jsm, this.namespace, [this.opts.stream], { ...this.opts.streamLimits, replicas });
+    // DEADLETTER has no owner: consumers create it when missing (with one replica); every service
+    // brings it to the configured replicas, with its own limits, so dead letters survive a node too.
+    await ensureStreams(jsm, this.namespace, ['DEADLETTER'], { replicas });
     this.relay.start();
   }
 

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { HealthCheck, HealthCheckService, type HealthCheckResult, HealthIndicatorService } from '@nestjs/terminus';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { Public } from '../auth/decorators.js';
@@ -41,6 +41,18 @@ export class HealthController {
       }
       throw err;
     }
+  }
+
+  /**
+   * `GET /health/live`: 200 while the process serves HTTP, whatever its dependencies do. For
+   * liveness probes: restarting a service because PostgreSQL or NATS blinked would only add a
+   * cold start to the outage; `/health` (dependencies included) is for readiness. Left out of
+   * the OpenAPI document (and so the SDK): it is for the orchestrator, not API clients.
+   */
+  @Get('live')
+  @ApiExcludeEndpoint()
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
   }
 
   private database() {
