@@ -1,10 +1,26 @@
 import { SUBSCRIBABLE_EVENT_TYPES, unknownSubscriptionPatterns } from '@stagehook/contracts';
-import { UnknownEventTypesError } from '../errors.js';
+import { DeprecatedEventTypesError, UnknownEventTypesError } from '../errors.js';
 
 /** Refuses patterns that match nothing subscribable, listing what is known. */
-export function assertKnownEventTypes(patterns: readonly string[]): void {
-  const unknown = unknownSubscriptionPatterns(patterns);
-  if (unknown.length > 0) throw new UnknownEventTypesError(unknown, SUBSCRIBABLE_EVENT_TYPES);
+export function assertKnownEventTypes(patterns: readonly string[], known: readonly string[] = SUBSCRIBABLE_EVENT_TYPES): void {
+  const unknown = unknownSubscriptionPatterns(patterns, known);
+  if (unknown.length > 0) throw new UnknownEventTypesError(unknown, known);
+}
+
+/**
+ * Subscriptions may name built-in types, the project's registered custom types, and wildcards
+ * over them. A deprecated custom type may not be newly named (`kept`: what the endpoint already
+ * subscribes to stays valid, so an update that does not touch it is not refused).
+ */
+export function assertSubscribable(
+  patterns: readonly string[],
+  catalogue: { known: readonly string[]; deprecated: readonly string[] },
+  kept: readonly string[] = [],
+): void {
+  const deprecated = patterns.filter((p) => catalogue.deprecated.includes(p) && !kept.includes(p));
+  if (deprecated.length > 0) throw new DeprecatedEventTypesError(deprecated);
+  const stillValid = patterns.filter((p) => !kept.includes(p) || !catalogue.deprecated.includes(p));
+  assertKnownEventTypes(stillValid, catalogue.known);
 }
 
 /** Order-preserving dedupe: `['item.*', 'item.*']` is one subscription. */

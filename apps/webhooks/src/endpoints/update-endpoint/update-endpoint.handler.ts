@@ -2,7 +2,10 @@ import { Injectable } from '@nestjs/common';
 import { EndpointCommands } from '../endpoint-commands.js';
 import type { EndpointSettings } from '../endpoint.decider.js';
 import { EndpointSecrets } from '../endpoint-secrets.js';
-import { assertKnownEventTypes, uniquePatterns } from '../endpoint-rules.js';
+import { NotFoundError } from '@stagehook/platform';
+import { EventTypeCatalogue } from '../../event-types/event-type-catalogue.js';
+import { EndpointRepository } from '../endpoint.repository.js';
+import { assertSubscribable, uniquePatterns } from '../endpoint-rules.js';
 import type { UpdateEndpointDto } from '../endpoint.dto.js';
 import type { EndpointView } from '../endpoint.view.js';
 import { UrlGuard } from '../url-guard.js';
@@ -13,6 +16,8 @@ export class UpdateEndpointHandler {
     private readonly commands: EndpointCommands,
     private readonly secrets: EndpointSecrets,
     private readonly urls: UrlGuard,
+    private readonly catalogue: EventTypeCatalogue,
+    private readonly repo: EndpointRepository,
   ) {}
 
   async handle(projectId: string, endpointId: string, dto: UpdateEndpointDto, requestId?: string): Promise<EndpointView> {
@@ -24,7 +29,9 @@ export class UpdateEndpointHandler {
     }
     if (dto.eventTypes !== undefined) {
       changes.eventTypes = uniquePatterns(dto.eventTypes);
-      assertKnownEventTypes(changes.eventTypes);
+      const current = await this.repo.findInProject(projectId, endpointId);
+      if (!current) throw new NotFoundError(`endpoint ${endpointId} not found`);
+      assertSubscribable(changes.eventTypes, await this.catalogue.subscribable(projectId), current.endpoint.eventTypes);
     }
     if (dto.filters !== undefined) changes.filters = { ...dto.filters };
     if (dto.includeAnnotations !== undefined) changes.includeAnnotations = dto.includeAnnotations;
