@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Parser } from '@asyncapi/parser';
+import { DiagnosticSeverity, Parser } from '@asyncapi/parser';
 import { describe, expect, it } from '@jest/globals';
 import { asyncApiDocument } from '../src/event-types/asyncapi.js';
 import { builtinEventTypes } from '../src/event-types/builtin-schemas.js';
@@ -94,7 +94,7 @@ describe('AsyncAPI document', () => {
     });
     const doc = asyncApiDocument('p1', [...builtinEventTypes().map(builtinView), custom]);
     const { document, diagnostics } = await new Parser().parse(JSON.stringify(doc));
-    const errors = diagnostics.filter((d) => d.severity === 0);
+    const errors = diagnostics.filter((d) => d.severity === DiagnosticSeverity.Error);
     expect(errors.map((d) => `${d.path.join('/')}: ${d.message}`)).toEqual([]);
     expect(document).toBeDefined();
     expect(document!.channels().all().map((c) => c.address())).toEqual(expect.arrayContaining(['model.training.completed', 'item.status.changed']));
@@ -104,6 +104,6 @@ describe('AsyncAPI document', () => {
   it('is refused by the parser when broken (the check can fail)', async () => {
     const doc = asyncApiDocument('p1', []);
     const { diagnostics } = await new Parser().parse(JSON.stringify({ ...doc, asyncapi: '3.0.0', info: { title: 'x' } }));
-    expect(diagnostics.some((d) => d.severity === 0)).toBe(true);
+    expect(diagnostics.some((d) => d.severity === DiagnosticSeverity.Error)).toBe(true);
   });
 });

@@ -250,7 +250,7 @@ describe('event-type catalogue and publishing, over HTTP, PostgreSQL and NATS', 
     });
     const subject = ns.subject(`published.${TYPE}`);
     const good = cloudEvent({});
-    await js.publish(subject, JSON.stringify(good), { msgID: good.id as string });
+    await js.publish(subject, JSON.stringify(good), { msgID: good.id });
     // The same event again (after the bus's duplicate window, say): accepted once.
     await js.publish(subject, JSON.stringify(good));
     const unregistered = cloudEvent({ type: 'model.secret.plan' });

@@ -34,7 +34,7 @@ export function schemaOfClass(cls: AnyClass, seen: Set<AnyClass> = new Set()): S
   const required: string[] = [];
   for (const [prop, ms] of byProp) {
     let s: Schema = {};
-    let item: Schema = {};
+    const item: Schema = {};
     let optional = false;
     let isArray = false;
     let nullable = false;
