@@ -274,7 +274,8 @@ describe('event-type catalogue and publishing, over HTTP, PostgreSQL and NATS', 
     const accepted = await until(async () => (await published()).filter((r) => r.event_id === good.id));
     expect(accepted).toHaveLength(1);
     expect(accepted[0].data).toMatchObject({ eventType: TYPE, schemaVersion: 2, via: 'bus', publishedBy: 'service:trainer' });
-    expect((await published()).filter((r) => [unregistered.id, invalid.id, mismatched.id].includes(r.event_id))).toHaveLength(0);
+    const refused = new Set<string>([unregistered.id, invalid.id, mismatched.id]);
+    expect((await published()).filter((r) => refused.has(r.event_id))).toHaveLength(0);
   });
 
   it('serves the catalogue as an AsyncAPI 3 document', async () => {
