@@ -23,9 +23,9 @@ export function generateEventTypes(types: readonly CatalogueType[], projectId: s
     if (t.deprecated) out.push(`/** @deprecated ${t.deprecated.reason.replace(/\*\//g, '* /')} */`);
     out.push(`export type ${typeName(t.name)} = ${tsOf(latest.schema, 0)};`, '');
   }
-  out.push('export interface Events {');
+  out.push('export type Events = {');
   for (const t of custom) out.push(`  '${t.name}': { version: ${t.latestVersion}; data: ${typeName(t.name)} };`);
-  out.push('}', '', 'export const eventVersions = {');
+  out.push('};', '', 'export const eventVersions = {');
   for (const t of custom) out.push(`  '${t.name}': ${t.latestVersion},`);
   out.push('} as const;', '');
   return out.join('\n');
