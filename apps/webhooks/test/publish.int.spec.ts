@@ -181,6 +181,18 @@ describe('event-type catalogue and publishing, over HTTP, PostgreSQL and NATS', 
     expect(other).toMatchObject({ status: 409, json: { error: 'IDEMPOTENCY_KEY_REUSED' } });
     // The same key in another project is another key.
     expect((await call('POST', '/events', body, otherProject, { 'idempotency-key': key })).status).toBe(422);
+    // A key outside its 24 h window is free again: the same request publishes anew.
+    await pool.query(`UPDATE webhook_publish_keys SET created_at = now() - interval '25 hours' WHERE idempotency_key = $1`, [key]);
+    const later = await call('POST', '/events', body, publisher, { 'idempotency-key': key });
+    expect(later.status).toBe(202);
+    expect(later.json.id).not.toBe(first.json.id);
+    expect((await published()).length).toBe(before + 2);
+  });
+
+  it('refuses a payload above 256 KiB with a 422 naming data, never a 500', async () => {
+    const big = await call('POST', '/events', { type: TYPE, data: { runId: 'x'.repeat(300_000), accuracy: 0.1 } }, publisher);
+    expect(big.status).toBe(422);
+    expect((big.json.details as { errors: Array<{ path: string }> }).errors[0].path).toBe('data');
   });
 
   it('keeps old versions: a v2 schema refuses v1 payloads as v2 but accepts them as version 1', async () => {

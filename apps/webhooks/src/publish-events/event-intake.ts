@@ -8,7 +8,7 @@ import { SchemaValidationError, WebhooksErrorCode, type ProblemPath } from '../e
 import { EventTypeRepository } from '../event-types/event-type.repository.js';
 import { payloadProblems } from '../event-types/json-schemas.js';
 import type { PublishedEventView } from './publish.dto.js';
-import { claimKey, requestHash } from './publish-keys.js';
+import { claimKey, findKey, requestHash } from './publish-keys.js';
 
 export interface EventToPublish {
   type: string;
@@ -29,6 +29,12 @@ export interface PublishOptions {
   /** Field path of each event in the request, for error messages (`events[3]`, or '' for one). */
   pathOf?: (i: number) => string;
 }
+
+/**
+ * Largest `data` of one event, as JSON. Well below the bus's message size (1 MiB) and the event
+ * store's limit, so an accepted event can always be relayed and delivered.
+ */
+export const MAX_PAYLOAD_BYTES = 256 * 1024;
 
 /** Why an event cannot be accepted, with every failing path; the same for HTTP (422) and the bus (dead letter). */
 export class PublishRefused extends DomainError {}
@@ -73,7 +79,9 @@ export class EventIntake {
         versions.push(0);
         continue;
       }
-      problems.push(...payloadProblems(v.schema, e.data, at('data')));
+      const bytes = Buffer.byteLength(JSON.stringify(e.data));
+      if (bytes > MAX_PAYLOAD_BYTES) problems.push({ path: at('data'), message: `is ${bytes} bytes of JSON; at most ${MAX_PAYLOAD_BYTES} are accepted` });
+      else problems.push(...payloadProblems(v.schema, e.data, at('data')));
       versions.push(version);
     }
     if (unregistered) throw new PublishRefused(WebhooksErrorCode.UNREGISTERED_EVENT_TYPE, `${unregistered.path}: ${unregistered.message}`, { field: unregistered.path });
@@ -84,6 +92,11 @@ export class EventIntake {
 
   /** Durable before it returns. With an idempotency key, a repeat answers the first result and appends nothing. */
   async publish(events: readonly EventToPublish[], o: PublishOptions, manager?: EntityManager): Promise<PublishedEventView[]> {
+    // A repeat answers what the first got, even if the catalogue changed since (a new latest version).
+    if (o.idempotencyKey !== undefined) {
+      const earlier = await findKey(manager ?? this.dataSource.manager, o.projectId, o.idempotencyKey);
+      if (earlier) return this.repeat(earlier, requestHash(events));
+    }
     const versions = await this.check(o.projectId, events, o.pathOf, manager);
     const acceptedAt = new Date().toISOString();
     const views: PublishedEventView[] = events.map((e, i) => ({ id: o.ids?.[i] ?? randomUUID(), type: e.type, version: versions[i], acceptedAt }));
@@ -91,9 +104,7 @@ export class EventIntake {
       if (o.idempotencyKey !== undefined) {
         const claim = await claimKey(tx, o.projectId, o.idempotencyKey, requestHash(events), views);
         if (claim.kind === 'repeat') return claim.response as PublishedEventView[];
-        if (claim.kind === 'mismatch') {
-          throw new DomainError(WebhooksErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used within 24 h for a different request', { field: 'Idempotency-Key' });
-        }
+        if (claim.kind === 'mismatch') throw keyReused();
       }
       await this.store.appendToStreams(
         events.map((e, i) => ({
@@ -120,6 +131,11 @@ export class EventIntake {
     return manager ? run(manager) : this.dataSource.transaction(run);
   }
 
+  private repeat(earlier: { request_hash: string; response: unknown }, hash: string): PublishedEventView[] {
+    if (earlier.request_hash !== hash) throw keyReused();
+    return earlier.response as PublishedEventView[];
+  }
+
   /** True when an event with this id was already accepted (a bus republish after its dedupe window). */
   async alreadyAccepted(eventId: string, manager: EntityManager): Promise<boolean> {
     const rows = await manager.query<unknown[]>(`SELECT 1 FROM es_events WHERE event_id = $1`, [eventId]);
@@ -127,3 +143,7 @@ export class EventIntake {
   }
 }
 
+
+function keyReused(): DomainError {
+  return new DomainError(WebhooksErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used within 24 h for a different request', { field: 'Idempotency-Key' });
+}

@@ -23,6 +23,16 @@ function canonical(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
+/** The first answer under a key still inside its window, if any. */
+export async function findKey(db: Pick<EntityManager, 'query'>, projectId: string, key: string): Promise<{ request_hash: string; response: unknown } | undefined> {
+  const rows = await db.query<Array<{ request_hash: string; response: unknown }>>(
+    `SELECT request_hash, response FROM webhook_publish_keys
+     WHERE project_id = $1 AND idempotency_key = $2 AND created_at > now() - make_interval(hours => $3)`,
+    [projectId, key, IDEMPOTENCY_WINDOW_HOURS],
+  );
+  return rows[0];
+}
+
 /**
  * Claims a key in the caller's transaction, with the answer it will give. The row commits with
  * the events, so a key is never recorded without them (nor they without it). A concurrent
