@@ -9,8 +9,9 @@ export function assertKnownEventTypes(patterns: readonly string[], known: readon
 
 /**
  * Subscriptions may name built-in types, the project's registered custom types, and wildcards
- * over them. A deprecated custom type may not be newly named (`kept`: what the endpoint already
- * subscribes to stays valid, so an update that does not touch it is not refused).
+ * over them. A deprecated custom type may not be newly named, nor may a wildcard that covers only
+ * deprecated types; `kept` (what the endpoint already subscribes to) stays valid, so an update that
+ * resends it is not refused.
  */
 export function assertSubscribable(
   patterns: readonly string[],
@@ -19,8 +20,11 @@ export function assertSubscribable(
 ): void {
   const deprecated = patterns.filter((p) => catalogue.deprecated.includes(p) && !kept.includes(p));
   if (deprecated.length > 0) throw new DeprecatedEventTypesError(deprecated);
-  const stillValid = patterns.filter((p) => !kept.includes(p) || !catalogue.deprecated.includes(p));
-  assertKnownEventTypes(stillValid, catalogue.known);
+  // What the endpoint already has stays valid (a wildcard whose types were all deprecated since, too).
+  assertKnownEventTypes(
+    patterns.filter((p) => !kept.includes(p)),
+    catalogue.known,
+  );
 }
 
 /** Order-preserving dedupe: `['item.*', 'item.*']` is one subscription. */
