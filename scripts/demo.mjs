@@ -15,7 +15,7 @@ export function demoProjectId(now = new Date()) {
   return `demo-${now.toISOString().slice(0, 19).replace(/[-:T]/g, '')}`;
 }
 
-export async function runDemo({ root, urls, secrets, receiverPort, startProcess, restarts, projectId = demoProjectId() }) {
+export async function runDemo({ root, urls, secrets, receiverPort, startProcess, restarts, trainingRuns, projectId = demoProjectId() }) {
   const { mintProjectToken } = await import(pathToFileURL(join(root, 'packages/platform/dist/index.js')).href);
   const { createStagehookClient, ok } = await import(pathToFileURL(join(root, 'packages/sdk/dist/index.js')).href);
   const token = mintProjectToken({ projectId, secret: secrets.AUTH_TOKEN_SECRETS.split(',')[0], ttlSeconds: 7 * 24 * 3600 });
@@ -43,7 +43,16 @@ export async function runDemo({ root, urls, secrets, receiverPort, startProcess,
       body: { name: 'Status changes (Hasty-style)', url: `${receiverUrl}/status`, eventTypes: ['item.status.changed'], includeAnnotations: false },
     }),
   );
-  const revealed = await Promise.all([stageEndpoint, statusEndpoint].map((e) => ok(webhooks.POST('/endpoints/{id}/secret/reveal', { params: { path: { id: e.id } } }))));
+  // An internal service's own event type (issue 18): registered in the catalogue, subscribed to
+  // with a wildcard, published by examples/training-runs through its outbox.
+  const { TRAINING_COMPLETED_TYPE } = await import(pathToFileURL(join(root, 'examples/training-runs/dist/catalogue.js')).href);
+  await ok(webhooks.POST('/event-types', { body: TRAINING_COMPLETED_TYPE }));
+  const trainingEndpoint = await ok(
+    webhooks.POST('/endpoints', {
+      body: { name: 'ML team: training runs', url: `${receiverUrl}/training`, eventTypes: ['model.training.*'], includeAnnotations: false },
+    }),
+  );
+  const revealed = await Promise.all([stageEndpoint, statusEndpoint, trainingEndpoint].map((e) => ok(webhooks.POST('/endpoints/{id}/secret/reveal', { params: { path: { id: e.id } } }))));
 
   step(`sample receiver on ${receiverUrl}`);
   await startProcess('receiver', join('examples', 'receiver', 'dist', 'main.js'), {
@@ -55,6 +64,8 @@ export async function runDemo({ root, urls, secrets, receiverPort, startProcess,
     FLAKY_PERCENT: '20',
     BROKEN_PERCENT: '4',
   }, `${receiverUrl}/health`);
+
+  if (trainingRuns) await trainingRunDemo({ step, startProcess, trainingRuns, projectId, receiverUrl });
 
   const ping = await ok(webhooks.POST('/endpoints/{id}/test', { params: { path: { id: stageEndpoint.id } } }));
   console.log(`  test ping: HTTP ${ping.statusCode ?? ping.status ?? '?'} in ${ping.latencyMs ?? '?'} ms`);
@@ -132,6 +143,34 @@ export async function runDemo({ root, urls, secrets, receiverPort, startProcess,
   const restarted = Object.entries(restarts()).filter(([, n]) => n > 0);
   console.log(`Process restarts: ${restarted.length ? restarted.map(([name, n]) => `${name} ${n}`).join(', ') : 'none'}`);
   return { projectId, token };
+}
+
+/** The example publisher: a training run completes in its database, and its event reaches the receiver. */
+async function trainingRunDemo({ step, startProcess, trainingRuns, projectId, receiverUrl }) {
+  const base = `http://127.0.0.1:${trainingRuns.port}`;
+  step(`example publisher (training runs) on ${base}`);
+  await startProcess('training-runs', join('examples', 'training-runs', 'dist', 'main.js'), {
+    PORT: String(trainingRuns.port),
+    DATABASE_URL: trainingRuns.databaseUrl,
+    NATS_URL: trainingRuns.natsUrl,
+    BUS_NAMESPACE: trainingRuns.busNamespace,
+    PROJECT_ID: projectId,
+  }, `${base}/health`);
+  const post = async (path, body) => {
+    const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`POST ${base}${path} → ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+  const run = await post('/runs', { model: 'screw-detector' });
+  await post(`/runs/${run.id}/complete`, { accuracy: 0.94, epochs: 30 });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const stats = await (await fetch(`${receiverUrl}/stats`)).json();
+    if ((stats.byType['model.training.completed'] ?? 0) > 0) break;
+    if (Date.now() > deadline) throw new Error('model.training.completed did not reach the sample receiver within 30 s');
+    await sleep(200);
+  }
+  console.log(`  run ${run.id} completed → model.training.completed (outbox → bus → registry → delivery) reached ${receiverUrl}/training, signed`);
 }
 
 /** A mix of Darwin shapes; `n` counts the shapes a receiver would count (tags excluded). */

@@ -34,6 +34,8 @@ export const SERVICES = [
   { name: 'delivery', port: 3040 + PORT_OFFSET },
 ];
 const RECEIVER_PORT = Number(process.env.RECEIVER_PORT ?? 4000) + PORT_OFFSET;
+// The example internal publisher (examples/training-runs) the demo starts, with its own database.
+const TRAINING_RUNS_PORT = Number(process.env.TRAINING_RUNS_PORT ?? 4100) + PORT_OFFSET;
 const CONSOLE_PORT = Number(process.env.CONSOLE_PORT ?? 3000) + PORT_OFFSET;
 
 /** Development secrets, generated once per checkout and kept in the data dir (never committed). */
@@ -53,7 +55,7 @@ async function createDatabases() {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL });
   await client.connect();
   try {
-    for (const s of SERVICES) {
+    for (const s of [...SERVICES, { name: 'training_runs' }]) {
       const db = `${DB_PREFIX}_${s.name}`;
       const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [db]);
       if (!rowCount) await client.query(`CREATE DATABASE ${db}`);
@@ -144,7 +146,8 @@ async function main() {
   let signIn;
   if (!args.has('--no-demo')) {
     const startProcess = (name, script, env, healthUrl) => supervisor.start({ name, script, env, healthUrl });
-    signIn = await runDemo({ root, urls, secrets, receiverPort: RECEIVER_PORT, startProcess, restarts: () => supervisor.restarts(), projectId: signInProject });
+    const trainingRuns = { port: TRAINING_RUNS_PORT, databaseUrl: databaseUrl('training_runs'), natsUrl: NATS_URL, busNamespace: common.BUS_NAMESPACE };
+    signIn = await runDemo({ root, urls, secrets, receiverPort: RECEIVER_PORT, startProcess, restarts: () => supervisor.restarts(), trainingRuns, projectId: signInProject });
   }
   if (!signIn?.token) {
     const { mintProjectToken } = await import(pathToFileURL(join(root, 'packages/platform/dist/index.js')).href);

@@ -3,7 +3,10 @@
 //   claims, signs, POSTs with undici → receiver; attempt row + outcome event per delivery.
 // Same run: the raw ceiling (undici POSTs of the same bodies to the same receiver at the same
 // concurrency, nothing else), 1 and 2 delivery processes, and 1 hanging endpoint among 10.
+// Also: events entering through the registry's `POST /events` (issue 18): a custom type with a
+// JSON Schema, each event validated, made durable and relayed by the registry before delivery.
 // Usage: npm run bench [-- N]   (BENCH_N also works; default 20000). Last line: JSON.
+// BENCH_ONLY=publish runs the raw ceiling and the POST /events run only.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -13,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { jetstream } from '@nats-io/jetstream';
 import { BusNamespace, ItemsRpc, newEvent, toCloudEvent, type EndpointStateData, type StageEnteredData } from '@stagehook/contracts';
 import { ensureStreams, serveRpc } from '@stagehook/messaging';
-import { SecretBox } from '@stagehook/platform';
+import { mintProjectToken, SecretBox } from '@stagehook/platform';
 import { SWC_REGISTER, connectTestNats, createTestDatabase, deleteNamespace, testEnv, uniqueName } from '@stagehook/testing';
 import pg from 'pg';
 import { Agent, request } from 'undici';
@@ -25,6 +28,10 @@ const CONCURRENCY = 128;
 const KEYRING = `k1:${randomBytes(32).toString('base64')}`;
 const DIST = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const SRC = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+// The registry, started as a process like delivery (nothing of its code is imported).
+const REGISTRY_DIST = fileURLToPath(new URL('../../webhooks/dist/main.js', import.meta.url));
+const REGISTRY_SRC = fileURLToPath(new URL('../../webhooks/src/main.ts', import.meta.url));
+const AUTH_SECRET = 'delivery-bench-secret-0123456789abcdef';
 
 function pct(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
@@ -148,7 +155,7 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
     DATABASE_URL: db.url,
     NATS_URL: testEnv.natsUrl,
     BUS_NAMESPACE: ns.prefix,
-    AUTH_TOKEN_SECRETS: 'delivery-bench-secret-0123456789abcdef',
+    AUTH_TOKEN_SECRETS: AUTH_SECRET,
     SECRET_KEYS: KEYRING,
     SSRF_ALLOW_LIST: '127.0.0.1',
     LOG_LEVEL: 'error',
@@ -260,11 +267,136 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
   }
 }
 
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/**
+ * Events entering through `POST /events` on the registry (one event per request, `PUBLISHERS`
+ * requests in flight): schema check, append + relay in the registry, then delivery's intake and
+ * dispatch to 10 subscribed endpoints (each event reaches one, by a `shard` type per endpoint).
+ */
+async function runPublished(base: string, rx: Receiver, n: number): Promise<RunResult & { acceptedPerSecond: number }> {
+  const PUBLISHERS = 64;
+  const dlDb = await createTestDatabase('delivery_bench');
+  const regDb = await createTestDatabase('webhooks_bench');
+  const ns = new BusNamespace(uniqueName('dlbench'));
+  const { nc, jsm } = await connectTestNats('delivery-bench');
+  const common: Record<string, string> = {
+    ...process.env,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    NATS_URL: testEnv.natsUrl,
+    BUS_NAMESPACE: ns.prefix,
+    AUTH_TOKEN_SECRETS: AUTH_SECRET,
+    SECRET_KEYS: KEYRING,
+    SSRF_ALLOW_LIST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    NODE_OPTIONS: '',
+  };
+  const registryPort = await freePort();
+  const registryUrl = `http://127.0.0.1:${registryPort}`;
+  const start = (dist: string, src: string, env: Record<string, string>) =>
+    spawn(process.execPath, existsSync(dist) ? [dist] : ['--import', SWC_REGISTER, src], { env: { ...common, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const children = [
+    start(REGISTRY_DIST, REGISTRY_SRC, { SERVICE_NAME: 'webhooks', PORT: String(registryPort), DATABASE_URL: regDb.url }),
+    start(DIST, SRC, {
+      SERVICE_NAME: 'delivery',
+      PORT: '0',
+      DATABASE_URL: dlDb.url,
+      DISPATCH_CONCURRENCY: String(CONCURRENCY),
+      ENDPOINT_CONCURRENCY: '32',
+      CONSUMER_CONCURRENCY: process.env.BENCH_CONSUMER_CONCURRENCY ?? '32',
+      DISPATCH_POLL_MS: '20',
+      DB_POOL_SIZE: process.env.BENCH_DB_POOL_SIZE ?? '48',
+    }),
+  ];
+  const pool = new pg.Pool({ connectionString: dlDb.url, max: 2 });
+  const token = mintProjectToken({ projectId: 'bench', secret: AUTH_SECRET, ttlSeconds: 3600, actor: { kind: 'service', id: 'bench' }, scopes: ['publish'] });
+  const agent = new Agent({ connections: null, keepAliveTimeout: 30_000 });
+  const call = async (method: 'POST' | 'GET', path: string, body?: unknown): Promise<{ status: number; json: unknown }> => {
+    const res = await request(`${registryUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      dispatcher: agent,
+    });
+    const text = await res.body.text();
+    return { status: res.statusCode, json: text ? (JSON.parse(text) as unknown) : null };
+  };
+  try {
+    for (let i = 0; ; i++) {
+      if ((await call('GET', '/health').catch(() => ({ status: 0 }))).status === 200) break;
+      if (i > 600) throw new Error('the registry did not become healthy');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const schema = { type: 'object', required: ['enteredAt', 'i'], properties: { enteredAt: { type: 'string', format: 'date-time' }, i: { type: 'integer', minimum: 0 } } };
+    for (let e = 0; e < ENDPOINTS; e++) {
+      const reg = await call('POST', '/event-types', { name: `bench.shard${e}.happened`, description: 'bench', schema });
+      if (reg.status !== 201) throw new Error(`POST /event-types → ${reg.status} ${JSON.stringify(reg.json)}`);
+      const ep = await call('POST', '/endpoints', { name: `bench ${e}`, url: `${base}/ok/${e}`, eventTypes: [`bench.shard${e}.happened`], timeoutMs: 5_000 });
+      if (ep.status !== 201) throw new Error(`POST /endpoints → ${ep.status} ${JSON.stringify(ep.json)}`);
+    }
+    for (;;) {
+      const r = await pool.query(`SELECT count(*)::int AS n FROM dl_endpoints`).catch(() => ({ rows: [{ n: 0 }] }));
+      if ((r.rows[0] as { n: number }).n === ENDPOINTS) break;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+    rx.reset();
+    const t0 = Date.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: PUBLISHERS }, async () => {
+        while (next < n) {
+          const i = next++;
+          const r = await call('POST', '/events', { type: `bench.shard${i % ENDPOINTS}.happened`, data: { enteredAt: new Date().toISOString(), i } });
+          if (r.status !== 202) throw new Error(`POST /events → ${r.status} ${JSON.stringify(r.json)}`);
+        }
+      }),
+    );
+    const acceptedSeconds = (Date.now() - t0) / 1000;
+    const deadline = Date.now() + 600_000;
+    while (rx.seen.size < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    const seconds = (rx.last - t0) / 1000;
+    return {
+      replicas: 1,
+      n: rx.seen.size,
+      perSecond: Math.round(rx.seen.size / seconds),
+      acceptedPerSecond: Math.round(n / acceptedSeconds),
+      p50: pct(rx.latencies, 50),
+      p99: pct(rx.latencies, 99),
+      seconds: Math.round(seconds * 10) / 10,
+    };
+  } finally {
+    for (const c of children) c.kill('SIGTERM');
+    await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((r) => c.once('exit', r)) : Promise.resolve())));
+    await agent.close();
+    await pool.end();
+    await deleteNamespace(jsm, ns.prefix);
+    await nc.drain();
+    await dlDb.drop();
+    await regDb.drop();
+  }
+}
+
 const rx = new Receiver();
 const base = await rx.start();
 console.log(`N=${N}, ${ENDPOINTS} endpoints, concurrency ${CONCURRENCY}`);
 const raw = await rawCeiling(base, rx, N);
 console.log(`raw undici ceiling: ${raw.perSecond}/s`);
+const published = await runPublished(base, rx, N);
+console.log(
+  `POST /events → delivery, 1 replica each: ${published.perSecond}/s delivered (${published.acceptedPerSecond}/s accepted), p50 ${published.p50} ms, p99 ${published.p99} ms (${published.n} in ${published.seconds} s)`,
+);
+if (process.env.BENCH_ONLY === 'publish') {
+  await rx.close();
+  console.log(JSON.stringify({ n: N, endpoints: ENDPOINTS, rawCeilingPerSecond: raw.perSecond, publishedViaHttp: published, ratioPublishedToRaw: Math.round((published.perSecond / raw.perSecond) * 1000) / 1000 }));
+  process.exit(0);
+}
 const one = await run(base, rx, 1, N, false);
 console.log(`1 replica: ${one.perSecond}/s, p50 ${one.p50} ms, p99 ${one.p99} ms (${one.n} in ${one.seconds} s)`);
 const two = await run(base, rx, 2, N, false);
@@ -287,6 +419,8 @@ console.log(
     ratioTwoReplicasToRaw: Math.round((two.perSecond / raw.perSecond) * 1000) / 1000,
     pacedAtHalfRate: { ratePerSecond: halfRate, ...paced },
     hangingEndpoint: hang,
+    publishedViaHttp: published,
+    ratioPublishedToRaw: Math.round((published.perSecond / raw.perSecond) * 1000) / 1000,
   }),
 );
 process.exit(0);

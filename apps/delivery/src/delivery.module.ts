@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { BusNamespace, EventCatalog, SUBSCRIBABLE_EVENT_TYPES, type CloudEvent, type StageEnteredData } from '@stagehook/contracts';
+import { BusNamespace, EventCatalog, SUBSCRIBABLE_EVENT_TYPES, type CloudEvent, type EventPublishedData, type StageEnteredData } from '@stagehook/contracts';
 import { EventStore } from '@stagehook/event-store';
 import { consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
 import { DeadLettersController, deadLetterRedriveProvider, LOGGER, MetricsService, NATS_CONNECTION, RetentionHost, type NatsConnection } from '@stagehook/platform';
@@ -98,6 +98,15 @@ import { TestPingService } from './test-ping/test-ping.service.js';
               'webhook.endpoint.deleted': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
               'webhook.endpoint.secret.rotated': (e, ctx) => applyEndpointEvent(endpoints, e, ctx),
             },
+          },
+          {
+            ...common,
+            stream: 'WEBHOOKS',
+            durable: 'delivery-published-events', // WIRE NAME
+            // Events of projects' custom types, accepted by the registry (POST /events, PUBLISHED stream).
+            filterSubject: 'webhook.event.published',
+            handlers: {},
+            batch: intake.batch(['webhook.event.published'], (e, scope) => intake.published(e as CloudEvent<'webhook.event.published', EventPublishedData>, scope)),
           },
           {
             ...common,

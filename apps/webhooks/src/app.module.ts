@@ -5,6 +5,9 @@ import { messagingMigrations } from '@stagehook/messaging';
 import { BaseConfig, EventSourcingModule, LOGGER, type Logger, typeOrmOptions } from '@stagehook/platform';
 import { WebhookEndpoints1795470000000 } from './endpoints/endpoint.migration.js';
 import { endpointProjection } from './endpoints/endpoint.projection.js';
+import { WebhookEventTypes1796000000000 } from './event-types/event-type.migration.js';
+import { eventTypeProjection } from './event-types/event-type.projection.js';
+import { EventTypesModule } from './event-types.module.js';
 import { EndpointsModule } from './endpoints.module.js';
 
 @Module({
@@ -12,9 +15,10 @@ import { EndpointsModule } from './endpoints.module.js';
     TypeOrmModule.forRootAsync({
       inject: [BaseConfig, LOGGER],
       useFactory: (config: BaseConfig, logger: Logger) =>
-        typeOrmOptions(config, { entities: [], migrations: [...eventStoreMigrations, ...messagingMigrations, WebhookEndpoints1795470000000], logger }),
+        typeOrmOptions(config, { entities: [], migrations: [...eventStoreMigrations, ...messagingMigrations, WebhookEndpoints1795470000000, WebhookEventTypes1796000000000], logger }),
     }),
-    EventSourcingModule.forRoot({ stream: 'WEBHOOKS', projections: [endpointProjection] }),
+    EventSourcingModule.forRoot({ stream: 'WEBHOOKS', projections: [endpointProjection, eventTypeProjection] }),
+    EventTypesModule,
     EndpointsModule,
   ],
 })

@@ -18,8 +18,10 @@ import { TestPingController } from './endpoints/test-ping/test-ping.controller.j
 import { UpdateEndpointController } from './endpoints/update-endpoint/update-endpoint.controller.js';
 import { UpdateEndpointHandler } from './endpoints/update-endpoint/update-endpoint.handler.js';
 import { UrlGuard } from './endpoints/url-guard.js';
+import { EventTypesModule } from './event-types.module.js';
 
 @Module({
+  imports: [EventTypesModule],
   controllers: [
     RegisterEndpointController,
     QueryEndpointsController,

@@ -59,8 +59,8 @@ export class Platform {
   }
 
   /** A token the services accept; `now` in the past with a short ttl gives an expired one. */
-  token(projectId: string, opts: { ttlSeconds?: number; now?: Date } = {}): string {
-    return mintProjectToken({ projectId, secret: this.authSecret, ttlSeconds: opts.ttlSeconds ?? 3600, now: opts.now });
+  token(projectId: string, opts: { ttlSeconds?: number; now?: Date; scopes?: string[] } = {}): string {
+    return mintProjectToken({ projectId, secret: this.authSecret, ttlSeconds: opts.ttlSeconds ?? 3600, now: opts.now, ...(opts.scopes ? { scopes: opts.scopes } : {}) });
   }
 
   /** The typed client (@stagehook/sdk) bound to one project: how a user's code calls the services. */

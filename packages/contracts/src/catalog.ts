@@ -1,5 +1,6 @@
 import { DeliveryEvents } from './events/delivery.js';
 import { ItemEvents } from './events/items.js';
+import { PublishedEvents } from './events/published.js';
 import { WebhookEvents } from './events/webhooks.js';
 import { WorkflowEvents } from './events/workflow.js';
 import type { EventSpec } from './spec.js';
@@ -16,6 +17,7 @@ export const EventCatalog = {
   ...ItemEvents,
   ...WebhookEvents,
   ...DeliveryEvents,
+  ...PublishedEvents,
 } as const satisfies Record<string, EventSpec>;
 
 export type EventType = keyof typeof EventCatalog;

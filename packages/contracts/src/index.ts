@@ -10,6 +10,7 @@ export * from './events/workflow.js';
 export * from './events/items.js';
 export * from './events/webhooks.js';
 export * from './events/delivery.js';
+export * from './events/published.js';
 export * from './logger.js';
 export * from './rpc/rpc.js';
 export * from './rpc/items.js';

@@ -8,6 +8,11 @@ export const Streams = {
   ITEMS: { name: 'ITEMS', subjects: ['item.>'], source: 'items' },
   WEBHOOKS: { name: 'WEBHOOKS', subjects: ['webhook.>'], source: 'webhooks' },
   DELIVERY: { name: 'DELIVERY', subjects: ['delivery.>'], source: 'delivery' },
+  /**
+   * Events internal services publish over the bus with @stagehook/publisher: subject
+   * `published.<event type>`, CloudEvents `type` = the event type. The registry consumes it.
+   */
+  PUBLISHED: { name: 'PUBLISHED', subjects: ['published.>'], source: 'publisher' },
   /** Messages a consumer gave up on, with the reason in a header; subject `deadletter.<consumer>`. */
   DEADLETTER: { name: 'DEADLETTER', subjects: ['deadletter.>'], source: 'messaging' },
 } as const;

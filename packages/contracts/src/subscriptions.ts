@@ -1,4 +1,5 @@
 import { EventCatalog } from './catalog.js';
+import { isReservedEventType } from './events/published.js';
 import type { EndpointFiltersData } from './events/webhooks.js';
 
 /**
@@ -10,7 +11,7 @@ import type { EndpointFiltersData } from './events/webhooks.js';
 /** Domains whose events users may subscribe to; registry and delivery events are internal. */
 const SUBSCRIBABLE_PREFIXES = ['item.', 'workflow.'] as const;
 
-/** Every exact event type an endpoint can subscribe to, sorted. */
+/** Every built-in exact event type an endpoint can subscribe to, sorted (custom types come from the registry's catalogue). */
 export const SUBSCRIBABLE_EVENT_TYPES: readonly string[] = Object.keys(EventCatalog)
   .filter((t) => SUBSCRIBABLE_PREFIXES.some((p) => t.startsWith(p)))
   .sort();
@@ -34,8 +35,12 @@ export function unknownSubscriptionPatterns(patterns: readonly string[], known: 
   return patterns.filter((p) => !isValidSubscriptionPattern(p, known));
 }
 
+/**
+ * `*` covers the built-in subscribable domains and every custom type a project registered (issue
+ * 18; custom types never start with a reserved prefix), never the registry's or delivery's own.
+ */
 export function patternMatchesType(pattern: string, eventType: string): boolean {
-  if (pattern === '*') return SUBSCRIBABLE_PREFIXES.some((p) => eventType.startsWith(p));
+  if (pattern === '*') return SUBSCRIBABLE_PREFIXES.some((p) => eventType.startsWith(p)) || !isReservedEventType(eventType);
   if (pattern.endsWith('.*')) return eventType.startsWith(pattern.slice(0, -1));
   return pattern === eventType;
 }

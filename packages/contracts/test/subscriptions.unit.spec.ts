@@ -47,6 +47,18 @@ describe('matchesSubscription', () => {
 
   it('never lets * reach internal events', () => {
     expect(matchesSubscription(sub(['*']), { type: 'webhook.endpoint.registered', data: {} })).toBe(false);
+    expect(matchesSubscription(sub(['*']), { type: 'webhook.event.published', data: {} })).toBe(false);
+    expect(matchesSubscription(sub(['*']), { type: 'delivery.webhook.failed', data: {} })).toBe(false);
+  });
+
+  it('lets * and wildcards over them reach registered custom types', () => {
+    const custom = { type: 'model.training.completed', data: { runId: 'r1' } };
+    expect(matchesSubscription(sub(['*']), custom)).toBe(true);
+    expect(matchesSubscription(sub(['model.*']), custom)).toBe(true);
+    expect(matchesSubscription(sub(['model.training.*']), custom)).toBe(true);
+    expect(matchesSubscription(sub(['model.eval.*']), custom)).toBe(false);
+    const known = [...SUBSCRIBABLE_EVENT_TYPES, 'model.training.completed'];
+    expect(unknownSubscriptionPatterns(['model.*', 'model.training.completed', 'model.nope'], known)).toEqual(['model.nope']);
   });
 
   it('filters status changes by their to and from status', () => {

@@ -59,6 +59,14 @@ export interface ConsumerRunnerOptions {
   handlers: EventHandlers;
   /** Types handled many at a time in one transaction (see BatchHandler); they need no entry in `handlers`. */
   batch?: BatchHandler;
+  /**
+   * For a stream of events whose types are not in the contracts' catalog (the PUBLISHED stream
+   * of custom types, issue 18): `typeOfSubject` gives the event type a subject must carry (the
+   * envelope's `type` must equal it, else the message is dead-lettered), and `handler` receives
+   * every event with a valid envelope; it validates the data itself (and answers
+   * `Outcome.deadLetter(reason)` when it cannot). `handlers` and `batch` are not consulted.
+   */
+  foreign?: { typeOfSubject(subjectType: string): string | undefined; handler: AnyEventHandler };
   /** Handlers running at once (different keys). Each holds a database connection. Default 4. */
   concurrency?: number;
   /** Messages held at once, running or waiting for their key; bounds memory. Default max(16, 4 × concurrency). */
@@ -418,6 +426,10 @@ export class ConsumerRunner implements LagSource {
     if (!env.ok) return malformed(env.reason, env.id ?? null, env.type ?? null);
     const e = env.value;
     const subjectType = this.#o.namespace.eventType(msg.subject);
+    if (this.#o.foreign) {
+      if (e.type !== this.#o.foreign.typeOfSubject(subjectType)) return malformed(`type: '${e.type}' does not match the subject '${msg.subject}'`, e.id, e.type);
+      return { key: e.subject ? `s:${e.subject}` : `e:${e.id}`, delivery: { kind: 'event', msg, event: e, handler: this.#o.foreign.handler } };
+    }
     if (e.type !== subjectType) return malformed(`type: '${e.type}' does not match the subject '${msg.subject}'`, e.id, e.type);
     const handler = this.#o.batch?.types.includes(e.type) ? null : handlerFor(this.#o.handlers, e.type);
     if (handler === undefined) {

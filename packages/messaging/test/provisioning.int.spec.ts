@@ -25,7 +25,7 @@ describe('ensureStreams', () => {
     const ns = new BusNamespace(uniqueName('prov'));
     const infos = await ensureStreams(env.jsm, ns);
     env.track(...infos.map((i) => i.config.name));
-    expect(infos.map((i) => i.config.name)).toEqual(['WORKFLOW', 'ITEMS', 'WEBHOOKS', 'DELIVERY', 'DEADLETTER'].map((k) => `${ns.prefix}_${k}`));
+    expect(infos.map((i) => i.config.name)).toEqual(['WORKFLOW', 'ITEMS', 'WEBHOOKS', 'DELIVERY', 'PUBLISHED', 'DEADLETTER'].map((k) => `${ns.prefix}_${k}`));
     const items = infos[1].config;
     expect(items).toMatchObject({
       subjects: [`${ns.prefix}.item.>`],
@@ -36,7 +36,8 @@ describe('ensureStreams', () => {
       max_age: nanos(7 * DAY),
       max_bytes: 1024 ** 3,
     });
-    expect(infos[4].config).toMatchObject({ subjects: [`${ns.prefix}.deadletter.>`], max_age: nanos(30 * DAY) });
+    expect(infos[4].config).toMatchObject({ subjects: [`${ns.prefix}.published.>`] });
+    expect(infos[5].config).toMatchObject({ subjects: [`${ns.prefix}.deadletter.>`], max_age: nanos(30 * DAY) });
   });
 
   it('is a no-op the second time, and updates a stream whose limits changed', async () => {

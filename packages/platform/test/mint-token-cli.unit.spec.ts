@@ -31,6 +31,12 @@ describe('mint-token CLI', () => {
     expect(run(['--project', 'p', '--name', 'Ada']).code).toBe(2);
   });
 
+  it('adds scopes with --scope (repeatable) and refuses a malformed one', () => {
+    const v = verifyProjectToken(run(['--project', 'p', '--service', 'trainer', '--scope', 'publish']).out[0], [SECRET], NOW);
+    expect(v).toMatchObject({ ok: true, claims: { scope: 'publish', act: { kind: 'service', id: 'trainer' } } });
+    expect(run(['--project', 'p', '--scope', 'Publish!']).code).not.toBe(0);
+  });
+
   it('defaults the TTL to an hour', () => {
     const v = verifyProjectToken(run(['--project', 'p']).out[0], [SECRET], NOW);
     expect(v.ok && v.claims.exp - v.claims.iat).toBe(3600);

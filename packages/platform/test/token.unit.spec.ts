@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { keyIdFor, mintProjectToken, verifyProjectToken } from '../src/auth/token.js';
+import { keyIdFor, mintProjectToken, tokenScopes, verifyProjectToken } from '../src/auth/token.js';
 
 const SECRET_A = 'a'.repeat(16) + 'first-signing-key-0123456789';
 const SECRET_B = 'b'.repeat(16) + 'second-signing-key-0123456789';
@@ -37,6 +37,16 @@ describe('project tokens', () => {
     const bad = signRaw({ alg: 'HS256' }, { sub: 'p', iat: NOW.getTime() / 1000, exp: NOW.getTime() / 1000 + 60, jti: 'j', act: { kind: 'admin', id: 'x' } }, SECRET_A);
     expect(verifyProjectToken(bad, [SECRET_A], NOW)).toMatchObject({ ok: false, failure: 'malformed' });
     expect(() => mintProjectToken({ projectId: 'p', secret: SECRET_A, ttlSeconds: 60, actor: { kind: 'service', id: ' bad id' } })).toThrow(RangeError);
+  });
+
+  it('carries scopes (publish) and reads none from a token without them', () => {
+    const scoped = verifyProjectToken(mintProjectToken({ projectId: 'p1', secret: SECRET_A, ttlSeconds: 60, now: NOW, scopes: ['publish'] }), [SECRET_A], NOW);
+    expect(scoped.ok && tokenScopes(scoped.claims)).toEqual(['publish']);
+    const plain = verifyProjectToken(mintProjectToken({ projectId: 'p1', secret: SECRET_A, ttlSeconds: 60, now: NOW }), [SECRET_A], NOW);
+    expect(plain.ok && tokenScopes(plain.claims)).toEqual([]);
+    const bad = signRaw({ alg: 'HS256', typ: 'JWT' }, { sub: 'p1', iat: 1772366400, exp: 1772366460, jti: 'j', scope: 'publish ADMIN' }, SECRET_A);
+    expect(verifyProjectToken(bad, [SECRET_A], NOW)).toMatchObject({ ok: false, failure: 'malformed' });
+    expect(() => mintProjectToken({ projectId: 'p1', secret: SECRET_A, ttlSeconds: 60, scopes: ['Publish!'] })).toThrow(RangeError);
   });
 
   it('gives every token its own jti', () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newEvent, type CloudEvent, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
+import { newEvent, type CloudEvent, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
 import type { EventStore } from '@stagehook/event-store';
 import { DependencyUnavailableError, Outcome, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
 import type { EntityManager } from 'typeorm';
@@ -236,12 +236,29 @@ export class Intake {
     return this.subscribable(event, ctx, (tags) => tagsAfter(change, tags));
   }
 
-  private fanOut(ctx: EventScope, event: CloudEvent, eps: EndpointView[], p: { body: WebhookBody; itemId?: string }): void {
+  /**
+   * `webhook.event.published`: an event of a project's custom type (issue 18), accepted by the
+   * registry. It is matched and delivered as its own type with its payload as `data`, exactly like
+   * a built-in event (filters, formats, retries, breakers, logs); the trigger id is its event id.
+   * A deprecated type still reaches the endpoints that subscribed before the deprecation.
+   */
+  async published(event: CloudEvent<'webhook.event.published', EventPublishedData>, ctx: EventScope): Promise<HandlerOutcome> {
+    const d = event.data;
+    const subscribed = await matchEndpoints(await ctx.endpointsOf(d.projectId), { type: d.eventType, data: d.payload }, (itemId) =>
+      this.itemTags.tagsOf(d.projectId, itemId, ctx.manager),
+    );
+    if (subscribed.length === 0) return Outcome.ack();
+    const itemId = typeof d.payload.itemId === 'string' ? d.payload.itemId : undefined;
+    this.fanOut(ctx, event, subscribed, { body: genericBody(d.eventType, d.occurredAt, d.payload), eventType: d.eventType, itemId });
+    return Outcome.ack();
+  }
+
+  private fanOut(ctx: EventScope, event: CloudEvent, eps: EndpointView[], p: { body: WebhookBody; itemId?: string; eventType?: string }): void {
     ctx.queue(
       {
         id: randomUUID(),
         projectId: eps[0].projectId,
-        eventType: event.type,
+        eventType: p.eventType ?? event.type,
         triggerEventId: event.id,
         variant: 'event',
         itemId: p.itemId,

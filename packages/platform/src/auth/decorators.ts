@@ -1,7 +1,7 @@
 import { applyDecorators, createParamDecorator, type ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ApiExtension } from '@nestjs/swagger';
 import type { PlatformRequest } from '../http/request.js';
-import type { TokenActor } from './token.js';
+import { tokenScopes, type TokenActor } from './token.js';
 
 export const IS_PUBLIC = 'stagehook:public';
 /** OpenAPI marker read when the document is built: public operations get `security: []`. */
@@ -35,4 +35,11 @@ export const Actor = createParamDecorator((_data: unknown, ctx: ExecutionContext
   const req = ctx.switchToHttp().getRequest<PlatformRequest>();
   if (!req.auth) throw new Error('@Actor() used on a route without a verified token (is it @Public()?)');
   return req.auth.act;
+});
+
+/** The scopes of the verified token (`scope` claim), empty for a token that has none. */
+export const Scopes = createParamDecorator((_data: unknown, ctx: ExecutionContext): string[] => {
+  const req = ctx.switchToHttp().getRequest<PlatformRequest>();
+  if (!req.auth) throw new Error('@Scopes() used on a route without a verified token (is it @Public()?)');
+  return tokenScopes(req.auth);
 });

@@ -15,7 +15,7 @@ export const DEFAULT_TOKEN_TTL_SECONDS = 3600;
 /** A year: long-lived tokens are for development and integrations; rotate keys to revoke. */
 export const MAX_TOKEN_TTL_SECONDS = 365 * 24 * 3600;
 
-const USAGE = 'usage: mint-token --project <id> [--user <id> | --service <id>] [--name <full name>] [--email <email>] [--ttl <seconds>] [--kid <key id>]';
+const USAGE = 'usage: mint-token --project <id> [--user <id> | --service <id>] [--name <full name>] [--email <email>] [--ttl <seconds>] [--kid <key id>] [--scope <name>]...';
 
 export interface CliIo {
   out: (line: string) => void;
@@ -24,13 +24,14 @@ export interface CliIo {
 
 /** The CLI without the process around it; returns the exit code. */
 export function runMintTokenCli(argv: string[], env: Env, io: CliIo, now = new Date()): number {
-  let values: { project?: string; ttl?: string; kid?: string; user?: string; service?: string; name?: string; email?: string; help?: boolean };
+  let values: { project?: string; scope?: string[]; ttl?: string; kid?: string; user?: string; service?: string; name?: string; email?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         project: { type: 'string' },
         ttl: { type: 'string' },
+        scope: { type: 'string', multiple: true },
         kid: { type: 'string' },
         user: { type: 'string' },
         service: { type: 'string' },
@@ -78,7 +79,7 @@ export function runMintTokenCli(argv: string[], env: Env, io: CliIo, now = new D
     return 2;
   }
   try {
-    io.out(mintProjectToken({ projectId: values.project, secret: config.AUTH_TOKEN_SECRETS[0], ttlSeconds: ttl, kid: values.kid, now, ...(actor ? { actor } : {}) }));
+    io.out(mintProjectToken({ projectId: values.project, secret: config.AUTH_TOKEN_SECRETS[0], ttlSeconds: ttl, kid: values.kid, now, ...(actor ? { actor } : {}), ...(values.scope?.length ? { scopes: values.scope } : {}) }));
     return 0;
   } catch (e) {
     io.err((e as Error).message);

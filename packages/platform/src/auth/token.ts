@@ -32,6 +32,26 @@ export interface ProjectTokenClaims {
   kid: string;
   /** Who acts with it; absent on project-only tokens. */
   act?: TokenActor;
+  /**
+   * Extra permissions (RFC 8693 style, space-separated), e.g. `publish` to send events with
+   * `POST /events`. Absent on tokens that only manage the project's resources.
+   */
+  scope?: string;
+}
+
+/** One scope name; a token's `scope` is these, space-separated. */
+export const SCOPE_PATTERN = /^[a-z][a-z0-9:_-]{0,63}$/;
+
+/** The scopes a token carries (none when it has no `scope` claim). */
+export function tokenScopes(claims: Pick<ProjectTokenClaims, 'scope'>): string[] {
+  return claims.scope ? claims.scope.split(' ') : [];
+}
+
+function readScope(v: unknown): string | undefined | null {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || v.length > 400) return null;
+  const parts = v.split(' ');
+  return parts.every((p) => SCOPE_PATTERN.test(p)) ? v : null;
 }
 
 /** `user:<id>` or `service:<id>`: how an actor is named in `changedBy` and audit fields. */
@@ -88,9 +108,11 @@ export interface MintProjectTokenOptions {
   now?: Date;
   jti?: string;
   actor?: TokenActor;
+  scopes?: readonly string[];
 }
 
-export function mintProjectToken({ projectId, secret, ttlSeconds, kid, now = new Date(), jti = randomUUID(), actor }: MintProjectTokenOptions): string {
+export function mintProjectToken({ projectId, secret, ttlSeconds, kid, now = new Date(), jti = randomUUID(), actor, scopes }: MintProjectTokenOptions): string {
+  if (scopes !== undefined && (scopes.length === 0 || !scopes.every((s) => SCOPE_PATTERN.test(s)))) throw new RangeError('scopes must be 1-64 lower-case letters, digits, : _ - each');
   if (actor !== undefined && !readActor(actor)) throw new RangeError('actor must be {kind: user|service, id: 1-128 letters, digits, . _ : @ -, name?, email?}');
   if (!PROJECT_ID_PATTERN.test(projectId)) throw new RangeError('projectId must be 1-128 letters, digits, . _ : - (starting with a letter or digit)');
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive integer');
@@ -98,7 +120,7 @@ export function mintProjectToken({ projectId, secret, ttlSeconds, kid, now = new
   const keyId = kid ?? keyIdFor(secret);
   const iat = Math.floor(now.getTime() / 1000);
   const header = { alg: 'HS256', typ: 'JWT', kid: keyId };
-  const claims: ProjectTokenClaims = { sub: projectId, iat, exp: iat + ttlSeconds, jti, kid: keyId, ...(actor ? { act: readActor(actor)! } : {}) };
+  const claims: ProjectTokenClaims = { sub: projectId, iat, exp: iat + ttlSeconds, jti, kid: keyId, ...(actor ? { act: readActor(actor)! } : {}), ...(scopes ? { scope: scopes.join(' ') } : {}) };
   const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
   return `${input}.${b64url(sign(input, secret))}`;
 }
@@ -168,6 +190,8 @@ export function verifyProjectToken(
   const claimKid = typeof payload.kid === 'string' ? payload.kid : (kid ?? '');
   const act = readActor(payload.act);
   if (act === null) return fail('malformed', 'token actor (act) is not {kind: user|service, id, name?, email?}');
+  const scope = readScope(payload.scope);
+  if (scope === null) return fail('malformed', 'token scope is not space-separated scope names');
 
   const nowSeconds = Math.floor(now.getTime() / 1000);
   const nbf = payload.nbf;
@@ -175,5 +199,5 @@ export function verifyProjectToken(
     return fail('not_yet_valid', 'token is not valid yet');
   }
   if (nowSeconds >= exp + leewaySeconds) return fail('expired', 'token has expired');
-  return { ok: true, claims: { sub, iat, exp, jti, kid: claimKid, ...(act ? { act } : {}) } };
+  return { ok: true, claims: { sub, iat, exp, jti, kid: claimKid, ...(act ? { act } : {}), ...(scope ? { scope } : {}) } };
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { EndpointSecrets } from '../endpoint-secrets.js';
 import { EndpointRepository } from '../endpoint.repository.js';
-import { DEFAULT_TIMEOUT_MS, assertKnownEventTypes, uniquePatterns } from '../endpoint-rules.js';
+import { EventTypeCatalogue } from '../../event-types/event-type-catalogue.js';
+import { DEFAULT_TIMEOUT_MS, assertSubscribable, uniquePatterns } from '../endpoint-rules.js';
 import type { CreateEndpointDto } from '../endpoint.dto.js';
 import { toEndpointView, type EndpointView } from '../endpoint.view.js';
 import { UrlGuard } from '../url-guard.js';
@@ -13,11 +14,12 @@ export class RegisterEndpointHandler {
     private readonly repo: EndpointRepository,
     private readonly secrets: EndpointSecrets,
     private readonly urls: UrlGuard,
+    private readonly catalogue: EventTypeCatalogue,
   ) {}
 
   async handle(projectId: string, dto: CreateEndpointDto, requestId?: string): Promise<EndpointView> {
     const eventTypes = uniquePatterns(dto.eventTypes ?? []);
-    assertKnownEventTypes(eventTypes);
+    assertSubscribable(eventTypes, await this.catalogue.subscribable(projectId));
     const url = await this.urls.assertSafe(dto.url);
     const endpointId = randomUUID();
     const now = new Date();

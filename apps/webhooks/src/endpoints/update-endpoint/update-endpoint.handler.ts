@@ -4,7 +4,8 @@ import { EndpointCommands } from '../endpoint-commands.js';
 import { EndpointRepository } from '../endpoint.repository.js';
 import type { EndpointSettings } from '../endpoint.decider.js';
 import { EndpointSecrets } from '../endpoint-secrets.js';
-import { assertKnownEventTypes, uniquePatterns } from '../endpoint-rules.js';
+import { EventTypeCatalogue } from '../../event-types/event-type-catalogue.js';
+import { assertSubscribable, uniquePatterns } from '../endpoint-rules.js';
 import type { UpdateEndpointDto } from '../endpoint.dto.js';
 import type { EndpointView } from '../endpoint.view.js';
 import { UrlGuard } from '../url-guard.js';
@@ -16,10 +17,18 @@ export class UpdateEndpointHandler {
     private readonly repo: EndpointRepository,
     private readonly secrets: EndpointSecrets,
     private readonly urls: UrlGuard,
+    private readonly catalogue: EventTypeCatalogue,
   ) {}
 
   async handle(projectId: string, endpointId: string, dto: UpdateEndpointDto, requestId?: string): Promise<EndpointView> {
     const changes: Partial<EndpointSettings> = {};
+    // The current endpoint, read once for the rules that depend on it (subscriptions, headers).
+    let current: Awaited<ReturnType<EndpointRepository['findInProject']>> | undefined;
+    const currentEndpoint = async () => {
+      current ??= await this.repo.findInProject(projectId, endpointId);
+      if (!current) throw new NotFoundError(`endpoint ${endpointId} not found`);
+      return current.endpoint;
+    };
     if (dto.name !== undefined) changes.name = dto.name;
     if (dto.description !== undefined) changes.description = dto.description;
     if (dto.url !== undefined) {
@@ -27,7 +36,7 @@ export class UpdateEndpointHandler {
     }
     if (dto.eventTypes !== undefined) {
       changes.eventTypes = uniquePatterns(dto.eventTypes);
-      assertKnownEventTypes(changes.eventTypes);
+      assertSubscribable(changes.eventTypes, await this.catalogue.subscribable(projectId), (await currentEndpoint()).eventTypes);
     }
     if (dto.filters !== undefined) changes.filters = { ...dto.filters };
     if (dto.includeAnnotations !== undefined) changes.includeAnnotations = dto.includeAnnotations;
@@ -35,9 +44,7 @@ export class UpdateEndpointHandler {
     if (dto.timeoutMs !== undefined) changes.timeoutMs = dto.timeoutMs;
     if (dto.retryPolicy !== undefined) changes.retryPolicy = dto.retryPolicy ? { ...dto.retryPolicy } : null;
     if (dto.headers !== undefined) {
-      const current = await this.repo.findInProject(projectId, endpointId);
-      if (!current) throw new NotFoundError(`endpoint ${endpointId} not found`);
-      changes.headers = this.secrets.sealHeaders(endpointId, dto.headers, current.endpoint.headers);
+      changes.headers = this.secrets.sealHeaders(endpointId, dto.headers, (await currentEndpoint()).headers);
     }
     const authorization = dto.authorization === undefined ? undefined : dto.authorization === null ? null : this.secrets.seal(dto.authorization, endpointId, 'authorization');
     return this.commands.run(projectId, endpointId, { kind: 'update', changes, ...(authorization !== undefined ? { authorization } : {}) }, requestId);
