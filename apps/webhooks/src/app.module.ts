@@ -17,7 +17,7 @@ import { EndpointsModule } from './endpoints.module.js';
       useFactory: (config: BaseConfig, logger: Logger) =>
         typeOrmOptions(config, { entities: [], migrations: [...eventStoreMigrations, ...messagingMigrations, WebhookEndpoints1795470000000, WebhookEventTypes1796000000000], logger }),
     }),
-    EventSourcingModule.forRoot({ stream: 'WEBHOOKS', projections: [endpointProjection, eventTypeProjection] }),
+    EventSourcingModule.forRoot({ stream: 'WEBHOOKS', alsoOwns: ['PUBLISHED'], projections: [endpointProjection, eventTypeProjection] }),
     EventTypesModule,
     EndpointsModule,
   ],

@@ -15,6 +15,11 @@ export interface EventSourcingModuleOptions extends Pick<EventStoreOptions, 'pro
   stream: StreamKey;
   /** Limits of the owned stream when this service creates or updates it. */
   streamLimits?: EnsureStreamsOptions;
+  /**
+   * Other streams this service owns without relaying to them (the registry owns PUBLISHED, which
+   * internal services publish to): provisioned at boot with the configured replicas too.
+   */
+  alsoOwns?: StreamKey[];
   relay?: { batchSize?: number; pollMs?: number; lockRetryMs?: number };
 }
 
@@ -71,7 +76,7 @@ export class RelayHost implements OnApplicationBootstrap, BeforeApplicationShutd
     await ensureStreams(jsm, this.namespace, [this.opts.stream], { ...this.opts.streamLimits, replicas });
     // DEADLETTER has no owner: consumers create it when missing (with one replica); every service
     // brings it to the configured replicas, with its own limits, so dead letters survive a node too.
-    await ensureStreams(jsm, this.namespace, ['DEADLETTER'], { replicas });
+    await ensureStreams(jsm, this.namespace, ['DEADLETTER', ...(this.opts.alsoOwns ?? [])], { replicas });
     this.relay.start();
   }
 
