@@ -293,6 +293,18 @@ describe('console in a browser', () => {
     const second = changes()[1];
     expect(JSON.parse(second.body)).toMatchObject({ data: { itemId: more[0].id, newStatus: 'skipped' } });
     expect({ team: second.headers['x-team'], env: second.headers['x-env'] }).toEqual({ team: 'ml-platform', env: 'staging' });
+
+    // The payload format: Slack, chosen in the form, is what the receiver gets next (the ping).
+    await detail.getByRole('button', { name: 'Edit settings' }).click();
+    await page.getByRole('form', { name: 'Edit endpoint' }).getByLabel('Payload format').selectOption('slack');
+    await page.getByRole('form', { name: 'Edit endpoint' }).getByRole('button', { name: 'Save changes' }).click();
+    await expect.poll(() => detail.textContent(), WAIT).toContain('payload format slack');
+    const slackPing = async () => {
+      await sdk.webhooks.POST('/endpoints/{id}/test', { params: { path: { id: endpointId } } });
+      return receiver.received('/custom').find((r) => r.body.includes('"blocks"'));
+    };
+    const slack = await until(slackPing, { timeoutMs: 60_000, intervalMs: 500, message: 'a Slack-formatted ping' });
+    expect(JSON.parse(slack.body)).toMatchObject({ text: expect.stringContaining('Stagehook test message') as unknown, blocks: expect.any(Array) as unknown });
   });
 
   it("lists a malformed event's dead letter, filters, replays it and shows what the replay did", async () => {

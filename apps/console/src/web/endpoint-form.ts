@@ -30,6 +30,14 @@ export interface HeaderRow {
   value: string;
 }
 
+/** The registry's payload formats (contracts PAYLOAD_FORMATS), with what each sends. */
+export const PAYLOAD_FORMATS = [
+  { value: 'standard', label: 'Standard (type, timestamp, data)' },
+  { value: 'darwin', label: 'V7 Darwin JSON 2.0 (webhook stages)' },
+  { value: 'slack', label: 'Slack message (incoming webhook)' },
+] as const;
+export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number]['value'];
+
 export interface EndpointFormState {
   name: string;
   description: string;
@@ -43,6 +51,7 @@ export interface EndpointFormState {
   workflowIds: string;
   datasetIds: string;
   includeAnnotations: boolean;
+  payloadFormat: PayloadFormat;
   timeoutSeconds: string;
   customRetry: boolean;
   maxAttempts: string;
@@ -72,6 +81,7 @@ export function emptyForm(): EndpointFormState {
     workflowIds: '',
     datasetIds: '',
     includeAnnotations: true,
+    payloadFormat: 'standard',
     timeoutSeconds: '15',
     customRetry: false,
     maxAttempts: '5',
@@ -101,6 +111,7 @@ export function formFrom(e: EndpointView): EndpointFormState {
     workflowIds: (f.workflowIds ?? []).join(', '),
     datasetIds: (f.datasetIds ?? []).join(', '),
     includeAnnotations: e.includeAnnotations,
+    payloadFormat: e.payloadFormat,
     timeoutSeconds: String(e.timeoutMs / 1000),
     customRetry: retry !== null,
     maxAttempts: retry ? String(retry.maxAttempts) : '5',
@@ -219,6 +230,7 @@ export function toCreateBody(f: EndpointFormState): CreateEndpointBody {
     eventTypes: list(f.events),
     filters: filtersOf(f),
     includeAnnotations: f.includeAnnotations,
+    payloadFormat: f.payloadFormat,
     timeoutMs: Math.round(Number(f.timeoutSeconds) * 1000),
     ...(f.customRetry ? { retryPolicy: json<CreateEndpointBody['retryPolicy']>(retryOf(f)) } : {}),
     ...(f.headers.length ? { headers: f.headers.map((h) => ({ name: h.name.trim(), value: h.value })) } : {}),
@@ -239,6 +251,7 @@ export function toUpdateBody(f: EndpointFormState): UpdateEndpointBody {
     eventTypes: list(f.events),
     filters: filtersOf(f),
     includeAnnotations: f.includeAnnotations,
+    payloadFormat: f.payloadFormat,
     timeoutMs: Math.round(Number(f.timeoutSeconds) * 1000),
     retryPolicy: json<UpdateEndpointBody['retryPolicy']>(retryOf(f)),
     ...(f.headersTouched ? { headers: headersOf(f) } : {}),
@@ -251,7 +264,7 @@ const FIELD_PREFIXES = [
   /^headers\[\d+\]\.(name|value)/,
   /^filters\.(toStatuses|fromStatuses|tags|workflowIds|datasetIds)/,
   /^retryPolicy\.(maxAttempts|backoffSeconds)/,
-  /^(name|description|url|eventTypes|filters|timeoutMs|retryPolicy|headers|authorization|includeAnnotations)/,
+  /^(name|description|url|eventTypes|filters|timeoutMs|retryPolicy|headers|authorization|includeAnnotations|payloadFormat)/,
 ];
 
 export function fieldOf(path: string): string | undefined {

@@ -25,6 +25,7 @@ describe('endpoint form', () => {
       eventTypes: ['item.status.changed', 'workflow.*'],
       filters: { toStatuses: ['done'], tags: ['urgent', 'qa'] },
       includeAnnotations: true,
+      payloadFormat: 'standard',
       timeoutMs: 2500,
       retryPolicy: { maxAttempts: 3, backoffSeconds: [5, 30] },
       headers: [{ name: 'X-Team', value: 'ml' }],
@@ -87,5 +88,11 @@ describe('endpoint form', () => {
     expect(serverErrors(validation)).toEqual({ fields: { 'headers[0].name': ['name must be an HTTP header token'] }, general: 'somethingElse: should not exist' });
     const unsafe = new ApiError(422, { statusCode: 422, error: 'UNSAFE_URL', message: 'url resolves to a private address', details: { field: 'url' } });
     expect(serverErrors(unsafe)).toEqual({ fields: { url: ['url resolves to a private address'] }, general: undefined });
+  });
+
+  it('sends the payload format on create and edit, and places the registry\'s payloadFormat error on its field', () => {
+    expect(toCreateBody(valid({ payloadFormat: 'slack' })).payloadFormat).toBe('slack');
+    expect(toUpdateBody(valid({ payloadFormat: 'darwin' })).payloadFormat).toBe('darwin');
+    expect(fieldOf('payloadFormat')).toBe('payloadFormat');
   });
 });

@@ -5,6 +5,8 @@ import {
   ITEM_STATUSES,
   type ItemStatus,
   MAX_CUSTOM_HEADERS,
+  PAYLOAD_FORMATS,
+  type PayloadFormat,
   serverErrors,
   validateEndpointForm,
 } from '../endpoint-form';
@@ -17,6 +19,8 @@ export interface EndpointFormProps {
   /** Sends the form; a thrown ApiError's field errors are shown on their fields. */
   submit: (form: EndpointFormState) => Promise<unknown>;
   onCancel?: () => void;
+  /** The project's own event types (the registry's catalogue), offered to subscribe to. */
+  customEventTypes?: readonly string[];
 }
 
 /**
@@ -25,7 +29,7 @@ export interface EndpointFormProps {
  * (unknown event types, an unsafe URL) comes back as field errors and is shown on the field too.
  * Secrets are write-only: custom header values and the authorization header are typed, never read.
  */
-export function EndpointForm({ mode, initial, authorizationHint, submit, onCancel }: EndpointFormProps) {
+export function EndpointForm({ mode, initial, authorizationHint, submit, onCancel, customEventTypes = [] }: EndpointFormProps) {
   const [form, setForm] = useState(initial);
   const [errors, setErrors] = useState<FieldErrors>({});
   const [general, setGeneral] = useState<string>();
@@ -122,6 +126,16 @@ export function EndpointForm({ mode, initial, authorizationHint, submit, onCance
         (p) => <input {...p} value={form.events} onChange={(e) => set({ events: e.target.value })} />,
         <>
           Comma-separated; wildcards like <code>item.*</code> or <code>*</code>; empty for a webhook-stage endpoint.
+          {customEventTypes.length > 0 && (
+            <span className="event-type-picks">
+              {' '}Your project&apos;s event types:{' '}
+              {customEventTypes.map((t) => (
+                <button key={t} type="button" className="secondary" onClick={() => set({ events: addPattern(form.events, t) })}>
+                  + {t}
+                </button>
+              ))}
+            </span>
+          )}
         </>,
       )}
 
@@ -205,6 +219,20 @@ export function EndpointForm({ mode, initial, authorizationHint, submit, onCance
           <input id={`${base}-include`} type="checkbox" checked={form.includeAnnotations} onChange={(e) => set({ includeAnnotations: e.target.checked })} />
           <label htmlFor={`${base}-include`}>Include annotations</label>
         </div>
+        {field(
+          'payloadFormat',
+          'Payload format',
+          (p) => (
+            <select {...p} value={form.payloadFormat} onChange={(e) => set({ payloadFormat: e.target.value as PayloadFormat })}>
+              {PAYLOAD_FORMATS.map((f) => (
+                <option key={f.value} value={f.value}>
+                  {f.label}
+                </option>
+              ))}
+            </select>
+          ),
+          'Every format is signed the same way (Standard Webhooks)',
+        )}
         {field('timeoutMs', 'Timeout (seconds)', (p) => <input {...p} type="number" min={1} max={60} step="any" value={form.timeoutSeconds} onChange={(e) => set({ timeoutSeconds: e.target.value })} />, '1 to 60')}
         <div className="row">
           <input id={`${base}-retry`} type="checkbox" checked={form.customRetry} onChange={(e) => set({ customRetry: e.target.checked })} />
@@ -256,3 +284,9 @@ export function EndpointForm({ mode, initial, authorizationHint, submit, onCance
 const existingHint = (f: EndpointFormState, name: string): string | undefined => f.existingHeaders[name.trim().toLowerCase()];
 const hasFilters = (f: EndpointFormState) => f.toStatuses.length + f.fromStatuses.length > 0 || Boolean(f.tags || f.workflowIds || f.datasetIds);
 const hasFilterErrors = (e: FieldErrors) => Object.keys(e).some((k) => k.startsWith('filters'));
+
+/** Adds an event pattern to the comma-separated list unless it is there already. */
+function addPattern(events: string, pattern: string): string {
+  const list = events.split(',').map((x) => x.trim()).filter(Boolean);
+  return list.includes(pattern) ? events : [...list, pattern].join(', ');
+}

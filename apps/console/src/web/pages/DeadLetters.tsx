@@ -6,12 +6,13 @@ import { api, ApiError, errorMessage, ok } from '../api';
 
 /**
  * The services that run consumers, hence keep dead letters and serve `/dead-letters`
- * (packages/platform's DeadLettersController); the webhook registry runs none.
+ * (packages/platform's DeadLettersController): the registry's are delivery's own disables it
+ * mirrors and custom events published on the bus.
  */
-export const DEAD_LETTER_SERVICES = ['delivery', 'items', 'workflow'] as const;
+export const DEAD_LETTER_SERVICES = ['delivery', 'items', 'workflow', 'webhooks'] as const;
 type Service = (typeof DEAD_LETTER_SERVICES)[number];
 
-/** The three services mount the same controller, so their dead-letter routes are the same type. */
+/** The four services mount the same controller, so their dead-letter routes are the same type. */
 const client = (service: Service) => api[service] as unknown as StagehookClient['delivery'];
 
 /** Outcomes that resolve a dead letter (packages/messaging RESOLVED_REPLAY_OUTCOMES). */

@@ -7,6 +7,7 @@ import { api, ApiError, ok } from '../api';
 import { Chart } from '../components/Chart';
 import { useLiveEvents } from '../live';
 import { useEndpoints, useRecentDeliveries, useWorkflows } from '../queries';
+import { DEAD_LETTER_SERVICES } from './DeadLetters';
 
 function percentile(sorted: number[], p: number): number | undefined {
   if (sorted.length === 0) return undefined;
@@ -40,8 +41,8 @@ export default function Overview() {
     retry: false,
     queryFn: async () => {
       const pages = await Promise.all(
-        (['delivery', 'items', 'workflow'] as const).map((service) =>
-          // The three services mount the same dead-letter controller, so their routes are the same type.
+        DEAD_LETTER_SERVICES.map((service) =>
+          // The services mount the same dead-letter controller, so their routes are the same type.
           ok<DeadLetterPage>((api[service] as unknown as StagehookClient['delivery']).GET('/dead-letters', { params: { query: { unresolved: 'true', limit: 500 } } })),
         ),
       );

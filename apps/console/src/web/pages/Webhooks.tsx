@@ -88,12 +88,20 @@ export default function Webhooks() {
   );
 }
 
+/** The project's own event types that can be subscribed to (not built in, not deprecated). */
+function useCustomEventTypes(): string[] {
+  const { data } = useQuery({ queryKey: ['event-types'], queryFn: async () => ok(api.webhooks.GET('/event-types')) });
+  return (data?.data ?? []).filter((t) => !t.builtIn && !t.deprecated).map((t) => t.name);
+}
+
 function CreateEndpoint({ onCreated }: { onCreated: (id: string) => void }) {
   const queryClient = useQueryClient();
+  const customEventTypes = useCustomEventTypes();
   return (
     <EndpointForm
       mode="create"
       initial={emptyForm()}
+      customEventTypes={customEventTypes}
       submit={async (form) => {
         const created = await ok(api.webhooks.POST('/endpoints', { body: toCreateBody(form) }));
         if (!form.active) await ok(api.webhooks.POST('/endpoints/{id}/disable', { params: { path: { id: created.id } }, body: { reason: 'created inactive' } }));
@@ -106,10 +114,12 @@ function CreateEndpoint({ onCreated }: { onCreated: (id: string) => void }) {
 
 function EditEndpoint({ endpoint, onDone }: { endpoint: Endpoint; onDone: () => void }) {
   const queryClient = useQueryClient();
+  const customEventTypes = useCustomEventTypes();
   return (
     <EndpointForm
       mode="edit"
       initial={formFrom(endpoint)}
+      customEventTypes={customEventTypes}
       authorizationHint={endpoint.authorization?.hint}
       onCancel={onDone}
       submit={async (form) => {
@@ -153,6 +163,7 @@ function EndpointSettings({ endpoint }: { endpoint: Endpoint }) {
       <dd>{endpoint.authorization ? endpoint.authorization.hint : 'not set'}</dd>
       <dt>Payload</dt>
       <dd>annotations {endpoint.includeAnnotations ? 'included' : 'not included'}</dd>
+      <dd>payload format {endpoint.payloadFormat}</dd>
       <dt>Timeout</dt>
       <dd>{endpoint.timeoutMs / 1000} s</dd>
       <dt>Retries</dt>
