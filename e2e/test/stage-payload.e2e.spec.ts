@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { TestReceiver } from '@stagehook/testing';
+import { TestReceiver, until } from '@stagehook/testing';
 import { Platform } from './support/platform.js';
 
 interface Workflow { workflowId: string; stages: { id: string; type: string }[] }
@@ -37,7 +37,9 @@ describe('a metadata-only webhook stage payload', () => {
     await ok('items', 'POST', `/items/${itemId}/tags`, { name: 'night' });
     await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items`, { itemIds: [itemId] });
     await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items/${itemId}/start`, {});
-    // The status the item has when it is submitted is the one at the version the stage entry freezes.
+    // Entering annotate sets the item in progress (items consumes the stage entry); once it has,
+    // that is the status at the version the webhook stage entry freezes on submit.
+    await until(async () => (await ok<{ status: string }>('items', 'GET', `/items/${itemId}`)).status === 'in_progress', { message: 'in progress' });
     const before = await ok<{ status: string }>('items', 'GET', `/items/${itemId}`);
     await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items/${itemId}/submit`, {});
 
