@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { BusNamespace } from '@stagehook/contracts';
-import { consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
+import { ConsumerHost, consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
 import { DeadLettersController, deadLetterRedriveProvider, LOGGER, MetricsService, NATS_CONNECTION, type Logger, type NatsConnection } from '@stagehook/platform';
 import { DataSource } from 'typeorm';
 import { EndpointLookupRpc } from './endpoints/endpoint-lookup/endpoint-lookup.rpc.js';
@@ -18,7 +18,7 @@ import { TestPingController } from './endpoints/test-ping/test-ping.controller.j
 import { UpdateEndpointController } from './endpoints/update-endpoint/update-endpoint.controller.js';
 import { UpdateEndpointHandler } from './endpoints/update-endpoint/update-endpoint.handler.js';
 import { UrlGuard } from './endpoints/url-guard.js';
-import { EventTypesModule } from './event-types.module.js';
+import { EventTypesModule, PUBLISHED_CONSUMERS } from './event-types.module.js';
 
 @Module({
   imports: [EventTypesModule],
@@ -30,11 +30,11 @@ import { EventTypesModule } from './event-types.module.js';
     DeleteEndpointController,
     SigningSecretController,
     TestPingController,
-    // Operators' redrive of this service's dead letters (platform README).
+    // Operators' redrive of this service's dead letters, both modules' consumers (platform README).
     DeadLettersController,
   ],
   providers: [
-    deadLetterRedriveProvider(),
+    deadLetterRedriveProvider(ConsumerHost, PUBLISHED_CONSUMERS),
     EndpointRepository,
     EndpointSecrets,
     UrlGuard,

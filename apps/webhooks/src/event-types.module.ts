@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BusNamespace } from '@stagehook/contracts';
 import { consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
-import { DeadLettersController, deadLetterRedriveProvider, LOGGER, MetricsService, NATS_CONNECTION, RetentionHost, type Logger, type NatsConnection } from '@stagehook/platform';
+import { LOGGER, MetricsService, NATS_CONNECTION, RetentionHost, type Logger, type NatsConnection } from '@stagehook/platform';
 import { DataSource } from 'typeorm';
 import { EventTypeCatalogue } from './event-types/event-type-catalogue.js';
 import { EventTypeRepository } from './event-types/event-type.repository.js';
@@ -11,18 +11,20 @@ import { EventIntake } from './publish-events/event-intake.js';
 import { PublishEventsController } from './publish-events/publish-events.controller.js';
 import { publishKeysRetention } from './publish-events/publish-keys.js';
 
+/** This module's consumers (the PUBLISHED intake), apart from the endpoints module's. */
+export const PUBLISHED_CONSUMERS = Symbol('PUBLISHED_CONSUMERS');
+
 /**
  * The event-type catalogue and the ways events of custom types come in (issue 18): `POST /events`
  * and the PUBLISHED stream. Endpoints read the catalogue (EventTypeCatalogue) to accept
  * subscriptions to registered types.
  */
 @Module({
-  controllers: [EventTypesController, PublishEventsController, DeadLettersController],
+  controllers: [EventTypesController, PublishEventsController],
   providers: [
     EventTypeRepository,
     EventTypeCatalogue,
     EventIntake,
-    deadLetterRedriveProvider(),
     {
       provide: 'PUBLISH_KEYS_RETENTION',
       inject: [RetentionHost, DataSource],
@@ -32,6 +34,7 @@ import { publishKeysRetention } from './publish-events/publish-keys.js';
       },
     },
     consumersProvider({
+      provide: PUBLISHED_CONSUMERS,
       inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, EventIntake],
       useFactory: (dataSource: DataSource, nats: NatsConnection, logger: Logger, metrics: MetricsService, namespace: BusNamespace, intake: EventIntake): ConsumerRunnerOptions[] => [
         {
@@ -51,6 +54,7 @@ import { publishKeysRetention } from './publish-events/publish-keys.js';
       ],
     }),
   ],
-  exports: [EventTypeCatalogue],
+  // The registry's dead-letter API (EndpointsModule) redrives these consumers too.
+  exports: [EventTypeCatalogue, PUBLISHED_CONSUMERS],
 })
 export class EventTypesModule {}

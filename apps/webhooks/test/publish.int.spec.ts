@@ -98,6 +98,7 @@ describe('event-type catalogue and publishing, over HTTP, PostgreSQL and NATS', 
       LOG_LEVEL: 'warn',
       SECRET_KEYS,
       SSRF_ALLOW_LIST: '127.0.0.1',
+      DEAD_LETTER_OPERATORS: 'proj-a',
     });
     app = await bootstrapService(AppModule, {
       config,
@@ -282,6 +283,14 @@ describe('event-type catalogue and publishing, over HTTP, PostgreSQL and NATS', 
     expect(reasonOf(invalid.id as string)).toMatch(/data\.metrics/);
     expect(reasonOf(mismatched.id as string)).toMatch(/does not match the subject/);
     expect(rows.some((r) => /not valid JSON/.test(r.reason))).toBe(true);
+    // Operators redrive them through the registry's one dead-letter API, which knows the
+    // catalogue's consumer as well as the endpoints' (two modules, two consumer hosts).
+    const listed = await call('GET', '/dead-letters?consumer=webhooks-published-intake');
+    expect(listed.status).toBe(200);
+    expect(listed.json.consumers).toEqual(expect.arrayContaining(['webhooks-published-intake', 'webhooks-delivery-disables']));
+    const replayed = await call('POST', '/dead-letters/replay', { consumer: 'webhooks-published-intake', reason: 'not registered' });
+    expect(replayed.status).toBe(200);
+    expect(JSON.stringify(replayed.json)).toContain('dead-lettered-again');
 
     const accepted = await until(async () => (await published()).filter((r) => r.event_id === good.id));
     expect(accepted).toHaveLength(1);

@@ -147,10 +147,12 @@ export class DeadLettersController {
 }
 
 /** The DeadLetterRedrive of the consumers a ConsumerHost runs (default: the `ConsumerHost` class token). */
-export function deadLetterRedriveProvider(host: InjectionToken = ConsumerHost): FactoryProvider<DeadLetterRedrive> {
+export function deadLetterRedriveProvider(...hosts: InjectionToken[]): FactoryProvider<DeadLetterRedrive> {
+  // A service whose modules host consumers apart (each its own ConsumerHost token) redrives them all.
+  const tokens = hosts.length > 0 ? hosts : [ConsumerHost];
   return {
     provide: DeadLetterRedrive,
-    inject: [DataSource, host, NATS_CONNECTION],
-    useFactory: (ds: DataSource, h: ConsumerHost, nats: NatsConnection) => new DeadLetterRedrive(ds, h.runners, nats),
+    inject: [DataSource, NATS_CONNECTION, ...tokens],
+    useFactory: (ds: DataSource, nats: NatsConnection, ...h: ConsumerHost[]) => new DeadLetterRedrive(ds, h.flatMap((x) => x.runners), nats),
   };
 }
