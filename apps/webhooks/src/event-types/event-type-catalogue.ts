@@ -1,17 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { isReservedEventType, SUBSCRIBABLE_EVENT_TYPES } from '@stagehook/contracts';
-import { actorRef, DomainError, NotFoundError, type TokenActor } from '@stagehook/platform';
+import { DomainError, NotFoundError } from '@stagehook/platform';
 import { InvalidSchemaError, SchemaValidationError, WebhooksErrorCode } from '../errors.js';
 import { builtinEventTypes } from './builtin-schemas.js';
 import type { AddEventTypeVersionDto, RegisterEventTypeDto } from './event-type.dto.js';
 import { EventTypeRepository } from './event-type.repository.js';
 import { builtinView, customView, type EventTypeView } from './event-type.view.js';
 import { payloadProblems, schemaProblems } from './json-schemas.js';
-
-/** `user:<id>` / `service:<id>` for a token with an actor, else the project itself. */
-export function changedBy(projectId: string, actor: TokenActor | undefined): string {
-  return actor ? actorRef(actor) : `project:${projectId}`;
-}
 
 /** The catalogue's use cases: register, version, deprecate, describe, list. */
 @Injectable()

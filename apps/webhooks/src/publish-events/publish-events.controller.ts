@@ -1,8 +1,7 @@
 import { Body, Controller, Headers, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Actor, BadRequestError, DomainError, ProjectId, RequestId, Scopes, type TokenActor } from '@stagehook/platform';
+import { Actor, actorRefOrProject, BadRequestError, DomainError, ProjectId, RequestId, Scopes, type TokenActor } from '@stagehook/platform';
 import { WebhooksErrorCode } from '../errors.js';
-import { changedBy } from '../event-types/event-type-catalogue.js';
 import { EventIntake } from './event-intake.js';
 import { PublishBatchDto, PublishedBatchView, PublishedEventView, PublishEventDto } from './publish.dto.js';
 
@@ -47,7 +46,7 @@ export class PublishEventsController {
   ): Promise<PublishedEventView> {
     requirePublish(scopes);
     const idempotencyKey = checkKey(key);
-    const [view] = await this.intake.publish([dto], { projectId, by: changedBy(projectId, actor), via: 'http', ...(idempotencyKey ? { idempotencyKey } : {}), ...(requestId ? { requestId } : {}) });
+    const [view] = await this.intake.publish([dto], { projectId, by: actorRefOrProject(projectId, actor), via: 'http', ...(idempotencyKey ? { idempotencyKey } : {}), ...(requestId ? { requestId } : {}) });
     return view;
   }
 
@@ -68,7 +67,7 @@ export class PublishEventsController {
     const idempotencyKey = checkKey(key);
     const data = await this.intake.publish(dto.events, {
       projectId,
-      by: changedBy(projectId, actor),
+      by: actorRefOrProject(projectId, actor),
       via: 'http',
       pathOf: (i) => `events[${i}]`,
       ...(idempotencyKey ? { idempotencyKey } : {}),

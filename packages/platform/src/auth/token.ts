@@ -59,6 +59,11 @@ export function actorRef(actor: TokenActor): string {
   return `${actor.kind}:${actor.id}`;
 }
 
+/** Who a change is recorded as: the token's actor, or the project itself for a token naming none. */
+export function actorRefOrProject(projectId: string, actor: TokenActor | undefined): string {
+  return actor ? actorRef(actor) : `project:${projectId}`;
+}
+
 function readActor(v: unknown): TokenActor | undefined | null {
   if (v === undefined) return undefined;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return null;

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Actor, ProjectId, RequestId, actorRef, type TokenActor } from '@stagehook/platform';
+import { Actor, ProjectId, RequestId, actorRefOrProject, type TokenActor } from '@stagehook/platform';
 import { EndpointCommands } from '../endpoint-commands.js';
 import { DisableEndpointDto, EndpointIdParam } from '../endpoint.dto.js';
 import { EndpointView } from '../endpoint.view.js';
@@ -22,7 +22,7 @@ export class ChangeStatusController {
     @Actor() actor: TokenActor | undefined,
     @RequestId() requestId?: string,
   ): Promise<EndpointView> {
-    return this.commands.run(projectId, p.id, { kind: 'disable', reason: dto.reason, by: actingFor(projectId, actor) }, requestId);
+    return this.commands.run(projectId, p.id, { kind: 'disable', reason: dto.reason, by: actorRefOrProject(projectId, actor) }, requestId);
   }
 
   @Post(':id/enable')
@@ -34,11 +34,6 @@ export class ChangeStatusController {
   })
   @ApiOkResponse({ type: EndpointView })
   enable(@ProjectId() projectId: string, @Param() p: EndpointIdParam, @Actor() actor: TokenActor | undefined, @RequestId() requestId?: string): Promise<EndpointView> {
-    return this.commands.run(projectId, p.id, { kind: 'enable', by: actingFor(projectId, actor) }, requestId);
+    return this.commands.run(projectId, p.id, { kind: 'enable', by: actorRefOrProject(projectId, actor) }, requestId);
   }
-}
-
-/** Who a status change is recorded as: the token's actor, or the project for a token that names none. */
-function actingFor(projectId: string, actor: TokenActor | undefined): string {
-  return actor ? actorRef(actor) : `project:${projectId}`;
 }

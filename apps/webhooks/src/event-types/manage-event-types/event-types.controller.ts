@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Actor, ProjectId, RequestId, type TokenActor } from '@stagehook/platform';
+import { Actor, actorRefOrProject, ProjectId, RequestId, type TokenActor } from '@stagehook/platform';
 import { asyncApiDocument } from '../asyncapi.js';
-import { changedBy, EventTypeCatalogue } from '../event-type-catalogue.js';
+import { EventTypeCatalogue } from '../event-type-catalogue.js';
 import { AddEventTypeVersionDto, DeprecateEventTypeDto, RegisterEventTypeDto } from '../event-type.dto.js';
 import { EventTypeListView, EventTypeView } from '../event-type.view.js';
 
@@ -16,7 +16,7 @@ export class EventTypesController {
   @ApiOperation({ summary: 'Register a custom event type with its first schema version (409 if the name exists, 422 for a bad schema or example)' })
   @ApiCreatedResponse({ type: EventTypeView })
   register(@ProjectId() projectId: string, @Actor() actor: TokenActor | undefined, @Body() dto: RegisterEventTypeDto, @RequestId() requestId?: string): Promise<EventTypeView> {
-    return this.catalogue.register(projectId, dto, changedBy(projectId, actor), requestId);
+    return this.catalogue.register(projectId, dto, actorRefOrProject(projectId, actor), requestId);
   }
 
   @Get('event-types')
@@ -51,7 +51,7 @@ export class EventTypesController {
     @Body() dto: AddEventTypeVersionDto,
     @RequestId() requestId?: string,
   ): Promise<EventTypeView> {
-    return this.catalogue.addVersion(projectId, name, dto, changedBy(projectId, actor), requestId);
+    return this.catalogue.addVersion(projectId, name, dto, actorRefOrProject(projectId, actor), requestId);
   }
 
   @Post('event-types/:name/deprecate')
@@ -65,6 +65,6 @@ export class EventTypesController {
     @Body() dto: DeprecateEventTypeDto,
     @RequestId() requestId?: string,
   ): Promise<EventTypeView> {
-    return this.catalogue.deprecate(projectId, name, dto.reason, changedBy(projectId, actor), requestId);
+    return this.catalogue.deprecate(projectId, name, dto.reason, actorRefOrProject(projectId, actor), requestId);
   }
 }
