@@ -13,7 +13,7 @@ export const DEAD_LETTER_SERVICES = ['delivery', 'items', 'workflow', 'webhooks'
 type Service = (typeof DEAD_LETTER_SERVICES)[number];
 
 /** The four services mount the same controller, so their dead-letter routes are the same type. */
-const client = (service: Service) => api[service] as unknown as StagehookClient['delivery'];
+export const deadLetterClient = (service: Service) => api[service] as unknown as StagehookClient['delivery'];
 
 /** Outcomes that resolve a dead letter (packages/messaging RESOLVED_REPLAY_OUTCOMES). */
 const RESOLVED = new Set(['handled', 'already-handled']);
@@ -64,7 +64,7 @@ export default function DeadLetters() {
     initialPageParam: undefined as string | undefined,
     queryFn: ({ pageParam }) =>
       ok<DeadLetterPage>(
-        client(filters.service).GET('/dead-letters', {
+        deadLetterClient(filters.service).GET('/dead-letters', {
           params: {
             query: {
               limit: 50,
@@ -267,11 +267,11 @@ function DeadLetterDetail({ service, id }: { service: Service; id: string }) {
   const queryClient = useQueryClient();
   const dl = useQuery({
     queryKey: ['dead-letters', service, 'one', id],
-    queryFn: () => ok<DeadLetterView>(client(service).GET('/dead-letters/{id}', { params: { path: { id } } })),
+    queryFn: () => ok<DeadLetterView>(deadLetterClient(service).GET('/dead-letters/{id}', { params: { path: { id } } })),
     retry: false,
   });
   const replay = useMutation({
-    mutationFn: () => ok<RedriveResultView>(client(service).POST('/dead-letters/{id}/replay', { params: { path: { id } } })),
+    mutationFn: () => ok<RedriveResultView>(deadLetterClient(service).POST('/dead-letters/{id}/replay', { params: { path: { id } } })),
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['dead-letters', service] }),
   });
   if (dl.isPending) return <p role="status">Loading…</p>;
@@ -345,7 +345,7 @@ function ReplayAll({ service, consumer, reason, listedUnresolved }: { service: S
   const [confirming, setConfirming] = useState(false);
   const replay = useMutation({
     mutationFn: () =>
-      ok<ReplayAllView>(client(service).POST('/dead-letters/replay', { body: { ...(consumer ? { consumer } : {}), ...(reason ? { reason } : {}), limit: 100 } })),
+      ok<ReplayAllView>(deadLetterClient(service).POST('/dead-letters/replay', { body: { ...(consumer ? { consumer } : {}), ...(reason ? { reason } : {}), limit: 100 } })),
     onSettled: async () => {
       setConfirming(false);
       await queryClient.invalidateQueries({ queryKey: ['dead-letters', service] });

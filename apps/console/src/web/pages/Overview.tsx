@@ -1,4 +1,4 @@
-import type { AttemptView, CircuitView, DeadLetterPage, StageCountsView, StagehookClient } from '@stagehook/sdk';
+import type { AttemptView, CircuitView, DeadLetterPage, StageCountsView } from '@stagehook/sdk';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { type ReactNode, useMemo } from 'react';
 import type uPlot from 'uplot';
@@ -7,7 +7,7 @@ import { api, ApiError, ok } from '../api';
 import { Chart } from '../components/Chart';
 import { useLiveEvents } from '../live';
 import { useEndpoints, useRecentDeliveries, useWorkflows } from '../queries';
-import { DEAD_LETTER_SERVICES } from './DeadLetters';
+import { DEAD_LETTER_SERVICES, deadLetterClient } from './DeadLetters';
 
 function percentile(sorted: number[], p: number): number | undefined {
   if (sorted.length === 0) return undefined;
@@ -42,8 +42,7 @@ export default function Overview() {
     queryFn: async () => {
       const pages = await Promise.all(
         DEAD_LETTER_SERVICES.map((service) =>
-          // The services mount the same dead-letter controller, so their routes are the same type.
-          ok<DeadLetterPage>((api[service] as unknown as StagehookClient['delivery']).GET('/dead-letters', { params: { query: { unresolved: 'true', limit: 500 } } })),
+          ok<DeadLetterPage>(deadLetterClient(service).GET('/dead-letters', { params: { query: { unresolved: 'true', limit: 500 } } })),
         ),
       );
       return { count: pages.reduce((n, p) => n + p.items.length, 0), more: pages.some((p) => p.nextBeforeId !== null) };
