@@ -135,29 +135,8 @@ export class Platform {
    * swapped-out node would be; `platform.stop()` ends it with the rest.
    */
   async startReplica(name: ServiceName): Promise<{ port: number; pause: () => void; resume: () => void; kill: () => Promise<void> }> {
-    const s = this.get(name);
     const port = await freePort();
-    const child = spawn(process.execPath, [join(root, 'apps', name, 'dist', 'main.js')], {
-      cwd: root,
-      env: { PATH: process.env.PATH ?? '', ...s.env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.replicas.push(child);
-    for (const stream of [child.stdout, child.stderr]) {
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => s.logs.push(...chunk.split('\n').filter(Boolean)));
-    }
-    await until(
-      async () => {
-        if (child.exitCode !== null) throw new Error(`${name} replica exited (${child.exitCode}) while starting`);
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/health`)).ok;
-        } catch {
-          return false;
-        }
-      },
-      { timeoutMs: 60_000, intervalMs: 100, message: `${name} replica healthy` },
-    );
+    const child = await this.spawnHealthy(this.get(name), port, `${name} replica`, (c) => this.replicas.push(c));
     const alive = () => child.exitCode === null && child.signalCode === null;
     return {
       port,
@@ -201,12 +180,20 @@ export class Platform {
 
   private async launch(name: ServiceName): Promise<void> {
     const s = this.get(name);
-    const child = spawn(process.execPath, [join(root, 'apps', name, 'dist', 'main.js')], {
+    await this.spawnHealthy(s, s.port, name, (c) => (s.child = c));
+  }
+
+  /**
+   * A process of the service on `port` (its logs kept with the service's), once /health answers.
+   * `track` learns of it at once, so a process that never gets healthy is still stopped.
+   */
+  private async spawnHealthy(s: Running, port: number, label: string, track: (child: ChildProcess) => void): Promise<ChildProcess> {
+    const child = spawn(process.execPath, [join(root, 'apps', s.name, 'dist', 'main.js')], {
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', ...s.env },
+      env: { PATH: process.env.PATH ?? '', ...s.env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    s.child = child;
+    track(child);
     for (const stream of [child.stdout, child.stderr]) {
       let partial = '';
       stream.setEncoding('utf8');
@@ -217,18 +204,19 @@ export class Platform {
       });
     }
     let exited: string | undefined;
-    child.once('exit', (code, signal) => (exited = `${name} exited (${signal ?? code}) while starting:\n${s.logs.slice(-20).join('\n')}`));
+    child.once('exit', (code, signal) => (exited = `${label} exited (${signal ?? code}) while starting:\n${s.logs.slice(-20).join('\n')}`));
     await until(
       async () => {
         if (exited) throw new Error(exited);
         try {
-          return (await fetch(`http://127.0.0.1:${s.port}/health`)).ok;
+          return (await fetch(`http://127.0.0.1:${port}/health`)).ok;
         } catch {
           return false;
         }
       },
-      { timeoutMs: 60_000, intervalMs: 100, message: `${name} healthy` },
+      { timeoutMs: 60_000, intervalMs: 100, message: `${label} healthy` },
     );
+    return child;
   }
 }
 
