@@ -21,6 +21,9 @@ try {
   ensureInstalled(root);
   step('build, typecheck, lint, unit tests');
   run(root, 'turbo', ['run', 'build', 'typecheck', 'lint', 'test:unit', '--output-logs=errors-only']);
+  // After the build: workspace packages resolve to their dist/, which the boundary rules name.
+  step('module boundaries (.dependency-cruiser.cjs)');
+  run(root, 'npm', ['run', '--silent', 'lint:deps']);
   step(`integration, end-to-end and browser tests (${elapsed()} so far)`);
   run(root, 'turbo', ['run', 'test:int', '--concurrency=2']);
   if (!args.has('--no-chaos')) {

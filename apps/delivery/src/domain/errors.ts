@@ -1,4 +1,4 @@
-import { DomainError } from '@stagehook/platform';
+import { DomainError } from '@stagehook/platform/domain';
 
 /** Codes this service adds to the platform's; mapped to HTTP in main.ts. WIRE NAMES. */
 export const DeliveryErrorCode = {

@@ -1,4 +1,4 @@
-import { ForbiddenError, ValidationFailedError, actorRef, type TokenActor } from '@stagehook/platform';
+import { ForbiddenError, ValidationFailedError, actorRef, type TokenActor } from '@stagehook/platform/domain';
 import type { DarwinPerson } from '@stagehook/contracts';
 
 /**

@@ -11,7 +11,7 @@ import {
   type DarwinPoint,
   type DarwinShape,
 } from '@stagehook/contracts';
-import type { FieldError } from '@stagehook/platform';
+import type { FieldError } from '@stagehook/platform/domain';
 
 /** What we store per annotation: exactly the Darwin JSON 2.0 annotation we export. */
 export type Annotation = DarwinAnnotation;

@@ -1,5 +1,5 @@
 import { DARWIN_VERSION, MAX_ITEM_SLOTS } from '@stagehook/contracts';
-import type { FieldError } from '@stagehook/platform';
+import type { FieldError } from '@stagehook/platform/domain';
 import type { DarwinItemPart } from './item.decider.js';
 
 /** Bounds of a document's item-level part, kept as given (README "Limits"). */

@@ -1,4 +1,4 @@
-import { DomainError } from '@stagehook/platform';
+import { DomainError } from '@stagehook/platform/domain';
 
 /** WIRE NAMES: clients branch on these codes. Their HTTP statuses are mapped in errorStatuses. */
 export const ItemsErrorCode = {

@@ -1,5 +1,5 @@
 import type { Decider } from '@stagehook/event-store';
-import { ConflictError } from '@stagehook/platform';
+import { ConflictError } from '@stagehook/platform/domain';
 import { assertNever, InvalidWorkflowError } from './errors.js';
 import { type Stage, validateGraph } from './graph.js';
 

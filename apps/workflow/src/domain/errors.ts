@@ -1,4 +1,4 @@
-import { DomainError } from '@stagehook/platform';
+import { DomainError } from '@stagehook/platform/domain';
 import type { StageType } from '@stagehook/contracts';
 
 /**
