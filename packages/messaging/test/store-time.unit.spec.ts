@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { replayMsg, storeTime } from '../src/runner.js';
+import { storeTime } from '../src/consumer/message.js';
+import { replayMsg } from '../src/consumer/replay.js';
 
 describe('storeTime', () => {
   it('gives a replayed message exactly the store time its dead-letter row recorded', () => {
