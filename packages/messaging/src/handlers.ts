@@ -71,6 +71,12 @@ export function prepared<T extends EventType, P>(h: PreparedHandler<T, P>): Even
   return Object.assign(handler, { [PREPARE]: prepare });
 }
 
+/** A handler of any type with a `prepare` step (the JetStream transport's `PrepareEvent` methods). */
+export function withPrepare(handler: AnyEventHandler, prepare: Prepare): AnyEventHandler {
+  const wrapped: AnyEventHandler = (event, ctx) => handler(event, ctx);
+  return Object.assign(wrapped, { [PREPARE]: prepare });
+}
+
 export function prepareOf(handler: unknown): Prepare | undefined {
   return typeof handler === 'function' ? (handler as { [PREPARE]?: Prepare })[PREPARE] : undefined;
 }

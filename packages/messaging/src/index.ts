@@ -65,3 +65,15 @@ export {
   type RetentionJobOptions,
   type RetentionTask,
 } from './retention.js';
+export { ConsumerRegistry } from './nest/consumer-registry.js';
+export { RpcErrorPassthrough } from './nest/error-passthrough.filter.js';
+export { JetStreamTransport, type JetStreamTransportOptions } from './nest/jetstream.transport.js';
+export {
+  JETSTREAM_TRANSPORT,
+  OnAnyEvent,
+  OnEvent,
+  OnEventBatch,
+  PrepareEvent,
+  defineConsumer,
+  type ConsumerDeclaration,
+} from './nest/decorators.js';

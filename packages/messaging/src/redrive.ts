@@ -44,19 +44,25 @@ export const MAX_REPLAY_ALL = 1_000;
 export class DeadLetterRedrive {
   readonly #repo: DeadLetterRepository;
   readonly #handled: HandledEventRepository;
+  readonly #runners: () => readonly ConsumerRunner[];
 
+  /**
+   * `runners`: the runners, or a function that lists them when asked (the JetStream transport
+   * builds its runners once the application listens, after this is constructed).
+   */
   constructor(
     dataSource: DataSource,
-    private readonly runners: readonly ConsumerRunner[],
+    runners: readonly ConsumerRunner[] | (() => readonly ConsumerRunner[]),
     private readonly nats?: NatsConnection,
   ) {
+    this.#runners = typeof runners === 'function' ? runners : () => runners;
     this.#repo = new DeadLetterRepository(dataSource);
     this.#handled = new HandledEventRepository(dataSource);
   }
 
   /** The consumers this process runs, which are the ones it can replay for. */
   get consumers(): string[] {
-    return this.runners.map((r) => r.consumer);
+    return this.#runners().map((r) => r.consumer);
   }
 
   list(q: DeadLetterQuery): Promise<DeadLetter[]> {
@@ -93,7 +99,7 @@ export class DeadLetterRedrive {
   }
 
   async #replay(dl: DeadLetter): Promise<RedriveResult> {
-    const runner = this.runners.find((r) => r.consumer === dl.consumer);
+    const runner = this.#runners().find((r) => r.consumer === dl.consumer);
     if (!runner) throw new RedriveError('consumer_not_here', `consumer ${dl.consumer} does not run in this service`);
     let outcome: RedriveOutcome;
     if (dl.eventId && /^[0-9a-f-]{36}$/i.test(dl.eventId) && (await this.#handled.isHandled(dl.consumer, dl.eventId))) {

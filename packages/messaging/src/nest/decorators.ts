@@ -1,0 +1,88 @@
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import type { CloudEvent, EventType } from '@stagehook/contracts';
+import type { BatchContext, BatchItem, HandlerContext, HandlerOutcome, TypedEvent } from '../handlers.js';
+import type { ConsumerRunnerOptions } from '../consumer/options.js';
+
+/** The transport's id: handlers declared with the decorators below are served by it alone. */
+export const JETSTREAM_TRANSPORT = Symbol.for('stagehook.jetstream');
+
+/**
+ * One durable consumer: what ConsumerRunnerOptions says about the consumer itself. The transport
+ * adds the connections, logger and metrics, and the handlers are the methods decorated with it.
+ */
+export type ConsumerDeclaration = Omit<ConsumerRunnerOptions, 'dataSource' | 'nats' | 'namespace' | 'handlers' | 'batch' | 'foreign' | 'logger' | 'metrics'> & {
+  /**
+   * For a stream of types outside the catalog (see ConsumerRunnerOptions.foreign): the type a
+   * subject's events must carry. Its handler is declared with `OnAnyEvent`.
+   */
+  foreignTypeOfSubject?: (subjectType: string) => string | undefined;
+  /** Batch handler sizing (see BatchHandler). */
+  maxBatch?: number;
+  parallel?: number;
+};
+
+/** A consumer declaration, typed; WIRE NAMES (durable, filter) are fixed at the call. */
+export function defineConsumer<const D extends ConsumerDeclaration>(d: D): D {
+  return d;
+}
+
+/** What a pattern of this transport says: the consumer, and which of its handlers. */
+export type JetStreamPattern =
+  | { consumer: string; type: string }
+  | { consumer: string; batch: string }
+  | { consumer: string; prepare: string }
+  | { consumer: string; any: true };
+
+/** Extras on every handler of this transport: the declaration of its consumer. */
+export interface JetStreamExtras {
+  consumer: ConsumerDeclaration;
+}
+
+type Returned<T> = T | void | Promise<T | void>;
+
+function declare(consumer: ConsumerDeclaration, pattern: JetStreamPattern): MethodDecorator {
+  const extras: JetStreamExtras = { consumer };
+  return (target, key, descriptor) => {
+    EventPattern(pattern, JETSTREAM_TRANSPORT, extras)(target, key, descriptor);
+    // Nest passes a microservice handler only its payload unless told otherwise: the event (or
+    // batch) first, the runner's context second, without a parameter decorator on every method.
+    Payload()(target, key, 0);
+    Ctx()(target, key, 1);
+  };
+}
+
+/**
+ * The method handles events of `type` from `consumer`, in the transaction that records the event
+ * as handled (`ctx.manager`): returning nothing acks, `Outcome.retry` / `Outcome.deadLetter` say
+ * otherwise, throwing retries until the last delivery dead-letters it.
+ */
+export function OnEvent<T extends EventType>(consumer: ConsumerDeclaration, type: T) {
+  return <M extends (event: TypedEvent<T>, ctx: HandlerContext) => Returned<HandlerOutcome>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
+    declare(consumer, { consumer: consumer.durable, type })(target, key, descriptor);
+  };
+}
+
+/** The method handles many events of `types` in one transaction (see BatchHandler). */
+export function OnEventBatch(consumer: ConsumerDeclaration, types: readonly string[]) {
+  return <M extends (items: BatchItem[], ctx: BatchContext) => Promise<(HandlerOutcome | undefined)[] | void>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
+    declare(consumer, { consumer: consumer.durable, batch: types.join(' ') })(target, key, descriptor);
+  };
+}
+
+/**
+ * The method runs before the transaction of `consumer`'s handler of `type` opens ('batch' for its
+ * batch handler) and its result reaches the handler as `prepared`: requests to other services
+ * belong here (see PreparedHandler for the rules).
+ */
+export function PrepareEvent(consumer: ConsumerDeclaration, type: EventType | 'batch') {
+  return <M extends (event: never) => Promise<unknown>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
+    declare(consumer, { consumer: consumer.durable, prepare: type })(target, key, descriptor);
+  };
+}
+
+/** The method handles every event of a consumer declared with `foreignTypeOfSubject`. */
+export function OnAnyEvent(consumer: ConsumerDeclaration) {
+  return <M extends (event: CloudEvent, ctx: HandlerContext) => Returned<HandlerOutcome>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
+    declare(consumer, { consumer: consumer.durable, any: true })(target, key, descriptor);
+  };
+}
