@@ -23,6 +23,7 @@ import { ENDPOINTS_DURABLE, ENDPOINTS_FILTER, endpointStatusHandlers } from './e
 import { ItemCommandsService } from './items/item-commands.service.js';
 import { ItemsController } from './items/items.controller.js';
 import { deliveryOutcomeHandlers, OUTCOMES_DURABLE, OUTCOMES_FILTER } from './outcomes/delivery-outcomes.js';
+import { WRITE_BACK_DURABLE, WRITE_BACK_FILTER, writeBackHandlers } from './outcomes/write-back.js';
 import { workflowMigrations } from './persistence/migrations.js';
 import { workflowProjections } from './persistence/projections.js';
 import { ReadModelsController } from './read-models/read-models.controller.js';
@@ -90,6 +91,18 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
           filterSubject: ENDPOINTS_FILTER,
           concurrency: 2,
           handlers: endpointStatusHandlers(endpoints, commands),
+        },
+        {
+          dataSource,
+          nats,
+          namespace,
+          logger: logger.child({ component: WRITE_BACK_DURABLE }),
+          metrics: metrics.registry,
+          stream: 'ITEMS',
+          durable: WRITE_BACK_DURABLE,
+          filterSubject: WRITE_BACK_FILTER,
+          concurrency: config.OUTCOME_CONCURRENCY,
+          handlers: writeBackHandlers(commands),
         },
       ],
     }),

@@ -34,6 +34,14 @@ export class WebhookConfigDto {
   @IsOptional()
   @IsBoolean()
   includeAnnotations?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      "Write-back (V7's BYOM): a 2xx response body holding Darwin JSON 2.0 annotations (a Darwin document, or {\"annotations\": [...]}; tags as tag annotations) is added to the item before it leaves through succeeded, so the next stage sees it. A malformed body (not JSON, not Darwin annotations, over 1 MiB) fails the attempt with the reason; after the stage's attempts the item leaves through failed.",
+  })
+  @IsOptional()
+  @IsBoolean()
+  writeBack?: boolean;
 }
 
 export class StageDto {

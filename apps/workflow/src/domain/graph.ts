@@ -7,7 +7,15 @@ export interface Stage {
   name: string;
   type: StageType;
   edges: Array<{ name: string; to: string }>;
-  webhook?: { endpointId: string; maxAttempts?: number; includeAnnotations?: boolean };
+  webhook?: WebhookStage;
+}
+
+export interface WebhookStage {
+  endpointId: string;
+  maxAttempts?: number;
+  includeAnnotations?: boolean;
+  /** Apply annotations from the receiver's 2xx body before routing `succeeded` (write-back). */
+  writeBack?: boolean;
 }
 
 export type Graph = readonly Stage[];
@@ -145,6 +153,7 @@ export function toGraph(stages: readonly StageDefinition[]): Stage[] {
             endpointId: s.webhook.endpointId,
             ...(s.webhook.maxAttempts !== undefined ? { maxAttempts: s.webhook.maxAttempts } : {}),
             ...(s.webhook.includeAnnotations !== undefined ? { includeAnnotations: s.webhook.includeAnnotations } : {}),
+            ...(s.webhook.writeBack !== undefined ? { writeBack: s.webhook.writeBack } : {}),
           },
         }
       : {}),

@@ -22,6 +22,15 @@ export class WebhookStageConfig {
   @IsOptional()
   @IsBoolean()
   includeAnnotations?: boolean;
+
+  /**
+   * Write-back (V7's "run inference… like BYOM"): a 2xx response body holding Darwin JSON 2.0
+   * annotations (tags as tag annotations) is applied to the item before it leaves through
+   * `succeeded`; a malformed one fails the attempt. Off when absent.
+   */
+  @IsOptional()
+  @IsBoolean()
+  writeBack?: boolean;
 }
 
 export class StageEnteredData {
