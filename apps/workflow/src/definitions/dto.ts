@@ -72,6 +72,16 @@ export class StageDto {
   @ValidateNested()
   @Type(() => WebhookConfigDto)
   webhook?: WebhookConfigDto;
+
+  @ApiPropertyOptional({
+    description:
+      "Dataset stage only (V7's dataset stage): items registered in this dataset from now on (one by one or in bulk) enter the workflow by themselves, once each, in registration order, and move on to the stage after the dataset stage. Items registered before the workflow was saved with the dataset are not pulled in (add them with POST /workflows/{id}/items). A dataset feeds at most one workflow: naming a dataset another workflow is bound to is a 409 naming that workflow.",
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  @Matches(ID_PATTERN)
+  datasetId?: string;
 }
 
 export class SaveWorkflowDto {

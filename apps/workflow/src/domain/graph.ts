@@ -8,6 +8,8 @@ export interface Stage {
   type: StageType;
   edges: Array<{ name: string; to: string }>;
   webhook?: WebhookStage;
+  /** Dataset stages: the dataset whose newly registered items enter the workflow by themselves. */
+  datasetId?: string;
 }
 
 export interface WebhookStage {
@@ -61,6 +63,7 @@ export function validateGraph(stages: Graph): string[] {
     }
     if (s.type === 'webhook' && !s.webhook?.endpointId) problems.push(`stage '${s.id}': a webhook stage must name an endpoint`);
     if (s.type !== 'webhook' && s.webhook) problems.push(`stage '${s.id}': only webhook stages take webhook config`);
+    if (s.type !== 'dataset' && s.datasetId !== undefined) problems.push(`stage '${s.id}': only the dataset stage takes a datasetId`);
   }
 
   if (datasets.length === 1) {
@@ -157,5 +160,11 @@ export function toGraph(stages: readonly StageDefinition[]): Stage[] {
           },
         }
       : {}),
+    ...(s.datasetId !== undefined ? { datasetId: s.datasetId } : {}),
   }));
+}
+
+/** The dataset a workflow's dataset stage is bound to, if any. */
+export function boundDataset(graph: Graph): string | undefined {
+  return graph.find((s) => s.type === 'dataset')?.datasetId;
 }

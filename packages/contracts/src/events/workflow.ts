@@ -118,6 +118,11 @@ export class StageDefinition {
   @ValidateNested()
   @Type(() => WebhookStageConfig)
   webhook?: WebhookStageConfig;
+  /**
+   * Dataset stages only: items registered in this dataset after the workflow was saved with it
+   * enter the workflow by themselves (V7's dataset stage).
+   */
+  @IsOptional() @IsId() datasetId?: string;
 }
 
 /** A whole version of a definition: every version carries its full graph. */
