@@ -13,7 +13,10 @@ const car: Annotation = { id: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', name: 'car
 const urgent: Annotation = { id: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', name: 'urgent', slot_names: ['0'], tag: {} };
 const source = { deliveryId: 'del-1', endpointId: 'ep-1', workflowId: 'wf-1', stageId: 'infer', visitId: 'visit-1', by: 'endpoint:ep-1' };
 const apply = (annotations: Annotation[], deliveryId = source.deliveryId): ItemCommand => ({ type: 'ApplyWriteBack', ...source, deliveryId, annotations, at: AT });
-const added = (a: Annotation): ItemEvent => ({ type: a.tag ? 'item.tag.added' : 'item.annotation.added', data: { ...ids, annotation: { ...a }, at: AT } }) as ItemEvent;
+const added = (a: Annotation): ItemEvent => {
+  const data = { ...ids, annotation: { ...a }, at: AT };
+  return a.tag ? { type: 'item.tag.added', data } : { type: 'item.annotation.added', data };
+};
 const applied = (annotationIds: string[], itemVersion: number, deliveryId = source.deliveryId): ItemEvent => ({
   type: 'item.writeback.applied',
   data: { ...ids, ...source, deliveryId, at: AT, annotationIds, itemVersion },
