@@ -16,6 +16,7 @@ import { RegisterItemsController } from './register-items/register-items.control
 import { ItemsRpcHost } from './rpc/items-rpc.host.js';
 import { StageEnteredModule } from './stage-entered/stage-entered.consumer.js';
 import { TagsController } from './tags/tags.controller.js';
+import { WriteBackModule } from './write-back/write-back.consumer.js';
 
 @Module({
   imports: [
@@ -28,6 +29,7 @@ import { TagsController } from './tags/tags.controller.js';
     EventSourcingModule.forRoot({ stream: 'ITEMS', projections: [itemsProjection] }),
     ItemsModule,
     StageEnteredModule,
+    WriteBackModule,
   ],
   controllers: [DatasetsController, RegisterItemsController, QueryItemsController, AnnotateController, TagsController, ChangeStatusController, DarwinController],
   providers: [ItemsRpcHost],

@@ -23,6 +23,8 @@ import { ENDPOINTS_DURABLE, ENDPOINTS_FILTER, endpointStatusHandlers } from './e
 import { ItemCommandsService } from './items/item-commands.service.js';
 import { ItemsController } from './items/items.controller.js';
 import { deliveryOutcomeHandlers, OUTCOMES_DURABLE, OUTCOMES_FILTER } from './outcomes/delivery-outcomes.js';
+import { DATASET_INTAKE_DURABLE, DATASET_INTAKE_FILTER, datasetIntakeHandlers } from './dataset-intake/dataset-intake.js';
+import { WRITE_BACK_DURABLE, WRITE_BACK_FILTER, writeBackHandlers } from './outcomes/write-back.js';
 import { workflowMigrations } from './persistence/migrations.js';
 import { workflowProjections } from './persistence/projections.js';
 import { ReadModelsController } from './read-models/read-models.controller.js';
@@ -53,7 +55,7 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
     ItemCommandsService,
     WebhookWaitMetrics,
     consumersProvider({
-      inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, WorkflowConfig, ItemCommandsService, EndpointStatusRepository, ItemHeads],
+      inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, WorkflowConfig, ItemCommandsService, EndpointStatusRepository, ItemHeads, DefinitionsRepository],
       useFactory: (
         dataSource: DataSource,
         nats: NatsConnection,
@@ -64,6 +66,7 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
         commands: ItemCommandsService,
         endpoints: EndpointStatusRepository,
         heads: ItemHeads,
+        definitions: DefinitionsRepository,
       ) => [
         {
           dataSource,
@@ -90,6 +93,30 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
           filterSubject: ENDPOINTS_FILTER,
           concurrency: 2,
           handlers: endpointStatusHandlers(endpoints, commands),
+        },
+        {
+          dataSource,
+          nats,
+          namespace,
+          logger: logger.child({ component: WRITE_BACK_DURABLE }),
+          metrics: metrics.registry,
+          stream: 'ITEMS',
+          durable: WRITE_BACK_DURABLE,
+          filterSubject: WRITE_BACK_FILTER,
+          concurrency: config.OUTCOME_CONCURRENCY,
+          handlers: writeBackHandlers(commands),
+        },
+        {
+          dataSource,
+          nats,
+          namespace,
+          logger: logger.child({ component: DATASET_INTAKE_DURABLE }),
+          metrics: metrics.registry,
+          stream: 'ITEMS',
+          durable: DATASET_INTAKE_DURABLE,
+          filterSubject: DATASET_INTAKE_FILTER,
+          concurrency: 1,
+          handlers: datasetIntakeHandlers(commands, definitions),
         },
       ],
     }),

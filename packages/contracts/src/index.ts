@@ -18,3 +18,4 @@ export * from './rpc/delivery.js';
 export * from './rpc/webhooks.js';
 export * from './subscriptions.js';
 export * from './darwin.js';
+export * from './darwin-check.js';

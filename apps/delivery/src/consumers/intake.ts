@@ -150,6 +150,7 @@ export class Intake {
       endpointId: d.webhook.endpointId,
       schedule: 'stage',
       maxAttempts: d.webhook.maxAttempts ?? ep?.state.retryPolicy?.maxAttempts ?? this.s.stageMaxAttempts,
+      ...(d.webhook.writeBack ? { writeBack: true } : {}),
     };
     if (!frozenError && ep) {
       ctx.queue(msg, [delivery]);

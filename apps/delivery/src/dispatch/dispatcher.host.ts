@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { newEvent } from '@stagehook/contracts';
+import { BusNamespace, newEvent } from '@stagehook/contracts';
+import { DocumentStore } from '@stagehook/messaging';
 import { EventStore } from '@stagehook/event-store';
-import { LOGGER, MetricsService, SecretBox, SsrfAllowList, addressRefusal, openEndpointSecret, safeLookup } from '@stagehook/platform';
+import { LOGGER, MetricsService, NATS_CONNECTION, type NatsConnection, SecretBox, SsrfAllowList, addressRefusal, openEndpointSecret, safeLookup } from '@stagehook/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { DeliveryConfig, parseMsList } from '../config.js';
@@ -38,7 +39,11 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
     readonly endpoints: EndpointRepository,
     metrics: MetricsService,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(NATS_CONNECTION) nats: NatsConnection,
+    namespace: BusNamespace,
   ) {
+    // Write-back responses go to the bus's document store (items reads them from there).
+    const documents = new DocumentStore(nats, namespace);
     this.box = SecretBox.fromConfig(config.SECRET_KEYS.join(','));
     const allow = new SsrfAllowList(config.SSRF_ALLOW_LIST);
     this.sender = new HttpSender({ lookup: safeLookup(allow), refuseAddress: (a) => addressRefusal(a, allow) });
@@ -75,6 +80,7 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
           latency.observe(ms / 1000);
         },
         onLeaseLost: () => leasesLost.inc(),
+        putDocument: (name, data) => documents.put(name, data),
       },
       {
         node: this.node,

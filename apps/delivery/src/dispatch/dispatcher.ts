@@ -1,15 +1,17 @@
-import { newEvent, type EndpointStateData } from '@stagehook/contracts';
+import { randomUUID } from 'node:crypto';
+import { newEvent, type EndpointStateData, type WriteBackRef } from '@stagehook/contracts';
 import type { EventStore } from '@stagehook/event-store';
 import { GroupCommit, isTransientInfraError } from '@stagehook/messaging';
 import type { Logger } from 'pino';
 import type { DataSource, EntityManager } from 'typeorm';
 import { renderBody } from '../domain/payload-formats.js';
+import { readWriteBack, WRITE_BACK_MAX_BYTES } from '../domain/write-back.js';
 import { isSuccess, nextStep, type AttemptResult, type NextStep, type Schedule } from '../domain/retry-policy.js';
 import type { AttemptRecord, ClaimedDelivery, DeliveryRepository, DeliveryUpdate } from '../persistence/delivery.repository.js';
 import type { EndpointRepository } from '../persistence/endpoint.repository.js';
 import { MAX_ERROR_CHARS, storableNullable } from '../persistence/storable.js';
 import type { Breakers } from '../sending/breakers.js';
-import type { HttpSender, SendResult } from '../sending/http-sender.js';
+import { RESPONSE_BODY_CAP, type HttpSender, type SendResult } from '../sending/http-sender.js';
 import { requestHeaders, type RequestHeaders, type SecretOpener } from '../sending/request-headers.js';
 
 /** Opens a sealed endpoint secret (platform SecretBox); `field` says which one. */
@@ -38,6 +40,8 @@ interface RecordedAttempt {
   step: NextStep;
   attempt: AttemptRecord;
   update: DeliveryUpdate;
+  /** A write-back stage's accepted response, stored; carried on the delivered event. */
+  writeBack?: WriteBackRef;
 }
 
 export interface DispatcherDeps {
@@ -55,6 +59,12 @@ export interface DispatcherDeps {
   onAttempt?: (outcome: 'delivered' | 'retry' | 'failed', durationMs: number) => void;
   /** A held delivery was dropped because its lease was lost before it was sent. */
   onLeaseLost?: () => void;
+  /**
+   * Stores a write-back response's annotations (the bus's DocumentStore): they may be far larger
+   * than a NATS message, so the delivered event carries only their name. Without it, write-back
+   * deliveries fail their attempts with the reason.
+   */
+  putDocument?: (name: string, data: Uint8Array) => Promise<{ name: string; bytes: number }>;
 }
 
 /**
@@ -294,7 +304,8 @@ export class Dispatcher {
     }
     const guarded = await this.deps.breakers.fire(
       c.endpointId,
-      () => this.deps.sender.send({ url: ep.url, headers, body, timeoutMs: ep.timeoutMs }),
+      // A write-back stage reads the whole answer (up to its bound, one byte more to notice a larger one).
+      () => this.deps.sender.send({ url: ep.url, headers, body, timeoutMs: ep.timeoutMs, ...(c.writeBack ? { responseCap: WRITE_BACK_MAX_BYTES + 1 } : {}) }),
       (r) => r.statusCode !== null && isSuccess(r.statusCode),
     );
     if (guarded.kind === 'rejected') {
@@ -310,7 +321,36 @@ export class Dispatcher {
       await this.deps.deliveries.release(this.s.node, [c.id], this.s.breakerBackoffMs);
       return;
     }
-    await this.record(this.recorded(c, ep, guarded.result, logged));
+    const r = guarded.result;
+    if (c.writeBack && r.statusCode !== null && isSuccess(r.statusCode)) {
+      await this.record(await this.writeBack(c, ep, r, logged));
+      return;
+    }
+    await this.record(this.recorded(c, ep, r, logged));
+  }
+
+  /**
+   * A write-back stage's 2xx: its body must hold Darwin annotations. Malformed (not JSON, not
+   * annotations, too large) fails the attempt with the reason, so the stage's schedule retries it
+   * and finally routes `failed`. Accepted, the annotations are stored before the attempt is
+   * recorded (never a NATS call inside the record's transaction) under a name of this attempt,
+   * so a re-sent attempt never meets a different document under its name. A store that cannot
+   * be reached also fails the attempt, counted, with the reason: the attempt cannot be kept
+   * without its document, and a counted retry is what the stage's schedule is for.
+   */
+  private async writeBack(c: ClaimedDelivery, ep: EndpointStateData, r: SendResult, logged: Record<string, string>): Promise<RecordedAttempt> {
+    const logR = { ...r, responseBody: r.responseBody.slice(0, RESPONSE_BODY_CAP) };
+    const read = readWriteBack(r.responseBody, { truncated: r.truncated === true, newId: randomUUID });
+    if (!read.ok) return this.recorded(c, ep, logR, logged, read.reason);
+    if (!this.deps.putDocument) return this.recorded(c, ep, logR, logged, 'write-back: no document store configured');
+    const json = Buffer.from(JSON.stringify({ annotations: read.annotations }));
+    try {
+      // WIRE NAME pattern: writeback.<deliveryId>.<attempt> (read by items).
+      const ref = await this.deps.putDocument(`writeback.${c.id}.${c.attempts + 1}`, json);
+      return { ...this.recorded(c, ep, logR, logged), writeBack: { document: ref.name, bytes: ref.bytes, annotations: read.annotations.length } };
+    } catch (err) {
+      return this.recorded(c, ep, logR, logged, `write-back: the annotations could not be stored (${errorText(err)})`);
+    }
   }
 
   /** An attempt that failed before any request left, with its reason. */
@@ -319,10 +359,12 @@ export class Dispatcher {
   }
 
   /** What an attempt's outcome makes of its delivery: the next step, the attempt row and the update. */
-  private recorded(c: ClaimedDelivery, ep: EndpointStateData, r: SendResult, logged: Record<string, string>): RecordedAttempt {
+  private recorded(c: ClaimedDelivery, ep: EndpointStateData, r: SendResult, logged: Record<string, string>, refused?: string): RecordedAttempt {
     const n = c.attempts + 1;
-    const result: AttemptResult =
-      r.statusCode !== null
+    // `refused`: an answer the stage cannot accept (a malformed write-back body) is a failed attempt despite its status.
+    const result: AttemptResult = refused
+      ? { kind: 'error', error: refused, timedOut: false }
+      : r.statusCode !== null
         ? { kind: 'response', statusCode: r.statusCode, retryAfter: r.responseHeaders['retry-after'] }
         : { kind: 'error', error: r.error ?? 'no response', timedOut: r.timedOut };
     const step = nextStep({
@@ -337,7 +379,7 @@ export class Dispatcher {
       now: this.now(),
       random: this.random(),
     });
-    const lastError = r.error ?? (r.statusCode !== null && !isSuccess(r.statusCode) ? `HTTP ${r.statusCode}` : null);
+    const lastError = refused ?? r.error ?? (r.statusCode !== null && !isSuccess(r.statusCode) ? `HTTP ${r.statusCode}` : null);
     return {
       c,
       step,
@@ -347,7 +389,7 @@ export class Dispatcher {
         startedAt: r.startedAt,
         durationMs: r.durationMs,
         statusCode: r.statusCode,
-        error: r.error,
+        error: refused ?? r.error,
         requestHeaders: logged,
         responseHeaders: r.statusCode !== null ? r.responseHeaders : null,
         responseBody: r.statusCode !== null ? r.responseBody : null,
@@ -400,7 +442,7 @@ export class Dispatcher {
       if (done.length > 0) {
         await this.deps.endpoints.recordSuccess([...new Set(done.map((b) => b.c.endpointId))], m);
         await this.deps.store.appendToStreams(
-          done.map((b) => ({ streamId: `delivery-${b.c.id}`, event: this.outcomeEvent(b.c, 'delivered', b.update.attempts, b.update.lastStatusCode, null) })),
+          done.map((b) => ({ streamId: `delivery-${b.c.id}`, event: this.outcomeEvent(b.c, 'delivered', b.update.attempts, b.update.lastStatusCode, null, b.writeBack) })),
           { manager: m, streamType: 'delivery' },
         );
       }
@@ -485,7 +527,7 @@ export class Dispatcher {
     });
   }
 
-  private outcomeEvent(c: ClaimedDelivery, outcome: 'delivered' | 'failed', attempts: number, lastStatusCode: number | null, lastError: string | null) {
+  private outcomeEvent(c: ClaimedDelivery, outcome: 'delivered' | 'failed', attempts: number, lastStatusCode: number | null, lastError: string | null, writeBack?: WriteBackRef) {
     const data = {
       deliveryId: c.id,
       endpointId: c.endpointId,
@@ -503,7 +545,7 @@ export class Dispatcher {
       at: new Date(this.now()).toISOString(),
     };
     return outcome === 'delivered'
-      ? newEvent('delivery.webhook.delivered', data, { ...this.meta(c.projectId), causationId: c.triggerEventId })
+      ? newEvent('delivery.webhook.delivered', { ...data, ...(writeBack ? { writeBack } : {}) }, { ...this.meta(c.projectId), causationId: c.triggerEventId })
       : newEvent('delivery.webhook.failed', data, { ...this.meta(c.projectId), causationId: c.triggerEventId });
   }
 }

@@ -25,6 +25,8 @@ export interface NewDelivery {
   endpointId: string;
   schedule: ScheduleKind;
   maxAttempts: number;
+  /** A write-back stage's delivery: a 2xx body must hold annotations for the item. */
+  writeBack?: boolean;
 }
 
 /** A delivery claimed by this process, with what it needs to send. */
@@ -44,6 +46,8 @@ export interface ClaimedDelivery {
   visitId: string | null;
   body: string;
   messageCreatedAt: Date;
+  /** A write-back stage's delivery (NewDelivery.writeBack). */
+  writeBack?: boolean;
   /** null when the endpoint is unknown, deleted or disabled. */
   endpoint: EndpointStateData | null;
 }
@@ -121,7 +125,7 @@ export interface DeliveryQuery {
 }
 
 /** A delivery row joined with its message's routing fields, as claims and bulk failures read it. */
-type ClaimRow = SummaryRow & { schedule: ScheduleKind; workflow_id: string | null; stage_id: string | null; visit_id: string | null; message_created_at: Date };
+type ClaimRow = SummaryRow & { write_back?: boolean; schedule: ScheduleKind; workflow_id: string | null; stage_id: string | null; visit_id: string | null; message_created_at: Date };
 
 function toClaimed(r: ClaimRow, body: string, endpoint: EndpointStateData | null): ClaimedDelivery {
   return {
@@ -138,6 +142,7 @@ function toClaimed(r: ClaimRow, body: string, endpoint: EndpointStateData | null
     workflowId: r.workflow_id,
     stageId: r.stage_id,
     visitId: r.visit_id,
+    writeBack: r.write_back === true,
     body,
     messageCreatedAt: r.message_created_at,
     endpoint,
@@ -209,9 +214,9 @@ export class DeliveryRepository {
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
          ON CONFLICT (trigger_event_id, variant) DO NOTHING RETURNING id, project_id
        ), del AS (
-         INSERT INTO dl_deliveries (id, message_id, endpoint_id, project_id, status, schedule, max_attempts, next_attempt_at)
-         SELECT u.id, msg.id, u.ep, msg.project_id, 'pending', u.sch, u.ma, now()
-         FROM unnest($11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::int[]) AS u(id, message_id, ep, sch, ma)
+         INSERT INTO dl_deliveries (id, message_id, endpoint_id, project_id, status, schedule, max_attempts, next_attempt_at, write_back)
+         SELECT u.id, msg.id, u.ep, msg.project_id, 'pending', u.sch, u.ma, now(), u.wb
+         FROM unnest($11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::int[], $16::boolean[]) AS u(id, message_id, ep, sch, ma, wb)
          JOIN msg ON msg.id = u.message_id
          RETURNING 1
        )
@@ -232,6 +237,7 @@ export class DeliveryRepository {
         dels.map((d) => d.endpointId),
         dels.map((d) => d.schedule),
         dels.map((d) => d.maxAttempts),
+        dels.map((d) => d.writeBack === true),
       ],
     );
     return new Set(inserted.map((r) => r.id));

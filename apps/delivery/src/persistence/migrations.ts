@@ -160,9 +160,27 @@ export class MessageIndexes1796000000003 implements MigrationInterface {
   }
 }
 
+/**
+ * Write-back stages (issue 13): a delivery whose 2xx response body holds annotations for the
+ * item. Stored per delivery (not per message) because it is the stage's option, frozen like its
+ * max attempts when the stage was entered.
+ */
+export class DeliveryWriteBack1796000000004 implements MigrationInterface {
+  name = 'DeliveryWriteBack1796000000004';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE dl_deliveries ADD COLUMN IF NOT EXISTS write_back boolean NOT NULL DEFAULT false`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE dl_deliveries DROP COLUMN write_back`);
+  }
+}
+
 export const deliveryMigrations = [
   CreateDeliveryTables1796000000000,
   CreateItemTagsView1796000000001,
   OrderViewsByStreamVersion1796000000002,
   MessageIndexes1796000000003,
+  DeliveryWriteBack1796000000004,
 ];

@@ -13,12 +13,16 @@ export interface SendRequest {
   headers: Record<string, string>;
   body: string;
   timeoutMs: number;
+  /** How much of the response body to read; RESPONSE_BODY_CAP when absent (a write-back stage reads more). */
+  responseCap?: number;
 }
 
 export interface SendResult {
   statusCode: number | null;
   responseHeaders: Record<string, string>;
   responseBody: string;
+  /** The body went on beyond the cap and was cut there. */
+  truncated?: boolean;
   error: string | null;
   timedOut: boolean;
   durationMs: number;
@@ -86,12 +90,12 @@ export class HttpSender {
         bodyTimeout: req.timeoutMs,
         signal,
       });
-      const responseBody = await readCapped(res.body, RESPONSE_BODY_CAP);
+      const { text: responseBody, truncated } = await readCapped(res.body, req.responseCap ?? RESPONSE_BODY_CAP);
       const responseHeaders: Record<string, string> = {};
       for (const [k, v] of Object.entries(res.headers)) {
         if (v !== undefined) responseHeaders[k] = Array.isArray(v) ? v.join(', ') : v;
       }
-      return done({ statusCode: res.statusCode, responseHeaders, responseBody, error: null, timedOut: false });
+      return done({ statusCode: res.statusCode, responseHeaders, responseBody, ...(truncated ? { truncated } : {}), error: null, timedOut: false });
     } catch (err) {
       const timedOut =
         signal.aborted ||
@@ -107,11 +111,13 @@ export class HttpSender {
   }
 }
 
-async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, cap: number): Promise<string> {
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, cap: number): Promise<{ text: string; truncated: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
+  let truncated = false;
   for await (const chunk of body) {
     const room = cap - size;
+    if (room <= 0 || chunk.length > room) truncated = true;
     if (room <= 0) break;
     chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
     size += Math.min(chunk.length, room);
@@ -119,7 +125,7 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, cap
   }
   // Leaving the loop early (cap reached) stops reading; the rest is discarded with the socket.
   body.destroy();
-  return Buffer.concat(chunks).toString('utf8');
+  return { text: Buffer.concat(chunks).toString('utf8'), truncated };
 }
 
 function describe(err: unknown, timedOut: boolean, timeoutMs: number): string {

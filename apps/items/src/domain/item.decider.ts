@@ -28,7 +28,9 @@ export type ItemEventType =
   | 'item.annotation.deleted'
   | 'item.tag.added'
   | 'item.tag.removed'
-  | 'item.darwin.imported';
+  | 'item.darwin.imported'
+  | 'item.writeback.applied'
+  | 'item.writeback.rejected';
 export type ItemEvent = { [T in ItemEventType]: Ev<T> }[ItemEventType];
 
 export interface ItemSlot {
@@ -75,6 +77,8 @@ export interface ItemState {
   annotationLog: AnnotationLog | null;
   /** Workflow visits already applied: a redelivered stage entry changes nothing. */
   visits: readonly string[];
+  /** Deliveries whose write-back was applied or rejected: a redelivered outcome changes nothing. */
+  writeBacks: readonly string[];
   registeredAt: string;
 }
 
@@ -112,7 +116,24 @@ export function annotationsOf(state: Pick<ItemState, 'annotationLog'>): Readonly
   return map;
 }
 
+/** Where a write-back comes from: the webhook stage visit and the delivery that answered. */
+export interface WriteBackSource {
+  deliveryId: string;
+  endpointId: string;
+  workflowId: string;
+  stageId: string;
+  visitId: string;
+  /** Who the annotations are attributed to (`endpoint:<id>`). */
+  by: string;
+}
+
 export type ItemCommand =
+  /**
+   * A write-back stage's response: `annotations` checked against the item's slots by the shell,
+   * or `rejected` with why they could not be. Annotations the item already holds (same id: a
+   * receiver echoing the document it was sent) are left as they are.
+   */
+  | ({ type: 'ApplyWriteBack'; at: string } & WriteBackSource & ({ annotations: Annotation[] } | { rejected: string }))
   | {
       type: 'RegisterItem';
       itemId: string;
@@ -164,6 +185,7 @@ export function initialItemState(): ItemState {
     darwin: {},
     annotationLog: null,
     visits: [],
+    writeBacks: [],
     registeredAt: '',
   };
 }
@@ -214,6 +236,9 @@ function evolve(state: ItemState, event: ItemEvent): ItemState {
       const defined = Object.fromEntries(Object.entries(part).filter(([, v]) => v !== undefined)) as DarwinItemPart;
       return { ...next, darwin: { ...state.darwin, ...defined } };
     }
+    case 'item.writeback.applied':
+    case 'item.writeback.rejected':
+      return { ...next, writeBacks: [...state.writeBacks, event.data.deliveryId] };
     default:
       return assertNever(event);
   }
@@ -272,6 +297,40 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
           events.push({ type: 'item.annotation.added', data });
         }
       }
+      return events;
+    }
+    case 'ApplyWriteBack': {
+      if (state.writeBacks.includes(command.deliveryId)) return [];
+      const source = {
+        ...ids,
+        deliveryId: command.deliveryId,
+        endpointId: command.endpointId,
+        workflowId: command.workflowId,
+        stageId: command.stageId,
+        visitId: command.visitId,
+        by: command.by,
+        at: command.at,
+      };
+      if ('rejected' in command) {
+        return [{ type: 'item.writeback.rejected', data: { ...source, reason: command.rejected.slice(0, 2000), itemVersion: state.version + 1 } }];
+      }
+      const existing = annotationsOf(state);
+      const tagNames = new Set(tagsOf(state));
+      const events: ItemEvent[] = [];
+      const added = new Set<string>();
+      for (const a of command.annotations) {
+        if (existing.has(a.id) || added.has(a.id)) continue;
+        const data = { ...ids, annotation: a as unknown as Record<string, unknown>, at: command.at };
+        if (shapeOf(a) === 'tag') {
+          if (tagNames.has(a.name)) continue;
+          tagNames.add(a.name);
+          events.push({ type: 'item.tag.added', data });
+        } else {
+          events.push({ type: 'item.annotation.added', data });
+        }
+        added.add(a.id);
+      }
+      events.push({ type: 'item.writeback.applied', data: { ...source, annotationIds: [...added], itemVersion: state.version + events.length + 1 } });
       return events;
     }
     case 'UpdateAnnotation': {

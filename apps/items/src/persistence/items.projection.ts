@@ -11,6 +11,8 @@ const HANDLES = [
   'item.tag.added',
   'item.tag.removed',
   'item.darwin.imported',
+  'item.writeback.applied',
+  'item.writeback.rejected',
 ] as const;
 
 interface Pending {
@@ -77,6 +79,9 @@ export const itemsProjection: InlineProjection = {
           break;
         case 'item.annotation.updated':
         case 'item.darwin.imported':
+        case 'item.writeback.applied':
+        case 'item.writeback.rejected':
+          // The item's version moves on; the annotations themselves came as their own events.
           break;
         case 'item.tag.added':
           p.countDelta++;

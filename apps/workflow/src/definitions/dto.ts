@@ -34,6 +34,14 @@ export class WebhookConfigDto {
   @IsOptional()
   @IsBoolean()
   includeAnnotations?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      "Write-back (V7's BYOM): a 2xx response body holding Darwin JSON 2.0 annotations (a Darwin document, or {\"annotations\": [...]}; tags as tag annotations) is added to the item before it leaves through succeeded, so the next stage sees it. A malformed body (not JSON, not Darwin annotations, over 1 MiB) fails the attempt with the reason; after the stage's attempts the item leaves through failed.",
+  })
+  @IsOptional()
+  @IsBoolean()
+  writeBack?: boolean;
 }
 
 export class StageDto {
@@ -64,6 +72,16 @@ export class StageDto {
   @ValidateNested()
   @Type(() => WebhookConfigDto)
   webhook?: WebhookConfigDto;
+
+  @ApiPropertyOptional({
+    description:
+      "Dataset stage only (V7's dataset stage): items registered in this dataset from now on (one by one or in bulk) enter the workflow by themselves, once each, in registration order, and move on to the stage after the dataset stage. Items registered before the workflow was saved with the dataset are not pulled in (add them with POST /workflows/{id}/items). A dataset feeds at most one workflow: naming a dataset another workflow is bound to is a 409 naming that workflow.",
+  })
+  @IsOptional()
+  @IsString()
+  @Length(1, 128)
+  @Matches(ID_PATTERN)
+  datasetId?: string;
 }
 
 export class SaveWorkflowDto {

@@ -7,7 +7,17 @@ export interface Stage {
   name: string;
   type: StageType;
   edges: Array<{ name: string; to: string }>;
-  webhook?: { endpointId: string; maxAttempts?: number; includeAnnotations?: boolean };
+  webhook?: WebhookStage;
+  /** Dataset stages: the dataset whose newly registered items enter the workflow by themselves. */
+  datasetId?: string;
+}
+
+export interface WebhookStage {
+  endpointId: string;
+  maxAttempts?: number;
+  includeAnnotations?: boolean;
+  /** Apply annotations from the receiver's 2xx body before routing `succeeded` (write-back). */
+  writeBack?: boolean;
 }
 
 export type Graph = readonly Stage[];
@@ -53,6 +63,7 @@ export function validateGraph(stages: Graph): string[] {
     }
     if (s.type === 'webhook' && !s.webhook?.endpointId) problems.push(`stage '${s.id}': a webhook stage must name an endpoint`);
     if (s.type !== 'webhook' && s.webhook) problems.push(`stage '${s.id}': only webhook stages take webhook config`);
+    if (s.type !== 'dataset' && s.datasetId !== undefined) problems.push(`stage '${s.id}': only the dataset stage takes a datasetId`);
   }
 
   if (datasets.length === 1) {
@@ -145,8 +156,15 @@ export function toGraph(stages: readonly StageDefinition[]): Stage[] {
             endpointId: s.webhook.endpointId,
             ...(s.webhook.maxAttempts !== undefined ? { maxAttempts: s.webhook.maxAttempts } : {}),
             ...(s.webhook.includeAnnotations !== undefined ? { includeAnnotations: s.webhook.includeAnnotations } : {}),
+            ...(s.webhook.writeBack !== undefined ? { writeBack: s.webhook.writeBack } : {}),
           },
         }
       : {}),
+    ...(s.datasetId !== undefined ? { datasetId: s.datasetId } : {}),
   }));
+}
+
+/** The dataset a workflow's dataset stage is bound to, if any. */
+export function boundDataset(graph: Graph): string | undefined {
+  return graph.find((s) => s.type === 'dataset')?.datasetId;
 }

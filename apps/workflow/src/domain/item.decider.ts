@@ -1,7 +1,7 @@
 import type { StageType } from '@stagehook/contracts';
 import type { Decider } from '@stagehook/event-store';
 import { AlreadyInWorkflowError, assertNever, ItemNotInWorkflowError, StaleVisitError, StageNotAllowedError } from './errors.js';
-import { datasetStage, edgeTarget, type Graph, type Stage, stageById } from './graph.js';
+import { datasetStage, edgeTarget, type Graph, type Stage, stageById, type WebhookStage } from './graph.js';
 
 /** Plain data of the catalog events `workflow.stage.entered|left` and `workflow.item.completed`. */
 export interface StageEntered {
@@ -15,7 +15,7 @@ export interface StageEntered {
   itemVersion: number;
   projectId: string;
   enteredAt: string;
-  webhook?: { endpointId: string; maxAttempts?: number; includeAnnotations?: boolean };
+  webhook?: WebhookStage;
 }
 
 export interface StageLeft {

@@ -124,6 +124,40 @@ export class ItemCommandsService {
     return { workflowVersion: def.version, added: toAdd.filter((id) => !raced.has(id)), alreadyPresent: unique.filter((id) => present.has(id) || raced.has(id)) };
   }
 
+  /**
+   * A dataset-bound workflow takes an item just registered in its dataset: the same `add` and
+   * `start` a client sends (POST /workflows/:id/items, then start), decided in the consumer's
+   * transaction with the registration's item version (no request to items). An item already in
+   * the workflow (added by hand meanwhile, or a redelivery) is left as it is. Returns whether it
+   * entered.
+   */
+  async enterFromDataset(
+    manager: EntityManager,
+    r: { projectId: string; workflowId: string; itemId: string; itemVersion: number; eventId: string; correlationId?: string },
+  ): Promise<boolean> {
+    const def = await this.definitions.find(r.workflowId, undefined, manager);
+    if (!def || def.projectId !== r.projectId) return false;
+    if ((await this.positions.present(r.workflowId, [r.itemId], manager)).has(r.itemId)) return false;
+    const unusable = await this.endpoints.unusable(r.projectId, webhookEndpoints(def.stages), manager);
+    const added = itemDecider.decide(
+      { type: 'add', workflowId: r.workflowId, workflowVersion: def.version, projectId: r.projectId, itemId: r.itemId, ...this.context(def.stages, r.itemVersion, unusable, {}) },
+      itemDecider.initialState(),
+    );
+    const state = added.reduce(itemDecider.evolve, itemDecider.initialState());
+    const started = itemDecider.decide({ type: 'start', ...this.context(def.stages, r.itemVersion, unusable, {}) }, state);
+    const events = [...added, ...started];
+    const metadata = { ...this.metadata(r.projectId, r.correlationId), causationId: r.eventId };
+    // A new stream: a concurrent add makes this append fail, and the consumer's retry finds the item present.
+    await this.store.append(
+      itemStreamId(r.workflowId, r.itemId),
+      0,
+      events.map((e) => ({ id: randomUUID(), type: e.type, schemaVersion: this.store.schemaVersion(e.type), data: e.data, metadata })),
+      { manager, streamType: 'wfitem' },
+    );
+    this.countEntries(events);
+    return true;
+  }
+
   /** start / submit / approve / reject / move / set stage on one item. */
   async command(projectId: string, workflowId: string, itemId: string, command: UserCommand, client: ClientContext): Promise<PositionView> {
     await this.definitions.assertInProject(workflowId, projectId);

@@ -16,15 +16,20 @@ type OutcomeEvent = TypedEvent<'delivery.webhook.delivered'> | TypedEvent<'deliv
  * that moved on, and duplicates are acked without effect.
  */
 export function deliveryOutcomeHandlers(commands: ItemCommandsService, heads: ItemHeads): EventHandlers {
+  /** A write-back stage's success: routed when items says the annotations are applied (write-back.ts). */
+  const waitsForItems = (d: OutcomeEvent['data']) => 'writeBack' in d && d.writeBack !== undefined;
   const routable = (d: OutcomeEvent['data']) => d.triggerType === 'workflow.stage.entered' && !!d.workflowId && !!d.itemId && !!d.visitId;
   const handler = (outcome: 'delivered' | 'failed') =>
     prepared<'delivery.webhook.delivered' | 'delivery.webhook.failed', number | null>({
       // The next stage's entry freezes the item's current version: asked of items here, before
       // the transaction, waiting in place while items is down (never dead-lettering the outcome).
-      prepare: async (event) => (routable(event.data) ? heads.versionOrWait(event.data.projectId, event.data.itemId!) : null),
+      prepare: async (event) => (routable(event.data) && !waitsForItems(event.data) ? heads.versionOrWait(event.data.projectId, event.data.itemId!) : null),
       handle: async (event, ctx) => {
         const d = event.data;
         if (!routable(d)) return Outcome.ack();
+        // A write-back stage's success routes once items has applied the annotations
+        // (item.writeback.applied|rejected, write-back.ts), so the next stage's itemVersion holds them.
+        if (waitsForItems(d)) return Outcome.ack();
         try {
           await commands.routeOutcome(
             ctx.manager,

@@ -113,4 +113,29 @@ export class AddPositionParked1795470000002 implements MigrationInterface {
   }
 }
 
-export const workflowMigrations = [CreateWorkflowReadModels1795470000000, AddPositionWebhookEndpoint1795470000001, AddPositionParked1795470000002];
+/**
+ * Dataset-bound workflows (V7's dataset stage): which workflow a dataset feeds, and since when
+ * (items registered earlier are not pulled in). The primary key is the rule "a dataset feeds at
+ * most one workflow", held even when two saves race.
+ */
+export class AddDatasetBindings1795470000003 implements MigrationInterface {
+  name = 'AddDatasetBindings1795470000003';
+
+  async up(qr: QueryRunner): Promise<void> {
+    await qr.query(`
+      CREATE TABLE IF NOT EXISTS wf_dataset_bindings (
+        project_id text NOT NULL,
+        dataset_id text NOT NULL,
+        workflow_id text NOT NULL,
+        bound_at timestamptz NOT NULL,
+        PRIMARY KEY (project_id, dataset_id)
+      )`);
+    await qr.query(`CREATE INDEX IF NOT EXISTS wf_dataset_bindings_workflow_idx ON wf_dataset_bindings (workflow_id)`);
+  }
+
+  async down(qr: QueryRunner): Promise<void> {
+    await qr.query(`DROP TABLE wf_dataset_bindings`);
+  }
+}
+
+export const workflowMigrations = [CreateWorkflowReadModels1795470000000, AddPositionWebhookEndpoint1795470000001, AddPositionParked1795470000002, AddDatasetBindings1795470000003];

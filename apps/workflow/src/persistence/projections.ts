@@ -19,10 +19,21 @@ export const definitionsProjection: InlineProjection = {
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (workflow_id, version) DO NOTHING`,
         [d.workflowId, d.version, d.projectId, d.name, JSON.stringify(d.stages), d.at],
       );
+      // The latest version's dataset binding replaces the previous one. A dataset another
+      // workflow feeds fails the append (primary key): the service checks first and answers 409.
+      const datasetId = d.stages.find((s) => s.type === 'dataset')?.datasetId;
+      const kept: { dataset_id: string }[] = await tx.query(`SELECT dataset_id FROM wf_dataset_bindings WHERE workflow_id = $1`, [d.workflowId]);
+      if (kept[0]?.dataset_id !== datasetId) {
+        await exec(tx, `DELETE FROM wf_dataset_bindings WHERE workflow_id = $1`, [d.workflowId]);
+        if (datasetId !== undefined) {
+          await exec(tx, `INSERT INTO wf_dataset_bindings (project_id, dataset_id, workflow_id, bound_at) VALUES ($1, $2, $3, $4)`, [d.projectId, datasetId, d.workflowId, d.at]);
+        }
+      }
     }
   },
   async reset(tx: EntityManager) {
     await exec(tx, 'DELETE FROM wf_definitions', []);
+    await exec(tx, 'DELETE FROM wf_dataset_bindings', []);
   },
 };
 

@@ -95,6 +95,15 @@ export class DefinitionsRepository {
     return rows[0] && toDefinition(rows[0]);
   }
 
+  /** The workflow a dataset feeds (dataset-bound workflows), and since when, or undefined. */
+  async boundTo(projectId: string, datasetId: string, manager?: EntityManager): Promise<{ workflowId: string; boundAt: Date } | undefined> {
+    const rows: { workflow_id: string; bound_at: Date }[] = await (manager ?? this.ds).query(
+      `SELECT workflow_id, bound_at FROM wf_dataset_bindings WHERE project_id = $1 AND dataset_id = $2`,
+      [projectId, datasetId],
+    );
+    return rows[0] ? { workflowId: rows[0].workflow_id, boundAt: new Date(rows[0].bound_at) } : undefined;
+  }
+
   /** Latest version of each of the project's workflows. */
   async list(projectId: string): Promise<DefinitionView[]> {
     const rows = await this.ds.query<DefRow[]>(
@@ -164,8 +173,8 @@ export class PositionsRepository {
   }
 
   /** Which of `itemIds` are already in the workflow. */
-  async present(workflowId: string, itemIds: readonly string[]): Promise<Set<string>> {
-    const rows = await this.ds.query<Array<{ item_id: string }>>(`SELECT item_id FROM wf_item_positions WHERE workflow_id = $1 AND item_id = ANY($2)`, [workflowId, itemIds]);
+  async present(workflowId: string, itemIds: readonly string[], manager?: EntityManager): Promise<Set<string>> {
+    const rows = await (manager ?? this.ds).query<Array<{ item_id: string }>>(`SELECT item_id FROM wf_item_positions WHERE workflow_id = $1 AND item_id = ANY($2)`, [workflowId, itemIds]);
     return new Set(rows.map((r) => r.item_id));
   }
 

@@ -1,6 +1,19 @@
-import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, ValidateNested, IsISO8601, IsOptional, Max, Min, ValidateIf } from 'class-validator';
 import { IsId, IsShortText } from './common.js';
 import type { EventSpec } from '../spec.js';
+
+/**
+ * A write-back stage's accepted response: the annotations the receiver answered with, checked
+ * (structurally) by delivery and stored in the object store (DocumentStore) under `document`,
+ * since they may be far larger than a NATS message. Items applies them and says so.
+ */
+export class WriteBackRef {
+  /** DocumentStore name; WIRE NAME pattern `writeback.<deliveryId>`. */
+  @IsShortText(500) document!: string;
+  @IsInt() @Min(0) bytes!: number;
+  @IsInt() @Min(0) annotations!: number;
+}
 
 /** Shared by delivered and failed: everything the workflow service needs to route a visit. */
 export class WebhookOutcomeData {
@@ -26,7 +39,16 @@ export class WebhookOutcomeData {
   @IsISO8601({ strict: true }) at!: string;
 }
 
-export class WebhookDeliveredData extends WebhookOutcomeData {}
+export class WebhookDeliveredData extends WebhookOutcomeData {
+  /**
+   * Present when the stage writes back: the workflow then waits for items'
+   * `item.writeback.applied|rejected` before routing the visit.
+   */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => WriteBackRef)
+  writeBack?: WriteBackRef;
+}
 export class WebhookFailedData extends WebhookOutcomeData {}
 
 export class CircuitChangedData {

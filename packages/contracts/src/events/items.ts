@@ -137,6 +137,37 @@ export class ItemTagAddedData extends ItemAnnotationData {}
 
 export class ItemTagRemovedData extends ItemAnnotationDeletedData {}
 
+/** Where a write-back came from: the webhook stage visit whose delivery answered with annotations. */
+export class WriteBackSourceData {
+  @IsId() itemId!: string;
+  @IsId() datasetId!: string;
+  @IsId() projectId!: string;
+  @IsId() deliveryId!: string;
+  @IsId() endpointId!: string;
+  @IsId() workflowId!: string;
+  @IsId() stageId!: string;
+  @IsId() visitId!: string;
+  /** Who the annotations are attributed to (`endpoint:<id>`). */
+  @IsShortText(200) by!: string;
+  @IsISO8601({ strict: true }) at!: string;
+}
+
+/**
+ * A webhook stage's response annotations were added to the item. `itemVersion` is the item's
+ * stream version including them: the workflow routes the visit through `succeeded` with it, so
+ * the next stage's frozen payload holds them.
+ */
+export class ItemWriteBackAppliedData extends WriteBackSourceData {
+  @IsArray() @ArrayMaxSize(10_000) @IsString({ each: true }) annotationIds!: string[];
+  @IsInt() @Min(1) itemVersion!: number;
+}
+
+/** The response annotations do not fit the item (e.g. a slot it does not have): the visit routes through `failed`. */
+export class ItemWriteBackRejectedData extends WriteBackSourceData {
+  @IsShortText(2000) reason!: string;
+  @IsInt() @Min(1) itemVersion!: number;
+}
+
 /** WIRE NAMES: never rename without a migration. */
 export const ItemEvents = {
   'item.registered': { schemaVersion: 2, dataClass: ItemRegisteredData, stream: 'ITEMS', upcasters: { 1: upcastItemRegisteredV1 } },
@@ -147,4 +178,6 @@ export const ItemEvents = {
   'item.tag.added': { schemaVersion: 1, dataClass: ItemTagAddedData, stream: 'ITEMS' },
   'item.tag.removed': { schemaVersion: 1, dataClass: ItemTagRemovedData, stream: 'ITEMS' },
   'item.darwin.imported': { schemaVersion: 1, dataClass: ItemDarwinImportedData, stream: 'ITEMS' },
+  'item.writeback.applied': { schemaVersion: 1, dataClass: ItemWriteBackAppliedData, stream: 'ITEMS' },
+  'item.writeback.rejected': { schemaVersion: 1, dataClass: ItemWriteBackRejectedData, stream: 'ITEMS' },
 } as const satisfies Record<string, EventSpec>;

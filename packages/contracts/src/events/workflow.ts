@@ -22,6 +22,15 @@ export class WebhookStageConfig {
   @IsOptional()
   @IsBoolean()
   includeAnnotations?: boolean;
+
+  /**
+   * Write-back (V7's "run inference… like BYOM"): a 2xx response body holding Darwin JSON 2.0
+   * annotations (tags as tag annotations) is applied to the item before it leaves through
+   * `succeeded`; a malformed one fails the attempt. Off when absent.
+   */
+  @IsOptional()
+  @IsBoolean()
+  writeBack?: boolean;
 }
 
 export class StageEnteredData {
@@ -109,6 +118,11 @@ export class StageDefinition {
   @ValidateNested()
   @Type(() => WebhookStageConfig)
   webhook?: WebhookStageConfig;
+  /**
+   * Dataset stages only: items registered in this dataset after the workflow was saved with it
+   * enter the workflow by themselves (V7's dataset stage).
+   */
+  @IsOptional() @IsId() datasetId?: string;
 }
 
 /** A whole version of a definition: every version carries its full graph. */
