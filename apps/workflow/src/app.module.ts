@@ -19,6 +19,7 @@ import { DataSource } from 'typeorm';
 import { WorkflowConfig } from './config.js';
 import { DefinitionsController } from './definitions/definitions.controller.js';
 import { DefinitionsService } from './definitions/definitions.service.js';
+import { StageEndpoints } from './definitions/stage-endpoints.js';
 import { ENDPOINTS_DURABLE, ENDPOINTS_FILTER, endpointStatusHandlers } from './endpoints/endpoint-status.js';
 import { ItemCommandsService } from './items/item-commands.service.js';
 import { ItemsController } from './items/items.controller.js';
@@ -49,6 +50,7 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
     EndpointStatusRepository,
     ItemHeads,
     KnownEndpoints,
+    StageEndpoints,
     DefinitionsService,
     ItemCommandsService,
     WebhookWaitMetrics,

@@ -3,10 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { EventStore, handleCommand } from '@stagehook/event-store';
 import { foundInProject } from '@stagehook/platform';
 import { definitionDecider } from '../domain/definition.decider.js';
-import { type Stage, templateStages } from '../domain/graph.js';
+import { InvalidWorkflowError } from '../domain/errors.js';
+import { type ResolvedEndpoint, type Stage, type StageInput, releasedEndpoints, templateStages, toGraph, validateGraph } from '../domain/graph.js';
 import { conflictsAs409 } from '../items/item-commands.service.js';
 import { KnownEndpoints } from '../shared/known-endpoints.js';
 import { DefinitionsRepository, type DefinitionView } from '../shared/repositories.js';
+import { StageEndpoints } from './stage-endpoints.js';
 
 export const definitionStreamId = (workflowId: string) => `workflow-${workflowId}`;
 
@@ -16,11 +18,28 @@ export class DefinitionsService {
     private readonly store: EventStore,
     private readonly definitions: DefinitionsRepository,
     private readonly endpoints: KnownEndpoints,
+    private readonly stageEndpoints: StageEndpoints,
   ) {}
 
-  async create(projectId: string, name: string, stages: Stage[], by?: string): Promise<DefinitionView> {
-    await this.endpoints.assertKnown(projectId, stages);
+  /**
+   * The graph as it will be saved: stages holding their own url get their managed endpoint's id.
+   * The graph is checked first, so an invalid save leaves no endpoint behind in the registry.
+   */
+  private async prepare(projectId: string, workflowId: string, stages: readonly StageInput[], before: Stage[] = []): Promise<Stage[]> {
+    const pending: ResolvedEndpoint = { endpointId: 'pending', managed: { url: '', authorizationHeaderSet: false } };
+    const problems = validateGraph(toGraph(stages, new Map(stages.filter((s) => s.webhook?.url !== undefined).map((s) => [s.id, pending]))));
+    if (problems.length > 0) throw new InvalidWorkflowError(problems);
+    const graph = toGraph(stages, await this.stageEndpoints.resolve(projectId, workflowId, stages, before));
+    await this.endpoints.assertKnown(
+      projectId,
+      graph.filter((s) => !s.webhook?.managed),
+    );
+    return graph;
+  }
+
+  async create(projectId: string, name: string, input: readonly StageInput[], by?: string): Promise<DefinitionView> {
     const workflowId = randomUUID();
+    const stages = await this.prepare(projectId, workflowId, input);
     await handleCommand(
       this.store,
       definitionStreamId(workflowId),
@@ -37,9 +56,9 @@ export class DefinitionsService {
   }
 
   /** A new version; items in flight keep the version they started on. */
-  async update(projectId: string, workflowId: string, name: string, stages: Stage[], expectedVersion?: number, by?: string): Promise<DefinitionView> {
-    await this.get(projectId, workflowId);
-    await this.endpoints.assertKnown(projectId, stages);
+  async update(projectId: string, workflowId: string, name: string, input: readonly StageInput[], expectedVersion?: number, by?: string): Promise<DefinitionView> {
+    const before = (await this.get(projectId, workflowId)).stages;
+    const stages = await this.prepare(projectId, workflowId, input, before);
     await conflictsAs409(() =>
       handleCommand(
         this.store,
@@ -49,6 +68,7 @@ export class DefinitionsService {
         { metadata: { source: 'workflow', projectId }, streamType: 'workflow', ...(expectedVersion !== undefined ? { expectedVersion } : {}) },
       ),
     );
+    await this.stageEndpoints.release(projectId, releasedEndpoints(before, stages));
     return this.get(projectId, workflowId);
   }
 
