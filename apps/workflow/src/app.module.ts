@@ -20,6 +20,7 @@ import { WorkflowConfig } from './config.js';
 import { DefinitionsController } from './definitions/definitions.controller.js';
 import { DefinitionsService } from './definitions/definitions.service.js';
 import { StageEndpoints } from './definitions/stage-endpoints.js';
+import { StageTestController, StageTestService } from './stage-test/stage-test.controller.js';
 import { ENDPOINTS_DURABLE, ENDPOINTS_FILTER, endpointStatusHandlers } from './endpoints/endpoint-status.js';
 import { ItemCommandsService } from './items/item-commands.service.js';
 import { ItemsController } from './items/items.controller.js';
@@ -42,7 +43,7 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
     EventSourcingModule.forRoot({ stream: 'WORKFLOW', projections: workflowProjections }),
   ],
   // DeadLettersController: operators' redrive of this service's dead letters (platform README).
-  controllers: [DefinitionsController, ItemsController, ReadModelsController, DeadLettersController],
+  controllers: [DefinitionsController, StageTestController, ItemsController, ReadModelsController, DeadLettersController],
   providers: [
     deadLetterRedriveProvider(),
     DefinitionsRepository,
@@ -52,6 +53,7 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
     KnownEndpoints,
     StageEndpoints,
     DefinitionsService,
+    StageTestService,
     ItemCommandsService,
     WebhookWaitMetrics,
     consumersProvider({
