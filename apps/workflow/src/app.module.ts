@@ -20,6 +20,7 @@ import { WorkflowConfig } from './config.js';
 import { DefinitionsController } from './definitions/definitions.controller.js';
 import { DefinitionsService } from './definitions/definitions.service.js';
 import { StageEndpoints } from './definitions/stage-endpoints.js';
+import { ImportV7Controller } from './import-v7/import-v7.controller.js';
 import { StageTestController, StageTestService } from './stage-test/stage-test.controller.js';
 import { ENDPOINTS_DURABLE, ENDPOINTS_FILTER, endpointStatusHandlers } from './endpoints/endpoint-status.js';
 import { ItemCommandsService } from './items/item-commands.service.js';
@@ -43,7 +44,7 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
     EventSourcingModule.forRoot({ stream: 'WORKFLOW', projections: workflowProjections }),
   ],
   // DeadLettersController: operators' redrive of this service's dead letters (platform README).
-  controllers: [DefinitionsController, StageTestController, ItemsController, ReadModelsController, DeadLettersController],
+  controllers: [DefinitionsController, ImportV7Controller, StageTestController, ItemsController, ReadModelsController, DeadLettersController],
   providers: [
     deadLetterRedriveProvider(),
     DefinitionsRepository,
