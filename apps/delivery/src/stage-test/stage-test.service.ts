@@ -31,8 +31,8 @@ export function parseStageTest(body: unknown): StageTestRequest | string {
     workflowVersion: r.workflowVersion,
     stageId: r.stageId,
     stageName: r.stageName,
-    ...(r.itemId !== undefined ? { itemId: r.itemId as string } : {}),
-    ...(r.includeAnnotations !== undefined ? { includeAnnotations: r.includeAnnotations as boolean } : {}),
+    ...(r.itemId !== undefined ? { itemId: r.itemId } : {}),
+    ...(r.includeAnnotations !== undefined ? { includeAnnotations: r.includeAnnotations } : {}),
   };
 }
 

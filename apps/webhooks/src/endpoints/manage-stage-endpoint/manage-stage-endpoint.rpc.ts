@@ -39,7 +39,7 @@ function parseManage(body: unknown): ManageStageEndpointRequest | string {
     stageId: r.stageId,
     stageName: r.stageName,
     url: r.url,
-    ...(r.authorization !== undefined ? { authorization: r.authorization as string | null } : {}),
+    ...(r.authorization !== undefined ? { authorization: r.authorization } : {}),
     includeAnnotations: r.includeAnnotations,
   };
 }
