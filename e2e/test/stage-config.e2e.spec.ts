@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { answer, TestReceiver, until } from '@stagehook/testing';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { answer, testEnv, TestReceiver, until } from '@stagehook/testing';
 import { Platform } from './support/platform.js';
 
 interface Stage {
@@ -107,7 +109,26 @@ describe('webhook stages configured as in V7', () => {
     for (const path of [`/workflows/${wf.workflowId}`, `/workflows/${wf.workflowId}?version=1`, '/workflows']) {
       expect(JSON.stringify(await ok('workflow', 'GET', path))).not.toContain('stage-secret');
     }
-    expect(platform.logs('workflow').join('\n')).not.toContain('stage-secret');
+    expect(platform.logs().join('\n')).not.toContain('stage-secret');
+    // Not in any event either: the workflow's definition events, the registry's endpoint events.
+    const nc = await connect({ servers: testEnv.natsUrl });
+    try {
+      const jsm = await jetstreamManager(nc);
+      let scanned = 0;
+      for (const key of ['WORKFLOW', 'WEBHOOKS', 'DELIVERY']) {
+        const info = await jsm.streams.info(`${platform.namespace}_${key}`).catch(() => undefined);
+        if (!info || info.state.messages === 0) continue;
+        for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+          const m = await jsm.streams.getMessage(`${platform.namespace}_${key}`, { seq }).catch(() => undefined);
+          if (!m) continue;
+          scanned++;
+          expect(new TextDecoder().decode(m.data)).not.toContain('stage-secret');
+        }
+      }
+      expect(scanned).toBeGreaterThan(0);
+    } finally {
+      await nc.drain();
+    }
   }, 180_000);
 
   it('still refuses an unknown endpoint with a 422 naming the stage, and a bad url with a 400 naming the field', async () => {
