@@ -31,7 +31,10 @@ interface StageTest {
 
 const SECRET = 'Bearer stage-secret-5f2c9a';
 // darwin-py's own fixture (apps/workflow/test/fixtures/darwin-py/README.md names its source).
-const v7Workflow = JSON.parse(readFileSync(new URL('../../apps/workflow/test/fixtures/darwin-py/workflow.json', import.meta.url), 'utf8')) as Record<string, unknown>;
+const darwinPy = (file: string) => JSON.parse(readFileSync(new URL(`../../apps/workflow/test/fixtures/darwin-py/${file}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const v7Workflow = darwinPy('workflow.json');
+/** V7's full stage config (every key V7 sends) with some values set, as the V7 editor would. */
+const v7Config = (over: Record<string, unknown>) => ({ ...darwinPy('stage_config.json'), assignable_to: null, model_type: null, ...over });
 
 /** dataset → annotate → webhook (its own url and authorization, V7 stage config) → complete. */
 const inlineStages = (url: string, extra: Record<string, unknown> = {}) => [
@@ -199,6 +202,35 @@ describe('webhook stages configured as in V7', () => {
 
     const itemId = await newItem('imported.jpg');
     await runThroughAnnotate(workflow.workflowId, itemId);
+    await until(async () => (await ok<{ completed: boolean }>('workflow', 'GET', `/workflows/${workflow.workflowId}/items/${itemId}`)).completed, { timeoutMs: 60_000, message: 'completed' });
+  }, 120_000);
+
+  it('imports a V7 webhook stage with its url and authorization header, and routes an item through it to the receiver', async () => {
+    const edge = (name: string, from: string, to: string) => ({ id: `${from}-${name}`, name, source_stage_id: from, target_stage_id: to });
+    const doc = {
+      name: 'V7 with webhook',
+      stages: [
+        { id: 'v7-ds', name: 'Dataset', type: 'dataset', config: v7Config({ x: 0, y: 0 }), edges: [edge('default', 'v7-ds', 'v7-an')] },
+        { id: 'v7-an', name: 'Annotate', type: 'annotate', config: v7Config({ x: 200, y: 0 }), edges: [edge('default', 'v7-an', 'v7-wh')] },
+        {
+          id: 'v7-wh',
+          name: 'Webhook',
+          type: 'webhook',
+          config: v7Config({ url: `${receiver.url}/v7`, authorization_header: SECRET, include_annotations: false, retry_if_fails: true, x: 400, y: 0 }),
+          edges: [edge('succeeded', 'v7-wh', 'v7-cp'), edge('failed', 'v7-wh', 'v7-cp')],
+        },
+        { id: 'v7-cp', name: 'Complete', type: 'complete', config: v7Config({ x: 600, y: 0 }), edges: [] },
+      ],
+    };
+    const res = await call<{ workflow: Workflow; report: unknown[] }>('workflow', 'POST', '/workflows/import/v7', doc);
+    expect(res.status).toBe(201);
+    expect(res.body.report).toEqual([]);
+    expect(JSON.stringify(res.body)).not.toContain('stage-secret');
+    const { workflow } = res.body;
+    const itemId = await newItem('v7.jpg');
+    await runThroughAnnotate(workflow.workflowId, itemId);
+    const [req] = await receiver.waitFor(1, '/v7', 60_000);
+    expect(req.headers.authorization).toBe(SECRET);
     await until(async () => (await ok<{ completed: boolean }>('workflow', 'GET', `/workflows/${workflow.workflowId}/items/${itemId}`)).completed, { timeoutMs: 60_000, message: 'completed' });
   }, 120_000);
 });
