@@ -143,6 +143,20 @@ describe('webhook stages configured as in V7', () => {
     const bad = await call('workflow', 'POST', '/workflows', { name: 'Bad url', stages: inlineStages('not a url') });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.body)).toContain('url');
+
+    // The registry's SSRF rules refuse the second stage's url after it made the first one's
+    // endpoint: the save is a 422 naming the field, and that endpoint is not left managed.
+    const two = [
+      { id: 'ds', name: 'Dataset', type: 'dataset', edges: [{ name: 'default', to: 'wh-a' }] },
+      { id: 'wh-a', name: 'A', type: 'webhook', edges: [{ name: 'succeeded', to: 'wh-b' }, { name: 'failed', to: 'done' }], webhook: { url: `${receiver.url}/a` } },
+      { id: 'wh-b', name: 'B', type: 'webhook', edges: [{ name: 'succeeded', to: 'done' }, { name: 'failed', to: 'done' }], webhook: { url: 'http://10.1.2.3/hook' } },
+      { id: 'done', name: 'Complete', type: 'complete', edges: [] },
+    ];
+    const unsafe = await call('workflow', 'POST', '/workflows', { name: 'Unsafe', stages: two });
+    expect(unsafe.status).toBe(422);
+    expect(JSON.stringify(unsafe.body)).toContain('stages[2].webhook.url');
+    const { endpoints } = await ok<{ endpoints: Endpoint[] }>('webhooks', 'GET', '/endpoints?limit=100');
+    expect(endpoints.filter((e) => e.managedBy?.stageId === 'wh-a')).toEqual([]);
   }, 60_000);
 
   it('protects a managed endpoint from deletion while its stage exists, and releases it when the stage goes', async () => {

@@ -8,7 +8,7 @@ import { type ResolvedEndpoint, type Stage, type StageInput, releasedEndpoints, 
 import { conflictsAs409 } from '../items/item-commands.service.js';
 import { KnownEndpoints } from '../shared/known-endpoints.js';
 import { DefinitionsRepository, type DefinitionView } from '../shared/repositories.js';
-import { StageEndpoints } from './stage-endpoints.js';
+import { fresh, StageEndpoints } from './stage-endpoints.js';
 
 export const definitionStreamId = (workflowId: string) => `workflow-${workflowId}`;
 
@@ -23,29 +23,43 @@ export class DefinitionsService {
 
   /**
    * The graph as it will be saved: stages holding their own url get their managed endpoint's id.
-   * The graph is checked first, so an invalid save leaves no endpoint behind in the registry.
+   * Everything that can refuse the save is checked first (the graph, the endpoints it names), so
+   * a refused save leaves no endpoint behind in the registry.
    */
-  private async prepare(projectId: string, workflowId: string, stages: readonly StageInput[], before: Stage[] = []): Promise<Stage[]> {
+  private async prepare(projectId: string, workflowId: string, stages: readonly StageInput[], before: Stage[] = []): Promise<{ graph: Stage[]; fresh: string[] }> {
     const pending: ResolvedEndpoint = { endpointId: 'pending', managed: { url: '', authorizationHeaderSet: false } };
-    const problems = validateGraph(toGraph(stages, new Map(stages.filter((s) => s.webhook?.url !== undefined).map((s) => [s.id, pending]))));
+    const draft = toGraph(stages, new Map(stages.filter((s) => s.webhook?.url !== undefined).map((s) => [s.id, pending])));
+    const problems = validateGraph(draft);
     if (problems.length > 0) throw new InvalidWorkflowError(problems);
-    const graph = toGraph(stages, await this.stageEndpoints.resolve(projectId, workflowId, stages, before));
     await this.endpoints.assertKnown(
       projectId,
-      graph.filter((s) => !s.webhook?.managed),
+      draft.filter((s) => !s.webhook?.managed),
     );
-    return graph;
+    const resolved = await this.stageEndpoints.resolve(projectId, workflowId, stages, before);
+    return { graph: toGraph(stages, resolved), fresh: fresh(before, resolved) };
+  }
+
+  /** Appends; if that fails (a concurrent edit), the endpoints made for this save are released. */
+  private async saving<T>(projectId: string, fresh: string[], append: () => Promise<T>): Promise<T> {
+    try {
+      return await append();
+    } catch (err) {
+      await this.stageEndpoints.release(projectId, fresh);
+      throw err;
+    }
   }
 
   async create(projectId: string, name: string, input: readonly StageInput[], by?: string): Promise<DefinitionView> {
     const workflowId = randomUUID();
-    const stages = await this.prepare(projectId, workflowId, input);
-    await handleCommand(
-      this.store,
-      definitionStreamId(workflowId),
-      definitionDecider,
-      { type: 'create', workflowId, projectId, name, stages, now: new Date(), ...(by ? { by } : {}) },
-      { metadata: { source: 'workflow', projectId }, streamType: 'workflow' },
+    const { graph: stages, fresh: made } = await this.prepare(projectId, workflowId, input);
+    await this.saving(projectId, made, () =>
+      handleCommand(
+        this.store,
+        definitionStreamId(workflowId),
+        definitionDecider,
+        { type: 'create', workflowId, projectId, name, stages, now: new Date(), ...(by ? { by } : {}) },
+        { metadata: { source: 'workflow', projectId }, streamType: 'workflow' },
+      ),
     );
     return this.get(projectId, workflowId);
   }
@@ -58,14 +72,16 @@ export class DefinitionsService {
   /** A new version; items in flight keep the version they started on. */
   async update(projectId: string, workflowId: string, name: string, input: readonly StageInput[], expectedVersion?: number, by?: string): Promise<DefinitionView> {
     const before = (await this.get(projectId, workflowId)).stages;
-    const stages = await this.prepare(projectId, workflowId, input, before);
-    await conflictsAs409(() =>
-      handleCommand(
-        this.store,
-        definitionStreamId(workflowId),
-        definitionDecider,
-        { type: 'update', name, stages, now: new Date(), ...(by ? { by } : {}) },
-        { metadata: { source: 'workflow', projectId }, streamType: 'workflow', ...(expectedVersion !== undefined ? { expectedVersion } : {}) },
+    const { graph: stages, fresh: made } = await this.prepare(projectId, workflowId, input, before);
+    await this.saving(projectId, made, () =>
+      conflictsAs409(() =>
+        handleCommand(
+          this.store,
+          definitionStreamId(workflowId),
+          definitionDecider,
+          { type: 'update', name, stages, now: new Date(), ...(by ? { by } : {}) },
+          { metadata: { source: 'workflow', projectId }, streamType: 'workflow', ...(expectedVersion !== undefined ? { expectedVersion } : {}) },
+        ),
       ),
     );
     await this.stageEndpoints.release(projectId, releasedEndpoints(before, stages));

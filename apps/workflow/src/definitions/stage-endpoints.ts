@@ -6,6 +6,12 @@ import { WorkflowConfig } from '../config.js';
 import { InvalidWorkflowError, WorkflowErrorCode } from '../domain/errors.js';
 import type { Graph, ResolvedEndpoint, StageInput } from '../domain/graph.js';
 
+/** The managed endpoints of `resolved` that `before` did not already have. */
+export function fresh(before: Graph, resolved: ReadonlyMap<string, ResolvedEndpoint>): string[] {
+  const had = new Set(before.flatMap((s) => (s.webhook?.managed ? [s.webhook.endpointId] : [])));
+  return [...resolved.values()].map((r) => r.endpointId).filter((id) => !had.has(id));
+}
+
 /**
  * Webhook stages that hold their own url and authorization (V7's stage config) get an endpoint the
  * registry manages for (project, workflow, stage). Asked before the save's transaction opens (no
@@ -29,43 +35,50 @@ export class StageEndpoints {
     }
     if (problems.length > 0) throw new InvalidWorkflowError(problems);
     const resolved = new Map<string, ResolvedEndpoint>();
-    for (const [i, s] of stages.entries()) {
-      const w = s.webhook;
-      if (s.type !== 'webhook' || !w?.url) continue;
-      const previous = before.find((b) => b.id === s.id)?.webhook?.managed;
-      let reply;
-      try {
-        reply = await rpcRequest(
-          this.nc,
-          this.ns,
-          ManagedEndpointRpc.manageStageEndpoint,
-          {
-            projectId,
-            workflowId,
-            stageId: s.id,
-            stageName: s.name,
-            url: w.url,
-            ...(w.authorizationHeader !== undefined ? { authorization: w.authorizationHeader } : {}),
-            includeAnnotations: w.includeAnnotations ?? false,
-          },
-          { timeoutMs: this.config.WEBHOOKS_RPC_TIMEOUT_MS },
-        );
-      } catch (err) {
-        if (err instanceof RpcUnavailableError) throw new DomainError(WorkflowErrorCode.WEBHOOKS_UNAVAILABLE, `the webhook registry did not answer for stage '${s.id}'; try again`);
-        throw err;
-      }
-      if (!reply.ok) {
-        if (reply.code === 'unsafe_url' || reply.code === 'invalid_request' || reply.code === 'conflict') {
-          problems.push(`stages[${i}].webhook.url: ${reply.message}`);
-          continue;
+    try {
+      for (const [i, s] of stages.entries()) {
+        const w = s.webhook;
+        if (s.type !== 'webhook' || !w?.url) continue;
+        const previous = before.find((b) => b.id === s.id)?.webhook?.managed;
+        let reply;
+        try {
+          reply = await rpcRequest(
+            this.nc,
+            this.ns,
+            ManagedEndpointRpc.manageStageEndpoint,
+            {
+              projectId,
+              workflowId,
+              stageId: s.id,
+              stageName: s.name,
+              url: w.url,
+              ...(w.authorizationHeader !== undefined ? { authorization: w.authorizationHeader } : {}),
+              includeAnnotations: w.includeAnnotations ?? false,
+            },
+            { timeoutMs: this.config.WEBHOOKS_RPC_TIMEOUT_MS },
+          );
+        } catch (err) {
+          if (err instanceof RpcUnavailableError) throw new DomainError(WorkflowErrorCode.WEBHOOKS_UNAVAILABLE, `the webhook registry did not answer for stage '${s.id}'; try again`);
+          throw err;
         }
-        throw new DomainError(WorkflowErrorCode.WEBHOOKS_UNAVAILABLE, `the webhook registry answered ${reply.code} for stage '${s.id}'`);
+        if (!reply.ok) {
+          if (reply.code === 'unsafe_url' || reply.code === 'invalid_request' || reply.code === 'conflict') {
+            problems.push(`stages[${i}].webhook.url: ${reply.message}`);
+            continue;
+          }
+          throw new DomainError(WorkflowErrorCode.WEBHOOKS_UNAVAILABLE, `the webhook registry answered ${reply.code} for stage '${s.id}'`);
+        }
+        // A header kept from the version before (undefined) is still set if it was set then.
+        const authorizationHeaderSet = w.authorizationHeader === undefined ? reply.authorizationSet || (previous?.authorizationHeaderSet ?? false) : w.authorizationHeader !== null;
+        resolved.set(s.id, { endpointId: reply.endpointId, managed: { url: w.url, authorizationHeaderSet } });
       }
-      // A header kept from the version before (undefined) is still set if it was set then.
-      const authorizationHeaderSet = w.authorizationHeader === undefined ? reply.authorizationSet || (previous?.authorizationHeaderSet ?? false) : w.authorizationHeader !== null;
-      resolved.set(s.id, { endpointId: reply.endpointId, managed: { url: w.url, authorizationHeaderSet } });
+      if (problems.length > 0) throw new InvalidWorkflowError(problems);
+    } catch (err) {
+      // Endpoints made for this save that the workflow will not name: released, so none is left
+      // managed by a stage that does not exist (it could never be deleted).
+      await this.release(projectId, fresh(before, resolved));
+      throw err;
     }
-    if (problems.length > 0) throw new InvalidWorkflowError(problems);
     return resolved;
   }
 
