@@ -17,6 +17,7 @@ import { DeliveryRepository } from './persistence/delivery.repository.js';
 import { EndpointRepository } from './persistence/endpoint.repository.js';
 import { ItemTagRepository } from './persistence/item-tag.repository.js';
 import { attemptsRetention, messagesRetention } from './persistence/retention.js';
+import { StageTestService } from './stage-test/stage-test.service.js';
 import { TestPingService } from './test-ping/test-ping.service.js';
 
 @Module({
@@ -39,6 +40,7 @@ import { TestPingService } from './test-ping/test-ping.service.js';
       },
     },
     TestPingService,
+    StageTestService,
     consumersProvider({
       inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, DeliveryConfig, DeliveryRepository, EndpointRepository, ItemTagRepository, EventStore, DispatcherHost],
       useFactory: (

@@ -3,6 +3,7 @@ import { BusNamespace } from '@stagehook/contracts';
 import { ConsumerHost, consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
 import { DeadLettersController, deadLetterRedriveProvider, LOGGER, MetricsService, NATS_CONNECTION, type Logger, type NatsConnection } from '@stagehook/platform';
 import { DataSource } from 'typeorm';
+import { ManageStageEndpointRpc } from './endpoints/manage-stage-endpoint/manage-stage-endpoint.rpc.js';
 import { EndpointLookupRpc } from './endpoints/endpoint-lookup/endpoint-lookup.rpc.js';
 import { DELIVERY_DISABLES_DURABLE, DELIVERY_DISABLES_FILTER, mirrorDeliveryDisable } from './endpoints/delivery-disabled/delivery-disabled.consumer.js';
 import { ChangeStatusController } from './endpoints/change-status/change-status.controller.js';
@@ -42,6 +43,7 @@ import { EventTypesModule, PUBLISHED_CONSUMERS } from './event-types.module.js';
     RegisterEndpointHandler,
     UpdateEndpointHandler,
     EndpointLookupRpc,
+    ManageStageEndpointRpc,
     consumersProvider({
       inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, EndpointRepository],
       useFactory: (dataSource: DataSource, nats: NatsConnection, logger: Logger, metrics: MetricsService, namespace: BusNamespace, repo: EndpointRepository): ConsumerRunnerOptions[] => [

@@ -164,6 +164,16 @@ describe('endpoint decider', () => {
     given(endpointDecider, [registered]).when({ kind: 'update', projectId: 'p1', changes: { name: settings.name }, now: later(1) }).then([]);
   });
 
+  it('refuses to delete an endpoint a workflow stage manages, naming the stage, and deletes it once released', () => {
+    const managed: EndpointEvent = { type: 'webhook.endpoint.updated', data: { ...registered.data, managedBy: { workflowId: 'wf1', stageId: 'qa-hook' }, at: NOW.toISOString() } };
+    given(endpointDecider, [registered, managed]).when({ kind: 'delete', projectId: 'p1', now: NOW }).thenThrows(ConflictError);
+    expect(() => endpointDecider.decide({ kind: 'delete', projectId: 'p1', now: NOW }, fold(endpointDecider, [registered, managed]))).toThrow("stage 'qa-hook' of workflow wf1");
+    const released: EndpointEvent = { type: 'webhook.endpoint.updated', data: { ...registered.data, managedBy: null, at: NOW.toISOString() } };
+    given(endpointDecider, [registered, managed, released])
+      .when({ kind: 'delete', projectId: 'p1', now: NOW })
+      .then([{ type: 'webhook.endpoint.deleted', data: { endpointId: 'ep1', projectId: 'p1', at: NOW.toISOString() } }]);
+  });
+
   it('refuses every command on a deleted endpoint', () => {
     const deleted: EndpointEvent = { type: 'webhook.endpoint.deleted', data: { endpointId: 'ep1', projectId: 'p1', at: NOW.toISOString() } };
     given(endpointDecider, [registered, deleted]).when({ kind: 'update', projectId: 'p1', changes: { name: 'x' }, now: NOW }).thenThrows(NotFoundError);

@@ -19,6 +19,9 @@ import { DataSource } from 'typeorm';
 import { WorkflowConfig } from './config.js';
 import { DefinitionsController } from './definitions/definitions.controller.js';
 import { DefinitionsService } from './definitions/definitions.service.js';
+import { StageEndpoints } from './definitions/stage-endpoints.js';
+import { ImportV7Controller } from './import-v7/import-v7.controller.js';
+import { StageTestController, StageTestService } from './stage-test/stage-test.controller.js';
 import { ENDPOINTS_DURABLE, ENDPOINTS_FILTER, endpointStatusHandlers } from './endpoints/endpoint-status.js';
 import { ItemCommandsService } from './items/item-commands.service.js';
 import { ItemsController } from './items/items.controller.js';
@@ -43,7 +46,7 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
     EventSourcingModule.forRoot({ stream: 'WORKFLOW', projections: workflowProjections }),
   ],
   // DeadLettersController: operators' redrive of this service's dead letters (platform README).
-  controllers: [DefinitionsController, ItemsController, ReadModelsController, DeadLettersController],
+  controllers: [DefinitionsController, ImportV7Controller, StageTestController, ItemsController, ReadModelsController, DeadLettersController],
   providers: [
     deadLetterRedriveProvider(),
     DefinitionsRepository,
@@ -51,7 +54,9 @@ import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository } 
     EndpointStatusRepository,
     ItemHeads,
     KnownEndpoints,
+    StageEndpoints,
     DefinitionsService,
+    StageTestService,
     ItemCommandsService,
     WebhookWaitMetrics,
     consumersProvider({

@@ -18,4 +18,18 @@ export class WorkflowConfig extends BaseConfig {
    */
   @EnvInteger({ min: 1, max: 8 })
   OUTCOME_CONCURRENCY = 4;
+
+  /**
+   * How long a workflow save waits for the registry to create or update a stage's managed
+   * endpoint (503 webhooks_unavailable after).
+   */
+  @EnvInteger({ min: 100, max: 30_000 })
+  WEBHOOKS_RPC_TIMEOUT_MS = 5_000;
+
+  /**
+   * How long the stage Test button waits for delivery's answer: above the endpoint timeout
+   * (15 s by default) so a slow receiver is reported as such, not as a 503.
+   */
+  @EnvInteger({ min: 1_000, max: 120_000 })
+  STAGE_TEST_TIMEOUT_MS = 25_000;
 }

@@ -194,4 +194,29 @@ describe('adding items', () => {
     expect(pos.body.stageType).toBe('annotate');
     expect(h.entered(item).filter((e) => e.data.stageType === 'webhook')).toEqual([]);
   });
+
+  it('a stage holding its own url is a 503 naming the registry when it does not answer, and nothing is saved', async () => {
+    // The harness answers only the endpoint lookup, not the registry's managed-endpoint requests.
+    const stages = [
+      { id: 'ds', name: 'Dataset', type: 'dataset', edges: [{ name: 'default', to: 'wh' }] },
+      { id: 'wh', name: 'Hook', type: 'webhook', edges: [{ name: 'succeeded', to: 'done' }, { name: 'failed', to: 'done' }], webhook: { url: 'https://hooks.example.com/in', authorizationHeader: 'Bearer x' } },
+      { id: 'done', name: 'Complete', type: 'complete', edges: [] },
+    ];
+    const before = (await h.api<unknown[]>('GET', '/workflows', { project: 'p-inline' })).body.length;
+    const res = await h.api<{ error: string; message: string }>('POST', '/workflows', { project: 'p-inline', body: { name: 'Inline', stages } });
+    expect(res.status).toBe(503);
+    expect(res.body.error).toBe('webhooks_unavailable');
+    expect((await h.api<unknown[]>('GET', '/workflows', { project: 'p-inline' })).body.length).toBe(before);
+  });
+
+  it("the stage Test button is a 503 naming delivery when it does not answer; an unknown stage is a 404, a stage that is not a webhook a 422", async () => {
+    const wf = await template();
+    const hook = wf.stages.find((s) => s.type === 'webhook');
+    const annotate = wf.stages.find((s) => s.type === 'annotate');
+    const res = await h.api<{ error: string; message: string }>('POST', `/workflows/${wf.workflowId}/stages/${hook?.id}/test`, { body: {} });
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ error: 'delivery_unavailable', message: expect.stringContaining('delivery') });
+    expect((await h.api('POST', `/workflows/${wf.workflowId}/stages/nope/test`, { body: {} })).status).toBe(404);
+    expect((await h.api('POST', `/workflows/${wf.workflowId}/stages/${annotate?.id}/test`, { body: {} })).status).toBe(422);
+  });
 });

@@ -30,7 +30,8 @@ export class DarwinSource {
     this.documents = new DocumentStore(nats, namespace);
   }
 
-  async fetch(projectId: string, itemId: string, version: number, { annotations }: { annotations: boolean }): Promise<DarwinFetch> {
+  /** `version` undefined: the item as it is now (the stage Test button). */
+  async fetch(projectId: string, itemId: string, version: number | undefined, { annotations }: { annotations: boolean }): Promise<DarwinFetch> {
     const what = annotations ? 'annotations' : 'item';
     const ask = async <T>(call: () => Promise<T>): Promise<T | DarwinFetch> => {
       try {
@@ -41,11 +42,11 @@ export class DarwinSource {
       }
     };
     if (!annotations) {
-      const reply = await ask(() => rpcRequest(this.nats, this.namespace, ItemsRpc.head, { projectId, itemId, version }, { timeoutMs: this.s.timeoutMs }));
+      const reply = await ask(() => rpcRequest(this.nats, this.namespace, ItemsRpc.head, { projectId, itemId, ...(version !== undefined ? { version } : {}) }, { timeoutMs: this.s.timeoutMs }));
       if ('kind' in reply) return reply;
       return reply.ok ? { kind: 'ok', item: reply.item, darwin: null } : refusal(what, reply);
     }
-    const reply = await ask(() => rpcRequest(this.nats, this.namespace, ItemsRpc.darwinExport, { projectId, itemId, version }, { timeoutMs: this.s.timeoutMs }));
+    const reply = await ask(() => rpcRequest(this.nats, this.namespace, ItemsRpc.darwinExport, { projectId, itemId, ...(version !== undefined ? { version } : {}) }, { timeoutMs: this.s.timeoutMs }));
     if ('kind' in reply) return reply;
     if (!reply.ok) return refusal(what, reply);
     if (reply.darwin) return { kind: 'ok', item: reply.item, darwin: reply.darwin };

@@ -21,7 +21,7 @@ export type Endpoint = Omit<Data<'webhook.endpoint.registered'>, 'at'>;
 /** What a user sets on an endpoint; secrets and status are changed by their own commands. */
 export type EndpointSettings = Pick<
   Endpoint,
-  'name' | 'description' | 'url' | 'eventTypes' | 'filters' | 'includeAnnotations' | 'payloadFormat' | 'timeoutMs' | 'retryPolicy' | 'headers'
+  'name' | 'description' | 'url' | 'eventTypes' | 'filters' | 'includeAnnotations' | 'payloadFormat' | 'timeoutMs' | 'retryPolicy' | 'headers' | 'managedBy'
 >;
 
 export type EndpointState =
@@ -167,6 +167,11 @@ export const endpointDecider: Decider<EndpointCommand, EndpointEvent, EndpointSt
       }
       case 'delete': {
         const { endpoint } = liveIn(state, command.projectId);
+        // A stage still sends to it: deleting it would fail the stage at its next item. Removing
+        // the stage (or its url) from the workflow releases the endpoint; then it can go.
+        if (endpoint.managedBy) {
+          throw new ConflictError(`endpoint is managed by stage '${endpoint.managedBy.stageId}' of workflow ${endpoint.managedBy.workflowId}; remove the stage from the workflow instead`);
+        }
         return [{ type: 'webhook.endpoint.deleted', data: { endpointId: endpoint.endpointId, projectId: endpoint.projectId, at } }];
       }
       case 'rotate-secret': {

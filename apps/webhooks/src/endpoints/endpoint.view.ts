@@ -22,6 +22,11 @@ export class CustomHeaderView {
   @ApiProperty({ example: '…k9Zq', description: 'Masked: enough to recognise the value, never to use it' }) hint!: string;
 }
 
+export class ManagedByView {
+  @ApiProperty() workflowId!: string;
+  @ApiProperty() stageId!: string;
+}
+
 /** An endpoint as the API shows it: secrets only as masked hints. */
 export class EndpointView {
   @ApiProperty() id!: string;
@@ -45,6 +50,12 @@ export class EndpointView {
   disabledBy!: string | null;
   @ApiProperty({ type: SecretHintView, nullable: true }) authorization!: SecretHintView | null;
   @ApiProperty({ type: SigningSecretView }) signingSecret!: SigningSecretView;
+  @ApiProperty({
+    type: ManagedByView,
+    nullable: true,
+    description: 'The webhook stage that holds this url inline (V7 stage config) and manages the endpoint; it cannot be deleted directly while the stage exists',
+  })
+  managedBy!: ManagedByView | null;
   @ApiProperty() version!: number;
   @ApiProperty() createdAt!: string;
   @ApiProperty() updatedAt!: string;
@@ -76,6 +87,7 @@ export function toEndpointView(e: LiveEndpoint, secrets: EndpointSecrets, now: D
     disabledBy: ep.active ? null : (ep.disabledBy ?? null),
     authorization: ep.authorization ? { hint: secrets.hint(ep.authorization, ep.endpointId, 'authorization') } : null,
     signingSecret: { hint: secrets.hint(signing.current, ep.endpointId, 'signing'), previousExpiresAt: signing.previous?.expiresAt ?? null, revealed: e.secretRevealed ?? false },
+    managedBy: ep.managedBy ? { workflowId: ep.managedBy.workflowId, stageId: ep.managedBy.stageId } : null,
     version: e.version,
     createdAt: e.createdAt,
     updatedAt: e.updatedAt,

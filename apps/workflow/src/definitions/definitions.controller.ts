@@ -1,7 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ProjectId } from '@stagehook/platform';
-import { toGraph } from '../domain/graph.js';
 import { parseIfMatch } from '../shared/if-match.js';
 import type { DefinitionView } from '../shared/repositories.js';
 import { DefinitionsService } from './definitions.service.js';
@@ -16,7 +15,7 @@ export class DefinitionsController {
   @Post()
   @ApiOperation({ summary: 'Create a workflow; an invalid graph is a 422 listing every problem' })
   create(@ProjectId() projectId: string, @Body() body: SaveWorkflowDto): Promise<DefinitionView> {
-    return this.definitions.create(projectId, body.name, toGraph(body.stages));
+    return this.definitions.create(projectId, body.name, body.stages);
   }
 
   @Post('template')
@@ -47,6 +46,6 @@ export class DefinitionsController {
     @Body() body: SaveWorkflowDto,
     @Headers('if-match') ifMatch?: string,
   ): Promise<DefinitionView> {
-    return this.definitions.update(projectId, params.id, body.name, toGraph(body.stages), parseIfMatch(ifMatch));
+    return this.definitions.update(projectId, params.id, body.name, body.stages, parseIfMatch(ifMatch));
   }
 }

@@ -3,10 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { EventStore, handleCommand } from '@stagehook/event-store';
 import { ConflictError, foundInProject } from '@stagehook/platform';
 import { definitionDecider } from '../domain/definition.decider.js';
-import { boundDataset, type Stage, templateStages } from '../domain/graph.js';
+import { InvalidWorkflowError } from '../domain/errors.js';
+import { boundDataset, type ResolvedEndpoint, type Stage, type StageInput, releasedEndpoints, templateStages, toGraph, validateGraph } from '../domain/graph.js';
 import { conflictsAs409 } from '../items/item-commands.service.js';
 import { KnownEndpoints } from '../shared/known-endpoints.js';
 import { DefinitionsRepository, type DefinitionView } from '../shared/repositories.js';
+import { fresh, StageEndpoints } from './stage-endpoints.js';
 
 export const definitionStreamId = (workflowId: string) => `workflow-${workflowId}`;
 
@@ -16,19 +18,52 @@ export class DefinitionsService {
     private readonly store: EventStore,
     private readonly definitions: DefinitionsRepository,
     private readonly endpoints: KnownEndpoints,
+    private readonly stageEndpoints: StageEndpoints,
   ) {}
 
-  async create(projectId: string, name: string, stages: Stage[], by?: string): Promise<DefinitionView> {
-    await this.endpoints.assertKnown(projectId, stages);
+  /**
+   * The graph as it will be saved: stages holding their own url get their managed endpoint's id.
+   * Everything that can refuse the save is checked first (the graph, the endpoints it names), so
+   * a refused save leaves no endpoint behind in the registry.
+   */
+  private async prepare(projectId: string, workflowId: string, stages: readonly StageInput[], before: Stage[] = []): Promise<{ graph: Stage[]; fresh: string[] }> {
+    const pending: ResolvedEndpoint = { endpointId: 'pending', managed: { url: '', authorizationHeaderSet: false } };
+    const draft = toGraph(stages, new Map(stages.filter((s) => s.webhook?.url !== undefined).map((s) => [s.id, pending])));
+    const problems = validateGraph(draft);
+    if (problems.length > 0) throw new InvalidWorkflowError(problems);
+    await this.endpoints.assertKnown(
+      projectId,
+      draft.filter((s) => !s.webhook?.managed),
+    );
+    const resolved = await this.stageEndpoints.resolve(projectId, workflowId, stages, before);
+    return { graph: toGraph(stages, resolved), fresh: fresh(before, resolved) };
+  }
+
+  /** Appends; if that fails (a concurrent edit), the endpoints made for this save are released. */
+  private async saving<T>(projectId: string, fresh: string[], append: () => Promise<T>): Promise<T> {
+    try {
+      return await append();
+    } catch (err) {
+      await this.stageEndpoints.release(projectId, fresh);
+      throw err;
+    }
+  }
+
+  async create(projectId: string, name: string, input: readonly StageInput[], by?: string): Promise<DefinitionView> {
     const workflowId = randomUUID();
-    await this.assertDatasetFree(projectId, workflowId, stages);
-    await datasetTakenAs409(() => handleCommand(
-      this.store,
-      definitionStreamId(workflowId),
-      definitionDecider,
-      { type: 'create', workflowId, projectId, name, stages, now: new Date(), ...(by ? { by } : {}) },
-      { metadata: { source: 'workflow', projectId }, streamType: 'workflow' },
-    ));
+    const { graph: stages, fresh: made } = await this.prepare(projectId, workflowId, input);
+    await this.saving(projectId, made, async () => {
+      await this.assertDatasetFree(projectId, workflowId, stages);
+      return datasetTakenAs409(() =>
+        handleCommand(
+          this.store,
+          definitionStreamId(workflowId),
+          definitionDecider,
+          { type: 'create', workflowId, projectId, name, stages, now: new Date(), ...(by ? { by } : {}) },
+          { metadata: { source: 'workflow', projectId }, streamType: 'workflow' },
+        ),
+      );
+    });
     return this.get(projectId, workflowId);
   }
 
@@ -55,19 +90,24 @@ export class DefinitionsService {
   }
 
   /** A new version; items in flight keep the version they started on. */
-  async update(projectId: string, workflowId: string, name: string, stages: Stage[], expectedVersion?: number, by?: string): Promise<DefinitionView> {
-    await this.get(projectId, workflowId);
-    await this.endpoints.assertKnown(projectId, stages);
-    await this.assertDatasetFree(projectId, workflowId, stages);
-    await datasetTakenAs409(() => conflictsAs409(() =>
-      handleCommand(
-        this.store,
-        definitionStreamId(workflowId),
-        definitionDecider,
-        { type: 'update', name, stages, now: new Date(), ...(by ? { by } : {}) },
-        { metadata: { source: 'workflow', projectId }, streamType: 'workflow', ...(expectedVersion !== undefined ? { expectedVersion } : {}) },
-      ),
-    ));
+  async update(projectId: string, workflowId: string, name: string, input: readonly StageInput[], expectedVersion?: number, by?: string): Promise<DefinitionView> {
+    const before = (await this.get(projectId, workflowId)).stages;
+    const { graph: stages, fresh: made } = await this.prepare(projectId, workflowId, input, before);
+    await this.saving(projectId, made, async () => {
+      await this.assertDatasetFree(projectId, workflowId, stages);
+      return datasetTakenAs409(() =>
+        conflictsAs409(() =>
+          handleCommand(
+            this.store,
+            definitionStreamId(workflowId),
+            definitionDecider,
+            { type: 'update', name, stages, now: new Date(), ...(by ? { by } : {}) },
+            { metadata: { source: 'workflow', projectId }, streamType: 'workflow', ...(expectedVersion !== undefined ? { expectedVersion } : {}) },
+          ),
+        ),
+      );
+    });
+    await this.stageEndpoints.release(projectId, releasedEndpoints(before, stages));
     return this.get(projectId, workflowId);
   }
 

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ID_PATTERN, IsStreamVersion, STAGE_TYPES, type StageType } from '@stagehook/contracts';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 
 export class EdgeDto {
   @ApiProperty({ description: 'Output name: default, approve, reject, succeeded or failed', example: 'default' })
@@ -16,12 +16,39 @@ export class EdgeDto {
   to!: string;
 }
 
+/**
+ * A webhook stage names an existing endpoint (`endpointId`) or holds its own `url` and
+ * `authorizationHeader`, as V7's stage config does; then the registry manages an endpoint for the
+ * stage and the saved workflow names it.
+ */
 export class WebhookConfigDto {
-  @ApiProperty({ description: 'Endpoint id in the webhook registry' })
+  @ApiPropertyOptional({ description: 'Endpoint id in the webhook registry; or give `url` instead' })
+  @IsOptional()
   @IsString()
   @Length(1, 128)
   @Matches(ID_PATTERN)
-  endpointId!: string;
+  endpointId?: string;
+
+  @ApiPropertyOptional({ description: "The stage's own URL (V7 `url`): the registry manages an endpoint for the stage", example: 'https://example.com/hooks/qa' })
+  @IsOptional()
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false, require_valid_protocol: true }, { message: '$property must be an http(s) URL' })
+  @MaxLength(2048)
+  url?: string;
+
+  @ApiPropertyOptional({
+    nullable: true,
+    description: 'Sent as `Authorization` (V7 `authorization_header`). Write-only: stored sealed by the registry, never returned (see `managed.authorizationHeaderSet`). Absent keeps the current one, null removes it',
+  })
+  @IsOptional()
+  @ValidateIf((_o, v) => v !== null)
+  @IsString()
+  @Length(1, 4096)
+  authorizationHeader?: string | null;
+
+  @ApiPropertyOptional({ description: 'V7 `retry_if_fails`: false sends once, then routes through failed' })
+  @IsOptional()
+  @IsBoolean()
+  retryIfFails?: boolean;
 
   @ApiPropertyOptional({ description: 'Attempts before the stage routes through failed (V7 default 5)', minimum: 1, maximum: 20 })
   @IsOptional()
@@ -42,6 +69,11 @@ export class WebhookConfigDto {
   @IsOptional()
   @IsBoolean()
   writeBack?: boolean;
+}
+
+export class StagePositionDto {
+  @ApiProperty() @IsNumber({ allowNaN: false, allowInfinity: false }) x!: number;
+  @ApiProperty() @IsNumber({ allowNaN: false, allowInfinity: false }) y!: number;
 }
 
 export class StageDto {
@@ -82,6 +114,12 @@ export class StageDto {
   @Length(1, 128)
   @Matches(ID_PATTERN)
   datasetId?: string;
+
+  @ApiPropertyOptional({ type: StagePositionDto, description: 'Where the editor draws the stage (V7 config.x / config.y)' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StagePositionDto)
+  position?: StagePositionDto;
 }
 
 export class SaveWorkflowDto {

@@ -14,6 +14,10 @@ export const WorkflowErrorCode = {
   ITEMS_UNAVAILABLE: 'items_unavailable',
   WEBHOOKS_UNAVAILABLE: 'webhooks_unavailable',
   STALE_VISIT: 'stale_visit',
+  STAGE_NOT_FOUND: 'stage_not_found',
+  NOT_A_WEBHOOK_STAGE: 'not_a_webhook_stage',
+  DELIVERY_UNAVAILABLE: 'delivery_unavailable',
+  ITEM_NOT_FOUND: 'item_not_found',
 } as const;
 
 export const workflowErrorStatuses: Readonly<Record<string, number>> = {
@@ -25,6 +29,10 @@ export const workflowErrorStatuses: Readonly<Record<string, number>> = {
   [WorkflowErrorCode.ITEMS_UNAVAILABLE]: 503,
   [WorkflowErrorCode.WEBHOOKS_UNAVAILABLE]: 503,
   [WorkflowErrorCode.STALE_VISIT]: 409,
+  [WorkflowErrorCode.STAGE_NOT_FOUND]: 404,
+  [WorkflowErrorCode.NOT_A_WEBHOOK_STAGE]: 422,
+  [WorkflowErrorCode.DELIVERY_UNAVAILABLE]: 503,
+  [WorkflowErrorCode.ITEM_NOT_FOUND]: 404,
 };
 
 /** Every problem of a graph at once, so a client fixes them in one round. */

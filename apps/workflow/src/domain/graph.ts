@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { StageDefinition, StageType } from '@stagehook/contracts';
+import type { StageType } from '@stagehook/contracts';
+
+/** A stage that holds its own url: the registry manages an endpoint for it (V7 stage config). */
+export interface ManagedWebhook {
+  url: string;
+  /** The header itself lives sealed in the registry only. */
+  authorizationHeaderSet: boolean;
+}
 
 /** A definition's graph as plain data (the contracts' classes without their prototypes). */
 export interface Stage {
@@ -10,6 +17,8 @@ export interface Stage {
   webhook?: WebhookStage;
   /** Dataset stages: the dataset whose newly registered items enter the workflow by themselves. */
   datasetId?: string;
+  /** Where the editor draws it (V7's config.x / config.y). */
+  position?: { x: number; y: number };
 }
 
 export interface WebhookStage {
@@ -18,6 +27,36 @@ export interface WebhookStage {
   includeAnnotations?: boolean;
   /** Apply annotations from the receiver's 2xx body before routing `succeeded` (write-back). */
   writeBack?: boolean;
+  managed?: ManagedWebhook;
+}
+
+/**
+ * A stage as a client sends it: a webhook stage names an existing endpoint or holds its own url
+ * and authorization header (then the save turns them into a managed endpoint's id).
+ */
+export interface StageInput {
+  id: string;
+  name: string;
+  type: StageType;
+  edges: ReadonlyArray<{ name: string; to: string }>;
+  position?: { x: number; y: number };
+  datasetId?: string;
+  webhook?: {
+    endpointId?: string;
+    url?: string;
+    authorizationHeader?: string | null;
+    maxAttempts?: number;
+    includeAnnotations?: boolean;
+    writeBack?: boolean;
+    /** V7's retry_if_fails: false sends once; true (or absent) retries on the stage schedule. */
+    retryIfFails?: boolean;
+  };
+}
+
+/** What the registry answered for a stage holding its own url. */
+export interface ResolvedEndpoint {
+  endpointId: string;
+  managed: ManagedWebhook;
 }
 
 export type Graph = readonly Stage[];
@@ -143,25 +182,42 @@ export function templateStages({ endpointId, maxAttempts, includeAnnotations, id
   ];
 }
 
-/** Plain copies of validated DTOs, so events hold data, not class instances. */
-export function toGraph(stages: readonly StageDefinition[]): Stage[] {
-  return stages.map((s) => ({
-    id: s.id,
-    name: s.name,
-    type: s.type,
-    edges: s.edges.map((e) => ({ name: e.name, to: e.to })),
-    ...(s.webhook
-      ? {
-          webhook: {
-            endpointId: s.webhook.endpointId,
-            ...(s.webhook.maxAttempts !== undefined ? { maxAttempts: s.webhook.maxAttempts } : {}),
-            ...(s.webhook.includeAnnotations !== undefined ? { includeAnnotations: s.webhook.includeAnnotations } : {}),
-            ...(s.webhook.writeBack !== undefined ? { writeBack: s.webhook.writeBack } : {}),
-          },
-        }
-      : {}),
-    ...(s.datasetId !== undefined ? { datasetId: s.datasetId } : {}),
-  }));
+/**
+ * Plain copies of validated DTOs, so events hold data, not class instances. `resolved` gives the
+ * managed endpoint of each stage that holds its own url; the authorization header is dropped here
+ * on purpose: it never reaches an event.
+ */
+export function toGraph(stages: readonly StageInput[], resolved: ReadonlyMap<string, ResolvedEndpoint> = new Map()): Stage[] {
+  return stages.map((s) => {
+    const managed = resolved.get(s.id);
+    const w = s.webhook;
+    const maxAttempts = w?.maxAttempts ?? (w?.retryIfFails === false ? 1 : undefined);
+    return {
+      id: s.id,
+      name: s.name,
+      type: s.type,
+      edges: s.edges.map((e) => ({ name: e.name, to: e.to })),
+      ...(w
+        ? {
+            webhook: {
+              endpointId: managed?.endpointId ?? w.endpointId ?? '',
+              ...(maxAttempts !== undefined ? { maxAttempts } : {}),
+              ...(w.includeAnnotations !== undefined ? { includeAnnotations: w.includeAnnotations } : {}),
+              ...(w.writeBack !== undefined ? { writeBack: w.writeBack } : {}),
+              ...(managed ? { managed: { url: managed.managed.url, authorizationHeaderSet: managed.managed.authorizationHeaderSet } } : {}),
+            },
+          }
+        : {}),
+      ...(s.datasetId !== undefined ? { datasetId: s.datasetId } : {}),
+      ...(s.position ? { position: { x: s.position.x, y: s.position.y } } : {}),
+    };
+  });
+}
+
+/** Managed endpoints of `before` that `after` no longer uses: the registry releases them. */
+export function releasedEndpoints(before: Graph, after: Graph): string[] {
+  const kept = new Set(after.flatMap((s) => (s.webhook?.managed ? [s.webhook.endpointId] : [])));
+  return [...new Set(before.flatMap((s) => (s.webhook?.managed && !kept.has(s.webhook.endpointId) ? [s.webhook.endpointId] : [])))];
 }
 
 /** The dataset a workflow's dataset stage is bound to, if any. */

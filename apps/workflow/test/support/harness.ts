@@ -68,6 +68,8 @@ export class Harness {
       BUS_NAMESPACE: this.ns.prefix,
       AUTH_TOKEN_SECRETS: SECRET,
       ITEMS_RPC_TIMEOUT_MS: '500',
+      WEBHOOKS_RPC_TIMEOUT_MS: '500',
+      STAGE_TEST_TIMEOUT_MS: '1000',
     });
     this.app = await bootstrapService(AppModule, {
       config,

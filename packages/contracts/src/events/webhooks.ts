@@ -103,6 +103,16 @@ export const PAYLOAD_FORMATS = ['standard', 'darwin', 'slack'] as const;
 export type PayloadFormat = (typeof PAYLOAD_FORMATS)[number];
 
 /**
+ * The webhook stage an endpoint was made for (a stage holding its own url and authorization, as
+ * V7's stage config does): the workflow service creates and updates it when the workflow is saved,
+ * and it cannot be deleted directly while the stage exists.
+ */
+export class ManagedByData {
+  @IsId() workflowId!: string;
+  @IsId() stageId!: string;
+}
+
+/**
  * The full endpoint state, carried by `registered` and `updated` so the delivery service's view
  * is a plain upsert (no need to fold partial changes).
  */
@@ -132,6 +142,8 @@ export class EndpointStateData {
   /** The `Authorization` header value, sealed; null when none. */
   @ValidateIf((_o, v) => v !== null) @ValidateNested() @Type(() => SealedSecretData) authorization!: SealedSecretData | null;
   @ValidateNested() @Type(() => SigningSecretsData) signingSecrets!: SigningSecretsData;
+  /** Set while a workflow stage manages the endpoint; absent or null for endpoints users made. */
+  @IsOptional() @ValidateIf((_o, v) => v !== null) @ValidateNested() @Type(() => ManagedByData) managedBy?: ManagedByData | null;
   @IsISO8601({ strict: true }) at!: string;
 }
 

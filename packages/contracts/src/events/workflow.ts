@@ -1,10 +1,20 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { IsId, IsShortText, IsStreamVersion } from './common.js';
 import type { EventSpec } from '../spec.js';
 
 export const STAGE_TYPES = ['dataset', 'annotate', 'review', 'webhook', 'complete'] as const;
 export type StageType = (typeof STAGE_TYPES)[number];
+
+/**
+ * A stage that holds its own url and authorization (V7's stage config): the registry keeps them in
+ * an endpoint it manages for the stage; the definition keeps the url and whether an authorization
+ * header is set, never the header itself.
+ */
+export class ManagedStageWebhook {
+  @IsString() @MaxLength(2048) url!: string;
+  @IsBoolean() authorizationHeaderSet!: boolean;
+}
 
 /** What a webhook stage asks of the delivery service; URL, auth and secrets stay in the registry. */
 export class WebhookStageConfig {
@@ -31,6 +41,18 @@ export class WebhookStageConfig {
   @IsOptional()
   @IsBoolean()
   writeBack?: boolean;
+
+  /** Present when the stage holds its own url: `endpointId` is the endpoint managed for it. */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ManagedStageWebhook)
+  managed?: ManagedStageWebhook;
+}
+
+/** Where the editor draws a stage (V7's `config.x`/`config.y`). */
+export class StagePosition {
+  @IsNumber({ allowNaN: false, allowInfinity: false }) x!: number;
+  @IsNumber({ allowNaN: false, allowInfinity: false }) y!: number;
 }
 
 export class StageEnteredData {
@@ -123,6 +145,10 @@ export class StageDefinition {
    * enter the workflow by themselves (V7's dataset stage).
    */
   @IsOptional() @IsId() datasetId?: string;
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StagePosition)
+  position?: StagePosition;
 }
 
 /** A whole version of a definition: every version carries its full graph. */

@@ -24,3 +24,37 @@ export interface TestPingReply {
 export const DeliveryRpc = {
   testPing: rpcSpec<TestPingRequest, TestPingReply>('rpc.delivery.test-ping'),
 } as const;
+
+export interface StageTestRequest {
+  projectId: string;
+  endpointId: string;
+  workflowId: string;
+  workflowVersion: number;
+  stageId: string;
+  stageName: string;
+  /** The stage's include-annotations override; the endpoint's setting when absent. */
+  includeAnnotations?: boolean;
+  /** The item to send at its current version; a sample item when absent. */
+  itemId?: string;
+}
+
+export interface StageTestReply {
+  /** null when no HTTP response came back (refused, timed out, unsafe address). */
+  status: number | null;
+  latencyMs: number;
+  /** Capped at 4 KiB. */
+  responseBody: string;
+  passed: boolean;
+  error: string | null;
+  webhookId: string;
+}
+
+/**
+ * Served by delivery (queue group `delivery`): V7's stage Test button. Sends the exact payload the
+ * stage would send (built as for `workflow.stage.entered`) to its endpoint now, signed and with its
+ * authorization header, through the SSRF-safe sender. Not a delivery: no message, no routing, no
+ * breaker. Errors: `not_found` (endpoint or item), `items_unavailable`.
+ */
+export const DeliveryStageRpc = {
+  stageTest: rpcSpec<StageTestRequest, StageTestReply>('rpc.delivery.stage-test'),
+} as const;

@@ -445,6 +445,8 @@ export interface components {
             headers: components["schemas"]["CustomHeaderView"][];
             id: string;
             includeAnnotations: boolean;
+            /** @description The webhook stage that holds this url inline (V7 stage config) and manages the endpoint; it cannot be deleted directly while the stage exists */
+            managedBy: components["schemas"]["ManagedByView"] | null;
             name: string;
             /** @enum {string} */
             payloadFormat: "standard" | "darwin" | "slack";
@@ -478,6 +480,10 @@ export interface components {
             latestVersion: number;
             name: string;
             versions: components["schemas"]["EventTypeVersionView"][];
+        };
+        ManagedByView: {
+            stageId: string;
+            workflowId: string;
         };
         PublishBatchDto: {
             events: components["schemas"]["PublishEventDto"][];

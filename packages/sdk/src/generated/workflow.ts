@@ -281,6 +281,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workflows/{id}/stages/{stageId}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the stage's payload to its endpoint now (V7's Test button): for the item as it is now, or a sample item. Not a delivery: the item is not routed */
+        post: operations["StageTestController_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workflows/import/v7": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Create a workflow from V7 Darwin's workflow JSON: dataset, annotate, review, complete and webhook stages (url, authorization_header, include_annotations, retry_if_fails, x/y); the report lists what was not carried over */
+        post: operations["ImportV7Controller_import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/workflows/template": {
         parameters: {
             query?: never;
@@ -364,27 +398,42 @@ export interface components {
             stageId: string;
         };
         StageDto: {
-            /** @description Dataset stage only (V7's dataset stage): items registered in this dataset from now on (one by one or in bulk) enter the workflow by themselves, once each, in registration order, and move on to the stage after the dataset stage. Items registered before the workflow was saved with the dataset are not pulled in (add them with POST /workflows/{id}/items). A dataset feeds at most one workflow: naming a dataset another workflow is bound to is a 409 naming that workflow. */
-            datasetId?: string;
             edges: components["schemas"]["EdgeDto"][];
             /** @description Stage id, unique in the workflow; edges refer to it */
             id: string;
             /** @example Annotate */
             name: string;
+            /** @description Where the editor draws the stage (V7 config.x / config.y) */
+            position?: components["schemas"]["StagePositionDto"];
             /** @enum {string} */
             type: "dataset" | "annotate" | "review" | "webhook" | "complete";
             /** @description Required on webhook stages */
             webhook?: components["schemas"]["WebhookConfigDto"];
         };
+        StagePositionDto: {
+            x: number;
+            y: number;
+        };
+        StageTestDto: {
+            /** @description Send this item as it is now; a sample item when absent */
+            itemId?: string;
+        };
         WebhookConfigDto: {
-            /** @description Endpoint id in the webhook registry */
-            endpointId: string;
+            /** @description Sent as `Authorization` (V7 `authorization_header`). Write-only: stored sealed by the registry, never returned (see `managed.authorizationHeaderSet`). Absent keeps the current one, null removes it */
+            authorizationHeader?: Record<string, never> | null;
+            /** @description Endpoint id in the webhook registry; or give `url` instead */
+            endpointId?: string;
             /** @description Overrides the endpoint's include-annotations setting */
             includeAnnotations?: boolean;
             /** @description Attempts before the stage routes through failed (V7 default 5) */
             maxAttempts?: number;
-            /** @description Write-back (V7's BYOM): a 2xx response body holding Darwin JSON 2.0 annotations (a Darwin document, or {"annotations": [...]}; tags as tag annotations) is added to the item before it leaves through succeeded, so the next stage sees it. A malformed body (not JSON, not Darwin annotations, over 1 MiB) fails the attempt with the reason; after the stage's attempts the item leaves through failed. */
-            writeBack?: boolean;
+            /** @description V7 `retry_if_fails`: false sends once, then routes through failed */
+            retryIfFails?: boolean;
+            /**
+             * @description The stage's own URL (V7 `url`): the registry manages an endpoint for the stage
+             * @example https://example.com/hooks/qa
+             */
+            url?: string;
         };
     };
     responses: never;
@@ -1046,6 +1095,65 @@ export interface operations {
         requestBody?: never;
         responses: {
             200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, forged or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    StageTestController_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                stageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StageTestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, forged or expired bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ImportV7Controller_import: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -1,0 +1,150 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Subscription } from '@nats-io/nats-core';
+import { BusNamespace, ID_PATTERN, ManagedEndpointRpc, type ManageStageEndpointRequest, type RpcReplyOf } from '@stagehook/contracts';
+import { serveRpc } from '@stagehook/messaging';
+import { ConflictError, LOGGER, NATS_CONNECTION, type Logger, type NatsConnection } from '@stagehook/platform';
+import { EndpointSecrets } from '../endpoint-secrets.js';
+import { EndpointRepository } from '../endpoint.repository.js';
+import { DEFAULT_TIMEOUT_MS } from '../endpoint-rules.js';
+import { UrlGuard } from '../url-guard.js';
+import { UnsafeUrlError } from '../../errors.js';
+
+/** Who the registry records as changing a managed endpoint (the workflow save that asked). */
+const BY = 'service:workflow';
+
+/**
+ * The endpoint id of (project, workflow, stage): derived, not random, so managing the same stage
+ * twice (a retried save, a second version) lands on the same stream instead of a second endpoint.
+ */
+export function stageEndpointId(projectId: string, workflowId: string, stageId: string): string {
+  const h = createHash('sha256').update(`${projectId}\u0000${workflowId}\u0000${stageId}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+const isId = (v: unknown): v is string => typeof v === 'string' && v.length <= 128 && ID_PATTERN.test(v);
+
+function parseManage(body: unknown): ManageStageEndpointRequest | string {
+  const r = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (!isId(r.projectId) || !isId(r.workflowId) || !isId(r.stageId)) return 'projectId, workflowId and stageId are required ids';
+  if (typeof r.stageName !== 'string' || r.stageName.length === 0 || r.stageName.length > 200) return 'stageName is required (at most 200 characters)';
+  if (typeof r.url !== 'string' || r.url.length > 2048) return 'url is required (at most 2048 characters)';
+  if (r.authorization !== undefined && r.authorization !== null && (typeof r.authorization !== 'string' || r.authorization.length === 0 || r.authorization.length > 4096)) {
+    return 'authorization is a non-empty string of at most 4096 characters, or null';
+  }
+  if (typeof r.includeAnnotations !== 'boolean') return 'includeAnnotations is required';
+  return {
+    projectId: r.projectId,
+    workflowId: r.workflowId,
+    stageId: r.stageId,
+    stageName: r.stageName,
+    url: r.url,
+    ...(r.authorization !== undefined ? { authorization: r.authorization } : {}),
+    includeAnnotations: r.includeAnnotations,
+  };
+}
+
+/**
+ * `ManagedEndpointRpc`: the endpoints webhook stages hold inline (V7's stage url and
+ * authorization_header). The workflow service asks before it opens its transaction; the header is
+ * sealed here like any endpoint's and never travels back.
+ */
+@Injectable()
+export class ManageStageEndpointRpc implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private subs: Subscription[] = [];
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly namespace: BusNamespace,
+    private readonly repo: EndpointRepository,
+    private readonly secrets: EndpointSecrets,
+    private readonly urls: UrlGuard,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const logger = this.logger.child({ component: 'rpc' });
+    this.subs = [
+      serveRpc(this.nats, this.namespace, ManagedEndpointRpc.manageStageEndpoint, 'webhooks', (body) => this.manage(body), logger),
+      serveRpc(this.nats, this.namespace, ManagedEndpointRpc.releaseStageEndpoint, 'webhooks', (body) => this.release(body), logger),
+    ];
+  }
+
+  beforeApplicationShutdown(): void {
+    for (const s of this.subs) s.unsubscribe();
+    this.subs = [];
+  }
+
+  async manage(body: unknown): Promise<RpcReplyOf<typeof ManagedEndpointRpc.manageStageEndpoint>> {
+    const req = parseManage(body);
+    if (typeof req === 'string') return { ok: false, code: 'invalid_request', message: req };
+    let url: string;
+    try {
+      url = await this.urls.assertSafe(req.url);
+    } catch (err) {
+      if (err instanceof UnsafeUrlError) return { ok: false, code: 'unsafe_url', message: err.message };
+      throw err;
+    }
+    const endpointId = stageEndpointId(req.projectId, req.workflowId, req.stageId);
+    const meta = { projectId: req.projectId };
+    const managedBy = { workflowId: req.workflowId, stageId: req.stageId };
+    const name = `Stage: ${req.stageName}`.slice(0, 200);
+    const sealed = req.authorization === undefined ? undefined : req.authorization === null ? null : this.secrets.seal(req.authorization, endpointId, 'authorization');
+    // Two saves racing on a new stage: the loser's register is refused, and it updates instead.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const found = await this.repo.findInProject(req.projectId, endpointId);
+      if (!found) {
+        try {
+          await this.repo.execute(
+            endpointId,
+            {
+              kind: 'register',
+              endpointId,
+              projectId: req.projectId,
+              settings: {
+                name,
+                url,
+                eventTypes: [],
+                filters: {},
+                includeAnnotations: req.includeAnnotations,
+                payloadFormat: 'standard',
+                timeoutMs: DEFAULT_TIMEOUT_MS,
+                retryPolicy: null,
+                headers: [],
+                managedBy,
+              },
+              authorization: sealed ?? null,
+              signingSecret: this.secrets.newSigningSecret(endpointId),
+              now: new Date(),
+            },
+            meta,
+          );
+          return { ok: true, endpointId, authorizationSet: sealed != null };
+        } catch (err) {
+          if (err instanceof ConflictError && attempt === 0) continue;
+          if (err instanceof ConflictError) return { ok: false, code: 'conflict', message: `the endpoint of stage ${req.stageId} was deleted; give the stage a new id` };
+          throw err;
+        }
+      }
+      const { state } = await this.repo.execute(
+        endpointId,
+        { kind: 'update', projectId: req.projectId, changes: { name, url, includeAnnotations: req.includeAnnotations, managedBy }, ...(sealed !== undefined ? { authorization: sealed } : {}), now: new Date() },
+        meta,
+      );
+      if (state.status === 'live' && !state.endpoint.active) await this.repo.execute(endpointId, { kind: 'enable', projectId: req.projectId, by: BY, now: new Date() }, meta);
+      return { ok: true, endpointId, authorizationSet: state.status === 'live' && state.endpoint.authorization !== null };
+    }
+    throw new Error('unreachable: the second attempt returns');
+  }
+
+  async release(body: unknown): Promise<RpcReplyOf<typeof ManagedEndpointRpc.releaseStageEndpoint>> {
+    const r = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+    if (!isId(r.projectId) || !isId(r.endpointId)) return { ok: false, code: 'invalid_request', message: 'projectId and endpointId are required ids' };
+    const found = await this.repo.findInProject(r.projectId, r.endpointId);
+    if (!found?.endpoint.managedBy) return { ok: true, released: false };
+    const meta = { projectId: r.projectId };
+    await this.repo.execute(r.endpointId, { kind: 'disable', projectId: r.projectId, reason: 'its workflow stage was removed', by: BY, now: new Date() }, meta);
+    await this.repo.execute(r.endpointId, { kind: 'update', projectId: r.projectId, changes: { managedBy: null }, now: new Date() }, meta);
+    return { ok: true, released: true };
+  }
+}
