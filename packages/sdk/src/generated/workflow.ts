@@ -398,6 +398,8 @@ export interface components {
             stageId: string;
         };
         StageDto: {
+            /** @description Dataset stage only (V7's dataset stage): items registered in this dataset from now on (one by one or in bulk) enter the workflow by themselves, once each, in registration order, and move on to the stage after the dataset stage. Items registered before the workflow was saved with the dataset are not pulled in (add them with POST /workflows/{id}/items). A dataset feeds at most one workflow: naming a dataset another workflow is bound to is a 409 naming that workflow. */
+            datasetId?: string;
             edges: components["schemas"]["EdgeDto"][];
             /** @description Stage id, unique in the workflow; edges refer to it */
             id: string;
@@ -434,6 +436,8 @@ export interface components {
              * @example https://example.com/hooks/qa
              */
             url?: string;
+            /** @description Write-back (V7's BYOM): a 2xx response body holding Darwin JSON 2.0 annotations (a Darwin document, or {"annotations": [...]}; tags as tag annotations) is added to the item before it leaves through succeeded, so the next stage sees it. A malformed body (not JSON, not Darwin annotations, over 1 MiB) fails the attempt with the reason; after the stage's attempts the item leaves through failed. */
+            writeBack?: boolean;
         };
     };
     responses: never;
