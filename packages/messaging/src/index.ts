@@ -54,7 +54,6 @@ export {
   type RunnerState,
 } from './runner.js';
 export { DeadLetterRedrive, MAX_REPLAY_ALL, RedriveError, type RedriveOutcome, type RedriveResult } from './redrive.js';
-export { ConsumerHost, consumersProvider, type ConsumersProviderOptions } from './nest.js';
 export { RpcUnavailableError, rpcRequest, serveRpc, type RpcHandler } from './rpc.js';
 export { DocumentMissingError, DocumentStore, DocumentTooLargeError, type DocumentStoreOptions } from './documents.js';
 export {
@@ -67,7 +66,7 @@ export {
 } from './retention.js';
 export { ConsumerRegistry } from './nest/consumer-registry.js';
 export { RpcErrorPassthrough } from './nest/error-passthrough.filter.js';
-export { JetStreamTransport, type JetStreamTransportOptions } from './nest/jetstream.transport.js';
+export { CONSUMER_SETTINGS, JetStreamTransport, type ConsumerSettings, type ConsumerTuning, type JetStreamTransportOptions } from './nest/jetstream.transport.js';
 export {
   JETSTREAM_TRANSPORT,
   OnAnyEvent,

@@ -11,7 +11,6 @@ import {
   OnEventBatch,
   Outcome,
   PrepareEvent,
-  RpcErrorPassthrough,
   defineConsumer,
   type BatchContext,
   type BatchItem,
@@ -72,10 +71,9 @@ const log = memoryLogger();
 async function boot(ns: BusNamespace): Promise<{ app: INestMicroservice; registry: ConsumerRegistry }> {
   const registry = new ConsumerRegistry();
   const app = await NestFactory.createMicroservice(HandlersModule, {
-    strategy: new JetStreamTransport({ dataSource: env.ds, nats: env.nc, namespace: ns, registry, logger: log, defaults: { ackWaitMs: 5_000, drainTimeoutMs: 10_000 } }),
+    strategy: new JetStreamTransport({ dataSource: env.ds, nats: env.nc, namespace: ns, registry, logger: log, settings: { defaults: { ackWaitMs: 5_000, drainTimeoutMs: 10_000 } } }),
     logger: false,
   });
-  app.useGlobalFilters(new RpcErrorPassthrough());
   await app.listen();
   return { app, registry };
 }

@@ -1,7 +1,9 @@
+import { UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent, EventType } from '@stagehook/contracts';
 import type { BatchContext, BatchItem, HandlerContext, HandlerOutcome, TypedEvent } from '../handlers.js';
 import type { ConsumerRunnerOptions } from '../consumer/options.js';
+import { RpcErrorPassthrough } from './error-passthrough.filter.js';
 
 /** The transport's id: handlers declared with the decorators below are served by it alone. */
 export const JETSTREAM_TRANSPORT = Symbol.for('stagehook.jetstream');
@@ -40,7 +42,14 @@ export interface JetStreamExtras {
 
 type Returned<T> = T | void | Promise<T | void>;
 
-function declare(consumer: ConsumerDeclaration, pattern: JetStreamPattern): MethodDecorator {
+/**
+ * The context a handler method may declare: a HandlerContext whose `prepared` it types as what
+ * its `PrepareEvent` method returns (the runner hands that value on; nothing checks it twice).
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above: the method narrows it.
+type MethodContext = Omit<HandlerContext, 'prepared'> & { prepared: any };
+
+function declare(consumer: ConsumerDeclaration, pattern: JetStreamPattern | JetStreamPattern[]): MethodDecorator {
   const extras: JetStreamExtras = { consumer };
   return (target, key, descriptor) => {
     EventPattern(pattern, JETSTREAM_TRANSPORT, extras)(target, key, descriptor);
@@ -48,17 +57,24 @@ function declare(consumer: ConsumerDeclaration, pattern: JetStreamPattern): Meth
     // batch) first, the runner's context second, without a parameter decorator on every method.
     Payload()(target, key, 0);
     Ctx()(target, key, 1);
+    // Nest's default RPC filter would turn a thrown error into 'Internal server error', and the
+    // runner tells an outage from a bug by the error itself (see RpcErrorPassthrough).
+    UseFilters(RpcErrorPassthrough)(target, key, descriptor);
   };
 }
 
 /**
- * The method handles events of `type` from `consumer`, in the transaction that records the event
- * as handled (`ctx.manager`): returning nothing acks, `Outcome.retry` / `Outcome.deadLetter` say
- * otherwise, throwing retries until the last delivery dead-letters it.
+ * The method handles events of `type` (or of each of several types) from `consumer`, in the
+ * transaction that records the event as handled (`ctx.manager`): returning nothing acks,
+ * `Outcome.retry` / `Outcome.deadLetter` say otherwise, throwing retries until the last delivery
+ * dead-letters it.
  */
-export function OnEvent<T extends EventType>(consumer: ConsumerDeclaration, type: T) {
-  return <M extends (event: TypedEvent<T>, ctx: HandlerContext) => Returned<HandlerOutcome>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
-    declare(consumer, { consumer: consumer.durable, type })(target, key, descriptor);
+export function OnEvent<T extends EventType>(consumer: ConsumerDeclaration, type: T | readonly T[]) {
+  return <M extends (event: TypedEvent<T>, ctx: MethodContext) => Returned<HandlerOutcome>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
+    declare(
+      consumer,
+      [type].flat().map((t) => ({ consumer: consumer.durable, type: t })),
+    )(target, key, descriptor);
   };
 }
 
@@ -74,9 +90,12 @@ export function OnEventBatch(consumer: ConsumerDeclaration, types: readonly stri
  * batch handler) and its result reaches the handler as `prepared`: requests to other services
  * belong here (see PreparedHandler for the rules).
  */
-export function PrepareEvent(consumer: ConsumerDeclaration, type: EventType | 'batch') {
+export function PrepareEvent(consumer: ConsumerDeclaration, type: EventType | 'batch' | readonly EventType[]) {
   return <M extends (event: never) => Promise<unknown>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
-    declare(consumer, { consumer: consumer.durable, prepare: type })(target, key, descriptor);
+    declare(
+      consumer,
+      [type].flat().map((t) => ({ consumer: consumer.durable, prepare: t })),
+    )(target, key, descriptor);
   };
 }
 

@@ -17,9 +17,25 @@ export interface JetStreamTransportOptions {
   registry: ConsumerRegistry;
   logger?: StructuredLogger;
   metrics?: Registry;
-  /** Settings every consumer gets unless its declaration says otherwise (from the service's config). */
-  defaults?: Partial<Pick<ConsumerRunnerOptions, 'concurrency' | 'ackWaitMs' | 'drainTimeoutMs' | 'maxAckPending'>>;
+  /** Settings from the service's config (see CONSUMER_SETTINGS). */
+  settings?: ConsumerSettings;
 }
+
+/** What a service's config may set on its consumers, which their declarations cannot read. */
+export type ConsumerTuning = Partial<Pick<ConsumerRunnerOptions, 'concurrency' | 'ackWaitMs' | 'drainTimeoutMs' | 'maxAckPending' | 'maxDeliver'>>;
+
+export interface ConsumerSettings {
+  /** Under every consumer's declaration. */
+  defaults?: ConsumerTuning;
+  /** Over the declaration of the consumer with this durable name. */
+  byConsumer?: Readonly<Record<string, ConsumerTuning>>;
+}
+
+/**
+ * Injection token of a service's ConsumerSettings (a provider in its module, usually a factory
+ * of its config); the platform hands it to the transport.
+ */
+export const CONSUMER_SETTINGS = Symbol.for('stagehook.consumer-settings');
 
 /** The handlers of one consumer, as the methods decorated for it. */
 interface Collected {
@@ -108,8 +124,9 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
     if (foreignTypeOfSubject && !c.any) throw new Error(`consumer '${declared.durable}' takes foreign events but has no OnAnyEvent handler`);
     const batchPrepare = c.prepares.get('batch');
     return {
-      ...this.o.defaults,
+      ...this.o.settings?.defaults,
       ...declared,
+      ...this.o.settings?.byConsumer?.[declared.durable],
       dataSource: this.o.dataSource,
       nats: this.o.nats,
       namespace: this.o.namespace,

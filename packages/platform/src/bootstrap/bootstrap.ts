@@ -1,6 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { BusNamespace } from '@stagehook/contracts';
+import { CONSUMER_SETTINGS, ConsumerRegistry, JetStreamTransport, type ConsumerSettings } from '@stagehook/messaging';
+import { DataSource } from 'typeorm';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
 import type { BaseConfig } from '../config/base-config.js';
@@ -11,6 +16,7 @@ import { requestShapeGuard } from '../http/request-shape.js';
 import { createLogger } from '../logging/logger.js';
 import { PinoNestLogger } from '../logging/nest-logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { NATS_CONNECTION } from '../nats/nats.provider.js';
 import { type OpenApiOptions, setupOpenApi } from '../openapi/swagger.js';
 import { PlatformModule } from './platform.module.js';
 import { SHUTDOWN_SIGNALS, ShutdownDeadline } from './shutdown.js';
@@ -78,12 +84,51 @@ export async function bootstrapService<C extends BaseConfig>(
       // process.exit rather than re-raising the signal: it runs pino's flush on exit.
       app.enableShutdownHooks([...SHUTDOWN_SIGNALS], { useProcessExit: true });
     }
+    connectConsumers(app, logger);
+    // Consumers start once every module is initialised (migrations run, streams provisioned) and
+    // before the port opens, as they did from onApplicationBootstrap.
+    await app.init();
+    await app.startAllMicroservices();
     await app.listen(config.PORT, config.HOST);
     logger.info({ host: config.HOST, port: (app.getHttpServer().address() as AddressInfo).port }, 'service listening');
     return app;
   } catch (err) {
     await app.close().catch(() => undefined);
     throw err;
+  }
+}
+
+/**
+ * The service's durable consumers: the JetStream transport serves the `@EventPattern` methods
+ * declared with `OnEvent` & co. on its controllers. A service without a database or a bus (none
+ * today) runs no consumers.
+ */
+function connectConsumers(app: NestExpressApplication, logger: Logger): void {
+  let dataSource: DataSource;
+  let namespace: BusNamespace;
+  try {
+    dataSource = app.get(DataSource, { strict: false });
+    namespace = app.get(BusNamespace, { strict: false });
+  } catch {
+    return;
+  }
+  const strategy = new JetStreamTransport({
+    dataSource,
+    nats: app.get<NatsConnection>(NATS_CONNECTION),
+    namespace,
+    registry: app.get(ConsumerRegistry),
+    logger: logger.child({ component: 'consumer' }),
+    metrics: app.get(MetricsService).registry,
+    settings: optional<ConsumerSettings>(app, CONSUMER_SETTINGS),
+  });
+  app.connectMicroservice<MicroserviceOptions>({ strategy }, { inheritAppConfig: false });
+}
+
+function optional<T>(app: NestExpressApplication, token: symbol): T | undefined {
+  try {
+    return app.get<T>(token, { strict: false });
+  } catch {
+    return undefined;
   }
 }
 

@@ -11,6 +11,7 @@ import { createLogger, LOGGER } from '../logging/logger.js';
 import { MetricsController } from '../metrics/metrics.controller.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NATS_CONNECTION, NatsConnectionLifecycle, natsConnectionProvider } from '../nats/nats.provider.js';
+import { ConsumerRegistry } from '@stagehook/messaging';
 import { createValidationPipe } from '../validation/validation.js';
 import { ShutdownDeadline } from './shutdown.js';
 
@@ -56,12 +57,13 @@ export class PlatformModule {
         { provide: HEALTH_CHECK_TIMEOUT_MS, useValue: healthCheckTimeoutMs },
         natsConnectionProvider,
         NatsConnectionLifecycle,
+        ConsumerRegistry,
         ShutdownDeadline,
         { provide: APP_GUARD, useClass: ProjectTokenGuard },
         { provide: APP_FILTER, useClass: PlatformExceptionFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
-      exports: [...configTokens, LOGGER, MetricsService, NATS_CONNECTION],
+      exports: [...configTokens, LOGGER, MetricsService, NATS_CONNECTION, ConsumerRegistry],
     };
   }
 }

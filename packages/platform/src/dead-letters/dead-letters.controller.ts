@@ -1,6 +1,6 @@
-import { Body, type CanActivate, Controller, type ExecutionContext, Get, HttpCode, Inject, Injectable, Param, Post, Query, UseGuards, type FactoryProvider, type InjectionToken } from '@nestjs/common';
+import { Body, type CanActivate, Controller, type ExecutionContext, Get, HttpCode, Inject, Injectable, Param, Post, Query, UseGuards, type FactoryProvider } from '@nestjs/common';
 import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { ConsumerHost, DeadLetterRedrive, MAX_REPLAY_ALL, RedriveError, type DeadLetter, type RedriveResult } from '@stagehook/messaging';
+import { ConsumerRegistry, DeadLetterRedrive, MAX_REPLAY_ALL, RedriveError, type DeadLetter, type RedriveResult } from '@stagehook/messaging';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { DataSource } from 'typeorm';
@@ -146,13 +146,14 @@ export class DeadLettersController {
   }
 }
 
-/** The DeadLetterRedrive of the consumers a ConsumerHost runs (default: the `ConsumerHost` class token). */
-export function deadLetterRedriveProvider(...hosts: InjectionToken[]): FactoryProvider<DeadLetterRedrive> {
-  // A service whose modules host consumers apart (each its own ConsumerHost token) redrives them all.
-  const tokens = hosts.length > 0 ? hosts : [ConsumerHost];
+/**
+ * The DeadLetterRedrive of the service's consumers: those the JetStream transport runs, built when
+ * the app listens, so they are listed when a redrive asks.
+ */
+export function deadLetterRedriveProvider(): FactoryProvider<DeadLetterRedrive> {
   return {
     provide: DeadLetterRedrive,
-    inject: [DataSource, NATS_CONNECTION, ...tokens],
-    useFactory: (ds: DataSource, nats: NatsConnection, ...h: ConsumerHost[]) => new DeadLetterRedrive(ds, h.flatMap((x) => x.runners), nats),
+    inject: [DataSource, NATS_CONNECTION, ConsumerRegistry],
+    useFactory: (ds: DataSource, nats: NatsConnection, registry: ConsumerRegistry) => new DeadLetterRedrive(ds, () => registry.runners, nats),
   };
 }
