@@ -1,11 +1,8 @@
 import { Module } from '@nestjs/common';
-import { BusNamespace } from '@stagehook/contracts';
-import { ConsumerHost, consumersProvider, type ConsumerRunnerOptions } from '@stagehook/messaging';
-import { DeadLettersController, deadLetterRedriveProvider, LOGGER, MetricsService, NATS_CONNECTION, type Logger, type NatsConnection } from '@stagehook/platform';
-import { DataSource } from 'typeorm';
+import { DeadLettersController, deadLetterRedriveProvider } from '@stagehook/platform';
 import { ManageStageEndpointRpc } from './endpoints/manage-stage-endpoint/manage-stage-endpoint.rpc.js';
 import { EndpointLookupRpc } from './endpoints/endpoint-lookup/endpoint-lookup.rpc.js';
-import { DELIVERY_DISABLES_DURABLE, DELIVERY_DISABLES_FILTER, mirrorDeliveryDisable } from './endpoints/delivery-disabled/delivery-disabled.consumer.js';
+import { DeliveryDisabledHandler } from './endpoints/delivery-disabled/delivery-disabled.consumer.js';
 import { ChangeStatusController } from './endpoints/change-status/change-status.controller.js';
 import { DeleteEndpointController } from './endpoints/delete-endpoint/delete-endpoint.controller.js';
 import { EndpointCommands } from './endpoints/endpoint-commands.js';
@@ -19,7 +16,7 @@ import { TestPingController } from './endpoints/test-ping/test-ping.controller.j
 import { UpdateEndpointController } from './endpoints/update-endpoint/update-endpoint.controller.js';
 import { UpdateEndpointHandler } from './endpoints/update-endpoint/update-endpoint.handler.js';
 import { UrlGuard } from './endpoints/url-guard.js';
-import { EventTypesModule, PUBLISHED_CONSUMERS } from './event-types.module.js';
+import { EventTypesModule } from './event-types.module.js';
 
 @Module({
   imports: [EventTypesModule],
@@ -33,9 +30,11 @@ import { EventTypesModule, PUBLISHED_CONSUMERS } from './event-types.module.js';
     TestPingController,
     // Operators' redrive of this service's dead letters, both modules' consumers (platform README).
     DeadLettersController,
+    // Durable consumer (JetStream transport).
+    DeliveryDisabledHandler,
   ],
   providers: [
-    deadLetterRedriveProvider(ConsumerHost, PUBLISHED_CONSUMERS),
+    deadLetterRedriveProvider(),
     EndpointRepository,
     EndpointSecrets,
     UrlGuard,
@@ -44,23 +43,6 @@ import { EventTypesModule, PUBLISHED_CONSUMERS } from './event-types.module.js';
     UpdateEndpointHandler,
     EndpointLookupRpc,
     ManageStageEndpointRpc,
-    consumersProvider({
-      inject: [DataSource, NATS_CONNECTION, LOGGER, MetricsService, BusNamespace, EndpointRepository],
-      useFactory: (dataSource: DataSource, nats: NatsConnection, logger: Logger, metrics: MetricsService, namespace: BusNamespace, repo: EndpointRepository): ConsumerRunnerOptions[] => [
-        {
-          dataSource,
-          nats,
-          namespace,
-          logger: logger.child({ component: DELIVERY_DISABLES_DURABLE }),
-          metrics: metrics.registry,
-          stream: 'DELIVERY',
-          durable: DELIVERY_DISABLES_DURABLE,
-          filterSubject: DELIVERY_DISABLES_FILTER,
-          concurrency: 2,
-          handlers: { 'delivery.endpoint.disabled': (e, ctx) => mirrorDeliveryDisable(repo, e, ctx) },
-        },
-      ],
-    }),
   ],
 })
 export class EndpointsModule {}

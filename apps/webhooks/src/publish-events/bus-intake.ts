@@ -1,10 +1,8 @@
+import { Controller } from '@nestjs/common';
 import type { CloudEvent } from '@stagehook/contracts';
-import { Outcome, type HandlerContext, type HandlerOutcome } from '@stagehook/messaging';
+import { OnAnyEvent, Outcome, defineConsumer, type HandlerContext, type HandlerOutcome } from '@stagehook/messaging';
 import { PROJECT_ID_PATTERN, isDomainError } from '@stagehook/platform';
-import type { EventIntake } from './event-intake.js';
-
-/** WIRE NAME: the registry's durable on the PUBLISHED stream (msg_handled, deadletter.<name>). */
-export const BUS_INTAKE_DURABLE = 'webhooks-published-intake';
+import { EventIntake } from './event-intake.js';
 
 const PREFIX = 'published.';
 
@@ -13,6 +11,16 @@ export function typeOfPublishedSubject(subjectType: string): string | undefined 
   return subjectType.startsWith(PREFIX) ? subjectType.slice(PREFIX.length) : undefined;
 }
 
+/** WIRE NAME: the registry's durable on the PUBLISHED stream (msg_handled, deadletter.<name>). */
+export const BusIntakeConsumer = defineConsumer({
+  stream: 'PUBLISHED',
+  durable: 'webhooks-published-intake',
+  filterSubject: 'published.>',
+  foreignTypeOfSubject: typeOfPublishedSubject,
+  // A refusal is a dead letter at once; only infrastructure failures are retried.
+  maxDeliver: 10,
+});
+
 /**
  * Events that internal services publish on the bus (@stagehook/publisher) enter here: the runner
  * has checked the CloudEvents envelope and that `type` matches the subject; this checks the type is
@@ -20,8 +28,13 @@ export function typeOfPublishedSubject(subjectType: string): string | undefined 
  * (`dataschemaversion`), and appends it with its own id, exactly as `POST /events` would. What
  * cannot be accepted is dead-lettered with the reason (never retried: it will not get better).
  */
-export function busIntakeHandler(intake: EventIntake): (event: CloudEvent, ctx: HandlerContext) => Promise<HandlerOutcome> {
-  return async (event: CloudEvent, ctx: HandlerContext): Promise<HandlerOutcome> => {
+@Controller()
+export class BusIntakeHandler {
+  constructor(private readonly intake: EventIntake) {}
+
+  @OnAnyEvent(BusIntakeConsumer)
+  async accept(event: CloudEvent, ctx: HandlerContext): Promise<HandlerOutcome> {
+    const intake = this.intake;
     if (!PROJECT_ID_PATTERN.test(event.projectid)) return Outcome.deadLetter(`projectid: '${event.projectid.slice(0, 80)}' is not a project id`);
     // The runner's idempotency record covers redeliveries; this covers a republish after it.
     if (await intake.alreadyAccepted(event.id, ctx.manager)) return Outcome.ack();
@@ -36,5 +49,5 @@ export function busIntakeHandler(intake: EventIntake): (event: CloudEvent, ctx: 
       throw err;
     }
     return Outcome.ack();
-  };
+  }
 }

@@ -1,14 +1,14 @@
-import { defineHandlers, type EventHandlers, Outcome } from '@stagehook/messaging';
-import type { ItemCommandsService } from '../items/item-commands.service.js';
-import type { DefinitionsRepository } from '../shared/repositories.js';
+import { Controller } from '@nestjs/common';
+import { OnEvent, Outcome, defineConsumer, type HandlerContext, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
+import { ItemCommandsService } from '../items/item-commands.service.js';
+import { DefinitionsRepository } from '../shared/repositories.js';
 
 /**
  * WIRE NAME: the durable consumer (and msg_handled.consumer) of item registrations, for
  * dataset-bound workflows. Handled one at a time (concurrency 1) so items enter in the order
  * they were registered.
  */
-export const DATASET_INTAKE_DURABLE = 'workflow-dataset-intake';
-export const DATASET_INTAKE_FILTER = 'item.registered';
+export const DatasetIntakeConsumer = defineConsumer({ stream: 'ITEMS', durable: 'workflow-dataset-intake', filterSubject: 'item.registered', concurrency: 1 });
 
 /** An item's stream version right after its registration (the stream's first event). */
 const REGISTERED_VERSION = 1;
@@ -19,21 +19,26 @@ const REGISTERED_VERSION = 1;
  * (by the registration's own time, so a consumer catching up on old events does not pull them
  * in) and items of unbound datasets are acked without effect.
  */
-export function datasetIntakeHandlers(commands: ItemCommandsService, definitions: DefinitionsRepository): EventHandlers {
-  return defineHandlers({
-    'item.registered': async (event, ctx) => {
-      const d = event.data;
-      const bound = await definitions.boundTo(d.projectId, d.datasetId, ctx.manager);
-      if (!bound || new Date(d.registeredAt) < bound.boundAt) return Outcome.ack();
-      await commands.enterFromDataset(ctx.manager, {
-        projectId: d.projectId,
-        workflowId: bound.workflowId,
-        itemId: d.itemId,
-        itemVersion: REGISTERED_VERSION,
-        eventId: event.id,
-        ...(event.correlationid ? { correlationId: event.correlationid } : {}),
-      });
-      return Outcome.ack();
-    },
-  });
+@Controller()
+export class DatasetIntakeHandler {
+  constructor(
+    private readonly commands: ItemCommandsService,
+    private readonly definitions: DefinitionsRepository,
+  ) {}
+
+  @OnEvent(DatasetIntakeConsumer, 'item.registered')
+  async registered(event: TypedEvent<'item.registered'>, ctx: HandlerContext): Promise<HandlerOutcome> {
+    const d = event.data;
+    const bound = await this.definitions.boundTo(d.projectId, d.datasetId, ctx.manager);
+    if (!bound || new Date(d.registeredAt) < bound.boundAt) return Outcome.ack();
+    await this.commands.enterFromDataset(ctx.manager, {
+      projectId: d.projectId,
+      workflowId: bound.workflowId,
+      itemId: d.itemId,
+      itemVersion: REGISTERED_VERSION,
+      eventId: event.id,
+      ...(event.correlationid ? { correlationId: event.correlationid } : {}),
+    });
+    return Outcome.ack();
+  }
 }

@@ -1,11 +1,14 @@
-import { defineHandlers, type EventHandlers, type HandlerContext, type HandlerOutcome, Outcome, prepared, type TypedEvent } from '@stagehook/messaging';
+import { Controller } from '@nestjs/common';
+import { OnEvent, Outcome, PrepareEvent, defineConsumer, type HandlerContext, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
 import type { EndpointUnusable } from '../domain/item.decider.js';
-import type { ItemCommandsService } from '../items/item-commands.service.js';
-import type { EndpointStatusRepository } from '../shared/repositories.js';
+import { ItemCommandsService } from '../items/item-commands.service.js';
+import { EndpointStatusRepository } from '../shared/repositories.js';
 
 /** WIRE NAME: the durable consumer of the registry's endpoint events. */
-export const ENDPOINTS_DURABLE = 'workflow-endpoints';
-export const ENDPOINTS_FILTER = 'webhook.endpoint.>';
+export const EndpointStatusConsumer = defineConsumer({ stream: 'WEBHOOKS', durable: 'workflow-endpoints', filterSubject: 'webhook.endpoint.>', concurrency: 2 });
+
+const ENDPOINT_EVENTS = ['webhook.endpoint.registered', 'webhook.endpoint.updated', 'webhook.endpoint.disabled', 'webhook.endpoint.enabled', 'webhook.endpoint.deleted'] as const;
+type EndpointEvent = { [T in (typeof ENDPOINT_EVENTS)[number]]: TypedEvent<T> }[(typeof ENDPOINT_EVENTS)[number]];
 
 interface Change {
   endpointId: string;
@@ -15,54 +18,60 @@ interface Change {
   at: string;
 }
 
+function toChange(e: EndpointEvent): Change {
+  switch (e.type) {
+    case 'webhook.endpoint.registered':
+    case 'webhook.endpoint.updated':
+      return { endpointId: e.data.endpointId, projectId: e.data.projectId, status: e.data.active ? 'active' : 'disabled', reason: e.data.disabledReason, at: e.data.at };
+    case 'webhook.endpoint.disabled':
+      return { endpointId: e.data.endpointId, projectId: e.data.projectId, status: 'disabled', reason: e.data.reason, at: e.data.at };
+    case 'webhook.endpoint.enabled':
+      return { endpointId: e.data.endpointId, projectId: e.data.projectId, status: 'active', reason: null, at: e.data.at };
+    case 'webhook.endpoint.deleted':
+      return { endpointId: e.data.endpointId, projectId: e.data.projectId, status: 'deleted', reason: null, at: e.data.at };
+  }
+}
+
 /**
  * Keeps whether each endpoint can take deliveries, so a webhook stage whose endpoint is disabled
  * or deleted fails fast through `failed` instead of waiting for a delivery that never comes: on
  * entry (the item decider reads the status) and, for visits already waiting, when the change
  * arrives.
  */
-export function endpointStatusHandlers(repo: EndpointStatusRepository, commands: ItemCommandsService): EventHandlers {
-  const apply = async (change: Change, event: { id: string; correlationid?: string }, ctx: HandlerContext, heads: ReadonlyMap<string, number>): Promise<HandlerOutcome> => {
-    await repo.record(ctx.manager, change);
-    // The stored status, not the event's: an older event arriving late must not fail anything.
-    const status = (await repo.unusable(change.projectId, [change.endpointId], ctx.manager))[change.endpointId];
-    if (!status) {
-      // Usable again: items parked on it enter their stage afresh.
-      await commands.resumeParkedOn(ctx.manager, { projectId: change.projectId, endpointId: change.endpointId, eventId: event.id, ...(event.correlationid ? { correlationId: event.correlationid } : {}) }, heads);
-      return Outcome.ack();
-    }
-    await commands.failWaitingOn(
-      ctx.manager,
-      {
-        projectId: change.projectId,
-        endpointId: change.endpointId,
-        status,
-        eventId: event.id,
-        ...(event.correlationid ? { correlationId: event.correlationid } : {}),
-      },
-      heads,
-    );
-    return Outcome.ack();
-  };
+@Controller()
+export class EndpointStatusHandler {
+  constructor(
+    private readonly repo: EndpointStatusRepository,
+    private readonly commands: ItemCommandsService,
+  ) {}
+
   /**
    * The items' versions for the visits that a disabling change fails (or an enabling change
    * resumes from parked), asked before the transaction opens (no NATS request inside it).
    */
-  const handler = <T extends EndpointEventType>(toChange: (d: TypedEvent<T>['data']) => Change) =>
-    prepared<T, ReadonlyMap<string, number>>({
-      prepare: async (e) => {
-        const change = toChange(e.data);
-        return commands.headsWaitingOn(change.projectId, change.endpointId, change.status === 'active');
-      },
-      handle: (e, ctx) => apply(toChange(e.data), e, ctx, ctx.prepared),
-    });
-  return defineHandlers({
-    'webhook.endpoint.registered': handler<'webhook.endpoint.registered'>((d) => ({ endpointId: d.endpointId, projectId: d.projectId, status: d.active ? 'active' : 'disabled', reason: d.disabledReason, at: d.at })),
-    'webhook.endpoint.updated': handler<'webhook.endpoint.updated'>((d) => ({ endpointId: d.endpointId, projectId: d.projectId, status: d.active ? 'active' : 'disabled', reason: d.disabledReason, at: d.at })),
-    'webhook.endpoint.disabled': handler<'webhook.endpoint.disabled'>((d) => ({ endpointId: d.endpointId, projectId: d.projectId, status: 'disabled', reason: d.reason, at: d.at })),
-    'webhook.endpoint.enabled': handler<'webhook.endpoint.enabled'>((d) => ({ endpointId: d.endpointId, projectId: d.projectId, status: 'active', reason: null, at: d.at })),
-    'webhook.endpoint.deleted': handler<'webhook.endpoint.deleted'>((d) => ({ endpointId: d.endpointId, projectId: d.projectId, status: 'deleted', reason: null, at: d.at })),
-  });
-}
+  @PrepareEvent(EndpointStatusConsumer, ENDPOINT_EVENTS)
+  async heads(e: EndpointEvent): Promise<ReadonlyMap<string, number>> {
+    const change = toChange(e);
+    return this.commands.headsWaitingOn(change.projectId, change.endpointId, change.status === 'active');
+  }
 
-type EndpointEventType = 'webhook.endpoint.registered' | 'webhook.endpoint.updated' | 'webhook.endpoint.disabled' | 'webhook.endpoint.enabled' | 'webhook.endpoint.deleted';
+  @OnEvent(EndpointStatusConsumer, ENDPOINT_EVENTS)
+  async changed(event: EndpointEvent, ctx: HandlerContext & { prepared: ReadonlyMap<string, number> }): Promise<HandlerOutcome> {
+    const change = toChange(event);
+    const heads = ctx.prepared;
+    await this.repo.record(ctx.manager, change);
+    // The stored status, not the event's: an older event arriving late must not fail anything.
+    const status = (await this.repo.unusable(change.projectId, [change.endpointId], ctx.manager))[change.endpointId];
+    if (!status) {
+      // Usable again: items parked on it enter their stage afresh.
+      await this.commands.resumeParkedOn(ctx.manager, { projectId: change.projectId, endpointId: change.endpointId, eventId: event.id, ...(event.correlationid ? { correlationId: event.correlationid } : {}) }, heads);
+      return Outcome.ack();
+    }
+    await this.commands.failWaitingOn(
+      ctx.manager,
+      { projectId: change.projectId, endpointId: change.endpointId, status, eventId: event.id, ...(event.correlationid ? { correlationId: event.correlationid } : {}) },
+      heads,
+    );
+    return Outcome.ack();
+  }
+}

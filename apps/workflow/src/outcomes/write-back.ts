@@ -1,12 +1,12 @@
-import { defineHandlers, type EventHandlers, Outcome, type TypedEvent } from '@stagehook/messaging';
-import type { ItemCommandsService } from '../items/item-commands.service.js';
+import { Controller } from '@nestjs/common';
+import { OnEvent, Outcome, defineConsumer, type HandlerContext, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
+import { ItemCommandsService } from '../items/item-commands.service.js';
 
 /**
  * WIRE NAME: the durable consumer (and msg_handled.consumer) of items' write-back events. One
- * filter (NATS 2.9) covers applied and rejected.
+ * filter (NATS 2.9) covers applied and rejected. Concurrency: OUTCOME_CONCURRENCY.
  */
-export const WRITE_BACK_DURABLE = 'workflow-item-write-back';
-export const WRITE_BACK_FILTER = 'item.writeback.>';
+export const WriteBackConsumer = defineConsumer({ stream: 'ITEMS', durable: 'workflow-item-write-back', filterSubject: 'item.writeback.>' });
 
 type WriteBackEvent = TypedEvent<'item.writeback.applied'> | TypedEvent<'item.writeback.rejected'>;
 
@@ -16,13 +16,17 @@ type WriteBackEvent = TypedEvent<'item.writeback.applied'> | TypedEvent<'item.wr
  * at it); rejected (they name a slot the item lacks, or the stored document is gone) routes
  * `failed` with the reason. Visits that moved on and duplicates change nothing (the decider).
  */
-export function writeBackHandlers(commands: ItemCommandsService): EventHandlers {
-  const handler = (outcome: 'delivered' | 'failed') => async (event: WriteBackEvent, ctx: { manager: Parameters<ItemCommandsService['routeOutcome']>[0] }) => {
+@Controller()
+export class WriteBackHandler {
+  constructor(private readonly commands: ItemCommandsService) {}
+
+  @OnEvent(WriteBackConsumer, ['item.writeback.applied', 'item.writeback.rejected'])
+  async settled(event: WriteBackEvent, ctx: HandlerContext): Promise<HandlerOutcome> {
     const d = event.data;
-    await commands.routeOutcome(
+    await this.commands.routeOutcome(
       ctx.manager,
       {
-        outcome,
+        outcome: event.type === 'item.writeback.applied' ? 'delivered' : 'failed',
         eventId: event.id,
         ...(event.correlationid ? { correlationId: event.correlationid } : {}),
         projectId: d.projectId,
@@ -36,9 +40,5 @@ export function writeBackHandlers(commands: ItemCommandsService): EventHandlers 
       d.itemVersion,
     );
     return Outcome.ack();
-  };
-  return defineHandlers({
-    'item.writeback.applied': handler('delivered'),
-    'item.writeback.rejected': handler('failed'),
-  });
+  }
 }

@@ -1,11 +1,11 @@
+import { Controller } from '@nestjs/common';
 import type { CloudEvent, EventData } from '@stagehook/contracts';
-import { Outcome, type HandlerContext, type HandlerOutcome } from '@stagehook/messaging';
+import { OnEvent, Outcome, defineConsumer, type HandlerContext, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
 import { NotFoundError } from '@stagehook/platform';
-import type { EndpointRepository } from '../endpoint.repository.js';
+import { EndpointRepository } from '../endpoint.repository.js';
 
 /** WIRE NAMES: the registry's durable on the DELIVERY stream and what it reads. */
-export const DELIVERY_DISABLES_DURABLE = 'webhooks-delivery-disables';
-export const DELIVERY_DISABLES_FILTER = 'delivery.endpoint.disabled';
+export const DeliveryDisablesConsumer = defineConsumer({ stream: 'DELIVERY', durable: 'webhooks-delivery-disables', filterSubject: 'delivery.endpoint.disabled', concurrency: 2 });
 
 /** Who the registry records as having disabled an endpoint that delivery stopped on its own. */
 export const DELIVERY_ACTOR = 'service:delivery';
@@ -33,4 +33,14 @@ export async function mirrorDeliveryDisable(
     throw err;
   }
   return Outcome.ack();
+}
+
+@Controller()
+export class DeliveryDisabledHandler {
+  constructor(private readonly repo: EndpointRepository) {}
+
+  @OnEvent(DeliveryDisablesConsumer, 'delivery.endpoint.disabled')
+  disabled(event: TypedEvent<'delivery.endpoint.disabled'>, ctx: HandlerContext): Promise<HandlerOutcome> {
+    return mirrorDeliveryDisable(this.repo, event, ctx);
+  }
 }
