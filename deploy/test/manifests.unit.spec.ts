@@ -227,8 +227,8 @@ describe.each(['base', 'overlays/production'])('deploy/k8s/%s', (dir) => {
     expect(so.scaleTargetRef.name).toBe('delivery');
     expect(so.minReplicaCount).toBeGreaterThanOrEqual(2);
     expect(deploymentSpec(objs, 'delivery').replicas).toBeUndefined();
-    // The stream/durable pairs the delivery service really consumes (WIRE NAMES in its module).
-    const source = readFileSync(join(repoRoot, 'apps/delivery/src/delivery.module.ts'), 'utf8');
+    // The stream/durable pairs the delivery service really consumes (its consumer declarations).
+    const source = readFileSync(join(repoRoot, 'apps/delivery/src/consumers/intake.handlers.ts'), 'utf8');
     const consumed = [...source.matchAll(/stream: '(\w+)',\s*durable: '([\w-]+)'/g)].map((m) => `${m[1]}/${m[2]}`);
     expect(consumed.length).toBeGreaterThanOrEqual(4);
     const watched = so.triggers.filter((t) => t.type === 'nats-jetstream').map((t) => `${t.metadata.stream}/${t.metadata.consumer}`);
