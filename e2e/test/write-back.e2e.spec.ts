@@ -105,17 +105,22 @@ describe('a write-back webhook stage', () => {
     expect(receiver.received('/infer').filter((r) => JSON.parse(r.body).data.itemId === itemId)).toHaveLength(1);
   }, 120_000);
 
-  it('fails an attempt whose 2xx body is not Darwin annotations, and routes failed after the retries', async () => {
-    receiver.setDefault(answer.ok('this is not json'), '/infer');
-    const itemId = await register('alley.jpg');
+  /** Registers an item, starts it, and waits until it has reached review (through either edge). */
+  async function startUntilReview(name: string): Promise<{ itemId: string; visits: Visit[] }> {
+    const itemId = await register(name);
     await ok('workflow', 'POST', `/workflows/${workflowId}/items`, { itemIds: [itemId] });
     await ok('workflow', 'POST', `/workflows/${workflowId}/items/${itemId}/start`, {});
-
     let visits: Visit[] = [];
     await until(async () => {
       visits = await history(itemId);
       return visits.some((v) => v.stageId === stage.review);
     }, { timeoutMs: 60_000, message: 'routed to review' });
+    return { itemId, visits };
+  }
+
+  it('fails an attempt whose 2xx body is not Darwin annotations, and routes failed after the retries', async () => {
+    receiver.setDefault(answer.ok('this is not json'), '/infer');
+    const { itemId, visits } = await startUntilReview('alley.jpg');
     const inferVisit = visits.find((v) => v.stageId === stage.infer);
     expect(inferVisit?.edge).toBe('failed');
     expect(inferVisit?.reason).toContain('not JSON');
@@ -137,14 +142,7 @@ describe('a write-back webhook stage', () => {
 
   it('rejects annotations on a slot the item does not have: the visit routes failed with the reason', async () => {
     receiver.setDefault(answer.ok(JSON.stringify({ annotations: [{ name: 'car', slot_names: ['left'], bounding_box: { x: 1, y: 1, w: 2, h: 2 } }] })), '/infer');
-    const itemId = await register('bridge.jpg');
-    await ok('workflow', 'POST', `/workflows/${workflowId}/items`, { itemIds: [itemId] });
-    await ok('workflow', 'POST', `/workflows/${workflowId}/items/${itemId}/start`, {});
-    let visits: Visit[] = [];
-    await until(async () => {
-      visits = await history(itemId);
-      return visits.some((v) => v.stageId === stage.review);
-    }, { timeoutMs: 60_000, message: 'routed to review' });
+    const { itemId, visits } = await startUntilReview('bridge.jpg');
     const inferVisit = visits.find((v) => v.stageId === stage.infer);
     expect(inferVisit?.edge).toBe('failed');
     expect(inferVisit?.reason).toContain('slot_names');
