@@ -22,6 +22,7 @@ import {
 } from '@stagehook/contracts';
 import type { Registry } from 'prom-client';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { traceBatch, traceHandler } from './consumer-tracing.js';
 import { parseEnvelope } from './envelope.js';
 import { errorMessage, isTransientInfraError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
@@ -521,7 +522,7 @@ export class ConsumerRunner implements LagSource {
       }
       let outcome: HandlerOutcome | undefined;
       try {
-        outcome = (await handler(d.event, { ...this.#context(qr, d.msg), prepared: d.prepared })) ?? undefined;
+        outcome = (await traceHandler(this.consumer, d.event, async () => handler(d.event, { ...this.#context(qr, d.msg), prepared: d.prepared }))) ?? undefined;
       } catch (err) {
         if (isTransientInfraError(err)) throw err;
         await rollbackQuietly(qr);
@@ -566,10 +567,11 @@ export class ConsumerRunner implements LagSource {
       const committed: (() => void)[] = [];
       if (fresh.length > 0) {
         try {
-          outcomes = (await batch.handle(
-            fresh.map((d) => ({ event: d.event, prepared: d.prepared, deliveryCount: d.msg.info.deliveryCount, streamSequence: d.msg.seq, subject: d.msg.subject })),
-            { manager: qr.manager, consumer: this.consumer, maxDeliver: this.#maxDeliver, logger: this.#log, afterCommit: (fn) => committed.push(fn) },
-          )) ?? fresh.map(() => undefined);
+          outcomes =
+            (await traceBatch(this.consumer, fresh.map((d) => d.event), () => batch.handle(
+              fresh.map((d) => ({ event: d.event, prepared: d.prepared, deliveryCount: d.msg.info.deliveryCount, streamSequence: d.msg.seq, subject: d.msg.subject })),
+              { manager: qr.manager, consumer: this.consumer, maxDeliver: this.#maxDeliver, logger: this.#log, afterCommit: (fn) => committed.push(fn) },
+            ))) ?? fresh.map(() => undefined);
         } catch (err) {
           if (isTransientInfraError(err)) throw err;
           return failAlone(err);
