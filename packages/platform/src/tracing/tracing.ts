@@ -1,4 +1,5 @@
-import { createRequire } from 'node:module';
+import http from 'node:http';
+import https from 'node:https';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
@@ -48,13 +49,14 @@ export function startTracing(opts: TracingOptions): Tracing {
     spanProcessors: processors,
   });
   provider.register();
+  const httpInstrumentation = new HttpInstrumentation({
+    // Probes and scrapes would be most of the spans and say nothing.
+    ignoreIncomingRequestHook: (req) => req.url === '/health' || req.url === '/metrics',
+  });
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
-      new HttpInstrumentation({
-        // Probes and scrapes would be most of the spans and say nothing.
-        ignoreIncomingRequestHook: (req) => req.url === '/health' || req.url === '/metrics',
-      }),
+      httpInstrumentation,
       new UndiciInstrumentation({
         // Webhook requests carry the traceparent of delivery's attempt span, which is their client
         // span: a second one would only add a second traceparent header.
@@ -63,12 +65,14 @@ export function startTracing(opts: TracingOptions): Tracing {
       new PgInstrumentation({ requireParentSpan: true }),
     ],
   });
-  // ESM services import node:http before this runs; the instrumentation patches http only when
-  // it is required after registration (it wraps Server.prototype.emit, so servers created
-  // earlier are covered too).
-  const require = createRequire(import.meta.url);
-  require('http');
-  require('https');
+  // ESM services (and jest's module loader) import node:http before this runs, and the
+  // instrumentation patches it only on a later `require`: apply its patch to the loaded module
+  // now. It wraps Server.prototype.emit, so servers created earlier are covered, and it guards
+  // against patching twice.
+  for (const def of httpInstrumentation.getModuleDefinitions()) {
+    const loaded = def.name === 'http' ? http : def.name === 'https' ? https : undefined;
+    if (loaded) def.patch?.(loaded);
+  }
   installed = { recording, flush: () => provider.forceFlush() };
   return installed;
 }
