@@ -35,8 +35,9 @@ let installed: Tracing | undefined;
  * Without an exporter nothing is recorded, but the context still propagates: the sampler drops
  * every span, which leaves non-recording spans that carry a trace id and a fresh span id and
  * cost an id generation each. So an incoming `traceparent` still reaches the events a request
- * appends and the webhook requests they cause (DESIGN.md: requests carry `traceparent`), at no
- * measurable cost (README, "Traces").
+ * appends and the webhook requests they cause (DESIGN.md: requests carry `traceparent`). The
+ * instrumentations stay registered for that; what they cost with nothing recorded was within the
+ * delivery benchmark's run-to-run noise on a shared machine, not proven zero.
  */
 export function startTracing(opts: TracingOptions): Tracing {
   if (installed) return installed;
