@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventCatalog, type EventData, type EventType } from './catalog.js';
 import type { CloudEvent } from './envelope.js';
+import { traceContextOf } from './trace-context.js';
 
 /** An event a service is about to append: typed by the catalog so the shape cannot be wrong. */
 export interface NewEvent<T extends string = string, D = unknown> {
@@ -16,6 +17,9 @@ export interface EventMetadata {
   projectId: string;
   correlationId?: string;
   causationId?: string;
+  /** W3C trace context of the operation that appended the event; the relay publishes it. */
+  traceparent?: string;
+  tracestate?: string;
   [key: string]: unknown;
 }
 
@@ -57,6 +61,8 @@ export function toCloudEvent(e: {
     projectid: projectId,
     ...(correlationId ? { correlationid: correlationId } : {}),
     ...(causationId ? { causationid: causationId } : {}),
+    // Metadata written before tracing existed, or by hand, may hold anything: only a valid context travels.
+    ...traceContextOf(e.metadata),
     data: e.data,
   };
 }

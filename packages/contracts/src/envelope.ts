@@ -38,6 +38,14 @@ export interface CloudEvent<TType extends string = string, TData = unknown> {
   projectid: string;
   correlationid?: string;
   causationid?: string;
+  /**
+   * CloudEvents distributed-tracing extension: the W3C trace context of the operation that
+   * produced the event, so a consumer's span continues the producer's trace. Deliberately not
+   * validated by the envelope class: a malformed value is dropped on parse (`withValidTraceContext`),
+   * never a reason to dead-letter.
+   */
+  traceparent?: string;
+  tracestate?: string;
   data: TData;
 }
 

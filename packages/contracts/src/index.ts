@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 
 export * from './envelope.js';
+export * from './trace-context.js';
 export * from './streams.js';
 export * from './catalog.js';
 export * from './create.js';

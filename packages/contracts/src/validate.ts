@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { eventSpec } from './catalog.js';
 import { CloudEventEnvelope, type CloudEvent } from './envelope.js';
+import { withValidTraceContext } from './trace-context.js';
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -65,7 +66,7 @@ export function parseEvent(body: Uint8Array | string): Validated<CloudEvent> {
   }
   const env = validateInstance(CloudEventEnvelope, json, '');
   if (!env.ok) return env;
-  const e = json as CloudEvent<string, Record<string, unknown>>;
+  const e = withValidTraceContext(json as CloudEvent<string, Record<string, unknown>>);
   const up = upcastEventData(e.type, e.dataschemaversion, e.data);
   if (!up.ok) return up;
   const data = validateEventData(e.type, up.value);

@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { InlineProjection } from './projections.js';
 import { sql } from './sql.js';
+import { activeTraceContext } from './trace.js';
 import {
   ConcurrencyConflictError,
   DuplicateEventError,
@@ -305,7 +306,10 @@ export class EventStore {
   /** The JSON written for an event; refuses one larger than the bus carries. */
   private encode(e: EventToAppend): { data: string; metadata: string } {
     const data = JSON.stringify(e.data);
-    const metadata = JSON.stringify(e.metadata);
+    // An event whose producer set a trace context (delivery's outcome, continuing its message's
+    // trace) keeps it; any other is stamped with the active span's.
+    const traced = e.metadata.traceparent === undefined ? activeTraceContext() : undefined;
+    const metadata = JSON.stringify(traced ? { ...e.metadata, ...traced } : e.metadata);
     const bytes = Buffer.byteLength(data) + Buffer.byteLength(metadata);
     if (bytes > this.maxEventBytes) throw new EventTooLargeError(e.type, bytes, this.maxEventBytes);
     return { data, metadata };

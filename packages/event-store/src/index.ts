@@ -4,5 +4,6 @@ export * from './given.js';
 export * from './migrations/index.js';
 export * from './projections.js';
 export * from './relay.js';
+export * from './trace.js';
 export * from './types.js';
 export * from './upcasting.js';

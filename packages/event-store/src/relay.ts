@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 import { BusNamespace, silentLogger, streamKeyForType, toCloudEvent, type EventMetadata, type StructuredLogger } from '@stagehook/contracts';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { EventStore } from './event-store.js';
+import { tracedPublish } from './trace.js';
 
 /**
  * The oldest transaction that may still add events to this database's `es_events`: the oldest
@@ -277,21 +278,23 @@ export class OutboxRelay {
     // round before awaiting keeps commit order at pipelined speed.
     const acks = await Promise.allSettled(
       round.map(({ row: r, expect }) =>
-        this.send(
-          this.namespace.subject(r.type),
-          JSON.stringify(
-            toCloudEvent({
-              id: r.event_id,
-              type: r.type,
-              schemaVersion: r.schema_version,
-              data: r.data,
-              metadata: r.metadata,
-              streamId: r.stream_id,
-              streamVersion: r.stream_version,
-              createdAt: r.created_at,
-            }),
+        tracedPublish(r.metadata, { type: r.type, subject: this.namespace.subject(r.type), eventId: r.event_id }, (metadata) =>
+          this.send(
+            this.namespace.subject(r.type),
+            JSON.stringify(
+              toCloudEvent({
+                id: r.event_id,
+                type: r.type,
+                schemaVersion: r.schema_version,
+                data: r.data,
+                metadata,
+                streamId: r.stream_id,
+                streamVersion: r.stream_version,
+                createdAt: r.created_at,
+              }),
+            ),
+            { msgID: r.event_id, ...(expect !== undefined ? { expect: { lastSequence: expect } } : {}) },
           ),
-          { msgID: r.event_id, ...(expect !== undefined ? { expect: { lastSequence: expect } } : {}) },
         ),
       ),
     );

@@ -1,4 +1,4 @@
-import { CloudEventEnvelope, describeErrors, type CloudEvent } from '@stagehook/contracts';
+import { CloudEventEnvelope, describeErrors, withValidTraceContext, type CloudEvent } from '@stagehook/contracts';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 
@@ -29,5 +29,5 @@ export function parseEnvelope(body: Uint8Array): EnvelopeResult {
   const type = typeof hints.type === 'string' ? hints.type.slice(0, 200) : undefined;
   const errors = validateSync(plainToInstance(CloudEventEnvelope, json), OPTIONS);
   if (errors.length > 0) return { ok: false, reason: describeErrors(errors).join('; '), id, type };
-  return { ok: true, value: json as CloudEvent<string, Record<string, unknown>> };
+  return { ok: true, value: withValidTraceContext(json as CloudEvent<string, Record<string, unknown>>) };
 }

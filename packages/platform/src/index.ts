@@ -28,6 +28,7 @@ export * from './openapi/swagger.js';
 export * from './bootstrap/shutdown.js';
 export * from './bootstrap/platform.module.js';
 export * from './bootstrap/bootstrap.js';
+export * from './tracing/tracing.js';
 export * from './security/index.js';
 export * from './dead-letters/dead-letters.controller.js';
 export * from './dead-letters/dead-letters-cli.js';

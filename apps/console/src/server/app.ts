@@ -22,6 +22,7 @@ import {
   requestLogging,
   SHUTDOWN_SIGNALS,
   ShutdownDeadline,
+  startTracing,
 } from '@stagehook/platform';
 import { ConsoleConfig, PROXIED_SERVICES, serviceUrl } from './config.js';
 import { HealthController } from './health.controller.js';
@@ -76,6 +77,8 @@ export interface ConsoleAppOptions {
  * is SSE from NATS, `/health` and `/metrics` as every service, and everything else is the SPA.
  */
 export async function createConsoleApp({ config, logger, handleSignals = true }: ConsoleAppOptions): Promise<NestExpressApplication> {
+  // Before the proxy's requests: they carry the browser request's trace to the services.
+  startTracing({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const nc = await connectNats(config, logger);
   const metrics = new MetricsService({ service: config.SERVICE_NAME, logger });
   const root: DynamicModule = {

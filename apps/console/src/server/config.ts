@@ -60,6 +60,11 @@ export class ConsoleConfig {
 
   @EnvInteger({ min: 100, max: 600_000 })
   SHUTDOWN_TIMEOUT_MS = 10_000;
+
+  /** As the services' (BaseConfig): OTLP/HTTP collector base URL; unset, only the trace context propagates. */
+  @IsOptional()
+  @EnvUrl(['http', 'https'])
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 }
 
 export const PROXIED_SERVICES = ['workflow', 'items', 'webhooks', 'delivery'] as const;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { newEvent, type CloudEvent, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
-import type { EventStore } from '@stagehook/event-store';
+import { newEvent, traceContextOf, type CloudEvent, type TraceContext, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
+import { activeTraceContext, type EventStore } from '@stagehook/event-store';
 import { DependencyUnavailableError, Outcome, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
 import type { EntityManager } from 'typeorm';
 import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } from '../domain/payload.js';
@@ -144,6 +144,7 @@ export class Intake {
       stageId: d.stageId,
       visitId: d.visitId,
       body: JSON.stringify(stageEnteredBody(d, item, darwin)),
+      ...traceOf(event),
     };
     const delivery: NewDelivery = {
       id: deliveryId,
@@ -181,7 +182,7 @@ export class Intake {
               lastError: reason,
               at: new Date().toISOString(),
             },
-            { source: this.s.serviceName, projectId: d.projectId, causationId: event.id },
+            { source: this.s.serviceName, projectId: d.projectId, causationId: event.id, ...traceOf(event).trace },
           ),
         ],
         { manager: ctx.manager, streamType: 'delivery' },
@@ -264,6 +265,7 @@ export class Intake {
         variant: 'event',
         itemId: p.itemId,
         body: JSON.stringify(p.body),
+        ...traceOf(event),
       },
       eps.map((e) => ({
         id: randomUUID(),
@@ -273,6 +275,22 @@ export class Intake {
       })),
     );
   }
+}
+
+/**
+ * The trace a message continues: the consumer span handling `event` when it is that event's own
+ * (a batch of one is a child of its event), else the event's own `traceparent` — a batch of many
+ * runs in one span of its own trace, and the request's trace must not be lost to it.
+ */
+function traceOf(event: CloudEvent): { trace?: TraceContext } {
+  const own = traceContextOf(event);
+  const active = activeTraceContext();
+  const trace = active && (!own || traceIdOf(own) === traceIdOf(active)) ? active : own;
+  return trace ? { trace } : {};
+}
+
+function traceIdOf(tc: TraceContext): string {
+  return tc.traceparent.slice(3, 35);
 }
 
 function includesAnnotations(d: StageEnteredData, ep: EndpointView): boolean {

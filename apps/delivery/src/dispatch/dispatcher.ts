@@ -10,9 +10,10 @@ import { isSuccess, nextStep, type AttemptResult, type NextStep, type Schedule }
 import type { AttemptRecord, ClaimedDelivery, DeliveryRepository, DeliveryUpdate } from '../persistence/delivery.repository.js';
 import type { EndpointRepository } from '../persistence/endpoint.repository.js';
 import { MAX_ERROR_CHARS, storableNullable } from '../persistence/storable.js';
-import type { Breakers } from '../sending/breakers.js';
+import type { Breakers, Guarded } from '../sending/breakers.js';
 import { RESPONSE_BODY_CAP, type HttpSender, type SendResult } from '../sending/http-sender.js';
 import { requestHeaders, type RequestHeaders, type SecretOpener } from '../sending/request-headers.js';
+import { startAttemptSpan } from '../sending/attempt-span.js';
 
 /** Opens a sealed endpoint secret (platform SecretBox); `field` says which one. */
 
@@ -302,18 +303,37 @@ export class Dispatcher {
       this.deps.onLeaseLost?.();
       return;
     }
-    const guarded = await this.deps.breakers.fire(
-      c.endpointId,
-      // A write-back stage reads the whole answer (up to its bound, one byte more to notice a larger one).
-      () => this.deps.sender.send({ url: ep.url, headers, body, timeoutMs: ep.timeoutMs, ...(c.writeBack ? { responseCap: WRITE_BACK_MAX_BYTES + 1 } : {}) }),
-      (r) => r.statusCode !== null && isSuccess(r.statusCode),
-    );
+    // The attempt continues the message's trace; its outcome event continues the attempt's.
+    const span = startAttemptSpan(c, ep.url, c.attempts + 1);
+    const traced: ClaimedDelivery = { ...c, trace: span.trace };
+    const traceHeaders = { traceparent: span.trace.traceparent, ...(span.trace.tracestate ? { tracestate: span.trace.tracestate } : {}) };
+    let guarded: Guarded<SendResult>;
+    try {
+      guarded = await this.deps.breakers.fire(
+        c.endpointId,
+        // A write-back stage reads the whole answer (up to its bound, one byte more to notice a larger one).
+        () =>
+          this.deps.sender.send({
+            url: ep.url,
+            headers: { ...headers, ...traceHeaders },
+            body,
+            timeoutMs: ep.timeoutMs,
+            ...(c.writeBack ? { responseCap: WRITE_BACK_MAX_BYTES + 1 } : {}),
+          }),
+        (r) => r.statusCode !== null && isSuccess(r.statusCode),
+      );
+    } catch (err) {
+      span.end({ refused: errorText(err) });
+      throw err;
+    }
+    const sentHeaders = { ...logged, ...traceHeaders };
     if (guarded.kind === 'rejected') {
+      span.end({ refused: 'circuit breaker open' });
       if (c.schedule === 'stage') {
         // An item waits in its webhook stage: the stage's short schedule runs on while the breaker
         // stays open (one half-open probe per reset period would stretch it to hours), each
         // refusal a failed attempt with its reason, and the item routes through `failed` in time.
-        await this.record(this.recorded(c, ep, this.notSent('circuit breaker open: the endpoint has been failing; not sent'), logged));
+        await this.record(this.recorded(traced, ep, this.notSent('circuit breaker open: the endpoint has been failing; not sent'), sentHeaders));
         return;
       }
       // Open breaker: a standard delivery (hours of schedule) waits for the half-open probe
@@ -322,11 +342,12 @@ export class Dispatcher {
       return;
     }
     const r = guarded.result;
+    span.end(r);
     if (c.writeBack && r.statusCode !== null && isSuccess(r.statusCode)) {
-      await this.record(await this.writeBack(c, ep, r, logged));
+      await this.record(await this.writeBack(traced, ep, r, sentHeaders));
       return;
     }
-    await this.record(this.recorded(c, ep, r, logged));
+    await this.record(this.recorded(traced, ep, r, sentHeaders));
   }
 
   /**
@@ -545,8 +566,8 @@ export class Dispatcher {
       at: new Date(this.now()).toISOString(),
     };
     return outcome === 'delivered'
-      ? newEvent('delivery.webhook.delivered', { ...data, ...(writeBack ? { writeBack } : {}) }, { ...this.meta(c.projectId), causationId: c.triggerEventId })
-      : newEvent('delivery.webhook.failed', data, { ...this.meta(c.projectId), causationId: c.triggerEventId });
+      ? newEvent('delivery.webhook.delivered', { ...data, ...(writeBack ? { writeBack } : {}) }, { ...this.meta(c.projectId), causationId: c.triggerEventId, ...c.trace })
+      : newEvent('delivery.webhook.failed', data, { ...this.meta(c.projectId), causationId: c.triggerEventId, ...c.trace });
   }
 }
 

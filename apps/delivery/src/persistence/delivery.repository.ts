@@ -1,4 +1,4 @@
-import type { EndpointStateData } from '@stagehook/contracts';
+import { traceContextOf, type EndpointStateData, type TraceContext } from '@stagehook/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
 import { returning } from './sql.js';
 import { MAX_ERROR_CHARS, storableHeaders, storableNullable } from './storable.js';
@@ -18,6 +18,8 @@ export interface NewMessage {
   visitId?: string;
   /** The exact bytes every attempt sends. */
   body: string;
+  /** The trace the message was created in; its attempts continue it. */
+  trace?: TraceContext;
 }
 
 export interface NewDelivery {
@@ -48,6 +50,8 @@ export interface ClaimedDelivery {
   messageCreatedAt: Date;
   /** A write-back stage's delivery (NewDelivery.writeBack). */
   writeBack?: boolean;
+  /** The message's trace context, when the claim read it. */
+  trace?: TraceContext;
   /** null when the endpoint is unknown, deleted or disabled. */
   endpoint: EndpointStateData | null;
 }
@@ -125,7 +129,16 @@ export interface DeliveryQuery {
 }
 
 /** A delivery row joined with its message's routing fields, as claims and bulk failures read it. */
-type ClaimRow = SummaryRow & { write_back?: boolean; schedule: ScheduleKind; workflow_id: string | null; stage_id: string | null; visit_id: string | null; message_created_at: Date };
+type ClaimRow = SummaryRow & {
+  write_back?: boolean;
+  schedule: ScheduleKind;
+  workflow_id: string | null;
+  stage_id: string | null;
+  visit_id: string | null;
+  message_created_at: Date;
+  traceparent?: string | null;
+  tracestate?: string | null;
+};
 
 function toClaimed(r: ClaimRow, body: string, endpoint: EndpointStateData | null): ClaimedDelivery {
   return {
@@ -145,6 +158,7 @@ function toClaimed(r: ClaimRow, body: string, endpoint: EndpointStateData | null
     writeBack: r.write_back === true,
     body,
     messageCreatedAt: r.message_created_at,
+    ...(r.traceparent ? { trace: traceContextOf(r) } : {}),
     endpoint,
   };
 }
@@ -210,8 +224,8 @@ export class DeliveryRepository {
     const dels = messages.flatMap((x) => x.deliveries.map((d) => ({ ...d, messageId: x.msg.id })));
     const inserted: { id: string }[] = await m.query(
       `WITH msg AS (
-         INSERT INTO dl_messages (id, project_id, event_type, trigger_event_id, variant, item_id, workflow_id, stage_id, visit_id, body)
-         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[])
+         INSERT INTO dl_messages (id, project_id, event_type, trigger_event_id, variant, item_id, workflow_id, stage_id, visit_id, body, traceparent, tracestate)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $17::text[], $18::text[])
          ON CONFLICT (trigger_event_id, variant) DO NOTHING RETURNING id, project_id
        ), del AS (
          INSERT INTO dl_deliveries (id, message_id, endpoint_id, project_id, status, schedule, max_attempts, next_attempt_at, write_back)
@@ -238,6 +252,8 @@ export class DeliveryRepository {
         dels.map((d) => d.schedule),
         dels.map((d) => d.maxAttempts),
         dels.map((d) => d.writeBack === true),
+        msgs.map((x) => x.trace?.traceparent ?? null),
+        msgs.map((x) => x.trace?.tracestate ?? null),
       ],
     );
     return new Set(inserted.map((r) => r.id));
@@ -286,7 +302,7 @@ export class DeliveryRepository {
          FROM c WHERE d.id = c.id RETURNING d.*
        )
        SELECT u.*, m.event_type, m.trigger_event_id, m.item_id, m.workflow_id, m.stage_id, m.visit_id, m.body,
-              m.created_at AS message_created_at, e.state,
+              m.created_at AS message_created_at, m.traceparent, m.tracestate, e.state,
               (e.registry_active AND NOT e.deleted AND e.disabled_at IS NULL) AS deliverable
        FROM u JOIN dl_messages m ON m.id = u.message_id LEFT JOIN dl_endpoints e ON e.id = u.endpoint_id`,
       [node, limit, scope.atCapacity, leaseMs, scope.breakerOpen, scope.perEndpoint],

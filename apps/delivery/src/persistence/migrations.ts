@@ -177,10 +177,28 @@ export class DeliveryWriteBack1796000000004 implements MigrationInterface {
   }
 }
 
+/**
+ * The W3C trace context a message was created in (the consumer span of its trigger event), so
+ * every attempt, however late, continues the trace of the request that caused it. Null for
+ * messages created before tracing.
+ */
+export class MessageTraceContext1796000000005 implements MigrationInterface {
+  name = 'MessageTraceContext1796000000005';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE dl_messages ADD COLUMN traceparent text, ADD COLUMN tracestate text`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE dl_messages DROP COLUMN traceparent, DROP COLUMN tracestate`);
+  }
+}
+
 export const deliveryMigrations = [
   CreateDeliveryTables1796000000000,
   CreateItemTagsView1796000000001,
   OrderViewsByStreamVersion1796000000002,
   MessageIndexes1796000000003,
   DeliveryWriteBack1796000000004,
+  MessageTraceContext1796000000005,
 ];

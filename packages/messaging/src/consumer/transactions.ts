@@ -3,6 +3,7 @@ import { errorMessage, isTransientInfraError } from '../errors.js';
 import { Outcome, type AnyEventHandler, type BatchHandler, type HandlerContext, type HandlerOutcome } from '../handlers.js';
 import { HandledEventRepository } from '../repositories.js';
 import type { ConsumerContext } from './context.js';
+import { traceBatch, traceHandler } from './tracing.js';
 import type { RunnerMsg } from './message.js';
 import type { EventDelivery } from './routing.js';
 
@@ -24,7 +25,7 @@ export function attemptOne(ctx: ConsumerContext, d: EventDelivery, handler: AnyE
     }
     let outcome: HandlerOutcome | undefined;
     try {
-      outcome = (await handler(d.event, { ...handlerContext(ctx, qr, d.msg), prepared: d.prepared })) ?? undefined;
+      outcome = (await traceHandler(ctx.consumer, d.event, async () => handler(d.event, { ...handlerContext(ctx, qr, d.msg), prepared: d.prepared }))) ?? undefined;
     } catch (err) {
       if (isTransientInfraError(err)) throw err;
       await rollbackQuietly(qr);
@@ -73,9 +74,14 @@ export function attemptBatch(ctx: ConsumerContext, batch: BatchHandler, ds: Even
     if (fresh.length > 0) {
       try {
         outcomes =
-          (await batch.handle(
-            fresh.map((d) => ({ event: d.event, prepared: d.prepared, deliveryCount: d.msg.info.deliveryCount, streamSequence: d.msg.seq, subject: d.msg.subject })),
-            { manager: qr.manager, consumer: ctx.consumer, maxDeliver: ctx.maxDeliver(), logger: ctx.log, afterCommit: (fn) => committed.push(fn) },
+          (await traceBatch(
+            ctx.consumer,
+            fresh.map((d) => d.event),
+            () =>
+              batch.handle(
+                fresh.map((d) => ({ event: d.event, prepared: d.prepared, deliveryCount: d.msg.info.deliveryCount, streamSequence: d.msg.seq, subject: d.msg.subject })),
+                { manager: qr.manager, consumer: ctx.consumer, maxDeliver: ctx.maxDeliver(), logger: ctx.log, afterCommit: (fn) => committed.push(fn) },
+              ),
           )) ?? fresh.map(() => undefined);
       } catch (err) {
         if (isTransientInfraError(err)) throw err;

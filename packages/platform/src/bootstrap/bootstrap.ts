@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { type DynamicModule, Injectable, Module, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/nats-core';
@@ -19,6 +19,7 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { NATS_CONNECTION } from '../nats/nats.provider.js';
 import { type OpenApiOptions, setupOpenApi } from '../openapi/swagger.js';
 import { PlatformModule } from './platform.module.js';
+import { currentTracing, startTracing } from '../tracing/tracing.js';
 import { SHUTDOWN_SIGNALS, ShutdownDeadline } from './shutdown.js';
 
 export interface BootstrapOptions<C extends BaseConfig = BaseConfig> {
@@ -41,6 +42,16 @@ export interface BootstrapOptions<C extends BaseConfig = BaseConfig> {
 @Module({})
 class ServiceRootModule {}
 
+/** Sends the spans still buffered before the process exits (the last hook to run). */
+@Injectable()
+class TracingFlush implements OnApplicationShutdown {
+  async onApplicationShutdown(): Promise<void> {
+    await currentTracing()
+      ?.flush()
+      .catch(() => undefined);
+  }
+}
+
 /**
  * Boots a service: PlatformModule plus the service's module, JSON logs, the HTTP pipeline
  * (request log and metrics → JSON body parser with the size limit → prototype-pollution and depth
@@ -58,10 +69,13 @@ export async function bootstrapService<C extends BaseConfig>(
   { config, logger: givenLogger, errorStatuses, openApi = {}, handleSignals = true, configure }: BootstrapOptions<C>,
 ): Promise<NestExpressApplication> {
   const logger = givenLogger ?? createLogger({ service: config.SERVICE_NAME, level: config.LOG_LEVEL });
+  // Before Nest loads TypeORM (and pg with it), so the instrumentations see the modules load.
+  startTracing({ serviceName: config.SERVICE_NAME, otlpEndpoint: config.OTEL_EXPORTER_OTLP_ENDPOINT });
   const adapter = new GracefulExpressAdapter({ logger, drainTimeoutMs: Math.floor(config.SHUTDOWN_TIMEOUT_MS / 2) });
   const root: DynamicModule = {
     module: ServiceRootModule,
     imports: [PlatformModule.forRoot({ config, logger, errorStatuses }), appModule],
+    providers: [TracingFlush],
   };
   const app = await NestFactory.create<NestExpressApplication>(root, adapter, {
     logger: new PinoNestLogger(logger),

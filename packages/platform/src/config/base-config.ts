@@ -1,4 +1,4 @@
-import { IsIn, IsString, Matches } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches } from 'class-validator';
 import { DEFAULT_HANDLED_RETENTION_MS, REDELIVERY_HORIZON_MS } from '@stagehook/messaging';
 import { EnvInteger, EnvList, EnvUrl, Secret } from './env-decorators.js';
 
@@ -91,4 +91,13 @@ export class BaseConfig {
    */
   @EnvList()
   DEAD_LETTER_OPERATORS: string[] = [];
+
+  /**
+   * OTLP/HTTP (protobuf) collector base URL, e.g. `http://otel-collector:4318`: when set, every
+   * span is exported to `<url>/v1/traces`. Unset, nothing is recorded, but W3C trace context
+   * still propagates (README, "Traces").
+   */
+  @IsOptional()
+  @EnvUrl(['http', 'https'])
+  OTEL_EXPORTER_OTLP_ENDPOINT?: string;
 }
