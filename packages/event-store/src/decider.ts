@@ -60,16 +60,21 @@ export async function loadState<E extends DomainEvent, S>(
 ): Promise<LoadedState<S>> {
   const snap = decider.snapshot;
   let base: LoadedState<S> = { state: decider.initialState(), version: 0, storedAt: 0 };
-  if (snap) {
-    const cached = store.cachedState(streamId);
-    if (cached && cached.snapshotVersion === snap.version) {
-      base = { state: cached.state as S, version: cached.version, storedAt: cached.storedAt };
-    } else {
-      const row = await store.readSnapshot(streamId, snap.version, manager);
-      if (row) base = { state: snap.fromSnapshot(row.state), version: row.streamVersion, storedAt: row.streamVersion };
+  let tail: readonly StoredEvent[];
+  const cached = snap ? store.cachedState(streamId) : undefined;
+  if (snap && cached && cached.snapshotVersion === snap.version) {
+    base = { state: cached.state as S, version: cached.version, storedAt: cached.storedAt };
+    tail = await store.readStream(streamId, { fromVersion: base.version + 1, manager });
+  } else if (snap) {
+    const read = await store.readFromSnapshot(streamId, snap.version, manager);
+    if (read.snapshot) {
+      const at = read.snapshot.streamVersion;
+      base = { state: snap.fromSnapshot(read.snapshot.state), version: at, storedAt: at };
     }
+    tail = read.events;
+  } else {
+    tail = await store.readStream(streamId, { manager });
   }
-  const tail = await store.readStream(streamId, { fromVersion: base.version + 1, manager });
   if (tail.length === 0) return base;
   // Stored events are the decider's own (upcast on read); the stream's type is not in the types.
   const events: readonly DomainEvent[] = tail;

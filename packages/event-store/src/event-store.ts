@@ -128,15 +128,36 @@ export class EventStore {
     if (this.states.size > this.stateCacheSize) this.states.delete(this.states.keys().next().value!);
   }
 
-  /** The stream's snapshot written by `snapshotVersion` of its decider; another version's is ignored. */
-  async readSnapshot(streamId: string, snapshotVersion: number, manager?: EntityManager): Promise<{ streamVersion: number; state: unknown } | undefined> {
-    const rows = await sql<{ stream_version: number; state: unknown }>(
+  /**
+   * The stream's snapshot of `snapshotVersion` (if any) and the events after it, in one round
+   * trip: a cold load costs what reading a short stream did.
+   */
+  async readFromSnapshot(
+    streamId: string,
+    snapshotVersion: number,
+    manager?: EntityManager,
+  ): Promise<{ snapshot?: { streamVersion: number; state: unknown }; events: StoredEvent[] }> {
+    const rows = await sql<EventRow & { kind: number }>(
       this.dataSource,
       manager,
-      `SELECT stream_version, state FROM es_snapshots WHERE stream_id = $1 AND snapshot_version = $2`,
+      `SELECT * FROM (
+         SELECT 0 AS kind, NULL::bigint AS global_position, stream_id, stream_version, NULL::uuid AS event_id, NULL::text AS type,
+           NULL::integer AS schema_version, state AS data, NULL::jsonb AS metadata, created_at, NULL::text AS transaction_id
+         FROM es_snapshots WHERE stream_id = $1 AND snapshot_version = $2
+         UNION ALL
+         SELECT 1, global_position, stream_id, stream_version, event_id, type, schema_version, data::json, metadata, created_at,
+           transaction_id::text
+         FROM es_events
+         WHERE stream_id = $1
+           AND stream_version > COALESCE((SELECT stream_version FROM es_snapshots WHERE stream_id = $1 AND snapshot_version = $2), 0)
+       ) u ORDER BY kind, stream_version`,
       [streamId, snapshotVersion],
     );
-    return rows[0] ? { streamVersion: rows[0].stream_version, state: rows[0].state } : undefined;
+    const snap = rows[0]?.kind === 0 ? rows[0] : undefined;
+    return {
+      ...(snap ? { snapshot: { streamVersion: snap.stream_version, state: snap.data } } : {}),
+      events: (snap ? rows.slice(1) : rows).map((r) => this.toStored(r)),
+    };
   }
 
   /**
