@@ -2,7 +2,10 @@
 // document + JSON) against a raw SELECT of the same events and against JSON.stringify of the
 // finished document; annotation appends per second (one annotation per command, through the
 // decider, the version check and the items_view projection) against raw pg inserts of the same
-// rows. BENCH_ANNOTATIONS (default 1,000) and BENCH_APPENDS (default 2,000) bound the run.
+// rows; and one annotation per command, one command at a time, on an item that already holds
+// BENCH_BIG (default 10,000) annotations against the same on a fresh item (a command must not
+// cost more as the item's stream grows). BENCH_ANNOTATIONS (default 1,000), BENCH_APPENDS
+// (default 2,000) and BENCH_BIG_APPENDS (default 300) bound the run.
 // The last line is one JSON object with every figure.
 import { randomUUID } from 'node:crypto';
 import { EventStore, eventStoreMigrations } from '@stagehook/event-store';
@@ -18,6 +21,8 @@ import { itemsMigrations } from '../src/persistence/migrations.js';
 
 const ANNOTATIONS = Number(process.env.BENCH_ANNOTATIONS ?? 1000);
 const APPENDS = Number(process.env.BENCH_APPENDS ?? 2000);
+const BIG = Number(process.env.BENCH_BIG ?? 10_000);
+const BIG_APPENDS = Number(process.env.BENCH_BIG_APPENDS ?? 300);
 const EXPORT_RUNS = 20;
 const CONCURRENCY = 8;
 const meta = { source: 'items', projectId: 'proj-bench' };
@@ -136,6 +141,21 @@ try {
     ),
   );
 
+  // 3. Flat per-command cost: the same sequential commands on a fresh item and on one with BIG
+  // annotations (added in bulk commands of 1,000, as an import would).
+  const huge = await register('huge.jpg');
+  for (let done = 0; done < BIG; done += 1000) {
+    const batch = Array.from({ length: Math.min(1000, BIG - done) }, (_, i) => annotation(done + i));
+    await repo.handle(huge, { type: 'AddAnnotations', annotations: batch, at: at() }, meta);
+  }
+  const fresh = await register('fresh.jpg');
+  const sequential = async (itemId: string) =>
+    timed(async () => {
+      for (let i = 0; i < BIG_APPENDS; i++) await repo.handle(itemId, { type: 'AddAnnotations', annotations: [annotation(i)], at: at() }, meta);
+    });
+  const freshMs = await sequential(fresh);
+  const hugeMs = await sequential(huge);
+
   const figures = {
     annotations: ANNOTATIONS,
     exportMs: round(exportMs),
@@ -148,12 +168,18 @@ try {
     appendsPerSecond: Math.round(APPENDS / (appendMs / 1000)),
     rawInsertsPerSecond: Math.round(APPENDS / (rawMs / 1000)),
     appendVsRaw: round(APPENDS / (appendMs / 1000) / (APPENDS / (rawMs / 1000))),
+    big: BIG,
+    bigAppends: BIG_APPENDS,
+    freshCommandMs: round(freshMs / BIG_APPENDS),
+    bigCommandMs: round(hugeMs / BIG_APPENDS),
+    bigVsFresh: round(hugeMs / freshMs),
   };
   console.log(`items bench (${ANNOTATIONS} annotations, ${APPENDS} appends, ${CONCURRENCY} concurrent writers)`);
   console.table([
     { figure: `export of ${ANNOTATIONS} annotations (read + fold + Darwin + JSON)`, value: `${figures.exportMs} ms`, baseline: `raw SELECT + JSON ${figures.rawSelectMs} ms; JSON.stringify alone ${figures.stringifyOnlyMs} ms` },
     { figure: `bulk add of ${ANNOTATIONS} annotations (one command)`, value: `${figures.bulkAddMs} ms`, baseline: '' },
     { figure: 'annotation appends/s (one per command)', value: `${figures.appendsPerSecond}/s`, baseline: `raw pg inserts ${figures.rawInsertsPerSecond}/s (×${figures.appendVsRaw})` },
+    { figure: `one annotation per command on an item with ${BIG} annotations`, value: `${figures.bigCommandMs} ms`, baseline: `fresh item ${figures.freshCommandMs} ms (×${figures.bigVsFresh})` },
   ]);
   console.log(JSON.stringify(figures));
 } finally {

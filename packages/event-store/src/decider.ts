@@ -18,6 +18,71 @@ export interface Decider<Command, Event extends DomainEvent, State> {
   initialState(): State;
   evolve(state: State, event: Event): State;
   decide(command: Command, state: State): Event[];
+  /** Opt in for aggregates whose streams grow long: commands then fold only the tail. */
+  snapshot?: Snapshotting<State>;
+}
+
+/**
+ * How a decider's state is stored as a snapshot. Requires `evolve` and `decide` never to mutate
+ * a state they are given: a loaded state is kept in memory and folded on by later commands.
+ */
+export interface Snapshotting<State> {
+  /**
+   * Bump whenever `evolve` or the state's shape changes: snapshots of another version are
+   * ignored (the stream is folded from the start) and replaced by the next write.
+   */
+  version: number;
+  /** JSON-serialisable form of the state. */
+  toSnapshot(state: State): unknown;
+  /** Inverse of `toSnapshot`: `fromSnapshot(toSnapshot(s))` must decide and evolve as `s` does. */
+  fromSnapshot(snapshot: unknown): State;
+  /** A snapshot is written once this many events were appended since the stored one (default 100). */
+  every?: number;
+}
+
+export interface LoadedState<S> {
+  state: S;
+  version: number;
+  /** Stream version of the stored snapshot the state started from, or last wrote (0: none). */
+  storedAt: number;
+}
+
+/**
+ * The stream's current state. With snapshots: this process's cached state (or else the stored
+ * snapshot) plus the events after it, one query for a hot stream whatever its length; without:
+ * a fold of the whole stream.
+ */
+export async function loadState<E extends DomainEvent, S>(
+  store: EventStore,
+  streamId: string,
+  decider: Pick<Decider<unknown, E, S>, 'initialState' | 'evolve' | 'snapshot'>,
+  manager?: EntityManager,
+): Promise<LoadedState<S>> {
+  const snap = decider.snapshot;
+  let base: LoadedState<S> = { state: decider.initialState(), version: 0, storedAt: 0 };
+  let tail: readonly StoredEvent[];
+  const cached = snap ? store.cachedState(streamId) : undefined;
+  if (snap && cached && cached.snapshotVersion === snap.version) {
+    base = { state: cached.state as S, version: cached.version, storedAt: cached.storedAt };
+    tail = await store.readStream(streamId, { fromVersion: base.version + 1, manager });
+  } else if (snap) {
+    const read = await store.readFromSnapshot(streamId, snap.version, manager);
+    if (read.snapshot) {
+      const at = read.snapshot.streamVersion;
+      base = { state: snap.fromSnapshot(read.snapshot.state), version: at, storedAt: at };
+    }
+    tail = read.events;
+  } else {
+    tail = await store.readStream(streamId, { manager });
+  }
+  if (tail.length === 0) return base;
+  // Stored events are the decider's own (upcast on read); the stream's type is not in the types.
+  const events: readonly DomainEvent[] = tail;
+  const state = events.reduce((s, e) => decider.evolve(s, e as E), base.state);
+  const loaded = { state, version: tail[tail.length - 1].streamVersion, storedAt: base.storedAt };
+  // Inside a caller's transaction the tail may hold its own uncommitted events: not cached.
+  if (snap && !manager) store.cacheState(streamId, { snapshotVersion: snap.version, version: loaded.version, state, storedAt: loaded.storedAt });
+  return loaded;
 }
 
 export function fold<E extends DomainEvent, S>(decider: Pick<Decider<unknown, E, S>, 'initialState' | 'evolve'>, events: readonly E[]): S {
@@ -56,12 +121,10 @@ export async function handleCommand<C, E extends DomainEvent, S>(
 ): Promise<CommandResult<S>> {
   const retries = opts.manager || opts.expectedVersion !== undefined ? 0 : (opts.retries ?? 3);
   for (let attempt = 0; ; attempt++) {
-    const history = await store.readStream(streamId, { manager: opts.manager });
-    const version = history.length === 0 ? 0 : history[history.length - 1].streamVersion;
+    const { state, version, storedAt } = await loadState(store, streamId, decider, opts.manager);
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== version) {
       throw new ConcurrencyConflictError(streamId, opts.expectedVersion, version);
     }
-    const state = fold(decider, history as unknown as E[]);
     const decided = decider.decide(command, state);
     if (decided.length === 0) return { state, version, events: [] };
     try {
@@ -77,10 +140,34 @@ export async function handleCommand<C, E extends DomainEvent, S>(
         })),
         { manager: opts.manager, streamType: opts.streamType },
       );
-      return { state: decided.reduce((s, e) => decider.evolve(s, e), state), version: res.version, events: res.events };
+      const after = decided.reduce((s, e) => decider.evolve(s, e), state);
+      if (decider.snapshot) await remember(store, streamId, decider.snapshot, after, res.version, storedAt, opts.manager);
+      return { state: after, version: res.version, events: res.events };
     } catch (err) {
       if (err instanceof ConcurrencyConflictError && attempt < retries) continue;
       throw err;
     }
   }
+}
+
+/** Writes a snapshot when enough events passed since the stored one, and caches committed states. */
+async function remember<S>(store: EventStore, streamId: string, snap: Snapshotting<S>, state: S, version: number, storedAt: number, manager?: EntityManager): Promise<void> {
+  let stored = storedAt;
+  if (version - storedAt >= (snap.every ?? 100)) {
+    if (manager) {
+      // Same transaction as the append: the snapshot never describes a version that rolled back.
+      await store.writeSnapshot(streamId, snap.version, version, snap.toSnapshot(state), manager);
+      stored = version;
+    } else {
+      // The append has committed: failing the command now would make its caller repeat it. A
+      // missing snapshot only costs the next load a longer tail, and the next command retries.
+      try {
+        await store.writeSnapshot(streamId, snap.version, version, snap.toSnapshot(state));
+        stored = version;
+      } catch {
+        // Left at `storedAt`: the next command tries again.
+      }
+    }
+  }
+  if (!manager) store.cacheState(streamId, { snapshotVersion: snap.version, version, state, storedAt: stored });
 }

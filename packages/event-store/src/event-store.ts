@@ -21,6 +21,21 @@ export interface EventStoreOptions {
    * max_payload (1 MiB by default); an event that can never be published would stall the relay.
    */
   maxEventBytes?: number;
+  /**
+   * How many streams' latest folded states this process keeps (for deciders with snapshots),
+   * so a command on a hot stream reads only the events after the state it already has.
+   */
+  stateCacheSize?: number;
+}
+
+/** A folded state at `version`, as a decider with snapshots loads and keeps it. */
+export interface CachedState {
+  /** The decider's snapshot version the state was folded by. */
+  snapshotVersion: number;
+  version: number;
+  state: unknown;
+  /** The stream version of the newest snapshot stored in the database (0: none). */
+  storedAt: number;
 }
 
 export interface AppendOptions {
@@ -77,6 +92,9 @@ export class EventStore {
   private readonly upcasting: Upcasting;
   private readonly maxEventBytes: number;
   private readonly appendedListeners = new Set<() => void>();
+  private readonly stateCacheSize: number;
+  // Insertion order is recency order: a hit is deleted and set again, the oldest key is evicted.
+  private readonly states = new Map<string, CachedState>();
 
   constructor(
     readonly dataSource: DataSource,
@@ -85,6 +103,79 @@ export class EventStore {
     this.projections = opts.projections ?? [];
     this.upcasting = new Upcasting(opts.schemas);
     this.maxEventBytes = opts.maxEventBytes ?? 900_000;
+    this.stateCacheSize = opts.stateCacheSize ?? 256;
+  }
+
+  /**
+   * The state this process last folded for the stream. Only states of committed versions are
+   * kept (see `handleCommand`): a state decided inside a caller's transaction could roll back,
+   * and a later append by someone else would then reuse its version number.
+   */
+  cachedState(streamId: string): CachedState | undefined {
+    const hit = this.states.get(streamId);
+    if (hit) {
+      this.states.delete(streamId);
+      this.states.set(streamId, hit);
+    }
+    return hit;
+  }
+
+  cacheState(streamId: string, entry: CachedState): void {
+    const had = this.states.get(streamId);
+    // Concurrent commands in this process may finish out of order: never go back in versions.
+    if (had && had.snapshotVersion === entry.snapshotVersion && had.version > entry.version) return;
+    this.states.delete(streamId);
+    this.states.set(streamId, entry);
+    if (this.states.size > this.stateCacheSize) this.states.delete(this.states.keys().next().value!);
+  }
+
+  /**
+   * The stream's snapshot of `snapshotVersion` (if any) and the events after it, in one round
+   * trip: a cold load costs what reading a short stream did.
+   */
+  async readFromSnapshot(
+    streamId: string,
+    snapshotVersion: number,
+    manager?: EntityManager,
+  ): Promise<{ snapshot?: { streamVersion: number; state: unknown }; events: StoredEvent[] }> {
+    const rows = await sql<EventRow & { kind: number }>(
+      this.dataSource,
+      manager,
+      `SELECT * FROM (
+         SELECT 0 AS kind, NULL::bigint AS global_position, stream_id, stream_version, NULL::uuid AS event_id, NULL::text AS type,
+           NULL::integer AS schema_version, state AS data, NULL::jsonb AS metadata, created_at, NULL::text AS transaction_id
+         FROM es_snapshots WHERE stream_id = $1 AND snapshot_version = $2
+         UNION ALL
+         SELECT 1, global_position, stream_id, stream_version, event_id, type, schema_version, data::json, metadata, created_at,
+           transaction_id::text
+         FROM es_events
+         WHERE stream_id = $1
+           AND stream_version > COALESCE((SELECT stream_version FROM es_snapshots WHERE stream_id = $1 AND snapshot_version = $2), 0)
+       ) u ORDER BY kind, stream_version`,
+      [streamId, snapshotVersion],
+    );
+    const snap = rows[0]?.kind === 0 ? rows[0] : undefined;
+    return {
+      ...(snap ? { snapshot: { streamVersion: snap.stream_version, state: snap.data } } : {}),
+      events: (snap ? rows.slice(1) : rows).map((r) => this.toStored(r)),
+    };
+  }
+
+  /**
+   * Stores the state at `streamVersion` unless a newer one of the same decider version is there;
+   * a row of another decider version is always replaced. Inside the caller's transaction when
+   * `manager` is given, so it rolls back with the append it describes.
+   */
+  async writeSnapshot(streamId: string, snapshotVersion: number, streamVersion: number, state: unknown, manager?: EntityManager): Promise<void> {
+    await sql(
+      this.dataSource,
+      manager,
+      `INSERT INTO es_snapshots AS s (stream_id, snapshot_version, stream_version, state) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (stream_id) DO UPDATE
+         SET snapshot_version = EXCLUDED.snapshot_version, stream_version = EXCLUDED.stream_version, state = EXCLUDED.state, created_at = now()
+         WHERE s.snapshot_version <> EXCLUDED.snapshot_version OR s.stream_version < EXCLUDED.stream_version`,
+      [streamId, snapshotVersion, streamVersion, JSON.stringify(state)],
+    );
   }
 
   /** The schema version new events of `type` are written at. */

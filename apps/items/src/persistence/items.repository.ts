@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EventMetadata, ItemStatus, ItemSummary } from '@stagehook/contracts';
-import { EventStore, fold, handleCommand, type CommandResult, type StoredEvent } from '@stagehook/event-store';
+import { EventStore, fold, handleCommand, loadState, type CommandResult, type StoredEvent } from '@stagehook/event-store';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DatasetExistsError, ItemExistsError, VersionNotFoundError } from '../domain/errors.js';
 import { itemDecider, itemStreamId, tagsOf, type ItemCommand, type ItemEvent, type ItemSlot, type ItemState } from '../domain/item.decider.js';
@@ -155,6 +155,10 @@ export class ItemsRepository {
 
   /** The item as of `toVersion` (latest when absent), folded from its stream. */
   async load(itemId: string, toVersion?: number): Promise<{ state: ItemState; version: number }> {
+    if (toVersion === undefined) {
+      const { state, version } = await loadState(this.store, itemStreamId(itemId), itemDecider);
+      return { state, version };
+    }
     const events = await this.store.readStream(itemStreamId(itemId), { toVersion });
     const version = events.length === 0 ? 0 : events[events.length - 1].streamVersion;
     if (toVersion !== undefined && version < toVersion) throw new VersionNotFoundError(itemId, toVersion, version);

@@ -1,5 +1,5 @@
 import type { StageType } from '@stagehook/contracts';
-import type { Decider } from '@stagehook/event-store';
+import type { Decider, Snapshotting } from '@stagehook/event-store';
 import { AlreadyInWorkflowError, assertNever, ItemNotInWorkflowError, StaleVisitError, StageNotAllowedError } from './errors.js';
 import { datasetStage, edgeTarget, type Graph, type Stage, stageById, type WebhookStage } from './graph.js';
 
@@ -118,7 +118,20 @@ const COMMAND_EDGES = {
   reject: { stageType: 'review', edge: 'reject' },
 } as const satisfies Record<string, { stageType: StageType; edge: string }>;
 
+/**
+ * An item's position is plain JSON and small, but its stream grows by every visit (an item
+ * rejected back to annotate many times): commands fold only what came after the cached state or
+ * the stored snapshot. Bump `version` whenever `evolve` or `ItemState` changes.
+ */
+export const itemSnapshotting: Snapshotting<ItemState> = {
+  version: 1,
+  every: 50,
+  toSnapshot: (state) => state,
+  fromSnapshot: (snapshot) => snapshot as ItemState,
+};
+
 export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = {
+  snapshot: itemSnapshotting,
   initialState: () => ({ workflowVersion: 0, completed: false, itemVersion: 0, visits: 0 }),
 
   evolve(state, event) {

@@ -1,0 +1,191 @@
+// npm run bench:e2e [-- --seconds 20 --rate 100] — the four services as processes (the e2e
+// harness: fresh databases and a bus namespace of their own, loopback only), a local receiver,
+// and a steady RATE items/s through the template workflow (dataset → annotate → webhook → review
+// → complete) for SECONDS. Each item is started (→ annotate, status in_progress) and submitted
+// (→ webhook stage) at its scheduled time. Measured, as p50/p99:
+//   stage entry → receipt: the webhook stage's POST at the receiver, from the stage.entered time
+//   status change → receipt: item.status.changed POSTs at the receiver, from the change time
+//   stage entry → review: the review stage.entered (after the webhook `succeeded`), from the
+//     webhook stage.entered, both read off the bus
+// The raw baseline of the same run is a bare HTTP POST to the same receiver on loopback.
+// Bounded: at most RATE × SECONDS items, fed for at most 2 × SECONDS, then a drain of at most
+// 30 s. Ctrl-C / SIGTERM stops the services and drops their databases. Last line JSON.
+import { connect } from '@nats-io/transport-node';
+import { ok, type WorkflowView } from '@stagehook/sdk';
+import { testEnv } from '@stagehook/testing';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus } from 'node:os';
+import { Platform } from '../test/support/platform.js';
+
+function flag(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(process.argv[i + 1]) : fallback;
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
+  return v;
+}
+
+const SECONDS = Math.min(flag('seconds', 60), 60);
+const RATE = flag('rate', 100);
+const TOTAL = Math.round(SECONDS * RATE);
+// Items whose commands are still running; a platform slower than RATE falls behind the schedule
+// (reported as `behindMs`) instead of piling up unbounded requests.
+const MAX_IN_FLIGHT = 256;
+const DRAIN_MS = 30_000;
+// A platform far slower than RATE stops being fed at twice the planned time: the run stays
+// bounded, and the items never sent are reported.
+const SEND_LIMIT_MS = 2 * SECONDS * 1000;
+const PROJECT = `bench-${Date.now()}`;
+
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const round = (n: number) => Math.round(n * 10) / 10;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// The receiver: answers 204 at once and records when each request arrived.
+const stageLatency: number[] = [];
+const statusLatency: number[] = [];
+let rawReceived = 0;
+const readBody = (req: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('end', () => resolve(body));
+  });
+const receiver = createServer((req, res) => {
+  const received = Date.now();
+  void readBody(req).then((body) => {
+    res.writeHead(204).end();
+    if (req.url === '/raw') return void rawReceived++;
+    const parsed = JSON.parse(body) as { type?: string; timestamp?: string };
+    const lag = received - Date.parse(parsed.timestamp ?? '');
+    if (req.url === '/stage') stageLatency.push(lag);
+    else if (req.url === '/status' && parsed.type === 'item.status.changed') statusLatency.push(lag);
+  });
+});
+await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+
+const platform = await Platform.start({ env: { workflow: { LOG_LEVEL: 'warn' }, items: { LOG_LEVEL: 'warn' }, webhooks: { LOG_LEVEL: 'warn' }, delivery: { LOG_LEVEL: 'warn' } } });
+const nc = await connect({ servers: testEnv.natsUrl });
+let stopping: Promise<void> | undefined;
+const shutdown = () => (stopping ??= nc.drain().then(() => platform.stop()).finally(() => receiver.close()));
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void shutdown().finally(() => process.exit(130)));
+try {
+  const { webhooks, items: itemsApi, workflow: wf } = platform.sdk(PROJECT);
+  const stageEndpoint = await ok(webhooks.POST('/endpoints', { body: { name: 'bench stage', url: `${receiverUrl}/stage`, includeAnnotations: true } }));
+  await ok(webhooks.POST('/endpoints', { body: { name: 'bench status', url: `${receiverUrl}/status`, eventTypes: ['item.status.changed'], includeAnnotations: false } }));
+  const workflow = await ok<WorkflowView>(wf.POST('/workflows/template', { body: { name: 'Bench', endpointId: stageEndpoint.id } }));
+  const stageOf = (type: string) => workflow.stages.find((s) => s.type === type)!.id;
+  const webhookStage = stageOf('webhook');
+  const reviewStage = stageOf('review');
+
+  // Stage entries off the bus: webhook entry time per item, then the review entry after it.
+  const webhookEntered = new Map<string, number>();
+  const toReview: number[] = [];
+  // The namespace prefixes every subject (BusNamespace.subject in @stagehook/contracts).
+  const sub = nc.subscribe(`${platform.namespace}.workflow.stage.entered`);
+  void (async () => {
+    for await (const m of sub) {
+      const { data } = m.json<{ data: { stageId: string; itemId: string; enteredAt: string } }>();
+      if (data.stageId === webhookStage) webhookEntered.set(data.itemId, Date.parse(data.enteredAt));
+      else if (data.stageId === reviewStage) {
+        const from = webhookEntered.get(data.itemId);
+        if (from !== undefined) toReview.push(Date.parse(data.enteredAt) - from);
+      }
+    }
+  })();
+
+  // Setup, not measured: a dataset, the items registered and added to the workflow.
+  const dataset = await ok<{ id: string }>(itemsApi.POST('/datasets', { body: { name: `Bench ${PROJECT}` } }));
+  const ids: string[] = [];
+  for (let done = 0; done < TOTAL; done += 1000) {
+    const specs = Array.from({ length: Math.min(1000, TOTAL - done) }, (_, i) => ({ name: `item-${done + i}.jpg`, path: '/', width: 640, height: 480, metadata: {} }));
+    const { items } = await ok<{ items: { id: string }[] }>(itemsApi.POST('/items', { body: { datasetId: dataset.id, items: specs } }));
+    ids.push(...items.map((i) => i.id));
+    await ok(wf.POST('/workflows/{id}/items', { params: { path: { id: workflow.workflowId } }, body: { itemIds: items.map((i) => i.id) } }));
+  }
+  const command = (itemId: string, cmd: 'start' | 'submit') =>
+    ok(wf.POST('/workflows/{id}/items/{itemId}/{command}', { params: { path: { id: workflow.workflowId, itemId, command: cmd } }, body: {} }));
+  // Items added to the workflow wait in the dataset stage; their status changes start with `start`.
+  statusLatency.length = 0;
+
+  console.log(`bench:e2e — ${TOTAL} items at ${RATE}/s for ${SECONDS} s on ${cpus().length} cpus (load ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  const t0 = performance.now();
+  let inFlight = 0;
+  let maxBehind = 0;
+  let failed = 0;
+  let sent = 0;
+  const running: Promise<void>[] = [];
+  const progress = setInterval(() => console.log(`  ${sent} sent, ${inFlight} in flight, ${stageLatency.length} stage receipts, ${toReview.length} in review`), 5000);
+  for (let i = 0; i < TOTAL && performance.now() - t0 < SEND_LIMIT_MS; i++, sent++) {
+    const due = t0 + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    while (inFlight >= MAX_IN_FLIGHT) await sleep(5);
+    maxBehind = Math.max(maxBehind, performance.now() - due);
+    inFlight++;
+    running.push(
+      (async () => {
+        try {
+          await command(ids[i], 'start');
+          await command(ids[i], 'submit');
+        } catch {
+          failed++;
+        } finally {
+          inFlight--;
+        }
+      })(),
+    );
+  }
+  await Promise.all(running);
+  const sentS = (performance.now() - t0) / 1000;
+  const deadline = Date.now() + DRAIN_MS;
+  while (Date.now() < deadline && (stageLatency.length < sent - failed || toReview.length < sent - failed)) await sleep(200);
+  clearInterval(progress);
+  sub.unsubscribe();
+
+  // Raw baseline, same run: bare POSTs to the same receiver, one at a time.
+  const rawLatency: number[] = [];
+  for (let i = 0; i < 500; i++) {
+    const t = performance.now();
+    await fetch(`${receiverUrl}/raw`, { method: 'POST', body: '{"type":"raw"}', headers: { 'content-type': 'application/json' } });
+    rawLatency.push(performance.now() - t);
+  }
+
+  const figures = {
+    seconds: SECONDS,
+    rate: RATE,
+    items: TOTAL,
+    sent,
+    // Items whose two commands finished, per second of the feeding phase: what the platform took.
+    achievedRate: round(sent / sentS),
+    maxBehindMs: Math.round(maxBehind),
+    commandFailures: failed,
+    stageReceipts: stageLatency.length,
+    stageToReceiptP50: pct(stageLatency, 50),
+    stageToReceiptP99: pct(stageLatency, 99),
+    statusReceipts: statusLatency.length,
+    statusToReceiptP50: pct(statusLatency, 50),
+    statusToReceiptP99: pct(statusLatency, 99),
+    reviews: toReview.length,
+    stageToReviewP50: pct(toReview, 50),
+    stageToReviewP99: pct(toReview, 99),
+    rawPostP50: round(pct(rawLatency, 50)),
+    rawPostP99: round(pct(rawLatency, 99)),
+  };
+  console.table([
+    { path: 'stage entry → receipt', n: figures.stageReceipts, p50: `${figures.stageToReceiptP50} ms`, p99: `${figures.stageToReceiptP99} ms`, aim: 'p50 ≤ 30 ms, p99 ≤ 150 ms' },
+    { path: 'status change → receipt', n: figures.statusReceipts, p50: `${figures.statusToReceiptP50} ms`, p99: `${figures.statusToReceiptP99} ms`, aim: 'p50 ≤ 30 ms, p99 ≤ 150 ms' },
+    { path: 'stage entry → review (succeeded)', n: figures.reviews, p50: `${figures.stageToReviewP50} ms`, p99: `${figures.stageToReviewP99} ms`, aim: 'p50 ≤ 60 ms' },
+    { path: 'raw: bare POST to the receiver', n: rawLatency.length, p50: `${figures.rawPostP50} ms`, p99: `${figures.rawPostP99} ms`, aim: '' },
+  ]);
+  console.log(`sent ${sent} of ${TOTAL} items, their commands done at ${figures.achievedRate} items/s (asked ${RATE}/s; at most ${figures.maxBehindMs} ms behind schedule), ${failed} command failures`);
+  console.log(JSON.stringify(figures));
+} finally {
+  await shutdown();
+}

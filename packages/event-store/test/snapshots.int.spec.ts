@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { TestDatabase } from '@stagehook/testing';
+import fc from 'fast-check';
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { EventStore, fold, handleCommand, loadState, type Decider, type DomainEvent, type Snapshotting } from '../src/index.js';
+import { meta, migratedDatabase } from './helpers.js';
+
+/** A list the commands push to and drop from; its state is a plain array, kept immutable. */
+type ListEvent = DomainEvent<'pushed', { value: number }> | DomainEvent<'dropped', { value: number }>;
+type ListCommand = { push: number } | { drop: number };
+interface ListState {
+  values: readonly number[];
+  /** Counts folded events: a snapshot that lost or repeated one shows here. */
+  folded: number;
+}
+
+const listSnapshots = (version: number, every: number): Snapshotting<ListState> => ({
+  version,
+  every,
+  toSnapshot: (s) => s,
+  fromSnapshot: (snapshot) => snapshot as ListState,
+});
+
+const listDecider = (snapshot?: Snapshotting<ListState>): Decider<ListCommand, ListEvent, ListState> => ({
+  initialState: () => ({ values: [], folded: 0 }),
+  evolve: (s, e) => ({
+    values: e.type === 'pushed' ? [...s.values, e.data.value] : s.values.filter((v) => v !== e.data.value),
+    folded: s.folded + 1,
+  }),
+  decide: (c) => ('push' in c ? [{ type: 'pushed', data: { value: c.push } }] : [{ type: 'dropped', data: { value: c.drop } }]),
+  ...(snapshot ? { snapshot } : {}),
+});
+
+describe('snapshots', () => {
+  let db: TestDatabase;
+  let ds: DataSource;
+
+  beforeAll(async () => {
+    ({ db, ds } = await migratedDatabase('es_snapshots'));
+  });
+  afterAll(async () => {
+    await ds.destroy();
+    await db.drop();
+  });
+
+  const fullFold = async (store: EventStore, streamId: string) => fold(listDecider(), (await store.readStream(streamId)) as DomainEvent[] as ListEvent[]);
+  const snapshotRow = async (streamId: string) =>
+    (await ds.query<{ snapshot_version: number; stream_version: number }[]>(`SELECT snapshot_version, stream_version FROM es_snapshots WHERE stream_id = $1`, [streamId]))[0];
+
+  it('loads the latest snapshot plus the events after it, equal to a fold of the whole stream', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(fc.nat(5).map((n) => ({ push: n })), fc.nat(5).map((n) => ({ drop: n }))), { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 6 }), async (commands: ListCommand[], every) => {
+        const streamId = `list-${randomUUID()}`;
+        const decider = listDecider(listSnapshots(1, every));
+        const writer = new EventStore(ds);
+        for (const c of commands) await handleCommand(writer, streamId, decider, c, { metadata: meta });
+        // A new store has no cached state: it starts from the stored snapshot.
+        const cold = await loadState(new EventStore(ds), streamId, decider);
+        const warm = await loadState(writer, streamId, decider);
+        const expected = await fullFold(writer, streamId);
+        expect(cold.state).toEqual(expected);
+        expect(warm.state).toEqual(expected);
+        expect(cold.version).toBe(commands.length);
+        const row = await snapshotRow(streamId);
+        if (commands.length >= every) expect(row.stream_version).toBe(Math.floor(commands.length / every) * every);
+        else expect(row).toBeUndefined();
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it('ignores a snapshot written by another decider version and replaces it', async () => {
+    const streamId = `list-${randomUUID()}`;
+    const v1 = listDecider(listSnapshots(1, 2));
+    const store = new EventStore(ds);
+    for (const n of [1, 2, 3, 4]) await handleCommand(store, streamId, v1, { push: n }, { metadata: meta });
+    // Version 1 stored a state that version 2 would read differently: pretend its evolve changed.
+    await ds.query(`UPDATE es_snapshots SET state = $2 WHERE stream_id = $1`, [streamId, JSON.stringify({ values: [99], folded: 4 })]);
+    const v2 = listDecider(listSnapshots(2, 2));
+    const fresh = new EventStore(ds);
+    expect((await loadState(fresh, streamId, v2)).state).toEqual({ values: [1, 2, 3, 4], folded: 4 });
+    await handleCommand(fresh, streamId, v2, { push: 5 }, { metadata: meta });
+    expect(await snapshotRow(streamId)).toEqual({ snapshot_version: 2, stream_version: 5 });
+    expect((await loadState(new EventStore(ds), streamId, v2)).state).toEqual({ values: [1, 2, 3, 4, 5], folded: 5 });
+  });
+
+  it('catches up with events another process appended after its cached state', async () => {
+    const streamId = `list-${randomUUID()}`;
+    const decider = listDecider(listSnapshots(1, 100));
+    const a = new EventStore(ds);
+    const b = new EventStore(ds);
+    await handleCommand(a, streamId, decider, { push: 1 }, { metadata: meta });
+    await handleCommand(b, streamId, decider, { push: 2 }, { metadata: meta });
+    const res = await handleCommand(a, streamId, decider, { push: 3 }, { metadata: meta });
+    expect(res.state).toEqual({ values: [1, 2, 3], folded: 3 });
+    expect(res.version).toBe(3);
+  });
+
+  it('keeps neither a snapshot nor a cached state of a transaction that rolled back', async () => {
+    const streamId = `list-${randomUUID()}`;
+    const decider = listDecider(listSnapshots(1, 1));
+    const store = new EventStore(ds);
+    await handleCommand(store, streamId, decider, { push: 1 }, { metadata: meta });
+    await expect(
+      ds.transaction(async (tx) => {
+        await handleCommand(store, streamId, decider, { push: 2 }, { metadata: meta, manager: tx });
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await snapshotRow(streamId)).toEqual({ snapshot_version: 1, stream_version: 1 });
+    // Version 2 is written again by someone else: the rolled-back state must not be taken for it.
+    await handleCommand(new EventStore(ds), streamId, decider, { push: 7 }, { metadata: meta });
+    const res = await handleCommand(store, streamId, decider, { push: 3 }, { metadata: meta });
+    expect(res.state).toEqual({ values: [1, 7, 3], folded: 3 });
+  });
+});
