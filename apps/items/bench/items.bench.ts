@@ -92,7 +92,7 @@ try {
 
   const exportOnce = async () => {
     const { state } = await repo.load(big);
-    return JSON.stringify(toDarwin(state, { dataset: { name: 'Bench', slug: 'bench' }, workviewBaseUrl: 'http://localhost/workview' }));
+    return JSON.stringify(toDarwin(state, { dataset: { name: 'Bench', slug: 'bench' }, team: { name: 'Bench', slug: 'bench' }, workviewBaseUrl: 'http://localhost/workview' }));
   };
   const bytes = (await exportOnce()).length;
   const exportRuns: number[] = [];
@@ -113,7 +113,7 @@ try {
     })(),
   );
   const { state } = await repo.load(big);
-  const doc = toDarwin(state, { dataset: { name: 'Bench', slug: 'bench' }, workviewBaseUrl: 'http://localhost/workview' });
+  const doc = toDarwin(state, { dataset: { name: 'Bench', slug: 'bench' }, team: { name: 'Bench', slug: 'bench' }, workviewBaseUrl: 'http://localhost/workview' });
   const stringifyMs = median(
     await (async () => {
       const out: number[] = [];

@@ -8,6 +8,7 @@ import { AnnotateController } from './annotate/annotate.controller.js';
 import { ChangeStatusController } from './change-status/change-status.controller.js';
 import { DarwinController } from './darwin/darwin.controller.js';
 import { DatasetsController } from './datasets/datasets.controller.js';
+import { ProjectController } from './projects/project.controller.js';
 import { ItemsModule } from './items/items.module.js';
 import { itemsMigrations } from './persistence/migrations.js';
 import { itemsProjection } from './persistence/items.projection.js';
@@ -31,7 +32,7 @@ import { WriteBackModule } from './write-back/write-back.consumer.js';
     StageEnteredModule,
     WriteBackModule,
   ],
-  controllers: [DatasetsController, RegisterItemsController, QueryItemsController, AnnotateController, TagsController, ChangeStatusController, DarwinController],
+  controllers: [ProjectController, DatasetsController, RegisterItemsController, QueryItemsController, AnnotateController, TagsController, ChangeStatusController, DarwinController],
   providers: [ItemsRpcHost],
 })
 export class AppModule {}

@@ -225,6 +225,21 @@ describe('Darwin JSON 2.0 import and export', () => {
     expect((await s.call('POST', `/items/${itemId}/darwin`, { ...doc, annotations: [] })).json.version).toBe(imp.json.version);
   });
 
+  it('names the project in source_info.team once the project has a name, as V7 names the team', async () => {
+    const [itemId] = await register(['team.jpg']);
+    expect((await s.call('GET', '/project')).json).toMatchObject({ id: 'proj-a', name: 'proj-a', slug: 'proj-a', updatedBy: null });
+    const bad = await s.call('PUT', '/project', { name: 'Acme Labs', slug: 'Not A Slug' });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.json)).toContain('slug');
+    const saved = await s.call('PUT', '/project', { name: 'Acme Labs' });
+    expect(saved.status).toBe(200);
+    expect(saved.json).toMatchObject({ id: 'proj-a', name: 'Acme Labs', slug: 'acme-labs', updatedBy: 'project:proj-a' });
+    const exp = (await s.call('GET', `/items/${itemId}/darwin`)).json;
+    expect(exp.item.source_info.team).toEqual({ name: 'Acme Labs', slug: 'acme-labs' });
+    // Back to the id, so the other tests of this file see an unnamed project.
+    await s.call('PUT', '/project', { name: 'proj-a', slug: 'proj-a' });
+  });
+
   it('refuses malformed known keys, naming the field, and bounds what it keeps as given', async () => {
     const [itemId] = await register(['malformed.jpg']);
     const base = { id: randomUUID(), name: 'x', slot_names: ['0'] };

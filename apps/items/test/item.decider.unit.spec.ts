@@ -138,7 +138,7 @@ describe('item decider: annotations and tags', () => {
   });
   it('exports a conforming Darwin document of the folded state', () => {
     const state = fold(itemDecider, [registered, added(box), tagAdded(tag)]);
-    const doc = toDarwin(state, { dataset: { name: 'D', slug: 'd' }, workviewBaseUrl: 'http://x/workview' });
+    const doc = toDarwin(state, { dataset: { name: 'D', slug: 'd' }, team: { name: 'Acme Labs', slug: 'acme-labs' }, workviewBaseUrl: 'http://x/workview' });
     expect(darwinConformanceProblems(doc)).toEqual([]);
     expect(doc.annotations.map((a) => a.id)).toEqual([box.id, tag.id]);
   });

@@ -3,6 +3,8 @@ import { annotationsOf, type ItemSlot, type ItemState } from './item.decider.js'
 
 export interface ExportContext {
   dataset: { name: string; slug: string };
+  /** The project, as V7's team (`source_info.team`). */
+  team: { name: string; slug: string };
   /** Where a person opens the item; the item id is appended. */
   workviewBaseUrl: string;
 }
@@ -42,7 +44,7 @@ export function toDarwin(state: ItemState, ctx: ExportContext): DarwinDocument {
         item_id: state.itemId,
         dataset: { ...(isObject(given.dataset) ? given.dataset : {}), name: ctx.dataset.name, slug: ctx.dataset.slug },
         // Projects play the part of V7 teams.
-        team: { name: state.projectId, slug: state.projectId },
+        team: { name: ctx.team.name, slug: ctx.team.slug },
         workview_url: `${ctx.workviewBaseUrl.replace(/\/$/, '')}/${state.itemId}`,
       },
       slots: state.slots.map((s, i) => slotOf(s, i === 0 ? state.name : s.name, imported.get(s.name))),

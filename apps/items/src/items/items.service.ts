@@ -161,9 +161,10 @@ export class ItemsService {
     const dataset = await this.repo.dataset(projectId, view.datasetId);
     if (!dataset) throw new NotFoundError(`dataset of item ${itemId} not found`);
     const { state, version: at } = await this.repo.load(itemId, version);
+    const team = await this.repo.project(projectId);
     return {
       item: toSummary(view, dataset, state, at),
-      darwin: toDarwin(state, { dataset, workviewBaseUrl: this.config.WORKVIEW_BASE_URL }),
+      darwin: toDarwin(state, { dataset, team, workviewBaseUrl: this.config.WORKVIEW_BASE_URL }),
     };
   }
 

@@ -6,6 +6,16 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { DatasetExistsError, ItemExistsError, VersionNotFoundError } from '../domain/errors.js';
 import { itemDecider, itemStreamId, tagsOf, type ItemCommand, type ItemEvent, type ItemSlot, type ItemState } from '../domain/item.decider.js';
 
+/** A project as its exports name it (V7's team). */
+export interface Project {
+  id: string;
+  name: string;
+  slug: string;
+  /** Null while the project has never been named. */
+  updatedAt: string | null;
+  updatedBy: string | null;
+}
+
 export interface Dataset {
   id: string;
   projectId: string;
@@ -115,6 +125,25 @@ export class ItemsRepository {
   }
 
   /** The dataset if it belongs to the project (another project's is "not found"). */
+  /** The project's name and slug; a project never named is called by its id. */
+  async project(projectId: string, manager?: EntityManager): Promise<Project> {
+    const rows: { name: string; slug: string; updated_at: Date; updated_by: string }[] = await (manager ?? this.dataSource.manager).query(
+      `SELECT name, slug, updated_at, updated_by FROM items_projects WHERE project_id = $1`,
+      [projectId],
+    );
+    const r = rows[0];
+    return r ? { id: projectId, name: r.name, slug: r.slug, updatedAt: r.updated_at.toISOString(), updatedBy: r.updated_by } : { id: projectId, name: projectId, slug: projectId, updatedAt: null, updatedBy: null };
+  }
+
+  async saveProject(projectId: string, name: string, slug: string, by: string): Promise<Project> {
+    await this.dataSource.query(
+      `INSERT INTO items_projects (project_id, name, slug, updated_by) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (project_id) DO UPDATE SET name = EXCLUDED.name, slug = EXCLUDED.slug, updated_by = EXCLUDED.updated_by, updated_at = now()`,
+      [projectId, name, slug, by],
+    );
+    return this.project(projectId);
+  }
+
   async dataset(projectId: string, id: string, manager?: EntityManager): Promise<Dataset | undefined> {
     return (await this.listDatasetsWhere(`project_id = $1 AND id = $2`, [projectId, id], manager))[0];
   }

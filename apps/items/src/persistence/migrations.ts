@@ -66,4 +66,27 @@ export class AddItemSlots1796000000000 implements MigrationInterface {
 }
 
 /** Every migration of the items database, in order. */
-export const itemsMigrations = [CreateItems1795500000000, AddItemSlots1796000000000];
+/**
+ * A project's name and slug (V7's team): the Darwin export's `source_info.team` names the project
+ * by them, not by its id. A plain table like datasets: a profile, not an event-sourced aggregate.
+ */
+export class CreateProjects1797100000000 implements MigrationInterface {
+  name = 'CreateProjects1797100000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`
+      CREATE TABLE items_projects (
+        project_id text PRIMARY KEY,
+        name text NOT NULL,
+        slug text NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now(),
+        updated_by text NOT NULL
+      )`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE items_projects`);
+  }
+}
+
+export const itemsMigrations = [CreateItems1795500000000, AddItemSlots1796000000000, CreateProjects1797100000000];
