@@ -1,25 +1,12 @@
-import { context, createTraceState, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, TraceFlags, type Context, type Link, type Span } from '@opentelemetry/api';
-import { traceContextOf, type CloudEvent } from '@stagehook/contracts';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Link, type Span } from '@opentelemetry/api';
+import type { CloudEvent } from '@stagehook/contracts';
+import { contextOfTrace } from '@stagehook/event-store';
 import type { HandlerOutcome } from '../handlers.js';
 
 // The runner's transactions (transactions.ts) call one of these around handler invocation and
 // knows nothing else about tracing.
 
 const tracer = () => trace.getTracer('@stagehook/messaging');
-
-/** The remote parent an event's `traceparent` (CloudEvents tracing extension) names, or none. */
-function parentOf(event: CloudEvent): Context | undefined {
-  const tc = traceContextOf(event);
-  if (!tc) return undefined;
-  const [, traceId, spanId, flags] = tc.traceparent.split('-');
-  return trace.setSpanContext(ROOT_CONTEXT, {
-    traceId,
-    spanId,
-    traceFlags: parseInt(flags, 16) & TraceFlags.SAMPLED,
-    isRemote: true,
-    ...(tc.tracestate ? { traceState: createTraceState(tc.tracestate) } : {}),
-  });
-}
 
 function attributes(consumer: string, event: CloudEvent) {
   return {
@@ -57,7 +44,7 @@ async function inSpan<T>(span: Span, run: () => Promise<T>, outcomesOf: (value: 
  * trace of whatever appended this one. An event without one starts a new trace.
  */
 export function traceHandler<T extends HandlerOutcome | void | undefined>(consumer: string, event: CloudEvent, run: () => Promise<T>): Promise<T> {
-  const span = tracer().startSpan(`${event.type} process`, { kind: SpanKind.CONSUMER, attributes: attributes(consumer, event) }, parentOf(event) ?? ROOT_CONTEXT);
+  const span = tracer().startSpan(`${event.type} process`, { kind: SpanKind.CONSUMER, attributes: attributes(consumer, event) }, contextOfTrace(event));
   return inSpan(span, run, (o) => [o]);
 }
 
@@ -72,13 +59,12 @@ export function traceBatch(
   run: () => Promise<(HandlerOutcome | undefined)[] | void>,
 ): Promise<(HandlerOutcome | undefined)[] | void> {
   if (events.length === 1) {
-    const span = tracer().startSpan(`${events[0].type} process`, { kind: SpanKind.CONSUMER, attributes: attributes(consumer, events[0]) }, parentOf(events[0]) ?? ROOT_CONTEXT);
+    const span = tracer().startSpan(`${events[0].type} process`, { kind: SpanKind.CONSUMER, attributes: attributes(consumer, events[0]) }, contextOfTrace(events[0]));
     return inSpan(span, run, (o) => o ?? []);
   }
   const links: Link[] = [];
   for (const e of events) {
-    const parent = parentOf(e);
-    const sc = parent ? trace.getSpanContext(parent) : undefined;
+    const sc = trace.getSpanContext(contextOfTrace(e));
     if (sc) links.push({ context: sc, attributes: { 'messaging.message.id': e.id } });
   }
   const span = tracer().startSpan(
