@@ -304,7 +304,7 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
       for (const a of command.annotations) {
         if (seen.has(a.id) || annotationById(state, a.id)) throw new AnnotationExistsError(a.id);
         seen.add(a.id);
-        const data = { ...ids, annotation: a as unknown as Record<string, unknown>, at: command.at };
+        const data = { ...ids, annotation: a, at: command.at };
         if (shapeOf(a) === 'tag') {
           // Tags are a set: the same tag twice is one tag.
           tagNames ??= new Set(tagsOf(state));
@@ -338,7 +338,7 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
       const added = new Set<string>();
       for (const a of command.annotations) {
         if (existing.has(a.id) || added.has(a.id)) continue;
-        const data = { ...ids, annotation: a as unknown as Record<string, unknown>, at: command.at };
+        const data = { ...ids, annotation: a, at: command.at };
         if (shapeOf(a) === 'tag') {
           if (tagNames.has(a.name)) continue;
           tagNames.add(a.name);
