@@ -157,11 +157,11 @@ export class ItemsService {
 
   /** The Darwin document exactly as of `version` (latest when absent), and the item summary then. */
   async exportDarwin(projectId: string, itemId: string, version?: number): Promise<{ item: ItemSummary; darwin: DarwinDocument }> {
-    const view = await this.requireItem(projectId, itemId);
+    // The project's name does not depend on the item: asked alongside, not after.
+    const [view, team] = await Promise.all([this.requireItem(projectId, itemId), this.repo.project(projectId)]);
     const dataset = await this.repo.dataset(projectId, view.datasetId);
     if (!dataset) throw new NotFoundError(`dataset of item ${itemId} not found`);
     const { state, version: at } = await this.repo.load(itemId, version);
-    const team = await this.repo.project(projectId);
     return {
       item: toSummary(view, dataset, state, at),
       darwin: toDarwin(state, { dataset, team, workviewBaseUrl: this.config.WORKVIEW_BASE_URL }),
