@@ -18,7 +18,9 @@ import { StageTestService } from './stage-test/stage-test.service.js';
 import { TestPingService } from './test-ping/test-ping.service.js';
 
 @Module({
-  controllers: [DeliveriesController, DeadLettersController, IntakeHandlers],
+  // IntakeHandlers: durable consumers (JetStream transport); TestPingService, StageTestService:
+  // request/reply handlers (Nest's NATS transport).
+  controllers: [DeliveriesController, DeadLettersController, IntakeHandlers, TestPingService, StageTestService],
   providers: [
     // Operators' redrive of this service's dead letters (platform README).
     deadLetterRedriveProvider(),
@@ -36,8 +38,6 @@ import { TestPingService } from './test-ping/test-ping.service.js';
         return retention.job.tasks;
       },
     },
-    TestPingService,
-    StageTestService,
     {
       provide: Intake,
       inject: [NATS_CONNECTION, BusNamespace, DeliveryConfig, DeliveryRepository, EndpointRepository, ItemTagRepository, EventStore, DispatcherHost],

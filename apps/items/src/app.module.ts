@@ -32,7 +32,7 @@ import { WriteBackModule } from './write-back/write-back.consumer.js';
     StageEnteredModule,
     WriteBackModule,
   ],
-  controllers: [ProjectController, DatasetsController, RegisterItemsController, QueryItemsController, AnnotateController, TagsController, ChangeStatusController, DarwinController],
-  providers: [ItemsRpcHost],
+  // ItemsRpcHost: request/reply handlers (Nest's NATS transport).
+  controllers: [ProjectController, DatasetsController, RegisterItemsController, QueryItemsController, AnnotateController, TagsController, ChangeStatusController, DarwinController, ItemsRpcHost],
 })
 export class AppModule {}

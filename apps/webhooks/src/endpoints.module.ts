@@ -32,6 +32,9 @@ import { EventTypesModule } from './event-types.module.js';
     DeadLettersController,
     // Durable consumer (JetStream transport).
     DeliveryDisabledHandler,
+    // Request/reply handlers (Nest's NATS transport).
+    EndpointLookupRpc,
+    ManageStageEndpointRpc,
   ],
   providers: [
     deadLetterRedriveProvider(),
@@ -41,8 +44,6 @@ import { EventTypesModule } from './event-types.module.js';
     EndpointCommands,
     RegisterEndpointHandler,
     UpdateEndpointHandler,
-    EndpointLookupRpc,
-    ManageStageEndpointRpc,
   ],
 })
 export class EndpointsModule {}

@@ -54,7 +54,11 @@ export {
   type RunnerState,
 } from './runner.js';
 export { DeadLetterRedrive, MAX_REPLAY_ALL, RedriveError, type RedriveOutcome, type RedriveResult } from './redrive.js';
-export { RpcUnavailableError, rpcRequest, serveRpc, type RpcHandler } from './rpc.js';
+export { rpcRequest, serveRpc, type RpcHandler } from './rpc/functions.js';
+export { RpcUnavailableError } from './rpc/errors.js';
+export { RpcClient, type RpcRequestOptions } from './rpc/client.js';
+export { NatsRpcServer, type NatsRpcServerOptions } from './rpc/server.js';
+export { OnRequest, RpcInternalErrorReply } from './rpc/decorators.js';
 export { DocumentMissingError, DocumentStore, DocumentTooLargeError, type DocumentStoreOptions } from './documents.js';
 export {
   DEFAULT_HANDLED_RETENTION_MS,

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { ItemsRpc, type BusNamespace, type ItemSummary, type RpcError } from '@stagehook/contracts';
-import { DocumentMissingError, DocumentStore, DocumentTooLargeError, RpcUnavailableError, rpcRequest } from '@stagehook/messaging';
+import { DocumentMissingError, DocumentStore, DocumentTooLargeError, RpcClient, RpcUnavailableError } from '@stagehook/messaging';
 
 export type DarwinFetch =
   /** `darwin` is null when the annotations were not asked for (a metadata-only payload). */
@@ -21,13 +21,15 @@ export type DarwinFetch =
  */
 export class DarwinSource {
   private readonly documents: DocumentStore;
+  private readonly rpc: RpcClient;
 
   constructor(
-    private readonly nats: NatsConnection,
-    private readonly namespace: BusNamespace,
+    nats: NatsConnection,
+    namespace: BusNamespace,
     private readonly s: { timeoutMs: number; maxBytes: number },
   ) {
     this.documents = new DocumentStore(nats, namespace);
+    this.rpc = new RpcClient(nats, namespace);
   }
 
   /** `version` undefined: the item as it is now (the stage Test button). */
@@ -42,11 +44,11 @@ export class DarwinSource {
       }
     };
     if (!annotations) {
-      const reply = await ask(() => rpcRequest(this.nats, this.namespace, ItemsRpc.head, { projectId, itemId, ...(version !== undefined ? { version } : {}) }, { timeoutMs: this.s.timeoutMs }));
+      const reply = await ask(() => this.rpc.request(ItemsRpc.head, { projectId, itemId, ...(version !== undefined ? { version } : {}) }, { timeoutMs: this.s.timeoutMs }));
       if ('kind' in reply) return reply;
       return reply.ok ? { kind: 'ok', item: reply.item, darwin: null } : refusal(what, reply);
     }
-    const reply = await ask(() => rpcRequest(this.nats, this.namespace, ItemsRpc.darwinExport, { projectId, itemId, ...(version !== undefined ? { version } : {}) }, { timeoutMs: this.s.timeoutMs }));
+    const reply = await ask(() => this.rpc.request(ItemsRpc.darwinExport, { projectId, itemId, ...(version !== undefined ? { version } : {}) }, { timeoutMs: this.s.timeoutMs }));
     if ('kind' in reply) return reply;
     if (!reply.ok) return refusal(what, reply);
     if (reply.darwin) return { kind: 'ok', item: reply.item, darwin: reply.darwin };

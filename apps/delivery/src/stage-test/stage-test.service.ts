@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Subscription } from '@nats-io/nats-core';
+import { Controller, Inject } from '@nestjs/common';
 import { BusNamespace, DeliveryStageRpc, ID_PATTERN, type ItemSummary, type RpcReplyOf, type StageEnteredData, type StageTestRequest } from '@stagehook/contracts';
-import { serveRpc } from '@stagehook/messaging';
-import { LOGGER, NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
-import type { Logger } from 'pino';
+import { OnRequest } from '@stagehook/messaging';
+import { NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
 import { DeliveryConfig } from '../config.js';
 import { DarwinSource } from '../consumers/darwin-source.js';
 import { DispatcherHost } from '../dispatch/dispatcher.host.js';
@@ -72,29 +70,20 @@ export function sampleItem(projectId: string, version: number): { item: ItemSumm
  * endpoint with its signature and authorization header through the SSRF-safe sender. Not a
  * delivery: nothing is stored, no item is routed, the breaker neither counts it nor stops it.
  */
-@Injectable()
-export class StageTestService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private sub: Subscription | undefined;
+@Controller()
+export class StageTestService {
   private readonly darwin: DarwinSource;
 
   constructor(
     private readonly host: DispatcherHost,
-    private readonly namespace: BusNamespace,
+    namespace: BusNamespace,
     config: DeliveryConfig,
-    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(NATS_CONNECTION) nats: NatsConnection,
   ) {
     this.darwin = new DarwinSource(nats, namespace, { timeoutMs: config.ITEMS_RPC_TIMEOUT_MS, maxBytes: config.DARWIN_MAX_BYTES });
   }
 
-  onApplicationBootstrap(): void {
-    this.sub = serveRpc(this.nats, this.namespace, DeliveryStageRpc.stageTest, 'delivery', (req) => this.test(req), this.logger);
-  }
-
-  beforeApplicationShutdown(): void {
-    this.sub?.unsubscribe();
-  }
-
+  @OnRequest(DeliveryStageRpc.stageTest)
   async test(body: unknown): Promise<RpcReplyOf<typeof DeliveryStageRpc.stageTest>> {
     const req = parseStageTest(body);
     if (typeof req === 'string') return { ok: false, code: 'invalid_request', message: req };

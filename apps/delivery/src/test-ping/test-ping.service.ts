@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Subscription } from '@nats-io/nats-core';
-import { BusNamespace, DeliveryRpc, type RpcReplyOf, type TestPingReply } from '@stagehook/contracts';
-import { serveRpc } from '@stagehook/messaging';
-import { LOGGER, NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
-import type { Logger } from 'pino';
+import { Controller } from '@nestjs/common';
+import { DeliveryRpc, type RpcReplyOf, type TestPingReply } from '@stagehook/contracts';
+import { OnRequest } from '@stagehook/messaging';
 import { DispatcherHost } from '../dispatch/dispatcher.host.js';
 import { renderBody } from '../domain/payload-formats.js';
 import { requestHeaders } from '../sending/request-headers.js';
@@ -16,25 +13,11 @@ const ID = /^[A-Za-z0-9_-]{1,128}$/;
  * retry queue and the breaker (the user wants to see what the endpoint answers, even while its
  * breaker is open), and replies with what came back.
  */
-@Injectable()
-export class TestPingService implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private sub: Subscription | undefined;
+@Controller()
+export class TestPingService {
+  constructor(private readonly host: DispatcherHost) {}
 
-  constructor(
-    private readonly host: DispatcherHost,
-    private readonly namespace: BusNamespace,
-    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.sub = serveRpc(this.nats, this.namespace, DeliveryRpc.testPing, 'delivery', (req) => this.ping(req), this.logger);
-  }
-
-  beforeApplicationShutdown(): void {
-    this.sub?.unsubscribe();
-  }
-
+  @OnRequest(DeliveryRpc.testPing)
   async ping(req: unknown): Promise<RpcReplyOf<typeof DeliveryRpc.testPing>> {
     const r = req as { projectId?: unknown; endpointId?: unknown } | null;
     if (!r || typeof r.projectId !== 'string' || !ID.test(r.projectId) || typeof r.endpointId !== 'string' || !ID.test(r.endpointId)) {

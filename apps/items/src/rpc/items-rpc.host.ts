@@ -1,11 +1,9 @@
-import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Subscription } from '@nats-io/nats-core';
-import { BusNamespace, IsStreamVersion, ItemsRpc, type RpcError } from '@stagehook/contracts';
-import { DocumentStore, serveRpc } from '@stagehook/messaging';
-import { LOGGER, NATS_CONNECTION, flattenValidationErrors, isDomainError, type NatsConnection } from '@stagehook/platform';
+import { Controller, Inject } from '@nestjs/common';
+import { BusNamespace, IsStreamVersion, ItemsRpc, type RpcError, type RpcReplyOf } from '@stagehook/contracts';
+import { DocumentStore, OnRequest } from '@stagehook/messaging';
+import { NATS_CONNECTION, flattenValidationErrors, isDomainError, type NatsConnection } from '@stagehook/platform';
 import { plainToInstance } from 'class-transformer';
 import { IsOptional, IsString, IsUUID, Length, validateSync } from 'class-validator';
-import type { Logger } from 'pino';
 import { ItemsErrorCode } from '../domain/errors.js';
 import { ItemsConfig } from '../config.js';
 import { ItemsService } from '../items/items.service.js';
@@ -38,74 +36,51 @@ function rpcError(err: unknown): RpcError {
  * Request/reply rather than an event, because the caller needs the answer now: the workflow
  * service asks `head` for the version a stage entry freezes, the delivery service asks
  * `darwinExport` for a payload frozen at that version. Queue group `items` shares requests
- * between replicas; callers set their own timeout.
+ * between replicas (Nest's NATS transport); callers set their own timeout.
  */
-@Injectable()
-export class ItemsRpcHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private subs: Subscription[] = [];
+@Controller()
+export class ItemsRpcHost {
   private readonly documents: DocumentStore;
 
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
-    @Inject(LOGGER) private readonly logger: Logger,
-    private readonly namespace: BusNamespace,
+    @Inject(NATS_CONNECTION) nats: NatsConnection,
+    namespace: BusNamespace,
     private readonly items: ItemsService,
     @Inject(ItemsConfig) private readonly config: ItemsConfig,
   ) {
     this.documents = new DocumentStore(nats, namespace, { maxBytes: config.DOCUMENT_STORE_MAX_BYTES, replicas: config.STREAM_REPLICAS });
   }
 
-  onApplicationBootstrap(): void {
-    const log = this.logger.child({ component: 'rpc' });
-    this.subs = [
-      serveRpc(
-        this.nats,
-        this.namespace,
-        ItemsRpc.head,
-        'items',
-        async (body) => {
-          const req = parse(ItemRequest, body);
-          if ('ok' in req) return req;
-          try {
-            return { ok: true, item: await this.items.head(req.projectId, req.itemId, req.version) };
-          } catch (err) {
-            return rpcError(err);
-          }
-        },
-        log,
-      ),
-      serveRpc(
-        this.nats,
-        this.namespace,
-        ItemsRpc.darwinExport,
-        'items',
-        async (body) => {
-          const req = parse(ItemRequest, body);
-          if ('ok' in req) return req;
-          let exported;
-          try {
-            exported = await this.items.exportDarwin(req.projectId, req.itemId, req.version);
-          } catch (err) {
-            return rpcError(err);
-          }
-          const { item, darwin } = exported;
-          const json = Buffer.from(JSON.stringify(darwin));
-          if (json.byteLength > this.config.DARWIN_EXPORT_MAX_BYTES) {
-            return { ok: false, code: 'payload_too_large', message: `the Darwin export is ${json.byteLength} bytes; at most ${this.config.DARWIN_EXPORT_MAX_BYTES} are sent` };
-          }
-          if (json.byteLength <= this.config.DARWIN_INLINE_MAX_BYTES) return { ok: true, item, darwin: darwin as unknown as Record<string, unknown> };
-          // Too big for one NATS message: the export of a stream version never changes, so its
-          // name identifies it for good and a second request reuses the stored document.
-          const darwinRef = await this.documents.put(`darwin/${item.projectId}/${item.id}/${item.version}`, json);
-          return { ok: true, item, darwinRef };
-        },
-        log,
-      ),
-    ];
+  @OnRequest(ItemsRpc.head)
+  async head(body: unknown): Promise<RpcReplyOf<typeof ItemsRpc.head>> {
+    const req = parse(ItemRequest, body);
+    if ('ok' in req) return req;
+    try {
+      return { ok: true, item: await this.items.head(req.projectId, req.itemId, req.version) };
+    } catch (err) {
+      return rpcError(err);
+    }
   }
 
-  beforeApplicationShutdown(): void {
-    for (const s of this.subs) s.unsubscribe();
-    this.subs = [];
+  @OnRequest(ItemsRpc.darwinExport)
+  async darwinExport(body: unknown): Promise<RpcReplyOf<typeof ItemsRpc.darwinExport>> {
+    const req = parse(ItemRequest, body);
+    if ('ok' in req) return req;
+    let exported;
+    try {
+      exported = await this.items.exportDarwin(req.projectId, req.itemId, req.version);
+    } catch (err) {
+      return rpcError(err);
+    }
+    const { item, darwin } = exported;
+    const json = Buffer.from(JSON.stringify(darwin));
+    if (json.byteLength > this.config.DARWIN_EXPORT_MAX_BYTES) {
+      return { ok: false, code: 'payload_too_large', message: `the Darwin export is ${json.byteLength} bytes; at most ${this.config.DARWIN_EXPORT_MAX_BYTES} are sent` };
+    }
+    if (json.byteLength <= this.config.DARWIN_INLINE_MAX_BYTES) return { ok: true, item, darwin: darwin as unknown as Record<string, unknown> };
+    // Too big for one NATS message: the export of a stream version never changes, so its
+    // name identifies it for good and a second request reuses the stored document.
+    const darwinRef = await this.documents.put(`darwin/${item.projectId}/${item.id}/${item.version}`, json);
+    return { ok: true, item, darwinRef };
   }
 }

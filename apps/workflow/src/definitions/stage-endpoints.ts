@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { BusNamespace, ManagedEndpointRpc } from '@stagehook/contracts';
-import { rpcRequest, RpcUnavailableError } from '@stagehook/messaging';
-import { DomainError, LOGGER, NATS_CONNECTION, type Logger, type NatsConnection } from '@stagehook/platform';
+import { ManagedEndpointRpc } from '@stagehook/contracts';
+import { RpcClient, RpcUnavailableError } from '@stagehook/messaging';
+import { DomainError, LOGGER, type Logger } from '@stagehook/platform';
 import { WorkflowConfig } from '../config.js';
 import { InvalidWorkflowError, WorkflowErrorCode } from '../domain/errors.js';
 import type { Graph, ResolvedEndpoint, StageInput } from '../domain/graph.js';
@@ -21,9 +21,8 @@ export function fresh(before: Graph, resolved: ReadonlyMap<string, ResolvedEndpo
 @Injectable()
 export class StageEndpoints {
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly rpc: RpcClient,
     @Inject(LOGGER) private readonly logger: Logger,
-    private readonly ns: BusNamespace,
     private readonly config: WorkflowConfig,
   ) {}
 
@@ -42,10 +41,7 @@ export class StageEndpoints {
         const previous = before.find((b) => b.id === s.id)?.webhook?.managed;
         let reply;
         try {
-          reply = await rpcRequest(
-            this.nc,
-            this.ns,
-            ManagedEndpointRpc.manageStageEndpoint,
+          reply = await this.rpc.request(ManagedEndpointRpc.manageStageEndpoint,
             {
               projectId,
               workflowId,
@@ -90,7 +86,7 @@ export class StageEndpoints {
   async release(projectId: string, endpointIds: readonly string[]): Promise<void> {
     for (const endpointId of endpointIds) {
       try {
-        const reply = await rpcRequest(this.nc, this.ns, ManagedEndpointRpc.releaseStageEndpoint, { projectId, endpointId }, { timeoutMs: this.config.WEBHOOKS_RPC_TIMEOUT_MS });
+        const reply = await this.rpc.request(ManagedEndpointRpc.releaseStageEndpoint, { projectId, endpointId }, { timeoutMs: this.config.WEBHOOKS_RPC_TIMEOUT_MS });
         if (!reply.ok) this.logger.warn({ endpointId, code: reply.code }, 'the registry refused to release a stage endpoint');
       } catch (err) {
         this.logger.warn({ endpointId, err: err instanceof Error ? err.message : String(err) }, 'could not release a stage endpoint');

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { BusNamespace, ItemsRpc } from '@stagehook/contracts';
-import { DependencyUnavailableError, rpcRequest, RpcUnavailableError } from '@stagehook/messaging';
-import { DomainError, NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
+import { Injectable } from '@nestjs/common';
+import { ItemsRpc } from '@stagehook/contracts';
+import { DependencyUnavailableError, RpcClient, RpcUnavailableError } from '@stagehook/messaging';
+import { DomainError } from '@stagehook/platform';
 import { WorkflowConfig } from '../config.js';
 import { WorkflowErrorCode } from '../domain/errors.js';
 
@@ -25,8 +25,7 @@ export class ItemsUnavailableError extends DomainError {
 @Injectable()
 export class ItemHeads {
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    private readonly ns: BusNamespace,
+    private readonly rpc: RpcClient,
     private readonly config: WorkflowConfig,
   ) {}
 
@@ -34,7 +33,7 @@ export class ItemHeads {
   async version(projectId: string, itemId: string): Promise<number | null> {
     let reply;
     try {
-      reply = await rpcRequest(this.nc, this.ns, ItemsRpc.head, { projectId, itemId }, { timeoutMs: this.config.ITEMS_RPC_TIMEOUT_MS });
+      reply = await this.rpc.request(ItemsRpc.head, { projectId, itemId }, { timeoutMs: this.config.ITEMS_RPC_TIMEOUT_MS });
     } catch (err) {
       if (err instanceof RpcUnavailableError) throw new ItemsUnavailableError('no reply', true);
       throw err;

@@ -1,7 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { BusNamespace, WebhooksRpc } from '@stagehook/contracts';
-import { rpcRequest, RpcUnavailableError } from '@stagehook/messaging';
-import { DomainError, NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
+import { Injectable } from '@nestjs/common';
+import { WebhooksRpc } from '@stagehook/contracts';
+import { RpcClient, RpcUnavailableError } from '@stagehook/messaging';
+import { DomainError } from '@stagehook/platform';
 import { WorkflowConfig } from '../config.js';
 import { InvalidWorkflowError, WorkflowErrorCode } from '../domain/errors.js';
 import type { Stage } from '../domain/graph.js';
@@ -17,8 +17,7 @@ import { EndpointStatusRepository } from './repositories.js';
 @Injectable()
 export class KnownEndpoints {
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    private readonly ns: BusNamespace,
+    private readonly rpc: RpcClient,
     private readonly config: WorkflowConfig,
     private readonly statuses: EndpointStatusRepository,
   ) {}
@@ -32,7 +31,7 @@ export class KnownEndpoints {
     for (const id of ids.filter((i) => !seen.has(i))) {
       let reply;
       try {
-        reply = await rpcRequest(this.nc, this.ns, WebhooksRpc.endpoint, { projectId, endpointId: id }, { timeoutMs: this.config.ITEMS_RPC_TIMEOUT_MS });
+        reply = await this.rpc.request(WebhooksRpc.endpoint, { projectId, endpointId: id }, { timeoutMs: this.config.ITEMS_RPC_TIMEOUT_MS });
       } catch (err) {
         if (err instanceof RpcUnavailableError) throw new DomainError(WorkflowErrorCode.WEBHOOKS_UNAVAILABLE, `the webhook registry did not answer whether endpoint ${id} exists; try again`);
         throw err;

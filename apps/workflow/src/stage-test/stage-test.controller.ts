@@ -1,8 +1,8 @@
-import { Body, Controller, HttpCode, Inject, Injectable, Param, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, Injectable, Param, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
-import { BusNamespace, DeliveryStageRpc, ID_PATTERN } from '@stagehook/contracts';
-import { rpcRequest, RpcUnavailableError } from '@stagehook/messaging';
-import { DomainError, NATS_CONNECTION, ProjectId, type NatsConnection } from '@stagehook/platform';
+import { DeliveryStageRpc, ID_PATTERN } from '@stagehook/contracts';
+import { RpcClient, RpcUnavailableError } from '@stagehook/messaging';
+import { DomainError, ProjectId } from '@stagehook/platform';
 import { IsOptional, IsString, Length, Matches } from 'class-validator';
 import { WorkflowConfig } from '../config.js';
 import { DefinitionsService } from '../definitions/definitions.service.js';
@@ -39,8 +39,7 @@ export class StageTestResultView {
 @Injectable()
 export class StageTestService {
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
-    private readonly ns: BusNamespace,
+    private readonly rpc: RpcClient,
     private readonly config: WorkflowConfig,
     private readonly definitions: DefinitionsService,
   ) {}
@@ -54,10 +53,7 @@ export class StageTestService {
     }
     let reply;
     try {
-      reply = await rpcRequest(
-        this.nc,
-        this.ns,
-        DeliveryStageRpc.stageTest,
+      reply = await this.rpc.request(DeliveryStageRpc.stageTest,
         {
           projectId,
           endpointId: stage.webhook.endpointId,

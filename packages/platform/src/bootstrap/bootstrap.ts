@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { BusNamespace } from '@stagehook/contracts';
-import { CONSUMER_SETTINGS, ConsumerRegistry, JetStreamTransport, type ConsumerSettings } from '@stagehook/messaging';
+import { CONSUMER_SETTINGS, ConsumerRegistry, JetStreamTransport, NatsRpcServer, type ConsumerSettings } from '@stagehook/messaging';
 import { DataSource } from 'typeorm';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Logger } from 'pino';
@@ -99,6 +99,7 @@ export async function bootstrapService<C extends BaseConfig>(
       app.enableShutdownHooks([...SHUTDOWN_SIGNALS], { useProcessExit: true });
     }
     connectConsumers(app, logger);
+    connectResponders(app, config, logger);
     // Consumers start once every module is initialised (migrations run, streams provisioned) and
     // before the port opens, as they did from onApplicationBootstrap.
     await app.init();
@@ -134,6 +135,21 @@ function connectConsumers(app: NestExpressApplication, logger: Logger): void {
     logger: logger.child({ component: 'consumer' }),
     metrics: app.get(MetricsService).registry,
     settings: optional<ConsumerSettings>(app, CONSUMER_SETTINGS),
+  });
+  app.connectMicroservice<MicroserviceOptions>({ strategy }, { inheritAppConfig: false });
+}
+
+/**
+ * The service's request/reply handlers: Nest's NATS transport serves the `@MessagePattern`
+ * methods declared with `OnRequest`, under the bus namespace, in a queue group named after the
+ * service so its replicas share requests.
+ */
+function connectResponders(app: NestExpressApplication, config: BaseConfig, logger: Logger): void {
+  const strategy = new NatsRpcServer({
+    nats: app.get<NatsConnection>(NATS_CONNECTION),
+    namespace: new BusNamespace(config.BUS_NAMESPACE),
+    queue: config.SERVICE_NAME,
+    logger: logger.child({ component: 'rpc' }),
   });
   app.connectMicroservice<MicroserviceOptions>({ strategy }, { inheritAppConfig: false });
 }

@@ -10,8 +10,9 @@ import { HEALTH_CHECK_TIMEOUT_MS, HealthController } from '../health/health.cont
 import { createLogger, LOGGER } from '../logging/logger.js';
 import { MetricsController } from '../metrics/metrics.controller.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { NATS_CONNECTION, NatsConnectionLifecycle, natsConnectionProvider } from '../nats/nats.provider.js';
-import { ConsumerRegistry } from '@stagehook/messaging';
+import { NATS_CONNECTION, NatsConnectionLifecycle, natsConnectionProvider, type NatsConnection } from '../nats/nats.provider.js';
+import { BusNamespace } from '@stagehook/contracts';
+import { ConsumerRegistry, RpcClient } from '@stagehook/messaging';
 import { createValidationPipe } from '../validation/validation.js';
 import { ShutdownDeadline } from './shutdown.js';
 
@@ -28,7 +29,7 @@ export interface PlatformModuleOptions<C extends BaseConfig = BaseConfig> {
 /**
  * What every service shares at boot: config, logger, metrics, health, the NATS connection, and
  * the global guard, pipe and error filter. Global, so feature modules inject `BaseConfig` (or
- * the service's config class), `LOGGER`, `MetricsService` and `NATS_CONNECTION` without importing
+ * the service's config class), `LOGGER`, `MetricsService`, `NATS_CONNECTION` and `RpcClient` without importing
  * it. `bootstrapService` imports it for the service; import it yourself only when building an
  * app another way (Test.createTestingModule).
  */
@@ -58,12 +59,17 @@ export class PlatformModule {
         natsConnectionProvider,
         NatsConnectionLifecycle,
         ConsumerRegistry,
+        {
+          provide: RpcClient,
+          inject: [NATS_CONNECTION],
+          useFactory: (nats: NatsConnection) => new RpcClient(nats, new BusNamespace(config.BUS_NAMESPACE)),
+        },
         ShutdownDeadline,
         { provide: APP_GUARD, useClass: ProjectTokenGuard },
         { provide: APP_FILTER, useClass: PlatformExceptionFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
       ],
-      exports: [...configTokens, LOGGER, MetricsService, NATS_CONNECTION, ConsumerRegistry],
+      exports: [...configTokens, LOGGER, MetricsService, NATS_CONNECTION, ConsumerRegistry, RpcClient],
     };
   }
 }

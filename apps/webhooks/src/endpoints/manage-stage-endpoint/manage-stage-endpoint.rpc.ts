@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import type { Subscription } from '@nats-io/nats-core';
-import { BusNamespace, ID_PATTERN, ManagedEndpointRpc, type ManageStageEndpointRequest, type RpcReplyOf } from '@stagehook/contracts';
-import { serveRpc } from '@stagehook/messaging';
-import { ConflictError, LOGGER, NATS_CONNECTION, type Logger, type NatsConnection } from '@stagehook/platform';
+import { Controller } from '@nestjs/common';
+import { ID_PATTERN, ManagedEndpointRpc, type ManageStageEndpointRequest, type RpcReplyOf } from '@stagehook/contracts';
+import { OnRequest } from '@stagehook/messaging';
+import { ConflictError } from '@stagehook/platform';
 import { EndpointSecrets } from '../endpoint-secrets.js';
 import { EndpointRepository } from '../endpoint.repository.js';
 import { DEFAULT_TIMEOUT_MS } from '../endpoint-rules.js';
@@ -49,32 +48,15 @@ function parseManage(body: unknown): ManageStageEndpointRequest | string {
  * authorization_header). The workflow service asks before it opens its transaction; the header is
  * sealed here like any endpoint's and never travels back.
  */
-@Injectable()
-export class ManageStageEndpointRpc implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private subs: Subscription[] = [];
-
+@Controller()
+export class ManageStageEndpointRpc {
   constructor(
-    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
-    @Inject(LOGGER) private readonly logger: Logger,
-    private readonly namespace: BusNamespace,
     private readonly repo: EndpointRepository,
     private readonly secrets: EndpointSecrets,
     private readonly urls: UrlGuard,
   ) {}
 
-  onApplicationBootstrap(): void {
-    const logger = this.logger.child({ component: 'rpc' });
-    this.subs = [
-      serveRpc(this.nats, this.namespace, ManagedEndpointRpc.manageStageEndpoint, 'webhooks', (body) => this.manage(body), logger),
-      serveRpc(this.nats, this.namespace, ManagedEndpointRpc.releaseStageEndpoint, 'webhooks', (body) => this.release(body), logger),
-    ];
-  }
-
-  beforeApplicationShutdown(): void {
-    for (const s of this.subs) s.unsubscribe();
-    this.subs = [];
-  }
-
+  @OnRequest(ManagedEndpointRpc.manageStageEndpoint)
   async manage(body: unknown): Promise<RpcReplyOf<typeof ManagedEndpointRpc.manageStageEndpoint>> {
     const req = parseManage(body);
     if (typeof req === 'string') return { ok: false, code: 'invalid_request', message: req };
@@ -137,6 +119,7 @@ export class ManageStageEndpointRpc implements OnApplicationBootstrap, BeforeApp
     throw new Error('unreachable: the second attempt returns');
   }
 
+  @OnRequest(ManagedEndpointRpc.releaseStageEndpoint)
   async release(body: unknown): Promise<RpcReplyOf<typeof ManagedEndpointRpc.releaseStageEndpoint>> {
     const r = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
     if (!isId(r.projectId) || !isId(r.endpointId)) return { ok: false, code: 'invalid_request', message: 'projectId and endpointId are required ids' };

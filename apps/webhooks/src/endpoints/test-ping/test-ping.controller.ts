@@ -1,8 +1,8 @@
-import { Controller, HttpCode, Inject, Param, Post } from '@nestjs/common';
+import { Controller, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
-import { BusNamespace, DeliveryRpc, type TestPingReply } from '@stagehook/contracts';
-import { RpcUnavailableError, rpcRequest } from '@stagehook/messaging';
-import { DomainError, NATS_CONNECTION, type NatsConnection, NotFoundError, ProjectId } from '@stagehook/platform';
+import { DeliveryRpc, type TestPingReply } from '@stagehook/contracts';
+import { RpcClient, RpcUnavailableError } from '@stagehook/messaging';
+import { DomainError, NotFoundError, ProjectId } from '@stagehook/platform';
 import { WebhooksConfig } from '../../config.js';
 import { WebhooksErrorCode } from '../../errors.js';
 import { EndpointIdParam } from '../endpoint.dto.js';
@@ -28,8 +28,7 @@ export class TestPingController {
   constructor(
     private readonly repo: EndpointRepository,
     private readonly config: WebhooksConfig,
-    private readonly namespace: BusNamespace,
-    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly rpc: RpcClient,
   ) {}
 
   @Post(':id/test')
@@ -42,7 +41,7 @@ export class TestPingController {
     const timeoutMs = found.endpoint.timeoutMs + this.config.TEST_PING_MARGIN_MS;
     let reply;
     try {
-      reply = await rpcRequest(this.nc, this.namespace, DeliveryRpc.testPing, { projectId, endpointId: p.id }, { timeoutMs });
+      reply = await this.rpc.request(DeliveryRpc.testPing, { projectId, endpointId: p.id }, { timeoutMs });
     } catch (err) {
       if (err instanceof RpcUnavailableError) {
         throw new DomainError(
