@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { TestReceiver, until } from '@stagehook/testing';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { TestReceiver, testEnv, until } from '@stagehook/testing';
 import { Platform } from './support/platform.js';
 
 interface Workflow { workflowId: string; stages: { id: string; type: string }[] }
@@ -12,9 +13,11 @@ interface Workflow { workflowId: string; stages: { id: string; type: string }[] 
 describe('a metadata-only webhook stage payload', () => {
   let platform: Platform | undefined;
   let receiver: TestReceiver | undefined;
+  let nc: NatsConnection | undefined;
   afterAll(async () => {
     await platform?.stop();
     await receiver?.close();
+    await nc?.drain();
   });
 
   it('carries the item name, path, dataset, slots with size and source URL, status, tags and metadata, and no annotations', async () => {
@@ -41,6 +44,12 @@ describe('a metadata-only webhook stage payload', () => {
     // that is the status at the version the webhook stage entry freezes on submit.
     await until(async () => (await ok<{ status: string }>('items', 'GET', `/items/${itemId}`)).status === 'in_progress', { message: 'in progress' });
     const before = await ok<{ status: string }>('items', 'GET', `/items/${itemId}`);
+
+    // Every request to items from here on: a plain subscription sees them all, beside the queue group.
+    const asked: string[] = [];
+    nc = await connect({ servers: testEnv.natsUrl });
+    nc.subscribe(`${platform.namespace}.rpc.items.>`, { callback: (_err, msg) => asked.push(msg.subject.slice(platform!.namespace.length + 1)) });
+    await nc.flush();
     await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items/${itemId}/submit`, {});
 
     const [req] = await receiver.waitFor(1, '/meta', 30_000);
@@ -59,5 +68,12 @@ describe('a metadata-only webhook stage payload', () => {
       tags: ['night'],
       metadata: { camera: 'north-3' },
     });
+
+    // Submit → webhook stage → delivered → review. The stage entry carries the item workflow asked
+    // items for at submit, so delivery does not ask again; review needs no fresh version, so the
+    // outcome's routing does not ask either. Before: three requests for one stage entry.
+    const review = workflow.stages.find((st) => st.type === 'review')!.id;
+    await until(async () => (await ok<{ stageId: string }>('workflow', 'GET', `/workflows/${workflow.workflowId}/items/${itemId}`)).stageId === review, { message: 'in review' });
+    expect(asked).toEqual(['rpc.items.head']);
   });
 });

@@ -55,6 +55,20 @@ describe('items in a workflow', () => {
     given(itemDecider, inDataset).when({ type: 'add', ...ids, workflowVersion: 1, ...ctx() }).thenThrows(AlreadyInWorkflowError);
   });
 
+  it('a webhook stage entry carries the item summary of its frozen version, so delivery need not ask items again', () => {
+    const item = { id: 'i1', projectId: 'p1', datasetId: 'ds1', datasetName: 'D', datasetSlug: 'd', name: 'a.jpg', path: '/', status: 'in_progress' as const, tags: [], version: 7, metadata: {}, slots: [] };
+    const carried = entered('v3', 3);
+    given(itemDecider, inAnnotate)
+      .when({ type: 'submit', ...ctx({ visitIds: ['v3'], item }) })
+      .then([left('v2', 2, 'default', 's3'), { ...carried, data: { ...carried.data, item } } as ItemEvent]);
+    // A summary of another version than the one frozen is left out (delivery asks items for it).
+    given(itemDecider, inAnnotate)
+      .when({ type: 'submit', ...ctx({ visitIds: ['v3'], item: { ...item, version: 6 } }) })
+      .then([left('v2', 2, 'default', 's3'), entered('v3', 3)]);
+    // Stages that deliver nothing carry none.
+    given(itemDecider, inDataset).when({ type: 'start', ...ctx({ visitIds: ['v2'], item }) }).then([left('v1', 1, 'default', 's2'), entered('v2', 2)]);
+  });
+
   it('start moves the item from dataset to annotate', () => {
     given(itemDecider, inDataset).when({ type: 'start', ...ctx({ visitIds: ['v2'] }) }).then([left('v1', 1, 'default', 's2'), entered('v2', 2)]);
   });

@@ -212,8 +212,19 @@ describe('an item through the template', () => {
     }
   });
 
-  it('an outcome that arrives while items is down waits in place, spends no deliveries, and routes once items is back', async () => {
+  it('an outcome that enters a webhook stage while items is down waits in place, spends no deliveries, and routes once items is back', async () => {
     const wf = await template();
+    // The webhook stage's failed edge leads back to itself: its new entry freezes the item's
+    // current version, which only items can tell (an outcome into review asks nothing).
+    const [d, a, w, r, c] = wf.stages as (Stage & { edges: unknown[]; webhook?: unknown })[];
+    const stages = [
+      { id: d.id, name: d.name, type: d.type, edges: [{ name: 'default', to: a.id }] },
+      { id: a.id, name: a.name, type: a.type, edges: [{ name: 'default', to: w.id }] },
+      { id: w.id, name: w.name, type: w.type, webhook: w.webhook, edges: [{ name: 'succeeded', to: r.id }, { name: 'failed', to: w.id }] },
+      { id: r.id, name: r.name, type: r.type, edges: [{ name: 'approve', to: c.id }, { name: 'reject', to: a.id }] },
+      { id: c.id, name: c.name, type: c.type, edges: [] },
+    ];
+    expect((await h.api('PUT', `/workflows/${wf.workflowId}`, { body: { name: 'retry on failure', stages }, headers: { 'if-match': '"1"' } })).status).toBe(200);
     const item = `img-${randomUUID()}`;
     h.itemVersions.set(`p1/${item}`, 2);
     await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
@@ -229,20 +240,39 @@ describe('an item through the template', () => {
     const before = await infraErrors();
     h.stopItems();
     try {
-      await h.publish('delivery.webhook.delivered', outcome(entry.data, 'd-outage'), { subject: 'delivery-d-outage' });
+      await h.publish('delivery.webhook.failed', outcome(entry.data, 'd-outage', true), { subject: 'delivery-d-outage' });
       // Several tries while items is down (each a 500 ms RPC timeout and a backoff)...
       await until(async () => (await infraErrors()) >= before + 4, { timeoutMs: 30_000, message: 'tries while items is down' });
       // ...held in place: the message was never redelivered, nothing dead-lettered, the item waits.
       const info = await h.jsm.consumers.info(h.ns.streamName('DELIVERY'), durable);
       expect(info.num_redelivered).toBe(0);
       expect(info.num_ack_pending).toBe(1);
-      expect((await position(wf.workflowId, item)).stageType).toBe('webhook');
+      expect(await position(wf.workflowId, item)).toMatchObject({ stageType: 'webhook', visitId: entry.data.visitId });
     } finally {
       h.serveItems();
     }
-    await until(async () => (await position(wf.workflowId, item)).stageType === 'review', { timeoutMs: 30_000, message: 'routed once items answered' });
+    await until(async () => (await position(wf.workflowId, item)).visitId !== entry.data.visitId, { timeoutMs: 30_000, message: 'routed once items answered' });
+    expect((await position(wf.workflowId, item)).stageType).toBe('webhook');
     const ds = h.app.get(DataSource);
     expect(await ds.query(`SELECT 1 FROM msg_dead_letters WHERE consumer = 'workflow-delivery-outcomes'`)).toEqual([]);
+  });
+
+  it('an outcome into review needs nothing from items: it routes while items is down, keeping the version the webhook froze', async () => {
+    const wf = await template();
+    const item = `img-${randomUUID()}`;
+    h.itemVersions.set(`p1/${item}`, 2);
+    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
+    await cmd(wf.workflowId, item, 'start');
+    await cmd(wf.workflowId, item, 'submit');
+    const entry = await until(() => h.entered(item).find((e) => e.data.stageType === 'webhook'), { message: 'webhook entry' });
+    h.stopItems();
+    try {
+      await h.publish('delivery.webhook.delivered', outcome(entry.data, 'd-review'), { subject: 'delivery-d-review' });
+      await until(async () => (await position(wf.workflowId, item)).stageType === 'review', { timeoutMs: 30_000, message: 'routed without asking items' });
+      expect((await position(wf.workflowId, item)).itemVersion).toBe(entry.data.itemVersion);
+    } finally {
+      h.serveItems();
+    }
   });
 
   it('parks an item whose webhook stage loops back on failed while its endpoint is disabled, and resumes it when the endpoint is enabled', async () => {

@@ -32,8 +32,14 @@ export class DarwinSource {
     this.rpc = new RpcClient(nats, namespace);
   }
 
-  /** `version` undefined: the item as it is now (the stage Test button). */
-  async fetch(projectId: string, itemId: string, version: number | undefined, { annotations }: { annotations: boolean }): Promise<DarwinFetch> {
+  /**
+   * `version` undefined: the item as it is now (the stage Test button). `known`: the summary a
+   * stage entry carries — at `version`, it is the answer when the annotations are not asked for.
+   */
+  async fetch(projectId: string, itemId: string, version: number | undefined, { annotations, known }: { annotations: boolean; known?: ItemSummary }): Promise<DarwinFetch> {
+    if (!annotations && known && version !== undefined && known.version === version && known.id === itemId && known.projectId === projectId) {
+      return { kind: 'ok', item: known, darwin: null };
+    }
     const what = annotations ? 'annotations' : 'item';
     const ask = async <T>(call: () => Promise<T>): Promise<T | DarwinFetch> => {
       try {

@@ -194,7 +194,8 @@ export class Intake {
   /**
    * Before the batch's transaction: the item a webhook stage entry freezes (its summary, and its
    * Darwin export when the stage includes annotations), from the items service (a NATS request,
-   * which must not run inside the transaction). Items being down throws
+   * which must not run inside the transaction) unless the entry carries the summary and the stage
+   * needs no more. Items being down throws
    * DependencyUnavailableError: the entry waits in place, spending no delivery.
    */
   async prepareStageEntry(event: CloudEvent): Promise<PreparedDarwin | null> {
@@ -202,7 +203,7 @@ export class Intake {
     if (d.stageType !== 'webhook' || !d.webhook) return null;
     const ep = await this.endpoints.get(d.webhook.endpointId);
     if (!ep || ep.projectId !== d.projectId) return null;
-    const got = await this.darwin.fetch(d.projectId, d.itemId, d.itemVersion, { annotations: includesAnnotations(d, ep) });
+    const got = await this.darwin.fetch(d.projectId, d.itemId, d.itemVersion, { annotations: includesAnnotations(d, ep), known: d.item });
     // Never sent without the annotations: items being down is waited out in place.
     if (got.kind === 'unavailable') throw new DependencyUnavailableError('the items service', got.reason);
     return got;

@@ -1,4 +1,4 @@
-import type { StageType } from '@stagehook/contracts';
+import type { ItemSummary, StageType } from '@stagehook/contracts';
 import type { Decider, Snapshotting } from '@stagehook/event-store';
 import { AlreadyInWorkflowError, assertNever, ItemNotInWorkflowError, StaleVisitError, StageNotAllowedError } from './errors.js';
 import { datasetStage, edgeTarget, type Graph, type Stage, stageById, type WebhookStage } from './graph.js';
@@ -16,6 +16,7 @@ export interface StageEntered {
   projectId: string;
   enteredAt: string;
   webhook?: WebhookStage;
+  item?: ItemSummary;
 }
 
 export interface StageLeft {
@@ -70,6 +71,11 @@ export interface MoveContext {
   visitIds: readonly string[];
   /** The item's stream version as of this command (max of the client's and the items service's). */
   itemVersion: number;
+  /**
+   * The items service's summary of the item, when the command has one: a webhook stage entered
+   * at exactly its version carries it, so delivery need not ask items for it again.
+   */
+  item?: ItemSummary;
   /** Endpoints known to be disabled or deleted; a webhook stage naming one fails fast. */
   unusableEndpoints?: Readonly<Record<string, EndpointUnusable>>;
   /** Who asked (a user id); recorded on `stage.left`. */
@@ -269,6 +275,7 @@ class Mover {
     this.visitId = visitId;
     const at = this.cmd.now.toISOString();
     const s = this.state;
+    const itemVersion = Math.max(this.cmd.itemVersion, s.itemVersion);
     this.events.push({
       type: 'workflow.stage.entered',
       data: {
@@ -279,10 +286,11 @@ class Mover {
         stageName: stage.name,
         itemId: this.item(),
         visitId,
-        itemVersion: Math.max(this.cmd.itemVersion, s.itemVersion),
+        itemVersion,
         projectId: this.project(),
         enteredAt: at,
         ...(stage.type === 'webhook' && stage.webhook && !parks ? { webhook: { ...stage.webhook } } : {}),
+        ...(stage.type === 'webhook' && !parks && this.cmd.item?.version === itemVersion ? { item: this.cmd.item } : {}),
       },
     });
     if (parks && stage.webhook) {

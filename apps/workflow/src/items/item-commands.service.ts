@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { EventMetadata } from '@stagehook/contracts';
+import type { EventMetadata, ItemSummary } from '@stagehook/contracts';
 import { ConcurrencyConflictError, EventStore, handleCommand } from '@stagehook/event-store';
 import { ConflictError, DomainError, ErrorCode, foundInProject, MetricsService, NotFoundError } from '@stagehook/platform';
 import type { EntityManager } from 'typeorm';
 import { ItemNotInWorkflowError, WorkflowErrorCode } from '../domain/errors.js';
-import type { Graph } from '../domain/graph.js';
+import { edgeTarget, stageById, type Graph } from '../domain/graph.js';
 import { type EndpointUnusable, type ItemCommand, itemDecider, type MoveContext } from '../domain/item.decider.js';
-import { ItemHeads } from '../shared/item-heads.js';
+import { ItemHeads, type ItemHead } from '../shared/item-heads.js';
 import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository, type PositionView } from '../shared/repositories.js';
 
 /** Workflow ids are server-made UUIDs (fixed length), so this id cannot be read two ways. */
@@ -164,8 +164,9 @@ export class ItemCommandsService {
     const pos = await this.positions.find(workflowId, itemId);
     if (!pos) throw new ItemNotInWorkflowError(itemId);
     const graph = await this.graphOf(workflowId, pos.workflowVersion);
-    const head = await this.heads.version(projectId, itemId);
-    if (head === null) throw new NotFoundError(`item ${itemId} not found`);
+    const found = await this.heads.head(projectId, itemId);
+    if (found === null) throw new NotFoundError(`item ${itemId} not found`);
+    const head = found.version;
     // Items commits an annotation before answering the annotator, so a version a client saw is
     // never above the head: one that is was made up, and must not be frozen into a stage entry
     // (delivery could never export it).
@@ -173,7 +174,7 @@ export class ItemCommandsService {
       throw new DomainError(ErrorCode.PRECONDITION_FAILED, `If-Match names version ${client.itemVersion} of item ${itemId}, but its latest version is ${head}`);
     }
     const unusable = await this.endpoints.unusable(projectId, webhookEndpoints(graph));
-    const ctx = this.context(graph, Math.max(head, client.itemVersion ?? 0), unusable, client);
+    const ctx = this.context(graph, Math.max(head, client.itemVersion ?? 0), unusable, client, found.item);
     await this.run(itemStreamId(workflowId, itemId), { ...command, ...ctx }, this.metadata(projectId, client.correlationId));
     const after = await this.positions.find(workflowId, itemId);
     if (!after) throw new Error('an item in a workflow has a position');
@@ -184,7 +185,7 @@ export class ItemCommandsService {
    * Routes a webhook stage's visit on a delivery outcome, inside the consumer's transaction (the
    * idempotency record commits with the events). Returns whether it moved the item.
    */
-  async routeOutcome(manager: EntityManager, o: OutcomeInput, itemHead: number | null): Promise<boolean> {
+  async routeOutcome(manager: EntityManager, o: OutcomeInput, itemHead: ItemHead | null): Promise<boolean> {
     // Every read on the handler's own connection: a second pooled one per handler could exhaust the pool.
     const pos = await this.positions.find(o.workflowId, o.itemId, manager);
     // Not ours, or already moved on: the decider would decide nothing; skip the items round trip.
@@ -193,16 +194,32 @@ export class ItemCommandsService {
       return false;
     }
     const graph = await this.graphOf(o.workflowId, pos.workflowVersion, manager);
-    const head = itemHead ?? pos.itemVersion;
+    const head = itemHead?.version ?? pos.itemVersion;
     const unusable = await this.endpoints.unusable(o.projectId, webhookEndpoints(graph), manager);
     const res = await this.run(
       itemStreamId(o.workflowId, o.itemId),
-      { type: 'outcome', outcome: o.outcome, visitId: o.visitId, deliveryId: o.deliveryId, lastError: o.lastError, ...this.context(graph, head, unusable, {}) },
+      { type: 'outcome', outcome: o.outcome, visitId: o.visitId, deliveryId: o.deliveryId, lastError: o.lastError, ...this.context(graph, head, unusable, {}, itemHead?.item) },
       { ...this.metadata(o.projectId, o.correlationId), causationId: o.eventId },
       manager,
     );
     this.outcomes.inc({ result: res ? 'routed' : 'ignored' });
     return res;
+  }
+
+  /**
+   * Whether routing this outcome enters a webhook stage, whose payload freezes the item's current
+   * version (so the consumer asks items for it before its transaction). Any other stage keeps the
+   * version the webhook visit froze, and no request is made. Reads outside any transaction; an
+   * outcome about a visit that moved on needs nothing (routing will ignore it).
+   */
+  async outcomeEntersWebhook(o: Pick<OutcomeInput, 'projectId' | 'workflowId' | 'itemId' | 'visitId' | 'outcome'>): Promise<boolean> {
+    const pos = await this.positions.find(o.workflowId, o.itemId);
+    if (!pos || pos.projectId !== o.projectId || pos.visitId !== o.visitId) return false;
+    const graph = await this.graphOf(o.workflowId, pos.workflowVersion);
+    const stage = stageById(graph, pos.stageId);
+    const next = stage ? stageById(graph, edgeTarget(stage, o.outcome === 'delivered' ? 'succeeded' : 'failed') ?? '') : undefined;
+    // A graph that does not say (never on a saved version): ask, as before.
+    return next === undefined || next.type === 'webhook';
   }
 
   /**
@@ -285,13 +302,14 @@ export class ItemCommandsService {
     return def.stages;
   }
 
-  private context(graph: Graph, itemVersion: number, unusableEndpoints: MoveContext['unusableEndpoints'], client: ClientContext): MoveContext {
+  private context(graph: Graph, itemVersion: number, unusableEndpoints: MoveContext['unusableEndpoints'], client: ClientContext, item?: ItemSummary): MoveContext {
     return {
       graph,
       now: new Date(),
       // One command enters at most every stage once plus the first: fail-fast chains are bounded.
       visitIds: Array.from({ length: graph.length + 1 }, () => randomUUID()),
       itemVersion,
+      ...(item ? { item } : {}),
       unusableEndpoints,
       ...(client.by ? { by: client.by } : {}),
       ...(client.visitId ? { expectedVisitId: client.visitId } : {}),

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { OnEvent, Outcome, PrepareEvent, defineConsumer, type HandlerContext, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
 import { ItemCommandsService } from '../items/item-commands.service.js';
-import { ItemHeads, ItemsUnavailableError } from '../shared/item-heads.js';
+import { ItemHeads, ItemsUnavailableError, type ItemHead } from '../shared/item-heads.js';
 
 /**
  * WIRE NAME: the durable consumer (and msg_handled.consumer) of delivery outcomes. NATS 2.9 takes
@@ -14,6 +14,7 @@ type OutcomeEvent = TypedEvent<'delivery.webhook.delivered'> | TypedEvent<'deliv
 
 /** A write-back stage's success: routed when items says the annotations are applied (write-back.ts). */
 const waitsForItems = (d: OutcomeEvent['data']): boolean => 'writeBack' in d && d.writeBack !== undefined;
+const outcomeOf = (event: OutcomeEvent): 'delivered' | 'failed' => (event.type === 'delivery.webhook.delivered' ? 'delivered' : 'failed');
 const routable = (d: OutcomeEvent['data']): boolean => d.triggerType === 'workflow.stage.entered' && !!d.workflowId && !!d.itemId && !!d.visitId;
 
 /**
@@ -28,16 +29,20 @@ export class DeliveryOutcomesHandler {
   ) {}
 
   /**
-   * The next stage's entry freezes the item's current version: asked of items here, before the
-   * transaction, waiting in place while items is down (never dead-lettering the outcome).
+   * A webhook stage entered next freezes the item's current version: asked of items here, before
+   * the transaction, waiting in place while items is down (never dead-lettering the outcome). Any
+   * other next stage keeps the version the visit froze, and items is not asked.
    */
   @PrepareEvent(DeliveryOutcomesConsumer, ['delivery.webhook.delivered', 'delivery.webhook.failed'])
-  async itemVersion(event: OutcomeEvent): Promise<number | null> {
-    return routable(event.data) && !waitsForItems(event.data) ? this.heads.versionOrWait(event.data.projectId, event.data.itemId!) : null;
+  async itemHead(event: OutcomeEvent): Promise<ItemHead | null> {
+    const d = event.data;
+    if (!routable(d) || waitsForItems(d)) return null;
+    const o = { projectId: d.projectId, workflowId: d.workflowId!, itemId: d.itemId!, visitId: d.visitId!, outcome: outcomeOf(event) };
+    return (await this.commands.outcomeEntersWebhook(o)) ? this.heads.headOrWait(d.projectId, d.itemId!) : null;
   }
 
   @OnEvent(DeliveryOutcomesConsumer, ['delivery.webhook.delivered', 'delivery.webhook.failed'])
-  async route(event: OutcomeEvent, ctx: HandlerContext & { prepared: number | null }): Promise<HandlerOutcome> {
+  async route(event: OutcomeEvent, ctx: HandlerContext & { prepared: ItemHead | null }): Promise<HandlerOutcome> {
     const d = event.data;
     if (!routable(d)) return Outcome.ack();
     // A write-back stage's success routes once items has applied the annotations
@@ -47,7 +52,7 @@ export class DeliveryOutcomesHandler {
       await this.commands.routeOutcome(
         ctx.manager,
         {
-          outcome: event.type === 'delivery.webhook.delivered' ? 'delivered' : 'failed',
+          outcome: outcomeOf(event),
           eventId: event.id,
           ...(event.correlationid ? { correlationId: event.correlationid } : {}),
           projectId: d.projectId,

@@ -37,7 +37,7 @@ export class WriteBackHandler {
         lastError: 'reason' in d ? d.reason : null,
       },
       // No request to items: the event says which version holds the annotations.
-      d.itemVersion,
+      { version: d.itemVersion },
     );
     return Outcome.ack();
   }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { ItemsRpc } from '@stagehook/contracts';
+import { ItemsRpc, STAGE_ITEM_SUMMARY_MAX_BYTES, StageItemSummary, type ItemSummary } from '@stagehook/contracts';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import { DependencyUnavailableError, RpcClient, RpcUnavailableError } from '@stagehook/messaging';
 import { DomainError } from '@stagehook/platform';
 import { WorkflowConfig } from '../config.js';
@@ -13,6 +15,18 @@ export class ItemsUnavailableError extends DomainError {
   ) {
     super(WorkflowErrorCode.ITEMS_UNAVAILABLE, `the items service did not answer; try again (${detail})`);
   }
+}
+
+/** An item's current version, with the summary a stage entry may carry (see ItemHeads.head). */
+export interface ItemHead {
+  version: number;
+  item?: ItemSummary;
+}
+
+/** Whether a stage entry may carry this summary: small, and what the contracts accept. */
+function carriable(item: ItemSummary): boolean {
+  if (Buffer.byteLength(JSON.stringify(item)) > STAGE_ITEM_SUMMARY_MAX_BYTES) return false;
+  return validateSync(plainToInstance(StageItemSummary, item)).length === 0;
 }
 
 /**
@@ -29,8 +43,12 @@ export class ItemHeads {
     private readonly config: WorkflowConfig,
   ) {}
 
-  /** The item's version, or null when the items service does not know it in this project. */
-  async version(projectId: string, itemId: string): Promise<number | null> {
+  /**
+   * The item's version and, when a stage entry can carry it (small, and valid as the contracts
+   * check it), the summary items answered with; null when items does not know the item in this
+   * project.
+   */
+  async head(projectId: string, itemId: string): Promise<ItemHead | null> {
     let reply;
     try {
       reply = await this.rpc.request(ItemsRpc.head, { projectId, itemId }, { timeoutMs: this.config.ITEMS_RPC_TIMEOUT_MS });
@@ -38,22 +56,31 @@ export class ItemHeads {
       if (err instanceof RpcUnavailableError) throw new ItemsUnavailableError('no reply', true);
       throw err;
     }
-    if (reply.ok) return reply.item.version;
+    if (reply.ok) return { version: reply.item.version, ...(carriable(reply.item) ? { item: reply.item } : {}) };
     if (reply.code === 'not_found') return null;
     throw new ItemsUnavailableError(reply.code);
+  }
+
+  /** The item's version, or null when the items service does not know it in this project. */
+  async version(projectId: string, itemId: string): Promise<number | null> {
+    return (await this.head(projectId, itemId))?.version ?? null;
   }
 
   /**
    * For consumers, from a handler's `prepare` (never inside its transaction): items not answering
    * at all is an outage to wait out in place; an error reply stays a counted failure.
    */
-  async versionOrWait(projectId: string, itemId: string): Promise<number | null> {
+  async headOrWait(projectId: string, itemId: string): Promise<ItemHead | null> {
     try {
-      return await this.version(projectId, itemId);
+      return await this.head(projectId, itemId);
     } catch (err) {
       if (err instanceof ItemsUnavailableError && err.noReply) throw new DependencyUnavailableError('the items service', err.message, { cause: err });
       throw err;
     }
+  }
+
+  async versionOrWait(projectId: string, itemId: string): Promise<number | null> {
+    return (await this.headOrWait(projectId, itemId))?.version ?? null;
   }
 
   /** Versions of many items, `ITEMS_RPC_CONCURRENCY` requests at a time; unknown ids listed apart. */

@@ -1,6 +1,8 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { IsId, IsShortText, IsStreamVersion } from './common.js';
+import { ITEM_STATUSES, MAX_ITEM_SLOTS, type ItemStatus } from './items.js';
+import type { ItemSlotSummary, ItemSummary } from '../rpc/items.js';
 import type { EventSpec } from '../spec.js';
 
 export const STAGE_TYPES = ['dataset', 'annotate', 'review', 'webhook', 'complete'] as const;
@@ -55,6 +57,37 @@ export class StagePosition {
   @IsNumber({ allowNaN: false, allowInfinity: false }) y!: number;
 }
 
+export class StageItemSlot implements ItemSlotSummary {
+  @IsString() @MaxLength(200) name!: string;
+  @IsString() @MaxLength(100) type!: string;
+  @ValidateIf((_o, v) => v !== null) @IsInt() @Min(1) width!: number | null;
+  @ValidateIf((_o, v) => v !== null) @IsInt() @Min(1) height!: number | null;
+  @ValidateIf((_o, v) => v !== null) @IsString() @MaxLength(4096) sourceUrl!: string | null;
+}
+
+/** The items service's summary of an item (ItemSummary, `rpc.items.head`), as a stage entry carries it. */
+export class StageItemSummary implements ItemSummary {
+  @IsId() id!: string;
+  @IsId() projectId!: string;
+  @IsId() datasetId!: string;
+  @IsString() @MaxLength(1000) datasetName!: string;
+  @IsString() @MaxLength(1000) datasetSlug!: string;
+  @IsShortText(500) name!: string;
+  @IsString() @MaxLength(1000) path!: string;
+  @IsIn(ITEM_STATUSES) status!: ItemStatus;
+  @IsArray() @IsString({ each: true }) tags!: string[];
+  @IsStreamVersion(0) version!: number;
+  @IsObject() metadata!: Record<string, unknown>;
+  @IsArray()
+  @ArrayMaxSize(MAX_ITEM_SLOTS)
+  @ValidateNested({ each: true })
+  @Type(() => StageItemSlot)
+  slots!: StageItemSlot[];
+}
+
+/** The largest item summary a stage entry carries (JSON bytes); a larger one stays with items. */
+export const STAGE_ITEM_SUMMARY_MAX_BYTES = 16 * 1024;
+
 export class StageEnteredData {
   @IsId() workflowId!: string;
   @IsInt() @Min(1) workflowVersion!: number;
@@ -74,6 +107,16 @@ export class StageEnteredData {
   @ValidateNested()
   @Type(() => WebhookStageConfig)
   webhook?: WebhookStageConfig;
+
+  /**
+   * The item at `itemVersion`, as the workflow service had it from items when it froze that
+   * version (webhook stages, up to STAGE_ITEM_SUMMARY_MAX_BYTES): delivery builds a metadata-only
+   * payload from it without asking items again. Absent: ask items (`rpc.items.head`).
+   */
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => StageItemSummary)
+  item?: StageItemSummary;
 }
 
 export class StageLeftData {
