@@ -222,17 +222,7 @@ describe('delivery lifecycle: attempts', () => {
   });
 });
 
-describe('delivery lifecycle: holding back and failing without an attempt', () => {
-  it('an open breaker parks a claimed delivery without counting an attempt', () => {
-    given(state('attempting', 1, { lastStatusCode: 500, lastError: 'HTTP 500' }))
-      .when({ kind: 'hold', delayMs: 7_500 })
-      .then(state('parked', 1, { nextAttemptAt: later(7_500), lastStatusCode: 500, lastError: 'HTTP 500' }));
-  });
-
-  it.each(['created', 'parked', 'delivered', 'failed'] as const)('refuses to hold a %s delivery', (status) => {
-    given(state(status, 1)).when({ kind: 'hold', delayMs: 1 }).thenThrows(new RegExp(`cannot hold when ${status}`));
-  });
-
+describe('delivery lifecycle: failing without an attempt', () => {
   it('a stage entry whose payload cannot be frozen fails before any attempt, reporting one', () => {
     given(CREATED)
       .when({ kind: 'fail-without-attempt', reason: 'payload_too_large' })

@@ -12,9 +12,12 @@ import { MAX_ERROR_CHARS, storableNullable } from './storable.js';
  * comes in as `now`.
  *
  *   created ─claim→ attempting ─attempt→ delivered | failed | parked (a retry is due later)
- *   parked ─claim→ attempting;  attempting ─hold→ parked (an open breaker; not counted)
+ *   parked ─claim→ attempting
  *   created | parked | attempting ─fail without attempt→ failed (endpoint gone or disabled,
  *   payload that cannot be frozen)
+ *
+ * A claim handed back unsent (an open breaker on a standard delivery, a lost lease, shutdown) is
+ * not a move: nothing was attempted or recorded, and the delivery is as it was before the claim.
  *
  *   endpoint: enabled ─disable→ disabled ─enable→ enabled
  *   circuit:  closed ─→ open ─→ half_open ─→ closed | open
@@ -72,7 +75,6 @@ export interface AttemptOutcome {
 export type DeliveryCommand =
   | { kind: 'claim' }
   | { kind: 'record-attempt'; outcome: AttemptOutcome; policy: RetryPolicy; retryAfterMaxMs: number; random: number }
-  | { kind: 'hold'; delayMs: number }
   | { kind: 'fail-without-attempt'; reason: string };
 
 export interface DeliveryContext {
@@ -109,9 +111,6 @@ export function decideDelivery(state: DeliveryState, command: DeliveryCommand, c
     case 'claim':
       if (state.status !== 'created' && state.status !== 'parked') throw refuse();
       return { state: { ...state, status: 'attempting' }, events: [], disableEndpoint: false };
-    case 'hold':
-      if (state.status !== 'attempting') throw refuse();
-      return { state: { ...state, status: 'parked', nextAttemptAt: new Date(ctx.now.getTime() + command.delayMs) }, events: [], disableEndpoint: false };
     case 'fail-without-attempt': {
       if (state.status === 'delivered' || state.status === 'failed') throw refuse();
       const next: DeliveryState = { ...state, status: 'failed', nextAttemptAt: null, lastError: command.reason };
