@@ -2,6 +2,9 @@ import type { DataSource } from 'typeorm';
 import type { AttemptRecord, DeliveryRow, DeliveryStatus } from './delivery-queue.repository.js';
 import { returning } from './sql.js';
 
+/** The attempt log's rows, as `attempts()` reads them (packages/sdk's views name it here). */
+export type { AttemptRecord } from './delivery-queue.repository.js';
+
 export interface DeliverySummary {
   id: string;
   messageId: string;
