@@ -1,5 +1,6 @@
 import { IsString, Matches } from 'class-validator';
 import { BaseConfig, EnvInteger, EnvList, Secret } from '@stagehook/platform';
+import type { RetryDefaults } from './domain/retry-policy.js';
 
 const MS_LIST = /^\s*\d+(\s*,\s*\d+)*\s*$/;
 
@@ -107,6 +108,13 @@ export class DeliveryConfig extends BaseConfig {
   /** Each running consumer handler and each recording attempt holds a connection briefly. */
   @EnvInteger({ min: 2, max: 200 })
   DB_POOL_SIZE = 20;
+
+  #retryDefaults: RetryDefaults | undefined;
+
+  /** RETRY_SCHEDULE_MS and STAGE_RETRY_SCHEDULE_MS as schedules, parsed once (they are validated at boot). */
+  get retryDefaults(): RetryDefaults {
+    return (this.#retryDefaults ??= { standard: parseMsList(this.RETRY_SCHEDULE_MS), stage: parseMsList(this.STAGE_RETRY_SCHEDULE_MS) });
+  }
 }
 
 export function parseMsList(s: string): number[] {

@@ -5,11 +5,12 @@ import { CONSUMER_SETTINGS, type ConsumerSettings } from '@stagehook/messaging';
 import { DeadLettersController, deadLetterRedriveProvider, NATS_CONNECTION, RetentionHost, type NatsConnection } from '@stagehook/platform';
 import { DataSource } from 'typeorm';
 import { DeliveriesController } from './api/deliveries.controller.js';
-import { DeliveryConfig, parseMsList } from './config.js';
+import { DeliveryConfig } from './config.js';
 import { Intake } from './consumers/intake.js';
 import { DarwinSource } from './consumers/darwin-source.js';
 import { IntakeHandlers } from './consumers/intake.handlers.js';
 import { DispatcherHost } from './dispatch/dispatcher.host.js';
+import { DeliveryQueue } from './persistence/delivery-queue.repository.js';
 import { DeliveryRepository } from './persistence/delivery.repository.js';
 import { EndpointRepository } from './persistence/endpoint.repository.js';
 import { ItemTagRepository } from './persistence/item-tag.repository.js';
@@ -24,6 +25,7 @@ import { TestPingService } from './test-ping/test-ping.service.js';
   providers: [
     // Operators' redrive of this service's dead letters (platform README).
     deadLetterRedriveProvider(),
+    { provide: DeliveryQueue, inject: [DataSource], useFactory: (ds: DataSource) => new DeliveryQueue(ds) },
     { provide: DeliveryRepository, inject: [DataSource], useFactory: (ds: DataSource) => new DeliveryRepository(ds) },
     { provide: EndpointRepository, inject: [DataSource], useFactory: (ds: DataSource) => new EndpointRepository(ds) },
     { provide: ItemTagRepository, inject: [DataSource], useFactory: (ds: DataSource) => new ItemTagRepository(ds) },
@@ -40,12 +42,12 @@ import { TestPingService } from './test-ping/test-ping.service.js';
     },
     {
       provide: Intake,
-      inject: [NATS_CONNECTION, BusNamespace, DeliveryConfig, DeliveryRepository, EndpointRepository, ItemTagRepository, EventStore, DispatcherHost],
+      inject: [NATS_CONNECTION, BusNamespace, DeliveryConfig, DeliveryQueue, EndpointRepository, ItemTagRepository, EventStore, DispatcherHost],
       useFactory: (
         nats: NatsConnection,
         namespace: BusNamespace,
         config: DeliveryConfig,
-        deliveries: DeliveryRepository,
+        deliveries: DeliveryQueue,
         endpoints: EndpointRepository,
         itemTags: ItemTagRepository,
         store: EventStore,
@@ -58,8 +60,7 @@ import { TestPingService } from './test-ping/test-ping.service.js';
           store,
           new DarwinSource(nats, namespace, { timeoutMs: config.ITEMS_RPC_TIMEOUT_MS, maxBytes: config.DARWIN_MAX_BYTES }),
           {
-            stageMaxAttempts: parseMsList(config.STAGE_RETRY_SCHEDULE_MS).length,
-            standardMaxAttempts: parseMsList(config.RETRY_SCHEDULE_MS).length,
+            retryDefaults: config.retryDefaults,
             serviceName: config.SERVICE_NAME,
             unknownEndpointRetries: 3,
           },

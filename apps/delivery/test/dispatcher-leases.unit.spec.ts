@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { EndpointStateData } from '@stagehook/contracts';
 import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/dispatch/dispatcher.js';
-import type { ClaimedDelivery } from '../src/persistence/delivery.repository.js';
+import type { ClaimedDelivery } from '../src/persistence/delivery-queue.repository.js';
 
 const until = async (cond: () => boolean, ms = 2_000) => {
   const end = Date.now() + ms;
@@ -20,6 +20,7 @@ const claimed = (id: string): ClaimedDelivery => ({
   schedule: 'standard',
   attempts: 0,
   maxAttempts: 3,
+  retryScheduleMs: [0, 1000],
   eventType: 'item.status.changed',
   triggerEventId: `t-${id}`,
   itemId: null,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { STAGE_SCHEDULE_MS, STANDARD_SCHEDULE_MS, nextStep, parseRetryAfter, scheduledDelay, withJitter, type PolicyInput } from '../src/domain/retry-policy.js';
+import { STAGE_SCHEDULE_MS, STANDARD_SCHEDULE_MS, nextStep, parseRetryAfter, resolveRetryPolicy, scheduledDelay, withJitter, type PolicyInput } from '../src/domain/retry-policy.js';
 
 const base: PolicyInput = {
   result: { kind: 'response', statusCode: 500, retryAfter: undefined },
@@ -71,5 +71,25 @@ describe('retry policy', () => {
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:10 GMT', now)).toBe(10_000);
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});
+
+describe('resolving a new delivery\'s retry policy', () => {
+  const defaults = { standard: [0, 5_000, 300_000], stage: [0, 1_000] };
+
+  it('gives an event subscription the configured schedule, its length the attempts', () => {
+    expect(resolveRetryPolicy('standard', defaults, null)).toEqual({ maxAttempts: 3, scheduleMs: [0, 5_000, 300_000] });
+  });
+
+  it("takes an endpoint's attempts and backoff (seconds, before attempt 2 on) for its subscriptions", () => {
+    expect(resolveRetryPolicy('standard', defaults, { maxAttempts: 4, backoffSeconds: [2, 30] })).toEqual({ maxAttempts: 4, scheduleMs: [0, 2_000, 30_000] });
+    expect(resolveRetryPolicy('standard', defaults, { maxAttempts: 4, backoffSeconds: [] })).toEqual({ maxAttempts: 4, scheduleMs: [0, 5_000, 300_000] });
+  });
+
+  it("keeps a stage's short schedule whatever the endpoint's backoff; the stage's attempts come before the endpoint's", () => {
+    const ep = { maxAttempts: 7, backoffSeconds: [600] };
+    expect(resolveRetryPolicy('stage', defaults, ep)).toEqual({ maxAttempts: 7, scheduleMs: [0, 1_000] });
+    expect(resolveRetryPolicy('stage', defaults, ep, 2)).toEqual({ maxAttempts: 2, scheduleMs: [0, 1_000] });
+    expect(resolveRetryPolicy('stage', defaults, null)).toEqual({ maxAttempts: 2, scheduleMs: [0, 1_000] });
   });
 });

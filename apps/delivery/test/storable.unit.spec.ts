@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { MAX_HEADERS, storableHeaders, storableText } from '../src/persistence/storable.js';
+import { MAX_HEADERS, storableHeaders, storableText } from '../src/domain/storable.js';
 
 describe('storable text for the attempt log', () => {
   it('makes NUL visible and lone surrogates replacement characters, keeping pairs', () => {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { newEvent, traceContextOf, type CloudEvent, type TraceContext, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
+import { traceContextOf, type CloudEvent, type TraceContext, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
 import { activeTraceContext, type EventStore } from '@stagehook/event-store';
 import { DependencyUnavailableError, Outcome, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
 import type { EntityManager } from 'typeorm';
 import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } from '../domain/payload.js';
-import type { DeliveryRepository, NewDelivery, NewMessage } from '../persistence/delivery.repository.js';
+import { CREATED, decideDelivery } from '../domain/delivery-lifecycle.js';
+import { resolveRetryPolicy, type RetryDefaults } from '../domain/retry-policy.js';
+import type { DeliveryQueue, NewDelivery, NewMessage } from '../persistence/delivery-queue.repository.js';
 import type { EndpointRepository, EndpointView } from '../persistence/endpoint.repository.js';
 import type { ItemTagRepository } from '../persistence/item-tag.repository.js';
 import { sourceOrder } from '../persistence/source-order.js';
@@ -13,8 +15,8 @@ import { tagChange, tagsAfter, type ItemTagEvent } from './item-tags.js';
 import { matchEndpoints } from './matching.js';
 
 export interface IntakeSettings {
-  stageMaxAttempts: number;
-  standardMaxAttempts: number;
+  /** The configured schedules, which new deliveries' retry policies are resolved from. */
+  retryDefaults: RetryDefaults;
   serviceName: string;
   /** Deliveries of a stage entry whose endpoint is unknown are retried this many times first. */
   unknownEndpointRetries: number;
@@ -44,7 +46,7 @@ type Route = (event: CloudEvent, scope: EventScope) => Promise<HandlerOutcome>;
  */
 export class Intake {
   constructor(
-    private readonly deliveries: DeliveryRepository,
+    private readonly deliveries: DeliveryQueue,
     private readonly endpoints: EndpointRepository,
     private readonly itemTags: ItemTagRepository,
     private readonly store: EventStore,
@@ -150,7 +152,7 @@ export class Intake {
       id: deliveryId,
       endpointId: d.webhook.endpointId,
       schedule: 'stage',
-      maxAttempts: d.webhook.maxAttempts ?? ep?.state.retryPolicy?.maxAttempts ?? this.s.stageMaxAttempts,
+      retryPolicy: resolveRetryPolicy('stage', this.s.retryDefaults, ep?.state.retryPolicy, d.webhook.maxAttempts),
       ...(d.webhook.writeBack ? { writeBack: true } : {}),
     };
     if (!frozenError && ep) {
@@ -161,32 +163,27 @@ export class Intake {
     if (await this.deliveries.createMessage(ctx.manager, msg, [delivery])) {
       const reason = frozenError ?? `endpoint ${d.webhook.endpointId} not found in project`;
       await this.deliveries.failWithoutAttempt(ctx.manager, deliveryId, reason);
-      await this.store.append(
-        `delivery-${deliveryId}`,
-        'any',
-        [
-          newEvent(
-            'delivery.webhook.failed',
-            {
-              deliveryId,
-              endpointId: d.webhook.endpointId,
-              projectId: d.projectId,
-              triggerEventId: event.id,
-              triggerType: event.type,
-              workflowId: d.workflowId,
-              stageId: d.stageId,
-              visitId: d.visitId,
-              itemId: d.itemId,
-              attempts: 1,
-              lastStatusCode: null,
-              lastError: reason,
-              at: new Date().toISOString(),
-            },
-            { source: this.s.serviceName, projectId: d.projectId, causationId: event.id, ...traceOf(event).trace },
-          ),
-        ],
-        { manager: ctx.manager, streamType: 'delivery' },
+      const { events } = decideDelivery(
+        CREATED,
+        { kind: 'fail-without-attempt', reason },
+        {
+          ref: {
+            id: deliveryId,
+            endpointId: d.webhook.endpointId,
+            projectId: d.projectId,
+            triggerEventId: event.id,
+            triggerType: event.type,
+            workflowId: d.workflowId,
+            stageId: d.stageId,
+            visitId: d.visitId,
+            itemId: d.itemId,
+            ...traceOf(event),
+          },
+          source: this.s.serviceName,
+          now: new Date(),
+        },
       );
+      await this.store.append(`delivery-${deliveryId}`, 'any', events, { manager: ctx.manager, streamType: 'delivery' });
     }
     return Outcome.ack();
   }
@@ -272,7 +269,7 @@ export class Intake {
         id: randomUUID(),
         endpointId: e.id,
         schedule: 'standard',
-        maxAttempts: e.state.retryPolicy?.maxAttempts ?? this.s.standardMaxAttempts,
+        retryPolicy: resolveRetryPolicy('standard', this.s.retryDefaults, e.state.retryPolicy),
       })),
     );
   }

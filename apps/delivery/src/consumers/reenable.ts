@@ -1,6 +1,6 @@
-import { newEvent } from '@stagehook/contracts';
 import type { EventStore } from '@stagehook/event-store';
 import type { EntityManager } from 'typeorm';
+import { decideEndpoint } from '../domain/delivery-lifecycle.js';
 import { returning } from '../persistence/sql.js';
 
 /**
@@ -17,6 +17,7 @@ export async function clearOwnDisable(
 ): Promise<number | null> {
   const rows: { was: Date | null }[] = await m.query(`SELECT disabled_at AS was FROM dl_endpoints WHERE id = $1 FOR UPDATE`, [ep.endpointId]);
   const was = rows[0]?.was ?? null;
+  // Not disabled by delivery: nothing to clear (the lifecycle refuses to enable it).
   if (was === null) return null;
   await m.query(`UPDATE dl_endpoints SET disabled_at = NULL, disabled_reason = NULL, failing_since = NULL, updated_at = now() WHERE id = $1`, [ep.endpointId]);
   // What failed without an attempt because the endpoint was disabled (the delivery that got the
@@ -27,11 +28,11 @@ export async function clearOwnDisable(
      WHERE endpoint_id = $1 AND status = 'failed' AND completed_at >= $2 AND last_error LIKE 'endpoint disabled%' RETURNING id`,
     [ep.endpointId, was],
   );
-  await store.append(
-    `endpoint-${ep.endpointId}`,
-    'any',
-    [newEvent('delivery.endpoint.enabled', { endpointId: ep.endpointId, projectId: ep.projectId, replayed: replayed.length, at: ep.at }, { source, projectId: ep.projectId })],
-    { manager: m, streamType: 'endpoint' },
+  const { events } = decideEndpoint(
+    { status: 'disabled', since: was },
+    { kind: 'enable', replayed: replayed.length, at: ep.at },
+    { ref: { endpointId: ep.endpointId, projectId: ep.projectId }, source, now: new Date(ep.at) },
   );
+  await store.append(`endpoint-${ep.endpointId}`, 'any', events, { manager: m, streamType: 'endpoint' });
   return replayed.length;
 }

@@ -1,13 +1,15 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { BusNamespace, newEvent } from '@stagehook/contracts';
+import { BusNamespace } from '@stagehook/contracts';
 import { DocumentStore } from '@stagehook/messaging';
 import { EventStore } from '@stagehook/event-store';
 import { LOGGER, MetricsService, NATS_CONNECTION, type NatsConnection, SecretBox, SsrfAllowList, addressRefusal, openEndpointSecret, safeLookup } from '@stagehook/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { DeliveryConfig, parseMsList } from '../config.js';
+import { DeliveryConfig } from '../config.js';
+import { decideCircuit } from '../domain/delivery-lifecycle.js';
+import { DeliveryQueue } from '../persistence/delivery-queue.repository.js';
 import { DeliveryRepository } from '../persistence/delivery.repository.js';
 import type { SecretOpener } from '../sending/request-headers.js';
 import { EndpointRepository } from '../persistence/endpoint.repository.js';
@@ -35,7 +37,8 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
     config: DeliveryConfig,
     dataSource: DataSource,
     private readonly store: EventStore,
-    readonly deliveries: DeliveryRepository,
+    queue: DeliveryQueue,
+    deliveries: DeliveryRepository,
     readonly endpoints: EndpointRepository,
     metrics: MetricsService,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -55,7 +58,7 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
         resetTimeout: config.BREAKER_RESET_MS,
         maxBreakers: config.BREAKER_MAX,
       },
-      (endpointId, state) => this.circuitChanged(endpointId, state),
+      (endpointId, state, from) => this.circuitChanged(endpointId, state, from),
     );
     const outcomes = metrics.counter({ name: 'stagehook_delivery_attempts_total', help: 'Delivery attempts by what followed them', labelNames: ['outcome'] });
     const latency = metrics.histogram({
@@ -68,7 +71,7 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
       {
         dataSource,
         store,
-        deliveries,
+        deliveries: queue,
         endpoints,
         sender: this.sender,
         breakers: this.breakers,
@@ -89,7 +92,7 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
         batch: config.DISPATCH_BATCH,
         pollMs: config.DISPATCH_POLL_MS,
         leaseMs: config.LEASE_MS,
-        schedules: { standard: parseMsList(config.RETRY_SCHEDULE_MS), stage: parseMsList(config.STAGE_RETRY_SCHEDULE_MS) },
+        schedules: config.retryDefaults,
         retryAfterMaxMs: config.RETRY_AFTER_MAX_MS,
         disableAfterMs: config.DISABLE_AFTER_MS,
         breakerBackoffMs: Math.max(100, Math.floor(config.BREAKER_RESET_MS / 4)),
@@ -133,8 +136,9 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
     await this.sender.close();
   }
 
-  private circuitChanged(endpointId: string, state: BreakerState): void {
+  private circuitChanged(endpointId: string, state: BreakerState, from: BreakerState): void {
     this.logger.info({ endpointId, state }, 'endpoint circuit changed');
+    // Half-open is not published: no projectId to look up.
     if (state === 'half_open') return;
     void (async () => {
       let projectId = this.projectOf.get(endpointId);
@@ -143,18 +147,9 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
         if (!projectId) return;
         this.projectOf.set(endpointId, projectId);
       }
-      const at = new Date().toISOString();
-      const data = { endpointId, projectId, state, at };
-      await this.store.append(
-        `circuit-${endpointId}`,
-        'any',
-        [
-          state === 'open'
-            ? newEvent('delivery.endpoint.circuit.opened', { ...data, reason: 'error rate over the threshold' }, { source: 'delivery', projectId })
-            : newEvent('delivery.endpoint.circuit.closed', data, { source: 'delivery', projectId }),
-        ],
-        { streamType: 'circuit' },
-      );
+      // WIRE: circuit events have always named their source `delivery`, whatever SERVICE_NAME says.
+      const { events } = decideCircuit(from, state, { ref: { endpointId, projectId }, source: 'delivery', now: new Date() });
+      await this.store.append(`circuit-${endpointId}`, 'any', events, { streamType: 'circuit' });
     })().catch((err: unknown) => this.logger.warn({ err, endpointId }, 'circuit event not recorded'));
   }
 }

@@ -5,12 +5,15 @@ export const DeliveryErrorCode = {
   DELIVERY_NOT_FOUND: 'DELIVERY_NOT_FOUND',
   ENDPOINT_NOT_FOUND: 'ENDPOINT_NOT_FOUND',
   DELIVERY_IN_PROGRESS: 'DELIVERY_IN_PROGRESS',
+  /** A lifecycle move the state does not allow (delivery-lifecycle.ts): a bug in the caller. */
+  ILLEGAL_TRANSITION: 'DELIVERY_ILLEGAL_TRANSITION',
 } as const;
 
 export const deliveryErrorStatuses: Record<string, number> = {
   [DeliveryErrorCode.DELIVERY_NOT_FOUND]: 404,
   [DeliveryErrorCode.ENDPOINT_NOT_FOUND]: 404,
   [DeliveryErrorCode.DELIVERY_IN_PROGRESS]: 409,
+  [DeliveryErrorCode.ILLEGAL_TRANSITION]: 409,
 };
 
 export class DeliveryNotFoundError extends DomainError {

@@ -78,3 +78,45 @@ export function nextStep(p: PolicyInput): NextStep {
   }
   return { kind: 'retry', delayMs: scheduled };
 }
+
+/**
+ * A delivery's retry policy, resolved once when the delivery is created and stored with it: a
+ * later change to the endpoint's override or to the configured schedules applies to deliveries
+ * created after it, never to one halfway through its schedule.
+ */
+export interface RetryPolicy {
+  maxAttempts: number;
+  scheduleMs: Schedule;
+}
+
+/** The configured schedules (RETRY_SCHEDULE_MS, STAGE_RETRY_SCHEDULE_MS); their lengths are the default attempt counts. */
+export interface RetryDefaults {
+  standard: Schedule;
+  stage: Schedule;
+}
+
+/** An endpoint's override (the registry's RetryPolicyData). */
+export interface EndpointRetryOverride {
+  maxAttempts: number;
+  /** Delays before attempt 2, 3, … in seconds. */
+  backoffSeconds?: number[];
+}
+
+/**
+ * Which policy a new delivery gets. A webhook stage's own max attempts come first, then the
+ * endpoint's, then the configured schedule's length. The endpoint's backoff applies to event
+ * subscriptions only: a stage keeps its short schedule so the item routes on within seconds.
+ */
+export function resolveRetryPolicy(
+  kind: 'standard' | 'stage',
+  defaults: RetryDefaults,
+  endpoint: EndpointRetryOverride | null | undefined,
+  stageMaxAttempts?: number,
+): RetryPolicy {
+  const schedule = defaults[kind];
+  if (kind === 'stage') return { maxAttempts: stageMaxAttempts ?? endpoint?.maxAttempts ?? schedule.length, scheduleMs: schedule };
+  return {
+    maxAttempts: endpoint?.maxAttempts ?? schedule.length,
+    scheduleMs: endpoint?.backoffSeconds?.length ? [0, ...endpoint.backoffSeconds.map((sec) => sec * 1000)] : schedule,
+  };
+}

@@ -194,6 +194,25 @@ export class MessageTraceContext1796000000005 implements MigrationInterface {
   }
 }
 
+/**
+ * The retry schedule a delivery was given when it was created (its endpoint's override or the
+ * configured schedule), so a later change to either never reshapes a delivery halfway through.
+ * Null for deliveries created before: they keep being scheduled as then, from the endpoint and
+ * the config at each attempt. Timestamped after the event store's own migrations, which run in
+ * the same database.
+ */
+export class DeliveryRetrySchedule1797200000000 implements MigrationInterface {
+  name = 'DeliveryRetrySchedule1797200000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE dl_deliveries ADD COLUMN IF NOT EXISTS retry_schedule_ms int[]`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query(`ALTER TABLE dl_deliveries DROP COLUMN retry_schedule_ms`);
+  }
+}
+
 export const deliveryMigrations = [
   CreateDeliveryTables1796000000000,
   CreateItemTagsView1796000000001,
@@ -201,4 +220,5 @@ export const deliveryMigrations = [
   MessageIndexes1796000000003,
   DeliveryWriteBack1796000000004,
   MessageTraceContext1796000000005,
+  DeliveryRetrySchedule1797200000000,
 ];

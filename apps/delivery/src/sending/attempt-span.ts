@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { isSpanContextValid, SpanKind, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import type { TraceContext } from '@stagehook/contracts';
 import { contextOfTrace, traceContextOfSpan } from '@stagehook/event-store';
-import type { ClaimedDelivery } from '../persistence/delivery.repository.js';
+import type { ClaimedDelivery } from '../persistence/delivery-queue.repository.js';
 import type { SendResult } from './http-sender.js';
 
 const tracer = () => trace.getTracer('@stagehook/delivery');

@@ -32,7 +32,8 @@ export class Breakers<T> {
 
   constructor(
     private readonly settings: BreakerSettings,
-    private readonly onChange: (endpointId: string, state: BreakerState) => void,
+    /** Each move of an endpoint's breaker, with the state it left. */
+    private readonly onChange: (endpointId: string, state: BreakerState, from: BreakerState) => void,
   ) {}
 
   private get(endpointId: string): CircuitBreaker<Parameters<Action<T>>, T> {
@@ -56,9 +57,16 @@ export class Breakers<T> {
       resetTimeout: this.settings.resetTimeout,
       rollingPercentilesEnabled: false,
     });
-    b.on('open', () => this.onChange(endpointId, 'open'));
-    b.on('halfOpen', () => this.onChange(endpointId, 'half_open'));
-    b.on('close', () => this.onChange(endpointId, 'closed'));
+    // opossum emits only on a change of state; a new breaker starts closed.
+    let state: BreakerState = 'closed';
+    const moved = (to: BreakerState) => {
+      const from = state;
+      state = to;
+      this.onChange(endpointId, to, from);
+    };
+    b.on('open', () => moved('open'));
+    b.on('halfOpen', () => moved('half_open'));
+    b.on('close', () => moved('closed'));
     this.map.set(endpointId, b);
     this.evict();
     return b;
