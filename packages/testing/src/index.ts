@@ -9,3 +9,4 @@ export * from './swc.js';
 export * from './auth.js';
 export * from './service-env.js';
 export * from './service.js';
+export * from './process.js';
