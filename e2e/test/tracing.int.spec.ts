@@ -1,10 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { type BaseConfig, bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken, startTracing } from '@stagehook/platform';
-import { createTestDatabase, deleteTestNamespace, TestReceiver, testEnv, uniqueName, until, type TestDatabase } from '@stagehook/testing';
+import * as platform from '@stagehook/platform';
+import { startTracing } from '@stagehook/platform';
+import { createStagehookClient, type DatasetView, type ItemView, ok, type StagehookClient, type WorkflowView } from '@stagehook/sdk';
+import { bootService, type BootedService, deleteTestNamespace, TestAuth, TestReceiver, testSecretKeys, uniqueName, until } from '@stagehook/testing';
 import { AppModule as DeliveryModule } from '../../apps/delivery/src/app.module.js';
 import { DeliveryConfig } from '../../apps/delivery/src/config.js';
 import { deliveryErrorStatuses } from '../../apps/delivery/src/domain/errors.js';
@@ -29,10 +30,10 @@ const exporter = new InMemorySpanExporter();
 startTracing({ serviceName: 'tracing-test', spanProcessors: [new SimpleSpanProcessor(exporter)] });
 
 const SERVICES = [
-  { name: 'items', module: ItemsModule, config: ItemsConfig, errors: itemsErrorStatuses },
-  { name: 'webhooks', module: WebhooksModule, config: WebhooksConfig, errors: webhooksErrorStatuses },
-  { name: 'workflow', module: WorkflowModule, config: WorkflowConfig, errors: workflowErrorStatuses },
-  { name: 'delivery', module: DeliveryModule, config: DeliveryConfig, errors: deliveryErrorStatuses },
+  { name: 'items', module: ItemsModule, config: ItemsConfig, errorStatuses: itemsErrorStatuses },
+  { name: 'webhooks', module: WebhooksModule, config: WebhooksConfig, errorStatuses: webhooksErrorStatuses },
+  { name: 'workflow', module: WorkflowModule, config: WorkflowConfig, errorStatuses: workflowErrorStatuses },
+  { name: 'delivery', module: DeliveryModule, config: DeliveryConfig, errorStatuses: deliveryErrorStatuses },
 ] as const;
 type ServiceName = (typeof SERVICES)[number]['name'];
 
@@ -40,73 +41,56 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/;
 
 describe('a trace across the services', () => {
   const namespace = uniqueName('trace');
-  const authSecret = randomBytes(32).toString('base64url');
-  const dbs: TestDatabase[] = [];
-  const apps: NestExpressApplication[] = [];
-  const urls = new Map<ServiceName, string>();
+  // One token secret: the user's token is good at every service.
+  const auth = new TestAuth(platform.mintProjectToken);
+  const services = new Map<ServiceName, BootedService<NestExpressApplication, StagehookClient>>();
   let receiver: TestReceiver;
   // Webhooks seals the endpoint's secrets, delivery opens them: one keyring.
-  const secretKeys = `k1:${randomBytes(32).toString('base64')}`;
+  const secretKeys = testSecretKeys('k1');
 
   beforeAll(async () => {
     receiver = await TestReceiver.start();
     for (const s of SERVICES) {
-      const db = await createTestDatabase(`trace_${s.name}`);
-      dbs.push(db);
-      const configClass: new () => BaseConfig = s.config;
-      const config = loadConfig(configClass, {
-        NODE_ENV: 'test',
-        SERVICE_NAME: s.name,
-        HOST: '127.0.0.1',
-        PORT: '0',
-        DATABASE_URL: db.url,
-        NATS_URL: testEnv.natsUrl,
-        BUS_NAMESPACE: namespace,
-        AUTH_TOKEN_SECRETS: authSecret,
-        SECRET_KEYS: secretKeys,
-        SSRF_ALLOW_LIST: '127.0.0.1',
-        DISPATCH_POLL_MS: '50',
-        LOG_LEVEL: 'warn',
+      const service = await bootService(platform, s, {
+        namespace,
+        auth,
+        secretKeys,
+        openApi: false,
+        project: 'trace-project',
+        env: { DISPATCH_POLL_MS: '50' },
+        client: ({ baseUrl, token }) => createStagehookClient({ baseUrl: () => baseUrl, token }),
       });
-      const app = await bootstrapService(s.module, { config, logger: createLogger({ service: s.name, level: 'warn' }), errorStatuses: s.errors, openApi: false, handleSignals: false });
-      apps.push(app);
-      urls.set(s.name, listeningUrl(app));
+      services.set(s.name, service);
     }
   }, 120_000);
 
   afterAll(async () => {
-    for (const app of apps.reverse()) await app.close().catch(() => undefined);
+    for (const s of [...services.values()].reverse()) await s.close();
     await receiver?.close();
     await deleteTestNamespace(namespace).catch(() => undefined);
-    for (const db of dbs) await db.drop().catch(() => undefined);
   });
 
-  const token = () => mintProjectToken({ projectId: 'trace-project', secret: authSecret, ttlSeconds: 3600 });
-  async function call<T>(service: ServiceName, method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${urls.get(service)}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token()}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (res.status >= 300) throw new Error(`${method} ${service}${path} → ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : {}) as T;
-  }
+  /** The typed client of one service, acting for the trace's project. */
+  const client = <N extends ServiceName>(name: N): StagehookClient[N] => services.get(name)!.client[name];
 
   it('follows one stage entry from the HTTP command through the relay, delivery intake and the attempt to the receiver, and back to routing', async () => {
-    const endpoint = await call<{ id: string }>('webhooks', 'POST', '/endpoints', { name: 'traced', url: `${receiver.url}/traced`, includeAnnotations: false });
-    const workflow = await call<{ workflowId: string; stages: { id: string; type: string }[] }>('workflow', 'POST', '/workflows/template', { name: 'Traced', endpointId: endpoint.id });
+    const endpoint = await ok<{ id: string }>(client('webhooks').POST('/endpoints', { body: { name: 'traced', url: `${receiver.url}/traced`, includeAnnotations: false } }));
+    const workflow = await ok<WorkflowView>(client('workflow').POST('/workflows/template', { body: { name: 'Traced', endpointId: endpoint.id } }));
     const webhookStage = workflow.stages.find((s) => s.type === 'webhook')!;
-    const dataset = await call<{ id: string }>('items', 'POST', '/datasets', { name: 'Traced' });
-    const { items } = await call<{ items: { id: string }[] }>('items', 'POST', '/items', {
-      datasetId: dataset.id,
-      items: [{ name: 'a.jpg', path: '/', width: 10, height: 10, sourceUrl: 'https://images.example.com/a.jpg' }],
-    });
+    const dataset = await ok<DatasetView>(client('items').POST('/datasets', { body: { name: 'Traced' } }));
+    const { items } = await ok<{ items: ItemView[] }>(
+      client('items').POST('/items', { body: { datasetId: dataset.id, items: [{ name: 'a.jpg', path: '/', width: 10, height: 10, sourceUrl: 'https://images.example.com/a.jpg' }] } }),
+    );
     const itemId = items[0].id;
-    await call('workflow', 'POST', `/workflows/${workflow.workflowId}/items`, { itemIds: [itemId] });
+    await ok(client('workflow').POST('/workflows/{id}/items', { params: { path: { id: workflow.workflowId } }, body: { itemIds: [itemId] } }));
 
     // The command the trace starts from: put the item into the webhook stage.
-    await call('workflow', 'POST', `/workflows/${workflow.workflowId}/items/${itemId}/set-stage`, { stageId: webhookStage.id, by: 'tracer', reason: 'trace it' });
+    await ok(
+      client('workflow').POST('/workflows/{id}/items/{itemId}/set-stage', {
+        params: { path: { id: workflow.workflowId, itemId } },
+        body: { stageId: webhookStage.id, by: 'tracer', reason: 'trace it' },
+      }),
+    );
 
     const [req] = await receiver.waitFor(1, '/traced', 60_000);
     const header = req.headers.traceparent;

@@ -96,12 +96,12 @@ describe('delivery service', () => {
       const endpoints = {
         standard: await h.registerEndpoint(P, `${rx.url}/fmt-standard`, { payloadFormat: 'standard' }),
         darwin: await h.registerEndpoint(P, `${rx.url}/fmt-darwin`, { payloadFormat: 'darwin', includeAnnotations: true }),
-        darwinMeta: await h.registerEndpoint(P, `${rx.url}/fmt-darwin-meta`, { payloadFormat: 'darwin' }),
+        darwinMeta: await h.registerEndpoint(P, `${rx.url}/fmt-meta-darwin`, { payloadFormat: 'darwin' }),
         slack: await h.registerEndpoint(P, `${rx.url}/fmt-slack`, { payloadFormat: 'slack', includeAnnotations: true }),
       };
       const entries = Object.fromEntries(await Promise.all(Object.entries(endpoints).map(async ([k, ep]) => [k, await h.enterWebhookStage(P, ep.endpointId)] as const)));
       const got = async (k: keyof typeof endpoints) => {
-        const [req] = await rx.waitFor(1, `/fmt-${k === 'darwinMeta' ? 'darwin-meta' : k}`);
+        const [req] = await rx.waitFor(1, `/fmt-${k === 'darwinMeta' ? 'meta-darwin' : k}`);
         // Standard Webhooks signature over the bytes as sent, whatever the format.
         new Webhook(endpoints[k].secret).verify(req.body, req.headers as Record<string, string>);
         return JSON.parse(req.body) as Record<string, unknown>;

@@ -1,15 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { until } from '@stagehook/testing';
 import type { EndpointStateData } from '@stagehook/contracts';
 import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/dispatch/dispatcher.js';
 import type { ClaimedDelivery } from '../src/persistence/delivery-queue.repository.js';
-
-const until = async (cond: () => boolean, ms = 2_000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not met');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 const endpoint = { endpointId: 'ep', headers: [], signingSecrets: { current: {}, previous: null }, authorization: null, url: 'http://receiver.test/', timeoutMs: 1_000, retryPolicy: null } as unknown as EndpointStateData;
 const claimed = (id: string): ClaimedDelivery => ({

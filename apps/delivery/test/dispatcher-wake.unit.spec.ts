@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { until } from '@stagehook/testing';
 import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/dispatch/dispatcher.js';
 
 /** The claim loop only: claims are counted, nothing is ever due. */
@@ -29,12 +30,13 @@ describe('Dispatcher wake-ups', () => {
   it('a wake during a claim makes the next claim happen at once, not a poll interval later', async () => {
     const { dispatcher, claims, finishClaim } = loop(50);
     dispatcher.start();
-    await new Promise((r) => setTimeout(r, 10));
+    await until(() => claims.length >= 1);
     expect(claims).toHaveLength(1);
     // Deliveries committed while the first claim runs: the claim cannot have seen them.
     dispatcher.wake();
     finishClaim();
-    await new Promise((r) => setTimeout(r, 30));
+    // Well under the 10 s poll: the wake, not the poll, brings the second claim.
+    await until(() => claims.length >= 2, { timeoutMs: 1_000 });
     expect(claims).toHaveLength(2);
     await new Promise((r) => setTimeout(r, 100));
     // No busy loop: one wake, one extra claim; then the loop sleeps its 10 s poll.
@@ -45,10 +47,10 @@ describe('Dispatcher wake-ups', () => {
   it('a wake while sleeping claims at once', async () => {
     const { dispatcher, claims } = loop(0);
     dispatcher.start();
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => claims.length >= 1);
     expect(claims).toHaveLength(1);
     dispatcher.wake();
-    await new Promise((r) => setTimeout(r, 20));
+    await until(() => claims.length >= 2, { timeoutMs: 1_000 });
     expect(claims).toHaveLength(2);
     await dispatcher.stop(100);
   });

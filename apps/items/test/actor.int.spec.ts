@@ -1,33 +1,25 @@
-// Response bodies are untyped JSON (support.ts Json).
+// Response bodies are untyped JSON (@stagehook/testing Json).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { TokenActor } from '@stagehook/platform';
-import { connectTestNats, createTestDatabase, deleteNamespace, type TestDatabase } from '@stagehook/testing';
-import { bootItems, type Booted } from './support.js';
+import { bootService, type BootedService } from '@stagehook/testing';
+import * as platform from '@stagehook/platform';
+import { itemsService } from './support.js';
 
 const ada: TokenActor = { kind: 'user', id: 'u-ada', name: 'Ada Lovelace', email: 'ada@example.com' };
 const bot: TokenActor = { kind: 'service', id: 'prelabeler' };
 
 describe('who did it: the token names the actor', () => {
-  let db: TestDatabase;
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let s: Booted;
+  let s: BootedService<NestExpressApplication>;
   let datasetId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase('items_actor');
-    ({ nc, jsm } = await connectTestNats());
-    s = await bootItems(db);
+    s = await bootService(platform, itemsService);
     datasetId = (await s.call('POST', '/datasets', { name: 'Actors', slug: 'actors' })).json.id as string;
   });
 
   afterAll(async () => {
-    await s.app.close();
-    await deleteNamespace(jsm, s.ns.prefix);
-    await nc.drain();
-    await db.drop();
+    await s.close();
   });
 
   async function register(name: string): Promise<string> {
@@ -43,14 +35,14 @@ describe('who did it: the token names the actor', () => {
 
   it('takes changedBy from the token and refuses a request claiming another actor', async () => {
     const itemId = await register('status.jpg');
-    expect((await s.call('POST', `/items/${itemId}/status`, { to: 'in_progress' }, 'proj-a', ada)).status).toBe(200);
+    expect((await s.call('POST', `/items/${itemId}/status`, { to: 'in_progress' }, { actor: ada })).status).toBe(200);
     expect((await lastStatusEvent(itemId)).changedBy).toBe('user:u-ada');
     // Naming oneself is fine (by id or by ref); naming someone else is a 403 naming the field.
-    expect((await s.call('POST', `/items/${itemId}/status`, { to: 'to_review', changedBy: 'u-ada' }, 'proj-a', ada)).status).toBe(200);
-    const claim = await s.call('POST', `/items/${itemId}/status`, { to: 'done', changedBy: 'u-grace' }, 'proj-a', ada);
+    expect((await s.call('POST', `/items/${itemId}/status`, { to: 'to_review', changedBy: 'u-ada' }, { actor: ada })).status).toBe(200);
+    const claim = await s.call('POST', `/items/${itemId}/status`, { to: 'done', changedBy: 'u-grace' }, { actor: ada });
     expect(claim.status).toBe(403);
     expect(claim.json.message).toContain('changedBy');
-    expect((await s.call('POST', `/items/${itemId}/status`, { to: 'done' }, 'proj-a', bot)).status).toBe(200);
+    expect((await s.call('POST', `/items/${itemId}/status`, { to: 'done' }, { actor: bot })).status).toBe(200);
     expect((await lastStatusEvent(itemId)).changedBy).toBe('service:prelabeler');
   });
 
@@ -64,20 +56,19 @@ describe('who did it: the token names the actor', () => {
 
   it("makes the token's user the annotator of what it draws, and refuses naming another", async () => {
     const itemId = await register('draw.jpg');
-    const one = await s.call('POST', `/items/${itemId}/annotations`, { name: 'car', keypoint: { x: 1, y: 1 } }, 'proj-a', ada);
+    const one = await s.call('POST', `/items/${itemId}/annotations`, { name: 'car', keypoint: { x: 1, y: 1 } }, { actor: ada });
     expect(one.status).toBe(201);
     expect(one.json.annotation.annotators).toEqual([{ full_name: 'Ada Lovelace', email: 'ada@example.com' }]);
     const other = await s.call(
       'POST',
       `/items/${itemId}/annotations/bulk`,
       { annotations: [{ name: 'a', keypoint: { x: 1, y: 1 } }, { name: 'b', keypoint: { x: 1, y: 1 }, annotators: [{ full_name: 'Grace Hopper', email: 'grace@example.com' }] }] },
-      'proj-a',
-      ada,
+      { actor: ada },
     );
     expect(other.status).toBe(403);
     expect(other.json.message).toContain('annotations[1].annotators');
     // A service (a pre-labelling integration) names the people it works for.
-    const svc = await s.call('POST', `/items/${itemId}/annotations`, { name: 'c', keypoint: { x: 1, y: 1 }, annotators: [{ full_name: 'Grace Hopper', email: 'grace@example.com' }] }, 'proj-a', bot);
+    const svc = await s.call('POST', `/items/${itemId}/annotations`, { name: 'c', keypoint: { x: 1, y: 1 }, annotators: [{ full_name: 'Grace Hopper', email: 'grace@example.com' }] }, { actor: bot });
     expect(svc.status).toBe(201);
   });
 });

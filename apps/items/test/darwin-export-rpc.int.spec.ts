@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { ItemsRpc } from '@stagehook/contracts';
+import { BusNamespace, ItemsRpc } from '@stagehook/contracts';
 import { DocumentStore, rpcRequest } from '@stagehook/messaging';
-import { connectTestNats, createTestDatabase, deleteNamespace, type TestDatabase } from '@stagehook/testing';
-import { bootItems, type Booted } from './support.js';
+import { bootService, type BootedService, connectTestNats } from '@stagehook/testing';
+import * as platform from '@stagehook/platform';
+import { itemsService } from './support.js';
 
 const polygons = (n: number) =>
   Array.from({ length: n }, (_, k) => ({
@@ -18,24 +19,21 @@ const polygons = (n: number) =>
  * it was sent inline), exports above DARWIN_EXPORT_MAX_BYTES are refused as payload_too_large.
  */
 describe('rpc.items.darwin-export for documents bigger than one NATS message', () => {
-  let db: TestDatabase;
   let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let s: Booted;
+  let s: BootedService<NestExpressApplication>;
+  let ns: BusNamespace;
   let datasetId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase('items_bigexport');
-    ({ nc, jsm } = await connectTestNats());
-    s = await bootItems(db, undefined, { DARWIN_INLINE_MAX_BYTES: '4096', DARWIN_EXPORT_MAX_BYTES: String(100 * 1024) });
+    ({ nc } = await connectTestNats());
+    s = await bootService(platform, itemsService, { env: { DARWIN_INLINE_MAX_BYTES: '4096', DARWIN_EXPORT_MAX_BYTES: String(100 * 1024) } });
+    ns = new BusNamespace(s.namespace);
     datasetId = (await s.call('POST', '/datasets', { name: 'Screws' })).json.id as string;
   });
 
   afterAll(async () => {
-    await s.app.close();
-    await deleteNamespace(jsm, s.ns.prefix);
+    await s.close();
     await nc.drain();
-    await db.drop();
   });
 
   async function itemWith(n: number): Promise<{ itemId: string; version: number }> {
@@ -48,15 +46,15 @@ describe('rpc.items.darwin-export for documents bigger than one NATS message', (
 
   it('sends a small export inline and a big one by reference, equal to the HTTP export of that version', async () => {
     const small = await itemWith(2);
-    const inline = await rpcRequest(nc, s.ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId: small.itemId, version: small.version });
+    const inline = await rpcRequest(nc, ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId: small.itemId, version: small.version });
     expect(inline.ok && inline.darwin && !inline.darwinRef).toBeTruthy();
 
     const big = await itemWith(150);
-    const reply = await rpcRequest(nc, s.ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId: big.itemId, version: big.version });
+    const reply = await rpcRequest(nc, ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId: big.itemId, version: big.version });
     if (!reply.ok || !reply.darwinRef) throw new Error(`expected a reference, got ${JSON.stringify(reply).slice(0, 300)}`);
     expect(reply.darwin).toBeUndefined();
     expect(reply.darwinRef.bytes).toBeGreaterThan(4096);
-    const stored = Buffer.from(await new DocumentStore(nc, s.ns).get(reply.darwinRef, { maxBytes: 1024 * 1024 })).toString('utf8');
+    const stored = Buffer.from(await new DocumentStore(nc, ns).get(reply.darwinRef, { maxBytes: 1024 * 1024 })).toString('utf8');
     const viaHttp = await s.call('GET', `/items/${big.itemId}/darwin?version=${big.version}`);
     expect(viaHttp.status).toBe(200);
     expect(JSON.parse(stored)).toEqual(viaHttp.json);
@@ -65,7 +63,7 @@ describe('rpc.items.darwin-export for documents bigger than one NATS message', (
 
   it('refuses an export above its bound as payload_too_large', async () => {
     const huge = await itemWith(500);
-    const reply = await rpcRequest(nc, s.ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId: huge.itemId, version: huge.version });
+    const reply = await rpcRequest(nc, ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId: huge.itemId, version: huge.version });
     expect(reply).toMatchObject({ ok: false, code: 'payload_too_large' });
   });
 });

@@ -1,29 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
-import { connectTestNats, createTestDatabase, deleteNamespace, type TestDatabase } from '@stagehook/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { bootService, type BootedService } from '@stagehook/testing';
 import { formatReport, runFidelity } from './fidelity/fidelity.js';
-import { bootItems, type Booted } from './support.js';
+import * as platform from '@stagehook/platform';
+import { itemsService } from './support.js';
 
 // `npm run fidelity` runs this file alone and shows its table (written to stdout, which jest
 // leaves alone); the last line is one JSON object.
 describe("V7's own Darwin JSON 2.0 exports (darwin-py e2e_tests/data/import)", () => {
-  let db: TestDatabase;
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let s: Booted;
+  let s: BootedService<NestExpressApplication>;
 
   beforeAll(async () => {
-    db = await createTestDatabase('items_fidelity');
-    ({ nc, jsm } = await connectTestNats());
-    s = await bootItems(db);
+    s = await bootService(platform, itemsService);
   });
 
   afterAll(async () => {
-    await s.app.close();
-    await deleteNamespace(jsm, s.ns.prefix);
-    await nc.drain();
-    await db.drop();
+    await s.close();
   });
 
   it('imports every document and exports every annotation and item property equal in meaning', async () => {

@@ -1,12 +1,12 @@
-// Response bodies are untyped JSON (support.ts Json): reading their arrays is the point of these tests.
+// Response bodies are untyped JSON (@stagehook/testing Json): reading their arrays is the point of these tests.
 /* eslint-disable @typescript-eslint/no-unsafe-call */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { JetStreamManager } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DARWIN_SCHEMA_REF, darwinConformanceProblems, type DarwinAnnotation } from '@stagehook/contracts';
-import { connectTestNats, createTestDatabase, deleteNamespace, type TestDatabase } from '@stagehook/testing';
-import { bootItems, type Booted } from './support.js';
+import { bootService, type BootedService } from '@stagehook/testing';
+import * as platform from '@stagehook/platform';
+import { itemsService } from './support.js';
 
 const people = { annotators: [{ full_name: 'Ada Lovelace', email: 'ada@example.com' }], reviewers: [{ full_name: 'Grace Hopper', email: 'grace@example.com' }] };
 
@@ -66,24 +66,16 @@ const unsupported = [
 ];
 
 describe('Darwin JSON 2.0 import and export', () => {
-  let db: TestDatabase;
-  let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let s: Booted;
+  let s: BootedService<NestExpressApplication>;
   let datasetId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase('items_darwin');
-    ({ nc, jsm } = await connectTestNats());
-    s = await bootItems(db);
+    s = await bootService(platform, itemsService);
     datasetId = (await s.call('POST', '/datasets', { name: 'Darwin', slug: 'darwin' })).json.id as string;
   });
 
   afterAll(async () => {
-    await s.app.close();
-    await deleteNamespace(jsm, s.ns.prefix);
-    await nc.drain();
-    await db.drop();
+    await s.close();
   });
 
   async function register(names: string[]): Promise<string[]> {

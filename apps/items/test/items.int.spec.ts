@@ -1,35 +1,35 @@
-// Response bodies are untyped JSON (support.ts Json): reading their arrays is the point of these tests.
+// Response bodies are untyped JSON (@stagehook/testing Json): reading their arrays is the point of these tests.
 /* eslint-disable @typescript-eslint/no-unsafe-call */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { darwinConformanceProblems, ItemsRpc, newEvent, type CloudEvent } from '@stagehook/contracts';
+import { BusNamespace, darwinConformanceProblems, ItemsRpc, newEvent, type CloudEvent } from '@stagehook/contracts';
 import { rpcRequest } from '@stagehook/messaging';
-import { connectTestNats, createTestDatabase, deleteNamespace, type TestDatabase, until } from '@stagehook/testing';
-import { bootItems, type Booted } from './support.js';
+import { bootService, type BootedService, connectTestNats, until } from '@stagehook/testing';
+import * as platform from '@stagehook/platform';
+import { itemsService } from './support.js';
 
 describe('items service over HTTP, PostgreSQL and NATS', () => {
-  let db: TestDatabase;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
-  let s: Booted;
+  let s: BootedService<NestExpressApplication>;
+  let ns: BusNamespace;
   let datasetId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase('items_items');
     ({ nc, jsm } = await connectTestNats());
-    s = await bootItems(db);
+    s = await bootService(platform, itemsService);
+    ns = new BusNamespace(s.namespace);
     const ds = await s.call('POST', '/datasets', { name: 'Cars 2026' });
     expect(ds.status).toBe(201);
     datasetId = ds.json.id as string;
   });
 
   afterAll(async () => {
-    await s.app.close();
-    await deleteNamespace(jsm, s.ns.prefix);
+    await s.close();
     await nc.drain();
-    await db.drop();
   });
 
   async function register(name: string, extra: Record<string, unknown> = {}): Promise<string> {
@@ -41,7 +41,7 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
   async function streamEvents(type: string): Promise<CloudEvent[]> {
     const out: CloudEvent[] = [];
     // An ordered consumer over the whole stream (NATS 2.9 has no multi-filter ordered consumers).
-    const consumer = await jetstream(nc).consumers.get(s.ns.streamName('ITEMS'));
+    const consumer = await jetstream(nc).consumers.get(ns.streamName('ITEMS'));
     for (;;) {
       const m = await consumer.next({ expires: 1000 });
       if (!m) break;
@@ -105,9 +105,9 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
       ['POST', `/items/${itemId}/status`, { to: 'in_progress', changedBy: 'u' }],
       ['GET', `/datasets/${datasetId}`, undefined],
     ] as const) {
-      expect((await s.call(m, p, b, 'proj-b')).status).toBe(404);
+      expect((await s.call(m, p, b, { project: 'proj-b' })).status).toBe(404);
     }
-    const list = await s.call('GET', `/items?datasetId=${datasetId}`, undefined, 'proj-b');
+    const list = await s.call('GET', `/items?datasetId=${datasetId}`, undefined, { project: 'proj-b' });
     expect(list.json.items).toEqual([]);
   });
 
@@ -215,18 +215,18 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     const itemId = await register('rpc.jpg');
     const a = await s.call('POST', `/items/${itemId}/annotations`, { name: 'car', keypoint: { x: 1, y: 1 } });
     await s.call('POST', `/items/${itemId}/annotations`, { name: 'bus', keypoint: { x: 2, y: 2 } });
-    const head = await rpcRequest(nc, s.ns, ItemsRpc.head, { projectId: 'proj-a', itemId });
+    const head = await rpcRequest(nc, ns, ItemsRpc.head, { projectId: 'proj-a', itemId });
     expect(head).toMatchObject({ ok: true, item: { id: itemId, version: 3, status: 'new', datasetName: 'Cars 2026', datasetSlug: 'cars-2026' } });
-    const exp = await rpcRequest(nc, s.ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId, version: a.json.version as number });
+    const exp = await rpcRequest(nc, ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId, version: a.json.version as number });
     expect(exp.ok && exp.darwin).toBeTruthy();
     if (exp.ok && exp.darwin) {
       expect(exp.item.version).toBe(2);
       expect((exp.darwin.annotations as { name: string }[]).map((x) => x.name)).toEqual(['car']);
     }
-    expect(await rpcRequest(nc, s.ns, ItemsRpc.head, { projectId: 'proj-b', itemId })).toMatchObject({ ok: false, code: 'not_found' });
-    expect(await rpcRequest(nc, s.ns, ItemsRpc.head, { projectId: 'proj-a', itemId: randomUUID() })).toMatchObject({ ok: false, code: 'not_found' });
-    expect(await rpcRequest(nc, s.ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId, version: 50 })).toMatchObject({ ok: false, code: 'version_not_found' });
-    expect(await rpcRequest(nc, s.ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId: 'nope' })).toMatchObject({ ok: false, code: 'invalid_request' });
+    expect(await rpcRequest(nc, ns, ItemsRpc.head, { projectId: 'proj-b', itemId })).toMatchObject({ ok: false, code: 'not_found' });
+    expect(await rpcRequest(nc, ns, ItemsRpc.head, { projectId: 'proj-a', itemId: randomUUID() })).toMatchObject({ ok: false, code: 'not_found' });
+    expect(await rpcRequest(nc, ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId, version: 50 })).toMatchObject({ ok: false, code: 'version_not_found' });
+    expect(await rpcRequest(nc, ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId: 'nope' })).toMatchObject({ ok: false, code: 'invalid_request' });
   });
 
   it('applies a workflow.stage.entered delivered twice once, and dead-letters an unknown item', async () => {
@@ -240,12 +240,12 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
       );
     const publish = async (e: ReturnType<typeof entered>, msgId?: string) => {
       const ce = { specversion: '1.0', id: e.id, source: 'workflow', type: e.type, time: new Date().toISOString(), datacontenttype: 'application/json', dataschemaversion: 1, subject: `item-${itemId}`, projectid: 'proj-a', data: e.data };
-      await js.publish(s.ns.subject('workflow.stage.entered'), JSON.stringify(ce), msgId ? { msgID: msgId } : undefined);
+      await js.publish(ns.subject('workflow.stage.entered'), JSON.stringify(ce), msgId ? { msgID: msgId } : undefined);
     };
     const sql = async (q: string, params: unknown[]): Promise<unknown[]> => s.app.get((await import('typeorm')).DataSource).query(q, params);
-    const durable = s.ns.durable('items-stage-entered');
+    const durable = ns.durable('items-stage-entered');
     const drained = async () => {
-      const info = await jsm.consumers.info(s.ns.streamName('WORKFLOW'), durable);
+      const info = await jsm.consumers.info(ns.streamName('WORKFLOW'), durable);
       return info.num_pending === 0 && info.num_ack_pending === 0;
     };
 

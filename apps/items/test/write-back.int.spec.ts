@@ -1,14 +1,16 @@
-// Response bodies are untyped JSON (support.ts Json): reading their arrays is the point of these tests.
+// Response bodies are untyped JSON (@stagehook/testing Json): reading their arrays is the point of these tests.
 /* eslint-disable @typescript-eslint/no-unsafe-call */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { newEvent, type CloudEvent } from '@stagehook/contracts';
+import { BusNamespace, newEvent, type CloudEvent } from '@stagehook/contracts';
 import { DocumentStore } from '@stagehook/messaging';
-import { connectTestNats, createTestDatabase, deleteNamespace, type TestDatabase, until } from '@stagehook/testing';
+import { bootService, type BootedService, connectTestNats, until } from '@stagehook/testing';
 import { DataSource } from 'typeorm';
-import { bootItems, type Booted } from './support.js';
+import * as platform from '@stagehook/platform';
+import { itemsService } from './support.js';
 
 /**
  * Write-back on the items side, over real PostgreSQL and NATS: delivery's `delivered` outcome
@@ -16,24 +18,21 @@ import { bootItems, type Booted } from './support.js';
  * however often the outcome arrives.
  */
 describe('items applying a write-back stage response', () => {
-  let db: TestDatabase;
   let nc: NatsConnection;
-  let jsm: JetStreamManager;
-  let s: Booted;
+  let s: BootedService<NestExpressApplication>;
+  let ns: BusNamespace;
   let datasetId: string;
 
   beforeAll(async () => {
-    db = await createTestDatabase('items_write_back');
-    ({ nc, jsm } = await connectTestNats());
-    s = await bootItems(db);
+    ({ nc } = await connectTestNats());
+    s = await bootService(platform, itemsService);
+    ns = new BusNamespace(s.namespace);
     datasetId = (await s.call('POST', '/datasets', { name: 'Inference' })).json.id as string;
   });
 
   afterAll(async () => {
-    await s.app.close();
-    await deleteNamespace(jsm, s.ns.prefix);
+    await s.close();
     await nc.drain();
-    await db.drop();
   });
 
   it('adds the annotations once when the same delivery outcome arrives twice, and says so once', async () => {
@@ -43,7 +42,7 @@ describe('items applying a write-back stage response', () => {
       { id: randomUUID(), name: 'truck', slot_names: ['0'], bounding_box: { x: 5, y: 5, w: 50, h: 40 } },
       { id: randomUUID(), name: 'model-checked', tag: {} },
     ];
-    const doc = await new DocumentStore(nc, s.ns).put(`writeback.${deliveryId}.1`, Buffer.from(JSON.stringify({ annotations })));
+    const doc = await new DocumentStore(nc, ns).put(`writeback.${deliveryId}.1`, Buffer.from(JSON.stringify({ annotations })));
     const delivered = () =>
       newEvent(
         'delivery.webhook.delivered',
@@ -68,7 +67,7 @@ describe('items applying a write-back stage response', () => {
     const js = jetstream(nc);
     const publish = async (e: ReturnType<typeof delivered>) => {
       const ce = { specversion: '1.0', id: e.id, source: 'delivery', type: e.type, time: new Date().toISOString(), datacontenttype: 'application/json', dataschemaversion: 1, projectid: 'proj-a', data: e.data };
-      await js.publish(s.ns.subject('delivery.webhook.delivered'), JSON.stringify(ce));
+      await js.publish(ns.subject('delivery.webhook.delivered'), JSON.stringify(ce));
     };
     const sql = async (q: string, params: unknown[]): Promise<unknown[]> => s.app.get(DataSource).query(q, params);
 

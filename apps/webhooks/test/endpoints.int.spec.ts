@@ -4,15 +4,13 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import { BusNamespace, DeliveryRpc, parseEvent, WebhooksRpc, type CloudEvent } from '@stagehook/contracts';
 import { rpcRequest, serveRpc } from '@stagehook/messaging';
-import { bootstrapService, createLogger, customHeaderField, listeningUrl, loadConfig, mintProjectToken, openEndpointSecret, SecretBox, type NatsConnection } from '@stagehook/platform';
-import { LogCapture, connectTestNats, createTestDatabase, deleteNamespace, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+import * as platform from '@stagehook/platform';
+import { customHeaderField, openEndpointSecret, SecretBox, type NatsConnection } from '@stagehook/platform';
+import { bootService, type BootedService, LogCapture, connectTestNats, deleteNamespace, uniqueName, until } from '@stagehook/testing';
 import { EventStore } from '@stagehook/event-store';
 import { DataSource } from 'typeorm';
-import { AppModule } from '../src/app.module.js';
-import { WebhooksConfig } from '../src/config.js';
-import { webhooksErrorStatuses } from '../src/errors.js';
+import { webhooksService } from './support.js';
 
-const TOKEN_SECRET = 'webhooks-int-test-token-secret-0123456789';
 const SECRET_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 const AUTH_VALUE = `Bearer auth-${randomBytes(12).toString('hex')}`;
 const AUTH_VALUE_2 = `Token second-${randomBytes(12).toString('hex')}`;
@@ -24,7 +22,7 @@ interface Answer {
 }
 
 describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
-  let db: TestDatabase;
+  let svc: BootedService<NestExpressApplication>;
   let app: NestExpressApplication;
   let base: string;
   let nc: NatsConnection;
@@ -33,24 +31,13 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
   const logs = new LogCapture();
   /** Every response body of the run, to prove no secret leaked into one. */
   const responses: Array<{ path: string; text: string }> = [];
-  const tokenA = mintProjectToken({ projectId: 'proj-a', secret: TOKEN_SECRET, ttlSeconds: 3600 });
-  const tokenB = mintProjectToken({ projectId: 'proj-b', secret: TOKEN_SECRET, ttlSeconds: 3600 });
+  let tokenA: string;
+  let tokenB: string;
 
   async function call(method: string, path: string, body?: unknown, token = tokenA): Promise<Answer> {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
+    const { status, text, json } = await svc.call<Record<string, unknown>>(method, path, body, { token });
     responses.push({ path, text });
-    let json: Record<string, unknown> = {};
-    try {
-      json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      // 204
-    }
-    return { status: res.status, text, json };
+    return { status, text, json };
   }
 
   async function streamEvents(): Promise<Array<{ subject: string; raw: string; event: CloudEvent }>> {
@@ -80,36 +67,23 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
   });
 
   beforeAll(async () => {
-    db = await createTestDatabase('webhooks_endpoints');
     ({ nc, jsm } = await connectTestNats('webhooks-int'));
-    const config = loadConfig(WebhooksConfig, {
-      NODE_ENV: 'test',
-      SERVICE_NAME: 'webhooks',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: db.url,
-      NATS_URL: testEnv.natsUrl,
-      BUS_NAMESPACE: ns.prefix,
-      AUTH_TOKEN_SECRETS: TOKEN_SECRET,
-      LOG_LEVEL: 'debug',
-      SECRET_KEYS,
-      SSRF_ALLOW_LIST: '127.0.0.1',
-      TEST_PING_MARGIN_MS: '200',
+    svc = await bootService(platform, webhooksService, {
+      namespace: ns.prefix,
+      secretKeys: SECRET_KEYS,
+      logLevel: 'debug',
+      logDestination: logs,
+      env: { TEST_PING_MARGIN_MS: '200' },
     });
-    app = await bootstrapService(AppModule, {
-      config,
-      logger: createLogger({ service: 'webhooks', level: 'debug', destination: logs }),
-      errorStatuses: webhooksErrorStatuses,
-      handleSignals: false,
-    });
-    base = listeningUrl(app);
+    ({ app, url: base } = svc);
+    tokenA = svc.token('proj-a');
+    tokenB = svc.token('proj-b');
   });
 
   afterAll(async () => {
-    await app?.close();
+    await svc?.close();
     await deleteNamespace(jsm, ns.prefix);
     await nc?.drain();
-    await db?.drop();
   });
 
   let endpointId = '';

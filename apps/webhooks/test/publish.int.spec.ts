@@ -3,15 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import { BusNamespace } from '@stagehook/contracts';
-import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken, type NatsConnection } from '@stagehook/platform';
-import { LogCapture, connectTestNats, createTestDatabase, deleteNamespace, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+import * as platform from '@stagehook/platform';
+import type { NatsConnection } from '@stagehook/platform';
+import { bootService, type BootedService, LogCapture, connectTestNats, deleteNamespace, uniqueName, until } from '@stagehook/testing';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { AppModule } from '../src/app.module.js';
-import { WebhooksConfig } from '../src/config.js';
-import { webhooksErrorStatuses } from '../src/errors.js';
+import { webhooksService } from './support.js';
 
-const TOKEN_SECRET = 'webhooks-publish-test-token-secret-0123456789';
 const SECRET_KEYS = `k1:${randomBytes(32).toString('base64')}`;
 const TYPE = 'model.training.completed';
 
@@ -40,26 +38,19 @@ interface Answer {
 }
 
 describe('event-type catalogue and publishing, over HTTP, PostgreSQL and NATS', () => {
-  let db: TestDatabase;
-  let app: NestExpressApplication;
-  let base: string;
+  let svc: BootedService<NestExpressApplication>;
   let nc: NatsConnection;
   let jsm: JetStreamManager;
   let pool: pg.Pool;
   const ns = new BusNamespace(uniqueName('wh_publish'));
   const logs = new LogCapture();
-  const admin = mintProjectToken({ projectId: 'proj-a', secret: TOKEN_SECRET, ttlSeconds: 3600, actor: { kind: 'user', id: 'ana' } });
-  const publisher = mintProjectToken({ projectId: 'proj-a', secret: TOKEN_SECRET, ttlSeconds: 3600, actor: { kind: 'service', id: 'trainer' }, scopes: ['publish'] });
-  const otherProject = mintProjectToken({ projectId: 'proj-b', secret: TOKEN_SECRET, ttlSeconds: 3600, scopes: ['publish'] });
+  let admin: string;
+  let publisher: string;
+  let otherProject: string;
 
   async function call(method: string, path: string, body?: unknown, token = admin, headers: Record<string, string> = {}): Promise<Answer> {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-      body: body !== undefined ? JSON.stringify(body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+    const { status, json } = await svc.call<Record<string, unknown>>(method, path, body, { token, headers });
+    return { status, json };
   }
 
   async function published(): Promise<Array<{ event_id: string; data: Record<string, unknown> }>> {
@@ -83,38 +74,19 @@ describe('event-type catalogue and publishing, over HTTP, PostgreSQL and NATS', 
   }
 
   beforeAll(async () => {
-    db = await createTestDatabase('webhooks_publish');
     ({ nc, jsm } = await connectTestNats('webhooks-publish-int'));
-    pool = new pg.Pool({ connectionString: db.url, max: 2 });
-    const config = loadConfig(WebhooksConfig, {
-      NODE_ENV: 'test',
-      SERVICE_NAME: 'webhooks',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: db.url,
-      NATS_URL: testEnv.natsUrl,
-      BUS_NAMESPACE: ns.prefix,
-      AUTH_TOKEN_SECRETS: TOKEN_SECRET,
-      LOG_LEVEL: 'warn',
-      SECRET_KEYS,
-      SSRF_ALLOW_LIST: '127.0.0.1',
-      DEAD_LETTER_OPERATORS: 'proj-a',
-    });
-    app = await bootstrapService(AppModule, {
-      config,
-      logger: createLogger({ service: 'webhooks', level: 'warn', destination: logs }),
-      errorStatuses: webhooksErrorStatuses,
-      handleSignals: false,
-    });
-    base = listeningUrl(app);
+    svc = await bootService(platform, webhooksService, { namespace: ns.prefix, secretKeys: SECRET_KEYS, logDestination: logs, env: { DEAD_LETTER_OPERATORS: 'proj-a' } });
+    pool = new pg.Pool({ connectionString: svc.database.url, max: 2 });
+    admin = svc.token('proj-a', { actor: { kind: 'user', id: 'ana' } });
+    publisher = svc.token('proj-a', { actor: { kind: 'service', id: 'trainer' }, scopes: ['publish'] });
+    otherProject = svc.token('proj-b', { scopes: ['publish'] });
   });
 
   afterAll(async () => {
-    await app?.close();
     await pool?.end();
+    await svc?.close();
     await deleteNamespace(jsm, ns.prefix);
     await nc?.drain();
-    await db?.drop();
   });
 
   it('registers a type with a schema, attributed to the actor, and lists it beside the read-only built-in types', async () => {

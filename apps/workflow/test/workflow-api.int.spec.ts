@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { listeningUrl } from '@stagehook/platform';
 import { until } from '@stagehook/testing';
 import { Harness } from './support/harness.js';
 
@@ -134,7 +133,7 @@ describe('adding items', () => {
     expect(waiting.body.items.map((i) => i.itemId)).toEqual([ids[0]]);
     const notYet = await h.api<{ items: unknown[] }>('GET', `/webhook-waits?olderThanSeconds=3600&workflowId=${wf.workflowId}`);
     expect(notYet.body.items).toEqual([]);
-    const metrics = await (await fetch(`${listeningUrl(h.app)}/metrics`)).text();
+    const metrics = await (await fetch(`${h.service.url}/metrics`)).text();
     expect(metrics).toMatch(/stagehook_workflow_webhook_waiting_items\S* 1\n/);
     expect(metrics).toMatch(/stagehook_workflow_stage_entries_total\{[^}]*stage_type="webhook"[^}]*\} 1\n/);
   });

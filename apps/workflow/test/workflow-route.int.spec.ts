@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { listeningUrl } from '@stagehook/platform';
 import { until } from '@stagehook/testing';
 import { EventStore } from '@stagehook/event-store';
 import { DataSource } from 'typeorm';
@@ -233,7 +232,7 @@ describe('an item through the template', () => {
     const entry = await until(() => h.entered(item).find((e) => e.data.stageType === 'webhook'), { message: 'webhook entry' });
     const durable = h.ns.durable('workflow-delivery-outcomes');
     const infraErrors = async () => {
-      const text = await (await fetch(`${listeningUrl(h.app)}/metrics`)).text();
+      const text = await (await fetch(`${h.service.url}/metrics`)).text();
       const line = text.split('\n').find((l) => l.startsWith('stagehook_messaging_infra_errors_total{') && l.includes('consumer="workflow-delivery-outcomes"'));
       return line ? Number(line.split(' ').pop()) : 0;
     };

@@ -1,11 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintProjectToken } from '@stagehook/platform';
 import { createStagehookClient, type StagehookClient } from '@stagehook/sdk';
-import { createTestDatabase, deleteTestNamespace, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+import { createTestDatabase, deleteTestNamespace, freePort, serviceEnv, startServiceProcess, TestAuth, testSecretKeys, type TestDatabase, type TokenOptions, uniqueName } from '@stagehook/testing';
 import pg from 'pg';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -40,8 +38,8 @@ export interface PlatformOptions {
  */
 export class Platform {
   readonly namespace = uniqueName('e2e');
-  private readonly authSecret = randomBytes(32).toString('base64url');
-  readonly secretKeys = `e2e:${randomBytes(32).toString('base64')}`;
+  private readonly auth = new TestAuth(mintProjectToken);
+  readonly secretKeys = testSecretKeys('e2e');
   private readonly services = new Map<ServiceName, Running>();
   private readonly replicas: ChildProcess[] = [];
   private natsUrl: string | undefined;
@@ -59,8 +57,8 @@ export class Platform {
   }
 
   /** A token the services accept; `now` in the past with a short ttl gives an expired one. */
-  token(projectId: string, opts: { ttlSeconds?: number; now?: Date; scopes?: string[] } = {}): string {
-    return mintProjectToken({ projectId, secret: this.authSecret, ttlSeconds: opts.ttlSeconds ?? 3600, now: opts.now, ...(opts.scopes ? { scopes: opts.scopes } : {}) });
+  token(projectId: string, opts: TokenOptions = {}): string {
+    return this.auth.token(projectId, opts);
   }
 
   /** The typed client (@stagehook/sdk) bound to one project: how a user's code calls the services. */
@@ -162,17 +160,16 @@ export class Platform {
   private async prepare(name: ServiceName, extra: Record<string, string>): Promise<void> {
     const db = await createTestDatabase(`e2e_${name}`);
     const env: Record<string, string> = {
-      NODE_ENV: 'test',
-      SERVICE_NAME: name,
-      HOST: '127.0.0.1',
-      PORT: String(await freePort()),
-      DATABASE_URL: db.url,
-      NATS_URL: this.natsUrl ?? testEnv.natsUrl,
-      BUS_NAMESPACE: this.namespace,
-      AUTH_TOKEN_SECRETS: this.authSecret,
-      SECRET_KEYS: this.secretKeys,
-      SSRF_ALLOW_LIST: '127.0.0.1',
-      LOG_LEVEL: 'info',
+      ...serviceEnv({
+        service: name,
+        databaseUrl: db.url,
+        namespace: this.namespace,
+        authSecret: this.auth.secret,
+        secretKeys: this.secretKeys,
+        port: await freePort(),
+        ...(this.natsUrl ? { natsUrl: this.natsUrl } : {}),
+        logLevel: 'info',
+      }),
       ...extra,
     };
     this.services.set(name, { name, port: Number(env.PORT), db, env, child: undefined, logs: [] });
@@ -187,36 +184,16 @@ export class Platform {
    * A process of the service on `port` (its logs kept with the service's), once /health answers.
    * `track` learns of it at once, so a process that never gets healthy is still stopped.
    */
-  private async spawnHealthy(s: Running, port: number, label: string, track: (child: ChildProcess) => void): Promise<ChildProcess> {
-    const child = spawn(process.execPath, [join(root, 'apps', s.name, 'dist', 'main.js')], {
+  private spawnHealthy(s: Running, port: number, label: string, track: (child: ChildProcess) => void): Promise<ChildProcess> {
+    return startServiceProcess({
+      script: join(root, 'apps', s.name, 'dist', 'main.js'),
       cwd: root,
-      env: { PATH: process.env.PATH ?? '', ...s.env, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...s.env, PORT: String(port) },
+      healthUrl: `http://127.0.0.1:${port}/health`,
+      label,
+      logs: s.logs,
+      onSpawn: track,
     });
-    track(child);
-    for (const stream of [child.stdout, child.stderr]) {
-      let partial = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const lines = (partial + chunk).split('\n');
-        partial = lines.pop() ?? '';
-        s.logs.push(...lines.filter(Boolean));
-      });
-    }
-    let exited: string | undefined;
-    child.once('exit', (code, signal) => (exited = `${label} exited (${signal ?? code}) while starting:\n${s.logs.slice(-20).join('\n')}`));
-    await until(
-      async () => {
-        if (exited) throw new Error(exited);
-        try {
-          return (await fetch(`http://127.0.0.1:${port}/health`)).ok;
-        } catch {
-          return false;
-        }
-      },
-      { timeoutMs: 60_000, intervalMs: 100, message: `${label} healthy` },
-    );
-    return child;
   }
 }
 
@@ -227,15 +204,4 @@ async function terminate(child: ChildProcess): Promise<void> {
   child.kill('SIGCONT');
   child.kill('SIGTERM');
   await exited;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -70,6 +70,8 @@ export interface RelayStats {
   published: number;
   duplicates: number;
   batches: number;
+  /** Reads of the store completed as leader, whether they found anything: tests wait on it. */
+  reads: number;
   errors: number;
   lastPublishedAt: Date | null;
 }
@@ -112,7 +114,7 @@ export class OutboxRelay {
   private stopWait: (() => void) | undefined;
   private woken = false;
   private unsubscribe: (() => void) | undefined;
-  private readonly s: RelayStats = { leader: false, published: 0, duplicates: 0, batches: 0, errors: 0, lastPublishedAt: null };
+  private readonly s: RelayStats = { leader: false, published: 0, duplicates: 0, batches: 0, reads: 0, errors: 0, lastPublishedAt: null };
 
   constructor(private readonly opts: RelayOptions) {
     this.js = jetstream(opts.nats, { timeout: opts.publishTimeoutMs ?? 10_000 });
@@ -174,6 +176,7 @@ export class OutboxRelay {
           continue;
         }
         const published = await this.publishBatch();
+        this.s.reads++;
         backoffMs = 100;
         if (published < this.batchSize) await this.idle(this.pollMs, true);
       } catch (err) {

@@ -88,8 +88,9 @@ describe('OutboxRelay', () => {
     await store.append('item-slow', 0, [ev('item.test.appended', { seq: 1 })], { manager: slow.manager }); // lower position, uncommitted
     await store.append('item-fast', 0, [ev('item.test.appended', { seq: 1 })]); // higher position, committed first
     // The fast event is committed but sorts after the open transaction: it must wait, not be
-    // published past a gap the checkpoint would then skip.
-    await new Promise((r) => setTimeout(r, 200));
+    // published past a gap the checkpoint would then skip, however often the relay looks.
+    const reads = relay.stats.reads;
+    await until(() => relay.stats.reads >= reads + 5, { message: 'five reads past the open transaction' });
     expect(relay.stats.published).toBe(0);
     expect((await relay.lag()).pending).toBe(1);
 

@@ -6,3 +6,7 @@ export * from './receiver.js';
 export * from './until.js';
 export * from './log-capture.js';
 export * from './swc.js';
+export * from './auth.js';
+export * from './service-env.js';
+export * from './service.js';
+export * from './process.js';

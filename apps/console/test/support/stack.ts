@@ -1,10 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintProjectToken } from '@stagehook/platform';
-import { createTestDatabase, deleteTestNamespace, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
+import { createTestDatabase, deleteTestNamespace, freePort, serviceEnv, startServiceProcess, TestAuth, testEnv, testSecretKeys, type TestDatabase, uniqueName } from '@stagehook/testing';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
@@ -28,8 +26,8 @@ interface Proc {
  */
 export class Stack {
   readonly namespace = uniqueName('console');
-  private readonly authSecret = randomBytes(32).toString('base64url');
-  private readonly secretKeys = `console:${randomBytes(32).toString('base64')}`;
+  private readonly auth = new TestAuth(mintProjectToken);
+  private readonly secretKeys = testSecretKeys('console');
   private readonly procs = new Map<Name, Proc>();
 
   /** `deadLetterOperators`: projects whose tokens may use the services' dead-letter API. */
@@ -44,7 +42,7 @@ export class Stack {
         PORT: String(await freePort()),
         NATS_URL: testEnv.natsUrl,
         BUS_NAMESPACE: s.namespace,
-        AUTH_TOKEN_SECRETS: s.authSecret,
+        AUTH_TOKEN_SECRETS: s.auth.secret,
         LOG_LEVEL: 'info',
         ...Object.fromEntries(SERVICES.map((n) => [`${n.toUpperCase()}_URL`, s.serviceUrl(n)])),
       };
@@ -66,7 +64,7 @@ export class Stack {
   }
 
   token(projectId: string): string {
-    return mintProjectToken({ projectId, secret: this.authSecret, ttlSeconds: 3600 });
+    return this.auth.token(projectId);
   }
 
   logs(name: Name): string[] {
@@ -98,18 +96,8 @@ export class Stack {
   private async prepare(name: Service, deadLetterOperators: string[]): Promise<void> {
     const db = await createTestDatabase(`console_${name}`);
     const env: Record<string, string> = {
-      NODE_ENV: 'test',
-      SERVICE_NAME: name,
-      HOST: '127.0.0.1',
-      PORT: String(await freePort()),
-      DATABASE_URL: db.url,
-      NATS_URL: testEnv.natsUrl,
-      BUS_NAMESPACE: this.namespace,
-      AUTH_TOKEN_SECRETS: this.authSecret,
-      SECRET_KEYS: this.secretKeys,
-      SSRF_ALLOW_LIST: '127.0.0.1',
+      ...serviceEnv({ service: name, databaseUrl: db.url, namespace: this.namespace, authSecret: this.auth.secret, secretKeys: this.secretKeys, port: await freePort(), logLevel: 'info' }),
       DEAD_LETTER_OPERATORS: deadLetterOperators.join(','),
-      LOG_LEVEL: 'info',
     };
     this.procs.set(name, { name, port: Number(env.PORT), env, logs: [], db });
   }
@@ -117,40 +105,16 @@ export class Stack {
   private async launch(name: Name): Promise<void> {
     const p = this.get(name);
     const script = name === 'console' ? join(root, 'apps', 'console', 'dist', 'server', 'main.js') : join(root, 'apps', name, 'dist', 'main.js');
-    const child = spawn(process.execPath, [script], { cwd: root, env: { PATH: process.env.PATH ?? '', ...p.env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    p.child = child;
-    for (const stream of [child.stdout, child.stderr]) {
-      let partial = '';
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => {
-        const lines = (partial + chunk).split('\n');
-        partial = lines.pop() ?? '';
-        p.logs.push(...lines.filter(Boolean));
-      });
-    }
-    let exited: string | undefined;
-    child.once('exit', (code, signal) => (exited = `${name} exited (${signal ?? code}):\n${p.logs.slice(-20).join('\n')}`));
-    await until(
-      async () => {
-        if (exited) throw new Error(exited);
-        try {
-          return (await fetch(`http://127.0.0.1:${p.port}/health`)).ok;
-        } catch {
-          return false;
-        }
-      },
-      { timeoutMs: 90_000, intervalMs: 200, message: `${name} healthy` },
-    );
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
+    await startServiceProcess({
+      script,
+      cwd: root,
+      env: p.env,
+      healthUrl: `http://127.0.0.1:${p.port}/health`,
+      label: name,
+      logs: p.logs,
+      onSpawn: (child) => (p.child = child),
+      timeoutMs: 90_000,
+      intervalMs: 200,
     });
-  });
+  }
 }

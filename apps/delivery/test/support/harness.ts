@@ -14,12 +14,22 @@ import {
   type EventType,
 } from '@stagehook/contracts';
 import { ensureStreams, serveRpc } from '@stagehook/messaging';
-import { SecretBox, bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken, sealEndpointSecret } from '@stagehook/platform';
-import { connectTestNats, createTestDatabase, deleteNamespace, testEnv, uniqueName, type TestDatabase } from '@stagehook/testing';
+import * as platform from '@stagehook/platform';
+import { SecretBox, sealEndpointSecret } from '@stagehook/platform';
+import {
+  bootService,
+  type BootedService,
+  connectTestNats,
+  createTestDatabase,
+  deleteNamespace,
+  serviceEnv,
+  TestAuth,
+  uniqueName,
+  until,
+  type TestDatabase,
+} from '@stagehook/testing';
 import pg from 'pg';
-import { AppModule } from '../../src/app.module.js';
-import { DeliveryConfig } from '../../src/config.js';
-import { deliveryErrorStatuses } from '../../src/domain/errors.js';
+import { deliveryService } from './service.js';
 
 export const KEYRING = `k1:${randomBytes(32).toString('base64')}`;
 export const AUTH_SECRET = 'delivery-test-secret-0123456789abcdef';
@@ -46,7 +56,23 @@ export function itemSummary(projectId: string, itemId: string, version: number):
   };
 }
 
-/** One test file's infrastructure: a fresh database, a bus namespace, a NATS connection. */
+/** Delivery's settings in tests: fast polling, short retry schedules, a quick breaker. */
+const DELIVERY_TEST_ENV: Record<string, string> = {
+  DISPATCH_POLL_MS: '20',
+  STAGE_RETRY_SCHEDULE_MS: '0,200,400,800,1600',
+  RETRY_SCHEDULE_MS: '0,200,400',
+  BREAKER_VOLUME_THRESHOLD: '4',
+  BREAKER_ERROR_PERCENT: '50',
+  BREAKER_WINDOW_MS: '10000',
+  BREAKER_RESET_MS: '1500',
+  ITEMS_RPC_TIMEOUT_MS: '300',
+};
+
+/**
+ * One test file's infrastructure: a fresh database, a bus namespace, a NATS connection, a
+ * stand-in items service, and delivery apps booted on them by `bootService` (several share the
+ * database and namespace, as replicas do).
+ */
 export class Harness {
   db!: TestDatabase;
   nc!: NatsConnection;
@@ -55,7 +81,8 @@ export class Harness {
   pool!: pg.Pool;
   readonly ns: BusNamespace;
   readonly box = SecretBox.fromConfig(KEYRING);
-  readonly apps: NestExpressApplication[] = [];
+  readonly auth = new TestAuth(platform.mintProjectToken, AUTH_SECRET);
+  readonly services: BootedService<NestExpressApplication>[] = [];
   /** What delivery asked the items service's `head` (the item a metadata-only stage payload carries). */
   readonly headAsked: { projectId: string; itemId: string; version?: number }[] = [];
   private itemsHead: Subscription | undefined;
@@ -91,45 +118,33 @@ export class Harness {
     this.itemsHead = undefined;
   }
 
+  get apps(): NestExpressApplication[] {
+    return this.services.map((s) => s.app);
+  }
+
+  /** The environment `boot` configures delivery from (for a process, or to test config validation). */
   env(extra: Record<string, string> = {}): Record<string, string> {
     return {
-      NODE_ENV: 'test',
-      SERVICE_NAME: 'delivery',
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: this.db.url,
-      NATS_URL: testEnv.natsUrl,
-      BUS_NAMESPACE: this.ns.prefix,
-      AUTH_TOKEN_SECRETS: AUTH_SECRET,
-      SECRET_KEYS: KEYRING,
-      SSRF_ALLOW_LIST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      DISPATCH_POLL_MS: '20',
-      STAGE_RETRY_SCHEDULE_MS: '0,200,400,800,1600',
-      RETRY_SCHEDULE_MS: '0,200,400',
-      BREAKER_VOLUME_THRESHOLD: '4',
-      BREAKER_ERROR_PERCENT: '50',
-      BREAKER_WINDOW_MS: '10000',
-      BREAKER_RESET_MS: '1500',
-      ITEMS_RPC_TIMEOUT_MS: '300',
+      ...serviceEnv({ service: 'delivery', databaseUrl: this.db.url, namespace: this.ns.prefix, authSecret: AUTH_SECRET, secretKeys: KEYRING }),
+      ...DELIVERY_TEST_ENV,
       ...extra,
     };
   }
 
   async boot(extra: Record<string, string> = {}): Promise<NestExpressApplication> {
-    const config = loadConfig(DeliveryConfig, this.env(extra));
-    const app = await bootstrapService(AppModule, {
-      config,
-      logger: createLogger({ service: 'delivery', level: 'warn' }),
-      errorStatuses: deliveryErrorStatuses,
-      handleSignals: false,
+    const service = await bootService(platform, deliveryService, {
+      database: this.db,
+      namespace: this.ns.prefix,
+      auth: this.auth,
+      secretKeys: KEYRING,
+      env: { ...DELIVERY_TEST_ENV, ...extra },
     });
-    this.apps.push(app);
-    return app;
+    this.services.push(service);
+    return service.app;
   }
 
   async tearDown(): Promise<void> {
-    for (const app of this.apps) await app.close().catch(() => undefined);
+    for (const service of this.services) await service.close();
     await this.pool?.end();
     await deleteNamespace(this.jsm, this.ns.prefix);
     await this.nc?.drain();
@@ -203,13 +218,8 @@ export class Harness {
   }
 
   async waitForRow(sql: string, args: unknown[], timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      // Tolerates a missing table: a service process may still be migrating.
-      if ((await this.pool.query(sql, args).catch(() => ({ rowCount: 0 }))).rowCount) return;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    throw new Error(`no row for ${sql}`);
+    // Tolerates a missing table: a service process may still be migrating.
+    await until(async () => (await this.pool.query(sql, args)).rowCount, { timeoutMs, intervalMs: 20, message: `a row for ${sql}` });
   }
 
   /** The outcome events appended for a trigger (what the relay publishes to the workflow). */
@@ -218,11 +228,13 @@ export class Harness {
   }
 
   token(projectId: string): string {
-    return mintProjectToken({ projectId, secret: AUTH_SECRET, ttlSeconds: 600 });
+    return this.auth.token(projectId, { ttlSeconds: 600 });
   }
 
   url(app: NestExpressApplication, path: string): string {
-    return `${listeningUrl(app)}${path}`;
+    const service = this.services.find((s) => s.app === app);
+    if (!service) throw new Error('not an app this harness booted');
+    return `${service.url}${path}`;
   }
 
   nextSeq(): number {

@@ -4,13 +4,9 @@ import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { BusNamespace, type EventData, type EventType, type ItemHeadReply, ItemsRpc, type RpcReply, toCloudEvent, WebhooksRpc } from '@stagehook/contracts';
 import { serveRpc } from '@stagehook/messaging';
-import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken } from '@stagehook/platform';
-import { connectTestNats, createTestDatabase, deleteNamespace, testEnv, type TestDatabase, uniqueName } from '@stagehook/testing';
-import { AppModule } from '../../src/app.module.js';
-import { WorkflowConfig } from '../../src/config.js';
-import { workflowErrorStatuses } from '../../src/domain/errors.js';
-
-const SECRET = 'workflow-int-test-secret-0123456789abcdef';
+import * as platform from '@stagehook/platform';
+import { bootService, type BootedService, connectTestNats, deleteNamespace, uniqueName } from '@stagehook/testing';
+import { workflowService } from './service.js';
 
 export interface Answer<T = Record<string, unknown>> {
   status: number;
@@ -24,12 +20,12 @@ export interface Published {
 }
 
 /**
- * One booted workflow service on a fresh database and bus namespace, an items `head` responder
- * the test controls, and a recorder of everything the service publishes.
+ * The workflow service (booted by `bootService`) with stand-ins for the services it asks over
+ * the bus: an items `head` responder and an endpoint registry the test controls, and a recorder
+ * of everything the service publishes.
  */
 export class Harness {
-  app!: NestExpressApplication;
-  db!: TestDatabase;
+  service!: BootedService<NestExpressApplication>;
   nc!: NatsConnection;
   jsm!: JetStreamManager;
   readonly ns = new BusNamespace(uniqueName('workflow'));
@@ -42,8 +38,11 @@ export class Harness {
   /** Endpoint ids the stand-in registry says do not exist; every other id exists. */
   readonly missingEndpoints = new Set<string>();
 
+  get app(): NestExpressApplication {
+    return this.service.app;
+  }
+
   async start(file: string): Promise<void> {
-    this.db = await createTestDatabase(`workflow_${file}`);
     ({ nc: this.nc, jsm: this.jsm } = await connectTestNats(`workflow-${file}`));
     this.serveItems();
     // The webhook registry's endpoint lookup (saving a workflow checks its endpoints exist).
@@ -58,35 +57,20 @@ export class Harness {
         this.published.push({ type: e.type, id: e.id, data: e.data });
       },
     });
-    const config = loadConfig(WorkflowConfig, {
-      NODE_ENV: 'test',
-      SERVICE_NAME: 'workflow',
-      HOST: '127.0.0.1',
-      PORT: '0',
-      DATABASE_URL: this.db.url,
-      NATS_URL: testEnv.natsUrl,
-      BUS_NAMESPACE: this.ns.prefix,
-      AUTH_TOKEN_SECRETS: SECRET,
-      ITEMS_RPC_TIMEOUT_MS: '500',
-      WEBHOOKS_RPC_TIMEOUT_MS: '500',
-      STAGE_TEST_TIMEOUT_MS: '1000',
-    });
-    this.app = await bootstrapService(AppModule, {
-      config,
-      logger: createLogger({ service: 'workflow', level: 'warn' }),
-      errorStatuses: workflowErrorStatuses,
-      handleSignals: false,
+    this.service = await bootService(platform, workflowService, {
+      namespace: this.ns.prefix,
+      project: 'p1',
+      env: { ITEMS_RPC_TIMEOUT_MS: '500', WEBHOOKS_RPC_TIMEOUT_MS: '500', STAGE_TEST_TIMEOUT_MS: '1000' },
     });
   }
 
   async stop(): Promise<void> {
-    await this.app?.close();
+    await this.service?.close();
     this.responder?.unsubscribe();
     this.recorder?.unsubscribe();
     this.registry?.unsubscribe();
     await deleteNamespace(this.jsm, this.ns.prefix);
     await this.nc.drain();
-    await this.db.drop();
   }
 
   serveItems(): void {
@@ -107,14 +91,8 @@ export class Harness {
   }
 
   async api<T = Record<string, unknown>>(method: string, path: string, opts: { project?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
-    const token = mintProjectToken({ projectId: opts.project ?? 'p1', secret: SECRET, ttlSeconds: 600 });
-    const res = await fetch(`${listeningUrl(this.app)}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}), ...opts.headers },
-      body: opts.body !== undefined ? JSON.stringify(opts.body) : undefined,
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : {}) as T };
+    const { status, json } = await this.service.call<T>(method, path, opts.body, { ...(opts.project ? { project: opts.project } : {}), ...(opts.headers ? { headers: opts.headers } : {}) });
+    return { status, body: json };
   }
 
   /** Publishes an event of another service on its stream, as its relay would. */
