@@ -8,9 +8,14 @@ describe('storable text for the attempt log', () => {
     expect(storableText('ok \uD83D\uDE00')).toBe('ok \uD83D\uDE00');
   });
 
-  it('bounds long values without splitting a pair', () => {
-    const cut = storableText(`${'a'.repeat(9)}\uD83D\uDE00tail`, 10);
-    expect(cut.startsWith(`${'a'.repeat(9)}\uFFFD…[`)).toBe(true);
+  it('bounds long values, the note included, without leaving half a pair', () => {
+    const text = `${'a'.repeat(20)}${'\uD83D\uDE00'.repeat(10)}tail`;
+    for (let max = 25; max < 44; max++) {
+      const cut = storableText(text, max);
+      expect(cut.length).toBeLessThanOrEqual(max);
+      expect(cut).toMatch(/…\[\d+ more characters\]$/);
+      expect(cut).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+    }
   });
 
   it('bounds header count and values', () => {

@@ -12,10 +12,17 @@ export const MAX_ERROR_CHARS = 2_000;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const wellFormed = (s: string) => s.replace(LONE_SURROGATE, '\uFFFD');
 
+/**
+ * `s` made storable, at most `maxChars` long: a longer text keeps its start and says how much was
+ * cut, the note included in the bound (events carry these texts, and their contracts cap them).
+ */
 export function storableText(s: string, maxChars = Number.POSITIVE_INFINITY): string {
-  let out = wellFormed(s.includes('\u0000') ? s.replaceAll('\u0000', '\u2400') : s);
-  if (out.length > maxChars) out = `${wellFormed(out.slice(0, maxChars))}…[${out.length - maxChars} more characters]`;
-  return out;
+  const out = wellFormed(s.includes('\u0000') ? s.replaceAll('\u0000', '\u2400') : s);
+  if (out.length <= maxChars) return out;
+  // The longest note (cutting everything) bounds the real one, which cuts less.
+  const note = (cut: number) => `…[${cut} more characters]`;
+  const keep = Math.max(0, maxChars - note(out.length).length);
+  return `${wellFormed(out.slice(0, keep))}${note(out.length - keep)}`;
 }
 
 export function storableNullable(s: string | null, maxChars?: number): string | null {
