@@ -48,7 +48,10 @@ describe('a metadata-only webhook stage payload', () => {
     // Every request to items from here on: a plain subscription sees them all, beside the queue group.
     const asked: string[] = [];
     nc = await connect({ servers: testEnv.natsUrl });
-    nc.subscribe(`${platform.namespace}.rpc.items.>`, { callback: (_err, msg) => asked.push(msg.subject.slice(platform!.namespace.length + 1)) });
+    nc.subscribe(`${platform.namespace}.rpc.items.>`, { callback: (_err, msg) => {
+        asked.push(msg.subject.slice(platform!.namespace.length + 1));
+      },
+    });
     await nc.flush();
     await ok('workflow', 'POST', `/workflows/${workflow.workflowId}/items/${itemId}/submit`, {});
 
