@@ -145,7 +145,7 @@ export function darwinConformanceProblems(doc: unknown): string[] {
     if (typeof a.name !== 'string' || a.name.length === 0) problems.push(`${at}.name is missing`);
     if (!Array.isArray(a.slot_names) || a.slot_names.length === 0) problems.push(`${at}.slot_names is missing`);
     else if (a.slot_names.some((s) => !slotNames.has(s))) problems.push(`${at}.slot_names names an unknown slot`);
-    const rec = a as unknown as Record<string, unknown>;
+    const rec: Record<string, unknown> = a;
     const main = [...DARWIN_SUPPORTED_SHAPES, ...DARWIN_OPAQUE_SHAPES].filter((s) => s !== 'bounding_box' && rec[s] !== undefined);
     if (main.length > 1) problems.push(`${at} has more than one main shape (${main.join(', ')})`);
     if (main.length === 0 && a.bounding_box === undefined && rec.frames === undefined) problems.push(`${at} has no shape`);
