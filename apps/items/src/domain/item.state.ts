@@ -1,9 +1,16 @@
-import type { EventOf, ItemEventType, ItemStatus } from '@stagehook/contracts';
+import type { EventData, ItemEventType, ItemStatus } from '@stagehook/contracts';
 import type { Annotation } from './annotation.js';
 import type { AnnotationLog } from './annotation-log.js';
 
-/** The events of an item's stream, as the contracts define them. */
-export type ItemEvent = EventOf<ItemEventType>;
+/** Event data whose `annotation` is what the items service stores (see ItemEvent). */
+type WithStoredAnnotation<D> = D extends { annotation: Record<string, unknown> } ? Omit<D, 'annotation'> & { annotation: Annotation } : D;
+
+/**
+ * The events of an item's stream, as the contracts define them, with one refinement: on the bus an
+ * annotation is only checked to be an object, but this stream holds only annotations the items
+ * service accepted (checkAnnotation) and the decider wrote, so here it is a Darwin annotation.
+ */
+export type ItemEvent = { [T in ItemEventType]: { type: T; data: WithStoredAnnotation<EventData<T>> } }[ItemEventType];
 
 export interface ItemSlot {
   /** Darwin `slot_name`; a single-image item's slot is "0". */

@@ -1,6 +1,7 @@
-import { assertNever, ITEM_EVENT_TYPES, type EventOf, type ItemEventType } from '@stagehook/contracts';
+import { assertNever, ITEM_EVENT_TYPES } from '@stagehook/contracts';
 import type { InlineProjection, StoredEventOf } from '@stagehook/event-store';
 import type { EntityManager } from 'typeorm';
+import type { ItemEvent } from '../domain/item.decider.js';
 
 interface Pending {
   countDelta: number;
@@ -11,10 +12,10 @@ interface Pending {
 }
 
 /** items_view, written in the append's transaction so lists and project checks are never behind. */
-export const itemsProjection: InlineProjection<EventOf<ItemEventType>> = {
+export const itemsProjection: InlineProjection<ItemEvent> = {
   name: 'items_view',
   handles: ITEM_EVENT_TYPES,
-  async apply(events: StoredEventOf<EventOf<ItemEventType>>[], tx: EntityManager): Promise<void> {
+  async apply(events: StoredEventOf<ItemEvent>[], tx: EntityManager): Promise<void> {
     // One UPDATE per item per batch, not per event: a bulk add of 1,000 annotations is one
     // append, and 1,000 row updates in it were most of its time.
     const pending = new Map<string, Pending>();

@@ -1,7 +1,6 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsObject, IsOptional, IsString, IsUrl, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { IsId, IsShortText, IsStreamVersion } from './common.js';
-import type { DarwinAnnotation } from '../darwin.js';
 import type { EventSpec } from '../spec.js';
 
 /** Hasty's lifecycle. */
@@ -120,7 +119,7 @@ export class ItemAnnotationData {
   @IsId() itemId!: string;
   @IsId() datasetId!: string;
   @IsId() projectId!: string;
-  @IsObject() annotation!: DarwinAnnotation;
+  @IsObject() annotation!: Record<string, unknown>;
   @IsISO8601({ strict: true }) at!: string;
 }
 
