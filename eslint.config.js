@@ -28,6 +28,25 @@ export default tseslint.config(
     },
   },
   {
+    // A cast through unknown claims a type the compiler could not check; in source, say the type
+    // instead (generics, a type guard, the right DTO). Generated code is what its generator emits.
+    files: ['**/src/**/*.ts', '**/src/**/*.tsx'],
+    ignores: ['**/src/generated/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "TSAsExpression > TSAsExpression.expression[typeAnnotation.type='TSUnknownKeyword']",
+          message: 'No `as unknown as` in source: express the type (generics, a type guard, the right DTO).',
+        },
+        {
+          selector: "TSTypeAssertion > TSTypeAssertion.expression[typeAnnotation.type='TSUnknownKeyword']",
+          message: 'No `<T><unknown>` in source: express the type (generics, a type guard, the right DTO).',
+        },
+      ],
+    },
+  },
+  {
     files: ['**/test/**/*.ts', '**/*.spec.ts', '**/bench/**/*.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',

@@ -108,6 +108,8 @@ export interface DarwinDocument {
   annotations: DarwinAnnotation[];
   /** Item-level properties (`[{name, value}]`), present when the item has them. */
   properties?: Record<string, unknown>[];
+  /** Document keys of later versions of the format, kept as imported. */
+  [key: string]: unknown;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -128,7 +130,7 @@ export function darwinMainShape(a: Record<string, unknown>): DarwinShape | undef
  */
 export function darwinConformanceProblems(doc: unknown): string[] {
   const problems: string[] = [];
-  const d = doc as Partial<Omit<DarwinDocument, 'annotations'>> & { annotations?: DarwinAnnotation[] } | null;
+  const d = doc as Partial<Pick<DarwinDocument, 'version' | 'schema_ref' | 'item'>> & { annotations?: DarwinAnnotation[] } | null;
   if (!d || typeof d !== 'object') return ['document is not an object'];
   if (d.version !== DARWIN_VERSION) problems.push(`version must be "${DARWIN_VERSION}"`);
   if (typeof d.schema_ref !== 'string' || !d.schema_ref.startsWith('http')) problems.push('schema_ref must be a URL starting with http');
@@ -145,7 +147,7 @@ export function darwinConformanceProblems(doc: unknown): string[] {
     if (typeof a.name !== 'string' || a.name.length === 0) problems.push(`${at}.name is missing`);
     if (!Array.isArray(a.slot_names) || a.slot_names.length === 0) problems.push(`${at}.slot_names is missing`);
     else if (a.slot_names.some((s) => !slotNames.has(s))) problems.push(`${at}.slot_names names an unknown slot`);
-    const rec = a as unknown as Record<string, unknown>;
+    const rec: Record<string, unknown> = a;
     const main = [...DARWIN_SUPPORTED_SHAPES, ...DARWIN_OPAQUE_SHAPES].filter((s) => s !== 'bounding_box' && rec[s] !== undefined);
     if (main.length > 1) problems.push(`${at} has more than one main shape (${main.join(', ')})`);
     if (main.length === 0 && a.bounding_box === undefined && rec.frames === undefined) problems.push(`${at} has no shape`);

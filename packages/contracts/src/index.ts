@@ -4,6 +4,7 @@ export * from './envelope.js';
 export * from './trace-context.js';
 export * from './streams.js';
 export * from './catalog.js';
+export * from './event-types.js';
 export * from './create.js';
 export * from './validate.js';
 export * from './events/common.js';

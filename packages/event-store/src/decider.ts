@@ -2,13 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { EventMetadata } from '@stagehook/contracts';
 import type { EntityManager } from 'typeorm';
 import type { EventStore } from './event-store.js';
-import { ConcurrencyConflictError, type StoredEvent } from './types.js';
+import { ConcurrencyConflictError, narrowEvents, type DomainEvent, type StoredEvent } from './types.js';
 
-/** An event as a decider sees it: its type and data, nothing of storage. */
-export interface DomainEvent<T extends string = string, D = unknown> {
-  type: T;
-  data: D;
-}
+export type { DomainEvent } from './types.js';
 
 /**
  * The business rules of one aggregate as pure functions. `decide` throws a domain error to
@@ -18,6 +14,11 @@ export interface Decider<Command, Event extends DomainEvent, State> {
   initialState(): State;
   evolve(state: State, event: Event): State;
   decide(command: Command, state: State): Event[];
+  /**
+   * The types of the stream's events (a list derived from contracts): given, loading the stream
+   * refuses an event of any other type with `UnexpectedEventTypeError` instead of folding it.
+   */
+  eventTypes?: readonly Event['type'][];
   /** Opt in for aggregates whose streams grow long: commands then fold only the tail. */
   snapshot?: Snapshotting<State>;
 }
@@ -55,7 +56,7 @@ export interface LoadedState<S> {
 export async function loadState<E extends DomainEvent, S>(
   store: EventStore,
   streamId: string,
-  decider: Pick<Decider<unknown, E, S>, 'initialState' | 'evolve' | 'snapshot'>,
+  decider: Pick<Decider<unknown, E, S>, 'initialState' | 'evolve' | 'snapshot' | 'eventTypes'>,
   manager?: EntityManager,
 ): Promise<LoadedState<S>> {
   const snap = decider.snapshot;
@@ -76,9 +77,10 @@ export async function loadState<E extends DomainEvent, S>(
     tail = await store.readStream(streamId, { manager });
   }
   if (tail.length === 0) return base;
-  // Stored events are the decider's own (upcast on read); the stream's type is not in the types.
-  const events: readonly DomainEvent[] = tail;
-  const state = events.reduce((s, e) => decider.evolve(s, e as E), base.state);
+  // Without `eventTypes` the stream's types are not known here: its events are taken to be the decider's own.
+  const untyped: readonly DomainEvent[] = tail;
+  const events: readonly E[] = decider.eventTypes ? narrowEvents<E>(tail, decider.eventTypes) : untyped.map((e) => e as E);
+  const state = events.reduce((s, e) => decider.evolve(s, e), base.state);
   const loaded = { state, version: tail[tail.length - 1].streamVersion, storedAt: base.storedAt };
   // Inside a caller's transaction the tail may hold its own uncommitted events: not cached.
   if (snap && !manager) store.cacheState(streamId, { snapshotVersion: snap.version, version: loaded.version, state, storedAt: loaded.storedAt });

@@ -1,91 +1,22 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { InlineProjection } from './projections.js';
+import { duplicateOr, EVENT_COLUMNS, type EventRow } from './rows.js';
 import { sql } from './sql.js';
+import type { AppendOptions, AppendResult, CachedState, EventStoreOptions, ReadStreamOptions } from './store-options.js';
 import { activeTraceContext } from './trace.js';
 import {
   ConcurrencyConflictError,
-  DuplicateEventError,
   EventTooLargeError,
+  narrowEvents,
+  type DomainEvent,
   type EventToAppend,
   type ExpectedVersion,
   type StoredEvent,
+  type StoredEventOf,
 } from './types.js';
-import { Upcasting, type EventSchema } from './upcasting.js';
+import { Upcasting } from './upcasting.js';
 
-export interface EventStoreOptions {
-  projections?: InlineProjection[];
-  /** Schemas of the service's own events; catalog events need none. */
-  schemas?: Readonly<Record<string, EventSchema>>;
-  /**
-   * Largest `data` + `metadata` JSON accepted, in bytes. NATS refuses messages over its
-   * max_payload (1 MiB by default); an event that can never be published would stall the relay.
-   */
-  maxEventBytes?: number;
-  /**
-   * How many streams' latest folded states this process keeps (for deciders with snapshots),
-   * so a command on a hot stream reads only the events after the state it already has.
-   */
-  stateCacheSize?: number;
-}
-
-/** A folded state at `version`, as a decider with snapshots loads and keeps it. */
-export interface CachedState {
-  /** The decider's snapshot version the state was folded by. */
-  snapshotVersion: number;
-  version: number;
-  state: unknown;
-  /** The stream version of the newest snapshot stored in the database (0: none). */
-  storedAt: number;
-}
-
-export interface AppendOptions {
-  /** Append inside the caller's transaction (the effect of a message handler, say). */
-  manager?: EntityManager;
-  /** Recorded on a new stream: what kind of aggregate it is. */
-  streamType?: string;
-}
-
-export interface AppendResult {
-  /** The stream version after the append. */
-  version: number;
-  events: StoredEvent[];
-}
-
-export interface ReadStreamOptions {
-  fromVersion?: number;
-  /** Read only up to this version: state as of any past version. */
-  toVersion?: number;
-  manager?: EntityManager;
-}
-
-interface EventRow {
-  global_position: string;
-  stream_id: string;
-  stream_version: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  data: Record<string, unknown>;
-  metadata: StoredEvent['metadata'];
-  created_at: Date;
-  transaction_id: string;
-}
-
-const EVENT_COLUMNS = `global_position, stream_id, stream_version, event_id, type, schema_version, data, metadata,
-  created_at, transaction_id::text AS transaction_id`;
-
-const PG_UNIQUE_VIOLATION = '23505';
-
-/** A unique violation on the event id becomes `DuplicateEventError`; anything else is returned as is. */
-function duplicateOr(err: unknown, events: readonly EventToAppend[]): unknown {
-  const pgErr = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-  const code = pgErr.driverError?.code ?? pgErr.code;
-  const constraint = pgErr.driverError?.constraint ?? pgErr.constraint;
-  if (code === PG_UNIQUE_VIOLATION && constraint === 'es_events_event_id_uq') {
-    return new DuplicateEventError(events.length === 1 ? events[0].id : events.map((e) => e.id).join(','));
-  }
-  return err;
-}
+export type { AppendOptions, AppendResult, CachedState, EventStoreOptions, ReadStreamOptions } from './store-options.js';
 
 export class EventStore {
   private readonly projections: InlineProjection[];
@@ -345,8 +276,14 @@ export class EventStore {
     return rows[0]?.version ?? 0;
   }
 
-  /** The stream's events in version order, upcast to their current schema. */
-  async readStream(streamId: string, opts: ReadStreamOptions = {}): Promise<StoredEvent[]> {
+  /**
+   * The stream's events in version order, upcast to their current schema. With `types`, typed as
+   * the union `E` of those types' events; an event of any other type fails the read with
+   * `UnexpectedEventTypeError` rather than reaching code that cannot handle it.
+   */
+  readStream(streamId: string, opts?: ReadStreamOptions & { types?: undefined }): Promise<StoredEvent[]>;
+  readStream<E extends DomainEvent>(streamId: string, opts: ReadStreamOptions & { types: readonly E['type'][] }): Promise<StoredEventOf<E>[]>;
+  async readStream(streamId: string, opts: ReadStreamOptions & { types?: readonly string[] } = {}): Promise<StoredEvent[]> {
     const rows = await sql<EventRow>(
       this.dataSource,
       opts.manager,
@@ -355,7 +292,8 @@ export class EventStore {
        ORDER BY stream_version`,
       [streamId, opts.fromVersion ?? 1, opts.toVersion ?? 2_147_483_647],
     );
-    return rows.map((r) => this.toStored(r));
+    const events = rows.map((r) => this.toStored(r));
+    return opts.types ? narrowEvents(events, opts.types) : events;
   }
 
   /** Events after `afterPosition` in global order, optionally of some types only. */

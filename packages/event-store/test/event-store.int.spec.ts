@@ -9,15 +9,18 @@ import {
   handleCommand,
   type Decider,
   type InlineProjection,
-  type StoredEvent,
+  UnexpectedEventTypeError,
 } from '../src/index.js';
 import { ev, meta, migratedDatabase } from './helpers.js';
 
+type Annotated = { type: 'item.test.annotated'; data: { i?: number } };
+type Cleared = { type: 'item.test.cleared'; data: Record<string, never> };
+
 /** Counts annotations per item: a projection whose rows must equal a replay of the events. */
-const annotationCounts: InlineProjection = {
+const annotationCounts: InlineProjection<Annotated | Cleared> = {
   name: 'annotation_counts',
   handles: ['item.test.annotated', 'item.test.cleared'],
-  async apply(events: StoredEvent[], tx: EntityManager) {
+  async apply(events, tx: EntityManager) {
     for (const e of events) {
       if (e.type === 'item.test.annotated') {
         await tx.query(
@@ -80,6 +83,22 @@ describe('EventStore', () => {
     await store.append('item-b', 0, [ev('item.test.annotated', { i: 1 }), ev('item.test.annotated', { i: 2 }), ev('item.test.annotated', { i: 3 })]);
     const asOf2 = await store.readStream('item-b', { toVersion: 2 });
     expect(asOf2.map((e) => e.data.i)).toEqual([1, 2]);
+  });
+
+  it('reads a stream typed by the types it may hold', async () => {
+    await store.append('item-typed', 0, [ev('item.test.annotated', { i: 1 }), ev('item.test.cleared')]);
+    const events = await store.readStream<Annotated | Cleared>('item-typed', { types: ['item.test.annotated', 'item.test.cleared'] });
+    const seen = events.map((e) => (e.type === 'item.test.annotated' ? `annotated ${e.data.i}` : 'cleared'));
+    expect(seen).toEqual(['annotated 1', 'cleared']);
+  });
+
+  it('fails a typed read of a stream holding a type its reader does not know, naming it', async () => {
+    await store.append('item-untyped', 0, [ev('item.test.annotated', { i: 1 }), ev('item.test.moved', { to: 'elsewhere' })]);
+    const read = store.readStream<Annotated>('item-untyped', { types: ['item.test.annotated'] });
+    await expect(read).rejects.toBeInstanceOf(UnexpectedEventTypeError);
+    await expect(read).rejects.toMatchObject({ code: 'UNEXPECTED_EVENT_TYPE', streamId: 'item-untyped', streamVersion: 2, eventType: 'item.test.moved' });
+    // Up to the version before it, the same read succeeds.
+    await expect(store.readStream<Annotated>('item-untyped', { types: ['item.test.annotated'], toVersion: 1 })).resolves.toHaveLength(1);
   });
 
   it('rejects a conflicting append with a typed error and writes nothing', async () => {
@@ -264,6 +283,18 @@ describe('EventStore', () => {
         'at most 4 annotations',
       ]);
       expect(await store.streamVersion('item-cmd2')).toBe(4);
+    });
+
+    it('refuses to fold a stream holding a type the decider does not list', async () => {
+      await store.append('item-cmd4', 0, [ev('item.test.annotated'), ev('item.test.cleared')]);
+      const typed: Decider<Cmd, Evt, { n: number }> = { ...limited, eventTypes: ['item.test.annotated'] };
+      await expect(handleCommand(store, 'item-cmd4', typed, { kind: 'annotate', max: 9 }, { metadata: meta })).rejects.toMatchObject({
+        code: 'UNEXPECTED_EVENT_TYPE',
+        eventType: 'item.test.cleared',
+      });
+      expect(await store.streamVersion('item-cmd4')).toBe(2);
+      // Without the list the stream is folded as the decider's own, as before.
+      await expect(handleCommand(store, 'item-cmd4', limited, { kind: 'annotate', max: 9 }, { metadata: meta })).resolves.toMatchObject({ version: 3 });
     });
 
     it('refuses a command decided on a version the stream has moved past (If-Match)', async () => {

@@ -39,6 +39,12 @@ export interface HandlerContext {
 /** An event of a catalog type, validated and upcast to the catalog's current schema version. */
 export type TypedEvent<T extends EventType> = CloudEvent<T, EventData<T>>;
 
+/**
+ * An event of any of the types `T`: for a catalog type, typed by the catalog (a switch on `type`
+ * narrows `data`); for another (a custom published type), a plain CloudEvent of that type.
+ */
+export type BatchEvent<T extends string> = T extends EventType ? TypedEvent<T> : CloudEvent<T>;
+
 /** Returning nothing acks. Throwing is a retry, until the last delivery dead-letters it. */
 export type EventHandler<T extends EventType> = (
   event: TypedEvent<T>,
@@ -82,8 +88,9 @@ export function prepareOf(handler: unknown): Prepare | undefined {
 }
 
 /** One event of a batch, with what its message says about its delivery. */
-export interface BatchItem {
-  event: CloudEvent;
+export interface BatchItem<E extends CloudEvent = CloudEvent> {
+  /** Only of the batch handler's types (the runner routes nothing else to it), validated and upcast. */
+  event: E;
   /** What the batch handler's `prepare` returned for this event; undefined without one. */
   prepared?: unknown;
   /** 1 on the first delivery. */
@@ -109,11 +116,11 @@ export interface BatchContext extends Pick<HandlerContext, 'manager' | 'consumer
  * acked events' effects commit with theirs. Throwing rolls the batch back; each event is then
  * tried again alone, so one bad event cannot fail the others.
  */
-export interface BatchHandler {
-  types: readonly string[];
+export interface BatchHandler<E extends CloudEvent = CloudEvent> {
+  types: readonly E['type'][];
   /** Runs per event before the batch's transaction opens; see PreparedHandler for the rules. */
-  prepare?(event: CloudEvent): Promise<unknown>;
-  handle(items: BatchItem[], ctx: BatchContext): Promise<(HandlerOutcome | undefined)[] | void>;
+  prepare?(event: E): Promise<unknown>;
+  handle(items: BatchItem<E>[], ctx: BatchContext): Promise<(HandlerOutcome | undefined)[] | void>;
   /** Events in one transaction at most. Default 100. */
   maxBatch?: number;
   /** Batch transactions at once. Default 2. */

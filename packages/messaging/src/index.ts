@@ -35,6 +35,7 @@ export {
   prepared,
   type PreparedHandler,
   type BatchContext,
+  type BatchEvent,
   type BatchHandler,
   type BatchItem,
   type EventHandler,

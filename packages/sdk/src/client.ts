@@ -6,11 +6,28 @@ import type { paths as WorkflowPaths } from './generated/workflow.js';
 
 export type ServiceName = 'workflow' | 'items' | 'webhooks' | 'delivery';
 
+type DeadLetterRoute = '/dead-letters' | '/dead-letters/{id}' | '/dead-letters/{id}/replay' | '/dead-letters/replay';
+
+/**
+ * The dead-letter routes every service that runs consumers mounts (packages/platform's
+ * DeadLettersController), the same in each service's document.
+ */
+export type DeadLetterPaths = Pick<DeliveryPaths, DeadLetterRoute>;
+
+type Assert<T extends true> = T;
+
+/** Does not compile once a service's dead-letter routes differ from delivery's. */
+export type DeadLetterRoutesAgree = Assert<
+  [Pick<WorkflowPaths, DeadLetterRoute>, Pick<ItemsPaths, DeadLetterRoute>, Pick<WebhooksPaths, DeadLetterRoute>] extends [DeadLetterPaths, DeadLetterPaths, DeadLetterPaths] ? true : false
+>;
+
 export interface StagehookClient {
   workflow: Client<WorkflowPaths>;
   items: Client<ItemsPaths>;
   webhooks: Client<WebhooksPaths>;
   delivery: Client<DeliveryPaths>;
+  /** Each service's dead letters, through one type (a console page lists them all alike). */
+  deadLetters: Record<ServiceName, Client<DeadLetterPaths>>;
 }
 
 export interface ClientOptions {
@@ -43,6 +60,12 @@ export function createStagehookClient({ baseUrl, token, fetch }: ClientOptions):
     items: make<ItemsPaths>('items'),
     webhooks: make<WebhooksPaths>('webhooks'),
     delivery: make<DeliveryPaths>('delivery'),
+    deadLetters: {
+      workflow: make<DeadLetterPaths>('workflow'),
+      items: make<DeadLetterPaths>('items'),
+      webhooks: make<DeadLetterPaths>('webhooks'),
+      delivery: make<DeadLetterPaths>('delivery'),
+    },
   };
 }
 

@@ -1,10 +1,14 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { BusNamespace, Streams } from '@stagehook/contracts';
 import { LOGGER, type Logger } from '@stagehook/platform';
 import { ConsoleConfig } from './config.js';
 
 export const CONSOLE_NATS = 'CONSOLE_NATS';
+
+/** What the feed uses of its NATS connection (a NatsConnection is one): core subscriptions it ends. */
+export interface LiveBus {
+  subscribe(subject: string, opts: { callback: (err: Error | null, msg: { data: Uint8Array }) => void }): { unsubscribe(): void };
+}
 
 /** What a browser receives per event: the CloudEvents attributes it needs and the data. */
 export interface LiveEvent {
@@ -29,11 +33,11 @@ const FEEDS = [Streams.WORKFLOW, Streams.ITEMS, Streams.WEBHOOKS, Streams.DELIVE
 @Injectable()
 export class LiveFeed implements OnModuleInit, OnModuleDestroy {
   private readonly listeners = new Map<string, Set<LiveListener>>();
-  private readonly subs: Subscription[] = [];
+  private readonly subs: { unsubscribe(): void }[] = [];
   private readonly ns: BusNamespace;
 
   constructor(
-    @Inject(CONSOLE_NATS) private readonly nc: NatsConnection,
+    @Inject(CONSOLE_NATS) private readonly nc: LiveBus,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(ConsoleConfig) config: ConsoleConfig,
   ) {

@@ -1,12 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import type { NatsConnection } from '@nats-io/transport-node';
 import { createLogger } from '@stagehook/platform';
 import { ConsoleConfig } from './config.js';
-import { type LiveEvent, LiveFeed } from './live.js';
+import { type LiveBus, type LiveEvent, LiveFeed } from './live.js';
 
 function feed(namespace = 'ns1') {
   const subjects: string[] = [];
-  const nc = { subscribe: (subject: string) => (subjects.push(subject), { unsubscribe: () => undefined }) } as unknown as NatsConnection;
+  const nc: LiveBus = { subscribe: (subject: string) => (subjects.push(subject), { unsubscribe: () => undefined }) };
   const config = Object.assign(new ConsoleConfig(), { BUS_NAMESPACE: namespace });
   const live = new LiveFeed(nc, createLogger({ service: 'console', level: 'silent' }), config);
   return { live, subjects };

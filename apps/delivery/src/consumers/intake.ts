@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { traceContextOf, type CloudEvent, type TraceContext, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
+import { isEventOf, newEvent, traceContextOf, type CloudEvent, type TraceContext, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
 import { activeTraceContext, type EventStore } from '@stagehook/event-store';
 import { DependencyUnavailableError, Outcome, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
 import type { EntityManager } from 'typeorm';
@@ -100,7 +100,7 @@ export class Intake {
     // One read serves both the subscribers and the stage's own endpoint (same project).
     const projectEndpoints = await ctx.endpointsOf(d.projectId);
     // The tags come from the ITEMS stream, which may be a few ms behind this one (README).
-    const subscribed = await matchEndpoints(projectEndpoints, { type: event.type, data: d as unknown as Record<string, unknown> }, (itemId) =>
+    const subscribed = await matchEndpoints(projectEndpoints, { type: event.type, data: { ...d } }, (itemId) =>
       this.itemTags.tagsOf(d.projectId, itemId, ctx.manager),
     );
     if (subscribed.length > 0) this.fanOut(ctx, event, subscribed, { body: genericBody(event.type, d.enteredAt, { ...d }), itemId: d.itemId });
@@ -216,8 +216,9 @@ export class Intake {
     );
     if (subscribed.length === 0) return Outcome.ack();
     const body: WebhookBody =
-      event.type === 'item.status.changed'
-        ? statusChangedBody(data as unknown as Parameters<typeof statusChangedBody>[0])
+      // Validated against the catalog on the way in (parseEvent): the type names the data's shape.
+      isEventOf(event, ['item.status.changed'])
+        ? statusChangedBody(event.data)
         : genericBody(event.type, event.time, data);
     this.fanOut(ctx, event, subscribed, { body, itemId: typeof data.itemId === 'string' ? data.itemId : undefined });
     return Outcome.ack();

@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { EventData, ItemStatus } from '@stagehook/contracts';
-import type { Decider, DomainEvent, Snapshotting } from '@stagehook/event-store';
+import { assertNever, ITEM_EVENT_TYPES } from '@stagehook/contracts';
+import type { Decider } from '@stagehook/event-store';
 import { type Annotation, shapeOf } from './annotation.js';
+import { annotationById, annotationsOf } from './annotation-log.js';
 import {
   AnnotationExistsError,
   AnnotationNotFoundError,
@@ -12,200 +13,17 @@ import {
   TagNotUpdatableError,
 } from './errors.js';
 import { manualMayMove, workflowMayMove } from './status-rules.js';
+import { itemSnapshotting } from './item.snapshot.js';
+import { initialItemState, type DarwinItemPart, type ItemCommand, type ItemEvent, type ItemState } from './item.state.js';
+
+// The decider's parts live beside it (state and commands, the annotation log, snapshots); their
+// exports stay available from here.
+export { annotationById, annotationsOf, type AnnotationLog, type AnnotationOp } from './annotation-log.js';
+export { itemSnapshotting, type ItemSnapshot } from './item.snapshot.js';
+export { initialItemState, type DarwinItemPart, type ItemCommand, type ItemEvent, type ItemSlot, type ItemState, type WriteBackSource } from './item.state.js';
+export type { ItemEventType } from '@stagehook/contracts';
 
 export const itemStreamId = (itemId: string): string => `item-${itemId}`;
-
-export function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
-}
-
-type Ev<T extends ItemEventType> = DomainEvent<T, EventData<T>>;
-export type ItemEventType =
-  | 'item.registered'
-  | 'item.status.changed'
-  | 'item.annotation.added'
-  | 'item.annotation.updated'
-  | 'item.annotation.deleted'
-  | 'item.tag.added'
-  | 'item.tag.removed'
-  | 'item.darwin.imported'
-  | 'item.writeback.applied'
-  | 'item.writeback.rejected';
-export type ItemEvent = { [T in ItemEventType]: Ev<T> }[ItemEventType];
-
-export interface ItemSlot {
-  /** Darwin `slot_name`; a single-image item's slot is "0". */
-  name: string;
-  /** `image`, `video`, `dicom`, `pdf`, … */
-  type: string;
-  /** Null when unknown: coordinates on the slot are then not bounded by its size. */
-  width: number | null;
-  height: number | null;
-  sourceUrl: string | null;
-  thumbnailUrl: string | null;
-}
-
-/** The item-level part of imported Darwin documents, kept as given (item.darwin.imported). */
-export interface DarwinItemPart {
-  properties?: Record<string, unknown>[];
-  sourceInfo?: Record<string, unknown>;
-  /** Each imported slot as given, by slot name. */
-  slots?: Record<string, unknown>[];
-  /** `item` keys and document keys of later format versions, as given. */
-  itemExtra?: Record<string, unknown>;
-  extra?: Record<string, unknown>;
-}
-
-export interface ItemState {
-  exists: boolean;
-  /** Events folded so far: the stream version the state describes. */
-  version: number;
-  itemId: string;
-  projectId: string;
-  datasetId: string;
-  name: string;
-  path: string;
-  slots: ItemSlot[];
-  metadata: Record<string, unknown>;
-  status: ItemStatus;
-  darwin: DarwinItemPart;
-  /**
-   * The annotation changes in order, as an immutable linked log: evolve adds one cell in O(1)
-   * without touching the previous state (copying a 1,000-entry map per event made a fold
-   * quadratic). Read the current annotations with `annotationsOf`.
-   */
-  annotationLog: AnnotationLog | null;
-  /** Workflow visits already applied: a redelivered stage entry changes nothing. */
-  visits: readonly string[];
-  /** Deliveries whose write-back was applied or rejected: a redelivered outcome changes nothing. */
-  writeBacks: readonly string[];
-  registeredAt: string;
-}
-
-export type AnnotationOp = { kind: 'put'; annotation: Annotation } | { kind: 'delete'; id: string };
-
-export interface AnnotationLog {
-  readonly op: AnnotationOp;
-  readonly prev: AnnotationLog | null;
-}
-
-// Materialised annotations per log cell. A cell is immutable, so its map never goes stale; the
-// WeakMap lets states that are no longer referenced be collected.
-const materialised = new WeakMap<AnnotationLog, ReadonlyMap<string, Annotation>>();
-
-/** The item's annotations by id, in the order they were first added. */
-export function annotationsOf(state: Pick<ItemState, 'annotationLog'>): ReadonlyMap<string, Annotation> {
-  const head = state.annotationLog;
-  if (!head) return new Map();
-  const cached = materialised.get(head);
-  if (cached) return cached;
-  const pending: AnnotationOp[] = [];
-  let base: ReadonlyMap<string, Annotation> | undefined;
-  for (let cell: AnnotationLog | null = head; cell; cell = cell.prev) {
-    base = materialised.get(cell);
-    if (base) break;
-    pending.push(cell.op);
-  }
-  const map = new Map(base);
-  for (let i = pending.length - 1; i >= 0; i--) {
-    const op = pending[i];
-    if (op.kind === 'put') map.set(op.annotation.id, op.annotation);
-    else map.delete(op.id);
-  }
-  materialised.set(head, map);
-  return map;
-}
-
-/** Where a write-back comes from: the webhook stage visit and the delivery that answered. */
-export interface WriteBackSource {
-  deliveryId: string;
-  endpointId: string;
-  workflowId: string;
-  stageId: string;
-  visitId: string;
-  /** Who the annotations are attributed to (`endpoint:<id>`). */
-  by: string;
-}
-
-// How far a lookup walks the log before materialising: bounds a lookup to this many cells plus,
-// once per this many commands, one O(annotations) copy (instead of a copy per command).
-const LOOKUP_WALK = 64;
-
-/** One annotation by id without materialising every command's map (see LOOKUP_WALK). */
-export function annotationById(state: Pick<ItemState, 'annotationLog'>, id: string): Annotation | undefined {
-  let depth = 0;
-  for (let cell: AnnotationLog | null = state.annotationLog; cell; cell = cell.prev) {
-    const map = materialised.get(cell);
-    if (map) return map.get(id);
-    const op = cell.op;
-    if (op.kind === 'put' ? op.annotation.id === id : op.id === id) return op.kind === 'put' ? op.annotation : undefined;
-    if (++depth >= LOOKUP_WALK) return annotationsOf(state).get(id);
-  }
-  return undefined;
-}
-
-export type ItemCommand =
-  /**
-   * A write-back stage's response: `annotations` checked against the item's slots by the shell,
-   * or `rejected` with why they could not be. Annotations the item already holds (same id: a
-   * receiver echoing the document it was sent) are left as they are.
-   */
-  | ({ type: 'ApplyWriteBack'; at: string } & WriteBackSource & ({ annotations: Annotation[] } | { rejected: string }))
-  | {
-      type: 'RegisterItem';
-      itemId: string;
-      projectId: string;
-      datasetId: string;
-      name: string;
-      path: string;
-      slots: ItemSlot[];
-      metadata: Record<string, unknown>;
-      at: string;
-    }
-  /**
-   * Annotations already checked against the item's slots (checkAnnotation); with `darwin`, the
-   * item-level part of an imported document, recorded when it changes what the item holds.
-   */
-  | { type: 'AddAnnotations'; annotations: Annotation[]; at: string; darwin?: DarwinItemPart }
-  | { type: 'UpdateAnnotation'; annotation: Annotation; at: string }
-  | { type: 'DeleteAnnotation'; annotationId: string; at: string }
-  | { type: 'AddTag'; name: string; annotationId: string; at: string }
-  | { type: 'RemoveTag'; name: string; at: string }
-  | {
-      type: 'ChangeStatus';
-      to: ItemStatus;
-      changedBy: string;
-      reason: string | null;
-      at: string;
-      /** `workflow` moves follow the workflow's rules (workflowMayMove), `manual` the lifecycle. */
-      source: 'manual' | 'workflow';
-      visitId?: string;
-      /**
-       * The item's dataset as the shell read it (datasets are a table, not in the stream), copied
-       * into the event for receivers; null only if its row is missing, and the event then goes without.
-       */
-      dataset: { name: string; slug: string } | null;
-    };
-
-export function initialItemState(): ItemState {
-  return {
-    exists: false,
-    version: 0,
-    itemId: '',
-    projectId: '',
-    datasetId: '',
-    name: '',
-    path: '',
-    slots: [],
-    metadata: {},
-    status: 'new',
-    darwin: {},
-    annotationLog: null,
-    visits: [],
-    writeBacks: [],
-    registeredAt: '',
-  };
-}
 
 export function tagsOf(state: Pick<ItemState, 'annotationLog'>): string[] {
   return [...annotationsOf(state).values()]
@@ -241,8 +59,7 @@ function evolve(state: ItemState, event: ItemEvent): ItemState {
     case 'item.annotation.added':
     case 'item.annotation.updated':
     case 'item.tag.added': {
-      const a = event.data.annotation as unknown as Annotation;
-      return { ...next, annotationLog: { op: { kind: 'put', annotation: a }, prev: state.annotationLog } };
+      return { ...next, annotationLog: { op: { kind: 'put', annotation: event.data.annotation }, prev: state.annotationLog } };
     }
     case 'item.annotation.deleted':
     case 'item.tag.removed': {
@@ -402,35 +219,10 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
   }
 }
 
-/** A stored item state: the annotation log flattened to the current annotations, in order. */
-export interface ItemSnapshot extends Omit<ItemState, 'annotationLog'> {
-  annotations: Annotation[];
-}
-
-/**
- * Snapshots let a command on an item with 10,000 annotations read the events after its latest
- * state instead of the whole stream. Bump `version` whenever `evolve` or `ItemState` changes:
- * older snapshots are then ignored and rewritten.
- */
-export const itemSnapshotting: Snapshotting<ItemState> = {
-  version: 1,
-  // A hot item's state stays in the process's cache, so a stored snapshot only serves a cold
-  // load; writing a 10,000-annotation state (≈3 MB) every 100 commands was most of what was left
-  // of a command's cost on such an item (see README, "Where the time goes").
-  every: 500,
-  toSnapshot(state: ItemState): ItemSnapshot {
-    const { annotationLog: _log, ...rest } = state;
-    return { ...rest, annotations: [...annotationsOf(state).values()] };
-  },
-  fromSnapshot(snapshot: unknown): ItemState {
-    const { annotations, ...rest } = snapshot as ItemSnapshot;
-    // The log's history is not kept: one put per current annotation, in the map's order, gives
-    // the same annotations in the same order, which is all `decide` and readers look at.
-    let log: AnnotationLog | null = null;
-    for (const annotation of annotations) log = { op: { kind: 'put', annotation }, prev: log };
-    if (log) materialised.set(log, new Map(annotations.map((a) => [a.id, a])));
-    return { ...rest, annotationLog: log };
-  },
+export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = {
+  initialState: initialItemState,
+  evolve,
+  decide,
+  eventTypes: ITEM_EVENT_TYPES,
+  snapshot: itemSnapshotting,
 };
-
-export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = { initialState: initialItemState, evolve, decide, snapshot: itemSnapshotting };

@@ -1,19 +1,7 @@
-import type { InlineProjection, StoredEvent } from '@stagehook/event-store';
+import { assertNever, ITEM_EVENT_TYPES } from '@stagehook/contracts';
+import type { InlineProjection, StoredEventOf } from '@stagehook/event-store';
 import type { EntityManager } from 'typeorm';
-import type { EventData } from '@stagehook/contracts';
-
-const HANDLES = [
-  'item.registered',
-  'item.status.changed',
-  'item.annotation.added',
-  'item.annotation.updated',
-  'item.annotation.deleted',
-  'item.tag.added',
-  'item.tag.removed',
-  'item.darwin.imported',
-  'item.writeback.applied',
-  'item.writeback.rejected',
-] as const;
+import type { ItemEvent } from '../domain/item.decider.js';
 
 interface Pending {
   countDelta: number;
@@ -24,10 +12,10 @@ interface Pending {
 }
 
 /** items_view, written in the append's transaction so lists and project checks are never behind. */
-export const itemsProjection: InlineProjection = {
+export const itemsProjection: InlineProjection<ItemEvent> = {
   name: 'items_view',
-  handles: HANDLES,
-  async apply(events: StoredEvent[], tx: EntityManager): Promise<void> {
+  handles: ITEM_EVENT_TYPES,
+  async apply(events: StoredEventOf<ItemEvent>[], tx: EntityManager): Promise<void> {
     // One UPDATE per item per batch, not per event: a bulk add of 1,000 annotations is one
     // append, and 1,000 row updates in it were most of its time.
     const pending = new Map<string, Pending>();
@@ -49,10 +37,9 @@ export const itemsProjection: InlineProjection = {
     };
     for (const e of events) {
       const itemId = e.streamId.slice('item-'.length);
-      const type = e.type as (typeof HANDLES)[number];
-      if (type === 'item.registered') {
+      if (e.type === 'item.registered') {
         await flush(itemId);
-        const d = e.data as unknown as EventData<'item.registered'>;
+        const d = e.data;
         // `slot` (the first slot, without its name) is what the API showed before items had
         // several slots; kept for clients that read it.
         const { name: _name, ...slot } = d.slots[0];
@@ -67,9 +54,9 @@ export const itemsProjection: InlineProjection = {
       pending.set(itemId, p);
       p.version = e.streamVersion;
       p.updatedAt = e.createdAt;
-      switch (type) {
+      switch (e.type) {
         case 'item.status.changed':
-          p.status = (e.data as { to: string }).to;
+          p.status = e.data.to;
           break;
         case 'item.annotation.added':
           p.countDelta++;
@@ -85,12 +72,14 @@ export const itemsProjection: InlineProjection = {
           break;
         case 'item.tag.added':
           p.countDelta++;
-          p.tagOps.push({ add: true, name: (e.data as { annotation: { name: string } }).annotation.name });
+          p.tagOps.push({ add: true, name: e.data.annotation.name });
           break;
         case 'item.tag.removed':
           p.countDelta--;
-          p.tagOps.push({ add: false, name: (e.data as { name: string }).name });
+          p.tagOps.push({ add: false, name: e.data.name });
           break;
+        default:
+          assertNever(e, 'item event');
       }
     }
     for (const itemId of [...pending.keys()]) await flush(itemId);

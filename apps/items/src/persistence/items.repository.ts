@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { EventMetadata, ItemStatus, ItemSummary } from '@stagehook/contracts';
+import { ITEM_EVENT_TYPES, type EventMetadata, type ItemStatus, type ItemSummary } from '@stagehook/contracts';
 import { EventStore, fold, handleCommand, loadState, type CommandResult, type StoredEvent } from '@stagehook/event-store';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DatasetExistsError, ItemExistsError, VersionNotFoundError } from '../domain/errors.js';
@@ -188,10 +188,10 @@ export class ItemsRepository {
       const { state, version } = await loadState(this.store, itemStreamId(itemId), itemDecider);
       return { state, version };
     }
-    const events = await this.store.readStream(itemStreamId(itemId), { toVersion });
+    const events = await this.store.readStream<ItemEvent>(itemStreamId(itemId), { toVersion, types: ITEM_EVENT_TYPES });
     const version = events.length === 0 ? 0 : events[events.length - 1].streamVersion;
     if (toVersion !== undefined && version < toVersion) throw new VersionNotFoundError(itemId, toVersion, version);
-    return { state: fold(itemDecider, events as unknown as ItemEvent[]), version };
+    return { state: fold(itemDecider, events), version };
   }
 
   async history(itemId: string, afterVersion: number, limit: number): Promise<StoredEvent[]> {

@@ -77,7 +77,7 @@ export class ItemsRpcHost {
     if (json.byteLength > this.config.DARWIN_EXPORT_MAX_BYTES) {
       return { ok: false, code: 'payload_too_large', message: `the Darwin export is ${json.byteLength} bytes; at most ${this.config.DARWIN_EXPORT_MAX_BYTES} are sent` };
     }
-    if (json.byteLength <= this.config.DARWIN_INLINE_MAX_BYTES) return { ok: true, item, darwin: darwin as unknown as Record<string, unknown> };
+    if (json.byteLength <= this.config.DARWIN_INLINE_MAX_BYTES) return { ok: true, item, darwin };
     // Too big for one NATS message: the export of a stream version never changes, so its
     // name identifies it for good and a second request reuses the stored document.
     const darwinRef = await this.documents.put(`darwin/${item.projectId}/${item.id}/${item.version}`, json);

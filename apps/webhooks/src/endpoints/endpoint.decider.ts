@@ -1,19 +1,13 @@
-import type { EventData, SealedSecretData, SigningSecretsData } from '@stagehook/contracts';
+import { assertNever, ENDPOINT_EVENT_TYPES, type EndpointEventType, type EventData, type EventOf, type SealedSecretData, type SigningSecretsData } from '@stagehook/contracts';
 import type { Decider } from '@stagehook/event-store';
 import { ConflictError, NotFoundError } from '@stagehook/platform';
 
 type Data<T extends EndpointEventType> = EventData<T>;
 
-export type EndpointEventType =
-  | 'webhook.endpoint.registered'
-  | 'webhook.endpoint.updated'
-  | 'webhook.endpoint.disabled'
-  | 'webhook.endpoint.enabled'
-  | 'webhook.endpoint.deleted'
-  | 'webhook.endpoint.secret.rotated'
-  | 'webhook.endpoint.secret.revealed';
+export type { EndpointEventType } from '@stagehook/contracts';
 
-export type EndpointEvent = { [T in EndpointEventType]: { type: T; data: Data<T> } }[EndpointEventType];
+/** The events of an endpoint's stream, as the contracts define them. */
+export type EndpointEvent = EventOf<EndpointEventType>;
 
 /** Everything an endpoint is, as `registered`/`updated` carry it (without the event time). */
 export type Endpoint = Omit<Data<'webhook.endpoint.registered'>, 'at'>;
@@ -65,10 +59,6 @@ export type EndpointCommand =
   | { kind: 'rotate-secret'; projectId: string; newSecret: SealedSecretData; graceSeconds: number; now: Date }
   | { kind: 'reveal-secret'; projectId: string; now: Date };
 
-export function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
-}
-
 /** The live endpoint of the caller's project; anything else is a 404 (other projects' ids included). */
 function liveIn(state: EndpointState, projectId: string): Extract<EndpointState, { status: 'live' }> {
   if (state.status !== 'live' || state.endpoint.projectId !== projectId) throw new NotFoundError('endpoint not found');
@@ -90,6 +80,7 @@ export function liveSigningSecrets(secrets: SigningSecretsData, now: Date): Sign
 
 export const endpointDecider: Decider<EndpointCommand, EndpointEvent, EndpointState> = {
   initialState: () => ({ status: 'absent' }),
+  eventTypes: ENDPOINT_EVENT_TYPES,
 
   evolve(state, event) {
     switch (event.type) {

@@ -230,7 +230,7 @@ export class CreateEndpointDto {
   @HasUsableHeaders()
   headers?: CustomHeaderDto[];
 
-  @ApiPropertyOptional({ writeOnly: true, nullable: true, description: 'Sent as the Authorization header; write-only, shown masked' })
+  @ApiPropertyOptional({ type: String, writeOnly: true, nullable: true, description: 'Sent as the Authorization header; write-only, shown masked' })
   @IsOptional()
   @IsString()
   @Length(1, 4096)
@@ -305,7 +305,7 @@ export class UpdateEndpointDto {
   @HasUsableHeaders()
   headers?: UpdateCustomHeaderDto[];
 
-  @ApiPropertyOptional({ writeOnly: true, nullable: true })
+  @ApiPropertyOptional({ type: String, writeOnly: true, nullable: true })
   @IsOptional()
   @IsString()
   @Length(1, 4096)

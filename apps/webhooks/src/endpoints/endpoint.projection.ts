@@ -1,16 +1,7 @@
-import type { InlineProjection, StoredEvent } from '@stagehook/event-store';
+import { ENDPOINT_EVENT_TYPES } from '@stagehook/contracts';
+import type { InlineProjection, StoredEventOf } from '@stagehook/event-store';
 import type { EntityManager } from 'typeorm';
 import { endpointDecider, type EndpointEvent, type EndpointState } from './endpoint.decider.js';
-
-export const ENDPOINT_EVENT_TYPES = [
-  'webhook.endpoint.registered',
-  'webhook.endpoint.updated',
-  'webhook.endpoint.disabled',
-  'webhook.endpoint.enabled',
-  'webhook.endpoint.deleted',
-  'webhook.endpoint.secret.rotated',
-  'webhook.endpoint.secret.revealed',
-] as const;
 
 export interface EndpointRow {
   endpoint_id: string;
@@ -23,16 +14,16 @@ export interface EndpointRow {
  * Folds each endpoint's events with the decider's own `evolve`, in the append's transaction, so
  * the list/get view is never behind the stream and a rebuild gives the same rows.
  */
-export const endpointProjection: InlineProjection = {
+export const endpointProjection: InlineProjection<EndpointEvent> = {
   name: 'webhook_endpoints',
   handles: ENDPOINT_EVENT_TYPES,
 
-  async apply(events: StoredEvent[], tx: EntityManager): Promise<void> {
+  async apply(events: StoredEventOf<EndpointEvent>[], tx: EntityManager): Promise<void> {
     for (const e of events) {
-      const endpointId = (e.data as { endpointId: string }).endpointId;
+      const endpointId = e.data.endpointId;
       const rows = await tx.query<Array<Pick<EndpointRow, 'state'>>>(`SELECT state FROM webhook_endpoints WHERE endpoint_id = $1 FOR UPDATE`, [endpointId]);
       const before: EndpointState = rows[0]?.state ?? endpointDecider.initialState();
-      const after = endpointDecider.evolve(before, { type: e.type, data: e.data } as unknown as EndpointEvent);
+      const after = endpointDecider.evolve(before, e);
       if (after.status !== 'live') {
         await tx.query(`DELETE FROM webhook_endpoints WHERE endpoint_id = $1`, [endpointId]);
         continue;

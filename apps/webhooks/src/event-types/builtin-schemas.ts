@@ -27,7 +27,7 @@ const NESTED: typeof ValidationTypes.NESTED_VALIDATION = 'nestedValidation';
 export function schemaOfClass(cls: AnyClass, seen: Set<AnyClass> = new Set()): Schema {
   if (seen.has(cls)) return { type: 'object' };
   seen.add(cls);
-  const metas = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false) as unknown as Meta[];
+  const metas: Meta[] = getMetadataStorage().getTargetValidationMetadatas(cls, '', true, false);
   const byProp = new Map<string, Meta[]>();
   for (const m of metas) byProp.set(m.propertyName, [...(byProp.get(m.propertyName) ?? []), m]);
   const properties: Record<string, Schema> = {};

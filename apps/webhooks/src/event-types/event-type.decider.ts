@@ -1,4 +1,4 @@
-import type { EventTypeDeprecatedData, EventTypeRegisteredData, EventTypeVersionAddedData } from '@stagehook/contracts';
+import { assertNever, EVENT_TYPE_EVENT_TYPES, type EventData, type EventOf, type EventTypeEventType } from '@stagehook/contracts';
 import type { Decider } from '@stagehook/event-store';
 import { ConflictError, NotFoundError } from '@stagehook/platform';
 
@@ -23,10 +23,8 @@ export type EventTypeState =
       updatedAt: string;
     };
 
-export type EventTypeEvent =
-  | { type: 'webhook.event_type.registered'; data: EventTypeRegisteredData }
-  | { type: 'webhook.event_type.version_added'; data: EventTypeVersionAddedData }
-  | { type: 'webhook.event_type.deprecated'; data: EventTypeDeprecatedData };
+/** The events of an event type's stream, as the contracts define them. */
+export type EventTypeEvent = EventOf<EventTypeEventType>;
 
 interface Definition {
   schema: Record<string, unknown>;
@@ -38,11 +36,7 @@ export type EventTypeCommand =
   | ({ kind: 'addVersion'; projectId: string; name: string; description?: string; by: string; now: Date } & Definition)
   | { kind: 'deprecate'; projectId: string; name: string; reason: string; by: string; now: Date };
 
-function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
-}
-
-const versionOf = (d: EventTypeRegisteredData | EventTypeVersionAddedData): EventTypeVersion => ({
+const versionOf = (d: EventData<'webhook.event_type.registered' | 'webhook.event_type.version_added'>): EventTypeVersion => ({
   version: d.version,
   schema: d.schema,
   examples: d.examples ?? [],
@@ -58,6 +52,7 @@ const versionOf = (d: EventTypeRegisteredData | EventTypeVersionAddedData): Even
  */
 export const eventTypeDecider: Decider<EventTypeCommand, EventTypeEvent, EventTypeState> = {
   initialState: () => ({ status: 'none' }),
+  eventTypes: EVENT_TYPE_EVENT_TYPES,
 
   evolve(state, event) {
     switch (event.type) {

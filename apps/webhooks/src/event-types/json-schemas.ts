@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 
-// ajv-formats is CommonJS with a default export.
-const addFormats = ((addFormatsModule as unknown as { default?: typeof addFormatsModule }).default ?? addFormatsModule) as unknown as (ajv: Ajv2020) => void;
+// ajv-formats is CommonJS: the default import is its module.exports, the plugin itself, which
+// also carries the plugin as `default` (how TypeScript types the import under nodenext).
+const addFormats = addFormatsModule.default;
 
 export const JSON_SCHEMA_2020_12 = 'https://json-schema.org/draft/2020-12/schema';
 /** A schema bigger than this is refused at registration (it travels in the registry's events). */

@@ -1,21 +1,13 @@
+import { assertNever, WORKFLOW_DEFINITION_EVENT_TYPES, type EventData, type EventOf, type WorkflowDefinitionEventType } from '@stagehook/contracts';
 import type { Decider } from '@stagehook/event-store';
 import { ConflictError } from '@stagehook/platform/domain';
-import { assertNever, InvalidWorkflowError } from './errors.js';
+import { InvalidWorkflowError } from './errors.js';
 import { type Stage, validateGraph } from './graph.js';
 
-export interface DefinitionData {
-  workflowId: string;
-  projectId: string;
-  version: number;
-  name: string;
-  stages: Stage[];
-  at: string;
-  by?: string;
-}
+/** Plain data of a definition's events, as the contracts define it. */
+export type DefinitionData = EventData<'workflow.definition.created'>;
 
-export type DefinitionEvent =
-  | { type: 'workflow.definition.created'; data: DefinitionData }
-  | { type: 'workflow.definition.updated'; data: DefinitionData };
+export type DefinitionEvent = EventOf<WorkflowDefinitionEventType>;
 
 export type DefinitionCommand =
   | { type: 'create'; workflowId: string; projectId: string; name: string; stages: Stage[]; now: Date; by?: string }
@@ -36,6 +28,7 @@ export interface DefinitionState {
 
 export const definitionDecider: Decider<DefinitionCommand, DefinitionEvent, DefinitionState> = {
   initialState: () => ({ version: 0, versions: new Map() }),
+  eventTypes: WORKFLOW_DEFINITION_EVENT_TYPES,
 
   evolve(state, event) {
     switch (event.type) {

@@ -73,7 +73,3 @@ export class StaleVisitError extends DomainError {
     super(WorkflowErrorCode.STALE_VISIT, `visit ${given} is no longer current`, { visitId: given, currentVisitId: current ?? null });
   }
 }
-
-export function assertNever(x: never): never {
-  throw new Error(`unexpected value ${JSON.stringify(x)}`);
-}

@@ -1,63 +1,15 @@
-import type { ItemSummary, StageType } from '@stagehook/contracts';
+import { assertNever, WORKFLOW_ITEM_EVENT_TYPES, type EventData, type EventOf, type ItemSummary, type StageType, type WorkflowItemEventType } from '@stagehook/contracts';
 import type { Decider, Snapshotting } from '@stagehook/event-store';
-import { AlreadyInWorkflowError, assertNever, ItemNotInWorkflowError, StaleVisitError, StageNotAllowedError } from './errors.js';
-import { datasetStage, edgeTarget, type Graph, type Stage, stageById, type WebhookStage } from './graph.js';
+import { AlreadyInWorkflowError, ItemNotInWorkflowError, StaleVisitError, StageNotAllowedError } from './errors.js';
+import { datasetStage, edgeTarget, type Graph, type Stage, stageById } from './graph.js';
 
-/** Plain data of the catalog events `workflow.stage.entered|left` and `workflow.item.completed`. */
-export interface StageEntered {
-  workflowId: string;
-  workflowVersion: number;
-  stageId: string;
-  stageType: StageType;
-  stageName: string;
-  itemId: string;
-  visitId: string;
-  itemVersion: number;
-  projectId: string;
-  enteredAt: string;
-  webhook?: WebhookStage;
-  item?: ItemSummary;
-}
+/** Plain data of the catalog events of an item's stream, as the contracts define them. */
+export type StageEntered = EventData<'workflow.stage.entered'>;
+export type StageLeft = EventData<'workflow.stage.left'>;
+export type ItemCompleted = EventData<'workflow.item.completed'>;
+export type ItemParked = EventData<'workflow.item.parked'>;
 
-export interface StageLeft {
-  workflowId: string;
-  stageId: string;
-  stageType: StageType;
-  itemId: string;
-  visitId: string;
-  projectId: string;
-  edge: string;
-  toStageId?: string;
-  leftAt: string;
-  by?: string;
-  reason?: string;
-  deliveryId?: string;
-}
-
-export interface ItemCompleted {
-  workflowId: string;
-  itemId: string;
-  projectId: string;
-  visitId: string;
-  completedAt: string;
-}
-
-export interface ItemParked {
-  workflowId: string;
-  itemId: string;
-  projectId: string;
-  stageId: string;
-  visitId: string;
-  endpointId: string;
-  reason: string;
-  parkedAt: string;
-}
-
-export type ItemEvent =
-  | { type: 'workflow.stage.entered'; data: StageEntered }
-  | { type: 'workflow.stage.left'; data: StageLeft }
-  | { type: 'workflow.item.completed'; data: ItemCompleted }
-  | { type: 'workflow.item.parked'; data: ItemParked };
+export type ItemEvent = EventOf<WorkflowItemEventType>;
 
 /** Why an endpoint cannot take deliveries, from the registry's events. */
 export type EndpointUnusable = 'disabled' | 'deleted';
@@ -138,6 +90,7 @@ export const itemSnapshotting: Snapshotting<ItemState> = {
 
 export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = {
   snapshot: itemSnapshotting,
+  eventTypes: WORKFLOW_ITEM_EVENT_TYPES,
   initialState: () => ({ workflowVersion: 0, completed: false, itemVersion: 0, visits: 0 }),
 
   evolve(state, event) {

@@ -1,18 +1,19 @@
-import type { InlineProjection, StoredEvent } from '@stagehook/event-store';
+import { assertNever, WORKFLOW_DEFINITION_EVENT_TYPES, WORKFLOW_ITEM_EVENT_TYPES } from '@stagehook/contracts';
+import type { InlineProjection, StoredEventOf } from '@stagehook/event-store';
 import type { EntityManager } from 'typeorm';
-import type { DefinitionData } from '../domain/definition.decider.js';
-import type { ItemCompleted, ItemParked, StageEntered, StageLeft } from '../domain/item.decider.js';
+import type { DefinitionEvent } from '../domain/definition.decider.js';
+import type { ItemEvent } from '../domain/item.decider.js';
 
 async function exec(tx: EntityManager, text: string, params: unknown[]): Promise<void> {
   await tx.query(text, params);
 }
 
-export const definitionsProjection: InlineProjection = {
+export const definitionsProjection: InlineProjection<DefinitionEvent> = {
   name: 'wf_definitions',
-  handles: ['workflow.definition.created', 'workflow.definition.updated'],
-  async apply(events: StoredEvent[], tx: EntityManager) {
+  handles: WORKFLOW_DEFINITION_EVENT_TYPES,
+  async apply(events: StoredEventOf<DefinitionEvent>[], tx: EntityManager) {
     for (const e of events) {
-      const d = e.data as unknown as DefinitionData;
+      const d = e.data;
       await exec(
         tx,
         `INSERT INTO wf_definitions (workflow_id, version, project_id, name, stages, created_at)
@@ -38,14 +39,14 @@ export const definitionsProjection: InlineProjection = {
 };
 
 /** Positions and visits, from the item streams' events; `seq` (global position) orders a history. */
-export const itemsProjection: InlineProjection = {
+export const itemsProjection: InlineProjection<ItemEvent> = {
   name: 'wf_items',
-  handles: ['workflow.stage.entered', 'workflow.stage.left', 'workflow.item.completed', 'workflow.item.parked'],
-  async apply(events: StoredEvent[], tx: EntityManager) {
+  handles: WORKFLOW_ITEM_EVENT_TYPES,
+  async apply(events: StoredEventOf<ItemEvent>[], tx: EntityManager) {
     for (const e of events) {
       switch (e.type) {
         case 'workflow.stage.entered': {
-          const d = e.data as unknown as StageEntered;
+          const d = e.data;
           await exec(
             tx,
             `INSERT INTO wf_item_positions (workflow_id, item_id, project_id, workflow_version, stage_id, stage_type, stage_name, visit_id, item_version, entered_at, completed, webhook_endpoint_id)
@@ -66,7 +67,7 @@ export const itemsProjection: InlineProjection = {
           break;
         }
         case 'workflow.stage.left': {
-          const d = e.data as unknown as StageLeft;
+          const d = e.data;
           await exec(
             tx,
             `UPDATE wf_visits SET left_at = $2, edge = $3, to_stage_id = $4, left_by = $5, reason = $6, delivery_id = $7 WHERE visit_id = $1`,
@@ -75,12 +76,12 @@ export const itemsProjection: InlineProjection = {
           break;
         }
         case 'workflow.item.completed': {
-          const d = e.data as unknown as ItemCompleted;
+          const d = e.data;
           await exec(tx, `UPDATE wf_item_positions SET completed = true WHERE workflow_id = $1 AND item_id = $2 AND visit_id = $3`, [d.workflowId, d.itemId, d.visitId]);
           break;
         }
         case 'workflow.item.parked': {
-          const d = e.data as unknown as ItemParked;
+          const d = e.data;
           await exec(
             tx,
             `UPDATE wf_item_positions SET parked_on = $4, parked_reason = $5, parked_at = $6, webhook_endpoint_id = $4 WHERE workflow_id = $1 AND item_id = $2 AND visit_id = $3`,
@@ -89,7 +90,7 @@ export const itemsProjection: InlineProjection = {
           break;
         }
         default:
-          throw new Error(`itemsProjection does not handle ${e.type}`);
+          assertNever(e, 'event for itemsProjection');
       }
     }
   },

@@ -61,10 +61,15 @@ export class EventPublishedData {
   @IsShortText(300) publishedBy!: string;
 }
 
-/** WIRE NAMES: subjects on the WEBHOOKS stream (the registry publishes them). */
-export const PublishedEvents = {
+/** A custom event type's stream in the registry's catalogue. WIRE NAMES: subjects on the WEBHOOKS stream. */
+export const EventTypeEvents = {
   'webhook.event_type.registered': { schemaVersion: 1, dataClass: EventTypeRegisteredData, stream: 'WEBHOOKS' },
   'webhook.event_type.version_added': { schemaVersion: 1, dataClass: EventTypeVersionAddedData, stream: 'WEBHOOKS' },
   'webhook.event_type.deprecated': { schemaVersion: 1, dataClass: EventTypeDeprecatedData, stream: 'WEBHOOKS' },
+} as const satisfies Record<string, EventSpec>;
+
+/** WIRE NAMES: subjects on the WEBHOOKS stream (the registry publishes them). */
+export const PublishedEvents = {
+  ...EventTypeEvents,
   'webhook.event.published': { schemaVersion: 1, dataClass: EventPublishedData, stream: 'WEBHOOKS' },
 } as const satisfies Record<string, EventSpec>;

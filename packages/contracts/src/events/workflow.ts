@@ -209,12 +209,18 @@ export class WorkflowDefinitionData {
   @IsOptional() @IsShortText(200) by?: string;
 }
 
-/** WIRE NAMES: never rename without a migration. */
-export const WorkflowEvents = {
+/** A workflow definition's stream (`workflow-<id>`). WIRE NAMES: never rename without a migration. */
+export const WorkflowDefinitionEvents = {
   'workflow.definition.created': { schemaVersion: 1, dataClass: WorkflowDefinitionData, stream: 'WORKFLOW' },
   'workflow.definition.updated': { schemaVersion: 1, dataClass: WorkflowDefinitionData, stream: 'WORKFLOW' },
+} as const satisfies Record<string, EventSpec>;
+
+/** An item's position in a workflow (its own stream). WIRE NAMES: never rename without a migration. */
+export const WorkflowItemEvents = {
   'workflow.stage.entered': { schemaVersion: 1, dataClass: StageEnteredData, stream: 'WORKFLOW' },
   'workflow.stage.left': { schemaVersion: 1, dataClass: StageLeftData, stream: 'WORKFLOW' },
   'workflow.item.completed': { schemaVersion: 1, dataClass: ItemCompletedData, stream: 'WORKFLOW' },
   'workflow.item.parked': { schemaVersion: 1, dataClass: ItemParkedData, stream: 'WORKFLOW' },
 } as const satisfies Record<string, EventSpec>;
+
+export const WorkflowEvents = { ...WorkflowDefinitionEvents, ...WorkflowItemEvents } as const satisfies Record<string, EventSpec>;

@@ -1,7 +1,7 @@
 import { UseFilters } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import type { CloudEvent, EventType } from '@stagehook/contracts';
-import type { BatchContext, BatchItem, HandlerContext, HandlerOutcome, TypedEvent } from '../handlers.js';
+import type { BatchContext, BatchEvent, BatchItem, HandlerContext, HandlerOutcome, TypedEvent } from '../handlers.js';
 import type { ConsumerRunnerOptions } from '../consumer/options.js';
 import { RpcErrorPassthrough } from './error-passthrough.filter.js';
 
@@ -78,9 +78,12 @@ export function OnEvent<T extends EventType>(consumer: ConsumerDeclaration, type
   };
 }
 
-/** The method handles many events of `types` in one transaction (see BatchHandler). */
-export function OnEventBatch(consumer: ConsumerDeclaration, types: readonly string[]) {
-  return <M extends (items: BatchItem[], ctx: BatchContext) => Promise<(HandlerOutcome | undefined)[] | void>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
+/**
+ * The method handles many events of `types` in one transaction (see BatchHandler); its items are
+ * typed by them (`BatchItem<BatchEvent<T>>`), so a switch on `item.event.type` narrows the data.
+ */
+export function OnEventBatch<T extends string>(consumer: ConsumerDeclaration, types: readonly T[]) {
+  return <M extends (items: BatchItem<BatchEvent<T>>[], ctx: BatchContext) => Promise<(HandlerOutcome | undefined)[] | void>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
     declare(consumer, { consumer: consumer.durable, batch: types.join(' ') })(target, key, descriptor);
   };
 }

@@ -355,7 +355,7 @@ export interface components {
         };
         CreateEndpointDto: {
             /** @description Sent as the Authorization header; write-only, shown masked */
-            authorization?: Record<string, never> | null;
+            authorization?: string | null;
             description?: string;
             /**
              * @description Exact types, prefix wildcards ('item.*') or '*'; empty for a stage-only endpoint
@@ -587,7 +587,7 @@ export interface components {
             value?: string;
         };
         UpdateEndpointDto: {
-            authorization?: Record<string, never> | null;
+            authorization?: string | null;
             description?: string;
             eventTypes?: string[];
             filters?: components["schemas"]["EndpointFiltersDto"];

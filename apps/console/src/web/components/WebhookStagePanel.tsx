@@ -28,8 +28,7 @@ export function WebhookStagePanel({ stage, onChange }: { stage: StageView; onCha
           params: { path: { id: endpointId } },
           body: {
             ...(url !== undefined ? { url } : {}),
-            // The generated type of a nullable string field is opaque; the API takes a string.
-            ...(authorization ? { authorization: authorization as unknown as Record<string, never> } : {}),
+            ...(authorization ? { authorization } : {}),
           },
         }),
       ),

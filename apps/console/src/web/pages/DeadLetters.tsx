@@ -1,4 +1,4 @@
-import type { DeadLetterPage, DeadLetterSummaryView, DeadLetterView, RedriveResultView, ReplayAllView, StagehookClient } from '@stagehook/sdk';
+import type { DeadLetterPage, DeadLetterSummaryView, DeadLetterView, RedriveResultView, ReplayAllView } from '@stagehook/sdk';
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import { useLocation, useSearch } from 'wouter';
@@ -12,8 +12,8 @@ import { api, ApiError, errorMessage, ok } from '../api';
 export const DEAD_LETTER_SERVICES = ['delivery', 'items', 'workflow', 'webhooks'] as const;
 type Service = (typeof DEAD_LETTER_SERVICES)[number];
 
-/** The four services mount the same controller, so their dead-letter routes are the same type. */
-export const deadLetterClient = (service: Service) => api[service] as unknown as StagehookClient['delivery'];
+/** The four services mount the same controller: one client type for their dead-letter routes. */
+export const deadLetterClient = (service: Service) => api.deadLetters[service];
 
 /** Outcomes that resolve a dead letter (packages/messaging RESOLVED_REPLAY_OUTCOMES). */
 const RESOLVED = new Set(['handled', 'already-handled']);
