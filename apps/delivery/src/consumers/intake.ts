@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { isEventOf, newEvent, traceContextOf, type CloudEvent, type TraceContext, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
+import { isEventOf, traceContextOf, type CloudEvent, type TraceContext, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
 import { activeTraceContext, type EventStore } from '@stagehook/event-store';
 import { DependencyUnavailableError, Outcome, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
 import type { EntityManager } from 'typeorm';
