@@ -32,17 +32,13 @@ module.exports = {
       comment: 'Deciders and domain rules are pure functions: no framework, no database, no persistence layer.',
       from: { path: '^apps/[^/]+/src/domain/' },
       to: {
-        path: [
-          '^node_modules/(@nestjs|typeorm|pg|@nats-io|undici|opossum|express)/',
-          '^packages/(platform/dist/index|messaging/|testing/)',
-          '^apps/[^/]+/src/(?!domain/)',
-        ],
+        path: ['^node_modules/(@nestjs|typeorm|pg|@nats-io|undici|opossum|express)/', '^packages/(platform/dist/index|messaging/|testing/)', '^apps/[^/]+/src/(?!domain/)'],
       },
     },
     {
       name: 'domain-uses-event-store-types-only',
       severity: 'error',
-      comment: 'A decider implements the event store\'s Decider type; it never loads or appends itself.',
+      comment: "A decider implements the event store's Decider type; it never loads or appends itself.",
       from: { path: '^apps/[^/]+/src/domain/' },
       to: { path: '^packages/event-store/', dependencyTypesNot: ['type-only'] },
     },

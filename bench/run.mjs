@@ -22,7 +22,10 @@ const BENCHES = [
   { name: 'e2e', workspace: '@stagehook/e2e', env: {}, args: ['--seconds', env('BENCH_E2E_SECONDS', '20')] },
 ];
 
-const load = () => loadavg().map((l) => l.toFixed(1)).join(' ');
+const load = () =>
+  loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 let current;
 // Ctrl-C / SIGTERM reach the running bench (bench:e2e then stops its services and drops its
@@ -96,11 +99,25 @@ function writeResults() {
   row('delivery', '1 replica (deliveries/s)', n(de.oneReplica?.perSecond, 0), n(de.rawCeilingPerSecond, 0), n(de.ratioOneReplicaToRaw), '≥ 0.30');
   row('delivery', '2 replicas (deliveries/s)', n(de.twoReplicas?.perSecond, 0), n(de.rawCeilingPerSecond, 0), n(de.ratioTwoReplicasToRaw), '≥ 1 replica');
   row('delivery', 'paced at half rate, event → receipt p50 / p99 (ms)', `${n(de.pacedAtHalfRate?.p50, 0)} / ${n(de.pacedAtHalfRate?.p99, 0)}`, '—', '—', 'p99 ≤ 50 ms');
-  row('delivery', 'one hanging endpoint of 10, healthy p99 (ms) vs paced p99', n(de.hangingEndpoint?.healthyP99, 0), n(de.pacedAtHalfRate?.p99, 0), n(de.hangingEndpoint?.healthyP99 / de.pacedAtHalfRate?.p99), '≤ 1.2 (at half rate)');
+  row(
+    'delivery',
+    'one hanging endpoint of 10, healthy p99 (ms) vs paced p99',
+    n(de.hangingEndpoint?.healthyP99, 0),
+    n(de.pacedAtHalfRate?.p99, 0),
+    n(de.hangingEndpoint?.healthyP99 / de.pacedAtHalfRate?.p99),
+    '≤ 1.2 (at half rate)',
+  );
   const wf = results.workflow?.figures ?? {};
   row('workflow', 'items through the template (items/s)', n(wf.itemsThroughTemplatePerSecond, 1), n(wf.rawPgItemsPerSecond, 0), n(wf.serviceVsRawPg), '≥ 0.5; mean step ≤ 15 ms');
   const e2e = results.e2e?.figures ?? {};
-  row('e2e', `stage entry → receipt p50 / p99 (ms), ${n(e2e.achievedRate, 1)} of ${e2e.rate ?? '?'} items/s`, `${n(e2e.stageToReceiptP50, 0)} / ${n(e2e.stageToReceiptP99, 0)}`, `bare POST ${n(e2e.rawPostP50, 1)} / ${n(e2e.rawPostP99, 1)}`, '—', 'p50 ≤ 30, p99 ≤ 150');
+  row(
+    'e2e',
+    `stage entry → receipt p50 / p99 (ms), ${n(e2e.achievedRate, 1)} of ${e2e.rate ?? '?'} items/s`,
+    `${n(e2e.stageToReceiptP50, 0)} / ${n(e2e.stageToReceiptP99, 0)}`,
+    `bare POST ${n(e2e.rawPostP50, 1)} / ${n(e2e.rawPostP99, 1)}`,
+    '—',
+    'p50 ≤ 30, p99 ≤ 150',
+  );
   row('e2e', 'status change → receipt p50 / p99 (ms)', `${n(e2e.statusToReceiptP50, 0)} / ${n(e2e.statusToReceiptP99, 0)}`, '—', '—', 'p50 ≤ 30, p99 ≤ 150');
   row('e2e', 'stage entry → review after succeeded p50 / p99 (ms)', `${n(e2e.stageToReviewP50, 0)} / ${n(e2e.stageToReviewP99, 0)}`, '—', '—', 'p50 ≤ 60');
 
@@ -109,7 +126,15 @@ function writeResults() {
 
 - Date: ${started.toISOString()} (${Object.keys(results).length} of ${BENCHES.length} benches, took ${Math.round((Date.now() - started.getTime()) / 1000)} s)
 - Machine: ${cpu.length} × ${cpu[0]?.model ?? 'unknown cpu'}, Node ${process.version}, ${process.platform}
-- Sizes: ${BENCHES.map((b) => `${b.name} ${Object.entries(b.env).map(([k, v]) => `${k}=${v}`).concat(b.args ?? []).join(' ') || 'defaults'}`).join('; ')}
+- Sizes: ${BENCHES.map(
+    (b) =>
+      `${b.name} ${
+        Object.entries(b.env)
+          .map(([k, v]) => `${k}=${v}`)
+          .concat(b.args ?? [])
+          .join(' ') || 'defaults'
+      }`,
+  ).join('; ')}
 
 Ratios are ours / the raw baseline measured in the same run; on a shared machine judge by them,
 not by the absolute figures. Load is the 1/5/15-minute load average before and after each bench.
@@ -131,5 +156,5 @@ ${JSON.stringify(Object.fromEntries(Object.entries(results).map(([k, r]) => [k, 
 \`\`\`
 </details>
 `;
-writeFileSync(join(root, 'bench', 'results.md'), md);
+  writeFileSync(join(root, 'bench', 'results.md'), md);
 }

@@ -92,7 +92,8 @@ try {
   step('three-node JetStream cluster');
   await cluster.start();
   writeFileSync(join(natsDir, 'pids.json'), `${JSON.stringify(cluster.pids(), null, 2)}\n`);
-  for (const n of cluster.nodes) console.log(`  ${n.name}        nats://127.0.0.1:${n.port}   monitoring http://127.0.0.1:${n.monitorPort}   store ${relative(process.cwd(), n.storeDir)}`);
+  for (const n of cluster.nodes)
+    console.log(`  ${n.name}        nats://127.0.0.1:${n.port}   monitoring http://127.0.0.1:${n.monitorPort}   store ${relative(process.cwd(), n.storeDir)}`);
   platform = spawn(process.execPath, [join(root, 'scripts', 'start.mjs'), ...argv.filter((a) => a !== '--fresh')], {
     cwd: root,
     stdio: 'inherit',

@@ -52,18 +52,25 @@ export async function runDemo({ root, urls, secrets, receiverPort, startProcess,
       body: { name: 'ML team: training runs', url: `${receiverUrl}/training`, eventTypes: ['model.training.*'], includeAnnotations: false },
     }),
   );
-  const revealed = await Promise.all([stageEndpoint, statusEndpoint, trainingEndpoint].map((e) => ok(webhooks.POST('/endpoints/{id}/secret/reveal', { params: { path: { id: e.id } } }))));
+  const revealed = await Promise.all(
+    [stageEndpoint, statusEndpoint, trainingEndpoint].map((e) => ok(webhooks.POST('/endpoints/{id}/secret/reveal', { params: { path: { id: e.id } } }))),
+  );
 
   step(`sample receiver on ${receiverUrl}`);
-  await startProcess('receiver', join('examples', 'receiver', 'dist', 'main.js'), {
-    PORT: String(receiverPort),
-    WEBHOOK_SECRETS: revealed.map((r) => r.secret).join(','),
-    EXPECTED_AUTHORIZATION: 'Bearer demo-receiver-token',
-    ITEMS_URL: urls.items,
-    ITEMS_TOKEN: token,
-    FLAKY_PERCENT: '20',
-    BROKEN_PERCENT: '4',
-  }, `${receiverUrl}/health`);
+  await startProcess(
+    'receiver',
+    join('examples', 'receiver', 'dist', 'main.js'),
+    {
+      PORT: String(receiverPort),
+      WEBHOOK_SECRETS: revealed.map((r) => r.secret).join(','),
+      EXPECTED_AUTHORIZATION: 'Bearer demo-receiver-token',
+      ITEMS_URL: urls.items,
+      ITEMS_TOKEN: token,
+      FLAKY_PERCENT: '20',
+      BROKEN_PERCENT: '4',
+    },
+    `${receiverUrl}/health`,
+  );
 
   if (trainingRuns) await trainingRunDemo({ step, startProcess, trainingRuns, projectId, receiverUrl });
 
@@ -149,13 +156,18 @@ export async function runDemo({ root, urls, secrets, receiverPort, startProcess,
 async function trainingRunDemo({ step, startProcess, trainingRuns, projectId, receiverUrl }) {
   const base = `http://127.0.0.1:${trainingRuns.port}`;
   step(`example publisher (training runs) on ${base}`);
-  await startProcess('training-runs', join('examples', 'training-runs', 'dist', 'main.js'), {
-    PORT: String(trainingRuns.port),
-    DATABASE_URL: trainingRuns.databaseUrl,
-    NATS_URL: trainingRuns.natsUrl,
-    BUS_NAMESPACE: trainingRuns.busNamespace,
-    PROJECT_ID: projectId,
-  }, `${base}/health`);
+  await startProcess(
+    'training-runs',
+    join('examples', 'training-runs', 'dist', 'main.js'),
+    {
+      PORT: String(trainingRuns.port),
+      DATABASE_URL: trainingRuns.databaseUrl,
+      NATS_URL: trainingRuns.natsUrl,
+      BUS_NAMESPACE: trainingRuns.busNamespace,
+      PROJECT_ID: projectId,
+    },
+    `${base}/health`,
+  );
   const post = async (path, body) => {
     const res = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`POST ${base}${path} → ${res.status} ${await res.text()}`);
@@ -184,10 +196,30 @@ function shapes(n, seed) {
         out.push({ name: 'screw', bounding_box: { x, y, w: 42, h: 18 } });
         break;
       case 1:
-        out.push({ name: 'screw', polygon: { paths: [[{ x, y }, { x: x + 40, y }, { x: x + 40, y: y + 16 }, { x, y: y + 16 }]] } });
+        out.push({
+          name: 'screw',
+          polygon: {
+            paths: [
+              [
+                { x, y },
+                { x: x + 40, y },
+                { x: x + 40, y: y + 16 },
+                { x, y: y + 16 },
+              ],
+            ],
+          },
+        });
         break;
       case 2:
-        out.push({ name: 'screw_axis', line: { path: [{ x, y }, { x: x + 38, y: y + 4 }] } });
+        out.push({
+          name: 'screw_axis',
+          line: {
+            path: [
+              { x, y },
+              { x: x + 38, y: y + 4 },
+            ],
+          },
+        });
         break;
       case 3:
         out.push({ name: 'screw_head', keypoint: { x, y } });

@@ -24,6 +24,8 @@ try {
   // After the build: workspace packages resolve to their dist/, which the boundary rules name.
   step('module boundaries (.dependency-cruiser.cjs)');
   run(root, 'npm', ['run', '--silent', 'lint:deps']);
+  step('formatting (.prettierrc.json)');
+  run(root, 'npm', ['run', '--silent', 'format:check']);
   step(`integration, end-to-end and browser tests (${elapsed()} so far)`);
   run(root, 'turbo', ['run', 'test:int', '--concurrency=2']);
   if (!args.has('--no-chaos')) {

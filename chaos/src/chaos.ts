@@ -44,7 +44,12 @@ const started = Date.now();
 const log = (msg: string) => console.error(`[chaos +${((Date.now() - started) / 1000).toFixed(1)}s] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface FaultRecord { fault: string; injectedAt: number; recoveredAt?: number; recoveryMs?: number }
+interface FaultRecord {
+  fault: string;
+  injectedAt: number;
+  recoveredAt?: number;
+  recoveryMs?: number;
+}
 
 const STATUS_ENDPOINTS = ['healthy', 'hang', 'error500', 'reset', 'slow'] as const;
 type StatusEndpoint = (typeof STATUS_ENDPOINTS)[number];
@@ -105,7 +110,13 @@ async function main(): Promise<void> {
   const result = { exitCode: 1 };
   try {
     /** HTTP with retries through restarts: a refused connection or 5xx is tried again. */
-    async function req<T = Json>(service: ServiceName, method: string, path: string, body?: unknown, accept: number[] = []): Promise<{ status: number; body: T; retried: boolean }> {
+    async function req<T = Json>(
+      service: ServiceName,
+      method: string,
+      path: string,
+      body?: unknown,
+      accept: number[] = [],
+    ): Promise<{ status: number; body: T; retried: boolean }> {
       let retried = false;
       for (let i = 0; ; i++) {
         try {
@@ -128,11 +139,18 @@ async function main(): Promise<void> {
     for (const name of STATUS_ENDPOINTS) {
       statusEps[name] = (await req<{ id: string }>('webhooks', 'POST', '/endpoints', { name, url: `${statusRx.url}/${name}`, eventTypes: ['item.status.changed'] })).body.id;
     }
-    const hostileEp = (await req<{ id: string }>('webhooks', 'POST', '/endpoints', { name: 'hostile', url: `${hostile.url}/hostile`, eventTypes: ['item.status.changed'] })).body.id;
+    const hostileEp = (await req<{ id: string }>('webhooks', 'POST', '/endpoints', { name: 'hostile', url: `${hostile.url}/hostile`, eventTypes: ['item.status.changed'] })).body
+      .id;
     for (const id of [stageEp.id, hostileEp, ...Object.values(statusEps)]) {
       await until(async () => (await call('delivery', 'GET', `/endpoints/${id}/circuit`)).status === 200, { timeoutMs: 30_000, message: 'delivery knows the endpoints' });
     }
-    const wf = (await req<{ workflowId: string; stages: { id: string; type: string }[] }>('workflow', 'POST', '/workflows/template', { name: 'chaos', endpointId: stageEp.id, maxAttempts: 10 })).body;
+    const wf = (
+      await req<{ workflowId: string; stages: { id: string; type: string }[] }>('workflow', 'POST', '/workflows/template', {
+        name: 'chaos',
+        endpointId: stageEp.id,
+        maxAttempts: 10,
+      })
+    ).body;
     const stageOf = (type: string) => wf.stages.find((s) => s.type === type)!.id;
     const ds = (await req<{ id: string }>('items', 'POST', '/datasets', { name: 'chaos' })).body;
 
@@ -142,13 +160,36 @@ async function main(): Promise<void> {
     const loop = LOOP_ITEMS > 0 ? await loopWorkflow() : undefined;
     async function loopWorkflow() {
       const ep = (await req<{ id: string }>('webhooks', 'POST', '/endpoints', { name: 'loop', url: `${stageRx.url}/loop` })).body;
-      const tmpl = (await req<{ workflowId: string; stages: { id: string; name: string; type: string; webhook?: unknown }[] }>('workflow', 'POST', '/workflows/template', { name: 'loop', endpointId: ep.id, maxAttempts: 2 })).body;
+      const tmpl = (
+        await req<{ workflowId: string; stages: { id: string; name: string; type: string; webhook?: unknown }[] }>('workflow', 'POST', '/workflows/template', {
+          name: 'loop',
+          endpointId: ep.id,
+          maxAttempts: 2,
+        })
+      ).body;
       const [d, a, w, r, c] = tmpl.stages;
       const stages = [
         { id: d.id, name: d.name, type: d.type, edges: [{ name: 'default', to: a.id }] },
         { id: a.id, name: a.name, type: a.type, edges: [{ name: 'default', to: w.id }] },
-        { id: w.id, name: w.name, type: w.type, webhook: w.webhook, edges: [{ name: 'succeeded', to: r.id }, { name: 'failed', to: w.id }] },
-        { id: r.id, name: r.name, type: r.type, edges: [{ name: 'approve', to: c.id }, { name: 'reject', to: a.id }] },
+        {
+          id: w.id,
+          name: w.name,
+          type: w.type,
+          webhook: w.webhook,
+          edges: [
+            { name: 'succeeded', to: r.id },
+            { name: 'failed', to: w.id },
+          ],
+        },
+        {
+          id: r.id,
+          name: r.name,
+          type: r.type,
+          edges: [
+            { name: 'approve', to: c.id },
+            { name: 'reject', to: a.id },
+          ],
+        },
         { id: c.id, name: c.name, type: c.type, edges: [] },
       ];
       await req('workflow', 'PUT', `/workflows/${tmpl.workflowId}`, { name: 'loop', stages }, []);
@@ -176,7 +217,8 @@ async function main(): Promise<void> {
     /** One item whose Darwin export is several MiB goes through the webhook stage among the load. */
     let bigItem: { id: string; version: number } | undefined;
     async function oneBigItem(): Promise<void> {
-      const { items } = (await req<{ items: { id: string }[] }>('items', 'POST', '/items', { datasetId: ds.id, items: [{ name: 'chaos-big.jpg', width: 1920, height: 1080 }] })).body;
+      const { items } = (await req<{ items: { id: string }[] }>('items', 'POST', '/items', { datasetId: ds.id, items: [{ name: 'chaos-big.jpg', width: 1920, height: 1080 }] }))
+        .body;
       const id = items[0].id;
       let version = 0;
       for (let start = 0; start < BIG_ANNOTATIONS; start += 1_000) {
@@ -248,11 +290,14 @@ async function main(): Promise<void> {
       log('stage endpoint recovers');
       stageRx.setDefault(answer.ok(), '/stage');
     }, 10_000);
-    const endpointFaultsEnd = setTimeout(() => {
-      log('endpoint faults: hang, 500 and reset endpoints recover');
-      for (const p of ['/hang', '/error500', '/reset']) statusRx.setDefault(answer.ok(), p);
-      statusRx.releaseHanging();
-    }, short ? 25_000 : 60_000);
+    const endpointFaultsEnd = setTimeout(
+      () => {
+        log('endpoint faults: hang, 500 and reset endpoints recover');
+        for (const p of ['/hang', '/error500', '/reset']) statusRx.setDefault(answer.ok(), p);
+        statusRx.releaseHanging();
+      },
+      short ? 25_000 : 60_000,
+    );
 
     // Long form: items into the failed-edge cycle while its endpoint is disabled: they park.
     let parked = 0;
@@ -305,11 +350,36 @@ async function main(): Promise<void> {
       await infraRestart(
         'NATS',
         () => execFileSync('start-stop-daemon', ['--stop', '--retry', '10', '--oknodo', '--exec', '/usr/sbin/nats-server'], { stdio: 'ignore' }),
-        () => execFileSync('start-stop-daemon', ['--start', '--oknodo', '--background', '--exec', '/usr/sbin/nats-server', '--', '-a', '127.0.0.1', '-p', '4222', '-js', '-sd', '/var/lib/nats-server', '-l', '/var/log/nats-server.log'], { stdio: 'ignore' }),
+        () =>
+          execFileSync(
+            'start-stop-daemon',
+            [
+              '--start',
+              '--oknodo',
+              '--background',
+              '--exec',
+              '/usr/sbin/nats-server',
+              '--',
+              '-a',
+              '127.0.0.1',
+              '-p',
+              '4222',
+              '-js',
+              '-sd',
+              '/var/lib/nats-server',
+              '-l',
+              '/var/log/nats-server.log',
+            ],
+            { stdio: 'ignore' },
+          ),
       );
       await sleep(FAULT_GAP_MS);
       const pg = execFileSync('ls', ['/etc/postgresql']).toString().trim().split('\n').sort().pop()!;
-      await infraRestart('PostgreSQL', () => execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', pg, 'main', 'restart', '-m', 'fast'], { stdio: 'ignore' }), () => undefined);
+      await infraRestart(
+        'PostgreSQL',
+        () => execFileSync('pg_ctlcluster', ['--skip-systemctl-redirect', pg, 'main', 'restart', '-m', 'fast'], { stdio: 'ignore' }),
+        () => undefined,
+      );
       await sleep(FAULT_GAP_MS);
     } else {
       log('NATS and PostgreSQL restarts skipped (--no-infra, or not root)');
@@ -379,13 +449,18 @@ async function main(): Promise<void> {
     let badVisits = 0;
     const outcomes = new Map<string, number>();
     for (const id of submitted) {
-      const h = await call<{ visits: { stageId: string; outcome: string | null; toStageId: string | null }[] }>('workflow', 'GET', `/workflows/${wf.workflowId}/items/${id}/history`);
+      const h = await call<{ visits: { stageId: string; outcome: string | null; toStageId: string | null }[] }>(
+        'workflow',
+        'GET',
+        `/workflows/${wf.workflowId}/items/${id}/history`,
+      );
       const webhookVisits = (h.body.visits ?? []).filter((v) => v.stageId === stageOf('webhook'));
       const visit = webhookVisits[0];
       // One visit, ended by one outcome, leaving for the stage that outcome's edge names (review
       // for both in the seed template), and one delivery behind it.
       const deliveries = await call<{ data: unknown[] }>('delivery', 'GET', `/deliveries?itemId=${id}&eventType=workflow.stage.entered`);
-      if (webhookVisits.length !== 1 || !visit.outcome || !['succeeded', 'failed'].includes(visit.outcome) || visit.toStageId !== review || deliveries.body.data?.length !== 1) badVisits++;
+      if (webhookVisits.length !== 1 || !visit.outcome || !['succeeded', 'failed'].includes(visit.outcome) || visit.toStageId !== review || deliveries.body.data?.length !== 1)
+        badVisits++;
       if (visit?.outcome) outcomes.set(visit.outcome, (outcomes.get(visit.outcome) ?? 0) + 1);
     }
     const stageReceipts = groupBy(stageRx.received('/stage'), itemOf);
@@ -411,13 +486,27 @@ async function main(): Promise<void> {
     }
     const hostileLost = [...statusAccepted.keys()].filter((id) => !hostile.items.has(id)).length;
     const hostileDup = sum([...hostile.items.values()].map((k) => Math.max(0, k - 1)));
-    rows.push({ endpoint: 'hostile (NUL, invalid UTF-8, 100 kB header)', events: statusAccepted.size, receipts: sum([...hostile.items.values()]), failedAttempts: 0, lost: hostileLost, duplicates: hostileDup });
+    rows.push({
+      endpoint: 'hostile (NUL, invalid UTF-8, 100 kB header)',
+      events: statusAccepted.size,
+      receipts: sum([...hostile.items.values()]),
+      failedAttempts: 0,
+      lost: hostileLost,
+      duplicates: hostileDup,
+    });
     // The big item: delivered with every annotation, and routed like the others.
     const bigReceipt = bigItem && stageRx.received('/stage').find((r) => itemOf(r) === bigItem!.id && r.answered === 200);
     const bigAnnotations = bigReceipt ? ((JSON.parse(bigReceipt.body) as { data: { annotations?: { annotations?: unknown[] } } }).data.annotations?.annotations?.length ?? 0) : 0;
     const bigPayloadDelivered = bigReceipt !== undefined && bigAnnotations >= BIG_ANNOTATIONS;
     const deadLettered = await platform.deadLetters();
-    rows.unshift({ endpoint: 'stage (webhook stage)', events: submitted.length, receipts: stageRx.received('/stage').length, failedAttempts: stageRx.received('/stage').filter((x) => x.answered !== 200).length, lost: stageLost.length, duplicates: stageDup });
+    rows.unshift({
+      endpoint: 'stage (webhook stage)',
+      events: submitted.length,
+      receipts: stageRx.received('/stage').length,
+      failedAttempts: stageRx.received('/stage').filter((x) => x.answered !== 200).length,
+      lost: stageLost.length,
+      duplicates: stageDup,
+    });
 
     // p99 of healthy endpoints (status → first receipt) for events accepted during a fault window.
     const latencies: number[] = [];
@@ -473,7 +562,12 @@ async function main(): Promise<void> {
         bigPayloadDelivered,
         bigPayloadAnnotations: bigAnnotations,
         healthyP99DuringFaultsMs: percentile(latencies, 99),
-        maxRecoveryMs: Object.fromEntries([...new Set(faults.map((f) => f.fault))].map((name) => [name, faults.filter((f) => f.fault === name).reduce<number | null>((m, f) => (f.recoveryMs === undefined || m === null ? null : Math.max(m, f.recoveryMs)), 0)])),
+        maxRecoveryMs: Object.fromEntries(
+          [...new Set(faults.map((f) => f.fault))].map((name) => [
+            name,
+            faults.filter((f) => f.fault === name).reduce<number | null>((m, f) => (f.recoveryMs === undefined || m === null ? null : Math.max(m, f.recoveryMs)), 0),
+          ]),
+        ),
         durationMs: Date.now() - started,
         ok: !failed,
       }),

@@ -74,7 +74,13 @@ async function main(): Promise<number> {
     const call = p.client('cluster');
 
     /** HTTP with retries: a refused connection, a 5xx or a timeout while a node is down is tried again. */
-    async function req<T = Record<string, unknown>>(service: ServiceName, method: string, path: string, body?: unknown, accept: number[] = []): Promise<{ status: number; body: T }> {
+    async function req<T = Record<string, unknown>>(
+      service: ServiceName,
+      method: string,
+      path: string,
+      body?: unknown,
+      accept: number[] = [],
+    ): Promise<{ status: number; body: T }> {
       for (let i = 0; ; i++) {
         try {
           const res = await call<T>(service, method, path, body);
@@ -94,7 +100,13 @@ async function main(): Promise<number> {
     for (const id of [stageEp, statusEp]) {
       await until(async () => (await call('delivery', 'GET', `/endpoints/${id}/circuit`)).status === 200, { timeoutMs: 30_000, message: 'delivery knows the endpoints' });
     }
-    const wf = (await req<{ workflowId: string; stages: { id: string; type: string }[] }>('workflow', 'POST', '/workflows/template', { name: 'cluster', endpointId: stageEp, maxAttempts: 10 })).body;
+    const wf = (
+      await req<{ workflowId: string; stages: { id: string; type: string }[] }>('workflow', 'POST', '/workflows/template', {
+        name: 'cluster',
+        endpointId: stageEp,
+        maxAttempts: 10,
+      })
+    ).body;
     const stageOf = (type: string) => wf.stages.find((s) => s.type === type)!.id;
     const review = stageOf('review');
     const ds = (await req<{ id: string }>('items', 'POST', '/datasets', { name: 'cluster' })).body;
@@ -113,7 +125,8 @@ async function main(): Promise<number> {
       submitted.push(id);
       return id;
     }
-    const inReview = async (id: string) => (await call<{ stageId: string }>('workflow', 'GET', `/workflows/${wf.workflowId}/items/${id}`).catch(() => ({ body: { stageId: '' } }))).body.stageId === review;
+    const inReview = async (id: string) =>
+      (await call<{ stageId: string }>('workflow', 'GET', `/workflows/${wf.workflowId}/items/${id}`).catch(() => ({ body: { stageId: '' } }))).body.stageId === review;
 
     // ---- load ---------------------------------------------------------------------------------
     const submitted: string[] = [];
@@ -145,10 +158,13 @@ async function main(): Promise<number> {
         f.recoveryMs = Date.now() - f.injectedAt;
       })();
       const elected = (async () => {
-        await until(async () => {
-          const leader = await streamLeader(nc!, stream).catch(() => undefined);
-          return leader !== undefined && leader !== node;
-        }, { timeoutMs: 60_000, intervalMs: 100, message: `a new ${stream} leader` });
+        await until(
+          async () => {
+            const leader = await streamLeader(nc!, stream).catch(() => undefined);
+            return leader !== undefined && leader !== node;
+          },
+          { timeoutMs: 60_000, intervalMs: 100, message: `a new ${stream} leader` },
+        );
         f.newLeaderMs = Date.now() - f.injectedAt;
       })();
       await Promise.all([probe, elected]);
@@ -179,7 +195,11 @@ async function main(): Promise<number> {
     const stranded = await notInReview();
     let badVisits = 0;
     for (const id of submitted) {
-      const h = await call<{ visits: { stageId: string; outcome: string | null; toStageId: string | null }[] }>('workflow', 'GET', `/workflows/${wf.workflowId}/items/${id}/history`);
+      const h = await call<{ visits: { stageId: string; outcome: string | null; toStageId: string | null }[] }>(
+        'workflow',
+        'GET',
+        `/workflows/${wf.workflowId}/items/${id}/history`,
+      );
       const visits = (h.body.visits ?? []).filter((v) => v.stageId === stageOf('webhook'));
       if (visits.length !== 1 || visits[0].outcome !== 'succeeded' || visits[0].toStageId !== review) badVisits++;
     }
@@ -192,7 +212,11 @@ async function main(): Promise<number> {
     const lost = stageLost.length + statusLost().length;
     const deadLettered = await p.deadLetters();
     const streams = await cluster.streams();
-    const replicas = Object.fromEntries(Object.entries(streams).filter(([n]) => n.startsWith(`${p.namespace}_`)).map(([n, s]) => [n.slice(p.namespace.length + 1), s.replicas]));
+    const replicas = Object.fromEntries(
+      Object.entries(streams)
+        .filter(([n]) => n.startsWith(`${p.namespace}_`))
+        .map(([n, s]) => [n.slice(p.namespace.length + 1), s.replicas]),
+    );
 
     console.table(faults.map((f) => ({ fault: f.fault, node: f.node, newLeaderMs: f.newLeaderMs, recoveryMs: f.recoveryMs ?? 'not recovered', nodeBackMs: f.nodeBackMs })));
     console.table([

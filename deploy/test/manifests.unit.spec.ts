@@ -264,7 +264,11 @@ describe('deploy/k8s/overlays/production', () => {
 describe('deploy/nats/values.yaml (official NATS Helm chart)', () => {
   it('runs three NATS 2.9 servers with JetStream on file storage', () => {
     const v = readYaml(join(deployDir, 'nats/values.yaml')) as {
-      config: { cluster: { enabled: boolean; replicas: number }; jetstream: { enabled: boolean; fileStore: { enabled: boolean; pvc: { enabled: boolean } } }; monitor: { enabled: boolean } };
+      config: {
+        cluster: { enabled: boolean; replicas: number };
+        jetstream: { enabled: boolean; fileStore: { enabled: boolean; pvc: { enabled: boolean } } };
+        monitor: { enabled: boolean };
+      };
       container: { image: { tag: string } };
       podDisruptionBudget: { enabled: boolean };
     };

@@ -29,7 +29,11 @@ describe('metrics read by deploy/ (dashboard, alerts, autoscaling)', () => {
   });
 
   const missing = (exprs: { where: string; expr: string }[]) =>
-    exprs.flatMap(({ where, expr }) => parsePromql(expr).metrics.filter((m) => !exported.has(m)).map((m) => `${where}: ${m}`));
+    exprs.flatMap(({ where, expr }) =>
+      parsePromql(expr)
+        .metrics.filter((m) => !exported.has(m))
+        .map((m) => `${where}: ${m}`),
+    );
 
   it('scrapes the metrics the services are known to export (the scrape itself works)', () => {
     expect(exported).toContain('stagehook_delivery_attempt_seconds_bucket');

@@ -73,7 +73,11 @@ const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port
 const platform = await Platform.start({ env: { workflow: { LOG_LEVEL: 'warn' }, items: { LOG_LEVEL: 'warn' }, webhooks: { LOG_LEVEL: 'warn' }, delivery: { LOG_LEVEL: 'warn' } } });
 const nc = await connect({ servers: testEnv.natsUrl });
 let stopping: Promise<void> | undefined;
-const shutdown = () => (stopping ??= nc.drain().then(() => platform.stop()).finally(() => receiver.close()));
+const shutdown = () =>
+  (stopping ??= nc
+    .drain()
+    .then(() => platform.stop())
+    .finally(() => receiver.close()));
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void shutdown().finally(() => process.exit(130)));
 try {
   const { webhooks, items: itemsApi, workflow: wf } = platform.sdk(PROJECT);
@@ -114,7 +118,12 @@ try {
   // Items added to the workflow wait in the dataset stage; their status changes start with `start`.
   statusLatency.length = 0;
 
-  console.log(`bench:e2e — ${TOTAL} items at ${RATE}/s for ${SECONDS} s on ${cpus().length} cpus (load ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')})`);
+  console.log(
+    `bench:e2e — ${TOTAL} items at ${RATE}/s for ${SECONDS} s on ${cpus().length} cpus (load ${(await import('node:os'))
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')})`,
+  );
   const t0 = performance.now();
   let inFlight = 0;
   let maxBehind = 0;
@@ -180,11 +189,19 @@ try {
   };
   console.table([
     { path: 'stage entry → receipt', n: figures.stageReceipts, p50: `${figures.stageToReceiptP50} ms`, p99: `${figures.stageToReceiptP99} ms`, aim: 'p50 ≤ 30 ms, p99 ≤ 150 ms' },
-    { path: 'status change → receipt', n: figures.statusReceipts, p50: `${figures.statusToReceiptP50} ms`, p99: `${figures.statusToReceiptP99} ms`, aim: 'p50 ≤ 30 ms, p99 ≤ 150 ms' },
+    {
+      path: 'status change → receipt',
+      n: figures.statusReceipts,
+      p50: `${figures.statusToReceiptP50} ms`,
+      p99: `${figures.statusToReceiptP99} ms`,
+      aim: 'p50 ≤ 30 ms, p99 ≤ 150 ms',
+    },
     { path: 'stage entry → review (succeeded)', n: figures.reviews, p50: `${figures.stageToReviewP50} ms`, p99: `${figures.stageToReviewP99} ms`, aim: 'p50 ≤ 60 ms' },
     { path: 'raw: bare POST to the receiver', n: rawLatency.length, p50: `${figures.rawPostP50} ms`, p99: `${figures.rawPostP99} ms`, aim: '' },
   ]);
-  console.log(`sent ${sent} of ${TOTAL} items, their commands done at ${figures.achievedRate} items/s (asked ${RATE}/s; at most ${figures.maxBehindMs} ms behind schedule), ${failed} command failures`);
+  console.log(
+    `sent ${sent} of ${TOTAL} items, their commands done at ${figures.achievedRate} items/s (asked ${RATE}/s; at most ${figures.maxBehindMs} ms behind schedule), ${failed} command failures`,
+  );
   console.log(JSON.stringify(figures));
 } finally {
   await shutdown();

@@ -5,7 +5,6 @@ import { TestReceiver, until } from '@stagehook/testing';
 import { polygonAnnotations } from './support/annotations.js';
 import { Platform } from './support/platform.js';
 
-
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
 /** `n` polygons with a bounding box each, as an annotator's tool would save them, 1,000 per request. */
@@ -26,7 +25,9 @@ async function itemInWebhookStage(platform: Platform, receiver: TestReceiver, n:
   const workflow = await ok<WorkflowView>(api.workflow.POST('/workflows/template', { body: { name: 'Big items', endpointId: endpoint.id, maxAttempts: 2 } }));
   const id = workflow.workflowId;
   const dataset = await ok<{ id: string }>(api.items.POST('/datasets', { body: { name: `Screws ${n}` } }));
-  const { items } = await ok<{ items: { id: string }[] }>(api.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: `tray-${n}.jpg`, width: 1920, height: 1080 }] } }));
+  const { items } = await ok<{ items: { id: string }[] }>(
+    api.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: `tray-${n}.jpg`, width: 1920, height: 1080 }] } }),
+  );
   const itemId = items[0].id;
   const version = await annotate(api, itemId, n);
   await ok(api.workflow.POST('/workflows/{id}/items', { params: { path: { id } }, body: { itemIds: [itemId] } }));
@@ -85,7 +86,9 @@ describe('an item whose Darwin export is above the bound', () => {
     expect(data).toHaveLength(1);
     expect(data[0].status).toBe('failed');
     expect(JSON.stringify(data[0])).toContain('payload_too_large');
-    const { visits } = await ok<{ visits: { stageId: string }[] }>(api.workflow.GET('/workflows/{id}/items/{itemId}/history', { params: { path: { id: workflow.workflowId, itemId } } }));
+    const { visits } = await ok<{ visits: { stageId: string }[] }>(
+      api.workflow.GET('/workflows/{id}/items/{itemId}/history', { params: { path: { id: workflow.workflowId, itemId } } }),
+    );
     expect(JSON.stringify(visits.filter((v) => v.stageId === stage('webhook')))).toContain('failed');
     expect(receiver.received('/stage')).toHaveLength(0);
   });

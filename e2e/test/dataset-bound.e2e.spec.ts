@@ -2,7 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { until } from '@stagehook/testing';
 import { Platform } from './support/platform.js';
 
-interface Visit { stageId: string; stageType: string; edge: string | null }
+interface Visit {
+  stageId: string;
+  stageType: string;
+  edge: string | null;
+}
 
 /**
  * V7's dataset stage: a workflow whose dataset stage names a dataset takes the items registered
@@ -22,7 +26,9 @@ describe('a dataset-bound workflow', () => {
     { id: 'done', name: 'Done', type: 'complete', edges: [] },
   ];
   const register = async (names: string[]) =>
-    (await ok<{ items: { id: string }[] }>('items', 'POST', '/items', { datasetId, items: names.map((name) => ({ name, path: '/', width: 64, height: 64 })) })).items.map((i) => i.id);
+    (await ok<{ items: { id: string }[] }>('items', 'POST', '/items', { datasetId, items: names.map((name) => ({ name, path: '/', width: 64, height: 64 })) })).items.map(
+      (i) => i.id,
+    );
   const history = async (itemId: string) => {
     const res = await call<{ visits: Visit[] }>('workflow', 'GET', `/workflows/${workflowId}/items/${itemId}/history`);
     return res.status === 200 ? res.body.visits : [];

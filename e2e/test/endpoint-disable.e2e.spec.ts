@@ -2,8 +2,15 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { answer, TestReceiver, until } from '@stagehook/testing';
 import { Platform } from './support/platform.js';
 
-interface Workflow { workflowId: string; stages: { id: string; type: string }[] }
-interface EndpointView { active: boolean; disabledReason: string | null; disabledBy: string | null }
+interface Workflow {
+  workflowId: string;
+  stages: { id: string; type: string }[];
+}
+interface EndpointView {
+  active: boolean;
+  disabledReason: string | null;
+  disabledBy: string | null;
+}
 
 /**
  * Delivery disables an endpoint on its own when its receiver answers 410 Gone. Before, only

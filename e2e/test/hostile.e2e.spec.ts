@@ -190,7 +190,11 @@ describe('hostile input', () => {
       },
       { weight: 1, arbitrary: fc.constant(undefined) },
     );
-    const param = fc.oneof(fc.constantFrom(...realIds), stringArb.filter((s) => s.length > 0), fc.uuid());
+    const param = fc.oneof(
+      fc.constantFrom(...realIds),
+      stringArb.filter((s) => s.length > 0),
+      fc.uuid(),
+    );
     const params = fc.record(Object.fromEntries(op.pathParams.map((p) => [p, param])));
     const qKeys = [...op.queryParams, '__proto__', 'constructor[prototype][x]', 'limit'];
     const query = fc.array(fc.tuple(fc.constantFrom(...qKeys), fc.oneof(stringArb, fc.constantFrom(...HUGE_NUMBERS).map(String))), { maxLength: 4 });
@@ -230,7 +234,13 @@ describe('hostile input', () => {
       // What the services logged at error level, to see the cause of a 5xx a random case found.
       for (const service of ['workflow', 'items', 'webhooks', 'delivery'] as const) {
         const errors = platform.logs(service).filter((l) => l.includes('"level":"error"') || l.includes('"level":50'));
-        if (errors.length > 0) console.log(`${service} error logs:\n${errors.slice(-5).map((l) => l.slice(0, 2000)).join('\n')}`);
+        if (errors.length > 0)
+          console.log(
+            `${service} error logs:\n${errors
+              .slice(-5)
+              .map((l) => l.slice(0, 2000))
+              .join('\n')}`,
+          );
       }
     }
     expect(failures).toEqual([]);
@@ -321,7 +331,11 @@ describe('hostile input', () => {
       },
       { timeoutMs: 60_000, intervalMs: 500, message: `dead letters ${JSON.stringify(want)}` },
     ).catch((err: Error) => {
-      const logs = platform.logs().filter((l) => /"level":"(warn|error|fatal)"/.test(l) && !/dead-lettered/.test(l)).slice(-20).map((l) => l.slice(0, 400));
+      const logs = platform
+        .logs()
+        .filter((l) => /"level":"(warn|error|fatal)"/.test(l) && !/dead-lettered/.test(l))
+        .slice(-20)
+        .map((l) => l.slice(0, 400));
       return Promise.reject(new Error(`${err.message}; have ${JSON.stringify([...seen])}\n${logs.join('\n')}`));
     });
     const { bySubject, reasons } = await deadLetters();
@@ -341,8 +355,15 @@ describe('hostile input', () => {
     };
     const status = await ok<{ id: string }>('webhooks', 'POST', '/endpoints', { name: 'after', url: `${receiver.url}/status`, eventTypes: ['item.status.changed'] });
     const stageEp = await ok<{ id: string }>('webhooks', 'POST', '/endpoints', { name: 'after-stage', url: `${receiver.url}/after-stage` });
-    await until(async () => (await call('delivery', 'GET', `/endpoints/${status.id}/circuit`)).status === 200, { timeoutMs: 30_000, message: 'delivery-endpoints still consuming' });
-    const wf = await ok<{ workflowId: string; stages: { id: string; type: string }[] }>('workflow', 'POST', '/workflows/template', { name: 'after', endpointId: stageEp.id, maxAttempts: 2 });
+    await until(async () => (await call('delivery', 'GET', `/endpoints/${status.id}/circuit`)).status === 200, {
+      timeoutMs: 30_000,
+      message: 'delivery-endpoints still consuming',
+    });
+    const wf = await ok<{ workflowId: string; stages: { id: string; type: string }[] }>('workflow', 'POST', '/workflows/template', {
+      name: 'after',
+      endpointId: stageEp.id,
+      maxAttempts: 2,
+    });
     const ds = await ok<{ id: string }>('items', 'POST', '/datasets', { name: 'after' });
     const { items } = await ok<{ items: { id: string }[] }>('items', 'POST', '/items', { datasetId: ds.id, items: [{ name: 'after.jpg', width: 10, height: 10 }] });
     const itemId = items[0].id;

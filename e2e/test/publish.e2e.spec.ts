@@ -74,11 +74,22 @@ describe('publishing custom event types through the running services', () => {
     expect(messages.body.data.map((m) => m.triggerEventId)).toEqual([v1.body.id]);
 
     // A breaking change is a new version; both payload shapes are accepted with their version.
-    expect((await call('webhooks', 'POST', `/event-types/${TYPE}/versions`, { schema: { type: 'object', required: ['runId', 'metrics'], properties: { runId: { type: 'string' }, metrics: { type: 'object' } } } })).status).toBe(201);
+    expect(
+      (
+        await call('webhooks', 'POST', `/event-types/${TYPE}/versions`, {
+          schema: { type: 'object', required: ['runId', 'metrics'], properties: { runId: { type: 'string' }, metrics: { type: 'object' } } },
+        })
+      ).status,
+    ).toBe(201);
     expect((await publish({ type: TYPE, data: { runId: 'r2', metrics: { accuracy: 0.5 } } })).body.version).toBe(2);
     expect((await publish({ type: TYPE, version: 1, data: { runId: 'r3', accuracy: 0.4 } })).body.version).toBe(1);
     await receiver.waitFor(3, '/exact', 30_000);
-    expect(receiver.received('/exact').map((r) => (JSON.parse(r.body) as { data: { runId: string } }).data.runId).sort()).toEqual(['r1', 'r2', 'r3']);
+    expect(
+      receiver
+        .received('/exact')
+        .map((r) => (JSON.parse(r.body) as { data: { runId: string } }).data.runId)
+        .sort(),
+    ).toEqual(['r1', 'r2', 'r3']);
 
     // Deprecated: no new subscriptions, but the existing ones still receive its events.
     expect((await call('webhooks', 'POST', `/event-types/${TYPE}/deprecate`, { reason: 'renamed' })).status).toBe(200);
@@ -95,8 +106,14 @@ describe('publishing custom event types through the running services', () => {
     await endpoint('/idem', ['model.*']);
     const body = { type: TYPE, data: { runId: 'idem', metrics: {} } };
     const headers = { authorization: `Bearer ${platform.token(P, { scopes: ['publish'] })}`, 'content-type': 'application/json', 'idempotency-key': 'retry-42' };
-    const first = await fetch(`${platform.url('webhooks')}/events`, { method: 'POST', headers, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.text() }));
-    const second = await fetch(`${platform.url('webhooks')}/events`, { method: 'POST', headers, body: JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.text() }));
+    const first = await fetch(`${platform.url('webhooks')}/events`, { method: 'POST', headers, body: JSON.stringify(body) }).then(async (r) => ({
+      status: r.status,
+      body: await r.text(),
+    }));
+    const second = await fetch(`${platform.url('webhooks')}/events`, { method: 'POST', headers, body: JSON.stringify(body) }).then(async (r) => ({
+      status: r.status,
+      body: await r.text(),
+    }));
     expect(first.status).toBe(202);
     expect(second).toEqual(first);
     const id = (JSON.parse(first.body) as { id: string }).id;

@@ -8,7 +8,10 @@ import { describeOp, fillPath, listOperations, type Operation } from './support/
 import { Platform, type ServiceName } from './support/platform.js';
 
 type Json = Record<string, unknown>;
-interface Delivery { id: string; status: string }
+interface Delivery {
+  id: string;
+  status: string;
+}
 
 /**
  * Who gets in and what leaks: every route without a token or with an expired or forged one, every
@@ -29,7 +32,12 @@ describe('security', () => {
   let signingSecret: string;
   const ids: Record<string, string> = {};
 
-  async function raw(service: ServiceName, method: string, path: string, opts: { token?: string; body?: unknown; keep?: boolean } = {}): Promise<{ status: number; body: Json; text: string }> {
+  async function raw(
+    service: ServiceName,
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; keep?: boolean } = {},
+  ): Promise<{ status: number; body: Json; text: string }> {
     const headers: Record<string, string> = {};
     if (opts.token !== undefined) headers.authorization = opts.token;
     if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -66,7 +74,12 @@ describe('security', () => {
     jsm = await jetstreamManager(nc);
     ops = await listOperations(platform);
 
-    const endpoint = await ok<{ id: string }>('webhooks', 'POST', '/endpoints', { name: 'sec', url: `${receiver.url}/sec`, authorization: authValue, eventTypes: ['item.status.changed', 'workflow.stage.entered'] });
+    const endpoint = await ok<{ id: string }>('webhooks', 'POST', '/endpoints', {
+      name: 'sec',
+      url: `${receiver.url}/sec`,
+      authorization: authValue,
+      eventTypes: ['item.status.changed', 'workflow.stage.entered'],
+    });
     const reveal = await raw('webhooks', 'POST', `/endpoints/${endpoint.id}/secret/reveal`, { token: as(owner), keep: false });
     signingSecret = (reveal.body as { secret: string }).secret;
     const wf = await ok<{ workflowId: string; stages: { id: string }[] }>('workflow', 'POST', '/workflows/template', { name: 'sec', endpointId: endpoint.id, maxAttempts: 2 });
@@ -75,7 +88,10 @@ describe('security', () => {
     const { annotation } = await ok<{ annotation: { id: string } }>('items', 'POST', `/items/${items[0].id}/annotations`, { name: 'a', keypoint: { x: 1, y: 1 } });
     await ok('items', 'POST', `/items/${items[0].id}/tags`, { name: 'secret-tag' }).catch(() => undefined);
     await ok('workflow', 'POST', `/workflows/${wf.workflowId}/items`, { itemIds: [items[0].id] });
-    await until(async () => (await raw('delivery', 'GET', `/endpoints/${endpoint.id}/circuit`, { token: as(owner) })).status === 200, { timeoutMs: 30_000, message: 'delivery knows the endpoint' });
+    await until(async () => (await raw('delivery', 'GET', `/endpoints/${endpoint.id}/circuit`, { token: as(owner) })).status === 200, {
+      timeoutMs: 30_000,
+      message: 'delivery knows the endpoint',
+    });
     await ok('items', 'POST', `/items/${items[0].id}/status`, { to: 'in_progress', changedBy: 'owner@example.com' });
     await receiver.waitFor(1, '/sec', 30_000);
     const { data } = await ok<{ data: Delivery[] }>('delivery', 'GET', `/deliveries?itemId=${items[0].id}`);
@@ -161,7 +177,10 @@ describe('security', () => {
     const wrong: string[] = [];
     const withParams = ops.filter((o) => o.secured && o.pathParams.length > 0);
     for (const op of withParams) {
-      const res = await raw(op.service, op.method, fillPath(op.path, ownerParams(op)), { token: as(intruder), body: op.method === 'GET' || op.method === 'DELETE' ? undefined : {} });
+      const res = await raw(op.service, op.method, fillPath(op.path, ownerParams(op)), {
+        token: as(intruder),
+        body: op.method === 'GET' || op.method === 'DELETE' ? undefined : {},
+      });
       // A body the route would reject anyway may be refused before the lookup (400); what must
       // never happen is a success, or an answer that tells the resource exists (403, 409, 422).
       const acceptable = res.status === 404 || (res.status === 400 && op.method !== 'GET' && op.method !== 'DELETE');
@@ -188,7 +207,10 @@ describe('security', () => {
     receiver.setDefault({ kind: 'status', status: 302, headers: { location: 'http://169.254.169.254/latest/meta-data/' } }, '/redirect-metadata');
     for (const path of ['/redirect', '/redirect-metadata']) {
       const ep = await ok<{ id: string }>('webhooks', 'POST', '/endpoints', { name: path, url: `${receiver.url}${path}`, eventTypes: ['item.status.changed'] });
-      await until(async () => (await raw('delivery', 'GET', `/endpoints/${ep.id}/circuit`, { token: as(owner) })).status === 200, { timeoutMs: 30_000, message: 'delivery knows the endpoint' });
+      await until(async () => (await raw('delivery', 'GET', `/endpoints/${ep.id}/circuit`, { token: as(owner) })).status === 200, {
+        timeoutMs: 30_000,
+        message: 'delivery knows the endpoint',
+      });
       await ok('webhooks', 'POST', `/endpoints/${ep.id}/disable`, {}).catch(() => undefined);
       await ok('webhooks', 'POST', `/endpoints/${ep.id}/enable`, {}).catch(() => undefined);
       const { items } = await ok<{ items: { id: string }[] }>('items', 'POST', '/items', { datasetId: ids.dataset, items: [{ name: `${path}.jpg`, width: 1, height: 1 }] });
@@ -222,14 +244,19 @@ describe('security', () => {
     // a public address); delivery, restarted without any allow-list, checks the address it dials.
     const ep = await ok<{ id: string }>('webhooks', 'POST', '/endpoints', { name: 'rebind', url: `http://localhost:${receiver.port}/rebind`, eventTypes: ['item.status.changed'] });
     await platform.restart('delivery', { SSRF_ALLOW_LIST: '' });
-    await until(async () => (await raw('delivery', 'GET', `/endpoints/${ep.id}/circuit`, { token: as(owner) })).status === 200, { timeoutMs: 30_000, message: 'delivery knows the endpoint' });
+    await until(async () => (await raw('delivery', 'GET', `/endpoints/${ep.id}/circuit`, { token: as(owner) })).status === 200, {
+      timeoutMs: 30_000,
+      message: 'delivery knows the endpoint',
+    });
     const { items } = await ok<{ items: { id: string }[] }>('items', 'POST', '/items', { datasetId: ids.dataset, items: [{ name: 'rebind.jpg', width: 1, height: 1 }] });
     await ok('items', 'POST', `/items/${items[0].id}/status`, { to: 'in_progress', changedBy: 'o@example.com' });
     const d = await until(
       async () => {
         const { data } = await ok<{ data: Delivery[] }>('delivery', 'GET', `/deliveries?itemId=${items[0].id}&endpointId=${ep.id}`);
         const attempts = data[0] ? await ok<unknown>('delivery', 'GET', `/deliveries/${data[0].id}/attempts`) : undefined;
-        return data[0] && JSON.stringify(attempts).length > 20 && /ssrf|not allowed|loopback|blocked|private/i.test(JSON.stringify(attempts)) ? { d: data[0], attempts } : undefined;
+        return data[0] && JSON.stringify(attempts).length > 20 && /ssrf|not allowed|loopback|blocked|private/i.test(JSON.stringify(attempts))
+          ? { d: data[0], attempts }
+          : undefined;
       },
       { timeoutMs: 30_000, message: 'the attempt is refused for its address' },
     );
@@ -238,7 +265,11 @@ describe('security', () => {
   });
 
   it('no secret appears in any response but the reveal, in any log line, or in any message on the bus', async () => {
-    const needles = [authValue.slice('Bearer '.length), signingSecret.slice('whsec_'.length, -4), Buffer.from(signingSecret.slice('whsec_'.length), 'base64').toString('hex').slice(0, 24)];
+    const needles = [
+      authValue.slice('Bearer '.length),
+      signingSecret.slice('whsec_'.length, -4),
+      Buffer.from(signingSecret.slice('whsec_'.length), 'base64').toString('hex').slice(0, 24),
+    ];
     expect(needles.every((n) => n.length >= 16)).toBe(true);
     const leaks: string[] = [];
     const scan = (where: string, text: string) => {

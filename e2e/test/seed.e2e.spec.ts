@@ -4,9 +4,19 @@ import { answer, TestReceiver, until, type RecordedRequest } from '@stagehook/te
 import { Webhook } from 'standardwebhooks';
 import { Platform } from './support/platform.js';
 
-interface Visit { stageId: string; visitId: string }
-interface Darwin { version: string; item: { name: string }; annotations: { name: string }[] }
-interface WebhookBody { type: string; data: Record<string, unknown> & { itemId?: string; itemVersion?: number; annotations?: Darwin } }
+interface Visit {
+  stageId: string;
+  visitId: string;
+}
+interface Darwin {
+  version: string;
+  item: { name: string };
+  annotations: { name: string }[];
+}
+interface WebhookBody {
+  type: string;
+  data: Record<string, unknown> & { itemId?: string; itemVersion?: number; annotations?: Darwin };
+}
 
 /**
  * The seed scenario and the Hasty scenario across the four services, as a user drives them:
@@ -49,13 +59,19 @@ describe('Stagehook end to end', () => {
     ok(api.workflow.POST('/workflows/{id}/items/{itemId}/{command}', { params: { path: { id: workflow.workflowId, itemId, command: cmd } }, body: {} }));
   const addToWorkflow = (itemId: string) => ok(api.workflow.POST('/workflows/{id}/items', { params: { path: { id: workflow.workflowId } }, body: { itemIds: [itemId] } }));
   const register = async (name: string, width: number, height: number, metadata?: Record<string, unknown>) =>
-    (await ok<{ items: Array<{ id: string }> }>(api.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name, width, height, ...(metadata ? { metadata } : {}) }] } }))).items[0];
+    (await ok<{ items: Array<{ id: string }> }>(api.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name, width, height, ...(metadata ? { metadata } : {}) }] } })))
+      .items[0];
   const reveal = async (id: string) => (await ok(api.webhooks.POST('/endpoints/{id}/secret/reveal', { params: { path: { id } } }))).secret;
 
   it('sets up an endpoint with an authorization header, the seed workflow and a dataset', async () => {
     stageEndpoint = await ok(
       api.webhooks.POST('/endpoints', {
-        body: { name: 'QA receiver', url: `${receiver.url}/stage`, authorization: 'Bearer receiver-secret-token' as never /* nullable strings are generated as objects */, includeAnnotations: true },
+        body: {
+          name: 'QA receiver',
+          url: `${receiver.url}/stage`,
+          authorization: 'Bearer receiver-secret-token' as never /* nullable strings are generated as objects */,
+          includeAnnotations: true,
+        },
       }),
     );
     stageSecret = await reveal(stageEndpoint.id);
@@ -86,7 +102,18 @@ describe('Stagehook end to end', () => {
         body: {
           annotations: [
             { name: 'screw', bounding_box: { x: 10, y: 20, w: 30, h: 40 } },
-            { name: 'washer', polygon: { paths: [[{ x: 1, y: 1 }, { x: 9, y: 1 }, { x: 9, y: 9 }]] } },
+            {
+              name: 'washer',
+              polygon: {
+                paths: [
+                  [
+                    { x: 1, y: 1 },
+                    { x: 9, y: 1 },
+                    { x: 9, y: 9 },
+                  ],
+                ],
+              },
+            },
             // Darwin shapes come out of the OpenAPI document as empty objects: typed by contracts, not here.
           ] as never,
         },
@@ -142,7 +169,9 @@ describe('Stagehook end to end', () => {
     receiver.reset();
     expect(receiver.received('/stage')).toHaveLength(3);
 
-    const { visits } = await ok<{ visits: Visit[] }>(api.workflow.GET('/workflows/{id}/items/{itemId}/history', { params: { path: { id: workflow.workflowId, itemId: item.id } } }));
+    const { visits } = await ok<{ visits: Visit[] }>(
+      api.workflow.GET('/workflows/{id}/items/{itemId}/history', { params: { path: { id: workflow.workflowId, itemId: item.id } } }),
+    );
     const webhookVisits = visits.filter((v) => v.stageId === stage('webhook'));
     expect(webhookVisits).toHaveLength(2);
     expect(webhookVisits[0].visitId).not.toBe(webhookVisits[1].visitId);
@@ -164,10 +193,13 @@ describe('Stagehook end to end', () => {
     });
     await ok(api.items.POST('/items/{itemId}/status', { params: { path: { itemId: item.id } }, body: { to: 'in_progress', changedBy: 'alice@example.com', reason: 'picked up' } }));
 
-    const reqs = await until(() => {
-      const mine = receiver.received('/status').filter((r) => verified(r, secret).data.itemId === item.id);
-      return mine.length > 0 ? mine : undefined;
-    }, { timeoutMs: 30_000, message: 'status webhook' });
+    const reqs = await until(
+      () => {
+        const mine = receiver.received('/status').filter((r) => verified(r, secret).data.itemId === item.id);
+        return mine.length > 0 ? mine : undefined;
+      },
+      { timeoutMs: 30_000, message: 'status webhook' },
+    );
     const body = verified(reqs[0], secret);
     expect(body.type).toBe('item.status.changed');
     expect(body.data).toMatchObject({

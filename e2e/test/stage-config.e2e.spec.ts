@@ -102,7 +102,10 @@ describe('webhook stages configured as in V7', () => {
     const [req] = await receiver.waitFor(1, '/inline', 60_000);
     expect(req.headers.authorization).toBe(SECRET);
     expect((JSON.parse(req.body) as { data: { stageId: string; itemId: string } }).data).toMatchObject({ stageId: 'wh', itemId });
-    await until(async () => (await ok<{ completed: boolean }>('workflow', 'GET', `/workflows/${wf.workflowId}/items/${itemId}`)).completed, { timeoutMs: 60_000, message: 'routed through succeeded' });
+    await until(async () => (await ok<{ completed: boolean }>('workflow', 'GET', `/workflows/${wf.workflowId}/items/${itemId}`)).completed, {
+      timeoutMs: 60_000,
+      message: 'routed through succeeded',
+    });
 
     // A save that does not repeat the header keeps it (the API never returns it to be repeated).
     const stages = inlineStages(`${receiver.url}/inline`).map((s) => (s.id === 'wh' ? { ...s, webhook: { url: `${receiver.url}/inline`, retryIfFails: false } } : s));
@@ -148,8 +151,26 @@ describe('webhook stages configured as in V7', () => {
     // endpoint: the save is a 422 naming the field, and that endpoint is not left managed.
     const two = [
       { id: 'ds', name: 'Dataset', type: 'dataset', edges: [{ name: 'default', to: 'wh-a' }] },
-      { id: 'wh-a', name: 'A', type: 'webhook', edges: [{ name: 'succeeded', to: 'wh-b' }, { name: 'failed', to: 'done' }], webhook: { url: `${receiver.url}/a` } },
-      { id: 'wh-b', name: 'B', type: 'webhook', edges: [{ name: 'succeeded', to: 'done' }, { name: 'failed', to: 'done' }], webhook: { url: 'http://10.1.2.3/hook' } },
+      {
+        id: 'wh-a',
+        name: 'A',
+        type: 'webhook',
+        edges: [
+          { name: 'succeeded', to: 'wh-b' },
+          { name: 'failed', to: 'done' },
+        ],
+        webhook: { url: `${receiver.url}/a` },
+      },
+      {
+        id: 'wh-b',
+        name: 'B',
+        type: 'webhook',
+        edges: [
+          { name: 'succeeded', to: 'done' },
+          { name: 'failed', to: 'done' },
+        ],
+        webhook: { url: 'http://10.1.2.3/hook' },
+      },
       { id: 'done', name: 'Complete', type: 'complete', edges: [] },
     ];
     const unsafe = await call('workflow', 'POST', '/workflows', { name: 'Unsafe', stages: two });
@@ -216,7 +237,10 @@ describe('webhook stages configured as in V7', () => {
 
     const itemId = await newItem('imported.jpg');
     await runThroughAnnotate(workflow.workflowId, itemId);
-    await until(async () => (await ok<{ completed: boolean }>('workflow', 'GET', `/workflows/${workflow.workflowId}/items/${itemId}`)).completed, { timeoutMs: 60_000, message: 'completed' });
+    await until(async () => (await ok<{ completed: boolean }>('workflow', 'GET', `/workflows/${workflow.workflowId}/items/${itemId}`)).completed, {
+      timeoutMs: 60_000,
+      message: 'completed',
+    });
   }, 120_000);
 
   it('imports a V7 webhook stage with its url and authorization header, and routes an item through it to the receiver', async () => {
@@ -245,6 +269,9 @@ describe('webhook stages configured as in V7', () => {
     await runThroughAnnotate(workflow.workflowId, itemId);
     const [req] = await receiver.waitFor(1, '/v7', 60_000);
     expect(req.headers.authorization).toBe(SECRET);
-    await until(async () => (await ok<{ completed: boolean }>('workflow', 'GET', `/workflows/${workflow.workflowId}/items/${itemId}`)).completed, { timeoutMs: 60_000, message: 'completed' });
+    await until(async () => (await ok<{ completed: boolean }>('workflow', 'GET', `/workflows/${workflow.workflowId}/items/${itemId}`)).completed, {
+      timeoutMs: 60_000,
+      message: 'completed',
+    });
   }, 120_000);
 });

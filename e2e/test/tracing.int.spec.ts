@@ -79,7 +79,9 @@ describe('a trace across the services', () => {
     const webhookStage = workflow.stages.find((s) => s.type === 'webhook')!;
     const dataset = await ok<DatasetView>(client('items').POST('/datasets', { body: { name: 'Traced' } }));
     const { items } = await ok<{ items: ItemView[] }>(
-      client('items').POST('/items', { body: { datasetId: dataset.id, items: [{ name: 'a.jpg', path: '/', width: 10, height: 10, sourceUrl: 'https://images.example.com/a.jpg' }] } }),
+      client('items').POST('/items', {
+        body: { datasetId: dataset.id, items: [{ name: 'a.jpg', path: '/', width: 10, height: 10, sourceUrl: 'https://images.example.com/a.jpg' }] },
+      }),
     );
     const itemId = items[0].id;
     await ok(client('workflow').POST('/workflows/{id}/items', { params: { path: { id: workflow.workflowId } }, body: { itemIds: [itemId] } }));

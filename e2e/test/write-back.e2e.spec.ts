@@ -2,7 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { answer, TestReceiver, until } from '@stagehook/testing';
 import { Platform } from './support/platform.js';
 
-interface Visit { stageId: string; stageType: string; edge: string | null; reason: string | null; itemVersion: number; leftAt: string | null }
+interface Visit {
+  stageId: string;
+  stageType: string;
+  edge: string | null;
+  reason: string | null;
+  itemVersion: number;
+  leftAt: string | null;
+}
 
 /**
  * Write-back (V7's "run inference… like BYOM"): the receiver of a webhook stage answers with
@@ -52,7 +59,15 @@ describe('a write-back webhook stage', () => {
             { name: 'failed', to: stage.review },
           ],
         },
-        { id: stage.review, name: 'Review', type: 'review', edges: [{ name: 'approve', to: 'done' }, { name: 'reject', to: stage.infer }] },
+        {
+          id: stage.review,
+          name: 'Review',
+          type: 'review',
+          edges: [
+            { name: 'approve', to: 'done' },
+            { name: 'reject', to: stage.infer },
+          ],
+        },
         { id: 'done', name: 'Done', type: 'complete', edges: [] },
       ],
     });
@@ -90,7 +105,10 @@ describe('a write-back webhook stage', () => {
     const body = JSON.parse(req.body) as { data: { itemVersion: number; annotations: { annotations: { id: string; name: string; tag?: object; bounding_box?: object }[] } } };
     const names = body.data.annotations.annotations.map((a) => a.name).sort();
     expect(names).toEqual(['car', 'model-checked']);
-    expect(body.data.annotations.annotations.find((a) => a.name === 'car')).toMatchObject({ id: '3b241101-e2bb-4255-8caf-4136c566a962', bounding_box: { x: 10, y: 20, w: 100, h: 50 } });
+    expect(body.data.annotations.annotations.find((a) => a.name === 'car')).toMatchObject({
+      id: '3b241101-e2bb-4255-8caf-4136c566a962',
+      bounding_box: { x: 10, y: 20, w: 100, h: 50 },
+    });
 
     const visits = await history(itemId);
     const inferVisit = visits.find((v) => v.stageId === stage.infer);
@@ -111,10 +129,13 @@ describe('a write-back webhook stage', () => {
     await ok('workflow', 'POST', `/workflows/${workflowId}/items`, { itemIds: [itemId] });
     await ok('workflow', 'POST', `/workflows/${workflowId}/items/${itemId}/start`, {});
     let visits: Visit[] = [];
-    await until(async () => {
-      visits = await history(itemId);
-      return visits.some((v) => v.stageId === stage.review);
-    }, { timeoutMs: 60_000, message: 'routed to review' });
+    await until(
+      async () => {
+        visits = await history(itemId);
+        return visits.some((v) => v.stageId === stage.review);
+      },
+      { timeoutMs: 60_000, message: 'routed to review' },
+    );
     return { itemId, visits };
   }
 

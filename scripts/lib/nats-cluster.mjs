@@ -69,12 +69,30 @@ export class NatsCluster {
 
   launch(n) {
     mkdirSync(n.storeDir, { recursive: true });
-    const routes = this.nodes.filter((o) => o !== n).map((o) => `nats://127.0.0.1:${o.routePort}`).join(',');
+    const routes = this.nodes
+      .filter((o) => o !== n)
+      .map((o) => `nats://127.0.0.1:${o.routePort}`)
+      .join(',');
     const args = [
-      '-a', '127.0.0.1', '-p', String(n.port), '-n', n.name, '-m', String(n.monitorPort),
-      '-js', '-sd', n.storeDir,
-      '--cluster_name', this.name, '--cluster', `nats://127.0.0.1:${n.routePort}`, '--routes', routes,
-      '-l', join(this.dataDir, `${n.name}.log`),
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(n.port),
+      '-n',
+      n.name,
+      '-m',
+      String(n.monitorPort),
+      '-js',
+      '-sd',
+      n.storeDir,
+      '--cluster_name',
+      this.name,
+      '--cluster',
+      `nats://127.0.0.1:${n.routePort}`,
+      '--routes',
+      routes,
+      '-l',
+      join(this.dataDir, `${n.name}.log`),
     ];
     // Its own process group: a Ctrl-C meant for the platform must not take NATS away while the
     // services drain into it; whoever started the cluster stops it last.
@@ -87,7 +105,8 @@ export class NatsCluster {
   async waitHealthy(n, timeoutMs = 60_000) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (n.child && (n.child.exitCode !== null || n.child.signalCode !== null)) throw new Error(`nats-server ${n.name} exited while starting; see ${join(this.dataDir, `${n.name}.log`)}`);
+      if (n.child && (n.child.exitCode !== null || n.child.signalCode !== null))
+        throw new Error(`nats-server ${n.name} exited while starting; see ${join(this.dataDir, `${n.name}.log`)}`);
       try {
         const res = await fetch(`http://127.0.0.1:${n.monitorPort}/healthz`, { signal: AbortSignal.timeout(2_000) });
         if (res.ok) return;

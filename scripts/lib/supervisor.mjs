@@ -174,7 +174,12 @@ export class Supervisor {
 
 function lastLines(file, n) {
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-n).map((l) => `    ${l}`).join('\n');
+    return readFileSync(file, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .slice(-n)
+      .map((l) => `    ${l}`)
+      .join('\n');
   } catch {
     return '';
   }

@@ -154,7 +154,7 @@ describe('console in a browser', () => {
     await screenshot(page, 'workflow-canvas-problems');
   });
 
-  it("opens a delivery and reads its attempt, then redelivers and sees a second attempt", async () => {
+  it('opens a delivery and reads its attempt, then redelivers and sees a second attempt', async () => {
     await nav('Deliveries');
     const rows = page.getByRole('listbox', { name: 'Deliveries' }).getByRole('option');
     await rows.first().waitFor(WAIT);
@@ -239,10 +239,15 @@ describe('console in a browser', () => {
     expect(await page.content()).not.toContain('ml-platform');
     const endpointId = new URL(page.url()).searchParams.get('endpoint') as string;
     // Events published before delivery has the endpoint would not be matched to it.
-    await until(async () => (await sdk.delivery.GET('/endpoints/{id}/circuit', { params: { path: { id: endpointId } } })).response.ok, { timeoutMs: 60_000, message: 'delivery knows the endpoint' });
+    await until(async () => (await sdk.delivery.GET('/endpoints/{id}/circuit', { params: { path: { id: endpointId } } })).response.ok, {
+      timeoutMs: 60_000,
+      message: 'delivery knows the endpoint',
+    });
 
     const dataset = await ok<DatasetView>(sdk.items.POST('/datasets', { body: { name: `Filter ${projectId}` } }));
-    const { items } = await ok<{ items: Array<{ id: string }> }>(sdk.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: 'filtered.jpg', width: 100, height: 100 }] } }));
+    const { items } = await ok<{ items: Array<{ id: string }> }>(
+      sdk.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: 'filtered.jpg', width: 100, height: 100 }] } }),
+    );
     const itemId = items[0].id;
     for (const to of ['in_progress', 'skipped'] as const) {
       await ok(sdk.items.POST('/items/{itemId}/status', { params: { path: { itemId } }, body: { to, changedBy: 'user:qa' } }));
@@ -276,7 +281,9 @@ describe('console in a browser', () => {
     expect(await page.content()).not.toMatch(/ml-platform|staging/);
 
     // The next matching change arrives with both headers: the kept value and the new one.
-    const { items: more } = await ok<{ items: Array<{ id: string }> }>(sdk.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: 'filtered-2.jpg', width: 100, height: 100 }] } }));
+    const { items: more } = await ok<{ items: Array<{ id: string }> }>(
+      sdk.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: 'filtered-2.jpg', width: 100, height: 100 }] } }),
+    );
     // Delivery keeps its own copy of the endpoint, from the registry's events; its test ping is
     // built from that copy, so a ping carrying the new header says the copy is up to date.
     const pings = () => receiver.received('/custom').filter((r) => r.body.includes('"webhook.test"'));
@@ -388,7 +395,9 @@ describe('console in a browser', () => {
 
   it('moves the version slider on an item and sees an annotation appear and disappear', async () => {
     const dataset = await ok<DatasetView>(sdk.items.POST('/datasets', { body: { name: `Slider ${projectId}` } }));
-    const { items } = await ok<{ items: Array<{ id: string }> }>(sdk.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: 'slider.jpg', width: 400, height: 300 }] } }));
+    const { items } = await ok<{ items: Array<{ id: string }> }>(
+      sdk.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: 'slider.jpg', width: 400, height: 300 }] } }),
+    );
     const itemId = items[0].id;
     const added = await ok<{ annotation: { id: string } }>(
       sdk.items.POST('/items/{itemId}/annotations', { params: { path: { itemId } }, body: { name: 'screw', bounding_box: { x: 40, y: 50, w: 120, h: 60 } as never } }),
@@ -489,7 +498,22 @@ describe('console in a browser', () => {
     const found = Object.entries(a11y).filter(([, v]) => v.length > 0);
     expect(found, found.map(([k, v]) => `${k}:\n  ${v.join('\n  ')}`).join('\n')).toEqual([]);
     expect(Object.keys(a11y).sort()).toEqual(
-      ['dark-webhooks', 'dark-workflow-canvas', 'dead-letters', 'deliveries', 'webhooks-edit', 'webhooks-form-errors', 'item-version-2', 'items', 'overview', 'signin', 'webhooks-create', 'webhooks-secret', 'workflow-canvas', 'workflows'].sort(),
+      [
+        'dark-webhooks',
+        'dark-workflow-canvas',
+        'dead-letters',
+        'deliveries',
+        'webhooks-edit',
+        'webhooks-form-errors',
+        'item-version-2',
+        'items',
+        'overview',
+        'signin',
+        'webhooks-create',
+        'webhooks-secret',
+        'workflow-canvas',
+        'workflows',
+      ].sort(),
     );
   });
 });

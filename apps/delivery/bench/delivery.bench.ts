@@ -90,7 +90,11 @@ class Receiver {
 
 function body(i: number): string {
   const now = new Date().toISOString();
-  return JSON.stringify({ type: 'workflow.stage.entered', timestamp: now, data: { projectId: 'bench', workflowId: 'wf', stageId: 'st', visitId: `v${i}`, itemId: `it${i}`, itemVersion: 1, enteredAt: now } });
+  return JSON.stringify({
+    type: 'workflow.stage.entered',
+    timestamp: now,
+    data: { projectId: 'bench', workflowId: 'wf', stageId: 'st', visitId: `v${i}`, itemId: `it${i}`, itemVersion: 1, enteredAt: now },
+  });
 }
 
 /** The ceiling: undici POSTs of the same bodies at the same concurrency, nothing else. */
@@ -142,7 +146,20 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
     const r = req as { itemId: string; version?: number };
     return {
       ok: true,
-      item: { id: r.itemId, projectId: 'bench', datasetId: 'ds', datasetName: 'Bench', datasetSlug: 'bench', name: `${r.itemId}.jpg`, path: '/', status: 'in_progress' as const, tags: [], version: r.version ?? 1, metadata: {}, slots: [] },
+      item: {
+        id: r.itemId,
+        projectId: 'bench',
+        datasetId: 'ds',
+        datasetName: 'Bench',
+        datasetSlug: 'bench',
+        name: `${r.itemId}.jpg`,
+        path: '/',
+        status: 'in_progress' as const,
+        tags: [],
+        version: r.version ?? 1,
+        metadata: {},
+        slots: [],
+      },
     };
   });
   const box = SecretBox.fromConfig(KEYRING);
@@ -246,7 +263,9 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
          FROM dl_messages m JOIN dl_deliveries d ON d.message_id = m.id`,
       )
     ).rows[0] as { intake_s: number; dispatch_s: number; queue_ms: number };
-    console.log(`  phases: intake ${Number(phases.intake_s).toFixed(1)} s, dispatch ${Number(phases.dispatch_s).toFixed(1)} s, mean message→sent ${Math.round(phases.queue_ms)} ms`);
+    console.log(
+      `  phases: intake ${Number(phases.intake_s).toFixed(1)} s, dispatch ${Number(phases.dispatch_s).toFixed(1)} s, mean message→sent ${Math.round(phases.queue_ms)} ms`,
+    );
     return {
       replicas,
       n: rx.seen.size,
@@ -394,7 +413,15 @@ console.log(
 );
 if (process.env.BENCH_ONLY === 'publish') {
   await rx.close();
-  console.log(JSON.stringify({ n: N, endpoints: ENDPOINTS, rawCeilingPerSecond: raw.perSecond, publishedViaHttp: published, ratioPublishedToRaw: Math.round((published.perSecond / raw.perSecond) * 1000) / 1000 }));
+  console.log(
+    JSON.stringify({
+      n: N,
+      endpoints: ENDPOINTS,
+      rawCeilingPerSecond: raw.perSecond,
+      publishedViaHttp: published,
+      ratioPublishedToRaw: Math.round((published.perSecond / raw.perSecond) * 1000) / 1000,
+    }),
+  );
   process.exit(0);
 }
 const one = await run(base, rx, 1, N, false);

@@ -41,11 +41,18 @@ describe('delivery process killed with SIGKILL mid-batch', () => {
     children.push(first);
     // The first process migrates the database; endpoints arrive through its consumer. A child
     // started from sources can take long to boot on a loaded machine: wait for its consumer.
-    await until(() => h.jsm.consumers.info(h.ns.streamName('WEBHOOKS'), h.ns.durable('delivery-endpoints')).then(() => true, () => false), {
-      timeoutMs: 180_000,
-      intervalMs: 200,
-      message: 'the first process consumes endpoint events',
-    });
+    await until(
+      () =>
+        h.jsm.consumers.info(h.ns.streamName('WEBHOOKS'), h.ns.durable('delivery-endpoints')).then(
+          () => true,
+          () => false,
+        ),
+      {
+        timeoutMs: 180_000,
+        intervalMs: 200,
+        message: 'the first process consumes endpoint events',
+      },
+    );
     const eps = [];
     for (let i = 0; i < 4; i++) eps.push(await h.registerEndpoint(P, `${rx.url}/crash/${i}`));
     const N = 300;

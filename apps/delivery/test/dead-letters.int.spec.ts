@@ -47,23 +47,54 @@ describe('dead letters API', () => {
 
   it('lists, shows and replays dead letters for operators only; a replayed event has its effect once', async () => {
     // A genuinely malformed event: delivery-item-events dead-letters it at once.
-    await h.js.publish(h.ns.subject('item.status.changed'), JSON.stringify({ ...toCloudEvent({ ...newEvent('item.status.changed', {} as never, { source: 'items', projectId: 'p1' }), streamId: 'item-x', createdAt: new Date() }) }));
+    await h.js.publish(
+      h.ns.subject('item.status.changed'),
+      JSON.stringify({ ...toCloudEvent({ ...newEvent('item.status.changed', {} as never, { source: 'items', projectId: 'p1' }), streamId: 'item-x', createdAt: new Date() }) }),
+    );
     await h.waitForRow(`SELECT 1 FROM msg_dead_letters WHERE consumer = 'delivery-item-events'`, []);
 
     // A registration the endpoint consumer gave up on (as the runner records it when a handler
     // fails on its last delivery), whose cause is fixed now.
     const endpointId = `ep_${randomUUID().slice(0, 8)}`;
     const state: EndpointStateData = {
-      endpointId, projectId: 'p1', name: 'dead-lettered', url: 'http://127.0.0.1:9/x', eventTypes: [], filters: {}, includeAnnotations: false,
-      timeoutMs: 5_000, retryPolicy: null, headers: [], active: true, disabledReason: null, authorization: null,
-      signingSecrets: { current: h.box.seal(whsec()), previous: null }, at: new Date().toISOString(),
+      endpointId,
+      projectId: 'p1',
+      name: 'dead-lettered',
+      url: 'http://127.0.0.1:9/x',
+      eventTypes: [],
+      filters: {},
+      includeAnnotations: false,
+      timeoutMs: 5_000,
+      retryPolicy: null,
+      headers: [],
+      active: true,
+      disabledReason: null,
+      authorization: null,
+      signingSecrets: { current: h.box.seal(whsec()), previous: null },
+      at: new Date().toISOString(),
     };
-    const ev = toCloudEvent({ ...newEvent('webhook.endpoint.registered', state, { source: 'webhooks', projectId: 'p1' }), streamId: `endpoint-${endpointId}`, streamVersion: 1, createdAt: new Date() });
+    const ev = toCloudEvent({
+      ...newEvent('webhook.endpoint.registered', state, { source: 'webhooks', projectId: 'p1' }),
+      streamId: `endpoint-${endpointId}`,
+      streamVersion: 1,
+      createdAt: new Date(),
+    });
     const body = JSON.stringify(ev);
     const { id } = await new DeadLetterRepository(app.get(DataSource)).record({
-      consumer: 'delivery-endpoints', stream: h.ns.streamName('WEBHOOKS'), subject: h.ns.subject(ev.type), streamSeq: 999_999, storedAt: new Date(),
-      eventId: ev.id, eventType: ev.type, reason: 'failed after 10 deliveries: connection pool exhausted', payload: body, payloadEncoding: 'utf8',
-      payloadBytes: Buffer.byteLength(body), payloadTruncated: false, headers: { 'Nats-Msg-Id': [ev.id] }, deliveryCount: 10,
+      consumer: 'delivery-endpoints',
+      stream: h.ns.streamName('WEBHOOKS'),
+      subject: h.ns.subject(ev.type),
+      streamSeq: 999_999,
+      storedAt: new Date(),
+      eventId: ev.id,
+      eventType: ev.type,
+      reason: 'failed after 10 deliveries: connection pool exhausted',
+      payload: body,
+      payloadEncoding: 'utf8',
+      payloadBytes: Buffer.byteLength(body),
+      payloadTruncated: false,
+      headers: { 'Nats-Msg-Id': [ev.id] },
+      deliveryCount: 10,
     });
 
     // Not an operator: the API does not exist for them.

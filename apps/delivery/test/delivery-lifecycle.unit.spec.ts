@@ -99,7 +99,13 @@ function given(from: DeliveryState, ctx: DeliveryContext = stage) {
 }
 
 const stageMeta = { source: 'delivery', projectId: 'p1', causationId: 'ev1', ...TRACE };
-const stageOutcome = (type: 'delivery.webhook.delivered' | 'delivery.webhook.failed', attempts: number, lastStatusCode: number | null, lastError: string | null, more = {}): Expected => ({
+const stageOutcome = (
+  type: 'delivery.webhook.delivered' | 'delivery.webhook.failed',
+  attempts: number,
+  lastStatusCode: number | null,
+  lastError: string | null,
+  more = {},
+): Expected => ({
   type,
   data: {
     deliveryId: 'd1',
@@ -132,20 +138,28 @@ describe('delivery lifecycle: claims', () => {
   });
 
   it('refuses to claim a delivered delivery', () => {
-    given(state('delivered', 1, { lastStatusCode: 200 })).when({ kind: 'claim' }).thenThrows(/delivery d1 cannot claim when delivered/);
+    given(state('delivered', 1, { lastStatusCode: 200 }))
+      .when({ kind: 'claim' })
+      .thenThrows(/delivery d1 cannot claim when delivered/);
   });
 
   it('refuses to claim a failed delivery', () => {
-    given(state('failed', 3)).when({ kind: 'claim' }).thenThrows(/cannot claim when failed/);
+    given(state('failed', 3))
+      .when({ kind: 'claim' })
+      .thenThrows(/cannot claim when failed/);
   });
 
   it('refuses to claim a delivery another attempt holds', () => {
-    given(state('attempting', 0)).when({ kind: 'claim' }).thenThrows(/cannot claim when attempting/);
+    given(state('attempting', 0))
+      .when({ kind: 'claim' })
+      .thenThrows(/cannot claim when attempting/);
   });
 
   it('reads a pending row as created before its first attempt and parked after it', () => {
     expect(pending({ attempts: 0 })).toEqual(CREATED);
-    expect(pending({ attempts: 2, nextAttemptAt: NOW, lastStatusCode: 503, lastError: 'HTTP 503' })).toEqual(state('parked', 2, { nextAttemptAt: NOW, lastStatusCode: 503, lastError: 'HTTP 503' }));
+    expect(pending({ attempts: 2, nextAttemptAt: NOW, lastStatusCode: 503, lastError: 'HTTP 503' })).toEqual(
+      state('parked', 2, { nextAttemptAt: NOW, lastStatusCode: 503, lastError: 'HTTP 503' }),
+    );
   });
 });
 
@@ -169,7 +183,18 @@ describe('delivery lifecycle: attempts', () => {
       .then(state('delivered', 1, { lastStatusCode: 204 }), [
         {
           type: 'delivery.webhook.delivered',
-          data: { deliveryId: 'd2', endpointId: 'ep1', projectId: 'p1', triggerEventId: 'ev2', triggerType: 'item.status.changed', itemId: 'it1', attempts: 1, lastStatusCode: 204, lastError: null, at: NOW.toISOString() },
+          data: {
+            deliveryId: 'd2',
+            endpointId: 'ep1',
+            projectId: 'p1',
+            triggerEventId: 'ev2',
+            triggerType: 'item.status.changed',
+            itemId: 'it1',
+            attempts: 1,
+            lastStatusCode: 204,
+            lastError: null,
+            at: NOW.toISOString(),
+          },
           metadata: { source: 'delivery', projectId: 'p1', causationId: 'ev2' },
         },
       ]);
@@ -223,7 +248,9 @@ describe('delivery lifecycle: attempts', () => {
   });
 
   it.each(['created', 'parked', 'delivered', 'failed'] as const)('refuses to record an attempt of a %s delivery', (status) => {
-    given(state(status, 1)).when(attempt({ statusCode: 200 })).thenThrows(new RegExp(`cannot record-attempt when ${status}`));
+    given(state(status, 1))
+      .when(attempt({ statusCode: 200 }))
+      .thenThrows(new RegExp(`cannot record-attempt when ${status}`));
   });
 });
 
@@ -234,10 +261,12 @@ describe('delivery lifecycle: failing without an attempt', () => {
       .then(state('failed', 0, { lastError: 'payload_too_large' }), [stageOutcome('delivery.webhook.failed', 1, null, 'payload_too_large')]);
   });
 
-  it("a claimed delivery whose endpoint is gone fails with its attempts so far and no status", () => {
+  it('a claimed delivery whose endpoint is gone fails with its attempts so far and no status', () => {
     given(state('attempting', 2, { lastStatusCode: 500, lastError: 'HTTP 500' }))
       .when({ kind: 'fail-without-attempt', reason: 'endpoint disabled or deleted' })
-      .then(state('failed', 2, { lastStatusCode: 500, lastError: 'endpoint disabled or deleted' }), [stageOutcome('delivery.webhook.failed', 2, null, 'endpoint disabled or deleted')]);
+      .then(state('failed', 2, { lastStatusCode: 500, lastError: 'endpoint disabled or deleted' }), [
+        stageOutcome('delivery.webhook.failed', 2, null, 'endpoint disabled or deleted'),
+      ]);
   });
 
   it("a parked delivery of a disabled endpoint fails with the endpoint's reason", () => {
@@ -249,7 +278,9 @@ describe('delivery lifecycle: failing without an attempt', () => {
   });
 
   it.each(['delivered', 'failed'] as const)('refuses to fail a %s delivery again', (status) => {
-    given(state(status, 1)).when({ kind: 'fail-without-attempt', reason: 'endpoint disabled' }).thenThrows(new RegExp(`cannot fail-without-attempt when ${status}`));
+    given(state(status, 1))
+      .when({ kind: 'fail-without-attempt', reason: 'endpoint disabled' })
+      .thenThrows(new RegExp(`cannot fail-without-attempt when ${status}`));
   });
 });
 
@@ -288,7 +319,9 @@ describe('endpoint lifecycle', () => {
   });
 
   it('refuses to disable an endpoint delivery has already disabled', () => {
-    givenEndpoint({ status: 'disabled', since: later(-1_000) }).when({ kind: 'disable', reason: 'again' }).thenThrows(/endpoint ep1 cannot disable when already disabled/);
+    givenEndpoint({ status: 'disabled', since: later(-1_000) })
+      .when({ kind: 'disable', reason: 'again' })
+      .thenThrows(/endpoint ep1 cannot disable when already disabled/);
   });
 
   it('enables a disabled endpoint at the time the registry enabled it, saying how many deliveries it replays', () => {
@@ -304,7 +337,9 @@ describe('endpoint lifecycle', () => {
   });
 
   it('refuses to enable an endpoint delivery never disabled', () => {
-    givenEndpoint({ status: 'enabled' }).when({ kind: 'enable', replayed: 0, at: NOW.toISOString() }).thenThrows(/cannot enable when not disabled by delivery/);
+    givenEndpoint({ status: 'enabled' })
+      .when({ kind: 'enable', replayed: 0, at: NOW.toISOString() })
+      .thenThrows(/cannot enable when not disabled by delivery/);
   });
 });
 
@@ -316,7 +351,11 @@ describe('circuit lifecycle', () => {
     const d = circuit('closed', 'open');
     expect(d.state).toBe('open');
     expect(shapes(d.events)).toEqual([
-      { type: 'delivery.endpoint.circuit.opened', data: { endpointId: 'ep1', projectId: 'p1', state: 'open', at: NOW.toISOString(), reason: 'error rate over the threshold' }, metadata: meta },
+      {
+        type: 'delivery.endpoint.circuit.opened',
+        data: { endpointId: 'ep1', projectId: 'p1', state: 'open', at: NOW.toISOString(), reason: 'error rate over the threshold' },
+        metadata: meta,
+      },
     ]);
   });
 
@@ -327,7 +366,9 @@ describe('circuit lifecycle', () => {
   it('publishes a half-open circuit closing after its probe succeeded', () => {
     const d = circuit('half_open', 'closed');
     expect(d.state).toBe('closed');
-    expect(shapes(d.events)).toEqual([{ type: 'delivery.endpoint.circuit.closed', data: { endpointId: 'ep1', projectId: 'p1', state: 'closed', at: NOW.toISOString() }, metadata: meta }]);
+    expect(shapes(d.events)).toEqual([
+      { type: 'delivery.endpoint.circuit.closed', data: { endpointId: 'ep1', projectId: 'p1', state: 'closed', at: NOW.toISOString() }, metadata: meta },
+    ]);
   });
 
   it('publishes a half-open circuit opening again after its probe failed', () => {

@@ -49,7 +49,11 @@ describe('delivery queue: stored retry policies', () => {
 
   it('claims a delivery created before schedules were stored without one', async () => {
     const msg = message();
-    await ds.query(`INSERT INTO dl_messages (id, project_id, event_type, trigger_event_id, variant, body) VALUES ($1, 'p', $2, $3, 'event', '{}')`, [msg.id, msg.eventType, msg.triggerEventId]);
+    await ds.query(`INSERT INTO dl_messages (id, project_id, event_type, trigger_event_id, variant, body) VALUES ($1, 'p', $2, $3, 'event', '{}')`, [
+      msg.id,
+      msg.eventType,
+      msg.triggerEventId,
+    ]);
     const id = randomUUID();
     await ds.query(
       `INSERT INTO dl_deliveries (id, message_id, endpoint_id, project_id, status, schedule, max_attempts, next_attempt_at) VALUES ($1, $2, 'ep-old', 'p', 'pending', 'standard', 8, now())`,

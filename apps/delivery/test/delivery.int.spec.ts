@@ -66,7 +66,15 @@ describe('delivery service', () => {
     await until(async () => (await h.outcomes(entry.eventId)).length === 1, { message: 'outcome event' });
     const [outcome] = await h.outcomes(entry.eventId);
     expect(outcome.type).toBe('delivery.webhook.delivered');
-    expect(outcome.data).toMatchObject({ endpointId: ep.endpointId, visitId: entry.visitId, stageId: 'st_hook', attempts: 1, lastStatusCode: 200, lastError: null, triggerType: 'workflow.stage.entered' });
+    expect(outcome.data).toMatchObject({
+      endpointId: ep.endpointId,
+      visitId: entry.visitId,
+      stageId: 'st_hook',
+      attempts: 1,
+      lastStatusCode: 200,
+      lastError: null,
+      triggerType: 'workflow.stage.entered',
+    });
     // The relay publishes it to the DELIVERY stream for the workflow service.
     await until(async () => (await h.jsm.streams.info(h.ns.streamName('DELIVERY'))).state.messages >= 1, { message: 'relayed' });
 
@@ -86,8 +94,13 @@ describe('delivery service', () => {
     expect(other.status).toBe(404);
   });
 
-  it('shapes each endpoint\'s webhooks in its payload format — standard, V7 Darwin, Slack — all signed the same way', async () => {
-    const darwinDoc = { version: '2.0', schema_ref: 'https://darwin-public.s3.eu-west-1.amazonaws.com/darwin_json/2.0/schema.json', item: { name: 'cat.jpg', path: '/pets', source_info: { workview_url: 'https://console.example/workview/x' } }, annotations: [{ id: 'a1', name: 'cat', bounding_box: { x: 1, y: 2, w: 3, h: 4 } }] };
+  it("shapes each endpoint's webhooks in its payload format — standard, V7 Darwin, Slack — all signed the same way", async () => {
+    const darwinDoc = {
+      version: '2.0',
+      schema_ref: 'https://darwin-public.s3.eu-west-1.amazonaws.com/darwin_json/2.0/schema.json',
+      item: { name: 'cat.jpg', path: '/pets', source_info: { workview_url: 'https://console.example/workview/x' } },
+      annotations: [{ id: 'a1', name: 'cat', bounding_box: { x: 1, y: 2, w: 3, h: 4 } }],
+    };
     const sub = serveRpc(h.nc, h.ns, ItemsRpc.darwinExport, 'items', async (req) => {
       const r = req as { itemId: string; version: number };
       return { ok: true, item: itemSummary(P, r.itemId, r.version), darwin: darwinDoc };
@@ -115,14 +128,23 @@ describe('delivery service', () => {
         visit: { id: entries.darwin.visitId, entered_at: entries.darwin.enteredAt, item_version: 3 },
       });
       const meta = await got('darwinMeta');
-      expect(meta).toMatchObject({ version: '2.0', item: { name: 'cat.jpg', path: '/pets', slots: [{ slot_name: '0', type: 'image', width: 640, height: 480, source_files: [{ url: `https://images.example/${entries.darwinMeta.itemId}.jpg` }] }] } });
+      expect(meta).toMatchObject({
+        version: '2.0',
+        item: {
+          name: 'cat.jpg',
+          path: '/pets',
+          slots: [{ slot_name: '0', type: 'image', width: 640, height: 480, source_files: [{ url: `https://images.example/${entries.darwinMeta.itemId}.jpg` }] }],
+        },
+      });
       expect(meta.annotations).toBeUndefined();
       const slack = await got('slack');
       expect(slackMessageProblems(slack)).toEqual([]);
       expect(slack.text).toBe('cat.jpg entered stage Send to model'.replace('cat.jpg', '<https://console.example/workview/x|cat.jpg>'));
       expect(JSON.stringify(slack.blocks)).toContain('`urgent`');
       // The stored message is the standard body; formats are applied per endpoint when sending.
-      const [stored] = await h.query<{ body: string }>(`SELECT m.body FROM dl_messages m JOIN dl_deliveries d ON d.message_id = m.id WHERE d.endpoint_id = $1`, [endpoints.slack.endpointId]);
+      const [stored] = await h.query<{ body: string }>(`SELECT m.body FROM dl_messages m JOIN dl_deliveries d ON d.message_id = m.id WHERE d.endpoint_id = $1`, [
+        endpoints.slack.endpointId,
+      ]);
       expect(JSON.parse(stored.body)).toMatchObject({ type: 'workflow.stage.entered' });
     } finally {
       sub.unsubscribe();
@@ -201,7 +223,9 @@ describe('delivery service', () => {
     expect(byDelivery.status).toBe(404);
     await h.publish('webhook.endpoint.enabled', { endpointId: ep.endpointId, projectId: P, by: 'user:ana', at: new Date().toISOString() }, P, `endpoint-${ep.endpointId}`);
     await until(async () => (await h.query(`SELECT 1 FROM dl_endpoints WHERE id = $1 AND disabled_at IS NULL`, [ep.endpointId])).length === 1, { message: 'own disable cleared' });
-    const enabled = await h.query<{ data: { replayed: number } }>(`SELECT data FROM es_events WHERE type = 'delivery.endpoint.enabled' AND data->>'endpointId' = $1`, [ep.endpointId]);
+    const enabled = await h.query<{ data: { replayed: number } }>(`SELECT data FROM es_events WHERE type = 'delivery.endpoint.enabled' AND data->>'endpointId' = $1`, [
+      ep.endpointId,
+    ]);
     expect(enabled.map((e) => e.data.replayed)).toEqual([1]);
     await rx.waitFor(2, '/gone');
     await until(async () => (await h.outcomes(second.eventId)).some((o) => o.type === 'delivery.webhook.delivered'));
@@ -210,7 +234,17 @@ describe('delivery service', () => {
   it('a 410 disables the endpoint in a short transaction; its backlog fails after it, in bounded batches, even deliveries due in an hour', async () => {
     rx.setDefault(answer.status(500), '/backlog');
     const ep = await h.registerEndpoint(P, `${rx.url}/backlog`, { eventTypes: ['item.status.changed'], retryPolicy: { maxAttempts: 5, backoffSeconds: [3600] } });
-    const status = (i: number) => ({ itemId: `it_bl${i}`, datasetId: 'ds_1', projectId: P, from: 'new' as const, to: 'in_progress' as const, changedBy: 'u_1', reason: null, itemVersion: 2, changedAt: new Date().toISOString() });
+    const status = (i: number) => ({
+      itemId: `it_bl${i}`,
+      datasetId: 'ds_1',
+      projectId: P,
+      from: 'new' as const,
+      to: 'in_progress' as const,
+      changedBy: 'u_1',
+      reason: null,
+      itemVersion: 2,
+      changedAt: new Date().toISOString(),
+    });
     const N = 450;
     for (let i = 0; i < N; i++) await h.publish('item.status.changed', status(i), P, `item-it_bl${i}`);
     // A backlog: the first few fail and wait an hour for their second attempt, the breaker opens
@@ -336,7 +370,10 @@ describe('delivery service', () => {
     const auth = { authorization: `Bearer ${h.token(P)}` };
     const page1 = (await (await fetch(h.url(app, `/deliveries?endpointId=${ep.endpointId}&limit=2`), { headers: auth })).json()) as { data: { id: string }[]; nextCursor: string };
     expect(page1.data).toHaveLength(2);
-    const page2 = (await (await fetch(h.url(app, `/deliveries?endpointId=${ep.endpointId}&limit=2&cursor=${page1.nextCursor}`), { headers: auth })).json()) as { data: { id: string }[]; nextCursor: string | null };
+    const page2 = (await (await fetch(h.url(app, `/deliveries?endpointId=${ep.endpointId}&limit=2&cursor=${page1.nextCursor}`), { headers: auth })).json()) as {
+      data: { id: string }[];
+      nextCursor: string | null;
+    };
     expect(page2.data).toHaveLength(1);
     expect(new Set([...page1.data, ...page2.data].map((d) => d.id)).size).toBe(3);
     expect(page2.nextCursor).toBeNull();
@@ -362,7 +399,7 @@ describe('delivery service', () => {
     expect(again).toHaveLength(2);
   });
 
-  it('answers the test ping synchronously with the receiver\'s response', async () => {
+  it("answers the test ping synchronously with the receiver's response", async () => {
     rx.next('/ping', { kind: 'status', status: 418, headers: { 'x-receiver': 'teapot' }, body: 'short and stout' });
     const ep = await h.registerEndpoint(P, `${rx.url}/ping`, { auth: 'Bearer pingpong' });
     const reply = await rpcRequest(h.nc, h.ns, DeliveryRpc.testPing, { projectId: P, endpointId: ep.endpointId }, { timeoutMs: 10_000 });

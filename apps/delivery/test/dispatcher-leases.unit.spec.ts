@@ -4,7 +4,15 @@ import type { EndpointStateData } from '@stagehook/contracts';
 import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/dispatch/dispatcher.js';
 import type { ClaimedDelivery } from '../src/persistence/delivery-queue.repository.js';
 
-const endpoint = { endpointId: 'ep', headers: [], signingSecrets: { current: {}, previous: null }, authorization: null, url: 'http://receiver.test/', timeoutMs: 1_000, retryPolicy: null } as unknown as EndpointStateData;
+const endpoint = {
+  endpointId: 'ep',
+  headers: [],
+  signingSecrets: { current: {}, previous: null },
+  authorization: null,
+  url: 'http://receiver.test/',
+  timeoutMs: 1_000,
+  retryPolicy: null,
+} as unknown as EndpointStateData;
 const claimed = (id: string): ClaimedDelivery => ({
   id,
   messageId: `m-${id}`,

@@ -12,7 +12,7 @@ describe('the retry policy an attempt follows', () => {
     expect(recorder.policyOf(claimed({ retryScheduleMs: [0, 2_000] }), { maxAttempts: 9, backoffSeconds: [600] })).toEqual({ maxAttempts: 3, scheduleMs: [0, 2_000] });
   });
 
-  it('keeps the attempts a redelivery allows (one more than made), not the policy\'s', () => {
+  it("keeps the attempts a redelivery allows (one more than made), not the policy's", () => {
     expect(recorder.policyOf(claimed({ retryScheduleMs: [0, 2_000], maxAttempts: 6 }), null).maxAttempts).toBe(6);
   });
 

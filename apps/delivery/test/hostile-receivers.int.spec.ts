@@ -9,7 +9,13 @@ import { Harness, whsec } from './support/harness.js';
 
 const P = 'proj-hostile';
 
-interface Attempt { n: number; statusCode: number | null; error: string | null; responseBody: string | null; responseHeaders: Record<string, string> | null }
+interface Attempt {
+  n: number;
+  statusCode: number | null;
+  error: string | null;
+  responseBody: string | null;
+  responseHeaders: Record<string, string> | null;
+}
 
 /**
  * Receivers answer with whatever they like. Before, a 200 whose body held a NUL byte could not be

@@ -55,7 +55,17 @@ describe('one bad endpoint never delays the others', () => {
     for (let i = 0; i < 12; i++) {
       await h.publish(
         'item.status.changed',
-        { itemId: `it_b${i}`, datasetId: 'ds_1', projectId: P, from: 'new', to: 'in_progress', changedBy: 'u_1', reason: null, itemVersion: 2, changedAt: new Date().toISOString() },
+        {
+          itemId: `it_b${i}`,
+          datasetId: 'ds_1',
+          projectId: P,
+          from: 'new',
+          to: 'in_progress',
+          changedBy: 'u_1',
+          reason: null,
+          itemVersion: 2,
+          changedAt: new Date().toISOString(),
+        },
         P,
         `item-it_b${i}`,
       );
@@ -68,7 +78,9 @@ describe('one bad endpoint never delays the others', () => {
     const res = await fetch(h.url(h.apps[0], `/endpoints/${bad.endpointId}/circuit`), { headers: { authorization: `Bearer ${h.token(P)}` } });
     expect(((await res.json()) as { state: string }).state).not.toBe('closed');
     // Refused deliveries stay pending with attempts left, instead of burning them.
-    const waiting = await h.query<{ attempts: number; max_attempts: number }>(`SELECT attempts, max_attempts FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'pending'`, [bad.endpointId]);
+    const waiting = await h.query<{ attempts: number; max_attempts: number }>(`SELECT attempts, max_attempts FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'pending'`, [
+      bad.endpointId,
+    ]);
     expect(waiting.length).toBeGreaterThan(0);
     expect(waiting.every((w) => w.attempts < w.max_attempts)).toBe(true);
 
@@ -134,7 +146,9 @@ describe('one bad endpoint never delays the others', () => {
     const held: number[] = [];
     const sampling = (async () => {
       for (let i = 0; i < 40; i++) {
-        const [r] = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'pending' AND locked_until > now()`, [slow.endpointId]);
+        const [r] = await h.query<{ n: number }>(`SELECT count(*)::int AS n FROM dl_deliveries WHERE endpoint_id = $1 AND status = 'pending' AND locked_until > now()`, [
+          slow.endpointId,
+        ]);
         held.push(r.n);
         await new Promise((res) => setTimeout(res, 50));
       }

@@ -29,7 +29,10 @@ describe('queue and endpoint gauges', () => {
 
   it('counts as due only pending deliveries whose attempt is due and whose lease (if any) lapsed', async () => {
     const message = randomUUID();
-    await h.query(`INSERT INTO dl_messages (id, project_id, event_type, trigger_event_id, variant, body) VALUES ($1, 'p', 'item.status.changed', $2, 'event', '{}')`, [message, randomUUID()]);
+    await h.query(`INSERT INTO dl_messages (id, project_id, event_type, trigger_event_id, variant, body) VALUES ($1, 'p', 'item.status.changed', $2, 'event', '{}')`, [
+      message,
+      randomUUID(),
+    ]);
     const delivery = (endpoint: string, status: string, next: string, lockedUntil: string | null) =>
       h.query(
         `INSERT INTO dl_deliveries (id, message_id, endpoint_id, project_id, status, schedule, max_attempts, next_attempt_at, locked_until, locked_by)
@@ -46,10 +49,11 @@ describe('queue and endpoint gauges', () => {
 
   it('counts the endpoints delivery disabled, not re-enabled ones or deleted ones', async () => {
     const endpoint = (id: string, disabled: boolean, deleted: boolean) =>
-      h.query(
-        `INSERT INTO dl_endpoints (id, project_id, state, registry_active, deleted, disabled_at) VALUES ($1, 'p', '{}', true, $2, CASE WHEN $3 THEN now() ELSE NULL END)`,
-        [id, deleted, disabled],
-      );
+      h.query(`INSERT INTO dl_endpoints (id, project_id, state, registry_active, deleted, disabled_at) VALUES ($1, 'p', '{}', true, $2, CASE WHEN $3 THEN now() ELSE NULL END)`, [
+        id,
+        deleted,
+        disabled,
+      ]);
     await endpoint('ep-ok', false, false);
     await endpoint('ep-disabled', true, false);
     await endpoint('ep-disabled-deleted', true, true);

@@ -1,5 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
-import { STAGE_SCHEDULE_MS, STANDARD_SCHEDULE_MS, nextStep, parseRetryAfter, resolveRetryPolicy, scheduledDelay, withJitter, type PolicyInput } from '../src/domain/retry-policy.js';
+import {
+  STAGE_SCHEDULE_MS,
+  STANDARD_SCHEDULE_MS,
+  nextStep,
+  parseRetryAfter,
+  resolveRetryPolicy,
+  scheduledDelay,
+  withJitter,
+  type PolicyInput,
+} from '../src/domain/retry-policy.js';
 
 const base: PolicyInput = {
   result: { kind: 'response', statusCode: 500, retryAfter: undefined },
@@ -74,7 +83,7 @@ describe('retry policy', () => {
   });
 });
 
-describe('resolving a new delivery\'s retry policy', () => {
+describe("resolving a new delivery's retry policy", () => {
   const defaults = { standard: [0, 5_000, 300_000], stage: [0, 1_000] };
 
   it('gives an event subscription the configured schedule, its length the attempts', () => {

@@ -21,7 +21,7 @@ describe('the stage Test button request', () => {
     expect(parseStageTest(null)).toMatch(/required/);
   });
 
-  it("sends a sample item shaped like a real stage payload, with a Darwin 2.0 document when annotations are on", () => {
+  it('sends a sample item shaped like a real stage payload, with a Darwin 2.0 document when annotations are on', () => {
     const { item, darwin } = sampleItem('p1', 1);
     const entered = plainToInstance(StageEnteredData, {
       workflowId: 'wf1',
@@ -39,6 +39,11 @@ describe('the stage Test button request', () => {
     expect(validateSync(entered)).toEqual([]);
     const body = stageEnteredBody(entered, item, darwin);
     expect(body.type).toBe('workflow.stage.entered');
-    expect(body.data).toMatchObject({ stageId: 'wh', itemId: 'sample-item', item: { name: 'sample.jpg', slots: [{ width: 1920, height: 1080 }] }, annotations: { version: '2.0' } });
+    expect(body.data).toMatchObject({
+      stageId: 'wh',
+      itemId: 'sample-item',
+      item: { name: 'sample.jpg', slots: [{ width: 1920, height: 1080 }] },
+      annotations: { version: '2.0' },
+    });
   });
 });

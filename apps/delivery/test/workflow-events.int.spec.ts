@@ -33,18 +33,21 @@ describe('workflow event subscriptions', () => {
       `visit-${visitId}`,
     );
     await h.publish('workflow.item.completed', { workflowId: 'wf_1', itemId, projectId: P, visitId, completedAt: now }, P, `visit-${visitId}`);
-    await h.publish(
-      'workflow.item.completed',
-      { workflowId: 'wf_2', itemId, projectId: P, visitId: randomUUID(), completedAt: now },
-      P,
-      `visit-other-${visitId}`,
-    );
+    await h.publish('workflow.item.completed', { workflowId: 'wf_2', itemId, projectId: P, visitId: randomUUID(), completedAt: now }, P, `visit-other-${visitId}`);
 
     await rx.waitFor(2, '/completed');
     await rx.waitFor(2, '/all-wf');
     const bodies = (path: string) => rx.received(path).map((r) => JSON.parse(r.body) as { type: string; data: { workflowId: string } });
-    expect(bodies('/completed').map((b) => b.data.workflowId).sort()).toEqual(['wf_1', 'wf_2']);
-    expect(bodies('/all-wf').map((b) => b.type).sort()).toEqual(['workflow.item.completed', 'workflow.stage.left']);
+    expect(
+      bodies('/completed')
+        .map((b) => b.data.workflowId)
+        .sort(),
+    ).toEqual(['wf_1', 'wf_2']);
+    expect(
+      bodies('/all-wf')
+        .map((b) => b.type)
+        .sort(),
+    ).toEqual(['workflow.item.completed', 'workflow.stage.left']);
     expect(bodies('/all-wf').every((b) => b.data.workflowId === 'wf_1')).toBe(true);
     const ids = rx.received('/completed').map((r) => r.headers['webhook-id']);
     expect(new Set(ids).size).toBe(2);

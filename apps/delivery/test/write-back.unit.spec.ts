@@ -6,7 +6,16 @@ const read = (body: string, truncated = false) => readWriteBack(body, { truncate
 
 describe('reading a write-back response body', () => {
   it('takes a Darwin JSON 2.0 document and gives annotations without an id one, keeping the rest as sent', () => {
-    const r = read(JSON.stringify({ version: '2.0', item: { name: 'a.jpg' }, annotations: [{ name: 'urgent', tag: {} }, { name: 'car', slot_names: ['left'], bounding_box: { x: 1, y: 2, w: 3, h: 4 }, inference: { confidence: 0.9 } }] }));
+    const r = read(
+      JSON.stringify({
+        version: '2.0',
+        item: { name: 'a.jpg' },
+        annotations: [
+          { name: 'urgent', tag: {} },
+          { name: 'car', slot_names: ['left'], bounding_box: { x: 1, y: 2, w: 3, h: 4 }, inference: { confidence: 0.9 } },
+        ],
+      }),
+    );
     expect(r).toEqual({
       ok: true,
       annotations: [

@@ -40,7 +40,16 @@ function annotation(i: number): Annotation {
     case 2:
       return { ...base, keypoint: { x: i % 1920, y: i % 1080 } };
     default:
-      return { ...base, line: { path: [{ x: 0, y: 0 }, { x: 10, y: i % 1080 }] }, attributes: ['a', 'b'] };
+      return {
+        ...base,
+        line: {
+          path: [
+            { x: 0, y: 0 },
+            { x: 10, y: i % 1080 },
+          ],
+        },
+        attributes: ['a', 'b'],
+      };
   }
 }
 
@@ -176,10 +185,22 @@ try {
   };
   console.log(`items bench (${ANNOTATIONS} annotations, ${APPENDS} appends, ${CONCURRENCY} concurrent writers)`);
   console.table([
-    { figure: `export of ${ANNOTATIONS} annotations (read + fold + Darwin + JSON)`, value: `${figures.exportMs} ms`, baseline: `raw SELECT + JSON ${figures.rawSelectMs} ms; JSON.stringify alone ${figures.stringifyOnlyMs} ms` },
+    {
+      figure: `export of ${ANNOTATIONS} annotations (read + fold + Darwin + JSON)`,
+      value: `${figures.exportMs} ms`,
+      baseline: `raw SELECT + JSON ${figures.rawSelectMs} ms; JSON.stringify alone ${figures.stringifyOnlyMs} ms`,
+    },
     { figure: `bulk add of ${ANNOTATIONS} annotations (one command)`, value: `${figures.bulkAddMs} ms`, baseline: '' },
-    { figure: 'annotation appends/s (one per command)', value: `${figures.appendsPerSecond}/s`, baseline: `raw pg inserts ${figures.rawInsertsPerSecond}/s (×${figures.appendVsRaw})` },
-    { figure: `one annotation per command on an item with ${BIG} annotations`, value: `${figures.bigCommandMs} ms`, baseline: `fresh item ${figures.freshCommandMs} ms (×${figures.bigVsFresh})` },
+    {
+      figure: 'annotation appends/s (one per command)',
+      value: `${figures.appendsPerSecond}/s`,
+      baseline: `raw pg inserts ${figures.rawInsertsPerSecond}/s (×${figures.appendVsRaw})`,
+    },
+    {
+      figure: `one annotation per command on an item with ${BIG} annotations`,
+      value: `${figures.bigCommandMs} ms`,
+      baseline: `fresh item ${figures.freshCommandMs} ms (×${figures.bigVsFresh})`,
+    },
   ]);
   console.log(JSON.stringify(figures));
 } finally {

@@ -33,6 +33,16 @@ import { WriteBackModule } from './write-back/write-back.consumer.js';
     WriteBackModule,
   ],
   // ItemsRpcHost: request/reply handlers (Nest's NATS transport).
-  controllers: [ProjectController, DatasetsController, RegisterItemsController, QueryItemsController, AnnotateController, TagsController, ChangeStatusController, DarwinController, ItemsRpcHost],
+  controllers: [
+    ProjectController,
+    DatasetsController,
+    RegisterItemsController,
+    QueryItemsController,
+    AnnotateController,
+    TagsController,
+    ChangeStatusController,
+    DarwinController,
+    ItemsRpcHost,
+  ],
 })
 export class AppModule {}

@@ -62,13 +62,23 @@ describe('who did it: the token names the actor', () => {
     const other = await s.call(
       'POST',
       `/items/${itemId}/annotations/bulk`,
-      { annotations: [{ name: 'a', keypoint: { x: 1, y: 1 } }, { name: 'b', keypoint: { x: 1, y: 1 }, annotators: [{ full_name: 'Grace Hopper', email: 'grace@example.com' }] }] },
+      {
+        annotations: [
+          { name: 'a', keypoint: { x: 1, y: 1 } },
+          { name: 'b', keypoint: { x: 1, y: 1 }, annotators: [{ full_name: 'Grace Hopper', email: 'grace@example.com' }] },
+        ],
+      },
       { actor: ada },
     );
     expect(other.status).toBe(403);
     expect(other.json.message).toContain('annotations[1].annotators');
     // A service (a pre-labelling integration) names the people it works for.
-    const svc = await s.call('POST', `/items/${itemId}/annotations`, { name: 'c', keypoint: { x: 1, y: 1 }, annotators: [{ full_name: 'Grace Hopper', email: 'grace@example.com' }] }, { actor: bot });
+    const svc = await s.call(
+      'POST',
+      `/items/${itemId}/annotations`,
+      { name: 'c', keypoint: { x: 1, y: 1 }, annotators: [{ full_name: 'Grace Hopper', email: 'grace@example.com' }] },
+      { actor: bot },
+    );
     expect(svc.status).toBe(201);
   });
 });

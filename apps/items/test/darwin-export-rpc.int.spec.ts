@@ -10,7 +10,16 @@ import { itemsService } from './support.js';
 const polygons = (n: number) =>
   Array.from({ length: n }, (_, k) => ({
     name: 'screw',
-    polygon: { paths: [[{ x: k % 900, y: 10 }, { x: (k % 900) + 40, y: 10 }, { x: (k % 900) + 40, y: 26 }, { x: k % 900, y: 26 }]] },
+    polygon: {
+      paths: [
+        [
+          { x: k % 900, y: 10 },
+          { x: (k % 900) + 40, y: 10 },
+          { x: (k % 900) + 40, y: 26 },
+          { x: k % 900, y: 26 },
+        ],
+      ],
+    },
   }));
 
 /**

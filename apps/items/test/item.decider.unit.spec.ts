@@ -3,14 +3,7 @@ import { darwinConformanceProblems, upcastEventData, type ItemStatus } from '@st
 import { fold, given } from '@stagehook/event-store';
 import { checkAnnotation, type Annotation } from '../src/domain/annotation.js';
 import { toDarwin } from '../src/domain/darwin-export.js';
-import {
-  AnnotationExistsError,
-  AnnotationNotFoundError,
-  IllegalStatusTransitionError,
-  ItemExistsError,
-  TagNotFoundError,
-  TagNotUpdatableError,
-} from '../src/domain/errors.js';
+import { AnnotationExistsError, AnnotationNotFoundError, IllegalStatusTransitionError, ItemExistsError, TagNotFoundError, TagNotUpdatableError } from '../src/domain/errors.js';
 import { annotationsOf, itemDecider, type ItemCommand, type ItemEvent } from '../src/domain/item.decider.js';
 import { statusForStage } from '../src/domain/status-rules.js';
 
@@ -45,7 +38,15 @@ const change = (to: ItemStatus, source: 'manual' | 'workflow' = 'manual', visitI
 describe('item decider: registration', () => {
   it('registers a new item', () => {
     given(itemDecider, [])
-      .when({ type: 'RegisterItem', ...ids, name: 'a.jpg', path: '/', slots: [{ name: '0', type: 'image', width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null }], metadata: {}, at: AT })
+      .when({
+        type: 'RegisterItem',
+        ...ids,
+        name: 'a.jpg',
+        path: '/',
+        slots: [{ name: '0', type: 'image', width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null }],
+        metadata: {},
+        at: AT,
+      })
       .then([registered]);
   });
   it('folds an item.registered stored at schema version 1 (one image slot) as slot "0"', () => {
@@ -57,14 +58,24 @@ describe('item decider: registration', () => {
   });
   it('refuses to register the same item twice', () => {
     given(itemDecider, [registered])
-      .when({ type: 'RegisterItem', ...ids, name: 'a.jpg', path: '/', slots: [{ name: '0', type: 'image', width: 1, height: 1, sourceUrl: null, thumbnailUrl: null }], metadata: {}, at: AT })
+      .when({
+        type: 'RegisterItem',
+        ...ids,
+        name: 'a.jpg',
+        path: '/',
+        slots: [{ name: '0', type: 'image', width: 1, height: 1, sourceUrl: null, thumbnailUrl: null }],
+        metadata: {},
+        at: AT,
+      })
       .thenThrows(ItemExistsError);
   });
 });
 
 describe('item decider: statuses', () => {
   it('moves new → in_progress with the item version after the change', () => {
-    given(itemDecider, [registered]).when(change('in_progress')).then([status('new', 'in_progress', 2)]);
+    given(itemDecider, [registered])
+      .when(change('in_progress'))
+      .then([status('new', 'in_progress', 2)]);
   });
   it("puts the item's name and its dataset's name and slug in the event, for receivers to show", () => {
     given(itemDecider, [registered])
@@ -78,19 +89,27 @@ describe('item decider: statuses', () => {
     expect(event.data).toMatchObject({ datasetId: ids.datasetId, itemName: 'a.jpg' });
   });
   it('refuses new → done by hand, naming both statuses', () => {
-    given(itemDecider, [registered]).when(change('done')).thenThrows(IllegalStatusTransitionError, /from new to done/);
+    given(itemDecider, [registered])
+      .when(change('done'))
+      .thenThrows(IllegalStatusTransitionError, /from new to done/);
   });
   it('lets a reviewer reject to_review → in_progress and accept to_review → done', () => {
     const history = [registered, status('new', 'in_progress', 2), status('in_progress', 'to_review', 3)];
-    given(itemDecider, history).when(change('in_progress')).then([status('to_review', 'in_progress', 4)]);
-    given(itemDecider, history).when(change('done')).then([status('to_review', 'done', 4)]);
+    given(itemDecider, history)
+      .when(change('in_progress'))
+      .then([status('to_review', 'in_progress', 4)]);
+    given(itemDecider, history)
+      .when(change('done'))
+      .then([status('to_review', 'done', 4)]);
   });
   it('decides nothing when the status is already the target', () => {
     given(itemDecider, [registered]).when(change('new')).then([]);
   });
   it('lets the workflow move new → to_review, which a person may not', () => {
     given(itemDecider, [registered]).when(change('to_review')).thenThrows(IllegalStatusTransitionError);
-    given(itemDecider, [registered]).when(change('to_review', 'workflow', 'v1')).then([status('new', 'to_review', 2, { visitId: 'v1' })]);
+    given(itemDecider, [registered])
+      .when(change('to_review', 'workflow', 'v1'))
+      .then([status('new', 'to_review', 2, { visitId: 'v1' })]);
   });
   it('ignores a stage visit it has already applied', () => {
     given(itemDecider, [registered, status('new', 'in_progress', 2, { visitId: 'v1' }), status('in_progress', 'to_review', 3)])
@@ -98,7 +117,9 @@ describe('item decider: statuses', () => {
       .then([]);
   });
   it('does not let the workflow revive an archived item', () => {
-    given(itemDecider, [registered, status('new', 'archived', 2)]).when(change('in_progress', 'workflow', 'v2')).thenThrows(IllegalStatusTransitionError);
+    given(itemDecider, [registered, status('new', 'archived', 2)])
+      .when(change('in_progress', 'workflow', 'v2'))
+      .thenThrows(IllegalStatusTransitionError);
   });
   it('maps stage types to statuses', () => {
     expect([statusForStage('annotate'), statusForStage('review'), statusForStage('complete'), statusForStage('webhook')]).toEqual(['in_progress', 'to_review', 'done', undefined]);
@@ -107,10 +128,14 @@ describe('item decider: statuses', () => {
 
 describe('item decider: annotations and tags', () => {
   it('adds annotations, tags as tag events', () => {
-    given(itemDecider, [registered]).when({ type: 'AddAnnotations', annotations: [box, tag], at: AT }).then([added(box), tagAdded(tag)]);
+    given(itemDecider, [registered])
+      .when({ type: 'AddAnnotations', annotations: [box, tag], at: AT })
+      .then([added(box), tagAdded(tag)]);
   });
   it('refuses an annotation id that exists', () => {
-    given(itemDecider, [registered, added(box)]).when({ type: 'AddAnnotations', annotations: [box], at: AT }).thenThrows(AnnotationExistsError);
+    given(itemDecider, [registered, added(box)])
+      .when({ type: 'AddAnnotations', annotations: [box], at: AT })
+      .thenThrows(AnnotationExistsError);
   });
   it('updates and deletes an annotation, and refuses unknown ones', () => {
     const moved = { ...box, bounding_box: { x: 5, y: 5, w: 1, h: 1 } };
@@ -123,14 +148,20 @@ describe('item decider: annotations and tags', () => {
     given(itemDecider, [registered]).when({ type: 'DeleteAnnotation', annotationId: box.id, at: AT }).thenThrows(AnnotationNotFoundError);
   });
   it('refuses to update a tag, or to turn an annotation into one', () => {
-    given(itemDecider, [registered, tagAdded(tag)]).when({ type: 'UpdateAnnotation', annotation: { ...tag, name: 'day' }, at: AT }).thenThrows(TagNotUpdatableError);
+    given(itemDecider, [registered, tagAdded(tag)])
+      .when({ type: 'UpdateAnnotation', annotation: { ...tag, name: 'day' }, at: AT })
+      .thenThrows(TagNotUpdatableError);
     given(itemDecider, [registered, added(box)])
       .when({ type: 'UpdateAnnotation', annotation: { id: box.id, name: 'car', slot_names: ['0'], tag: {} }, at: AT })
       .thenThrows(TagNotUpdatableError);
   });
   it('adds a tag once and removes it by name', () => {
-    given(itemDecider, [registered, tagAdded(tag)]).when({ type: 'AddTag', name: 'night', annotationId: box.id, at: AT }).then([]);
-    given(itemDecider, [registered]).when({ type: 'AddTag', name: 'night', annotationId: tag.id, at: AT }).then([tagAdded(tag)]);
+    given(itemDecider, [registered, tagAdded(tag)])
+      .when({ type: 'AddTag', name: 'night', annotationId: box.id, at: AT })
+      .then([]);
+    given(itemDecider, [registered])
+      .when({ type: 'AddTag', name: 'night', annotationId: tag.id, at: AT })
+      .then([tagAdded(tag)]);
     given(itemDecider, [registered, tagAdded(tag)])
       .when({ type: 'RemoveTag', name: 'night', at: AT })
       .then([{ type: 'item.tag.removed', data: { ...ids, annotationId: tag.id, name: 'night', at: AT } }]);
@@ -164,20 +195,68 @@ describe('annotation geometry', () => {
     return r.ok ? [] : r.errors.map((e) => e.path);
   };
   it('computes a polygon bounding box', () => {
-    const r = checkAnnotation({ name: 'p', polygon: { paths: [[{ x: 1, y: 1 }, { x: 5, y: 1 }, { x: 3, y: 9 }]] } }, size, 'a');
+    const r = checkAnnotation(
+      {
+        name: 'p',
+        polygon: {
+          paths: [
+            [
+              { x: 1, y: 1 },
+              { x: 5, y: 1 },
+              { x: 3, y: 9 },
+            ],
+          ],
+        },
+      },
+      size,
+      'a',
+    );
     expect(r.ok && r.annotation.bounding_box).toEqual({ x: 1, y: 1, w: 4, h: 8 });
   });
   it('accepts points slightly outside the image (a line at y = -45)', () => {
-    expect(errorsOf({ name: 'l', line: { path: [{ x: 0, y: -45 }, { x: 100, y: -45 }] } })).toEqual([]);
+    expect(
+      errorsOf({
+        name: 'l',
+        line: {
+          path: [
+            { x: 0, y: -45 },
+            { x: 100, y: -45 },
+          ],
+        },
+      }),
+    ).toEqual([]);
   });
   it('refuses bad geometry, naming each field', () => {
     expect(errorsOf({ name: 'b', bounding_box: { x: 0, y: 0, w: -1, h: 2 } })).toEqual(['a.bounding_box.w']);
-    expect(errorsOf({ name: 'p', polygon: { paths: [[{ x: 1, y: 1 }, { x: 2, y: 2 }]] } })).toEqual(['a.polygon.paths[0]']);
+    expect(
+      errorsOf({
+        name: 'p',
+        polygon: {
+          paths: [
+            [
+              { x: 1, y: 1 },
+              { x: 2, y: 2 },
+            ],
+          ],
+        },
+      }),
+    ).toEqual(['a.polygon.paths[0]']);
     expect(errorsOf({ name: 'k', keypoint: { x: Number.NaN, y: 1 } })).toEqual(['a.keypoint.x']);
     expect(errorsOf({ name: 'k', keypoint: { x: 1, y: Infinity } })).toEqual(['a.keypoint.y']);
     expect(errorsOf({ name: 'k', keypoint: { x: 99_999, y: 1 } })).toEqual(['a.keypoint.x']);
     expect(errorsOf({ name: 'k', keypoint: { x: 1, y: 1 }, mask: {} })).toEqual(['a.mask']);
-    expect(errorsOf({ name: 'two', keypoint: { x: 1, y: 1 }, line: { path: [{ x: 1, y: 1 }, { x: 2, y: 2 }] } })).toEqual(['a']);
+    expect(
+      errorsOf({
+        name: 'two',
+        keypoint: { x: 1, y: 1 },
+        line: {
+          path: [
+            { x: 1, y: 1 },
+            { x: 2, y: 2 },
+          ],
+        },
+      }),
+    ).toEqual(['a']);
     expect(errorsOf({ name: 'none' })).toEqual(['a']);
   });
 });

@@ -31,9 +31,9 @@ const command: fc.Arbitrary<ItemCommand> = fc.oneof(
   ID.map((id): ItemCommand => ({ type: 'DeleteAnnotation', annotationId: id, at: AT })),
   fc.tuple(ID, NAME).map(([annotationId, name]): ItemCommand => ({ type: 'AddTag', annotationId, name, at: AT })),
   NAME.map((name): ItemCommand => ({ type: 'RemoveTag', name, at: AT })),
-  fc.tuple(STATUS, fc.option(fc.constantFrom('v1', 'v2'), { nil: undefined })).map(
-    ([to, visitId]): ItemCommand => ({ type: 'ChangeStatus', to, changedBy: 'u1', reason: null, at: AT, source: 'workflow', dataset: null, ...(visitId ? { visitId } : {}) }),
-  ),
+  fc
+    .tuple(STATUS, fc.option(fc.constantFrom('v1', 'v2'), { nil: undefined }))
+    .map(([to, visitId]): ItemCommand => ({ type: 'ChangeStatus', to, changedBy: 'u1', reason: null, at: AT, source: 'workflow', dataset: null, ...(visitId ? { visitId } : {}) })),
 );
 
 /** The events a run of commands produces (refused commands add nothing), as a stream would hold. */

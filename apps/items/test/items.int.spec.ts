@@ -61,7 +61,19 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     await until(async () => (events = (await streamEvents('item.status.changed')).filter((e) => (e.data as { itemId: string }).itemId === itemId)).length === 1, {
       message: 'item.status.changed relayed',
     });
-    const expected = { itemId, itemName: 'a.jpg', datasetId, datasetName: 'Cars 2026', datasetSlug: 'cars-2026', projectId: 'proj-a', from: 'new', to: 'in_progress', changedBy: 'user-7', reason: 'picked up', itemVersion: 3 };
+    const expected = {
+      itemId,
+      itemName: 'a.jpg',
+      datasetId,
+      datasetName: 'Cars 2026',
+      datasetSlug: 'cars-2026',
+      projectId: 'proj-a',
+      from: 'new',
+      to: 'in_progress',
+      changedBy: 'user-7',
+      reason: 'picked up',
+      itemVersion: 3,
+    };
     expect(events[0].data).toMatchObject(expected);
     expect(events[0].type).toBe('item.status.changed');
     const stored = (await s.call('GET', `/items/${itemId}/history`)).json.events.filter((e: { type: string }) => e.type === 'item.status.changed');
@@ -118,8 +130,29 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
         { name: 'ok', keypoint: { x: 1, y: 1 } },
         { name: 'neg', bounding_box: { x: 0, y: 0, w: -3, h: 1 } },
         { name: 'two', keypoint: { x: 1, y: 1 }, ellipse: { center: { x: 1, y: 1 }, radius: { x: 1, y: 1 }, angle: 0 } },
-        { name: 'far', polygon: { paths: [[{ x: 1, y: 1 }, { x: 2, y: 1 }, { x: 90_000, y: 1 }]] } },
-        { name: 'short', polygon: { paths: [[{ x: 1, y: 1 }, { x: 2, y: 1 }]] } },
+        {
+          name: 'far',
+          polygon: {
+            paths: [
+              [
+                { x: 1, y: 1 },
+                { x: 2, y: 1 },
+                { x: 90_000, y: 1 },
+              ],
+            ],
+          },
+        },
+        {
+          name: 'short',
+          polygon: {
+            paths: [
+              [
+                { x: 1, y: 1 },
+                { x: 2, y: 1 },
+              ],
+            ],
+          },
+        },
       ],
     });
     expect(bulk.status).toBe(400);
@@ -133,7 +166,13 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     expect(item.json.annotations).toEqual([]);
     expect(item.json.version).toBe(1);
 
-    const badItems = await s.call('POST', '/items', { datasetId, items: [{ name: 'fine.jpg', width: 10, height: 10 }, { name: 'nope.jpg', width: -1, height: 10 }] });
+    const badItems = await s.call('POST', '/items', {
+      datasetId,
+      items: [
+        { name: 'fine.jpg', width: 10, height: 10 },
+        { name: 'nope.jpg', width: -1, height: 10 },
+      ],
+    });
     expect(badItems.status).toBe(400);
     expect(JSON.stringify(badItems.json.fields)).toContain('items[1].width');
     expect((await s.call('GET', `/items?datasetId=${datasetId}&limit=500`)).json.items.map((i: { name: string }) => i.name)).not.toContain('fine.jpg');
@@ -154,7 +193,13 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     await register('same.jpg');
     const again = await s.call('POST', '/items', { datasetId, items: [{ name: 'same.jpg', width: 10, height: 10 }] });
     expect(again.status).toBe(409);
-    const twice = await s.call('POST', '/items', { datasetId, items: [{ name: 'twin.jpg', width: 10, height: 10 }, { name: 'twin.jpg', width: 10, height: 10 }] });
+    const twice = await s.call('POST', '/items', {
+      datasetId,
+      items: [
+        { name: 'twin.jpg', width: 10, height: 10 },
+        { name: 'twin.jpg', width: 10, height: 10 },
+      ],
+    });
     expect(twice.status).toBe(400);
     expect(twice.json.fields[0].path).toBe('items[1].name');
     const docs = await s.call('GET', '/docs-json');
@@ -191,9 +236,7 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
 
   it('keeps all of six concurrent annotation adds on one item (optimistic append, retried)', async () => {
     const itemId = await register('concurrent.jpg');
-    const results = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => s.call('POST', `/items/${itemId}/annotations`, { name: `c${i}`, keypoint: { x: i, y: i } })),
-    );
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => s.call('POST', `/items/${itemId}/annotations`, { name: `c${i}`, keypoint: { x: i, y: i } })));
     expect(results.map((r) => r.status)).toEqual(Array(6).fill(201));
     const item = await s.call('GET', `/items/${itemId}?annotations=true`);
     expect(item.json.annotations).toHaveLength(6);
@@ -235,11 +278,33 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     const entered = (visitId: string, item = itemId, stageType: 'annotate' | 'review' = 'review') =>
       newEvent(
         'workflow.stage.entered',
-        { workflowId: 'wf-1', workflowVersion: 1, stageId: 'st-review', stageType, stageName: 'Review', itemId: item, visitId, itemVersion: 1, projectId: 'proj-a', enteredAt: new Date().toISOString() },
+        {
+          workflowId: 'wf-1',
+          workflowVersion: 1,
+          stageId: 'st-review',
+          stageType,
+          stageName: 'Review',
+          itemId: item,
+          visitId,
+          itemVersion: 1,
+          projectId: 'proj-a',
+          enteredAt: new Date().toISOString(),
+        },
         { source: 'workflow', projectId: 'proj-a' },
       );
     const publish = async (e: ReturnType<typeof entered>, msgId?: string) => {
-      const ce = { specversion: '1.0', id: e.id, source: 'workflow', type: e.type, time: new Date().toISOString(), datacontenttype: 'application/json', dataschemaversion: 1, subject: `item-${itemId}`, projectid: 'proj-a', data: e.data };
+      const ce = {
+        specversion: '1.0',
+        id: e.id,
+        source: 'workflow',
+        type: e.type,
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        dataschemaversion: 1,
+        subject: `item-${itemId}`,
+        projectid: 'proj-a',
+        data: e.data,
+      };
       await js.publish(ns.subject('workflow.stage.entered'), JSON.stringify(ce), msgId ? { msgID: msgId } : undefined);
     };
     const sql = async (q: string, params: unknown[]): Promise<unknown[]> => s.app.get((await import('typeorm')).DataSource).query(q, params);
@@ -278,6 +343,14 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     const history = await s.call('GET', `/items/${itemId}/history`);
     const changes = history.json.events.filter((e: { type: string }) => e.type === 'item.status.changed');
     expect(changes.map((c: { data: { to: string } }) => c.data.to)).toEqual(['to_review', 'in_progress']);
-    expect(changes[0].data).toMatchObject({ from: 'new', to: 'to_review', changedBy: 'workflow:st-review', visitId: 'visit-1', itemVersion: 2, datasetName: 'Cars 2026', datasetSlug: 'cars-2026' });
+    expect(changes[0].data).toMatchObject({
+      from: 'new',
+      to: 'to_review',
+      changedBy: 'workflow:st-review',
+      visitId: 'visit-1',
+      itemVersion: 2,
+      datasetName: 'Cars 2026',
+      datasetSlug: 'cars-2026',
+    });
   });
 });

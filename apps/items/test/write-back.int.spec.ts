@@ -66,7 +66,17 @@ describe('items applying a write-back stage response', () => {
       );
     const js = jetstream(nc);
     const publish = async (e: ReturnType<typeof delivered>) => {
-      const ce = { specversion: '1.0', id: e.id, source: 'delivery', type: e.type, time: new Date().toISOString(), datacontenttype: 'application/json', dataschemaversion: 1, projectid: 'proj-a', data: e.data };
+      const ce = {
+        specversion: '1.0',
+        id: e.id,
+        source: 'delivery',
+        type: e.type,
+        time: new Date().toISOString(),
+        datacontenttype: 'application/json',
+        dataschemaversion: 1,
+        projectid: 'proj-a',
+        data: e.data,
+      };
       await js.publish(ns.subject('delivery.webhook.delivered'), JSON.stringify(ce));
     };
     const sql = async (q: string, params: unknown[]): Promise<unknown[]> => s.app.get(DataSource).query(q, params);

@@ -15,7 +15,11 @@ import { EndpointsModule } from './endpoints.module.js';
     TypeOrmModule.forRootAsync({
       inject: [BaseConfig, LOGGER],
       useFactory: (config: BaseConfig, logger: Logger) =>
-        typeOrmOptions(config, { entities: [], migrations: [...eventStoreMigrations, ...messagingMigrations, WebhookEndpoints1795470000000, WebhookEventTypes1796000000000], logger }),
+        typeOrmOptions(config, {
+          entities: [],
+          migrations: [...eventStoreMigrations, ...messagingMigrations, WebhookEndpoints1795470000000, WebhookEventTypes1796000000000],
+          logger,
+        }),
     }),
     EventSourcingModule.forRoot({ stream: 'WEBHOOKS', alsoOwns: ['PUBLISHED'], projections: [endpointProjection, eventTypeProjection] }),
     EventTypesModule,

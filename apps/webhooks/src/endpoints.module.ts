@@ -36,14 +36,6 @@ import { EventTypesModule } from './event-types.module.js';
     EndpointLookupRpc,
     ManageStageEndpointRpc,
   ],
-  providers: [
-    deadLetterRedriveProvider(),
-    EndpointRepository,
-    EndpointSecrets,
-    UrlGuard,
-    EndpointCommands,
-    RegisterEndpointHandler,
-    UpdateEndpointHandler,
-  ],
+  providers: [deadLetterRedriveProvider(), EndpointRepository, EndpointSecrets, UrlGuard, EndpointCommands, RegisterEndpointHandler, UpdateEndpointHandler],
 })
 export class EndpointsModule {}

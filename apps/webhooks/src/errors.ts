@@ -57,11 +57,7 @@ export interface ProblemPath {
 /** A payload (or an example) that fails its JSON Schema: every failing path is named. */
 export class SchemaValidationError extends DomainError {
   constructor(problems: ProblemPath[], what = 'data') {
-    super(
-      WebhooksErrorCode.SCHEMA_VALIDATION_FAILED,
-      `${what} does not match its schema: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`,
-      { errors: problems },
-    );
+    super(WebhooksErrorCode.SCHEMA_VALIDATION_FAILED, `${what} does not match its schema: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`, { errors: problems });
   }
 }
 

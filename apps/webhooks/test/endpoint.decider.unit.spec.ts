@@ -73,7 +73,9 @@ describe('endpoint decider', () => {
   it('reveals the current secret once; a rotation makes the new one revealable', () => {
     const revealed: EndpointEvent = { type: 'webhook.endpoint.secret.revealed', data: { endpointId: 'ep1', projectId: 'p1', at: NOW.toISOString() } };
     given(endpointDecider, [registered]).when({ kind: 'reveal-secret', projectId: 'p1', now: NOW }).then([revealed]);
-    given(endpointDecider, [registered, revealed]).when({ kind: 'reveal-secret', projectId: 'p1', now: later(1) }).thenThrows(ConflictError);
+    given(endpointDecider, [registered, revealed])
+      .when({ kind: 'reveal-secret', projectId: 'p1', now: later(1) })
+      .thenThrows(ConflictError);
     given(endpointDecider, [registered]).when({ kind: 'reveal-secret', projectId: 'p2', now: NOW }).thenThrows(NotFoundError);
     const rotated = endpointDecider.decide(
       { kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 60, now: later(2) },
@@ -85,18 +87,12 @@ describe('endpoint decider', () => {
   });
 
   it('rotation with no grace revokes the old secret at once', () => {
-    const [e] = endpointDecider.decide(
-      { kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 0, now: NOW },
-      fold(endpointDecider, [registered]),
-    );
+    const [e] = endpointDecider.decide({ kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 0, now: NOW }, fold(endpointDecider, [registered]));
     expect(e.type === 'webhook.endpoint.secret.rotated' && e.data.signingSecrets.previous).toBeNull();
   });
 
   it('a second rotation within the grace retires the first secret', () => {
-    const first = endpointDecider.decide(
-      { kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 3600, now: NOW },
-      fold(endpointDecider, [registered]),
-    );
+    const first = endpointDecider.decide({ kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 3600, now: NOW }, fold(endpointDecider, [registered]));
     const [second] = endpointDecider.decide(
       { kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s3'), graceSeconds: 3600, now: later(60) },
       fold(endpointDecider, [registered, ...first]),
@@ -116,21 +112,33 @@ describe('endpoint decider', () => {
   it('an update after the grace publishes the set without the expired secret', () => {
     const rotated: EndpointEvent = {
       type: 'webhook.endpoint.secret.rotated',
-      data: { endpointId: 'ep1', projectId: 'p1', signingSecrets: { current: sealed('s2'), previous: { secret: sealed('s1'), expiresAt: later(60).toISOString() } }, at: NOW.toISOString() },
+      data: {
+        endpointId: 'ep1',
+        projectId: 'p1',
+        signingSecrets: { current: sealed('s2'), previous: { secret: sealed('s1'), expiresAt: later(60).toISOString() } },
+        at: NOW.toISOString(),
+      },
     };
     const [e] = endpointDecider.decide({ kind: 'update', projectId: 'p1', changes: { name: 'renamed' }, now: later(120) }, fold(endpointDecider, [registered, rotated]));
     expect(e.type === 'webhook.endpoint.updated' && e.data.signingSecrets).toEqual({ current: sealed('s2'), previous: null });
   });
 
   it('disables with a reason and who did it, and enables again', () => {
-    const disabled: EndpointEvent = { type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'maintenance', by: 'user:ana', at: NOW.toISOString() } };
+    const disabled: EndpointEvent = {
+      type: 'webhook.endpoint.disabled',
+      data: { endpointId: 'ep1', projectId: 'p1', reason: 'maintenance', by: 'user:ana', at: NOW.toISOString() },
+    };
     given(endpointDecider, [registered]).when({ kind: 'disable', projectId: 'p1', reason: 'maintenance', by: 'user:ana', now: NOW }).then([disabled]);
     given(endpointDecider, [registered, disabled])
       .when({ kind: 'enable', projectId: 'p1', by: 'user:bo', now: later(5) })
       .then([{ type: 'webhook.endpoint.enabled', data: { endpointId: 'ep1', projectId: 'p1', by: 'user:bo', at: later(5).toISOString() } }]);
     const state = fold(endpointDecider, [registered, disabled]);
     expect(state.status === 'live' && [state.endpoint.active, state.endpoint.disabledReason, state.endpoint.disabledBy]).toEqual([false, 'maintenance', 'user:ana']);
-    const enabled = fold(endpointDecider, [registered, disabled, { type: 'webhook.endpoint.enabled', data: { endpointId: 'ep1', projectId: 'p1', by: 'user:bo', at: later(5).toISOString() } }]);
+    const enabled = fold(endpointDecider, [
+      registered,
+      disabled,
+      { type: 'webhook.endpoint.enabled', data: { endpointId: 'ep1', projectId: 'p1', by: 'user:bo', at: later(5).toISOString() } },
+    ]);
     expect(enabled.status === 'live' && [enabled.endpoint.active, enabled.endpoint.disabledReason, enabled.endpoint.disabledBy]).toEqual([true, null, null]);
   });
 
@@ -138,7 +146,12 @@ describe('endpoint decider', () => {
     const byUser: EndpointEvent = { type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'maintenance', by: 'user:ana', at: NOW.toISOString() } };
     given(endpointDecider, [registered, byUser])
       .when({ kind: 'disable', projectId: 'p1', reason: 'the endpoint answered 410 Gone', by: 'service:delivery', now: later(1) })
-      .then([{ type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'the endpoint answered 410 Gone', by: 'service:delivery', at: later(1).toISOString() } }]);
+      .then([
+        {
+          type: 'webhook.endpoint.disabled',
+          data: { endpointId: 'ep1', projectId: 'p1', reason: 'the endpoint answered 410 Gone', by: 'service:delivery', at: later(1).toISOString() },
+        },
+      ]);
   });
 
   it('treats a repeated disable or enable as done', () => {
@@ -161,7 +174,9 @@ describe('endpoint decider', () => {
   });
 
   it('an update that changes nothing decides nothing', () => {
-    given(endpointDecider, [registered]).when({ kind: 'update', projectId: 'p1', changes: { name: settings.name }, now: later(1) }).then([]);
+    given(endpointDecider, [registered])
+      .when({ kind: 'update', projectId: 'p1', changes: { name: settings.name }, now: later(1) })
+      .then([]);
   });
 
   it('refuses to delete an endpoint a workflow stage manages, naming the stage, and deletes it once released', () => {
@@ -176,7 +191,9 @@ describe('endpoint decider', () => {
 
   it('refuses every command on a deleted endpoint', () => {
     const deleted: EndpointEvent = { type: 'webhook.endpoint.deleted', data: { endpointId: 'ep1', projectId: 'p1', at: NOW.toISOString() } };
-    given(endpointDecider, [registered, deleted]).when({ kind: 'update', projectId: 'p1', changes: { name: 'x' }, now: NOW }).thenThrows(NotFoundError);
+    given(endpointDecider, [registered, deleted])
+      .when({ kind: 'update', projectId: 'p1', changes: { name: 'x' }, now: NOW })
+      .thenThrows(NotFoundError);
     given(endpointDecider, [registered, deleted]).when({ kind: 'delete', projectId: 'p1', now: NOW }).thenThrows(NotFoundError);
     given(endpointDecider, [registered, deleted])
       .when({ kind: 'register', endpointId: 'ep1', projectId: 'p1', settings, authorization: null, signingSecret: sealed('s'), now: NOW })

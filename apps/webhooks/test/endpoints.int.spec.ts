@@ -169,7 +169,10 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     // Headers are replaced as a list; one named without a value keeps the value set before.
     const kept = await call('PATCH', `/endpoints/${endpointId}`, { headers: [{ name: 'X-Api-Key' }, { name: 'X-Team', value: 'vision' }] });
     expect(kept.status).toBe(200);
-    expect(kept.json.headers).toEqual([{ name: 'X-Api-Key', hint: '…6789' }, { name: 'X-Team', hint: '…' }]);
+    expect(kept.json.headers).toEqual([
+      { name: 'X-Api-Key', hint: '…6789' },
+      { name: 'X-Team', hint: '…' },
+    ]);
     const unchanged = await call('PATCH', `/endpoints/${endpointId}`, { headers: [{ name: 'X-Api-Key', value: 'key-ml-0123456789' }, { name: 'X-Team' }] });
     expect(unchanged.json.version).toBe(kept.json.version);
     const noValue = await call('PATCH', `/endpoints/${endpointId}`, { headers: [{ name: 'X-New' }] });
@@ -191,9 +194,7 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     expect((await call('GET', `/endpoints/${second.json.id as string}`)).status).toBe(404);
     await until(async () => (await streamEvents()).some((e) => e.event.type === 'webhook.endpoint.deleted'), { message: 'deletion relayed' });
     const types = (await streamEvents()).map((e) => e.event.type);
-    expect(types).toEqual(
-      expect.arrayContaining(['webhook.endpoint.updated', 'webhook.endpoint.disabled', 'webhook.endpoint.enabled', 'webhook.endpoint.deleted']),
-    );
+    expect(types).toEqual(expect.arrayContaining(['webhook.endpoint.updated', 'webhook.endpoint.disabled', 'webhook.endpoint.enabled', 'webhook.endpoint.deleted']));
   });
 
   it("answers 404 for another project's endpoint, whatever the operation", async () => {
@@ -250,7 +251,10 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
       [{ filters: { toStatuses: ['finished'] } }, 'filters.toStatuses'],
       [{ headers: [{ name: 'Authorization', value: 'x' }] }, 'headers'],
       // Hop-by-hop headers change how the request travels (expect: 100-continue stalls it).
-      ...['Expect', 'Upgrade', 'Keep-Alive', 'TE', 'Trailer', 'Proxy-Authorization'].map((name): [Record<string, unknown>, string] => [{ headers: [{ name, value: 'x' }] }, 'headers']),
+      ...['Expect', 'Upgrade', 'Keep-Alive', 'TE', 'Trailer', 'Proxy-Authorization'].map((name): [Record<string, unknown>, string] => [
+        { headers: [{ name, value: 'x' }] },
+        'headers',
+      ]),
       [{ headers: [{ name: 'X-A', value: 'a\r\nInjected: 1' }] }, 'headers[0].value'],
       [{ headers: Array.from({ length: 11 }, (_, i) => ({ name: `X-${i}`, value: 'v' })) }, 'headers'],
       [{ retryPolicy: { maxAttempts: 0 } }, 'retryPolicy.maxAttempts'],
@@ -316,7 +320,15 @@ describe('webhook registry over HTTP, PostgreSQL and NATS', () => {
     const res = await fetch(`${base}/docs-json`);
     const doc = (await res.json()) as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining(['/endpoints', '/endpoints/{id}', '/endpoints/{id}/disable', '/endpoints/{id}/enable', '/endpoints/{id}/secret/rotate', '/endpoints/{id}/secret/reveal', '/endpoints/{id}/test']),
+      expect.arrayContaining([
+        '/endpoints',
+        '/endpoints/{id}',
+        '/endpoints/{id}/disable',
+        '/endpoints/{id}/enable',
+        '/endpoints/{id}/secret/rotate',
+        '/endpoints/{id}/secret/reveal',
+        '/endpoints/{id}/test',
+      ]),
     );
     expect(Object.keys(doc.paths['/endpoints/{id}'])).toEqual(expect.arrayContaining(['get', 'patch', 'delete']));
   });

@@ -100,7 +100,12 @@ describe('AsyncAPI document', () => {
     const errors = diagnostics.filter((d) => isError(d));
     expect(errors.map((d) => `${d.path.join('/')}: ${d.message}`)).toEqual([]);
     expect(document).toBeDefined();
-    expect(document!.channels().all().map((c) => c.address())).toEqual(expect.arrayContaining(['model.training.completed', 'item.status.changed']));
+    expect(
+      document!
+        .channels()
+        .all()
+        .map((c) => c.address()),
+    ).toEqual(expect.arrayContaining(['model.training.completed', 'item.status.changed']));
     expect(document!.allMessages().length).toBeGreaterThan(builtinEventTypes().length);
   });
 

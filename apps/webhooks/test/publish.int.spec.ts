@@ -106,7 +106,12 @@ describe('event-type catalogue and publishing, over HTTP, PostgreSQL and NATS', 
 
     const list = await call('GET', '/event-types');
     const names = (list.json.data as Array<{ name: string; builtIn: boolean }>).map((t) => [t.name, t.builtIn]);
-    expect(names).toEqual(expect.arrayContaining([[TYPE, false], ['item.status.changed', true]]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        [TYPE, false],
+        ['item.status.changed', true],
+      ]),
+    );
     // Another project does not see it; built-in types cannot be versioned.
     expect((await call('GET', `/event-types/${TYPE}`, undefined, otherProject)).status).toBe(404);
     expect((await call('POST', '/event-types/item.status.changed/versions', { schema: { type: 'object' } })).status).toBe(404);
@@ -133,7 +138,14 @@ describe('event-type catalogue and publishing, over HTTP, PostgreSQL and NATS', 
     // Durable before the answer: the row is there as soon as the 202 is.
     const rows = await published();
     expect(rows.map((r) => r.event_id)).toEqual([ok.json.id]);
-    expect(rows[0].data).toMatchObject({ projectId: 'proj-a', eventType: TYPE, schemaVersion: 1, payload: { runId: 'r1', accuracy: 0.5 }, via: 'http', publishedBy: 'service:trainer' });
+    expect(rows[0].data).toMatchObject({
+      projectId: 'proj-a',
+      eventType: TYPE,
+      schemaVersion: 1,
+      payload: { runId: 'r1', accuracy: 0.5 },
+      via: 'http',
+      publishedBy: 'service:trainer',
+    });
     await until(() => onBus(ok.json.id as string), { message: 'the accepted event on the WEBHOOKS stream' });
   });
 
@@ -186,7 +198,12 @@ describe('event-type catalogue and publishing, over HTTP, PostgreSQL and NATS', 
     const bad = await call(
       'POST',
       '/events/batch',
-      { events: [{ type: TYPE, data: { runId: 'b1', metrics: { accuracy: 1 } } }, { type: TYPE, data: { runId: '' } }] },
+      {
+        events: [
+          { type: TYPE, data: { runId: 'b1', metrics: { accuracy: 1 } } },
+          { type: TYPE, data: { runId: '' } },
+        ],
+      },
       publisher,
     );
     expect(bad.status).toBe(422);
@@ -246,10 +263,15 @@ describe('event-type catalogue and publishing, over HTTP, PostgreSQL and NATS', 
     await js.publish(ns.subject('published.model.other.type'), JSON.stringify(mismatched));
     await js.publish(subject, 'not json at all');
 
-    const rows = await until(async () => {
-      const r = await pool.query<{ event_id: string | null; reason: string }>(`SELECT event_id, reason FROM msg_dead_letters WHERE consumer = 'webhooks-published-intake' ORDER BY id`);
-      return r.rows.length >= 4 ? r.rows : null;
-    }, { message: 'four dead letters' });
+    const rows = await until(
+      async () => {
+        const r = await pool.query<{ event_id: string | null; reason: string }>(
+          `SELECT event_id, reason FROM msg_dead_letters WHERE consumer = 'webhooks-published-intake' ORDER BY id`,
+        );
+        return r.rows.length >= 4 ? r.rows : null;
+      },
+      { message: 'four dead letters' },
+    );
     const reasonOf = (id: string) => rows.find((r) => r.event_id === id)?.reason;
     expect(reasonOf(unregistered.id as string)).toMatch(/model\.secret\.plan is not registered/);
     expect(reasonOf(invalid.id as string)).toMatch(/data\.metrics/);

@@ -58,7 +58,13 @@ const config = loadConfig(WorkflowConfig, {
   LOG_LEVEL: 'error',
   OUTCOME_CONCURRENCY: '8',
 });
-const app = await bootstrapService(AppModule, { config, logger: createLogger({ service: 'workflow', level: 'error' }), errorStatuses: workflowErrorStatuses, openApi: false, handleSignals: false });
+const app = await bootstrapService(AppModule, {
+  config,
+  logger: createLogger({ service: 'workflow', level: 'error' }),
+  errorStatuses: workflowErrorStatuses,
+  openApi: false,
+  handleSignals: false,
+});
 const base = listeningUrl(app);
 const token = mintProjectToken({ projectId: PROJECT, secret: SECRET, ttlSeconds: 3600 });
 
@@ -66,12 +72,28 @@ const responder = serveRpc(nc, ns, ItemsRpc.head, 'items', async (req): Promise<
   const { itemId } = req as { itemId: string };
   return {
     ok: true,
-    item: { id: itemId, projectId: PROJECT, datasetId: 'ds', datasetName: 'DS', datasetSlug: 'ds', name: itemId, path: '/', status: 'new', tags: [], version: 3, metadata: {}, slots: [] },
+    item: {
+      id: itemId,
+      projectId: PROJECT,
+      datasetId: 'ds',
+      datasetName: 'DS',
+      datasetSlug: 'ds',
+      name: itemId,
+      path: '/',
+      status: 'new',
+      tags: [],
+      version: 3,
+      metadata: {},
+      slots: [],
+    },
   };
 });
 
 // The registry's part: the workflow's endpoint exists (checked when the workflow is saved).
-const registry = serveRpc(nc, ns, WebhooksRpc.endpoint, 'webhooks', async (req) => ({ ok: true, endpoint: { id: (req as { endpointId: string }).endpointId, active: true, disabledReason: null } }));
+const registry = serveRpc(nc, ns, WebhooksRpc.endpoint, 'webhooks', async (req) => ({
+  ok: true,
+  endpoint: { id: (req as { endpointId: string }).endpointId, active: true, disabledReason: null },
+}));
 
 // The delivery service's part: every webhook entry is delivered.
 const completed = new Set<string>();
@@ -202,7 +224,12 @@ try {
     ['workflow events appended', `${figures.eventsPerSecond} events/s`],
     ['raw pg inserts, same events and transaction sizes', `${figures.rawPgEventsPerSecond} events/s (${figures.rawPgItemsPerSecond} items/s)`],
     ['service / raw pg', `${figures.serviceVsRawPg}`],
-    ['mean latency per step (ms)', Object.entries(stepMs).map(([k, v]) => `${k} ${v}`).join(', ')],
+    [
+      'mean latency per step (ms)',
+      Object.entries(stepMs)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', '),
+    ],
   ];
   const w = Math.max(...rows.map((r) => r[0].length));
   console.log(`workflow bench: ${N} items, ${CONCURRENCY} in flight`);

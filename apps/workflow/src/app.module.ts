@@ -2,14 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { eventStoreMigrations } from '@stagehook/event-store';
 import { CONSUMER_SETTINGS, messagingMigrations, type ConsumerSettings } from '@stagehook/messaging';
-import {
-  BaseConfig,
-  DeadLettersController,
-  deadLetterRedriveProvider,
-  EventSourcingModule,
-  LOGGER,
-  typeOrmOptions,
-} from '@stagehook/platform';
+import { BaseConfig, DeadLettersController, deadLetterRedriveProvider, EventSourcingModule, LOGGER, typeOrmOptions } from '@stagehook/platform';
 import type { Logger } from 'pino';
 import { WorkflowConfig } from './config.js';
 import { DefinitionsController } from './definitions/definitions.controller.js';

@@ -19,7 +19,7 @@ describe('a dataset stage naming its dataset', () => {
     expect(validateGraph(stages)).toEqual([`stage 's2': only the dataset stage takes a datasetId`]);
   });
 
-  it('keeps the datasetId and a webhook stage\'s writeBack when a saved definition is copied to data', () => {
+  it("keeps the datasetId and a webhook stage's writeBack when a saved definition is copied to data", () => {
     const graph = toGraph([
       { id: 'd', name: 'D', type: 'dataset', datasetId: 'ds-1', edges: [{ name: 'default', to: 'w' }] },
       { id: 'w', name: 'W', type: 'webhook', webhook: { endpointId: 'ep1', writeBack: true }, edges: [] },

@@ -21,7 +21,15 @@ describe('graph validation', () => {
       { id: 'd2', name: 'D2', type: 'dataset', edges: [{ name: 'default', to: 'a' }] },
       { id: 'a', name: 'A', type: 'annotate', edges: [{ name: 'default', to: 'nowhere' }] },
       { id: 'r', name: 'R', type: 'review', edges: [{ name: 'approve', to: 'a' }] },
-      { id: 'w', name: 'W', type: 'webhook', edges: [{ name: 'succeeded', to: 'a' }, { name: 'failed', to: 'a' }] },
+      {
+        id: 'w',
+        name: 'W',
+        type: 'webhook',
+        edges: [
+          { name: 'succeeded', to: 'a' },
+          { name: 'failed', to: 'a' },
+        ],
+      },
     ];
     const problems = validateGraph(stages);
     expect(problems).toEqual(
@@ -54,12 +62,15 @@ describe('graph validation', () => {
 
   it('refuses an edge back into the dataset stage and webhook config on other stages', () => {
     const stages = template();
-    stages[3] = { ...stages[3], edges: [{ name: 'approve', to: 's5' }, { name: 'reject', to: 's1' }] };
+    stages[3] = {
+      ...stages[3],
+      edges: [
+        { name: 'approve', to: 's5' },
+        { name: 'reject', to: 's1' },
+      ],
+    };
     stages[1] = { ...stages[1], webhook: { endpointId: 'ep' } };
-    expect(validateGraph(stages)).toEqual([
-      "stage 's2': only webhook stages take webhook config",
-      "stage 's4': edge 'reject' points back at the dataset stage",
-    ]);
+    expect(validateGraph(stages)).toEqual(["stage 's2': only webhook stages take webhook config", "stage 's4': edge 'reject' points back at the dataset stage"]);
   });
 });
 

@@ -52,11 +52,26 @@ describe('items in a workflow', () => {
   });
 
   it('refuses to add an item twice', () => {
-    given(itemDecider, inDataset).when({ type: 'add', ...ids, workflowVersion: 1, ...ctx() }).thenThrows(AlreadyInWorkflowError);
+    given(itemDecider, inDataset)
+      .when({ type: 'add', ...ids, workflowVersion: 1, ...ctx() })
+      .thenThrows(AlreadyInWorkflowError);
   });
 
   it('a webhook stage entry carries the item summary of its frozen version, so delivery need not ask items again', () => {
-    const item = { id: 'i1', projectId: 'p1', datasetId: 'ds1', datasetName: 'D', datasetSlug: 'd', name: 'a.jpg', path: '/', status: 'in_progress' as const, tags: [], version: 7, metadata: {}, slots: [] };
+    const item = {
+      id: 'i1',
+      projectId: 'p1',
+      datasetId: 'ds1',
+      datasetName: 'D',
+      datasetSlug: 'd',
+      name: 'a.jpg',
+      path: '/',
+      status: 'in_progress' as const,
+      tags: [],
+      version: 7,
+      metadata: {},
+      slots: [],
+    };
     const carried = entered('v3', 3);
     given(itemDecider, inAnnotate)
       .when({ type: 'submit', ...ctx({ visitIds: ['v3'], item }) })
@@ -66,11 +81,15 @@ describe('items in a workflow', () => {
       .when({ type: 'submit', ...ctx({ visitIds: ['v3'], item: { ...item, version: 6 } }) })
       .then([left('v2', 2, 'default', 's3'), entered('v3', 3)]);
     // Stages that deliver nothing carry none.
-    given(itemDecider, inDataset).when({ type: 'start', ...ctx({ visitIds: ['v2'], item }) }).then([left('v1', 1, 'default', 's2'), entered('v2', 2)]);
+    given(itemDecider, inDataset)
+      .when({ type: 'start', ...ctx({ visitIds: ['v2'], item }) })
+      .then([left('v1', 1, 'default', 's2'), entered('v2', 2)]);
   });
 
   it('start moves the item from dataset to annotate', () => {
-    given(itemDecider, inDataset).when({ type: 'start', ...ctx({ visitIds: ['v2'] }) }).then([left('v1', 1, 'default', 's2'), entered('v2', 2)]);
+    given(itemDecider, inDataset)
+      .when({ type: 'start', ...ctx({ visitIds: ['v2'] }) })
+      .then([left('v1', 1, 'default', 's2'), entered('v2', 2)]);
   });
 
   it('submit enters the webhook stage with its config and the version the command carried', () => {
@@ -85,16 +104,24 @@ describe('items in a workflow', () => {
   });
 
   it('a command not allowed in the current stage names the stage', () => {
-    given(itemDecider, inWebhook).when({ type: 'approve', ...ctx() }).thenThrows(StageNotAllowedError, /approve is not allowed in stage 'Webhook' \(webhook\)/);
-    given(itemDecider, inDataset).when({ type: 'submit', ...ctx() }).thenThrows(StageNotAllowedError, /'Dataset'/);
+    given(itemDecider, inWebhook)
+      .when({ type: 'approve', ...ctx() })
+      .thenThrows(StageNotAllowedError, /approve is not allowed in stage 'Webhook' \(webhook\)/);
+    given(itemDecider, inDataset)
+      .when({ type: 'submit', ...ctx() })
+      .thenThrows(StageNotAllowedError, /'Dataset'/);
   });
 
   it('commands on an item that is not in the workflow are refused', () => {
-    given(itemDecider).when({ type: 'start', ...ctx() }).thenThrows(ItemNotInWorkflowError);
+    given(itemDecider)
+      .when({ type: 'start', ...ctx() })
+      .thenThrows(ItemNotInWorkflowError);
   });
 
   it('delivered for the current visit routes through succeeded', () => {
-    given(itemDecider, inWebhook).when(outcome('delivered', 'v3')).then([left('v3', 3, 'succeeded', 's4', { deliveryId: 'd1' }), entered('vA', 4)]);
+    given(itemDecider, inWebhook)
+      .when(outcome('delivered', 'v3'))
+      .then([left('v3', 3, 'succeeded', 's4', { deliveryId: 'd1' }), entered('vA', 4)]);
   });
 
   it('failed for the current visit routes through failed with the reason', () => {
@@ -108,56 +135,80 @@ describe('items in a workflow', () => {
   });
 
   it('an outcome for a visit that is no longer current changes nothing, even a different one', () => {
-    given(itemDecider, inReview).when(outcome('failed', 'v3', 'd2')).then([]);
+    given(itemDecider, inReview)
+      .when(outcome('failed', 'v3', 'd2'))
+      .then([]);
     given(itemDecider, inAnnotate).when(outcome('delivered', 'v-unknown')).then([]);
   });
 
-  it('the reject loop: review → annotate → webhook again gets a new visit; the first visit\'s outcome is then stale', () => {
+  it("the reject loop: review → annotate → webhook again gets a new visit; the first visit's outcome is then stale", () => {
     const rejected = [...inReview, left('v4', 4, 'reject', 's2'), entered('v5', 2)];
-    given(itemDecider, inReview).when({ type: 'reject', ...ctx({ visitIds: ['v5'] }) }).then([left('v4', 4, 'reject', 's2'), entered('v5', 2)]);
+    given(itemDecider, inReview)
+      .when({ type: 'reject', ...ctx({ visitIds: ['v5'] }) })
+      .then([left('v4', 4, 'reject', 's2'), entered('v5', 2)]);
     const again = [...rejected, left('v5', 2, 'default', 's3'), entered('v6', 3)];
-    given(itemDecider, rejected).when({ type: 'submit', ...ctx({ visitIds: ['v6'] }) }).then([left('v5', 2, 'default', 's3'), entered('v6', 3)]);
+    given(itemDecider, rejected)
+      .when({ type: 'submit', ...ctx({ visitIds: ['v6'] }) })
+      .then([left('v5', 2, 'default', 's3'), entered('v6', 3)]);
     given(itemDecider, again).when(outcome('delivered', 'v3')).then([]);
-    given(itemDecider, again).when(outcome('failed', 'v6', 'd2')).then([left('v6', 3, 'failed', 's4', { deliveryId: 'd2' }), entered('vA', 4)]);
+    given(itemDecider, again)
+      .when(outcome('failed', 'v6', 'd2'))
+      .then([left('v6', 3, 'failed', 's4', { deliveryId: 'd2' }), entered('vA', 4)]);
   });
 
   it('approve completes the item', () => {
     given(itemDecider, inReview)
       .when({ type: 'approve', ...ctx({ visitIds: ['v5'] }) })
-      .then([
-        left('v4', 4, 'approve', 's5'),
-        entered('v5', 5),
-        { type: 'workflow.item.completed', data: { ...ids, visitId: 'v5', completedAt: at } },
-      ]);
+      .then([left('v4', 4, 'approve', 's5'), entered('v5', 5), { type: 'workflow.item.completed', data: { ...ids, visitId: 'v5', completedAt: at } }]);
   });
 
   it('a second review of the same visit is refused (the first moved the item on)', () => {
     const approved = [...inReview, left('v4', 4, 'approve', 's5'), entered('v5', 5)];
-    given(itemDecider, approved).when({ type: 'approve', ...ctx() }).thenThrows(StageNotAllowedError, /Complete/);
-    given(itemDecider, approved).when({ type: 'reject', ...ctx({ expectedVisitId: 'v4' }) }).thenThrows(StaleVisitError);
+    given(itemDecider, approved)
+      .when({ type: 'approve', ...ctx() })
+      .thenThrows(StageNotAllowedError, /Complete/);
+    given(itemDecider, approved)
+      .when({ type: 'reject', ...ctx({ expectedVisitId: 'v4' }) })
+      .thenThrows(StaleVisitError);
   });
 
   it('a webhook stage with a disabled endpoint fails fast through failed with the reason', () => {
     given(itemDecider, inAnnotate)
       .when({ type: 'submit', ...ctx({ visitIds: ['v3', 'v4'], unusableEndpoints: { ep1: 'disabled' } }) })
-      .then([
-        left('v2', 2, 'default', 's3'),
-        entered('v3', 3),
-        left('v3', 3, 'failed', 's4', { reason: 'endpoint ep1 is disabled' }),
-        entered('v4', 4),
-      ]);
+      .then([left('v2', 2, 'default', 's3'), entered('v3', 3), left('v3', 3, 'failed', 's4', { reason: 'endpoint ep1 is disabled' }), entered('v4', 4)]);
   });
 
   describe('a loop of webhook stages whose endpoint cannot deliver', () => {
     const loop = [
       { id: 'd', name: 'D', type: 'dataset' as const, edges: [{ name: 'default', to: 'w' }] },
-      { id: 'w', name: 'W', type: 'webhook' as const, edges: [{ name: 'succeeded', to: 'c' }, { name: 'failed', to: 'w' }], webhook: { endpointId: 'gone' } },
+      {
+        id: 'w',
+        name: 'W',
+        type: 'webhook' as const,
+        edges: [
+          { name: 'succeeded', to: 'c' },
+          { name: 'failed', to: 'w' },
+        ],
+        webhook: { endpointId: 'gone' },
+      },
       { id: 'c', name: 'C', type: 'complete' as const, edges: [] },
     ];
-    const inD: ItemEvent[] = [{ type: 'workflow.stage.entered', data: { ...ids, workflowVersion: 1, stageId: 'd', stageType: 'dataset', stageName: 'D', visitId: 'x0', itemVersion: 1, enteredAt: at } }];
+    const inD: ItemEvent[] = [
+      { type: 'workflow.stage.entered', data: { ...ids, workflowVersion: 1, stageId: 'd', stageType: 'dataset', stageName: 'D', visitId: 'x0', itemVersion: 1, enteredAt: at } },
+    ];
     const wEntered = (visitId: string, webhook: boolean): ItemEvent => ({
       type: 'workflow.stage.entered',
-      data: { ...ids, workflowVersion: 1, stageId: 'w', stageType: 'webhook', stageName: 'W', visitId, itemVersion: 7, enteredAt: at, ...(webhook ? { webhook: { endpointId: 'gone' } } : {}) },
+      data: {
+        ...ids,
+        workflowVersion: 1,
+        stageId: 'w',
+        stageType: 'webhook',
+        stageName: 'W',
+        visitId,
+        itemVersion: 7,
+        enteredAt: at,
+        ...(webhook ? { webhook: { endpointId: 'gone' } } : {}),
+      },
     });
     const reason = "endpoint gone is deleted, and the stage's failed route leads back to webhook stages that cannot deliver";
     const parked: ItemEvent = { type: 'workflow.item.parked', data: { ...ids, stageId: 'w', visitId: 'x2', endpointId: 'gone', reason, parkedAt: at } };
@@ -165,7 +216,10 @@ describe('items in a workflow', () => {
       ...inD,
       { type: 'workflow.stage.left', data: { ...ids, stageId: 'd', stageType: 'dataset', visitId: 'x0', edge: 'default', toStageId: 'w', leftAt: at } },
       wEntered('x1', true),
-      { type: 'workflow.stage.left', data: { ...ids, stageId: 'w', stageType: 'webhook', visitId: 'x1', edge: 'failed', toStageId: 'w', leftAt: at, reason: 'endpoint gone is deleted' } },
+      {
+        type: 'workflow.stage.left',
+        data: { ...ids, stageId: 'w', stageType: 'webhook', visitId: 'x1', edge: 'failed', toStageId: 'w', leftAt: at, reason: 'endpoint gone is deleted' },
+      },
       wEntered('x2', false),
       parked,
     ] as ItemEvent[];
@@ -179,9 +233,29 @@ describe('items in a workflow', () => {
     it('an outcome that routes back into the loop parks too (it used to enter with a delivery that failed at once, at event speed)', () => {
       const waiting = [...parkedHistory.slice(0, 3)];
       given(itemDecider, waiting)
-        .when({ type: 'outcome', outcome: 'failed', visitId: 'x1', deliveryId: 'dd', lastError: 'endpoint disabled or deleted', ...ctx({ graph: loop, visitIds: ['x2'], unusableEndpoints: { gone: 'deleted' } }) })
+        .when({
+          type: 'outcome',
+          outcome: 'failed',
+          visitId: 'x1',
+          deliveryId: 'dd',
+          lastError: 'endpoint disabled or deleted',
+          ...ctx({ graph: loop, visitIds: ['x2'], unusableEndpoints: { gone: 'deleted' } }),
+        })
         .then([
-          { type: 'workflow.stage.left', data: { ...ids, stageId: 'w', stageType: 'webhook', visitId: 'x1', edge: 'failed', toStageId: 'w', leftAt: at, deliveryId: 'dd', reason: 'endpoint disabled or deleted' } },
+          {
+            type: 'workflow.stage.left',
+            data: {
+              ...ids,
+              stageId: 'w',
+              stageType: 'webhook',
+              visitId: 'x1',
+              edge: 'failed',
+              toStageId: 'w',
+              leftAt: at,
+              deliveryId: 'dd',
+              reason: 'endpoint disabled or deleted',
+            },
+          },
           wEntered('x2', false),
           parked,
         ]);
@@ -191,18 +265,29 @@ describe('items in a workflow', () => {
       given(itemDecider, parkedHistory)
         .when({ type: 'resume', visitId: 'x2', endpointId: 'gone', ...ctx({ graph: loop, visitIds: ['x3'] }) })
         .then([
-          { type: 'workflow.stage.left', data: { ...ids, stageId: 'w', stageType: 'webhook', visitId: 'x2', edge: 'resume', toStageId: 'w', leftAt: at, reason: 'endpoint gone can take deliveries again' } },
+          {
+            type: 'workflow.stage.left',
+            data: { ...ids, stageId: 'w', stageType: 'webhook', visitId: 'x2', edge: 'resume', toStageId: 'w', leftAt: at, reason: 'endpoint gone can take deliveries again' },
+          },
           wEntered('x3', true),
         ]);
       // A resume for another endpoint, or for an item not parked, changes nothing.
-      given(itemDecider, parkedHistory).when({ type: 'resume', visitId: 'x2', endpointId: 'other', ...ctx({ graph: loop }) }).then([]);
-      given(itemDecider, parkedHistory.slice(0, 3)).when({ type: 'resume', visitId: 'x1', endpointId: 'gone', ...ctx({ graph: loop }) }).then([]);
+      given(itemDecider, parkedHistory)
+        .when({ type: 'resume', visitId: 'x2', endpointId: 'other', ...ctx({ graph: loop }) })
+        .then([]);
+      given(itemDecider, parkedHistory.slice(0, 3))
+        .when({ type: 'resume', visitId: 'x1', endpointId: 'gone', ...ctx({ graph: loop }) })
+        .then([]);
     });
   });
 
   it('move takes a named edge and refuses an edge the stage lacks', () => {
-    given(itemDecider, inWebhook).when({ type: 'move', edge: 'failed', ...ctx() }).then([left('v3', 3, 'failed', 's4'), entered('vA', 4)]);
-    given(itemDecider, inWebhook).when({ type: 'move', edge: 'approve', ...ctx() }).thenThrows(StageNotAllowedError, /Webhook/);
+    given(itemDecider, inWebhook)
+      .when({ type: 'move', edge: 'failed', ...ctx() })
+      .then([left('v3', 3, 'failed', 's4'), entered('vA', 4)]);
+    given(itemDecider, inWebhook)
+      .when({ type: 'move', edge: 'approve', ...ctx() })
+      .thenThrows(StageNotAllowedError, /Webhook/);
   });
 
   it('set stage records who and why, even out of complete', () => {
@@ -210,7 +295,9 @@ describe('items in a workflow', () => {
     given(itemDecider, done)
       .when({ type: 'setStage', stageId: 's2', by: 'admin1', reason: 'redo', ...ctx({ visitIds: ['v6'] }) })
       .then([left('v5', 5, 'admin', 's2', { by: 'admin1', reason: 'redo' }), entered('v6', 2)]);
-    given(itemDecider, done).when({ type: 'setStage', stageId: 'nope', by: 'a', reason: 'r', ...ctx() }).thenThrows(StageNotAllowedError, /unknown stage/);
+    given(itemDecider, done)
+      .when({ type: 'setStage', stageId: 'nope', by: 'a', reason: 'r', ...ctx() })
+      .thenThrows(StageNotAllowedError, /unknown stage/);
   });
 
   it('an endpoint disabled while a visit waits on it routes that visit through failed', () => {
@@ -220,7 +307,11 @@ describe('items in a workflow', () => {
   });
 
   it('an endpoint change for a visit that moved on, or for another endpoint, changes nothing', () => {
-    given(itemDecider, inReview).when({ type: 'endpointUnusable', visitId: 'v3', endpointId: 'ep1', status: 'disabled', ...ctx() }).then([]);
-    given(itemDecider, inWebhook).when({ type: 'endpointUnusable', visitId: 'v3', endpointId: 'other', status: 'disabled', ...ctx() }).then([]);
+    given(itemDecider, inReview)
+      .when({ type: 'endpointUnusable', visitId: 'v3', endpointId: 'ep1', status: 'disabled', ...ctx() })
+      .then([]);
+    given(itemDecider, inWebhook)
+      .when({ type: 'endpointUnusable', visitId: 'v3', endpointId: 'other', status: 'disabled', ...ctx() })
+      .then([]);
   });
 });

@@ -8,7 +8,11 @@ const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSy
 const stageConfig = (over: Record<string, unknown>) => ({ ...fixture('stage_config.json'), ...over });
 /** What the registry would answer for each stage holding its own url. */
 const managedAll = (stages: ReturnType<typeof toGraph> | Parameters<typeof toGraph>[0]): Map<string, ResolvedEndpoint> =>
-  new Map(stages.filter((s) => s.webhook && 'url' in s.webhook && s.webhook.url).map((s) => [s.id, { endpointId: `ep-${s.id}`, managed: { url: 'https://x.test/', authorizationHeaderSet: true } }]));
+  new Map(
+    stages
+      .filter((s) => s.webhook && 'url' in s.webhook && s.webhook.url)
+      .map((s) => [s.id, { endpointId: `ep-${s.id}`, managed: { url: 'https://x.test/', authorizationHeaderSet: true } }]),
+  );
 
 describe('V7 workflow import', () => {
   it("turns darwin-py's one-stage workflow into a runnable graph and reports what it added and dropped", () => {
@@ -44,7 +48,16 @@ describe('V7 workflow import', () => {
           id: 'wh',
           name: 'Webhook',
           type: 'webhook',
-          config: stageConfig({ url: 'https://example.com/hook', authorization_header: 'Bearer t0ken', include_annotations: true, retry_if_fails: false, assignable_to: null, model_type: null, x: 300, y: 40 }),
+          config: stageConfig({
+            url: 'https://example.com/hook',
+            authorization_header: 'Bearer t0ken',
+            include_annotations: true,
+            retry_if_fails: false,
+            assignable_to: null,
+            model_type: null,
+            x: 300,
+            y: 40,
+          }),
           edges: [
             { name: 'succeeded', source_stage_id: 'wh', target_stage_id: 'rv' },
             { name: 'failed', source_stage_id: 'wh', target_stage_id: 'cs' },
@@ -73,7 +86,9 @@ describe('V7 workflow import', () => {
       { name: 'failed', to: 'cp' },
     ]);
     expect(r.stages.map((s) => s.id)).not.toContain('cs');
-    expect(r.report).toEqual(expect.arrayContaining([expect.objectContaining({ path: 'stages[3].type' }), expect.objectContaining({ path: 'stages[2].edges[1].target_stage_id' })]));
+    expect(r.report).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'stages[3].type' }), expect.objectContaining({ path: 'stages[2].edges[1].target_stage_id' })]),
+    );
     const graph = toGraph(r.stages, managedAll(r.stages));
     expect(validateGraph(graph)).toEqual([]);
     const saved = graph.find((s) => s.id === 'wh');

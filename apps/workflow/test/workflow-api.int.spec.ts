@@ -180,7 +180,7 @@ describe('adding items', () => {
     expect(res).toMatchObject({ status: 200, body: { stageType: 'annotate', itemVersion: 4 } });
   });
 
-  it('an If-Match above the item\'s latest version is a 412, and nothing is frozen from it', async () => {
+  it("an If-Match above the item's latest version is a 412, and nothing is frozen from it", async () => {
     const wf = await template();
     const item = `img-${randomUUID()}`;
     h.itemVersions.set(`p1/${item}`, 4);
@@ -198,7 +198,16 @@ describe('adding items', () => {
     // The harness answers only the endpoint lookup, not the registry's managed-endpoint requests.
     const stages = [
       { id: 'ds', name: 'Dataset', type: 'dataset', edges: [{ name: 'default', to: 'wh' }] },
-      { id: 'wh', name: 'Hook', type: 'webhook', edges: [{ name: 'succeeded', to: 'done' }, { name: 'failed', to: 'done' }], webhook: { url: 'https://hooks.example.com/in', authorizationHeader: 'Bearer x' } },
+      {
+        id: 'wh',
+        name: 'Hook',
+        type: 'webhook',
+        edges: [
+          { name: 'succeeded', to: 'done' },
+          { name: 'failed', to: 'done' },
+        ],
+        webhook: { url: 'https://hooks.example.com/in', authorizationHeader: 'Bearer x' },
+      },
       { id: 'done', name: 'Complete', type: 'complete', edges: [] },
     ];
     const before = (await h.api<unknown[]>('GET', '/workflows', { project: 'p-inline' })).body.length;
@@ -208,7 +217,7 @@ describe('adding items', () => {
     expect((await h.api<unknown[]>('GET', '/workflows', { project: 'p-inline' })).body.length).toBe(before);
   });
 
-  it("the stage Test button is a 503 naming delivery when it does not answer; an unknown stage is a 404, a stage that is not a webhook a 422", async () => {
+  it('the stage Test button is a 503 naming delivery when it does not answer; an unknown stage is a 404, a stage that is not a webhook a 422', async () => {
     const wf = await template();
     const hook = wf.stages.find((s) => s.type === 'webhook');
     const annotate = wf.stages.find((s) => s.type === 'annotate');

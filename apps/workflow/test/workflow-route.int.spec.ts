@@ -219,8 +219,25 @@ describe('an item through the template', () => {
     const stages = [
       { id: d.id, name: d.name, type: d.type, edges: [{ name: 'default', to: a.id }] },
       { id: a.id, name: a.name, type: a.type, edges: [{ name: 'default', to: w.id }] },
-      { id: w.id, name: w.name, type: w.type, webhook: w.webhook, edges: [{ name: 'succeeded', to: r.id }, { name: 'failed', to: w.id }] },
-      { id: r.id, name: r.name, type: r.type, edges: [{ name: 'approve', to: c.id }, { name: 'reject', to: a.id }] },
+      {
+        id: w.id,
+        name: w.name,
+        type: w.type,
+        webhook: w.webhook,
+        edges: [
+          { name: 'succeeded', to: r.id },
+          { name: 'failed', to: w.id },
+        ],
+      },
+      {
+        id: r.id,
+        name: r.name,
+        type: r.type,
+        edges: [
+          { name: 'approve', to: c.id },
+          { name: 'reject', to: a.id },
+        ],
+      },
       { id: c.id, name: c.name, type: c.type, edges: [] },
     ];
     expect((await h.api('PUT', `/workflows/${wf.workflowId}`, { body: { name: 'retry on failure', stages }, headers: { 'if-match': '"1"' } })).status).toBe(200);
@@ -282,8 +299,25 @@ describe('an item through the template', () => {
     const stages = [
       { id: d.id, name: d.name, type: d.type, edges: [{ name: 'default', to: a.id }] },
       { id: a.id, name: a.name, type: a.type, edges: [{ name: 'default', to: w.id }] },
-      { id: w.id, name: w.name, type: w.type, webhook: w.webhook, edges: [{ name: 'succeeded', to: r.id }, { name: 'failed', to: w.id }] },
-      { id: r.id, name: r.name, type: r.type, edges: [{ name: 'approve', to: c.id }, { name: 'reject', to: a.id }] },
+      {
+        id: w.id,
+        name: w.name,
+        type: w.type,
+        webhook: w.webhook,
+        edges: [
+          { name: 'succeeded', to: r.id },
+          { name: 'failed', to: w.id },
+        ],
+      },
+      {
+        id: r.id,
+        name: r.name,
+        type: r.type,
+        edges: [
+          { name: 'approve', to: c.id },
+          { name: 'reject', to: a.id },
+        ],
+      },
       { id: c.id, name: c.name, type: c.type, edges: [] },
     ];
     const updated = await h.api<Definition>('PUT', `/workflows/${wf.workflowId}`, { body: { name: 'loop', stages }, headers: { 'if-match': '"1"' } });
@@ -323,7 +357,13 @@ describe('an item through the template', () => {
     const stages = [
       { ...d, edges: [{ name: 'default', to: a.id }] },
       { ...a, edges: [{ name: 'default', to: r.id }] },
-      { ...r, edges: [{ name: 'approve', to: c.id }, { name: 'reject', to: a.id }] },
+      {
+        ...r,
+        edges: [
+          { name: 'approve', to: c.id },
+          { name: 'reject', to: a.id },
+        ],
+      },
       { ...c, edges: [] },
     ].map(({ id, name, type, edges }) => ({ id, name, type, edges }));
     const stale = await h.api('PUT', `/workflows/${wf.workflowId}`, { body: { name: 'v2', stages }, headers: { 'if-match': '"7"' } });

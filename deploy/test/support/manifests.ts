@@ -91,10 +91,7 @@ export function unknownFields(objs: K8sObject[]): string[] {
       }),
     ];
     writeFileSync(join(dir, 'objects.ts'), `${lines.join('\n')}\n`);
-    writeFileSync(
-      join(dir, 'tsconfig.json'),
-      JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true, types: [] }, include: ['objects.ts'] }),
-    );
+    writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ extends: '../../tsconfig.base.json', compilerOptions: { noEmit: true, types: [] }, include: ['objects.ts'] }));
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     try {
       execFileSync(process.execPath, [tsc, '-p', dir], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -107,7 +104,11 @@ export function unknownFields(objs: K8sObject[]): string[] {
         .filter((l) => l.includes('error TS'))
         .map((l) => {
           const line = Number(/\((\d+),\d+\)/.exec(l)?.[1] ?? 0);
-          const owner = source.slice(0, line).reverse().find((x) => x.startsWith('// ')) ?? '';
+          const owner =
+            source
+              .slice(0, line)
+              .reverse()
+              .find((x) => x.startsWith('// ')) ?? '';
           return `${owner.slice(3)}: ${l.replace(/^.*error TS\d+: /, '')}`;
         });
     }

@@ -6,6 +6,18 @@ export function polygonAnnotations(start: number, n: number): { name: string; po
   return Array.from({ length: n }, (_, i) => {
     const x = (start + i) % 1800;
     const y = Math.floor((start + i) / 1800) * 20;
-    return { name: 'screw', polygon: { paths: [[{ x, y }, { x: x + 40, y }, { x: x + 40, y: y + 16 }, { x, y: y + 16 }]] } };
+    return {
+      name: 'screw',
+      polygon: {
+        paths: [
+          [
+            { x, y },
+            { x: x + 40, y },
+            { x: x + 40, y: y + 16 },
+            { x, y: y + 16 },
+          ],
+        ],
+      },
+    };
   });
 }

@@ -3,7 +3,18 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintProjectToken } from '@stagehook/platform';
 import { createStagehookClient, type StagehookClient } from '@stagehook/sdk';
-import { createTestDatabase, deleteTestNamespace, freePort, serviceEnv, startServiceProcess, TestAuth, testSecretKeys, type TestDatabase, type TokenOptions, uniqueName } from '@stagehook/testing';
+import {
+  createTestDatabase,
+  deleteTestNamespace,
+  freePort,
+  serviceEnv,
+  startServiceProcess,
+  TestAuth,
+  testSecretKeys,
+  type TestDatabase,
+  type TokenOptions,
+  uniqueName,
+} from '@stagehook/testing';
 import pg from 'pg';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -90,7 +101,9 @@ export class Platform {
       const client = new pg.Client({ connectionString: s.db.url });
       await client.connect();
       try {
-        const { rows } = await client.query<{ consumer: string; n: number }>(`SELECT consumer, count(*)::int AS n FROM msg_dead_letters GROUP BY consumer`).catch(() => ({ rows: [] }));
+        const { rows } = await client
+          .query<{ consumer: string; n: number }>(`SELECT consumer, count(*)::int AS n FROM msg_dead_letters GROUP BY consumer`)
+          .catch(() => ({ rows: [] }));
         for (const r of rows) out[`${s.name}/${r.consumer}`] = r.n;
       } finally {
         await client.end();

@@ -45,7 +45,13 @@ describe('the sample receiver', () => {
     const signature = new Webhook(secret).sign(id, now, payload);
     return fetch(`${url(receiver)}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: auth, 'webhook-id': id, 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature },
+      headers: {
+        'content-type': 'application/json',
+        authorization: auth,
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+        'webhook-signature': signature,
+      },
       body: payload,
     });
   }
@@ -57,7 +63,10 @@ describe('the sample receiver', () => {
       itemId,
       stageName: 'Webhook',
       item: { name: `${itemId}.jpg`, tags: [], metadata: { expected_annotations: expected } },
-      annotations: { version: '2.0', annotations: [...Array.from({ length: shapes }, () => ({ name: 'screw', bounding_box: { x: 1, y: 1, w: 2, h: 2 } })), { name: 'checked', tag: {} }] },
+      annotations: {
+        version: '2.0',
+        annotations: [...Array.from({ length: shapes }, () => ({ name: 'screw', bounding_box: { x: 1, y: 1, w: 2, h: 2 } })), { name: 'checked', tag: {} }],
+      },
     },
   });
 

@@ -61,7 +61,12 @@ export class TrainingRuns {
         return undefined;
       }
       const completedAt = rows[0].completed_at.toISOString();
-      await this.publisher.enqueue(client, 'model.training.completed', { runId: id, model: rows[0].model, accuracy: result.accuracy, epochs: result.epochs, completedAt }, { subject: id });
+      await this.publisher.enqueue(
+        client,
+        'model.training.completed',
+        { runId: id, model: rows[0].model, accuracy: result.accuracy, epochs: result.epochs, completedAt },
+        { subject: id },
+      );
       await client.query('COMMIT');
       return { id, model: rows[0].model, status: 'completed', accuracy: result.accuracy, epochs: result.epochs, completedAt };
     } catch (err) {

@@ -26,12 +26,7 @@ export interface EventMetadata {
 export type CatalogEvent<T extends EventType = EventType> = NewEvent<T, EventData<T>>;
 
 /** Builds a catalog event; the schema version comes from the catalog. */
-export function newEvent<T extends EventType>(
-  type: T,
-  data: EventData<T>,
-  metadata: EventMetadata,
-  id: string = randomUUID(),
-): CatalogEvent<T> {
+export function newEvent<T extends EventType>(type: T, data: EventData<T>, metadata: EventMetadata, id: string = randomUUID()): CatalogEvent<T> {
   return { id, type, schemaVersion: EventCatalog[type].schemaVersion, data, metadata };
 }
 

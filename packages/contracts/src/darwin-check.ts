@@ -79,7 +79,11 @@ export function checkAnnotation(input: unknown, slots: readonly SlotGeometry[], 
       errors.add(`${path}.slot_names`, 'must be a non-empty array of slot names');
     } else {
       const unknown = (names as string[]).filter((n) => !slots.some((s) => s.name === n));
-      if (unknown.length > 0) errors.add(`${path}.slot_names`, `names no slot of this item: ${unknown.map((n) => JSON.stringify(n)).join(', ')} (slots: ${slots.map((s) => JSON.stringify(s.name)).join(', ')})`);
+      if (unknown.length > 0)
+        errors.add(
+          `${path}.slot_names`,
+          `names no slot of this item: ${unknown.map((n) => JSON.stringify(n)).join(', ')} (slots: ${slots.map((s) => JSON.stringify(s.name)).join(', ')})`,
+        );
       else {
         slotNames = [...(names as string[])];
         slot = slots.find((s) => s.name === names[0]);
@@ -249,4 +253,3 @@ export function shapeOf(a: Annotation): DarwinShape | DarwinOpaqueShape | 'frame
   if (a.bounding_box) return 'bounding_box';
   return 'frames';
 }
-

@@ -130,7 +130,7 @@ export function darwinMainShape(a: Record<string, unknown>): DarwinShape | undef
  */
 export function darwinConformanceProblems(doc: unknown): string[] {
   const problems: string[] = [];
-  const d = doc as Partial<Pick<DarwinDocument, 'version' | 'schema_ref' | 'item'>> & { annotations?: DarwinAnnotation[] } | null;
+  const d = doc as (Partial<Pick<DarwinDocument, 'version' | 'schema_ref' | 'item'>> & { annotations?: DarwinAnnotation[] }) | null;
   if (!d || typeof d !== 'object') return ['document is not an object'];
   if (d.version !== DARWIN_VERSION) problems.push(`version must be "${DARWIN_VERSION}"`);
   if (typeof d.schema_ref !== 'string' || !d.schema_ref.startsWith('http')) problems.push('schema_ref must be a URL starting with http');

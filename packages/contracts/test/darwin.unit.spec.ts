@@ -18,7 +18,21 @@ const id = '8a0d5a6e-2b8f-4c1e-9d4e-1f2a3b4c5d6e';
 
 describe('Darwin JSON 2.0 conformance', () => {
   it('accepts a polygon with its bounding box, and a tag', () => {
-    const poly = { id, name: 'p', slot_names: ['0'], bounding_box: { x: 0, y: 0, w: 1, h: 1 }, polygon: { paths: [[{ x: 0, y: 0 }, { x: 1, y: 0 }, { x: 1, y: 1 }]] } };
+    const poly = {
+      id,
+      name: 'p',
+      slot_names: ['0'],
+      bounding_box: { x: 0, y: 0, w: 1, h: 1 },
+      polygon: {
+        paths: [
+          [
+            { x: 0, y: 0 },
+            { x: 1, y: 0 },
+            { x: 1, y: 1 },
+          ],
+        ],
+      },
+    };
     expect(darwinConformanceProblems(doc([poly, { id: id.replace('8', '9'), name: 't', slot_names: ['0'], tag: {} }]))).toEqual([]);
   });
 

@@ -1,12 +1,6 @@
 import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
-import {
-  isValidSubscriptionPattern,
-  matchesSubscription,
-  SUBSCRIBABLE_EVENT_TYPES,
-  unknownSubscriptionPatterns,
-  type Subscription,
-} from '../src/subscriptions.js';
+import { isValidSubscriptionPattern, matchesSubscription, SUBSCRIBABLE_EVENT_TYPES, unknownSubscriptionPatterns, type Subscription } from '../src/subscriptions.js';
 
 const statusChanged = (to: string, from = 'new', extra: Record<string, unknown> = {}) => ({
   type: 'item.status.changed',

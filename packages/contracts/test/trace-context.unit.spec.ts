@@ -73,18 +73,19 @@ describe('the tracing extension in the envelope', () => {
     if (r.ok) expect(r.value).toMatchObject({ traceparent: TRACEPARENT, tracestate: TRACESTATE });
   });
 
-  it.each([['a malformed string', 'garbage'], ['a number', 7], ['an object', { a: 1 }]])(
-    'parseEvent accepts the event and ignores a traceparent that is %s',
-    (_name, traceparent) => {
-      const body = { ...toCloudEvent(stored({})), traceparent, tracestate: TRACESTATE };
-      const r = parseEvent(JSON.stringify(body));
-      expect(r.ok).toBe(true);
-      if (r.ok) {
-        expect(r.value).not.toHaveProperty('traceparent');
-        expect(r.value).not.toHaveProperty('tracestate');
-      }
-    },
-  );
+  it.each([
+    ['a malformed string', 'garbage'],
+    ['a number', 7],
+    ['an object', { a: 1 }],
+  ])('parseEvent accepts the event and ignores a traceparent that is %s', (_name, traceparent) => {
+    const body = { ...toCloudEvent(stored({})), traceparent, tracestate: TRACESTATE };
+    const r = parseEvent(JSON.stringify(body));
+    expect(r.ok).toBe(true);
+    if (r.ok) {
+      expect(r.value).not.toHaveProperty('traceparent');
+      expect(r.value).not.toHaveProperty('tracestate');
+    }
+  });
 
   it('withValidTraceContext returns an envelope without tracing attributes unchanged', () => {
     const e = toCloudEvent(stored({}));

@@ -21,8 +21,7 @@ const stageEntered = () =>
     { source: 'workflow', projectId: 'proj-1' },
   );
 
-const envelope = () =>
-  toCloudEvent({ ...stageEntered(), streamId: 'item-1', createdAt: new Date() }) as unknown as Record<string, unknown>;
+const envelope = () => toCloudEvent({ ...stageEntered(), streamId: 'item-1', createdAt: new Date() }) as unknown as Record<string, unknown>;
 
 describe('parseEvent', () => {
   it('accepts a catalog event in its CloudEvents envelope', () => {

@@ -24,10 +24,14 @@ const registered = {
 describe('webhook endpoint events', () => {
   it('accept the full endpoint state with sealed secrets', () => {
     expect(validateEventData('webhook.endpoint.registered', registered)).toMatchObject({ ok: true });
-    expect(validateEventData('webhook.endpoint.updated', { ...registered, authorization: null, retryPolicy: null, signingSecrets: { current: sealed, previous: null } })).toMatchObject({
+    expect(
+      validateEventData('webhook.endpoint.updated', { ...registered, authorization: null, retryPolicy: null, signingSecrets: { current: sealed, previous: null } }),
+    ).toMatchObject({
       ok: true,
     });
-    expect(validateEventData('webhook.endpoint.secret.rotated', { endpointId: 'ep-1', projectId: 'p-1', signingSecrets: registered.signingSecrets, at: registered.at })).toMatchObject({ ok: true });
+    expect(
+      validateEventData('webhook.endpoint.secret.rotated', { endpointId: 'ep-1', projectId: 'p-1', signingSecrets: registered.signingSecrets, at: registered.at }),
+    ).toMatchObject({ ok: true });
     expect(validateEventData('webhook.endpoint.disabled', { endpointId: 'ep-1', projectId: 'p-1', reason: 'gone', at: registered.at })).toMatchObject({ ok: true });
   });
 
@@ -35,7 +39,12 @@ describe('webhook endpoint events', () => {
     const r = validateEventData('webhook.endpoint.registered', { ...registered, authorization: 'Bearer plain' });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toContain('authorization');
-    const s = validateEventData('webhook.endpoint.secret.rotated', { endpointId: 'ep-1', projectId: 'p-1', signingSecrets: { current: 'whsec_plain', previous: null }, at: registered.at });
+    const s = validateEventData('webhook.endpoint.secret.rotated', {
+      endpointId: 'ep-1',
+      projectId: 'p-1',
+      signingSecrets: { current: 'whsec_plain', previous: null },
+      at: registered.at,
+    });
     expect(!s.ok && s.reason).toContain('signingSecrets.current');
   });
 

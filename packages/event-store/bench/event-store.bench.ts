@@ -115,7 +115,9 @@ try {
     while (relay.stats.published < 2 * N) await new Promise((r) => setTimeout(r, 5));
   });
   // Raw JetStream: the same number of CloudEvents bodies, pipelined 1000 at a time, msgID set.
-  const body = JSON.stringify(toCloudEvent({ id: randomUUID(), type: 'item.status.changed', schemaVersion: 1, data: data(1), metadata: meta, streamId: 'item-1', createdAt: new Date() }));
+  const body = JSON.stringify(
+    toCloudEvent({ id: randomUUID(), type: 'item.status.changed', schemaVersion: 1, data: data(1), metadata: meta, streamId: 'item-1', createdAt: new Date() }),
+  );
   const js = jetstream(nc);
   const rawPublish = await timed(async () => {
     for (let i = 0; i < 2 * N; i += 1000) {
@@ -172,9 +174,7 @@ try {
     [`append, ${BATCH} events/tx`]: { ours: r.append_batched_events_per_s, raw: r.raw_pg_batched_events_per_s, ratio: r.append_batched_ratio },
     'relay → JetStream': { ours: r.relay_publish_per_s, raw: r.raw_jetstream_publish_per_s, ratio: r.relay_ratio },
   });
-  console.log(
-    `relay under batched load: appends ${r.under_load_append_events_per_s}/s, max lag ${maxLag} events, caught up ${drainMs} ms after the last append`,
-  );
+  console.log(`relay under batched load: appends ${r.under_load_append_events_per_s}/s, max lag ${maxLag} events, caught up ${drainMs} ms after the last append`);
   console.log(JSON.stringify(r));
 } finally {
   await jsm.streams.delete(stream).catch(() => undefined);

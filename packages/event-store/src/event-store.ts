@@ -216,7 +216,10 @@ export class EventStore {
         payloads.map((p) => p.metadata),
       ],
     ).catch((err: unknown) => {
-      throw duplicateOr(err, entries.map((e) => e.event));
+      throw duplicateOr(
+        err,
+        entries.map((e) => e.event),
+      );
     });
     const stored = rows.sort((a, b) => Number(a.global_position) - Number(b.global_position)).map((r) => this.toStored(r));
     for (const p of this.projections) {

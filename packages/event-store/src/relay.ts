@@ -199,10 +199,10 @@ export class OutboxRelay {
         return false;
       }
       this.conn = conn;
-      const cp = (await conn.query(
-        `SELECT transaction_id::text AS transaction_id, global_position FROM es_checkpoints WHERE name = $1`,
-        [this.opts.name],
-      )) as { transaction_id: string; global_position: string }[];
+      const cp = (await conn.query(`SELECT transaction_id::text AS transaction_id, global_position FROM es_checkpoints WHERE name = $1`, [this.opts.name])) as {
+        transaction_id: string;
+        global_position: string;
+      }[];
       this.checkpoint = cp[0] ? { transactionId: cp[0].transaction_id, position: cp[0].global_position } : { transactionId: '0', position: '0' };
       this.s.leader = true;
       this.log.info({ relay: this.opts.name, checkpoint: this.checkpoint }, 'relay: leading');

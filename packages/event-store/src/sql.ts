@@ -5,12 +5,7 @@ import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
  * TypeORM's plain `query()` returns `[rows, count]` for UPDATE on PostgreSQL; the structured
  * form always gives the rows.
  */
-export async function sql<R>(
-  dataSource: DataSource,
-  manager: EntityManager | undefined,
-  text: string,
-  params: unknown[] = [],
-): Promise<R[]> {
+export async function sql<R>(dataSource: DataSource, manager: EntityManager | undefined, text: string, params: unknown[] = []): Promise<R[]> {
   const runner: QueryRunner | undefined = manager?.queryRunner;
   if (runner) {
     const res = (await runner.query(text, params, true)) as { records: R[] };

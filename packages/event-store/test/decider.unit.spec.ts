@@ -5,8 +5,7 @@ import { fold, given, Upcasting, type Decider } from '../src/index.js';
 // A review visit, the smallest aggregate with a real rule: one verdict per visit.
 type Command = { kind: 'approve' | 'reject'; visitId: string; by: string; at: string };
 type Event =
-  | { type: 'test.review.entered'; data: { visitId: string } }
-  | { type: 'test.review.approved' | 'test.review.rejected'; data: { visitId: string; by: string; at: string } };
+  { type: 'test.review.entered'; data: { visitId: string } } | { type: 'test.review.approved' | 'test.review.rejected'; data: { visitId: string; by: string; at: string } };
 type State = { visitId: string | null; decided: boolean };
 
 class AlreadyReviewed extends Error {}
@@ -53,9 +52,7 @@ describe('given / when / then', () => {
   });
 
   it('fails when decide returns other events than expected', () => {
-    expect(() =>
-      given(review, [entered]).when({ kind: 'approve', visitId: 'v1', by: 'ann', at }).then([]),
-    ).toThrow(AssertionError);
+    expect(() => given(review, [entered]).when({ kind: 'approve', visitId: 'v1', by: 'ann', at }).then([])).toThrow(AssertionError);
   });
 
   it('fails when decide does not throw as expected', () => {

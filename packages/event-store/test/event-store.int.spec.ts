@@ -23,10 +23,7 @@ const annotationCounts: InlineProjection<Annotated | Cleared> = {
   async apply(events, tx: EntityManager) {
     for (const e of events) {
       if (e.type === 'item.test.annotated') {
-        await tx.query(
-          `INSERT INTO t_counts (item_id, n) VALUES ($1, 1) ON CONFLICT (item_id) DO UPDATE SET n = t_counts.n + 1`,
-          [e.streamId],
-        );
+        await tx.query(`INSERT INTO t_counts (item_id, n) VALUES ($1, 1) ON CONFLICT (item_id) DO UPDATE SET n = t_counts.n + 1`, [e.streamId]);
       } else {
         await tx.query(`UPDATE t_counts SET n = 0 WHERE item_id = $1`, [e.streamId]);
       }
@@ -61,8 +58,7 @@ describe('EventStore', () => {
     await db.drop();
   });
 
-  const count = async (streamId: string) =>
-    Number((await ds.query<{ n: string }[]>(`SELECT count(*) AS n FROM es_events WHERE stream_id = $1`, [streamId]))[0].n);
+  const count = async (streamId: string) => Number((await ds.query<{ n: string }[]>(`SELECT count(*) AS n FROM es_events WHERE stream_id = $1`, [streamId]))[0].n);
 
   it('appends events with consecutive versions and reads them back in order', async () => {
     const r1 = await store.append('item-a', 0, [ev('item.test.annotated', { i: 1 }), ev('item.test.annotated', { i: 2 })]);
@@ -120,7 +116,7 @@ describe('EventStore', () => {
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => store.append('item-race', 1, [ev('item.test.annotated')])));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results.filter((x) => x.status === 'rejected')) {
-      expect((r).reason).toBeInstanceOf(ConcurrencyConflictError);
+      expect(r.reason).toBeInstanceOf(ConcurrencyConflictError);
     }
     expect(await count('item-race')).toBe(2);
   });
@@ -209,9 +205,7 @@ describe('EventStore', () => {
       ).rejects.toThrow('distinct');
       const once = ev('item.test.annotated');
       await store.append('delivery-dup-a', 0, [once]);
-      await expect(
-        ds.transaction((m) => store.appendToStreams([{ streamId: 'delivery-dup-b', event: once }], { manager: m })),
-      ).rejects.toBeInstanceOf(DuplicateEventError);
+      await expect(ds.transaction((m) => store.appendToStreams([{ streamId: 'delivery-dup-b', event: once }], { manager: m }))).rejects.toBeInstanceOf(DuplicateEventError);
     });
   });
 
@@ -278,10 +272,7 @@ describe('EventStore', () => {
         Array.from({ length: 6 }, () => handleCommand(store, 'item-cmd2', limited, { kind: 'annotate', max: 4 }, { metadata: meta, retries: 10 })),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(4);
-      expect(results.filter((r) => r.status === 'rejected').map((r) => ((r).reason as Error).message)).toEqual([
-        'at most 4 annotations',
-        'at most 4 annotations',
-      ]);
+      expect(results.filter((r) => r.status === 'rejected').map((r) => (r.reason as Error).message)).toEqual(['at most 4 annotations', 'at most 4 annotations']);
       expect(await store.streamVersion('item-cmd2')).toBe(4);
     });
 
@@ -299,9 +290,9 @@ describe('EventStore', () => {
 
     it('refuses a command decided on a version the stream has moved past (If-Match)', async () => {
       await handleCommand(store, 'item-cmd3', limited, { kind: 'annotate', max: 9 }, { metadata: meta });
-      await expect(
-        handleCommand(store, 'item-cmd3', limited, { kind: 'annotate', max: 9 }, { metadata: meta, expectedVersion: 0 }),
-      ).rejects.toBeInstanceOf(ConcurrencyConflictError);
+      await expect(handleCommand(store, 'item-cmd3', limited, { kind: 'annotate', max: 9 }, { metadata: meta, expectedVersion: 0 })).rejects.toBeInstanceOf(
+        ConcurrencyConflictError,
+      );
     });
   });
 });

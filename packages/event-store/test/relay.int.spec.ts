@@ -29,7 +29,11 @@ describe('OutboxRelay', () => {
   async function fresh(): Promise<{ db: TestDatabase; ds: DataSource; ns: BusNamespace; stream: string }> {
     const { db, ds } = await migratedDatabase('relay');
     const { ns, stream } = await testStream(jsm);
-    cleanups.push(() => db.drop(), () => ds.destroy(), () => jsm.streams.delete(stream));
+    cleanups.push(
+      () => db.drop(),
+      () => ds.destroy(),
+      () => jsm.streams.delete(stream),
+    );
     return { db, ds, ns, stream };
   }
 
@@ -105,7 +109,10 @@ describe('OutboxRelay', () => {
   it('is not held back by a long transaction in another database of the cluster', async () => {
     const { ds, ns } = await fresh();
     const other = await migratedDatabase('relay_other');
-    cleanups.push(() => other.db.drop(), () => other.ds.destroy());
+    cleanups.push(
+      () => other.db.drop(),
+      () => other.ds.destroy(),
+    );
     const store = new EventStore(ds);
     const relay = new OutboxRelay({ logger, dataSource: ds, nats: nc, name: uniqueName('r'), namespace: ns, store, pollMs: 5 });
     relay.start();
@@ -127,7 +134,11 @@ describe('OutboxRelay', () => {
     const { db, ds, ns, stream } = await fresh();
     const store = new EventStore(ds);
     for (let s = 0; s < 10; s++) {
-      await store.append(`item-k${s}`, 0, Array.from({ length: 300 }, (_, i) => ev('item.test.appended', { seq: i + 1 })));
+      await store.append(
+        `item-k${s}`,
+        0,
+        Array.from({ length: 300 }, (_, i) => ev('item.test.appended', { seq: i + 1 })),
+      );
     }
     const name = uniqueName('r');
     const startRelay = (): { child: ChildProcess; published: () => number } => {
@@ -171,14 +182,22 @@ describe('OutboxRelay', () => {
     a.start();
     await until(() => a.stats.leader);
     b.start();
-    await store.append('item-l', 0, Array.from({ length: 10 }, (_, i) => ev('item.test.appended', { seq: i + 1 })));
+    await store.append(
+      'item-l',
+      0,
+      Array.from({ length: 10 }, (_, i) => ev('item.test.appended', { seq: i + 1 })),
+    );
     await until(() => a.stats.published === 10);
     expect(b.stats.leader).toBe(false);
     expect(b.stats.published).toBe(0);
 
     await a.stop();
     await until(() => b.stats.leader, { message: 'b takes over' });
-    await store.append('item-l', 10, Array.from({ length: 10 }, (_, i) => ev('item.test.appended', { seq: i + 11 })));
+    await store.append(
+      'item-l',
+      10,
+      Array.from({ length: 10 }, (_, i) => ev('item.test.appended', { seq: i + 11 })),
+    );
     await until(() => b.stats.published === 10);
     await b.stop();
     expectExactlyOnceInStreamOrder(await readStreamMessages(nc, stream), 20);
@@ -201,7 +220,14 @@ describe('OutboxRelay', () => {
     let calls = 0;
     const js = jetstream(nc);
     const relay = new OutboxRelay({
-      logger, dataSource: ds, nats: nc, name: uniqueName('r'), namespace: ns, store, batchSize: 100, pollMs: 5,
+      logger,
+      dataSource: ds,
+      nats: nc,
+      name: uniqueName('r'),
+      namespace: ns,
+      store,
+      batchSize: 100,
+      pollMs: 5,
       publish: (subject, payload, opts) => {
         calls++;
         const e = JSON.parse(payload) as { subject: string; streamversion: number };
@@ -228,12 +254,21 @@ describe('OutboxRelay', () => {
     const store = new EventStore(ds);
     await interleaved(store, 2, 5);
     // A previous leader published the first three events and died before its checkpoint.
-    const first = await ds.query<{ event_id: string; type: string; stream_id: string; stream_version: number; data: unknown; metadata: typeof meta; created_at: Date; schema_version: number }[]>(
-      `SELECT event_id, type, stream_id, stream_version, data, metadata, created_at, schema_version FROM es_events ORDER BY global_position LIMIT 3`,
-    );
+    const first = await ds.query<
+      { event_id: string; type: string; stream_id: string; stream_version: number; data: unknown; metadata: typeof meta; created_at: Date; schema_version: number }[]
+    >(`SELECT event_id, type, stream_id, stream_version, data, metadata, created_at, schema_version FROM es_events ORDER BY global_position LIMIT 3`);
     const js = jetstream(nc);
     for (const r of first) {
-      const ce = toCloudEvent({ id: r.event_id, type: r.type, schemaVersion: r.schema_version, data: r.data, metadata: r.metadata, streamId: r.stream_id, streamVersion: r.stream_version, createdAt: r.created_at });
+      const ce = toCloudEvent({
+        id: r.event_id,
+        type: r.type,
+        schemaVersion: r.schema_version,
+        data: r.data,
+        metadata: r.metadata,
+        streamId: r.stream_id,
+        streamVersion: r.stream_version,
+        createdAt: r.created_at,
+      });
       await js.publish(ns.subject(r.type), JSON.stringify(ce), { msgID: r.event_id });
     }
     const relay = new OutboxRelay({ logger, dataSource: ds, nats: nc, name: uniqueName('r'), namespace: ns, store, pollMs: 5 });

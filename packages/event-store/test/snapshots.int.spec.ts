@@ -50,22 +50,32 @@ describe('snapshots', () => {
 
   it('loads the latest snapshot plus the events after it, equal to a fold of the whole stream', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(fc.nat(5).map((n) => ({ push: n })), fc.nat(5).map((n) => ({ drop: n }))), { minLength: 1, maxLength: 25 }), fc.integer({ min: 1, max: 6 }), async (commands: ListCommand[], every) => {
-        const streamId = `list-${randomUUID()}`;
-        const decider = listDecider(listSnapshots(1, every));
-        const writer = new EventStore(ds);
-        for (const c of commands) await handleCommand(writer, streamId, decider, c, { metadata: meta });
-        // A new store has no cached state: it starts from the stored snapshot.
-        const cold = await loadState(new EventStore(ds), streamId, decider);
-        const warm = await loadState(writer, streamId, decider);
-        const expected = await fullFold(writer, streamId);
-        expect(cold.state).toEqual(expected);
-        expect(warm.state).toEqual(expected);
-        expect(cold.version).toBe(commands.length);
-        const row = await snapshotRow(streamId);
-        if (commands.length >= every) expect(row.stream_version).toBe(Math.floor(commands.length / every) * every);
-        else expect(row).toBeUndefined();
-      }),
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.nat(5).map((n) => ({ push: n })),
+            fc.nat(5).map((n) => ({ drop: n })),
+          ),
+          { minLength: 1, maxLength: 25 },
+        ),
+        fc.integer({ min: 1, max: 6 }),
+        async (commands: ListCommand[], every) => {
+          const streamId = `list-${randomUUID()}`;
+          const decider = listDecider(listSnapshots(1, every));
+          const writer = new EventStore(ds);
+          for (const c of commands) await handleCommand(writer, streamId, decider, c, { metadata: meta });
+          // A new store has no cached state: it starts from the stored snapshot.
+          const cold = await loadState(new EventStore(ds), streamId, decider);
+          const warm = await loadState(writer, streamId, decider);
+          const expected = await fullFold(writer, streamId);
+          expect(cold.state).toEqual(expected);
+          expect(warm.state).toEqual(expected);
+          expect(cold.version).toBe(commands.length);
+          const row = await snapshotRow(streamId);
+          if (commands.length >= every) expect(row.stream_version).toBe(Math.floor(commands.length / every) * every);
+          else expect(row).toBeUndefined();
+        },
+      ),
       { numRuns: 25 },
     );
   });

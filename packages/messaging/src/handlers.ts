@@ -46,10 +46,7 @@ export type TypedEvent<T extends EventType> = CloudEvent<T, EventData<T>>;
 export type BatchEvent<T extends string> = T extends EventType ? TypedEvent<T> : CloudEvent<T>;
 
 /** Returning nothing acks. Throwing is a retry, until the last delivery dead-letters it. */
-export type EventHandler<T extends EventType> = (
-  event: TypedEvent<T>,
-  ctx: HandlerContext,
-) => HandlerOutcome | void | Promise<HandlerOutcome | void>;
+export type EventHandler<T extends EventType> = (event: TypedEvent<T>, ctx: HandlerContext) => HandlerOutcome | void | Promise<HandlerOutcome | void>;
 
 /**
  * A handler in two phases. `prepare` runs before the consumer's transaction opens: requests to
@@ -139,7 +136,5 @@ export function defineHandlers(handlers: EventHandlers): EventHandlers {
 export type AnyEventHandler = (event: CloudEvent, ctx: HandlerContext) => HandlerOutcome | void | Promise<HandlerOutcome | void>;
 
 export function handlerFor(handlers: EventHandlers, type: string): AnyEventHandler | undefined {
-  return Object.prototype.hasOwnProperty.call(handlers, type)
-    ? (handlers[type as EventType] as AnyEventHandler | undefined)
-    : undefined;
+  return Object.prototype.hasOwnProperty.call(handlers, type) ? (handlers[type as EventType] as AnyEventHandler | undefined) : undefined;
 }

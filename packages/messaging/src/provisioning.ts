@@ -51,11 +51,7 @@ export function isApiError(err: unknown, code: number): boolean {
 }
 
 /** The stream configuration Stagehook wants for `key` in `namespace`. */
-export function desiredStreamConfig(
-  namespace: BusNamespace,
-  key: StreamKey,
-  opts: EnsureStreamsOptions = {},
-): Partial<StreamConfig> & { name: string; subjects: string[] } {
+export function desiredStreamConfig(namespace: BusNamespace, key: StreamKey, opts: EnsureStreamsOptions = {}): Partial<StreamConfig> & { name: string; subjects: string[] } {
   const limits: Required<StreamLimits> = {
     ...DEFAULT_STREAM_LIMITS,
     ...(key === 'DEADLETTER' ? DEADLETTER_DEFAULTS : {}),
@@ -100,11 +96,7 @@ export async function ensureStreams(
   return out;
 }
 
-async function ensureStream(
-  jsm: JetStreamManager,
-  want: Partial<StreamConfig> & { name: string; subjects: string[] },
-  onlyCreate = false,
-): Promise<StreamInfo> {
+async function ensureStream(jsm: JetStreamManager, want: Partial<StreamConfig> & { name: string; subjects: string[] }, onlyCreate = false): Promise<StreamInfo> {
   let info = await streamInfo(jsm, want.name);
   if (!info) {
     try {
@@ -117,9 +109,7 @@ async function ensureStream(
   }
   const have = info.config;
   if (have.retention !== want.retention || have.storage !== want.storage) {
-    throw new Error(
-      `stream ${want.name} has retention '${have.retention}' / storage '${have.storage}', wanted '${want.retention}' / '${want.storage}': this needs a migration`,
-    );
+    throw new Error(`stream ${want.name} has retention '${have.retention}' / storage '${have.storage}', wanted '${want.retention}' / '${want.storage}': this needs a migration`);
   }
   if (onlyCreate) return info;
   const drifted =
@@ -135,12 +125,7 @@ async function ensureStream(
 }
 
 /** Creates the streams that are missing and leaves existing ones exactly as they are. */
-export async function ensureStreamsExist(
-  jsm: JetStreamManager,
-  namespace: BusNamespace,
-  keys: readonly StreamKey[],
-  opts: EnsureStreamsOptions = {},
-): Promise<StreamInfo[]> {
+export async function ensureStreamsExist(jsm: JetStreamManager, namespace: BusNamespace, keys: readonly StreamKey[], opts: EnsureStreamsOptions = {}): Promise<StreamInfo[]> {
   const out: StreamInfo[] = [];
   for (const key of keys) out.push(await ensureStream(jsm, desiredStreamConfig(namespace, key, opts), true));
   return out;
@@ -205,9 +190,7 @@ export async function ensureConsumer(jsm: JetStreamManager, spec: ConsumerSpec):
     throw new Error(`consumer ${spec.durable} on ${spec.stream} is not an explicit-ack pull consumer; delete it or pick another durable name`);
   }
   if (have.deliver_policy !== deliverPolicy) {
-    throw new Error(
-      `consumer ${spec.durable} on ${spec.stream} delivers '${have.deliver_policy}', wanted '${deliverPolicy}': the deliver policy cannot change in place`,
-    );
+    throw new Error(`consumer ${spec.durable} on ${spec.stream} delivers '${have.deliver_policy}', wanted '${deliverPolicy}': the deliver policy cannot change in place`);
   }
   const drifted =
     have.ack_wait !== updatable.ack_wait ||

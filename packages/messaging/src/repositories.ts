@@ -143,10 +143,7 @@ export class DeadLetterRepository {
 
   /** Records an operator's replay and its outcome. */
   async markReplayed(id: string, outcome: string): Promise<void> {
-    await this.db.query(
-      `UPDATE msg_dead_letters SET replayed_at = now(), replay_count = replay_count + 1, replay_outcome = $2 WHERE id = $1`,
-      [id, outcome],
-    );
+    await this.db.query(`UPDATE msg_dead_letters SET replayed_at = now(), replay_count = replay_count + 1, replay_outcome = $2 WHERE id = $1`, [id, outcome]);
   }
 
   async get(id: string): Promise<DeadLetter | undefined> {
@@ -197,10 +194,7 @@ export class HandledEventRepository {
    * key, not a read, decides, so two replicas never both handle one event.
    */
   async claim(consumer: string, eventId: string): Promise<boolean> {
-    const rows: unknown[] = await this.db.query(
-      `INSERT INTO msg_handled (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`,
-      [consumer, eventId],
-    );
+    const rows: unknown[] = await this.db.query(`INSERT INTO msg_handled (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1`, [consumer, eventId]);
     return rows.length === 1;
   }
 

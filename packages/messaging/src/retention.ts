@@ -64,9 +64,7 @@ export class RetentionJob {
       // prom-client refuses a name twice in one registry: reuse the counter of an earlier job.
       const existing = opts.metrics.getSingleMetric(name);
       this.#deleted =
-        existing instanceof Counter
-          ? existing
-          : new Counter({ name, help: 'Rows removed by the retention job, by table', labelNames: ['table'], registers: [opts.metrics] });
+        existing instanceof Counter ? existing : new Counter({ name, help: 'Rows removed by the retention job, by table', labelNames: ['table'], registers: [opts.metrics] });
     }
   }
 

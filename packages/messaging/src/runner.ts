@@ -181,16 +181,10 @@ export class ConsumerRunner implements LagSource {
     this.#puller?.close();
     await this.#loop;
     const timer = new AbortController();
-    const drained = await Promise.race([
-      this.#scheduler.whenNothingRuns(timer.signal).then(() => true),
-      sleep(this.#drainTimeoutMs, timer.signal).then(() => false),
-    ]);
+    const drained = await Promise.race([this.#scheduler.whenNothingRuns(timer.signal).then(() => true), sleep(this.#drainTimeoutMs, timer.signal).then(() => false)]);
     timer.abort();
     if (!drained) {
-      this.#log.warn(
-        { consumer: this.consumer, running: this.#scheduler.running },
-        'messaging: drain timed out; the running messages are redelivered after their ack wait',
-      );
+      this.#log.warn({ consumer: this.consumer, running: this.#scheduler.running }, 'messaging: drain timed out; the running messages are redelivered after their ack wait');
       this.#hardStop.abort();
     }
     clearInterval(this.#ticker);

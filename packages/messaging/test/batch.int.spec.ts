@@ -64,11 +64,7 @@ describe('ConsumerRunner: batch handler', () => {
             await recordEffect(ctx.manager, 'batch-after-commit', it.event as StatusChanged);
             const id = it.event.id;
             ctx.afterCommit(() =>
-              checks.push(
-                env.ds
-                  .query(`SELECT count(*)::int AS n FROM test_effects WHERE event_id = $1`, [id])
-                  .then((r: { n: number }[]) => ({ id, visible: r[0].n === 1 })),
-              ),
+              checks.push(env.ds.query(`SELECT count(*)::int AS n FROM test_effects WHERE event_id = $1`, [id]).then((r: { n: number }[]) => ({ id, visible: r[0].n === 1 }))),
             );
             if (id === bad.id) throw new Error('bad');
           }

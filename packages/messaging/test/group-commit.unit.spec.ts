@@ -63,15 +63,19 @@ describe('GroupCommit with parallel flushes', () => {
     const batches: number[][] = [];
     let running = 0;
     let most = 0;
-    const gc = new GroupCommit<number, number>(async (items) => {
-      batches.push(items);
-      running++;
-      most = Math.max(most, running);
-      const gate = gates[batches.length - 1];
-      if (gate) await gate.promise;
-      running--;
-      return items;
-    }, 100, 2);
+    const gc = new GroupCommit<number, number>(
+      async (items) => {
+        batches.push(items);
+        running++;
+        most = Math.max(most, running);
+        const gate = gates[batches.length - 1];
+        if (gate) await gate.promise;
+        running--;
+        return items;
+      },
+      100,
+      2,
+    );
     const all = [1, 2, 3, 4, 5].map((i) => gc.submit(i));
     expect(batches).toEqual([[1], [2]]);
     gates[0].resolve();

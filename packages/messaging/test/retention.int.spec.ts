@@ -40,7 +40,16 @@ describe('retention of handled ids', () => {
     const statements: number[] = [];
     const task = handledIdsRetention(env.ds, DEFAULT_HANDLED_RETENTION_MS);
     const job = new RetentionJob({
-      tasks: [{ name: task.name, runBatch: async (limit) => { const n = await task.runBatch(limit); statements.push(n); return n; } }],
+      tasks: [
+        {
+          name: task.name,
+          runBatch: async (limit) => {
+            const n = await task.runBatch(limit);
+            statements.push(n);
+            return n;
+          },
+        },
+      ],
       intervalMs: 60_000,
       batchSize: 10,
       pauseMs: 1,
@@ -68,7 +77,10 @@ describe('retention of handled ids', () => {
 
   it('goes on with the other tasks when one fails', async () => {
     const job = new RetentionJob({
-      tasks: [{ name: 'broken', runBatch: () => Promise.reject(new Error('relation "gone" does not exist')) }, { name: 'fine', runBatch: () => Promise.resolve(2) }],
+      tasks: [
+        { name: 'broken', runBatch: () => Promise.reject(new Error('relation "gone" does not exist')) },
+        { name: 'fine', runBatch: () => Promise.resolve(2) },
+      ],
       intervalMs: 60_000,
       batchSize: 10,
     });

@@ -414,10 +414,13 @@ describe('ConsumerRunner: long handlers and outages', () => {
     });
     await runner.start();
     for (let v = 1; v <= 5; v++) await publish(env.js, ns, statusChanged('item-lag', v));
-    await until(async () => {
-      const lag = await runner.lag();
-      return lag.pending === 3 && lag.ackPending === 2;
-    }, { message: 'window of 2 held, 3 waiting in the stream' });
+    await until(
+      async () => {
+        const lag = await runner.lag();
+        return lag.pending === 3 && lag.ackPending === 2;
+      },
+      { message: 'window of 2 held, 3 waiting in the stream' },
+    );
     expect(runner.inFlight()).toEqual({ running: 1, queued: 1 });
     const exposition = await registry.metrics();
     expect(exposition).toContain('stagehook_consumer_pending_messages{consumer="laggy"} 3');

@@ -193,7 +193,5 @@ export async function metric(registry: Registry, name: string, labels: Record<st
   const m = registry.getSingleMetric(name);
   if (!m) return 0;
   const { values } = await m.get();
-  return values
-    .filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want))
-    .reduce((sum, v) => sum + v.value, 0);
+  return values.filter((v) => Object.entries(labels).every(([k, want]) => v.labels[k] === want)).reduce((sum, v) => sum + v.value, 0);
 }

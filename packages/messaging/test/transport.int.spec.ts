@@ -28,7 +28,14 @@ afterAll(async () => {
   await env?.close();
 });
 
-const Statuses = defineConsumer({ stream: 'ITEMS', durable: 'transport-status', filterSubject: 'item.status.changed', maxDeliver: 3, retryBackoff: () => 20, pullExpiresMs: 1_000 });
+const Statuses = defineConsumer({
+  stream: 'ITEMS',
+  durable: 'transport-status',
+  filterSubject: 'item.status.changed',
+  maxDeliver: 3,
+  retryBackoff: () => 20,
+  pullExpiresMs: 1_000,
+});
 const Batched = defineConsumer({ stream: 'ITEMS', durable: 'transport-batch', filterSubject: 'item.status.changed', pullExpiresMs: 1_000, maxBatch: 50 });
 
 /** What the handlers saw, shared with the test. */
@@ -71,7 +78,14 @@ const log = memoryLogger();
 async function boot(ns: BusNamespace): Promise<{ app: INestMicroservice; registry: ConsumerRegistry }> {
   const registry = new ConsumerRegistry();
   const app = await NestFactory.createMicroservice(HandlersModule, {
-    strategy: new JetStreamTransport({ dataSource: env.ds, nats: env.nc, namespace: ns, registry, logger: log, settings: { defaults: { ackWaitMs: 5_000, drainTimeoutMs: 10_000 } } }),
+    strategy: new JetStreamTransport({
+      dataSource: env.ds,
+      nats: env.nc,
+      namespace: ns,
+      registry,
+      logger: log,
+      settings: { defaults: { ackWaitMs: 5_000, drainTimeoutMs: 10_000 } },
+    }),
     logger: false,
   });
   await app.listen();

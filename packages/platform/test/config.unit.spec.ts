@@ -58,9 +58,7 @@ describe('loadConfig', () => {
   });
 
   it('lists every invalid variable by name in one error', () => {
-    const err = problemsOf(() =>
-      loadConfig(BaseConfig, { ...VALID, NODE_ENV: 'staging', PORT: 'eighty', LOG_LEVEL: 'loud', SERVICE_NAME: undefined, HTTP_BODY_LIMIT: 'lots' }),
-    );
+    const err = problemsOf(() => loadConfig(BaseConfig, { ...VALID, NODE_ENV: 'staging', PORT: 'eighty', LOG_LEVEL: 'loud', SERVICE_NAME: undefined, HTTP_BODY_LIMIT: 'lots' }));
     expect(err.problems.map((p) => p.variable)).toEqual(['HTTP_BODY_LIMIT', 'LOG_LEVEL', 'NODE_ENV', 'PORT', 'SERVICE_NAME']);
     expect(err.message).toContain('PORT: must be an integer between 0 and 65535');
     expect(err.message).toContain('SERVICE_NAME: is required but not set');

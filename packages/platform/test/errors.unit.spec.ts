@@ -1,13 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException, ServiceUnavailableException } from '@nestjs/common';
-import {
-  ConflictError,
-  DEFAULT_ERROR_STATUSES,
-  DomainError,
-  isDomainError,
-  NotFoundError,
-  ValidationFailedError,
-} from '../src/errors/domain-error.js';
+import { ConflictError, DEFAULT_ERROR_STATUSES, DomainError, isDomainError, NotFoundError, ValidationFailedError } from '../src/errors/domain-error.js';
 import { toErrorResponse } from '../src/errors/exception-filter.js';
 import { assertSameProject, foundInProject } from '../src/auth/project-scope.js';
 

@@ -3,16 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { LogCapture, createTestDatabase, testEnv, type TestDatabase, until } from '@stagehook/testing';
 import { DataSource } from 'typeorm';
-import {
-  BaseConfig,
-  bootstrapService,
-  createLogger,
-  listeningUrl,
-  loadConfig,
-  mintProjectToken,
-  NATS_CONNECTION,
-  type NatsConnection,
-} from '../src/index.js';
+import { BaseConfig, bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken, NATS_CONNECTION, type NatsConnection } from '../src/index.js';
 import { SampleAppModule, ShutdownProbe } from './support/sample-app.js';
 
 const SECRET = 'int-test-signing-secret-0123456789abcdef';
@@ -286,9 +277,7 @@ describe('a service booted through bootstrapService', () => {
       const res = await call('/metrics');
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/plain');
-      expect(res.text).toMatch(
-        /http_request_duration_seconds_count\{service="platform-test",method="GET",route="\/samples\/things\/:id",status_code="200"\} \d+/,
-      );
+      expect(res.text).toMatch(/http_request_duration_seconds_count\{service="platform-test",method="GET",route="\/samples\/things\/:id",status_code="200"\} \d+/);
       expect(res.text).toContain('route="/samples/things/:id",status_code="404"');
       expect(res.text).not.toContain('thing-1');
       expect(res.text).not.toContain('some-other-id');
@@ -360,12 +349,7 @@ describe('a service booted through bootstrapService', () => {
       expect(res.status).toBe(200);
       await closing;
 
-      expect(probe.events).toEqual([
-        'request started',
-        'request finished',
-        'onModuleDestroy',
-        'beforeApplicationShutdown (nats open)',
-      ]);
+      expect(probe.events).toEqual(['request started', 'request finished', 'onModuleDestroy', 'beforeApplicationShutdown (nats open)']);
       expect(nc.isClosed()).toBe(true);
       expect(dataSource.isInitialized).toBe(false);
       expect(logs.find((l) => l.msg === 'NATS connection drained')).toBeDefined();

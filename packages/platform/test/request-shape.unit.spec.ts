@@ -68,7 +68,10 @@ class Batch {
 describe('flattenValidationErrors', () => {
   it('writes array indexes and nested properties the way a client addresses them', () => {
     const batch = plainToInstance(Batch, {
-      items: [{ name: 'a', size: { width: 1 } }, { name: 3, size: { width: 0 } }],
+      items: [
+        { name: 'a', size: { width: 1 } },
+        { name: 3, size: { width: 0 } },
+      ],
       'odd key': { name: 'x', size: { width: -1 } },
     });
     const fields = flattenValidationErrors(validateSync(batch));

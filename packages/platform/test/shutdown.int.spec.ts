@@ -59,10 +59,13 @@ describe('a service process on SIGTERM', () => {
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
       child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
     );
-    const listening = await until(() => {
-      if (child.exitCode !== null) throw new Error(`fixture exited early: ${stderr}`);
-      return lines.find((l) => l.msg === 'service listening');
-    }, { timeoutMs: 30_000, message: 'the service to listen' });
+    const listening = await until(
+      () => {
+        if (child.exitCode !== null) throw new Error(`fixture exited early: ${stderr}`);
+        return lines.find((l) => l.msg === 'service listening');
+      },
+      { timeoutMs: 30_000, message: 'the service to listen' },
+    );
     return { child, lines, port: listening.port as number, exited };
   }
 

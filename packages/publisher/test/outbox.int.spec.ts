@@ -103,7 +103,14 @@ describe('publisher outbox (PostgreSQL, NATS, a killed process)', () => {
     expect(bus.map((m) => m.event.id)).toEqual([id]);
     expect(bus[0].subject).toBe(ns.subject('published.model.training.completed'));
     expect(validateSync(plainToInstance(CloudEventEnvelope, bus[0].event))).toEqual([]);
-    expect(bus[0].event).toMatchObject({ type: 'model.training.completed', source: 'trainer', projectid: 'proj-p', dataschemaversion: 1, subject: 'run-1', data: { runId: 'committed' } });
+    expect(bus[0].event).toMatchObject({
+      type: 'model.training.completed',
+      source: 'trainer',
+      projectid: 'proj-p',
+      dataschemaversion: 1,
+      subject: 'run-1',
+      data: { runId: 'committed' },
+    });
   });
 
   it('loses nothing when the process is SIGKILLed between its commit and the publish', async () => {

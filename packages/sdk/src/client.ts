@@ -18,7 +18,9 @@ type Assert<T extends true> = T;
 
 /** Does not compile once a service's dead-letter routes differ from delivery's. */
 export type DeadLetterRoutesAgree = Assert<
-  [Pick<WorkflowPaths, DeadLetterRoute>, Pick<ItemsPaths, DeadLetterRoute>, Pick<WebhooksPaths, DeadLetterRoute>] extends [DeadLetterPaths, DeadLetterPaths, DeadLetterPaths] ? true : false
+  [Pick<WorkflowPaths, DeadLetterRoute>, Pick<ItemsPaths, DeadLetterRoute>, Pick<WebhooksPaths, DeadLetterRoute>] extends [DeadLetterPaths, DeadLetterPaths, DeadLetterPaths]
+    ? true
+    : false
 >;
 
 export interface StagehookClient {

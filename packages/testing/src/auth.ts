@@ -20,14 +20,7 @@ export interface TokenOptions {
  * `@stagehook/platform`'s `mintProjectToken`. Passed in rather than imported: platform's own tests
  * use this package, so depending on platform would make the build graph cyclic.
  */
-export type MintProjectToken = (options: {
-  projectId: string;
-  secret: string;
-  ttlSeconds: number;
-  now?: Date;
-  actor?: TestTokenActor;
-  scopes?: string[];
-}) => string;
+export type MintProjectToken = (options: { projectId: string; secret: string; ttlSeconds: number; now?: Date; actor?: TestTokenActor; scopes?: string[] }) => string;
 
 /**
  * One token secret for the services a test starts (they all get it as AUTH_TOKEN_SECRETS) and the

@@ -110,8 +110,7 @@ export class TestReceiver {
   }
 
   private pick(path: string): Behaviour {
-    const match = (m: Map<string, unknown>) =>
-      [...m.keys()].filter((p) => path.startsWith(p)).sort((a, b) => b.length - a.length)[0];
+    const match = (m: Map<string, unknown>) => [...m.keys()].filter((p) => path.startsWith(p)).sort((a, b) => b.length - a.length)[0];
     const qKey = match(this.queues);
     if (qKey !== undefined) {
       const q = this.queues.get(qKey)!;

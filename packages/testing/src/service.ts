@@ -186,4 +186,3 @@ export async function bootService<App extends ServiceApp, Client = undefined>(
     },
   };
 }
-

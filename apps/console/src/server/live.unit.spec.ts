@@ -12,7 +12,9 @@ function feed(namespace = 'ns1') {
 }
 
 const envelope = (projectid: unknown, type = 'workflow.stage.entered', extra: Record<string, unknown> = {}) =>
-  new TextEncoder().encode(JSON.stringify({ specversion: '1.0', id: 'e1', source: 'workflow', type, time: '2026-11-30T10:00:00.000Z', projectid, data: { itemId: 'i1' }, ...extra }));
+  new TextEncoder().encode(
+    JSON.stringify({ specversion: '1.0', id: 'e1', source: 'workflow', type, time: '2026-11-30T10:00:00.000Z', projectid, data: { itemId: 'i1' }, ...extra }),
+  );
 
 describe('live feed', () => {
   it("subscribes to the four services' subjects in its bus namespace, not to dead letters", () => {
@@ -21,7 +23,7 @@ describe('live feed', () => {
     expect(subjects.sort()).toEqual(['ns1.delivery.>', 'ns1.item.>', 'ns1.webhook.>', 'ns1.workflow.>']);
   });
 
-  it("hands each project only its own events", () => {
+  it('hands each project only its own events', () => {
     const { live } = feed();
     const a: LiveEvent[] = [];
     const b: LiveEvent[] = [];
@@ -38,7 +40,8 @@ describe('live feed', () => {
     const { live } = feed();
     const got: LiveEvent[] = [];
     live.subscribe('p1', (e) => got.push(e));
-    for (const raw of [new TextEncoder().encode('not json'), envelope(undefined), envelope(['p1']), envelope('P1'), envelope('p10'), envelope('p1', 'x', { id: 7 })]) live.dispatch(raw);
+    for (const raw of [new TextEncoder().encode('not json'), envelope(undefined), envelope(['p1']), envelope('P1'), envelope('p10'), envelope('p1', 'x', { id: 7 })])
+      live.dispatch(raw);
     expect(got).toEqual([]);
   });
 

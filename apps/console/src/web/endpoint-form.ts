@@ -21,7 +21,21 @@ const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/;
 const HEADER_VALUE = /^[^\r\n\0]*$/;
 /** `*`, an exact type (`item.status.changed`) or a prefix wildcard (`item.*`, `workflow.stage.*`). */
 const EVENT_PATTERN = /^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$/;
-const RESERVED_HEADERS = new Set(['authorization', 'content-type', 'content-length', 'host', 'connection', 'transfer-encoding', 'user-agent', 'cookie', 'expect', 'upgrade', 'keep-alive', 'te', 'trailer']);
+const RESERVED_HEADERS = new Set([
+  'authorization',
+  'content-type',
+  'content-length',
+  'host',
+  'connection',
+  'transfer-encoding',
+  'user-agent',
+  'cookie',
+  'expect',
+  'upgrade',
+  'keep-alive',
+  'te',
+  'trailer',
+]);
 const RESERVED_PREFIXES = ['webhook-', 'proxy-'];
 
 export interface HeaderRow {
@@ -185,8 +199,9 @@ export function validateEndpointForm(f: EndpointFormState, mode: 'create' | 'edi
   const seen = new Set<string>();
   f.headers.forEach((h, i) => {
     const lower = h.name.trim().toLowerCase();
-    if (!HEADER_NAME.test(h.name.trim())) add(e, `headers[${i}].name`, 'A header name: letters, digits and !#$%&\'*+.^_`|~- only');
-    else if (RESERVED_HEADERS.has(lower) || RESERVED_PREFIXES.some((p) => lower.startsWith(p))) add(e, `headers[${i}].name`, `${h.name.trim()} is set by Stagehook and cannot be overridden`);
+    if (!HEADER_NAME.test(h.name.trim())) add(e, `headers[${i}].name`, "A header name: letters, digits and !#$%&'*+.^_`|~- only");
+    else if (RESERVED_HEADERS.has(lower) || RESERVED_PREFIXES.some((p) => lower.startsWith(p)))
+      add(e, `headers[${i}].name`, `${h.name.trim()} is set by Stagehook and cannot be overridden`);
     else if (seen.has(lower)) add(e, `headers[${i}].name`, 'Each header name once');
     seen.add(lower);
     if (h.value.length > 1000) add(e, `headers[${i}].value`, 'At most 1000 characters');
@@ -255,7 +270,11 @@ export function toUpdateBody(f: EndpointFormState): UpdateEndpointBody {
     timeoutMs: Math.round(Number(f.timeoutSeconds) * 1000),
     retryPolicy: json<UpdateEndpointBody['retryPolicy']>(retryOf(f)),
     ...(f.headersTouched ? { headers: headersOf(f) } : {}),
-    ...(f.removeAuthorization ? { authorization: json<UpdateEndpointBody['authorization']>(null) } : f.authorization ? { authorization: json<UpdateEndpointBody['authorization']>(f.authorization) } : {}),
+    ...(f.removeAuthorization
+      ? { authorization: json<UpdateEndpointBody['authorization']>(null) }
+      : f.authorization
+        ? { authorization: json<UpdateEndpointBody['authorization']>(f.authorization) }
+        : {}),
   };
 }
 

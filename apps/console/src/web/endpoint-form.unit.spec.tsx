@@ -52,7 +52,17 @@ describe('endpoint form', () => {
       'create',
     );
     expect(Object.keys(errors).sort()).toEqual(
-      ['eventTypes', 'filters.datasetIds', 'headers[0].name', 'headers[2].name', 'headers[2].value', 'retryPolicy.backoffSeconds', 'retryPolicy.maxAttempts', 'timeoutMs', 'url'].sort(),
+      [
+        'eventTypes',
+        'filters.datasetIds',
+        'headers[0].name',
+        'headers[2].name',
+        'headers[2].value',
+        'retryPolicy.backoffSeconds',
+        'retryPolicy.maxAttempts',
+        'timeoutMs',
+        'url',
+      ].sort(),
     );
     expect(errors.eventTypes?.[0]).toContain('item*, a b');
     expect(errors['headers[0].name']?.[0]).toContain('set by Stagehook');
@@ -63,12 +73,24 @@ describe('endpoint form', () => {
     expect(validateEndpointForm(untouched, 'edit')).toEqual({});
     expect(toUpdateBody(untouched)).not.toHaveProperty('headers');
     expect(toUpdateBody(untouched)).not.toHaveProperty('authorization');
-    const touched = { ...untouched, headersTouched: true, headers: [{ name: 'x-team', value: '' }, { name: 'X-Env', value: '' }] };
+    const touched = {
+      ...untouched,
+      headersTouched: true,
+      headers: [
+        { name: 'x-team', value: '' },
+        { name: 'X-Env', value: '' },
+      ],
+    };
     expect(Object.keys(validateEndpointForm(touched, 'edit'))).toEqual(['headers[1].value']);
-    expect(toUpdateBody({ ...touched, headers: [{ name: 'X-Team', value: '' }, { name: 'X-Env', value: 'staging' }] }).headers).toEqual([
-      { name: 'X-Team' },
-      { name: 'X-Env', value: 'staging' },
-    ]);
+    expect(
+      toUpdateBody({
+        ...touched,
+        headers: [
+          { name: 'X-Team', value: '' },
+          { name: 'X-Env', value: 'staging' },
+        ],
+      }).headers,
+    ).toEqual([{ name: 'X-Team' }, { name: 'X-Env', value: 'staging' }]);
     expect(toUpdateBody({ ...untouched, removeAuthorization: true }).authorization).toBeNull();
   });
 
@@ -90,7 +112,7 @@ describe('endpoint form', () => {
     expect(serverErrors(unsafe)).toEqual({ fields: { url: ['url resolves to a private address'] }, general: undefined });
   });
 
-  it('sends the payload format on create and edit, and places the registry\'s payloadFormat error on its field', () => {
+  it("sends the payload format on create and edit, and places the registry's payloadFormat error on its field", () => {
     expect(toCreateBody(valid({ payloadFormat: 'slack' })).payloadFormat).toBe('slack');
     expect(toUpdateBody(valid({ payloadFormat: 'darwin' })).payloadFormat).toBe('darwin');
     expect(fieldOf('payloadFormat')).toBe('payloadFormat');

@@ -2,7 +2,18 @@ import type { ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintProjectToken } from '@stagehook/platform';
-import { createTestDatabase, deleteTestNamespace, freePort, serviceEnv, startServiceProcess, TestAuth, testEnv, testSecretKeys, type TestDatabase, uniqueName } from '@stagehook/testing';
+import {
+  createTestDatabase,
+  deleteTestNamespace,
+  freePort,
+  serviceEnv,
+  startServiceProcess,
+  TestAuth,
+  testEnv,
+  testSecretKeys,
+  type TestDatabase,
+  uniqueName,
+} from '@stagehook/testing';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
 
@@ -96,7 +107,15 @@ export class Stack {
   private async prepare(name: Service, deadLetterOperators: string[]): Promise<void> {
     const db = await createTestDatabase(`console_${name}`);
     const env: Record<string, string> = {
-      ...serviceEnv({ service: name, databaseUrl: db.url, namespace: this.namespace, authSecret: this.auth.secret, secretKeys: this.secretKeys, port: await freePort(), logLevel: 'info' }),
+      ...serviceEnv({
+        service: name,
+        databaseUrl: db.url,
+        namespace: this.namespace,
+        authSecret: this.auth.secret,
+        secretKeys: this.secretKeys,
+        port: await freePort(),
+        logLevel: 'info',
+      }),
       DEAD_LETTER_OPERATORS: deadLetterOperators.join(','),
     };
     this.procs.set(name, { name, port: Number(env.PORT), env, logs: [], db });

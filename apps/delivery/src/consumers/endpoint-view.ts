@@ -55,7 +55,5 @@ export async function applyEndpointEvent(repo: EndpointRepository, e: EndpointEv
       throw new Error(`unhandled endpoint event ${String((never as { type: string }).type)}`);
     }
   }
-  return applied === 'missing'
-    ? Outcome.retry({ delayMs: AWAIT_REGISTRATION_MS, reason: `endpoint ${e.data.endpointId} is not registered here yet` })
-    : Outcome.ack();
+  return applied === 'missing' ? Outcome.retry({ delayMs: AWAIT_REGISTRATION_MS, reason: `endpoint ${e.data.endpointId} is not registered here yet` }) : Outcome.ack();
 }

@@ -41,7 +41,13 @@ const WORKFLOW_EVENT_TYPES = SUBSCRIBABLE_EVENT_TYPES.filter((t) => t.startsWith
 /** Every item event in the catalog is subscribable: a type added there is delivered without a change here. */
 const ITEM_EVENT_TYPES = Object.keys(EventCatalog).filter((t) => t.startsWith('item.'));
 
-const ENDPOINT_VIEW_EVENTS = ['webhook.endpoint.registered', 'webhook.endpoint.updated', 'webhook.endpoint.disabled', 'webhook.endpoint.deleted', 'webhook.endpoint.secret.rotated'] as const;
+const ENDPOINT_VIEW_EVENTS = [
+  'webhook.endpoint.registered',
+  'webhook.endpoint.updated',
+  'webhook.endpoint.disabled',
+  'webhook.endpoint.deleted',
+  'webhook.endpoint.secret.rotated',
+] as const;
 type EndpointViewEvent = { [T in (typeof ENDPOINT_VIEW_EVENTS)[number]]: TypedEvent<T> }[(typeof ENDPOINT_VIEW_EVENTS)[number]];
 
 /**

@@ -100,9 +100,7 @@ export class Intake {
     // One read serves both the subscribers and the stage's own endpoint (same project).
     const projectEndpoints = await ctx.endpointsOf(d.projectId);
     // The tags come from the ITEMS stream, which may be a few ms behind this one (README).
-    const subscribed = await matchEndpoints(projectEndpoints, { type: event.type, data: { ...d } }, (itemId) =>
-      this.itemTags.tagsOf(d.projectId, itemId, ctx.manager),
-    );
+    const subscribed = await matchEndpoints(projectEndpoints, { type: event.type, data: { ...d } }, (itemId) => this.itemTags.tagsOf(d.projectId, itemId, ctx.manager));
     if (subscribed.length > 0) this.fanOut(ctx, event, subscribed, { body: genericBody(event.type, d.enteredAt, { ...d }), itemId: d.itemId });
     // Most stage entries are not webhook stages.
     if (d.stageType !== 'webhook' || !d.webhook) return Outcome.ack();
@@ -217,9 +215,7 @@ export class Intake {
     if (subscribed.length === 0) return Outcome.ack();
     const body: WebhookBody =
       // Validated against the catalog on the way in (parseEvent): the type names the data's shape.
-      isEventOf(event, ['item.status.changed'])
-        ? statusChangedBody(event.data)
-        : genericBody(event.type, event.time, data);
+      isEventOf(event, ['item.status.changed']) ? statusChangedBody(event.data) : genericBody(event.type, event.time, data);
     this.fanOut(ctx, event, subscribed, { body, itemId: typeof data.itemId === 'string' ? data.itemId : undefined });
     return Outcome.ack();
   }

@@ -1,8 +1,6 @@
 import type { CloudEvent, EventData } from '@stagehook/contracts';
 
-export type ItemTagEvent =
-  | CloudEvent<'item.tag.added', EventData<'item.tag.added'>>
-  | CloudEvent<'item.tag.removed', EventData<'item.tag.removed'>>;
+export type ItemTagEvent = CloudEvent<'item.tag.added', EventData<'item.tag.added'>> | CloudEvent<'item.tag.removed', EventData<'item.tag.removed'>>;
 
 export interface TagChange {
   projectId: string;

@@ -19,11 +19,7 @@ function hasTagsFilter(e: EndpointView): boolean {
  * that passes every other test has a `tags` filter: most endpoints have none, and their events
  * never pay for the query.
  */
-export async function matchEndpoints(
-  all: readonly EndpointView[],
-  event: MatchedEvent,
-  loadItemTags: (itemId: string) => Promise<readonly string[]>,
-): Promise<EndpointView[]> {
+export async function matchEndpoints(all: readonly EndpointView[], event: MatchedEvent, loadItemTags: (itemId: string) => Promise<readonly string[]>): Promise<EndpointView[]> {
   const deliverable = all.filter((e) => e.deliverable);
   const itemId = event.data.itemId;
   let itemTags: readonly string[] | undefined;

@@ -9,12 +9,7 @@ import { returning } from '../persistence/sql.js';
  * disabled since then is queued again, in the consumer's transaction with the registry's event;
  * `delivery.endpoint.enabled` says how many. An endpoint delivery had not disabled: nothing to do.
  */
-export async function clearOwnDisable(
-  m: EntityManager,
-  store: EventStore,
-  source: string,
-  ep: { endpointId: string; projectId: string; at: string },
-): Promise<number | null> {
+export async function clearOwnDisable(m: EntityManager, store: EventStore, source: string, ep: { endpointId: string; projectId: string; at: string }): Promise<number | null> {
   const rows: { was: Date | null }[] = await m.query(`SELECT disabled_at AS was FROM dl_endpoints WHERE id = $1 FOR UPDATE`, [ep.endpointId]);
   const was = rows[0]?.was ?? null;
   // Not disabled by delivery: nothing to clear (the lifecycle refuses to enable it).

@@ -135,7 +135,13 @@ export class AttemptRunner {
    * The attempt's log entry and the lifecycle's decision on it. `refused`: an answer the stage
    * cannot accept (a malformed write-back body) is a failed attempt despite its status.
    */
-  private recorded(c: ClaimedDelivery, policy: RetryPolicy, r: SendResult, logged: Record<string, string>, more: { refused?: string; writeBack?: AttemptOutcome['writeBack'] } = {}): RecordedAttempt {
+  private recorded(
+    c: ClaimedDelivery,
+    policy: RetryPolicy,
+    r: SendResult,
+    logged: Record<string, string>,
+    more: { refused?: string; writeBack?: AttemptOutcome['writeBack'] } = {},
+  ): RecordedAttempt {
     const outcome: AttemptOutcome = {
       statusCode: r.statusCode,
       retryAfter: r.responseHeaders['retry-after'],

@@ -66,7 +66,10 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
       help: 'Duration of delivery attempts (HTTP request and response)',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 30],
     });
-    const leasesLost = metrics.counter({ name: 'stagehook_delivery_leases_lost_total', help: 'Claimed deliveries dropped unsent because their lease lapsed (paused or starved node)' });
+    const leasesLost = metrics.counter({
+      name: 'stagehook_delivery_leases_lost_total',
+      help: 'Claimed deliveries dropped unsent because their lease lapsed (paused or starved node)',
+    });
     this.dispatcher = new Dispatcher(
       {
         dataSource,

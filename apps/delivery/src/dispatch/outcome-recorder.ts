@@ -1,14 +1,6 @@
 import { isTransientInfraError, GroupCommit } from '@stagehook/messaging';
 import type { EntityManager } from 'typeorm';
-import {
-  decideDelivery,
-  decideEndpoint,
-  pending,
-  type AttemptOutcome,
-  type DeliveryContext,
-  type DeliveryDecision,
-  type DeliveryState,
-} from '../domain/delivery-lifecycle.js';
+import { decideDelivery, decideEndpoint, pending, type AttemptOutcome, type DeliveryContext, type DeliveryDecision, type DeliveryState } from '../domain/delivery-lifecycle.js';
 import { resolveRetryPolicy, type RetryPolicy } from '../domain/retry-policy.js';
 import type { AttemptRecord, ClaimedDelivery, DeliveryUpdate } from '../persistence/delivery-queue.repository.js';
 import { errorText, type DispatcherDeps, type DispatcherSettings } from './dispatch-deps.js';
@@ -112,7 +104,11 @@ export class OutcomeRecorder {
       const note = `the attempt could not be recorded with the receiver's response (${errorText(err)})`;
       const outcome = delivered ? rec.outcome : { ...rec.outcome, error: rec.outcome.error ?? note };
       // Decided again with the note as its error, so the delivery and its outcome event carry the reason.
-      const again = decideDelivery(attempting(rec.c), { kind: 'record-attempt', outcome, policy: rec.policy, retryAfterMaxMs: this.s.retryAfterMaxMs, random: rec.random }, rec.ctx);
+      const again = decideDelivery(
+        attempting(rec.c),
+        { kind: 'record-attempt', outcome, policy: rec.policy, retryAfterMaxMs: this.s.retryAfterMaxMs, random: rec.random },
+        rec.ctx,
+      );
       recorded = await write({
         ...rec,
         outcome,

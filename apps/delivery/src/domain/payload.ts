@@ -10,11 +10,7 @@ export interface WebhookBody {
   data: Record<string, unknown>;
 }
 
-export function stageEnteredBody(
-  d: StageEnteredData,
-  item: ItemSummary | null,
-  darwin: Record<string, unknown> | null,
-): WebhookBody {
+export function stageEnteredBody(d: StageEnteredData, item: ItemSummary | null, darwin: Record<string, unknown> | null): WebhookBody {
   return {
     type: 'workflow.stage.entered',
     timestamp: d.enteredAt,

@@ -9,8 +9,7 @@ export const WRITE_BACK_MAX_ANNOTATIONS = 10_000;
 
 export type WriteBackRead =
   /** `annotations` as the receiver sent them, each with an id (given, or assigned here once). */
-  | { ok: true; annotations: Record<string, unknown>[] }
-  | { ok: false; reason: string };
+  { ok: true; annotations: Record<string, unknown>[] } | { ok: false; reason: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

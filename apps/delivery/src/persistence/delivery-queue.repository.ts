@@ -205,12 +205,7 @@ export class DeliveryQueue {
    * lease (`locked_until`) is what recovers a crashed process's in-flight deliveries: once it
    * expires, any replica's next claim takes them again.
    */
-  async claimDue(
-    node: string,
-    limit: number,
-    scope: { atCapacity: string[]; breakerOpen: string[]; perEndpoint: number },
-    leaseMs: number,
-  ): Promise<ClaimedDelivery[]> {
+  async claimDue(node: string, limit: number, scope: { atCapacity: string[]; breakerOpen: string[]; perEndpoint: number }, leaseMs: number): Promise<ClaimedDelivery[]> {
     const rows: (DeliveryRow & {
       schedule: ScheduleKind;
       workflow_id: string | null;
@@ -326,7 +321,8 @@ export class DeliveryQueue {
 
   /** Ends a delivery without an attempt (endpoint gone or disabled). */
   async failWithoutAttempt(m: EntityManager, id: string, reason: string): Promise<boolean> {
-    const rows: unknown[] = await returning(m, 
+    const rows: unknown[] = await returning(
+      m,
       `UPDATE dl_deliveries SET status = 'failed', last_error = $2, locked_until = NULL, locked_by = NULL, updated_at = now(), completed_at = now()
        WHERE id = $1 AND status = 'pending' RETURNING id`,
       [id, reason],
@@ -340,9 +336,10 @@ export class DeliveryQueue {
    * failed a bounded batch per transaction, never in one transaction of unknown size.
    */
   async failPendingOfEndpoint(m: EntityManager, endpointId: string, reason: string, limit: number): Promise<ClaimedDelivery[]> {
-    const rows: (DeliveryRow & { schedule: ScheduleKind; workflow_id: string | null; stage_id: string | null; visit_id: string | null; message_created_at: Date })[] = await returning(
-      m,
-      `WITH c AS (
+    const rows: (DeliveryRow & { schedule: ScheduleKind; workflow_id: string | null; stage_id: string | null; visit_id: string | null; message_created_at: Date })[] =
+      await returning(
+        m,
+        `WITH c AS (
          SELECT id FROM dl_deliveries
          WHERE endpoint_id = $1 AND status = 'pending' AND (locked_until IS NULL OR locked_until < now())
          LIMIT $3 FOR UPDATE SKIP LOCKED
@@ -352,8 +349,8 @@ export class DeliveryQueue {
        )
        SELECT u.*, m.event_type, m.trigger_event_id, m.item_id, m.workflow_id, m.stage_id, m.visit_id, m.created_at AS message_created_at
        FROM u JOIN dl_messages m ON m.id = u.message_id`,
-      [endpointId, reason, limit],
-    );
+        [endpointId, reason, limit],
+      );
     return rows.map((r) => toClaimed(r, '', null));
   }
 }

@@ -198,7 +198,8 @@ export class DeliveryRepository {
 
   /** One more attempt now, no follow-on schedule (Svix's manual resend). */
   async redeliver(id: string): Promise<'ok' | 'pending' | 'missing'> {
-    const rows: { status: DeliveryStatus }[] = await returning(this.ds, 
+    const rows: { status: DeliveryStatus }[] = await returning(
+      this.ds,
       `UPDATE dl_deliveries SET status = 'pending', max_attempts = attempts + 1, next_attempt_at = now(), completed_at = NULL, updated_at = now()
        WHERE id = $1 AND status <> 'pending' RETURNING status`,
       [id],
@@ -209,7 +210,8 @@ export class DeliveryRepository {
 
   /** Every failed delivery of the endpoint created since `since` gets one more attempt now. */
   async recoverFailed(endpointId: string, since: Date): Promise<number> {
-    const rows: unknown[] = await returning(this.ds, 
+    const rows: unknown[] = await returning(
+      this.ds,
       `UPDATE dl_deliveries SET status = 'pending', max_attempts = attempts + 1, next_attempt_at = now(), completed_at = NULL, updated_at = now()
        WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2 RETURNING id`,
       [endpointId, since],

@@ -160,11 +160,14 @@ export class EndpointRepository {
    */
   private async upsertStateBySeq(state: EndpointStateData, seq: number, m?: EntityManager): Promise<void> {
     // A placeholder holds versioned patches, all newer than this: fill in what they left.
-    const merged: unknown[] = await returning(
-      this.q(m),
-      `UPDATE dl_endpoints e SET ${MERGE_FULL_STATE}, source_seq = $6 WHERE e.id = $1 AND NOT e.registered RETURNING 1`,
-      [state.endpointId, state.projectId, JSON.stringify(state), state.active, 0, seq],
-    );
+    const merged: unknown[] = await returning(this.q(m), `UPDATE dl_endpoints e SET ${MERGE_FULL_STATE}, source_seq = $6 WHERE e.id = $1 AND NOT e.registered RETURNING 1`, [
+      state.endpointId,
+      state.projectId,
+      JSON.stringify(state),
+      state.active,
+      0,
+      seq,
+    ]);
     if (merged.length > 0) return;
     await this.q(m).query(
       `INSERT INTO dl_endpoints (id, project_id, state, registry_active, source_seq)
@@ -207,7 +210,8 @@ export class EndpointRepository {
 
   /** Delivery's own disable (410 Gone, days without success). Returns false when already disabled. */
   async disable(id: string, reason: string, m?: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await returning(this.q(m), 
+    const rows: unknown[] = await returning(
+      this.q(m),
       `UPDATE dl_endpoints SET disabled_at = now(), disabled_reason = $2, updated_at = now() WHERE id = $1 AND disabled_at IS NULL RETURNING id`,
       [id, reason],
     );
@@ -221,10 +225,9 @@ export class EndpointRepository {
 
   /** A failed attempt; returns since when the endpoint has been failing without a success. */
   async recordFailure(id: string, m: EntityManager): Promise<Date | null> {
-    const rows: { failing_since: Date }[] = await returning(m, 
-      `UPDATE dl_endpoints SET failing_since = COALESCE(failing_since, now()) WHERE id = $1 RETURNING failing_since`,
-      [id],
-    );
+    const rows: { failing_since: Date }[] = await returning(m, `UPDATE dl_endpoints SET failing_since = COALESCE(failing_since, now()) WHERE id = $1 RETURNING failing_since`, [
+      id,
+    ]);
     return rows[0]?.failing_since ?? null;
   }
 

@@ -29,10 +29,7 @@ export class ItemTagRepository {
 
   /** The item's current tags, sorted; none when this service has seen no tag event for it. */
   async tagsOf(projectId: string, itemId: string, m?: EntityManager): Promise<string[]> {
-    const rows: { name: string }[] = await this.q(m).query(
-      `SELECT name FROM dl_item_tags WHERE project_id = $1 AND item_id = $2 AND present ORDER BY name`,
-      [projectId, itemId],
-    );
+    const rows: { name: string }[] = await this.q(m).query(`SELECT name FROM dl_item_tags WHERE project_id = $1 AND item_id = $2 AND present ORDER BY name`, [projectId, itemId]);
     return rows.map((r) => r.name);
   }
 }

@@ -98,10 +98,7 @@ export class HttpSender {
       return done({ statusCode: res.statusCode, responseHeaders, responseBody, ...(truncated ? { truncated } : {}), error: null, timedOut: false });
     } catch (err) {
       const timedOut =
-        signal.aborted ||
-        err instanceof undiciErrors.HeadersTimeoutError ||
-        err instanceof undiciErrors.BodyTimeoutError ||
-        err instanceof undiciErrors.ConnectTimeoutError;
+        signal.aborted || err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.BodyTimeoutError || err instanceof undiciErrors.ConnectTimeoutError;
       return done({ statusCode: null, responseHeaders: {}, responseBody: '', error: describe(err, timedOut, req.timeoutMs), timedOut });
     }
   }

@@ -3,16 +3,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { jetstream, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Subscription } from '@nats-io/nats-core';
-import {
-  BusNamespace,
-  ItemsRpc,
-  newEvent,
-  type ItemSummary,
-  toCloudEvent,
-  type EndpointStateData,
-  type EventData,
-  type EventType,
-} from '@stagehook/contracts';
+import { BusNamespace, ItemsRpc, newEvent, type ItemSummary, toCloudEvent, type EndpointStateData, type EventData, type EventType } from '@stagehook/contracts';
 import { ensureStreams, serveRpc } from '@stagehook/messaging';
 import * as platform from '@stagehook/platform';
 import { SecretBox, sealEndpointSecret } from '@stagehook/platform';
@@ -207,7 +198,11 @@ export class Harness {
       itemVersion: 3,
       projectId,
       enteredAt: new Date().toISOString(),
-      webhook: { endpointId, ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}), ...(opts.includeAnnotations !== undefined ? { includeAnnotations: opts.includeAnnotations } : {}) },
+      webhook: {
+        endpointId,
+        ...(opts.maxAttempts ? { maxAttempts: opts.maxAttempts } : {}),
+        ...(opts.includeAnnotations !== undefined ? { includeAnnotations: opts.includeAnnotations } : {}),
+      },
     };
     const eventId = await this.publish('workflow.stage.entered', d, projectId, `item-${d.itemId}`);
     return { eventId, ...d };

@@ -48,11 +48,25 @@ export class AnnotateController {
     @Body() body: AddAnnotationsDto,
     @RequestId() rid?: string,
   ): Promise<{ annotations: Annotation[]; version: number }> {
-    return this.items.addAnnotations(projectId, p.itemId, annotatorsFor(actor, body.annotations.map((a) => ({ ...a })), 'annotations'), rid);
+    return this.items.addAnnotations(
+      projectId,
+      p.itemId,
+      annotatorsFor(
+        actor,
+        body.annotations.map((a) => ({ ...a })),
+        'annotations',
+      ),
+      rid,
+    );
   }
 
   @Put(':annotationId')
-  update(@ProjectId() projectId: string, @Param() p: AnnotationParams, @Body() body: AnnotationDto, @RequestId() rid?: string): Promise<{ annotation: Annotation; version: number }> {
+  update(
+    @ProjectId() projectId: string,
+    @Param() p: AnnotationParams,
+    @Body() body: AnnotationDto,
+    @RequestId() rid?: string,
+  ): Promise<{ annotation: Annotation; version: number }> {
     const { id: _ignored, ...rest } = body;
     return this.items.updateAnnotation(projectId, p.itemId, p.annotationId, { ...rest }, rid);
   }

@@ -9,7 +9,10 @@ import { ItemsService } from '../items/items.service.js';
 
 export class ChangeStatusDto {
   @ApiProperty({ enum: ITEM_STATUSES }) @IsIn(ITEM_STATUSES) to!: ItemStatus;
-  @ApiPropertyOptional({ description: "Who changes it: taken from the token's user or service (`user:<id>`, `service:<id>`); if sent it must name that actor (403 otherwise). Required only with a project-only token." })
+  @ApiPropertyOptional({
+    description:
+      "Who changes it: taken from the token's user or service (`user:<id>`, `service:<id>`); if sent it must name that actor (403 otherwise). Required only with a project-only token.",
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)

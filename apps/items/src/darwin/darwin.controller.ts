@@ -74,7 +74,8 @@ export class DarwinController {
   async importBulk(@ProjectId() projectId: string, @Param() p: DatasetIdParams, @Body() body: unknown, @RequestId() rid?: string): Promise<{ results: ImportResult[] }> {
     // No body at all (no content-type) arrives as undefined: a 400 like any other bad body.
     const list = typeof body === 'object' && body !== null ? (body as Record<string, unknown>).documents : undefined;
-    if (!Array.isArray(list) || list.length < 1 || list.length > 1000) throw new ValidationFailedError([{ path: 'documents', messages: ['must be an array of 1 to 1000 Darwin documents'] }]);
+    if (!Array.isArray(list) || list.length < 1 || list.length > 1000)
+      throw new ValidationFailedError([{ path: 'documents', messages: ['must be an array of 1 to 1000 Darwin documents'] }]);
     const errors: FieldError[] = [];
     const documents: DarwinImport[] = [];
     list.forEach((d, i) => {
@@ -98,4 +99,3 @@ export class DarwinController {
     return { results };
   }
 }
-

@@ -17,7 +17,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 function slotOf(slot: ItemSlot, fileName: string, imported: Record<string, unknown> | undefined): DarwinSlot {
   const given = imported ?? {};
-  const sourceFiles = Array.isArray(given.source_files) ? (given.source_files as DarwinSlot['source_files']) : [{ file_name: fileName, ...(slot.sourceUrl ? { url: slot.sourceUrl } : {}) }];
+  const sourceFiles = Array.isArray(given.source_files)
+    ? (given.source_files as DarwinSlot['source_files'])
+    : [{ file_name: fileName, ...(slot.sourceUrl ? { url: slot.sourceUrl } : {}) }];
   const out: DarwinSlot = { ...given, type: slot.type, slot_name: slot.name, source_files: sourceFiles };
   if (slot.width !== null) out.width = slot.width;
   if (slot.height !== null) out.height = slot.height;

@@ -48,7 +48,8 @@ export function readDarwinDocument(body: unknown, path: string): { ok: true; doc
   if (item !== undefined) {
     if (!isObject(item)) fail('item', 'must be an object');
     else {
-      if (item.name !== undefined && (typeof item.name !== 'string' || item.name.length === 0 || item.name.length > 500)) fail('item.name', 'must be a string of 1 to 500 characters');
+      if (item.name !== undefined && (typeof item.name !== 'string' || item.name.length === 0 || item.name.length > 500))
+        fail('item.name', 'must be a string of 1 to 500 characters');
       else if (typeof item.name === 'string') itemName = item.name;
       if (item.path !== undefined && (typeof item.path !== 'string' || item.path.length > 1000)) fail('item.path', 'must be a string of at most 1000 characters');
       if (item.source_info !== undefined) {

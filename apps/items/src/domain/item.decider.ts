@@ -26,9 +26,7 @@ export type { ItemEventType } from '@stagehook/contracts';
 export const itemStreamId = (itemId: string): string => `item-${itemId}`;
 
 export function tagsOf(state: Pick<ItemState, 'annotationLog'>): string[] {
-  return [...annotationsOf(state).values()]
-    .filter((a) => a.tag)
-    .map((a) => a.name);
+  return [...annotationsOf(state).values()].filter((a) => a.tag).map((a) => a.name);
 }
 
 function findTag(state: ItemState, name: string): Annotation | undefined {

@@ -114,7 +114,13 @@ export class ItemsService {
     return { annotations, version: res.version };
   }
 
-  async updateAnnotation(projectId: string, itemId: string, annotationId: string, input: Record<string, unknown>, correlationId?: string): Promise<{ annotation: Annotation; version: number }> {
+  async updateAnnotation(
+    projectId: string,
+    itemId: string,
+    annotationId: string,
+    input: Record<string, unknown>,
+    correlationId?: string,
+  ): Promise<{ annotation: Annotation; version: number }> {
     const view = await this.requireItem(projectId, itemId);
     const checked = checkAnnotation({ ...input, id: annotationId }, view.slots, 'body');
     if (!checked.ok) throw new ValidationFailedError(checked.errors);
@@ -129,7 +135,14 @@ export class ItemsService {
     return { state: res.state, version: res.version };
   }
 
-  async changeStatus(projectId: string, itemId: string, to: ItemStatus, changedBy: string, reason: string | null, correlationId?: string): Promise<{ status: ItemStatus; version: number }> {
+  async changeStatus(
+    projectId: string,
+    itemId: string,
+    to: ItemStatus,
+    changedBy: string,
+    reason: string | null,
+    correlationId?: string,
+  ): Promise<{ status: ItemStatus; version: number }> {
     const view = await this.requireItem(projectId, itemId);
     const dataset = (await this.repo.dataset(projectId, view.datasetId)) ?? null;
     const command: ItemCommand = { type: 'ChangeStatus', to, changedBy, reason, source: 'manual', at: new Date().toISOString(), dataset };

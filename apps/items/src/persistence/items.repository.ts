@@ -105,10 +105,12 @@ export class ItemsRepository {
   async createDataset(projectId: string, name: string, slug: string): Promise<Dataset> {
     const id = randomUUID();
     try {
-      const rows: { created_at: Date }[] = await this.dataSource.query(
-        `INSERT INTO datasets (id, project_id, name, slug) VALUES ($1, $2, $3, $4) RETURNING created_at`,
-        [id, projectId, name, slug],
-      );
+      const rows: { created_at: Date }[] = await this.dataSource.query(`INSERT INTO datasets (id, project_id, name, slug) VALUES ($1, $2, $3, $4) RETURNING created_at`, [
+        id,
+        projectId,
+        name,
+        slug,
+      ]);
       return { id, projectId, name, slug, createdAt: rows[0].created_at.toISOString() };
     } catch (err) {
       if (isUniqueViolation(err, 'datasets_project_slug_uq')) throw new DatasetExistsError(slug);
@@ -132,7 +134,9 @@ export class ItemsRepository {
       [projectId],
     );
     const r = rows[0];
-    return r ? { id: projectId, name: r.name, slug: r.slug, updatedAt: r.updated_at.toISOString(), updatedBy: r.updated_by } : { id: projectId, name: projectId, slug: projectId, updatedAt: null, updatedBy: null };
+    return r
+      ? { id: projectId, name: r.name, slug: r.slug, updatedAt: r.updated_at.toISOString(), updatedBy: r.updated_by }
+      : { id: projectId, name: projectId, slug: projectId, updatedAt: null, updatedBy: null };
   }
 
   async saveProject(projectId: string, name: string, slug: string, by: string): Promise<Project> {
@@ -175,10 +179,7 @@ export class ItemsRepository {
 
   /** Item ids by name within a dataset (Darwin bulk import matches on names). */
   async idsByName(datasetId: string, names: string[]): Promise<Map<string, string>> {
-    const rows: { id: string; name: string }[] = await this.dataSource.query(
-      `SELECT id, name FROM items_view WHERE dataset_id = $1 AND name = ANY($2)`,
-      [datasetId, names],
-    );
+    const rows: { id: string; name: string }[] = await this.dataSource.query(`SELECT id, name FROM items_view WHERE dataset_id = $1 AND name = ANY($2)`, [datasetId, names]);
     return new Map(rows.map((r) => [r.name, r.id]));
   }
 

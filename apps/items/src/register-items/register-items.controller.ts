@@ -3,7 +3,24 @@ import { ApiBearerAuth, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestj
 import { MAX_ITEM_SLOTS, SLOT_NAME_PATTERN, SLOT_TYPE_PATTERN } from '@stagehook/contracts';
 import { ProjectId, RequestId, ValidationFailedError, type FieldError } from '@stagehook/platform';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsObject, IsOptional, IsString, IsUrl, IsUUID, Length, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 import { ItemsService } from '../items/items.service.js';
 import type { ItemView } from '../persistence/items.repository.js';
 
@@ -21,13 +38,13 @@ export class RegisterItemDto {
   @ApiProperty({ description: 'Unique within the dataset' }) @IsString() @Length(1, 500) name!: string;
   @ApiPropertyOptional({ default: '/' }) @IsOptional() @IsString() @Length(1, 1000) path?: string;
   @ApiPropertyOptional({ enum: ['image'], default: 'image' }) @IsOptional() @IsIn(['image']) slotType?: 'image';
-  @ApiPropertyOptional({ description: 'The single image slot\'s width; required unless `slots` is given' })
+  @ApiPropertyOptional({ description: "The single image slot's width; required unless `slots` is given" })
   @ValidateIf((o: RegisterItemDto) => o.slots === undefined || o.width !== undefined)
   @IsInt()
   @Min(1)
   @Max(100_000)
   width?: number;
-  @ApiPropertyOptional({ description: 'The single image slot\'s height; required unless `slots` is given' })
+  @ApiPropertyOptional({ description: "The single image slot's height; required unless `slots` is given" })
   @ValidateIf((o: RegisterItemDto) => o.slots === undefined || o.height !== undefined)
   @IsInt()
   @Min(1)
@@ -88,7 +105,14 @@ export class RegisterItemsController {
         name: i.name,
         path: i.path ?? '/',
         slots: i.slots
-          ? i.slots.map((s) => ({ name: s.name, type: s.type ?? 'image', width: s.width ?? null, height: s.height ?? null, sourceUrl: s.sourceUrl ?? null, thumbnailUrl: s.thumbnailUrl ?? null }))
+          ? i.slots.map((s) => ({
+              name: s.name,
+              type: s.type ?? 'image',
+              width: s.width ?? null,
+              height: s.height ?? null,
+              sourceUrl: s.sourceUrl ?? null,
+              thumbnailUrl: s.thumbnailUrl ?? null,
+            }))
           : [{ name: '0', type: i.slotType ?? 'image', width: i.width!, height: i.height!, sourceUrl: i.sourceUrl ?? null, thumbnailUrl: i.thumbnailUrl ?? null }],
         metadata: i.metadata ?? {},
       })),

@@ -29,7 +29,16 @@ export class StageEnteredHandler {
     try {
       await this.repo.handle(
         d.itemId,
-        { type: 'ChangeStatus', to, changedBy: `workflow:${d.stageId}`, reason: `entered ${d.stageType} stage ${d.stageName}`, at: d.enteredAt, source: 'workflow', visitId: d.visitId, dataset },
+        {
+          type: 'ChangeStatus',
+          to,
+          changedBy: `workflow:${d.stageId}`,
+          reason: `entered ${d.stageType} stage ${d.stageName}`,
+          at: d.enteredAt,
+          source: 'workflow',
+          visitId: d.visitId,
+          dataset,
+        },
         { source: 'items', projectId: d.projectId, correlationId: event.correlationid ?? event.id, causationId: event.id },
         ctx.manager,
       );

@@ -60,7 +60,6 @@ export function fixtureSets(): { set: string; files: string[] }[] {
     .filter((s) => s.files.length > 0);
 }
 
-
 /** The annotation as it means: slot_names defaulted to the item's first slot. */
 function meaning(a: Obj, firstSlot: string): Obj {
   return { ...a, slot_names: a.slot_names ?? [firstSlot] };
@@ -96,7 +95,8 @@ function itemDifferences(name: string, sent: Obj, back: Obj): string[] {
   }
   const slots = new Map(((back.slots ?? []) as Obj[]).map((x) => [x.slot_name, x]));
   for (const slot of (sent.slots ?? []) as Obj[]) {
-    if (!isDeepStrictEqual(slots.get(slot.slot_name), slot)) out.push(`${name}: slot ${String(slot.slot_name)} came back as ${JSON.stringify(slots.get(slot.slot_name)).slice(0, 300)}`);
+    if (!isDeepStrictEqual(slots.get(slot.slot_name), slot))
+      out.push(`${name}: slot ${String(slot.slot_name)} came back as ${JSON.stringify(slots.get(slot.slot_name)).slice(0, 300)}`);
   }
   return out;
 }
@@ -201,9 +201,23 @@ export async function runFidelity(call: Call): Promise<FidelityReport> {
 /** The report as the table `npm run fidelity` prints; the last line is one JSON object. */
 export function formatReport(rep: FidelityReport): string {
   const head = ['set', 'documents', 'annotations in', 'annotations equal', 'kept opaque', 'refused as V7'];
-  const rows = rep.sets.map((s) => [s.set, `${s.documentsFaithful}/${s.documents}`, String(s.annotationsIn), String(s.annotationsEqual), String(s.keptOpaque), String(s.refusedAsV7)]);
+  const rows = rep.sets.map((s) => [
+    s.set,
+    `${s.documentsFaithful}/${s.documents}`,
+    String(s.annotationsIn),
+    String(s.annotationsEqual),
+    String(s.keptOpaque),
+    String(s.refusedAsV7),
+  ]);
   const t = rep.totals;
-  rows.push(['TOTAL', `${t.documentsFaithful}/${t.documents}`, String(t.annotationsIn), `${t.annotationsEqual} (${t.percentEqual} %)`, String(t.keptOpaque), String(t.refusedAsV7)]);
+  rows.push([
+    'TOTAL',
+    `${t.documentsFaithful}/${t.documents}`,
+    String(t.annotationsIn),
+    `${t.annotationsEqual} (${t.percentEqual} %)`,
+    String(t.keptOpaque),
+    String(t.refusedAsV7),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   const problems = rep.sets.flatMap((s) => s.problems.map((p) => `  ${s.set}: ${p}`));

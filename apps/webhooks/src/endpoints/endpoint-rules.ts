@@ -13,11 +13,7 @@ export function assertKnownEventTypes(patterns: readonly string[], known: readon
  * deprecated types; `kept` (what the endpoint already subscribes to) stays valid, so an update that
  * resends it is not refused.
  */
-export function assertSubscribable(
-  patterns: readonly string[],
-  catalogue: { known: readonly string[]; deprecated: readonly string[] },
-  kept: readonly string[] = [],
-): void {
+export function assertSubscribable(patterns: readonly string[], catalogue: { known: readonly string[]; deprecated: readonly string[] }, kept: readonly string[] = []): void {
   const deprecated = patterns.filter((p) => catalogue.deprecated.includes(p) && !kept.includes(p));
   if (deprecated.length > 0) throw new DeprecatedEventTypesError(deprecated);
   // What the endpoint already has stays valid (a wildcard whose types were all deprecated since, too).

@@ -161,7 +161,9 @@ export const endpointDecider: Decider<EndpointCommand, EndpointEvent, EndpointSt
         // A stage still sends to it: deleting it would fail the stage at its next item. Removing
         // the stage (or its url) from the workflow releases the endpoint; then it can go.
         if (endpoint.managedBy) {
-          throw new ConflictError(`endpoint is managed by stage '${endpoint.managedBy.stageId}' of workflow ${endpoint.managedBy.workflowId}; remove the stage from the workflow instead`);
+          throw new ConflictError(
+            `endpoint is managed by stage '${endpoint.managedBy.stageId}' of workflow ${endpoint.managedBy.workflowId}; remove the stage from the workflow instead`,
+          );
         }
         return [{ type: 'webhook.endpoint.deleted', data: { endpointId: endpoint.endpointId, projectId: endpoint.projectId, at } }];
       }
@@ -170,9 +172,7 @@ export const endpointDecider: Decider<EndpointCommand, EndpointEvent, EndpointSt
         // One previous secret at a time: rotating again within the grace period retires the
         // older one at once (receivers verify against at most two secrets).
         const previous =
-          command.graceSeconds > 0
-            ? { secret: endpoint.signingSecrets.current, expiresAt: new Date(command.now.getTime() + command.graceSeconds * 1000).toISOString() }
-            : null;
+          command.graceSeconds > 0 ? { secret: endpoint.signingSecrets.current, expiresAt: new Date(command.now.getTime() + command.graceSeconds * 1000).toISOString() } : null;
         return [
           {
             type: 'webhook.endpoint.secret.rotated',

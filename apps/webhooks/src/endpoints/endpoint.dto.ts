@@ -1,22 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { HEADER_NAME_PATTERN, ID_PATTERN, ITEM_STATUSES, MAX_CUSTOM_HEADERS, PAYLOAD_FORMATS, type ItemStatus, type PayloadFormat } from '@stagehook/contracts';
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsBoolean,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateBy,
-  ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min, ValidateBy, ValidateNested } from 'class-validator';
 
 /**
  * Headers the delivery service sets itself; a custom header may not override them (a custom
@@ -184,7 +169,11 @@ export class CreateEndpointDto {
   @IsAbsoluteUrl()
   url!: string;
 
-  @ApiPropertyOptional({ type: [String], example: ['item.status.changed', 'workflow.*'], description: "Exact types, prefix wildcards ('item.*') or '*'; empty for a stage-only endpoint" })
+  @ApiPropertyOptional({
+    type: [String],
+    example: ['item.status.changed', 'workflow.*'],
+    description: "Exact types, prefix wildcards ('item.*') or '*'; empty for a stage-only endpoint",
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(100)

@@ -60,10 +60,10 @@ export class EndpointRepository {
 
   /** The live endpoint if it belongs to the project; another project's endpoint is not found. */
   async findInProject(projectId: string, endpointId: string): Promise<LiveEndpoint | undefined> {
-    const rows = await this.dataSource.query<Array<Pick<EndpointRow, 'state' | 'version'>>>(`SELECT state, version FROM webhook_endpoints WHERE endpoint_id = $1 AND project_id = $2`, [
-      endpointId,
-      projectId,
-    ]);
+    const rows = await this.dataSource.query<Array<Pick<EndpointRow, 'state' | 'version'>>>(
+      `SELECT state, version FROM webhook_endpoints WHERE endpoint_id = $1 AND project_id = $2`,
+      [endpointId, projectId],
+    );
     return rows[0] ? { ...rows[0].state, version: rows[0].version } : undefined;
   }
 

@@ -45,7 +45,8 @@ export class EndpointView {
   @ApiProperty({ nullable: true }) disabledReason!: string | null;
   @ApiProperty({
     nullable: true,
-    description: 'Who disabled it: `user:<id>` / `service:<id>` (the token\'s actor), `project:<id>` (a token naming no actor), `service:delivery` (delivery stopped on its own: 410 Gone or days without success)',
+    description:
+      "Who disabled it: `user:<id>` / `service:<id>` (the token's actor), `project:<id>` (a token naming no actor), `service:delivery` (delivery stopped on its own: 410 Gone or days without success)",
   })
   disabledBy!: string | null;
   @ApiProperty({ type: SecretHintView, nullable: true }) authorization!: SecretHintView | null;

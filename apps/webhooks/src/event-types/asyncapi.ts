@@ -50,7 +50,7 @@ export function asyncApiDocument(projectId: string, types: readonly EventTypeVie
     info: {
       title: `Stagehook events of project ${projectId}`,
       version: '1.0.0',
-      description: 'Webhooks Stagehook sends: built-in item and workflow events and the project\'s registered custom types. Body: {type, timestamp, data}.',
+      description: "Webhooks Stagehook sends: built-in item and workflow events and the project's registered custom types. Body: {type, timestamp, data}.",
     },
     ...(serverUrl ? { servers: { receiver: { host: new URL(serverUrl).host, protocol: 'https', description: 'Your endpoint' } } } : {}),
     defaultContentType: 'application/json',

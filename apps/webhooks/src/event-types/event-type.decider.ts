@@ -84,7 +84,16 @@ export const eventTypeDecider: Decider<EventTypeCommand, EventTypeEvent, EventTy
         return [
           {
             type: 'webhook.event_type.registered',
-            data: { projectId: command.projectId, name: command.name, description: command.description, version: 1, schema: command.schema, examples: command.examples, at, by: command.by },
+            data: {
+              projectId: command.projectId,
+              name: command.name,
+              description: command.description,
+              version: 1,
+              schema: command.schema,
+              examples: command.examples,
+              at,
+              by: command.by,
+            },
           },
         ];
       case 'addVersion': {

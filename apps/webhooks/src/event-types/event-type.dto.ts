@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { EVENT_TYPE_PATTERN } from '@stagehook/contracts';
 import { ArrayMaxSize, IsArray, IsObject, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
 
-const SCHEMA_DOC = 'JSON Schema (draft 2020-12) of the event\'s `data`';
+const SCHEMA_DOC = "JSON Schema (draft 2020-12) of the event's `data`";
 
 export class RegisterEventTypeDto {
   @ApiProperty({ example: 'model.training.completed', description: 'Dotted lower-case words; not under item., workflow., webhook., delivery.' })

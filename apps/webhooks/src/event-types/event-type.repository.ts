@@ -23,18 +23,16 @@ export class EventTypeRepository {
   }
 
   async find(projectId: string, name: string, manager?: EntityManager): Promise<LiveEventType | undefined> {
-    const rows = await (manager ?? this.dataSource.manager).query<Array<{ state: LiveEventType }>>(
-      `SELECT state FROM webhook_event_types WHERE project_id = $1 AND name = $2`,
-      [projectId, name],
-    );
+    const rows = await (manager ?? this.dataSource.manager).query<Array<{ state: LiveEventType }>>(`SELECT state FROM webhook_event_types WHERE project_id = $1 AND name = $2`, [
+      projectId,
+      name,
+    ]);
     return rows[0]?.state;
   }
 
   /** Every custom type of the project, by name. A catalogue is small (hundreds, not millions). */
   async list(projectId: string): Promise<LiveEventType[]> {
-    const rows = await this.dataSource.query<Array<{ state: LiveEventType }>>(`SELECT state FROM webhook_event_types WHERE project_id = $1 ORDER BY name LIMIT 10000`, [
-      projectId,
-    ]);
+    const rows = await this.dataSource.query<Array<{ state: LiveEventType }>>(`SELECT state FROM webhook_event_types WHERE project_id = $1 ORDER BY name LIMIT 10000`, [projectId]);
     return rows.map((r) => r.state);
   }
 

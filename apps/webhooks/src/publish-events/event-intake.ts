@@ -143,7 +143,6 @@ export class EventIntake {
   }
 }
 
-
 function keyReused(): DomainError {
   return new DomainError(WebhooksErrorCode.IDEMPOTENCY_KEY_REUSED, 'Idempotency-Key was already used within 24 h for a different request', { field: 'Idempotency-Key' });
 }

@@ -46,7 +46,13 @@ export class PublishEventsController {
   ): Promise<PublishedEventView> {
     requirePublish(scopes);
     const idempotencyKey = checkKey(key);
-    const [view] = await this.intake.publish([dto], { projectId, by: actorRefOrProject(projectId, actor), via: 'http', ...(idempotencyKey ? { idempotencyKey } : {}), ...(requestId ? { requestId } : {}) });
+    const [view] = await this.intake.publish([dto], {
+      projectId,
+      by: actorRefOrProject(projectId, actor),
+      via: 'http',
+      ...(idempotencyKey ? { idempotencyKey } : {}),
+      ...(requestId ? { requestId } : {}),
+    });
     return view;
   }
 

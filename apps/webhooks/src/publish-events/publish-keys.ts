@@ -40,10 +40,11 @@ export async function findKey(db: Pick<EntityManager, 'query'>, projectId: strin
  * answer. After the window the key is free again.
  */
 export async function claimKey(tx: EntityManager, projectId: string, key: string, hash: string, response: unknown): Promise<KeyClaim> {
-  await tx.query(
-    `DELETE FROM webhook_publish_keys WHERE project_id = $1 AND idempotency_key = $2 AND created_at <= now() - make_interval(hours => $3)`,
-    [projectId, key, IDEMPOTENCY_WINDOW_HOURS],
-  );
+  await tx.query(`DELETE FROM webhook_publish_keys WHERE project_id = $1 AND idempotency_key = $2 AND created_at <= now() - make_interval(hours => $3)`, [
+    projectId,
+    key,
+    IDEMPOTENCY_WINDOW_HOURS,
+  ]);
   const inserted = await tx.query<unknown[]>(
     `INSERT INTO webhook_publish_keys (project_id, idempotency_key, request_hash, response) VALUES ($1, $2, $3, $4)
      ON CONFLICT (project_id, idempotency_key) DO NOTHING RETURNING 1`,

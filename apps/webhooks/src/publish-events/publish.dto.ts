@@ -7,7 +7,7 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsISO8601, IsObject, IsOpti
 export const MAX_BULK_EVENTS = 1_000;
 
 export class PublishEventDto {
-  @ApiProperty({ example: 'model.training.completed', description: 'A type registered in the project\'s catalogue' })
+  @ApiProperty({ example: 'model.training.completed', description: "A type registered in the project's catalogue" })
   @IsString()
   @MaxLength(200)
   @Matches(EVENT_TYPE_PATTERN, { message: 'type must be dotted lower-case words, such as model.training.completed' })
@@ -20,11 +20,11 @@ export class PublishEventDto {
   @Max(10_000)
   version?: number;
 
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'Validated against the type\'s JSON Schema' })
+  @ApiProperty({ type: 'object', additionalProperties: true, description: "Validated against the type's JSON Schema" })
   @IsObject()
   data!: Record<string, unknown>;
 
-  @ApiPropertyOptional({ description: 'When it happened (the webhook body\'s timestamp); when accepted if absent' })
+  @ApiPropertyOptional({ description: "When it happened (the webhook body's timestamp); when accepted if absent" })
   @IsOptional()
   @IsISO8601({ strict: true })
   occurredAt?: string;

@@ -40,12 +40,7 @@ export class DefinitionsController {
   // Named as the @Headers parameter is, so Swagger merges the two into one optional header
   // instead of documenting the parameter as a second, required one.
   @ApiHeader({ name: 'if-match', required: false, description: 'The version the edit is based on; 409 if the workflow moved on' })
-  update(
-    @ProjectId() projectId: string,
-    @Param() params: WorkflowIdParams,
-    @Body() body: SaveWorkflowDto,
-    @Headers('if-match') ifMatch?: string,
-  ): Promise<DefinitionView> {
+  update(@ProjectId() projectId: string, @Param() params: WorkflowIdParams, @Body() body: SaveWorkflowDto, @Headers('if-match') ifMatch?: string): Promise<DefinitionView> {
     return this.definitions.update(projectId, params.id, body.name, body.stages, parseIfMatch(ifMatch));
   }
 }

@@ -1,7 +1,25 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ID_PATTERN, IsStreamVersion, STAGE_TYPES, type StageType } from '@stagehook/contracts';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsNumber, IsOptional, IsString, IsUrl, Length, Matches, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  Length,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
 
 export class EdgeDto {
   @ApiProperty({ description: 'Output name: default, approve, reject, succeeded or failed', example: 'default' })
@@ -37,7 +55,8 @@ export class WebhookConfigDto {
 
   @ApiPropertyOptional({
     nullable: true,
-    description: 'Sent as `Authorization` (V7 `authorization_header`). Write-only: stored sealed by the registry, never returned (see `managed.authorizationHeaderSet`). Absent keeps the current one, null removes it',
+    description:
+      'Sent as `Authorization` (V7 `authorization_header`). Write-only: stored sealed by the registry, never returned (see `managed.authorizationHeaderSet`). Absent keeps the current one, null removes it',
   })
   @IsOptional()
   @ValidateIf((_o, v) => v !== null)
@@ -64,7 +83,7 @@ export class WebhookConfigDto {
 
   @ApiPropertyOptional({
     description:
-      "Write-back (V7's BYOM): a 2xx response body holding Darwin JSON 2.0 annotations (a Darwin document, or {\"annotations\": [...]}; tags as tag annotations) is added to the item before it leaves through succeeded, so the next stage sees it. A malformed body (not JSON, not Darwin annotations, over 1 MiB) fails the attempt with the reason; after the stage's attempts the item leaves through failed.",
+      'Write-back (V7\'s BYOM): a 2xx response body holding Darwin JSON 2.0 annotations (a Darwin document, or {"annotations": [...]}; tags as tag annotations) is added to the item before it leaves through succeeded, so the next stage sees it. A malformed body (not JSON, not Darwin annotations, over 1 MiB) fails the attempt with the reason; after the stage\'s attempts the item leaves through failed.',
   })
   @IsOptional()
   @IsBoolean()

@@ -30,7 +30,8 @@ export class StageEndpoints {
     const problems: string[] = [];
     for (const [i, s] of stages.entries()) {
       if (s.webhook?.url !== undefined && s.webhook.endpointId !== undefined) problems.push(`stages[${i}].webhook: give either endpointId or url, not both`);
-      if (s.webhook?.url === undefined && s.webhook?.authorizationHeader != null) problems.push(`stages[${i}].webhook.authorizationHeader: only a stage with its own url takes one`);
+      if (s.webhook?.url === undefined && s.webhook?.authorizationHeader != null)
+        problems.push(`stages[${i}].webhook.authorizationHeader: only a stage with its own url takes one`);
     }
     if (problems.length > 0) throw new InvalidWorkflowError(problems);
     const resolved = new Map<string, ResolvedEndpoint>();
@@ -41,7 +42,8 @@ export class StageEndpoints {
         const previous = before.find((b) => b.id === s.id)?.webhook?.managed;
         let reply;
         try {
-          reply = await this.rpc.request(ManagedEndpointRpc.manageStageEndpoint,
+          reply = await this.rpc.request(
+            ManagedEndpointRpc.manageStageEndpoint,
             {
               projectId,
               workflowId,
@@ -54,7 +56,8 @@ export class StageEndpoints {
             { timeoutMs: this.config.WEBHOOKS_RPC_TIMEOUT_MS },
           );
         } catch (err) {
-          if (err instanceof RpcUnavailableError) throw new DomainError(WorkflowErrorCode.WEBHOOKS_UNAVAILABLE, `the webhook registry did not answer for stage '${s.id}'; try again`);
+          if (err instanceof RpcUnavailableError)
+            throw new DomainError(WorkflowErrorCode.WEBHOOKS_UNAVAILABLE, `the webhook registry did not answer for stage '${s.id}'; try again`);
           throw err;
         }
         if (!reply.ok) {

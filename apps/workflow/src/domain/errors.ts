@@ -47,9 +47,7 @@ export class StageNotAllowedError extends DomainError {
   constructor(command: string, stage: { id: string; name: string; type: StageType } | undefined) {
     super(
       WorkflowErrorCode.STAGE_NOT_ALLOWED,
-      stage
-        ? `${command} is not allowed in stage '${stage.name}' (${stage.type})`
-        : `${command} is not allowed: the item has completed the workflow`,
+      stage ? `${command} is not allowed in stage '${stage.name}' (${stage.type})` : `${command} is not allowed: the item has completed the workflow`,
       stage ? { stageId: stage.id, stageName: stage.name, stageType: stage.type } : { stage: null },
     );
   }

@@ -64,7 +64,11 @@ export class EndpointStatusHandler {
     const status = (await this.repo.unusable(change.projectId, [change.endpointId], ctx.manager))[change.endpointId];
     if (!status) {
       // Usable again: items parked on it enter their stage afresh.
-      await this.commands.resumeParkedOn(ctx.manager, { projectId: change.projectId, endpointId: change.endpointId, eventId: event.id, ...(event.correlationid ? { correlationId: event.correlationid } : {}) }, heads);
+      await this.commands.resumeParkedOn(
+        ctx.manager,
+        { projectId: change.projectId, endpointId: change.endpointId, eventId: event.id, ...(event.correlationid ? { correlationId: event.correlationid } : {}) },
+        heads,
+      );
       return Outcome.ack();
     }
     await this.commands.failWaitingOn(

@@ -18,7 +18,8 @@ const ID = /^[A-Za-z0-9_-]{1,128}$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** A value that says something (V7 sends every config key, most of them null, false or empty). */
-const meaningful = (v: unknown): boolean => v !== null && v !== undefined && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0) && !(isObject(v) && Object.keys(v).length === 0);
+const meaningful = (v: unknown): boolean =>
+  v !== null && v !== undefined && v !== false && v !== '' && !(Array.isArray(v) && v.length === 0) && !(isObject(v) && Object.keys(v).length === 0);
 const short = (v: unknown): string => {
   const s = JSON.stringify(v);
   return s.length > 80 ? `${s.slice(0, 77)}...` : s;
@@ -41,7 +42,10 @@ export function fromV7Workflow(doc: unknown): V7ImportResult {
   const name = typeof doc.name === 'string' && doc.name.length > 0 ? doc.name.slice(0, 200) : 'Imported V7 workflow';
   for (const key of Object.keys(doc)) {
     if (BOOKKEEPING.has(key) || !meaningful(doc[key])) continue;
-    report.push({ path: key, message: key === 'dataset' ? "the workflow's V7 dataset is not linked; register the items in Stagehook and add them to the workflow" : `not imported (${short(doc[key])})` });
+    report.push({
+      path: key,
+      message: key === 'dataset' ? "the workflow's V7 dataset is not linked; register the items in Stagehook and add them to the workflow" : `not imported (${short(doc[key])})`,
+    });
   }
 
   const raw = doc.stages as unknown[];
@@ -61,7 +65,10 @@ export function fromV7Workflow(doc: unknown): V7ImportResult {
     const type = typeof s.type === 'string' ? MAPPED_TYPES[s.type] : undefined;
     const config = isObject(s.config) ? s.config : {};
     if (!type) {
-      report.push({ path: `stages[${i}].type`, message: `${short(s.type)} stages have no Stagehook equivalent; stage '${s.id}' was left out and edges into it lead to the complete stage` });
+      report.push({
+        path: `stages[${i}].type`,
+        message: `${short(s.type)} stages have no Stagehook equivalent; stage '${s.id}' was left out and edges into it lead to the complete stage`,
+      });
       continue;
     }
     if (type === 'webhook' && (typeof config.url !== 'string' || config.url.length === 0)) {
@@ -72,7 +79,8 @@ export function fromV7Workflow(doc: unknown): V7ImportResult {
       if (!MAPPED_CONFIG.has(key) && meaningful(config[key])) report.push({ path: `stages[${i}].config.${key}`, message: `not imported (${short(config[key])})` });
     }
     if (Array.isArray(s.assignable_users) && s.assignable_users.length > 0) report.push({ path: `stages[${i}].assignable_users`, message: 'assignments are not imported' });
-    const position = typeof config.x === 'number' && typeof config.y === 'number' && Number.isFinite(config.x) && Number.isFinite(config.y) ? { x: config.x, y: config.y } : undefined;
+    const position =
+      typeof config.x === 'number' && typeof config.y === 'number' && Number.isFinite(config.x) && Number.isFinite(config.y) ? { x: config.x, y: config.y } : undefined;
     kept.set(s.id, {
       id: s.id,
       name: typeof s.name === 'string' && s.name.length > 0 ? s.name.slice(0, 200) : type,
@@ -129,7 +137,10 @@ export function fromV7Workflow(doc: unknown): V7ImportResult {
       const target = kept.get(to);
       if (!target || target.type === 'dataset') {
         to = completeId();
-        report.push({ path: `${path}.target_stage_id`, message: `stage '${e.target_stage_id}' ${target ? 'is the dataset stage' : 'is not in the imported workflow'}; the edge leads to '${to}'` });
+        report.push({
+          path: `${path}.target_stage_id`,
+          message: `stage '${e.target_stage_id}' ${target ? 'is the dataset stage' : 'is not in the imported workflow'}; the edge leads to '${to}'`,
+        });
       }
       edges.push({ name: e.name, to });
     }

@@ -17,10 +17,7 @@ export const MAX_BULK_ITEMS = 1000;
 const ADD_CHUNK = 50;
 const ADD_PARALLEL = 4;
 
-export type UserCommand =
-  | { type: 'start' | 'submit' | 'approve' | 'reject' }
-  | { type: 'move'; edge: string }
-  | { type: 'setStage'; stageId: string; by: string; reason: string };
+export type UserCommand = { type: 'start' | 'submit' | 'approve' | 'reject' } | { type: 'move'; edge: string } | { type: 'setStage'; stageId: string; by: string; reason: string };
 
 export interface ClientContext {
   /** The item version the client saw (If-Match or body); the frozen version is never lower. */
@@ -83,7 +80,12 @@ export class ItemCommandsService {
    * dataset stage of the workflow's latest version. Items already in the workflow are reported,
    * not re-added, so a retried request is harmless.
    */
-  async addItems(projectId: string, workflowId: string, itemIds: readonly string[], client: ClientContext): Promise<{ workflowVersion: number; added: string[]; alreadyPresent: string[] }> {
+  async addItems(
+    projectId: string,
+    workflowId: string,
+    itemIds: readonly string[],
+    client: ClientContext,
+  ): Promise<{ workflowVersion: number; added: string[]; alreadyPresent: string[] }> {
     const def = foundInProject(await this.definitions.find(workflowId), projectId, `workflow ${workflowId}`);
     const unique = [...new Set(itemIds)];
     const present = await this.positions.present(workflowId, unique);
@@ -241,11 +243,7 @@ export class ItemCommandsService {
    * `headsWaitingOn`; an item that entered since then keeps the version it entered with.
    * Returns how many moved.
    */
-  failWaitingOn(
-    manager: EntityManager,
-    change: EndpointChange & { status: EndpointUnusable },
-    itemHeads: ReadonlyMap<string, number>,
-  ): Promise<number> {
+  failWaitingOn(manager: EntityManager, change: EndpointChange & { status: EndpointUnusable }, itemHeads: ReadonlyMap<string, number>): Promise<number> {
     const { endpointId, status } = change;
     return this.routeOnEndpoint(manager, change, false, itemHeads, (pos) => ({ type: 'endpointUnusable', visitId: pos.visitId, endpointId, status }), { [endpointId]: status });
   }

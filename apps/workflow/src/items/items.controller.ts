@@ -33,7 +33,13 @@ export class ItemsController {
   @HttpCode(200)
   @ApiHeader(IF_MATCH)
   @ApiOperation({ summary: 'Move the item through a named edge of its current stage' })
-  move(@ProjectId() projectId: string, @Param() params: ItemParams, @Body() body: MoveDto, @Headers('if-match') ifMatch?: string, @RequestId() requestId?: string): Promise<PositionView> {
+  move(
+    @ProjectId() projectId: string,
+    @Param() params: ItemParams,
+    @Body() body: MoveDto,
+    @Headers('if-match') ifMatch?: string,
+    @RequestId() requestId?: string,
+  ): Promise<PositionView> {
     return this.commands.command(projectId, params.id, params.itemId, { type: 'move', edge: body.edge }, client(body, ifMatch, requestId));
   }
 
@@ -41,7 +47,13 @@ export class ItemsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Admin: put the item in any stage, recording who and why' })
   setStage(@ProjectId() projectId: string, @Param() params: ItemParams, @Body() body: SetStageDto, @RequestId() requestId?: string): Promise<PositionView> {
-    return this.commands.command(projectId, params.id, params.itemId, { type: 'setStage', stageId: body.stageId, by: body.by, reason: body.reason }, { correlationId: requestId, by: body.by });
+    return this.commands.command(
+      projectId,
+      params.id,
+      params.itemId,
+      { type: 'setStage', stageId: body.stageId, by: body.by, reason: body.reason },
+      { correlationId: requestId, by: body.by },
+    );
   }
 
   @Post(':itemId/:command')

@@ -8,7 +8,13 @@ import { ItemHeads, ItemsUnavailableError, type ItemHead } from '../shared/item-
  * one filter subject per consumer, so one consumer on `delivery.webhook.>` covers both outcomes.
  * Its concurrency comes from OUTCOME_CONCURRENCY (app.module.ts).
  */
-export const DeliveryOutcomesConsumer = defineConsumer({ stream: 'DELIVERY', durable: 'workflow-delivery-outcomes', filterSubject: 'delivery.webhook.>', ackWaitMs: 30_000, maxDeliver: 20 });
+export const DeliveryOutcomesConsumer = defineConsumer({
+  stream: 'DELIVERY',
+  durable: 'workflow-delivery-outcomes',
+  filterSubject: 'delivery.webhook.>',
+  ackWaitMs: 30_000,
+  maxDeliver: 20,
+});
 
 type OutcomeEvent = TypedEvent<'delivery.webhook.delivered'> | TypedEvent<'delivery.webhook.failed'>;
 

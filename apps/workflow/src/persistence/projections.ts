@@ -68,11 +68,15 @@ export const itemsProjection: InlineProjection<ItemEvent> = {
         }
         case 'workflow.stage.left': {
           const d = e.data;
-          await exec(
-            tx,
-            `UPDATE wf_visits SET left_at = $2, edge = $3, to_stage_id = $4, left_by = $5, reason = $6, delivery_id = $7 WHERE visit_id = $1`,
-            [d.visitId, d.leftAt, d.edge, d.toStageId ?? null, d.by ?? null, d.reason ?? null, d.deliveryId ?? null],
-          );
+          await exec(tx, `UPDATE wf_visits SET left_at = $2, edge = $3, to_stage_id = $4, left_by = $5, reason = $6, delivery_id = $7 WHERE visit_id = $1`, [
+            d.visitId,
+            d.leftAt,
+            d.edge,
+            d.toStageId ?? null,
+            d.by ?? null,
+            d.reason ?? null,
+            d.deliveryId ?? null,
+          ]);
           break;
         }
         case 'workflow.item.completed': {

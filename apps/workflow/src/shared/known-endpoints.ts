@@ -33,7 +33,8 @@ export class KnownEndpoints {
       try {
         reply = await this.rpc.request(WebhooksRpc.endpoint, { projectId, endpointId: id }, { timeoutMs: this.config.ITEMS_RPC_TIMEOUT_MS });
       } catch (err) {
-        if (err instanceof RpcUnavailableError) throw new DomainError(WorkflowErrorCode.WEBHOOKS_UNAVAILABLE, `the webhook registry did not answer whether endpoint ${id} exists; try again`);
+        if (err instanceof RpcUnavailableError)
+          throw new DomainError(WorkflowErrorCode.WEBHOOKS_UNAVAILABLE, `the webhook registry did not answer whether endpoint ${id} exists; try again`);
         throw err;
       }
       if (!reply.ok && reply.code === 'not_found') missing.push(id);

@@ -106,10 +106,7 @@ export class DefinitionsRepository {
 
   /** Latest version of each of the project's workflows. */
   async list(projectId: string): Promise<DefinitionView[]> {
-    const rows = await this.ds.query<DefRow[]>(
-      `SELECT DISTINCT ON (workflow_id) * FROM wf_definitions WHERE project_id = $1 ORDER BY workflow_id, version DESC`,
-      [projectId],
-    );
+    const rows = await this.ds.query<DefRow[]>(`SELECT DISTINCT ON (workflow_id) * FROM wf_definitions WHERE project_id = $1 ORDER BY workflow_id, version DESC`, [projectId]);
     return rows.map(toDefinition);
   }
 }
@@ -174,7 +171,10 @@ export class PositionsRepository {
 
   /** Which of `itemIds` are already in the workflow. */
   async present(workflowId: string, itemIds: readonly string[], manager?: EntityManager): Promise<Set<string>> {
-    const rows = await (manager ?? this.ds).query<Array<{ item_id: string }>>(`SELECT item_id FROM wf_item_positions WHERE workflow_id = $1 AND item_id = ANY($2)`, [workflowId, itemIds]);
+    const rows = await (manager ?? this.ds).query<Array<{ item_id: string }>>(`SELECT item_id FROM wf_item_positions WHERE workflow_id = $1 AND item_id = ANY($2)`, [
+      workflowId,
+      itemIds,
+    ]);
     return new Set(rows.map((r) => r.item_id));
   }
 
@@ -279,7 +279,10 @@ export class EndpointStatusRepository {
   /** The endpoints of the project this service has seen an event of (whatever their status). */
   async known(projectId: string, endpointIds: readonly string[]): Promise<Set<string>> {
     if (endpointIds.length === 0) return new Set();
-    const rows = await this.ds.query<Array<{ endpoint_id: string }>>(`SELECT endpoint_id FROM wf_endpoint_status WHERE project_id = $1 AND endpoint_id = ANY($2)`, [projectId, endpointIds]);
+    const rows = await this.ds.query<Array<{ endpoint_id: string }>>(`SELECT endpoint_id FROM wf_endpoint_status WHERE project_id = $1 AND endpoint_id = ANY($2)`, [
+      projectId,
+      endpointIds,
+    ]);
     return new Set(rows.map((r) => r.endpoint_id));
   }
 

@@ -49,11 +49,15 @@ export class StageTestService {
     const stage = stageById(def.stages, stageId);
     if (!stage) throw new DomainError(WorkflowErrorCode.STAGE_NOT_FOUND, `stage '${stageId}' not found in workflow ${workflowId}`, { stageId });
     if (stage.type !== 'webhook' || !stage.webhook) {
-      throw new DomainError(WorkflowErrorCode.NOT_A_WEBHOOK_STAGE, `stage '${stageId}' is a ${stage.type} stage; only webhook stages can be tested`, { stageId, stageType: stage.type });
+      throw new DomainError(WorkflowErrorCode.NOT_A_WEBHOOK_STAGE, `stage '${stageId}' is a ${stage.type} stage; only webhook stages can be tested`, {
+        stageId,
+        stageType: stage.type,
+      });
     }
     let reply;
     try {
-      reply = await this.rpc.request(DeliveryStageRpc.stageTest,
+      reply = await this.rpc.request(
+        DeliveryStageRpc.stageTest,
         {
           projectId,
           endpointId: stage.webhook.endpointId,

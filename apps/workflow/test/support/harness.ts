@@ -91,7 +91,10 @@ export class Harness {
   }
 
   async api<T = Record<string, unknown>>(method: string, path: string, opts: { project?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
-    const { status, json } = await this.service.call<T>(method, path, opts.body, { ...(opts.project ? { project: opts.project } : {}), ...(opts.headers ? { headers: opts.headers } : {}) });
+    const { status, json } = await this.service.call<T>(method, path, opts.body, {
+      ...(opts.project ? { project: opts.project } : {}),
+      ...(opts.headers ? { headers: opts.headers } : {}),
+    });
     return { status, body: json };
   }
 

@@ -52,8 +52,7 @@ export interface ItemDarwinExportRequest {
  * two is set. An export above the responder's bound is the error `payload_too_large`.
  */
 export type ItemDarwinExportReply =
-  | { item: ItemSummary; darwin: Record<string, unknown>; darwinRef?: undefined }
-  | { item: ItemSummary; darwin?: undefined; darwinRef: DocumentRef };
+  { item: ItemSummary; darwin: Record<string, unknown>; darwinRef?: undefined } | { item: ItemSummary; darwin?: undefined; darwinRef: DocumentRef };
 
 /**
  * Served by the items service (queue group `items`). The workflow service asks `head` for the

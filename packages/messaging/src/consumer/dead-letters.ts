@@ -110,8 +110,5 @@ export async function deadLetter(
   }
   ctx.settle(msg, 'term');
   ctx.metrics?.deadLettered.inc({ consumer: ctx.consumer, type: typeLabel(eventType) });
-  ctx.log.warn(
-    { consumer: ctx.consumer, seq: msg.seq, eventId, type: eventType, deliveryCount: msg.info.deliveryCount, reason, deadLetterId: row.id },
-    'messaging: dead-lettered',
-  );
+  ctx.log.warn({ consumer: ctx.consumer, seq: msg.seq, eventId, type: eventType, deliveryCount: msg.info.deliveryCount, reason, deadLetterId: row.id }, 'messaging: dead-lettered');
 }

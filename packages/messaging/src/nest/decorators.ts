@@ -29,11 +29,7 @@ export function defineConsumer<const D extends ConsumerDeclaration>(d: D): D {
 }
 
 /** What a pattern of this transport says: the consumer, and which of its handlers. */
-export type JetStreamPattern =
-  | { consumer: string; type: string }
-  | { consumer: string; batch: string }
-  | { consumer: string; prepare: string }
-  | { consumer: string; any: true };
+export type JetStreamPattern = { consumer: string; type: string } | { consumer: string; batch: string } | { consumer: string; prepare: string } | { consumer: string; any: true };
 
 /** Extras on every handler of this transport: the declaration of its consumer. */
 export interface JetStreamExtras {
@@ -83,7 +79,11 @@ export function OnEvent<T extends EventType>(consumer: ConsumerDeclaration, type
  * typed by them (`BatchItem<BatchEvent<T>>`), so a switch on `item.event.type` narrows the data.
  */
 export function OnEventBatch<T extends string>(consumer: ConsumerDeclaration, types: readonly T[]) {
-  return <M extends (items: BatchItem<BatchEvent<T>>[], ctx: BatchContext) => Promise<(HandlerOutcome | undefined)[] | void>>(target: object, key: string | symbol, descriptor: TypedPropertyDescriptor<M>): void => {
+  return <M extends (items: BatchItem<BatchEvent<T>>[], ctx: BatchContext) => Promise<(HandlerOutcome | undefined)[] | void>>(
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<M>,
+  ): void => {
     declare(consumer, { consumer: consumer.durable, batch: types.join(' ') })(target, key, descriptor);
   };
 }

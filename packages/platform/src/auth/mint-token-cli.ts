@@ -65,7 +65,12 @@ export function runMintTokenCli(argv: string[], env: Env, io: CliIo, now = new D
   const actor =
     actorId === undefined
       ? undefined
-      : { kind: values.user !== undefined ? ('user' as const) : ('service' as const), id: actorId, ...(values.name ? { name: values.name } : {}), ...(values.email ? { email: values.email } : {}) };
+      : {
+          kind: values.user !== undefined ? ('user' as const) : ('service' as const),
+          id: actorId,
+          ...(values.name ? { name: values.name } : {}),
+          ...(values.email ? { email: values.email } : {}),
+        };
   const ttl = values.ttl === undefined ? DEFAULT_TOKEN_TTL_SECONDS : /^\d+$/.test(values.ttl) ? Number(values.ttl) : NaN;
   if (!Number.isInteger(ttl) || ttl <= 0 || ttl > MAX_TOKEN_TTL_SECONDS) {
     io.err(`--ttl must be a whole number of seconds between 1 and ${MAX_TOKEN_TTL_SECONDS}`);
@@ -79,7 +84,17 @@ export function runMintTokenCli(argv: string[], env: Env, io: CliIo, now = new D
     return 2;
   }
   try {
-    io.out(mintProjectToken({ projectId: values.project, secret: config.AUTH_TOKEN_SECRETS[0], ttlSeconds: ttl, kid: values.kid, now, ...(actor ? { actor } : {}), ...(values.scope?.length ? { scopes: values.scope } : {}) }));
+    io.out(
+      mintProjectToken({
+        projectId: values.project,
+        secret: config.AUTH_TOKEN_SECRETS[0],
+        ttlSeconds: ttl,
+        kid: values.kid,
+        now,
+        ...(actor ? { actor } : {}),
+        ...(values.scope?.length ? { scopes: values.scope } : {}),
+      }),
+    );
     return 0;
   } catch (e) {
     io.err((e as Error).message);

@@ -76,9 +76,7 @@ function readActor(v: unknown): TokenActor | undefined | null {
 
 export type TokenFailure = 'malformed' | 'unsupported_alg' | 'bad_signature' | 'expired' | 'not_yet_valid';
 
-export type TokenVerification =
-  | { ok: true; claims: ProjectTokenClaims }
-  | { ok: false; failure: TokenFailure; message: string };
+export type TokenVerification = { ok: true; claims: ProjectTokenClaims } | { ok: false; failure: TokenFailure; message: string };
 
 /** Project ids as they appear in URLs and subjects; anything else is refused in a token. */
 export const PROJECT_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -117,7 +115,8 @@ export interface MintProjectTokenOptions {
 }
 
 export function mintProjectToken({ projectId, secret, ttlSeconds, kid, now = new Date(), jti = randomUUID(), actor, scopes }: MintProjectTokenOptions): string {
-  if (scopes !== undefined && (scopes.length === 0 || !scopes.every((s) => SCOPE_PATTERN.test(s)))) throw new RangeError('scopes must be 1-64 lower-case letters, digits, : _ - each');
+  if (scopes !== undefined && (scopes.length === 0 || !scopes.every((s) => SCOPE_PATTERN.test(s))))
+    throw new RangeError('scopes must be 1-64 lower-case letters, digits, : _ - each');
   if (actor !== undefined && !readActor(actor)) throw new RangeError('actor must be {kind: user|service, id: 1-128 letters, digits, . _ : @ -, name?, email?}');
   if (!PROJECT_ID_PATTERN.test(projectId)) throw new RangeError('projectId must be 1-128 letters, digits, . _ : - (starting with a letter or digit)');
   if (!Number.isInteger(ttlSeconds) || ttlSeconds <= 0) throw new RangeError('ttlSeconds must be a positive integer');
@@ -125,7 +124,15 @@ export function mintProjectToken({ projectId, secret, ttlSeconds, kid, now = new
   const keyId = kid ?? keyIdFor(secret);
   const iat = Math.floor(now.getTime() / 1000);
   const header = { alg: 'HS256', typ: 'JWT', kid: keyId };
-  const claims: ProjectTokenClaims = { sub: projectId, iat, exp: iat + ttlSeconds, jti, kid: keyId, ...(actor ? { act: readActor(actor)! } : {}), ...(scopes ? { scope: scopes.join(' ') } : {}) };
+  const claims: ProjectTokenClaims = {
+    sub: projectId,
+    iat,
+    exp: iat + ttlSeconds,
+    jti,
+    kid: keyId,
+    ...(actor ? { act: readActor(actor)! } : {}),
+    ...(scopes ? { scope: scopes.join(' ') } : {}),
+  };
   const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
   return `${input}.${b64url(sign(input, secret))}`;
 }

@@ -32,14 +32,7 @@ function toInteger(value: unknown): unknown {
 
 /** An integer variable, within bounds. */
 export function EnvInteger({ min, max }: { min?: number; max?: number } = {}): PropertyDecorator {
-  const range =
-    min !== undefined && max !== undefined
-      ? ` between ${min} and ${max}`
-      : min !== undefined
-        ? ` of at least ${min}`
-        : max !== undefined
-          ? ` of at most ${max}`
-          : '';
+  const range = min !== undefined && max !== undefined ? ` between ${min} and ${max}` : min !== undefined ? ` of at least ${min}` : max !== undefined ? ` of at most ${max}` : '';
   const message = `must be an integer${range}`;
   return (target, key) => {
     Transform(({ value }) => toInteger(value))(target, key);
@@ -81,10 +74,7 @@ export function EnvList({ minItems = 0, itemMinLength = 0 }: { minItems?: number
     ValidateBy({
       name: 'envList',
       validator: {
-        validate: (v) =>
-          Array.isArray(v) &&
-          v.length >= minItems &&
-          v.every((s) => typeof s === 'string' && s.length >= itemMinLength),
+        validate: (v) => Array.isArray(v) && v.length >= minItems && v.every((s) => typeof s === 'string' && s.length >= itemMinLength),
         // Names entries by position and never quotes them: the list may be of secrets.
         defaultMessage: (args?: ValidationArguments) => {
           const v = args?.value as unknown;

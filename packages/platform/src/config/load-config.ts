@@ -13,8 +13,7 @@ export interface ConfigProblem {
 export class ConfigValidationError extends Error {
   constructor(readonly problems: ConfigProblem[]) {
     super(
-      `Invalid configuration (${problems.length} variable${problems.length === 1 ? '' : 's'}):\n` +
-        problems.map((p) => `  ${p.variable}: ${p.problems.join('; ')}`).join('\n'),
+      `Invalid configuration (${problems.length} variable${problems.length === 1 ? '' : 's'}):\n` + problems.map((p) => `  ${p.variable}: ${p.problems.join('; ')}`).join('\n'),
     );
     this.name = 'ConfigValidationError';
   }

@@ -59,9 +59,7 @@ function codeForStatus(status: number): string {
     case 503:
       return ErrorCode.SERVICE_UNAVAILABLE;
     default:
-      return status >= 500
-        ? ErrorCode.INTERNAL_ERROR
-        : (STATUS_CODES[status] ?? 'ERROR').toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+      return status >= 500 ? ErrorCode.INTERNAL_ERROR : (STATUS_CODES[status] ?? 'ERROR').toUpperCase().replace(/[^A-Z0-9]+/g, '_');
   }
 }
 
@@ -90,10 +88,7 @@ function messageOf(response: string | object, fallback: string): string {
  * Maps a thrown value to the error body and status. Pure, so the mapping is testable without HTTP.
  * `unexpected` is true when the value is a bug (the caller logs it with its stack).
  */
-export function toErrorResponse(
-  exception: unknown,
-  statuses: Readonly<Record<string, number>>,
-): { body: ErrorBody; unexpected: boolean } {
+export function toErrorResponse(exception: unknown, statuses: Readonly<Record<string, number>>): { body: ErrorBody; unexpected: boolean } {
   if (isDomainError(exception)) {
     const status = statuses[exception.code];
     if (status === undefined) {
@@ -143,10 +138,7 @@ export function toErrorResponse(
   const code = codedError(exception);
   if (code !== undefined && statuses[code] !== undefined && statuses[code] < 500) {
     const status = statuses[code];
-    const message =
-      code === ErrorCode.CONCURRENCY_CONFLICT
-        ? 'The resource was changed concurrently; reload it and retry'
-        : (STATUS_CODES[status] ?? 'Error');
+    const message = code === ErrorCode.CONCURRENCY_CONFLICT ? 'The resource was changed concurrently; reload it and retry' : (STATUS_CODES[status] ?? 'Error');
     return { body: { statusCode: status, error: code, message }, unexpected: false };
   }
 
@@ -174,10 +166,7 @@ export class PlatformExceptionFilter implements ExceptionFilter {
     const { body, unexpected } = toErrorResponse(exception, this.statuses);
 
     if (unexpected) {
-      this.logger.error(
-        { err: exception, requestId: req.requestId, method: req.method, route: routeTemplate(req) },
-        'unhandled error while serving a request',
-      );
+      this.logger.error({ err: exception, requestId: req.requestId, method: req.method, route: routeTemplate(req) }, 'unhandled error while serving a request');
     }
     if (res.headersSent) {
       // Too late for a status: cut the response so the client does not take it as complete.

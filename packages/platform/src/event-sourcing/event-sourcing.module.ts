@@ -132,8 +132,7 @@ export class EventSourcingModule {
         {
           provide: EventStore,
           inject: [DataSource],
-          useFactory: (dataSource: DataSource) =>
-            new EventStore(dataSource, { projections: opts.projections, schemas: opts.schemas, maxEventBytes: opts.maxEventBytes }),
+          useFactory: (dataSource: DataSource) => new EventStore(dataSource, { projections: opts.projections, schemas: opts.schemas, maxEventBytes: opts.maxEventBytes }),
         },
         RelayHost,
         RetentionHost,

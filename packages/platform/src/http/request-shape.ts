@@ -8,9 +8,7 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 export const MAX_BODY_DEPTH = 32;
 
 export type ShapeProblem =
-  | { kind: 'forbidden_key'; where: Where; path: string; key: string }
-  | { kind: 'too_deep'; where: Where; path: string }
-  | { kind: 'bad_text'; where: Where; path: string };
+  { kind: 'forbidden_key'; where: Where; path: string; key: string } | { kind: 'too_deep'; where: Where; path: string } | { kind: 'bad_text'; where: Where; path: string };
 
 export type Where = 'body' | 'query';
 
@@ -62,14 +60,14 @@ function problemToError(p: ShapeProblem, maxDepth: number): ValidationFailedErro
   const where = p.where === 'body' ? 'request body' : 'query string';
   const path = p.path || `(${where})`;
   if (p.kind === 'bad_text') {
-    return new ValidationFailedError([{ path, messages: ['contains a NUL character or an unpaired surrogate, which cannot be stored'] }], `Unstorable text in the ${where} at ${path}`);
+    return new ValidationFailedError(
+      [{ path, messages: ['contains a NUL character or an unpaired surrogate, which cannot be stored'] }],
+      `Unstorable text in the ${where} at ${path}`,
+    );
   }
   return p.kind === 'forbidden_key'
     ? new ValidationFailedError([{ path, messages: [`key "${p.key}" is not allowed`] }], `Forbidden key "${p.key}" in the ${where} at ${path}`)
-    : new ValidationFailedError(
-        [{ path, messages: [`nesting deeper than ${maxDepth} levels is not allowed`] }],
-        `The ${where} is nested deeper than ${maxDepth} levels`,
-      );
+    : new ValidationFailedError([{ path, messages: [`nesting deeper than ${maxDepth} levels is not allowed`] }], `The ${where} is nested deeper than ${maxDepth} levels`);
 }
 
 /**

@@ -45,9 +45,7 @@ export class PinoNestLogger implements LoggerService {
 
   private write(level: LogLevel, message: unknown, params: unknown[]): void {
     const rest = [...params];
-    const context = rest.length > 0 && typeof rest[rest.length - 1] === 'string' && !looksLikeStack(rest[rest.length - 1])
-      ? (rest.pop() as string)
-      : undefined;
+    const context = rest.length > 0 && typeof rest[rest.length - 1] === 'string' && !looksLikeStack(rest[rest.length - 1]) ? (rest.pop() as string) : undefined;
     const fields: Record<string, unknown> = {};
     if (context !== undefined) fields.context = context;
     if (level === 'error' || level === 'fatal') {

@@ -44,10 +44,7 @@ export function buildOpenApiDocument(app: INestApplication, { title, description
     .setTitle(title)
     .setDescription(description ?? `${title} API`)
     .setVersion(version)
-    .addBearerAuth(
-      { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Project token (npm run token -- --project <id>)' },
-      BEARER_SCHEME,
-    )
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Project token (npm run token -- --project <id>)' }, BEARER_SCHEME)
     .build();
   return applyBearerSecurity(SwaggerModule.createDocument(app, config));
 }

@@ -7,18 +7,7 @@ import { isIP } from 'node:net';
  * addresses pass, unless an allow-list names the host or covers the address.
  */
 
-export type AddressClass =
-  | 'public'
-  | 'loopback'
-  | 'private'
-  | 'link-local'
-  | 'cgnat'
-  | 'multicast'
-  | 'unspecified'
-  | 'broadcast'
-  | 'reserved'
-  | 'documentation'
-  | 'benchmark';
+export type AddressClass = 'public' | 'loopback' | 'private' | 'link-local' | 'cgnat' | 'multicast' | 'unspecified' | 'broadcast' | 'reserved' | 'documentation' | 'benchmark';
 
 export type TargetCheck = { ok: true; url: URL; addresses: string[] } | { ok: false; reason: string };
 
@@ -216,7 +205,10 @@ export class SsrfAllowList {
   }
 
   allowsHost(hostname: string): boolean {
-    const h = hostname.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+    const h = hostname
+      .toLowerCase()
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.$/, '');
     return this.hosts.has(h) || this.suffixes.some((s) => h.endsWith(s));
   }
 
@@ -226,9 +218,7 @@ export class SsrfAllowList {
     const v6 = v6ToBigInt(address);
     if (v6 === undefined) return false;
     const mapped = embeddedV4(v6);
-    return this.cidrs.some((c) =>
-      c.v === 6 ? in6(v6, c.base, c.bits) : mapped !== undefined && in6(v6, p6('::ffff:0:0'), 96) && in4(mapped, c.base, c.bits),
-    );
+    return this.cidrs.some((c) => (c.v === 6 ? in6(v6, c.base, c.bits) : mapped !== undefined && in6(v6, p6('::ffff:0:0'), 96) && in4(mapped, c.base, c.bits)));
   }
 }
 

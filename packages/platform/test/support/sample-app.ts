@@ -1,35 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  Body,
-  Controller,
-  Get,
-  Inject,
-  Injectable,
-  Module,
-  type BeforeApplicationShutdown,
-  type OnModuleDestroy,
-  Param,
-  ParseIntPipe,
-  Post,
-  Query,
-} from '@nestjs/common';
+import { Body, Controller, Get, Inject, Injectable, Module, type BeforeApplicationShutdown, type OnModuleDestroy, Param, ParseIntPipe, Post, Query } from '@nestjs/common';
 import { ApiProperty, ApiTags } from '@nestjs/swagger';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsInt, IsNotEmpty, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 import type { Logger } from 'pino';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import {
-  assertSameProject,
-  BaseConfig,
-  LOGGER,
-  NATS_CONNECTION,
-  type NatsConnection,
-  NotFoundError,
-  ProjectId,
-  Public,
-  typeOrmOptions,
-} from '../../src/index.js';
+import { assertSameProject, BaseConfig, LOGGER, NATS_CONNECTION, type NatsConnection, NotFoundError, ProjectId, Public, typeOrmOptions } from '../../src/index.js';
 
 export class CreateSampleThings1700000000000 implements MigrationInterface {
   name = 'CreateSampleThings1700000000000';
@@ -154,8 +131,7 @@ export class SampleController {
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [BaseConfig, LOGGER],
-      useFactory: (config: BaseConfig, logger: Logger) =>
-        typeOrmOptions(config, { entities: [], migrations: [CreateSampleThings1700000000000], logger, retryAttempts: 1 }),
+      useFactory: (config: BaseConfig, logger: Logger) => typeOrmOptions(config, { entities: [], migrations: [CreateSampleThings1700000000000], logger, retryAttempts: 1 }),
     }),
   ],
   controllers: [SampleController],

@@ -6,7 +6,19 @@ const COLOURS = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4
  * Darwin JSON 2.0 shapes drawn in the image's pixel space: over the image when it loads, over a
  * blank canvas of its size otherwise. Tags have no geometry and are listed instead.
  */
-export function AnnotationsSvg({ width, height, annotations, imageUrl, label }: { width: number; height: number; annotations: readonly DarwinAnnotation[]; imageUrl?: string | null; label: string }) {
+export function AnnotationsSvg({
+  width,
+  height,
+  annotations,
+  imageUrl,
+  label,
+}: {
+  width: number;
+  height: number;
+  annotations: readonly DarwinAnnotation[];
+  imageUrl?: string | null;
+  label: string;
+}) {
   const stroke = Math.max(2, Math.round(Math.max(width, height) / 400));
   return (
     <svg className="annotations-svg" viewBox={`0 0 ${width} ${height}`} role="img" aria-label={label} data-testid="annotations-svg">
@@ -42,7 +54,15 @@ export function AnnotationsSvg({ width, height, annotations, imageUrl, label }: 
         if (a.ellipse) {
           const e = a.ellipse;
           return (
-            <ellipse key={a.id} cx={e.center.x} cy={e.center.y} rx={e.radius.x} ry={e.radius.y} transform={`rotate(${(e.angle * 180) / Math.PI} ${e.center.x} ${e.center.y})`} {...common}>
+            <ellipse
+              key={a.id}
+              cx={e.center.x}
+              cy={e.center.y}
+              rx={e.radius.x}
+              ry={e.radius.y}
+              transform={`rotate(${(e.angle * 180) / Math.PI} ${e.center.x} ${e.center.y})`}
+              {...common}
+            >
               {title}
             </ellipse>
           );

@@ -26,10 +26,7 @@ export function Chart({ title, data, series, time = true, xLabels, height = 220 
       width: el.clientWidth || 400,
       height,
       scales: { x: { time } },
-      axes: [
-        { stroke: 'currentColor', ...(xLabels ? { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => xLabels[t] ?? '') } : {}) },
-        { stroke: 'currentColor' },
-      ],
+      axes: [{ stroke: 'currentColor', ...(xLabels ? { values: (_u: uPlot, ticks: number[]) => ticks.map((t) => xLabels[t] ?? '') } : {}) }, { stroke: 'currentColor' }],
       series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, fill: s.fill, width: 2, ...(s.bars && bars ? { paths: bars } : {}) }))],
     };
     plot.current = new uPlot(opts, data, el);

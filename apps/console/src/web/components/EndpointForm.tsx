@@ -117,18 +117,27 @@ export function EndpointForm({ mode, initial, authorizationHint, submit, onCance
       }}
     >
       <h2>{mode === 'create' ? 'Create new endpoint' : `Edit ${initial.name}`}</h2>
-      {field('name', 'Name', (p) => <input {...p} value={form.name} onChange={(e) => set({ name: e.target.value })} maxLength={200} />)}
-      {field('description', 'Description', (p) => <textarea {...p} rows={2} value={form.description} onChange={(e) => set({ description: e.target.value })} maxLength={2000} />)}
-      {field('url', 'URL', (p) => <input {...p} type="url" value={form.url} onChange={(e) => set({ url: e.target.value })} placeholder="https://hooks.example.com/stagehook" />)}
+      {field('name', 'Name', (p) => (
+        <input {...p} value={form.name} onChange={(e) => set({ name: e.target.value })} maxLength={200} />
+      ))}
+      {field('description', 'Description', (p) => (
+        <textarea {...p} rows={2} value={form.description} onChange={(e) => set({ description: e.target.value })} maxLength={2000} />
+      ))}
+      {field('url', 'URL', (p) => (
+        <input {...p} type="url" value={form.url} onChange={(e) => set({ url: e.target.value })} placeholder="https://hooks.example.com/stagehook" />
+      ))}
       {field(
         'eventTypes',
         'Events',
-        (p) => <input {...p} value={form.events} onChange={(e) => set({ events: e.target.value })} />,
+        (p) => (
+          <input {...p} value={form.events} onChange={(e) => set({ events: e.target.value })} />
+        ),
         <>
           Comma-separated; wildcards like <code>item.*</code> or <code>*</code>; empty for a webhook-stage endpoint.
           {customEventTypes.length > 0 && (
             <span className="event-type-picks">
-              {' '}Your project&apos;s event types:{' '}
+              {' '}
+              Your project&apos;s event types:{' '}
               {customEventTypes.map((t) => (
                 <button key={t} type="button" className="secondary" onClick={() => set({ events: addPattern(form.events, t) })}>
                   + {t}
@@ -144,9 +153,30 @@ export function EndpointForm({ mode, initial, authorizationHint, submit, onCance
         <p className="hint">Only matching events are sent; every filter given must hold, an empty one does not filter.</p>
         {statuses('toStatuses', 'Item status changed to')}
         {statuses('fromStatuses', 'Item status changed from')}
-        {field('filters.tags', 'Item tags', (p) => <input {...p} value={form.tags} onChange={(e) => set({ tags: e.target.value })} />, 'Comma-separated: events about items carrying one of these tags')}
-        {field('filters.workflowIds', 'Workflow ids', (p) => <input {...p} value={form.workflowIds} onChange={(e) => set({ workflowIds: e.target.value })} />, 'Comma-separated')}
-        {field('filters.datasetIds', 'Dataset ids', (p) => <input {...p} value={form.datasetIds} onChange={(e) => set({ datasetIds: e.target.value })} />, 'Comma-separated')}
+        {field(
+          'filters.tags',
+          'Item tags',
+          (p) => (
+            <input {...p} value={form.tags} onChange={(e) => set({ tags: e.target.value })} />
+          ),
+          'Comma-separated: events about items carrying one of these tags',
+        )}
+        {field(
+          'filters.workflowIds',
+          'Workflow ids',
+          (p) => (
+            <input {...p} value={form.workflowIds} onChange={(e) => set({ workflowIds: e.target.value })} />
+          ),
+          'Comma-separated',
+        )}
+        {field(
+          'filters.datasetIds',
+          'Dataset ids',
+          (p) => (
+            <input {...p} value={form.datasetIds} onChange={(e) => set({ datasetIds: e.target.value })} />
+          ),
+          'Comma-separated',
+        )}
       </details>
 
       <fieldset>
@@ -208,7 +238,12 @@ export function EndpointForm({ mode, initial, authorizationHint, submit, onCance
       )}
       {mode === 'edit' && authorizationHint && (
         <div className="row">
-          <input id={`${base}-remove-auth`} type="checkbox" checked={form.removeAuthorization} onChange={(e) => set({ removeAuthorization: e.target.checked, authorization: '' })} />
+          <input
+            id={`${base}-remove-auth`}
+            type="checkbox"
+            checked={form.removeAuthorization}
+            onChange={(e) => set({ removeAuthorization: e.target.checked, authorization: '' })}
+          />
           <label htmlFor={`${base}-remove-auth`}>Remove the authorization header</label>
         </div>
       )}
@@ -233,18 +268,34 @@ export function EndpointForm({ mode, initial, authorizationHint, submit, onCance
           ),
           'Every format is signed the same way (Standard Webhooks)',
         )}
-        {field('timeoutMs', 'Timeout (seconds)', (p) => <input {...p} type="number" min={1} max={60} step="any" value={form.timeoutSeconds} onChange={(e) => set({ timeoutSeconds: e.target.value })} />, '1 to 60')}
+        {field(
+          'timeoutMs',
+          'Timeout (seconds)',
+          (p) => (
+            <input {...p} type="number" min={1} max={60} step="any" value={form.timeoutSeconds} onChange={(e) => set({ timeoutSeconds: e.target.value })} />
+          ),
+          '1 to 60',
+        )}
         <div className="row">
           <input id={`${base}-retry`} type="checkbox" checked={form.customRetry} onChange={(e) => set({ customRetry: e.target.checked })} />
           <label htmlFor={`${base}-retry`}>Own retry schedule</label>
         </div>
         {form.customRetry && (
           <>
-            {field('retryPolicy.maxAttempts', 'Attempts', (p) => <input {...p} type="number" min={1} max={20} value={form.maxAttempts} onChange={(e) => set({ maxAttempts: e.target.value })} />, '1 to 20, the first included')}
+            {field(
+              'retryPolicy.maxAttempts',
+              'Attempts',
+              (p) => (
+                <input {...p} type="number" min={1} max={20} value={form.maxAttempts} onChange={(e) => set({ maxAttempts: e.target.value })} />
+              ),
+              '1 to 20, the first included',
+            )}
             {field(
               'retryPolicy.backoffSeconds',
               'Delays between attempts (seconds)',
-              (p) => <input {...p} value={form.backoffSeconds} onChange={(e) => set({ backoffSeconds: e.target.value })} placeholder="5, 30, 300" />,
+              (p) => (
+                <input {...p} value={form.backoffSeconds} onChange={(e) => set({ backoffSeconds: e.target.value })} placeholder="5, 30, 300" />
+              ),
               'Comma-separated; the last repeats; empty for the default schedule',
             )}
           </>
@@ -287,6 +338,9 @@ const hasFilterErrors = (e: FieldErrors) => Object.keys(e).some((k) => k.startsW
 
 /** Adds an event pattern to the comma-separated list unless it is there already. */
 function addPattern(events: string, pattern: string): string {
-  const list = events.split(',').map((x) => x.trim()).filter(Boolean);
+  const list = events
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   return list.includes(pattern) ? events : [...list, pattern].join(', ');
 }

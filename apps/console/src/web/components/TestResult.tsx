@@ -12,8 +12,7 @@ export function TestResult({ result }: { result: TestPing }) {
   return (
     <div role="status" aria-label="Test result" className="attempt">
       <p>
-        <span className={`badge ${passed ? 'passed' : 'failed'}`}>{passed ? 'passed' : 'failed'}</span> HTTP {result.statusCode ?? '—'} in{' '}
-        {result.latencyMs} ms
+        <span className={`badge ${passed ? 'passed' : 'failed'}`}>{passed ? 'passed' : 'failed'}</span> HTTP {result.statusCode ?? '—'} in {result.latencyMs} ms
       </p>
       {result.error && <p className="error">{result.error}</p>}
       {result.responseBody && <pre aria-label="Test response body">{result.responseBody}</pre>}

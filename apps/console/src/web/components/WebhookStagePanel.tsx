@@ -79,9 +79,21 @@ export function WebhookStagePanel({ stage, onChange }: { stage: StageView; onCha
               {test.isPending ? 'Testing…' : 'Test'}
             </button>
           </div>
-          {saveEndpoint.isSuccess && <p role="status" className="ok">Endpoint saved.</p>}
-          {saveEndpoint.error && <p role="alert" className="error">{errorMessage(saveEndpoint.error)}</p>}
-          {test.error && <p role="alert" className="error">{errorMessage(test.error)}</p>}
+          {saveEndpoint.isSuccess && (
+            <p role="status" className="ok">
+              Endpoint saved.
+            </p>
+          )}
+          {saveEndpoint.error && (
+            <p role="alert" className="error">
+              {errorMessage(saveEndpoint.error)}
+            </p>
+          )}
+          {test.error && (
+            <p role="alert" className="error">
+              {errorMessage(test.error)}
+            </p>
+          )}
           {test.data && <TestResult result={test.data} />}
         </>
       )}

@@ -31,7 +31,11 @@ describe('canvas validation display', () => {
     const sorted = sortProblems(problems);
     render(<StageCard name="Webhook" type="webhook" count={3} problems={sorted.byStage.get('w1') ?? []} />);
     const list = screen.getByRole('list', { name: 'Problems with Webhook' });
-    expect(within(list).getAllByRole('listitem').map((li) => li.textContent)).toEqual([problems[0], problems[1]]);
+    expect(
+      within(list)
+        .getAllByRole('listitem')
+        .map((li) => li.textContent),
+    ).toEqual([problems[0], problems[1]]);
     expect(screen.getByLabelText('3 items in stage').textContent).toBe('3');
     expect(list.closest('[aria-invalid]')?.getAttribute('aria-invalid')).toBe('true');
   });

@@ -87,8 +87,8 @@ export default function DeadLetters() {
     <>
       <h1>Dead letters</h1>
       <p className="hint">
-        Events a service's consumer gave up on, kept with the reason. A replay runs the same consumer again (its idempotency
-        record means an event that took effect never takes effect twice).
+        Events a service's consumer gave up on, kept with the reason. A replay runs the same consumer again (its idempotency record means an event that took effect never takes
+        effect twice).
       </p>
       <form
         className="filters"
@@ -121,7 +121,14 @@ export default function DeadLetters() {
         </div>
         <div>
           <label htmlFor={ids.reason}>Reason contains</label>
-          <input id={ids.reason} value={reasonDraft} onChange={(e) => setReasonDraft(e.target.value)} onBlur={() => reasonDraft.trim() !== filters.reason && set({ reason: reasonDraft.trim(), id: '' })} maxLength={200} placeholder="failed after" />
+          <input
+            id={ids.reason}
+            value={reasonDraft}
+            onChange={(e) => setReasonDraft(e.target.value)}
+            onBlur={() => reasonDraft.trim() !== filters.reason && set({ reason: reasonDraft.trim(), id: '' })}
+            maxLength={200}
+            placeholder="failed after"
+          />
         </div>
         <div className="row">
           <input id={ids.unresolved} type="checkbox" checked={filters.unresolved} onChange={(e) => set({ unresolved: e.target.checked, id: '' })} />
@@ -135,8 +142,8 @@ export default function DeadLetters() {
         <section aria-label="Dead letter list">
           {notOperator ? (
             <p role="alert" className="error">
-              Dead letters are for operators: this project is not listed in the {filters.service} service's <code>DEAD_LETTER_OPERATORS</code>. Sign in
-              with an operator project's token to see and replay them.
+              Dead letters are for operators: this project is not listed in the {filters.service} service's <code>DEAD_LETTER_OPERATORS</code>. Sign in with an operator project's
+              token to see and replay them.
             </p>
           ) : list.error ? (
             <p role="alert" className="error">
@@ -154,10 +161,16 @@ export default function DeadLetters() {
               Load older dead letters
             </button>
           )}
-          {!notOperator && list.data && <ReplayAll service={filters.service} consumer={filters.consumer} reason={filters.reason} listedUnresolved={rows.filter((r) => !resolved(r)).length} />}
+          {!notOperator && list.data && (
+            <ReplayAll service={filters.service} consumer={filters.consumer} reason={filters.reason} listedUnresolved={rows.filter((r) => !resolved(r)).length} />
+          )}
         </section>
         <aside className="card" aria-label="Dead letter details">
-          {filters.id ? <DeadLetterDetail key={`${filters.service}:${filters.id}`} service={filters.service} id={filters.id} /> : <p className="muted">Open a dead letter to read its payload and replay it.</p>}
+          {filters.id ? (
+            <DeadLetterDetail key={`${filters.service}:${filters.id}`} service={filters.service} id={filters.id} />
+          ) : (
+            <p className="muted">Open a dead letter to read its payload and replay it.</p>
+          )}
         </aside>
       </div>
     </>
@@ -275,7 +288,12 @@ function DeadLetterDetail({ service, id }: { service: Service; id: string }) {
     onSettled: () => queryClient.invalidateQueries({ queryKey: ['dead-letters', service] }),
   });
   if (dl.isPending) return <p role="status">Loading…</p>;
-  if (dl.error) return <p role="alert" className="error">{errorMessage(dl.error)}</p>;
+  if (dl.error)
+    return (
+      <p role="alert" className="error">
+        {errorMessage(dl.error)}
+      </p>
+    );
   const d = dl.data;
   return (
     <div className="form">
@@ -331,7 +349,11 @@ function DeadLetterDetail({ service, id }: { service: Service; id: string }) {
           </p>
         )}
       </div>
-      {replay.error && <p role="alert" className="error">{errorMessage(replay.error)}</p>}
+      {replay.error && (
+        <p role="alert" className="error">
+          {errorMessage(replay.error)}
+        </p>
+      )}
       <h3>Payload ({d.payloadBytes} bytes)</h3>
       <pre aria-label="Payload" tabIndex={0}>
         {payloadPreview(d)}
@@ -362,8 +384,7 @@ function ReplayAll({ service, consumer, reason, listedUnresolved }: { service: S
       ) : (
         <div className="form" role="group" aria-label="Confirm replay all">
           <p>
-            Replays the <strong>unresolved</strong> dead letters of {scope} in the {service} service, newest first, at most 100 ({listedUnresolved} unresolved listed
-            here).
+            Replays the <strong>unresolved</strong> dead letters of {scope} in the {service} service, newest first, at most 100 ({listedUnresolved} unresolved listed here).
           </p>
           <div className="row">
             <button type="button" onClick={() => replay.mutate()} disabled={replay.isPending}>
@@ -380,7 +401,11 @@ function ReplayAll({ service, consumer, reason, listedUnresolved }: { service: S
           <div role="status" aria-label="Replay all result">
             <p>
               Replayed {replay.data.replayed}
-              {replay.data.replayed > 0 && `: ${Object.entries(replay.data.counts).map(([k, n]) => `${n} ${k}`).join(', ')}`}.
+              {replay.data.replayed > 0 &&
+                `: ${Object.entries(replay.data.counts)
+                  .map(([k, n]) => `${n} ${k}`)
+                  .join(', ')}`}
+              .
             </p>
             {replay.data.results.length > 0 && (
               <ul>
@@ -394,7 +419,11 @@ function ReplayAll({ service, consumer, reason, listedUnresolved }: { service: S
           </div>
         )}
       </div>
-      {replay.error && <p role="alert" className="error">{errorMessage(replay.error)}</p>}
+      {replay.error && (
+        <p role="alert" className="error">
+          {errorMessage(replay.error)}
+        </p>
+      )}
     </div>
   );
 }

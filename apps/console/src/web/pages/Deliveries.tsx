@@ -88,7 +88,11 @@ export default function Deliveries({ selected }: { selected?: string }) {
       </form>
       <div className="grid2">
         <section aria-label="Delivery log">
-          {list.error && <p role="alert" className="error">{errorMessage(list.error)}</p>}
+          {list.error && (
+            <p role="alert" className="error">
+              {errorMessage(list.error)}
+            </p>
+          )}
           {list.isPending ? (
             <p role="status">Loading…</p>
           ) : (
@@ -188,7 +192,12 @@ function DeliveryDetail({ id }: { id: string }) {
     },
   });
   if (delivery.isPending) return <p role="status">Loading…</p>;
-  if (delivery.error) return <p role="alert" className="error">{errorMessage(delivery.error)}</p>;
+  if (delivery.error)
+    return (
+      <p role="alert" className="error">
+        {errorMessage(delivery.error)}
+      </p>
+    );
   const d = delivery.data;
   return (
     <div>
@@ -209,8 +218,16 @@ function DeliveryDetail({ id }: { id: string }) {
       <button type="button" onClick={() => redeliver.mutate()} disabled={redeliver.isPending || d.status === 'pending'}>
         Redeliver
       </button>
-      {redeliver.isSuccess && <p role="status" className="ok">Queued one more attempt.</p>}
-      {redeliver.error && <p role="alert" className="error">{errorMessage(redeliver.error)}</p>}
+      {redeliver.isSuccess && (
+        <p role="status" className="ok">
+          Queued one more attempt.
+        </p>
+      )}
+      {redeliver.error && (
+        <p role="alert" className="error">
+          {errorMessage(redeliver.error)}
+        </p>
+      )}
       <h3>Attempts</h3>
       {attempts.data ? <AttemptInspector attempts={attempts.data} /> : <p role="status">Loading attempts…</p>}
     </div>
@@ -221,7 +238,8 @@ function RecoverFailed({ endpointId }: { endpointId: string }) {
   const sinceId = useId();
   const [since, setSince] = useState(() => new Date(Date.now() - 3600_000).toISOString().slice(0, 16));
   const recover = useMutation({
-    mutationFn: () => ok<{ queued: number }>(api.delivery.POST('/endpoints/{id}/recover', { params: { path: { id: endpointId } }, body: { since: new Date(since).toISOString() } })),
+    mutationFn: () =>
+      ok<{ queued: number }>(api.delivery.POST('/endpoints/{id}/recover', { params: { path: { id: endpointId } }, body: { since: new Date(since).toISOString() } })),
   });
   return (
     <form
@@ -239,7 +257,11 @@ function RecoverFailed({ endpointId }: { endpointId: string }) {
         Recover
       </button>
       {recover.data && <p role="status">{recover.data.queued} queued again.</p>}
-      {recover.error && <p role="alert" className="error">{errorMessage(recover.error)}</p>}
+      {recover.error && (
+        <p role="alert" className="error">
+          {errorMessage(recover.error)}
+        </p>
+      )}
     </form>
   );
 }

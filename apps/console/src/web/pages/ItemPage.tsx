@@ -23,7 +23,12 @@ export default function ItemPage({ id }: { id: string }) {
   });
 
   if (item.isPending) return <p role="status">Loading…</p>;
-  if (item.error) return <p role="alert" className="error">{errorMessage(item.error)}</p>;
+  if (item.error)
+    return (
+      <p role="alert" className="error">
+        {errorMessage(item.error)}
+      </p>
+    );
   const i = item.data;
   const shapes = darwin.data?.annotations.filter((a) => !a.tag) ?? [];
   const tags = darwin.data?.annotations.filter((a) => a.tag).map((a) => a.name) ?? [];
@@ -64,14 +69,21 @@ export default function ItemPage({ id }: { id: string }) {
         </section>
         <aside className="card" aria-label="Event history">
           <h2>Event history</h2>
-          {history.error && <p role="alert" className="error">{errorMessage(history.error)}</p>}
+          {history.error && (
+            <p role="alert" className="error">
+              {errorMessage(history.error)}
+            </p>
+          )}
           <ol>
             {history.data?.events.map((e) => (
               <li key={e.id}>
                 <button type="button" className="secondary" onClick={() => setParams({ version: String(e.version) }, { replace: true })} aria-label={`Show version ${e.version}`}>
                   v{e.version}
                 </button>{' '}
-                {e.type} <time dateTime={e.createdAt} className="muted">{new Date(e.createdAt).toLocaleString()}</time>
+                {e.type}{' '}
+                <time dateTime={e.createdAt} className="muted">
+                  {new Date(e.createdAt).toLocaleString()}
+                </time>
               </li>
             ))}
           </ol>

@@ -65,7 +65,11 @@ export default function Items() {
           <input id={ids.tag} defaultValue={f.tag} onBlur={(e) => e.target.value.trim() !== f.tag && set({ tag: e.target.value.trim() })} />
         </div>
       </form>
-      {items.error && <p role="alert" className="error">{errorMessage(items.error)}</p>}
+      {items.error && (
+        <p role="alert" className="error">
+          {errorMessage(items.error)}
+        </p>
+      )}
       {items.isPending && <p role="status">Loading…</p>}
       {items.data && (
         <>

@@ -20,7 +20,10 @@ export default function Overview() {
   const workflows = useWorkflows();
   const events = useLiveEvents();
   const rows = useMemo(() => deliveries.data?.data ?? [], [deliveries.data]);
-  const recentIds = rows.filter((d) => d.attempts > 0).slice(0, 20).map((d) => d.id);
+  const recentIds = rows
+    .filter((d) => d.attempts > 0)
+    .slice(0, 20)
+    .map((d) => d.id);
 
   const attempts = useQuery({
     queryKey: ['attempts', 'overview', recentIds],
@@ -41,9 +44,7 @@ export default function Overview() {
     retry: false,
     queryFn: async () => {
       const pages = await Promise.all(
-        DEAD_LETTER_SERVICES.map((service) =>
-          ok<DeadLetterPage>(deadLetterClient(service).GET('/dead-letters', { params: { query: { unresolved: 'true', limit: 500 } } })),
-        ),
+        DEAD_LETTER_SERVICES.map((service) => ok<DeadLetterPage>(deadLetterClient(service).GET('/dead-letters', { params: { query: { unresolved: 'true', limit: 500 } } }))),
       );
       return { count: pages.reduce((n, p) => n + p.items.length, 0), more: pages.some((p) => p.nextBeforeId !== null) };
     },

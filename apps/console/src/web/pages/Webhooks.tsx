@@ -33,7 +33,11 @@ export default function Webhooks() {
       <div className="grid2">
         <section aria-label="Endpoints">
           {endpoints.isPending && <p role="status">Loading…</p>}
-          {endpoints.error && <p role="alert" className="error">{errorMessage(endpoints.error)}</p>}
+          {endpoints.error && (
+            <p role="alert" className="error">
+              {errorMessage(endpoints.error)}
+            </p>
+          )}
           {endpoints.data?.length === 0 && <p>No endpoints yet. Create one to receive item and workflow events.</p>}
           {endpoints.data && endpoints.data.length > 0 && (
             <table>
@@ -239,9 +243,17 @@ function EndpointDetail({ endpoint, onEdit }: { endpoint: Endpoint; onEdit: () =
           {test.isPending ? 'Sending…' : 'Send test ping'}
         </button>
       </div>
-      {rotate.isSuccess && <p role="status" className="ok">Rotated: the previous secret stays valid for its grace period.</p>}
+      {rotate.isSuccess && (
+        <p role="status" className="ok">
+          Rotated: the previous secret stays valid for its grace period.
+        </p>
+      )}
       {endpoint.signingSecret.previousExpiresAt && <p className="hint">Previous secret valid until {new Date(text(endpoint.signingSecret.previousExpiresAt)).toLocaleString()}.</p>}
-      {test.error && <p role="alert" className="error">{errorMessage(test.error)}</p>}
+      {test.error && (
+        <p role="alert" className="error">
+          {errorMessage(test.error)}
+        </p>
+      )}
       {test.data && <TestResult result={test.data} />}
       <h3>Status</h3>
       {endpoint.active ? (
@@ -263,7 +275,11 @@ function EndpointDetail({ endpoint, onEdit }: { endpoint: Endpoint; onEdit: () =
           Enable
         </button>
       )}
-      {failure && <p role="alert" className="error">{errorMessage(failure)}</p>}
+      {failure && (
+        <p role="alert" className="error">
+          {errorMessage(failure)}
+        </p>
+      )}
     </div>
   );
 }

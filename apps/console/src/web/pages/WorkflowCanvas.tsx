@@ -47,7 +47,12 @@ const EMPTY: Problems = { byStage: new Map(), byEdge: new Map(), general: [] };
 export default function WorkflowCanvas({ id }: { id: string }) {
   const workflow = useWorkflow(id);
   if (workflow.isPending) return <p role="status">Loading…</p>;
-  if (workflow.error) return <p role="alert" className="error">{errorMessage(workflow.error)}</p>;
+  if (workflow.error)
+    return (
+      <p role="alert" className="error">
+        {errorMessage(workflow.error)}
+      </p>
+    );
   return (
     <ReactFlowProvider>
       <Editor key={`${workflow.data.workflowId}@${workflow.data.version}`} workflow={workflow.data} />
@@ -279,11 +284,7 @@ function StagePanel({ stage, stages, onChange, problems }: { stage: StageView; s
       </p>
       <label htmlFor={nameId}>Stage name</label>
       <input id={nameId} value={stage.name} onChange={(e) => onChange({ ...stage, name: e.target.value })} />
-      {stage.edges.length > 0 && (
-        <p>
-          Outputs: {stage.edges.map((e) => `${e.name} → ${stages.find((s) => s.id === e.to)?.name ?? e.to}`).join(', ')}
-        </p>
-      )}
+      {stage.edges.length > 0 && <p>Outputs: {stage.edges.map((e) => `${e.name} → ${stages.find((s) => s.id === e.to)?.name ?? e.to}`).join(', ')}</p>}
       {problems.length > 0 && (
         <ul className="error" aria-label="Problems with this stage">
           {problems.map((p) => (

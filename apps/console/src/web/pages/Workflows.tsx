@@ -14,7 +14,11 @@ export default function Workflows() {
         <section aria-labelledby="wf-list">
           <h2 id="wf-list">All workflows</h2>
           {workflows.isPending && <p role="status">Loading…</p>}
-          {workflows.error && <p role="alert" className="error">{errorMessage(workflows.error)}</p>}
+          {workflows.error && (
+            <p role="alert" className="error">
+              {errorMessage(workflows.error)}
+            </p>
+          )}
           {workflows.data && workflows.data.length === 0 && <p>No workflows yet: create one from the template.</p>}
           {workflows.data && workflows.data.length > 0 && (
             <table>
@@ -105,7 +109,11 @@ function CreateFromTemplate() {
         <button type="submit" disabled={create.isPending}>
           {create.isPending ? 'Creating…' : 'Create workflow'}
         </button>
-        {create.error && <p role="alert" className="error">{errorMessage(create.error)}</p>}
+        {create.error && (
+          <p role="alert" className="error">
+            {errorMessage(create.error)}
+          </p>
+        )}
       </form>
     </section>
   );

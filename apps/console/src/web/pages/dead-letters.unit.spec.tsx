@@ -13,7 +13,9 @@ describe('dead letters page', () => {
   it('previews a JSON payload pretty-printed, anything else as it came, and says when the stored copy was cut', () => {
     expect(payloadPreview({ payload: '{"a":1}', payloadEncoding: 'utf8', payloadTruncated: false, payloadBytes: 7 })).toBe('{\n  "a": 1\n}');
     expect(payloadPreview({ payload: 'not json at all', payloadEncoding: 'utf8', payloadTruncated: false, payloadBytes: 15 })).toBe('not json at all');
-    expect(payloadPreview({ payload: 'AAEC', payloadEncoding: 'base64', payloadTruncated: true, payloadBytes: 3 })).toMatch(/^\(binary, 3 bytes, base64\)\nAAEC\n\(stored copy truncated/);
+    expect(payloadPreview({ payload: 'AAEC', payloadEncoding: 'base64', payloadTruncated: true, payloadBytes: 3 })).toMatch(
+      /^\(binary, 3 bytes, base64\)\nAAEC\n\(stored copy truncated/,
+    );
     expect(payloadPreview({ payload: 'y'.repeat(10_000), payloadEncoding: 'utf8', payloadTruncated: false, payloadBytes: 10_000 }).length).toBeLessThan(4100);
   });
 });

@@ -110,7 +110,13 @@ export class ManageStageEndpointRpc {
       }
       const { state } = await this.repo.execute(
         endpointId,
-        { kind: 'update', projectId: req.projectId, changes: { name, url, includeAnnotations: req.includeAnnotations, managedBy }, ...(sealed !== undefined ? { authorization: sealed } : {}), now: new Date() },
+        {
+          kind: 'update',
+          projectId: req.projectId,
+          changes: { name, url, includeAnnotations: req.includeAnnotations, managedBy },
+          ...(sealed !== undefined ? { authorization: sealed } : {}),
+          now: new Date(),
+        },
         meta,
       );
       if (state.status === 'live' && !state.endpoint.active) await this.repo.execute(endpointId, { kind: 'enable', projectId: req.projectId, by: BY, now: new Date() }, meta);

@@ -27,7 +27,7 @@ export class EventTypesController {
   }
 
   @Get('asyncapi')
-  @ApiOperation({ summary: 'The project\'s event catalogue as an AsyncAPI 3.0 document' })
+  @ApiOperation({ summary: "The project's event catalogue as an AsyncAPI 3.0 document" })
   @ApiOkResponse({ schema: { type: 'object', additionalProperties: true } })
   async asyncApi(@ProjectId() projectId: string): Promise<Record<string, unknown>> {
     return asyncApiDocument(projectId, await this.catalogue.list(projectId));
