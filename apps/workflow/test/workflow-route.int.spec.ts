@@ -52,6 +52,35 @@ async function template(endpointId = 'ep-1'): Promise<Definition> {
   return res.body;
 }
 
+/** The template's stages with the webhook stage's `failed` edge leading back to itself. */
+function retryOnFailure(wf: Definition) {
+  const [d, a, w, r, c] = wf.stages as (Stage & { edges: unknown[]; webhook?: unknown })[];
+  return [
+    { id: d.id, name: d.name, type: d.type, edges: [{ name: 'default', to: a.id }] },
+    { id: a.id, name: a.name, type: a.type, edges: [{ name: 'default', to: w.id }] },
+    {
+      id: w.id,
+      name: w.name,
+      type: w.type,
+      webhook: w.webhook,
+      edges: [
+        { name: 'succeeded', to: r.id },
+        { name: 'failed', to: w.id },
+      ],
+    },
+    {
+      id: r.id,
+      name: r.name,
+      type: r.type,
+      edges: [
+        { name: 'approve', to: c.id },
+        { name: 'reject', to: a.id },
+      ],
+    },
+    { id: c.id, name: c.name, type: c.type, edges: [] },
+  ];
+}
+
 async function position(wf: string, item: string): Promise<Position> {
   return (await h.api<Position>('GET', `/workflows/${wf}/items/${item}`)).body;
 }
@@ -215,31 +244,7 @@ describe('an item through the template', () => {
     const wf = await template();
     // The webhook stage's failed edge leads back to itself: its new entry freezes the item's
     // current version, which only items can tell (an outcome into review asks nothing).
-    const [d, a, w, r, c] = wf.stages as (Stage & { edges: unknown[]; webhook?: unknown })[];
-    const stages = [
-      { id: d.id, name: d.name, type: d.type, edges: [{ name: 'default', to: a.id }] },
-      { id: a.id, name: a.name, type: a.type, edges: [{ name: 'default', to: w.id }] },
-      {
-        id: w.id,
-        name: w.name,
-        type: w.type,
-        webhook: w.webhook,
-        edges: [
-          { name: 'succeeded', to: r.id },
-          { name: 'failed', to: w.id },
-        ],
-      },
-      {
-        id: r.id,
-        name: r.name,
-        type: r.type,
-        edges: [
-          { name: 'approve', to: c.id },
-          { name: 'reject', to: a.id },
-        ],
-      },
-      { id: c.id, name: c.name, type: c.type, edges: [] },
-    ];
+    const stages = retryOnFailure(wf);
     expect((await h.api('PUT', `/workflows/${wf.workflowId}`, { body: { name: 'retry on failure', stages }, headers: { 'if-match': '"1"' } })).status).toBe(200);
     const item = `img-${randomUUID()}`;
     h.itemVersions.set(`p1/${item}`, 2);
@@ -294,32 +299,8 @@ describe('an item through the template', () => {
   it('parks an item whose webhook stage loops back on failed while its endpoint is disabled, and resumes it when the endpoint is enabled', async () => {
     const endpointId = `ep-${randomUUID()}`;
     const wf = await template(endpointId);
-    const [d, a, w, r, c] = wf.stages as (Stage & { edges: unknown[]; webhook?: unknown })[];
     // The webhook stage's failed edge leads back to itself (retry until the model answers).
-    const stages = [
-      { id: d.id, name: d.name, type: d.type, edges: [{ name: 'default', to: a.id }] },
-      { id: a.id, name: a.name, type: a.type, edges: [{ name: 'default', to: w.id }] },
-      {
-        id: w.id,
-        name: w.name,
-        type: w.type,
-        webhook: w.webhook,
-        edges: [
-          { name: 'succeeded', to: r.id },
-          { name: 'failed', to: w.id },
-        ],
-      },
-      {
-        id: r.id,
-        name: r.name,
-        type: r.type,
-        edges: [
-          { name: 'approve', to: c.id },
-          { name: 'reject', to: a.id },
-        ],
-      },
-      { id: c.id, name: c.name, type: c.type, edges: [] },
-    ];
+    const stages = retryOnFailure(wf);
     const updated = await h.api<Definition>('PUT', `/workflows/${wf.workflowId}`, { body: { name: 'loop', stages }, headers: { 'if-match': '"1"' } });
     expect(updated.status).toBe(200);
     const item = `img-${randomUUID()}`;
