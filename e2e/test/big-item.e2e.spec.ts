@@ -29,9 +29,14 @@ async function itemInWebhookStage(platform: Platform, receiver: TestReceiver, n:
     api.items.POST('/items', { body: { datasetId: dataset.id, items: [{ name: `tray-${n}.jpg`, width: 1920, height: 1080 }] } }),
   );
   const itemId = items[0].id;
-  const version = await annotate(api, itemId, n);
+  await annotate(api, itemId, n);
   await ok(api.workflow.POST('/workflows/{id}/items', { params: { path: { id } }, body: { itemIds: [itemId] } }));
   await ok(api.workflow.POST('/workflows/{id}/items/{itemId}/{command}', { params: { path: { id, itemId, command: 'start' } }, body: {} }));
+  // Entering annotate sets the item in progress (items consumes the stage entry), one more
+  // version: submit once it has, so the version the webhook entry freezes is known here.
+  const item = () => ok<{ status: string; version: number }>(api.items.GET('/items/{itemId}', { params: { path: { itemId } } }));
+  await until(async () => (await item()).status === 'in_progress', { timeoutMs: 60_000, message: 'in progress' });
+  const { version } = await item();
   await ok(api.workflow.POST('/workflows/{id}/items/{itemId}/{command}', { params: { path: { id, itemId, command: 'submit' } }, body: { itemVersion: version } }));
   const stage = (type: string) => workflow.stages.find((s) => s.type === type)!.id;
   const position = async () => (await ok<PositionView>(api.workflow.GET('/workflows/{id}/items/{itemId}', { params: { path: { id, itemId } } }))).stageId;
