@@ -113,6 +113,6 @@ describe('a metadata-only webhook stage payload', () => {
     // outcome's routing does not ask either. Before: three requests for one stage entry.
     const review = workflow.stages.find((st) => st.type === 'review')!.id;
     await until(async () => (await ok<{ stageId: string }>('workflow', 'GET', `/workflows/${workflow.workflowId}/items/${itemId}`)).stageId === review, { message: 'in review' });
-    expect(asked).toEqual(['rpc.items.head']);
+    expect(asked).toEqual(['rpc.items.head.v2']);
   });
 });

@@ -14,7 +14,7 @@ export class ItemsConfig extends BaseConfig {
   WORKVIEW_BASE_URL = 'http://localhost:3020/workview';
 
   /**
-   * Darwin exports up to this size travel inside the `rpc.items.darwin-export` reply; larger ones
+   * Darwin exports up to this size travel inside the `rpc.items.darwin-export.v2` reply; larger ones
    * through the bus's document store (NATS carries at most max_payload, 1 MiB by default, per
    * message). Keep it well below max_payload: the reply also carries the item summary.
    */

@@ -22,7 +22,7 @@ export interface TestPingReply {
  * endpoint now and answers with what came back. The registry's test button calls it.
  */
 export const DeliveryRpc = {
-  testPing: rpcSpec<TestPingRequest, TestPingReply>('rpc.delivery.test-ping'),
+  testPing: rpcSpec<TestPingRequest, TestPingReply>('rpc.delivery.test-ping.v2'),
 } as const;
 
 export interface StageTestRequest {
@@ -56,5 +56,5 @@ export interface StageTestReply {
  * breaker. Errors: `not_found` (endpoint or item), `items_unavailable`.
  */
 export const DeliveryStageRpc = {
-  stageTest: rpcSpec<StageTestRequest, StageTestReply>('rpc.delivery.stage-test'),
+  stageTest: rpcSpec<StageTestRequest, StageTestReply>('rpc.delivery.stage-test.v2'),
 } as const;

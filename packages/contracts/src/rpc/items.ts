@@ -60,6 +60,6 @@ export type ItemDarwinExportReply =
  * metadata-only stage payload, `darwinExport` for one with annotations.
  */
 export const ItemsRpc = {
-  head: rpcSpec<ItemHeadRequest, ItemHeadReply>('rpc.items.head'),
-  darwinExport: rpcSpec<ItemDarwinExportRequest, ItemDarwinExportReply>('rpc.items.darwin-export'),
+  head: rpcSpec<ItemHeadRequest, ItemHeadReply>('rpc.items.head.v2'),
+  darwinExport: rpcSpec<ItemDarwinExportRequest, ItemDarwinExportReply>('rpc.items.darwin-export.v2'),
 } as const;

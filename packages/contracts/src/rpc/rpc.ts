@@ -3,6 +3,13 @@
  * enough (a reply is needed now). Subjects are namespaced like events (`BusNamespace.subject`);
  * responders subscribe with the owning service's name as queue group so replicas share the load.
  * WIRE NAMES: subjects and reply shapes never change without a migration.
+ *
+ * Subjects end in the wire's version. `.v2` is `@nestjs/microservices`' NATS packets (request
+ * `{ pattern, data, id }`, reply `{ id, response, isDisposed }`); v1 was the bare JSON. A new
+ * version gets new subjects, so while a rolling upgrade runs old and new replicas side by side
+ * a request finds no responder of the other version — the caller waits (a consumer in place, an
+ * HTTP request 503) — instead of a responder misreading it as invalid and a stage delivery
+ * failing for it.
  */
 export type RpcReply<T> = ({ ok: true } & T) | RpcError;
 

@@ -16,7 +16,7 @@ export interface EndpointLookupReply {
  * also for another project's endpoint.
  */
 export const WebhooksRpc = {
-  endpoint: rpcSpec<EndpointLookupRequest, EndpointLookupReply>('rpc.webhooks.endpoint'),
+  endpoint: rpcSpec<EndpointLookupRequest, EndpointLookupReply>('rpc.webhooks.endpoint.v2'),
 } as const;
 
 export interface ManageStageEndpointRequest {
@@ -54,6 +54,6 @@ export interface ReleaseStageEndpointRequest {
  * user may then delete it), and managing it again re-enables it.
  */
 export const ManagedEndpointRpc = {
-  manageStageEndpoint: rpcSpec<ManageStageEndpointRequest, ManageStageEndpointReply>('rpc.webhooks.manage-stage-endpoint'),
-  releaseStageEndpoint: rpcSpec<ReleaseStageEndpointRequest, { released: boolean }>('rpc.webhooks.release-stage-endpoint'),
+  manageStageEndpoint: rpcSpec<ManageStageEndpointRequest, ManageStageEndpointReply>('rpc.webhooks.manage-stage-endpoint.v2'),
+  releaseStageEndpoint: rpcSpec<ReleaseStageEndpointRequest, { released: boolean }>('rpc.webhooks.release-stage-endpoint.v2'),
 } as const;
