@@ -81,6 +81,17 @@ function retryOnFailure(wf: Definition) {
   ];
 }
 
+/** A new item (items holds version 2) added, started and submitted: in the webhook stage, with its entry. */
+async function submittedToWebhook(wf: Definition) {
+  const item = `img-${randomUUID()}`;
+  h.itemVersions.set(`p1/${item}`, 2);
+  await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
+  await cmd(wf.workflowId, item, 'start');
+  await cmd(wf.workflowId, item, 'submit');
+  const entry = await until(() => h.entered(item).find((e) => e.data.stageType === 'webhook'), { message: 'webhook entry' });
+  return { item, entry };
+}
+
 async function position(wf: string, item: string): Promise<Position> {
   return (await h.api<Position>('GET', `/workflows/${wf}/items/${item}`)).body;
 }
@@ -246,12 +257,7 @@ describe('an item through the template', () => {
     // current version, which only items can tell (an outcome into review asks nothing).
     const stages = retryOnFailure(wf);
     expect((await h.api('PUT', `/workflows/${wf.workflowId}`, { body: { name: 'retry on failure', stages }, headers: { 'if-match': '"1"' } })).status).toBe(200);
-    const item = `img-${randomUUID()}`;
-    h.itemVersions.set(`p1/${item}`, 2);
-    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
-    await cmd(wf.workflowId, item, 'start');
-    await cmd(wf.workflowId, item, 'submit');
-    const entry = await until(() => h.entered(item).find((e) => e.data.stageType === 'webhook'), { message: 'webhook entry' });
+    const { item, entry } = await submittedToWebhook(wf);
     const durable = h.ns.durable('workflow-delivery-outcomes');
     const infraErrors = async () => {
       const text = await (await fetch(`${h.service.url}/metrics`)).text();
@@ -280,12 +286,7 @@ describe('an item through the template', () => {
 
   it('an outcome into review needs nothing from items: it routes while items is down, keeping the version the webhook froze', async () => {
     const wf = await template();
-    const item = `img-${randomUUID()}`;
-    h.itemVersions.set(`p1/${item}`, 2);
-    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [item] } });
-    await cmd(wf.workflowId, item, 'start');
-    await cmd(wf.workflowId, item, 'submit');
-    const entry = await until(() => h.entered(item).find((e) => e.data.stageType === 'webhook'), { message: 'webhook entry' });
+    const { item, entry } = await submittedToWebhook(wf);
     h.stopItems();
     try {
       await h.publish('delivery.webhook.delivered', outcome(entry.data, 'd-review'), { subject: 'delivery-d-review' });
