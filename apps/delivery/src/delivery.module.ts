@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BusNamespace } from '@stagehook/contracts';
 import { EventStore } from '@stagehook/event-store';
-import { CONSUMER_SETTINGS, type ConsumerSettings } from '@stagehook/messaging';
+import { CONSUMER_SETTINGS, RpcClient, type ConsumerSettings } from '@stagehook/messaging';
 import { DeadLettersController, deadLetterRedriveProvider, NATS_CONNECTION, RetentionHost, type NatsConnection } from '@stagehook/platform';
 import { DataSource } from 'typeorm';
 import { DeliveriesController } from './api/deliveries.controller.js';
@@ -41,11 +41,17 @@ import { TestPingService } from './test-ping/test-ping.service.js';
       },
     },
     {
+      // One for intake and the stage Test button: the item, and its Darwin export, from items.
+      provide: DarwinSource,
+      inject: [RpcClient, NATS_CONNECTION, BusNamespace, DeliveryConfig],
+      useFactory: (rpc: RpcClient, nats: NatsConnection, namespace: BusNamespace, config: DeliveryConfig) =>
+        new DarwinSource(rpc, nats, namespace, { timeoutMs: config.ITEMS_RPC_TIMEOUT_MS, maxBytes: config.DARWIN_MAX_BYTES }),
+    },
+    {
       provide: Intake,
-      inject: [NATS_CONNECTION, BusNamespace, DeliveryConfig, DeliveryQueue, EndpointRepository, ItemTagRepository, EventStore, DispatcherHost],
+      inject: [DarwinSource, DeliveryConfig, DeliveryQueue, EndpointRepository, ItemTagRepository, EventStore, DispatcherHost],
       useFactory: (
-        nats: NatsConnection,
-        namespace: BusNamespace,
+        darwin: DarwinSource,
         config: DeliveryConfig,
         deliveries: DeliveryQueue,
         endpoints: EndpointRepository,
@@ -58,7 +64,7 @@ import { TestPingService } from './test-ping/test-ping.service.js';
           endpoints,
           itemTags,
           store,
-          new DarwinSource(nats, namespace, { timeoutMs: config.ITEMS_RPC_TIMEOUT_MS, maxBytes: config.DARWIN_MAX_BYTES }),
+          darwin,
           {
             retryDefaults: config.retryDefaults,
             serviceName: config.SERVICE_NAME,

@@ -1,6 +1,6 @@
 import type { NatsConnection } from '@nats-io/nats-core';
 import { ItemsRpc, type BusNamespace, type ItemSummary, type RpcError } from '@stagehook/contracts';
-import { DocumentMissingError, DocumentStore, DocumentTooLargeError, RpcClient, RpcUnavailableError } from '@stagehook/messaging';
+import { DocumentMissingError, DocumentStore, DocumentTooLargeError, type RpcClient, RpcUnavailableError } from '@stagehook/messaging';
 
 export type DarwinFetch =
   /** `darwin` is null when the annotations were not asked for (a metadata-only payload). */
@@ -21,15 +21,15 @@ export type DarwinFetch =
  */
 export class DarwinSource {
   private readonly documents: DocumentStore;
-  private readonly rpc: RpcClient;
 
+  /** `rpc`: the platform's RpcClient; `nats` and `namespace` name the document store. */
   constructor(
+    private readonly rpc: RpcClient,
     nats: NatsConnection,
     namespace: BusNamespace,
     private readonly s: { timeoutMs: number; maxBytes: number },
   ) {
     this.documents = new DocumentStore(nats, namespace);
-    this.rpc = new RpcClient(nats, namespace);
   }
 
   /**

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Controller, Inject } from '@nestjs/common';
-import { BusNamespace, DeliveryStageRpc, ID_PATTERN, type ItemSummary, type RpcReplyOf, type StageEnteredData, type StageTestRequest } from '@stagehook/contracts';
+import { Controller } from '@nestjs/common';
+import { DeliveryStageRpc, ID_PATTERN, type ItemSummary, type RpcReplyOf, type StageEnteredData, type StageTestRequest } from '@stagehook/contracts';
 import { OnRequest } from '@stagehook/messaging';
-import { NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
-import { DeliveryConfig } from '../config.js';
 import { DarwinSource } from '../consumers/darwin-source.js';
 import { DispatcherHost } from '../dispatch/dispatcher.host.js';
 import { renderBody } from '../domain/payload-formats.js';
@@ -72,16 +70,10 @@ export function sampleItem(projectId: string, version: number): { item: ItemSumm
  */
 @Controller()
 export class StageTestService {
-  private readonly darwin: DarwinSource;
-
   constructor(
     private readonly host: DispatcherHost,
-    namespace: BusNamespace,
-    config: DeliveryConfig,
-    @Inject(NATS_CONNECTION) nats: NatsConnection,
-  ) {
-    this.darwin = new DarwinSource(nats, namespace, { timeoutMs: config.ITEMS_RPC_TIMEOUT_MS, maxBytes: config.DARWIN_MAX_BYTES });
-  }
+    private readonly darwin: DarwinSource,
+  ) {}
 
   @OnRequest(DeliveryStageRpc.stageTest)
   async test(body: unknown): Promise<RpcReplyOf<typeof DeliveryStageRpc.stageTest>> {
