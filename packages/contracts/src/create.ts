@@ -61,3 +61,13 @@ export function toCloudEvent(e: {
     data: e.data,
   };
 }
+
+/**
+ * The JSON of `toCloudEvent(e)` with `data` given as JSON text, as the store holds it: the relay
+ * publishes each event's data as read, without parsing it into objects to serialise them again.
+ * `dataJson` must be one JSON value (PostgreSQL's `jsonb::text` is).
+ */
+export function cloudEventJson(e: Omit<Parameters<typeof toCloudEvent>[0], 'data'>, dataJson: string): string {
+  const { data: _data, ...head } = toCloudEvent({ ...e, data: null });
+  return `${JSON.stringify(head).slice(0, -1)},"data":${dataJson}}`;
+}

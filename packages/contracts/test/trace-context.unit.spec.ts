@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isValidTraceparent, newEvent, parseEvent, toCloudEvent, traceContextOf, withValidTraceContext } from '../src/index.js';
+import { cloudEventJson, isValidTraceparent, newEvent, parseEvent, toCloudEvent, traceContextOf, withValidTraceContext } from '../src/index.js';
 
 // The W3C spec's own example values.
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
@@ -65,6 +65,15 @@ describe('the tracing extension in the envelope', () => {
   it('toCloudEvent leaves out a malformed or absent context', () => {
     expect(toCloudEvent(stored({ traceparent: 'not-a-traceparent' }))).not.toHaveProperty('traceparent');
     expect(toCloudEvent(stored({}))).not.toHaveProperty('traceparent');
+  });
+
+  it('cloudEventJson splices stored JSON text into the same envelope toCloudEvent builds', () => {
+    const e = stored({ traceparent: TRACEPARENT, correlationId: 'c-1' });
+    // PostgreSQL's jsonb::text spaces its output; any one JSON value is spliced as it is.
+    const dataText = JSON.stringify(e.data, null, 1);
+    const json = cloudEventJson(e, dataText);
+    expect(JSON.parse(json)).toEqual(toCloudEvent(e));
+    expect(parseEvent(json)).toMatchObject({ ok: true });
   });
 
   it('parseEvent keeps a valid traceparent and tracestate', () => {

@@ -18,6 +18,45 @@ import { Upcasting } from './upcasting.js';
 
 export type { AppendOptions, AppendResult, CachedState, EventStoreOptions, ReadStreamOptions } from './store-options.js';
 
+/** What an append reads back: only what the database assigned. */
+interface AppendedRow {
+  global_position: string;
+  stream_version: number;
+  created_at: Date;
+  transaction_id: string;
+}
+
+const APPENDED_COLUMNS = `global_position, stream_version, created_at, transaction_id::text AS transaction_id`;
+
+/**
+ * The append of `$3` events of one stream as one statement: the CTE moves the stream's version
+ * under its row lock (refusing a version other than the expected one, and a transaction older
+ * than the stream's last appender, see the migration: retried in a new transaction, it gets a
+ * newer id); the insert numbers the events after it. A refused advance returns no row and inserts
+ * nothing. Parameters: stream id, the stream type of a new stream (or the expected version when
+ * it is a positive number), count, then the events' ids, types, schema versions, data and metadata.
+ */
+function appendStatement(expected: ExpectedVersion): string {
+  const advance =
+    expected === 0
+      ? `INSERT INTO es_streams (stream_id, stream_type, version) VALUES ($1, $2, $3)
+         ON CONFLICT (stream_id) DO NOTHING RETURNING version`
+      : expected === 'any'
+        ? `INSERT INTO es_streams AS s (stream_id, stream_type, version) VALUES ($1, $2, $3)
+           ON CONFLICT (stream_id) DO UPDATE
+             SET version = s.version + $3, last_transaction_id = pg_current_xact_id(), updated_at = now()
+             WHERE s.last_transaction_id <= pg_current_xact_id()
+           RETURNING version`
+        : `UPDATE es_streams SET version = version + $3, last_transaction_id = pg_current_xact_id(), updated_at = now()
+           WHERE stream_id = $1 AND version = $2 AND last_transaction_id <= pg_current_xact_id()
+           RETURNING version`;
+  return `WITH s AS (${advance})
+    INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
+    SELECT $1, s.version - $3 + u.o::int, u.id, u.t, u.sv, u.d, u.m
+    FROM s, unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[]) WITH ORDINALITY AS u(id, t, sv, d, m, o)
+    RETURNING ${APPENDED_COLUMNS}`;
+}
+
 export class EventStore {
   private readonly projections: InlineProjection[];
   private readonly upcasting: Upcasting;
@@ -128,50 +167,48 @@ export class EventStore {
    * Appends `events` to `streamId` if it is at `expected`, with its inline projections, in one
    * transaction (the caller's when `opts.manager` is given). A conflicting append throws
    * `ConcurrencyConflictError` and writes nothing.
+   *
+   * Moving the stream's version and inserting the events is one statement (a data-modifying CTE),
+   * so an append no projection reacts to needs no explicit transaction: one round trip, atomic as
+   * any single statement. The events come back from what was sent, not from a RETURNING of their
+   * JSON, which PostgreSQL would send back and the driver parse again.
    */
   async append(streamId: string, expected: ExpectedVersion, events: EventToAppend[], opts: AppendOptions = {}): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append: no events');
     const payloads = events.map((e) => this.encode(e));
-    const run = async (tx: EntityManager): Promise<AppendResult> => {
-      const version = await this.advanceStream(tx, streamId, expected, events.length, opts.streamType ?? streamId.split('-')[0]);
-      const first = version - events.length + 1;
-      let rows: EventRow[];
-      try {
-        rows = await sql<EventRow>(
-          this.dataSource,
-          tx,
-          `INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
-           SELECT $1, v, id, t, sv, d, m
-           FROM unnest($2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[]) AS u(v, id, t, sv, d, m)
-           RETURNING ${EVENT_COLUMNS}`,
-          [
-            streamId,
-            events.map((_, i) => first + i),
-            events.map((e) => e.id),
-            events.map((e) => e.type),
-            events.map((e) => e.schemaVersion),
-            payloads.map((p) => p.data),
-            payloads.map((p) => p.metadata),
-          ],
-        );
-      } catch (err) {
+    const streamType = opts.streamType ?? streamId.split('-')[0];
+    const run = async (tx: EntityManager | undefined): Promise<AppendResult> => {
+      const rows = await sql<AppendedRow>(this.dataSource, tx, appendStatement(expected), [
+        streamId,
+        typeof expected === 'number' && expected !== 0 ? expected : streamType,
+        events.length,
+        events.map((e) => e.id),
+        events.map((e) => e.type),
+        events.map((e) => e.schemaVersion),
+        payloads.map((p) => p.data),
+        payloads.map((p) => p.metadata),
+      ]).catch((err: unknown) => {
         throw duplicateOr(err, events);
+      });
+      if (rows.length === 0) {
+        const actual = await this.streamVersion(streamId, tx);
+        const reason = expected === 0 || (expected !== 'any' && actual !== expected) ? 'version' : 'transaction_order';
+        throw new ConcurrencyConflictError(streamId, expected, actual, reason);
       }
-      const stored = rows.sort((a, b) => a.stream_version - b.stream_version).map((r) => this.toStored(r));
-      for (const p of this.projections) {
-        const mine = stored.filter((e) => p.handles.includes(e.type));
-        if (mine.length > 0) await p.apply(mine, tx);
-      }
-      return { version, events: stored };
+      const byVersion = new Map(rows.map((r) => [r.stream_version, r]));
+      const first = Math.min(...byVersion.keys());
+      const stored = events.map((e, i) => this.appended(streamId, e, payloads[i], byVersion.get(first + i)!));
+      if (tx) await this.project(stored, tx);
+      return { version: first + events.length - 1, events: stored };
     };
-    const result = opts.manager ? await run(opts.manager) : await this.dataSource.transaction(run);
+    const result = opts.manager ? await run(opts.manager) : this.projects(events) ? await this.dataSource.transaction(run) : await run(undefined);
     for (const l of this.appendedListeners) l();
     return result;
   }
 
   /**
-   * Appends one event to each of many streams at whatever version they are (`'any'`), in two
-   * statements whatever the count: for services that end many aggregates at once (a delivery
+   * Appends one event to each of many streams at whatever version they are (`'any'`), in one
+   * statement whatever the count: for services that end many aggregates at once (a delivery
    * outcome per delivery) and would otherwise pay two round trips per stream. Stream ids must be
    * distinct. Same guarantees as `append`: inline projections in the same transaction, and a
    * stream last appended by a newer transaction refuses the whole call
@@ -183,32 +220,25 @@ export class EventStore {
     if (new Set(ids).size !== ids.length) throw new Error('appendToStreams: stream ids must be distinct');
     const payloads = entries.map((e) => this.encode(e.event));
     const tx = opts.manager;
-    const streams = await sql<{ stream_id: string; version: number }>(
+    const rows = await sql<AppendedRow & { stream_id: string }>(
       this.dataSource,
       tx,
-      `INSERT INTO es_streams AS s (stream_id, stream_type, version)
-       SELECT u.id, u.t, 1 FROM unnest($1::text[], $2::text[]) AS u(id, t)
-       ON CONFLICT (stream_id) DO UPDATE
-         SET version = s.version + 1, last_transaction_id = pg_current_xact_id(), updated_at = now()
-         WHERE s.last_transaction_id <= pg_current_xact_id()
-       RETURNING stream_id, version`,
-      [ids, entries.map((e) => opts.streamType ?? e.streamId.split('-')[0])],
-    );
-    if (streams.length !== entries.length) {
-      const advanced = new Set(streams.map((r) => r.stream_id));
-      const refused = ids.find((id) => !advanced.has(id))!;
-      throw new ConcurrencyConflictError(refused, 'any', await this.streamVersion(refused, tx), 'transaction_order');
-    }
-    const version = new Map(streams.map((r) => [r.stream_id, r.version]));
-    const rows = await sql<EventRow>(
-      this.dataSource,
-      tx,
-      `INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[])
-       RETURNING ${EVENT_COLUMNS}`,
+      `WITH s AS (
+         INSERT INTO es_streams AS s (stream_id, stream_type, version)
+         SELECT u.id, u.t, 1 FROM unnest($1::text[], $2::text[]) AS u(id, t)
+         ON CONFLICT (stream_id) DO UPDATE
+           SET version = s.version + 1, last_transaction_id = pg_current_xact_id(), updated_at = now()
+           WHERE s.last_transaction_id <= pg_current_xact_id()
+         RETURNING stream_id, version
+       )
+       INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
+       SELECT s.stream_id, s.version, u.eid, u.t, u.sv, u.d, u.m
+       FROM unnest($1::text[], $3::uuid[], $4::text[], $5::int[], $6::jsonb[], $7::jsonb[]) AS u(id, eid, t, sv, d, m)
+       JOIN s ON s.stream_id = u.id
+       RETURNING ${APPENDED_COLUMNS}, stream_id`,
       [
         ids,
-        ids.map((id) => version.get(id)),
+        entries.map((e) => opts.streamType ?? e.streamId.split('-')[0]),
         entries.map((e) => e.event.id),
         entries.map((e) => e.event.type),
         entries.map((e) => e.event.schemaVersion),
@@ -221,56 +251,45 @@ export class EventStore {
         entries.map((e) => e.event),
       );
     });
-    const stored = rows.sort((a, b) => Number(a.global_position) - Number(b.global_position)).map((r) => this.toStored(r));
-    for (const p of this.projections) {
-      const mine = stored.filter((e) => p.handles.includes(e.type));
-      if (mine.length > 0) await p.apply(mine, tx);
+    if (rows.length !== entries.length) {
+      const advanced = new Set(rows.map((r) => r.stream_id));
+      const refused = ids.find((id) => !advanced.has(id))!;
+      throw new ConcurrencyConflictError(refused, 'any', await this.streamVersion(refused, tx), 'transaction_order');
     }
+    const byStream = new Map(rows.map((r) => [r.stream_id, r]));
+    const stored = entries.map((e, i) => this.appended(e.streamId, e.event, payloads[i], byStream.get(e.streamId)!)).sort((a, b) => a.globalPosition - b.globalPosition);
+    await this.project(stored, tx);
     for (const l of this.appendedListeners) l();
     return stored;
   }
 
-  /**
-   * Moves the stream's version on under its row lock. Refuses a version that is not the
-   * expected one, and an append from a transaction older than the stream's last appender
-   * (see the migration): retried in a new transaction, it gets a newer id.
-   */
-  private async advanceStream(tx: EntityManager, streamId: string, expected: ExpectedVersion, count: number, streamType: string): Promise<number> {
-    if (expected === 0) {
-      const rows = await sql<{ version: number }>(
-        this.dataSource,
-        tx,
-        `INSERT INTO es_streams (stream_id, stream_type, version) VALUES ($1, $2, $3)
-         ON CONFLICT (stream_id) DO NOTHING RETURNING version`,
-        [streamId, streamType, count],
-      );
-      if (rows.length === 1) return rows[0].version;
-      throw new ConcurrencyConflictError(streamId, expected, await this.streamVersion(streamId, tx));
+  /** Whether any inline projection reacts to one of `events`: their append then needs a transaction. */
+  private projects(events: readonly EventToAppend[]): boolean {
+    return this.projections.some((p) => events.some((e) => p.handles.includes(e.type)));
+  }
+
+  private async project(stored: StoredEvent[], tx: EntityManager): Promise<void> {
+    for (const p of this.projections) {
+      const mine = stored.filter((e) => p.handles.includes(e.type));
+      if (mine.length > 0) await p.apply(mine, tx);
     }
-    const rows =
-      expected === 'any'
-        ? await sql<{ version: number }>(
-            this.dataSource,
-            tx,
-            `INSERT INTO es_streams AS s (stream_id, stream_type, version) VALUES ($1, $2, $3)
-             ON CONFLICT (stream_id) DO UPDATE
-               SET version = s.version + $3, last_transaction_id = pg_current_xact_id(), updated_at = now()
-               WHERE s.last_transaction_id <= pg_current_xact_id()
-             RETURNING version`,
-            [streamId, streamType, count],
-          )
-        : await sql<{ version: number }>(
-            this.dataSource,
-            tx,
-            `UPDATE es_streams SET version = version + $3, last_transaction_id = pg_current_xact_id(), updated_at = now()
-             WHERE stream_id = $1 AND version = $2 AND last_transaction_id <= pg_current_xact_id()
-             RETURNING version`,
-            [streamId, expected, count],
-          );
-    if (rows.length === 1) return rows[0].version;
-    const actual = await this.streamVersion(streamId, tx);
-    const reason = expected === 'any' || actual === expected ? 'transaction_order' : 'version';
-    throw new ConcurrencyConflictError(streamId, expected, actual, reason);
+  }
+
+  /** The stored form of an event just appended: what was sent, and what the database assigned. */
+  private appended(streamId: string, e: EventToAppend, payload: { data: string; metadata: string }, row: AppendedRow): StoredEvent {
+    const { version, data } = this.upcasting.upcast(e.type, e.schemaVersion, JSON.parse(payload.data) as Record<string, unknown>);
+    return {
+      globalPosition: Number(row.global_position),
+      streamId,
+      streamVersion: row.stream_version,
+      id: e.id,
+      type: e.type,
+      schemaVersion: version,
+      data,
+      metadata: JSON.parse(payload.metadata) as StoredEvent['metadata'],
+      createdAt: row.created_at,
+      transactionId: row.transaction_id,
+    };
   }
 
   /** The stream's current version; 0 when it does not exist. */

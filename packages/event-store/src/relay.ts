@@ -1,6 +1,6 @@
 import { jetstream, JetStreamApiError, type JetStreamClient, type JetStreamPublishOptions, type PubAck } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { BusNamespace, silentLogger, streamKeyForType, toCloudEvent, type EventMetadata, type StructuredLogger } from '@stagehook/contracts';
+import { BusNamespace, cloudEventJson, silentLogger, streamKeyForType, type EventMetadata, type StructuredLogger } from '@stagehook/contracts';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { EventStore } from './event-store.js';
 import { tracedPublish } from './trace.js';
@@ -54,7 +54,8 @@ interface PendingRow {
   event_id: string;
   type: string;
   schema_version: number;
-  data: unknown;
+  /** The event's data as JSON text: published as read, never parsed here. */
+  data: string;
   metadata: EventMetadata;
   created_at: Date;
   transaction_id: string;
@@ -230,7 +231,7 @@ export class OutboxRelay {
   private async publishBatch(): Promise<number> {
     const conn = this.conn!;
     const rows = (await conn.query(
-      `SELECT global_position, stream_id, stream_version, event_id, type, schema_version, data, metadata, created_at,
+      `SELECT global_position, stream_id, stream_version, event_id, type, schema_version, data::text AS data, metadata, created_at,
               transaction_id::text AS transaction_id
        FROM es_events
        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
@@ -284,17 +285,17 @@ export class OutboxRelay {
         tracedPublish(r.metadata, { type: r.type, subject: this.namespace.subject(r.type), eventId: r.event_id }, (metadata) =>
           this.send(
             this.namespace.subject(r.type),
-            JSON.stringify(
-              toCloudEvent({
+            cloudEventJson(
+              {
                 id: r.event_id,
                 type: r.type,
                 schemaVersion: r.schema_version,
-                data: r.data,
                 metadata,
                 streamId: r.stream_id,
                 streamVersion: r.stream_version,
                 createdAt: r.created_at,
-              }),
+              },
+              r.data,
             ),
             { msgID: r.event_id, ...(expect !== undefined ? { expect: { lastSequence: expect } } : {}) },
           ),

@@ -111,6 +111,27 @@ describe('EventStore', () => {
     expect(counts[0].n).toBe(1);
   });
 
+  it('appends events no projection reacts to in one statement: a refused or duplicate append writes nothing', async () => {
+    const first = ev('item.test.moved', { to: 'a' });
+    await store.append('item-unprojected', 0, [first]);
+    // The second event repeats an id already stored: the statement fails as a whole.
+    await expect(store.append('item-unprojected', 1, [ev('item.test.moved', { to: 'b' }), { ...ev('item.test.moved'), id: first.id }])).rejects.toBeInstanceOf(DuplicateEventError);
+    await expect(store.append('item-unprojected', 0, [ev('item.test.moved')])).rejects.toMatchObject({ reason: 'version', actual: 1 });
+    await expect(store.append('item-unprojected', 3, [ev('item.test.moved')])).rejects.toMatchObject({ reason: 'version', expected: 3, actual: 1 });
+    expect(await count('item-unprojected')).toBe(1);
+    expect(await store.streamVersion('item-unprojected')).toBe(1);
+    await expect(store.append('item-unprojected', 'any', [ev('item.test.moved'), ev('item.test.moved')])).resolves.toMatchObject({ version: 3 });
+  });
+
+  it('returns the appended events as a read of the stream gives them back', async () => {
+    const appended = await store.append('item-echo', 0, [ev('item.test.annotated', { i: 1, nested: { b: [1, 'x'], a: null } }), ev('item.test.moved', { to: 'z' })]);
+    const read = await store.readStream('item-echo');
+    expect(appended.events).toEqual(read);
+    expect(appended.version).toBe(2);
+    const any = await store.append('item-echo', 'any', [ev('item.test.moved', { to: 'y' })]);
+    expect(any.events).toEqual(await store.readStream('item-echo', { fromVersion: 3 }));
+  });
+
   it('lets exactly one of many concurrent appends at the same version win', async () => {
     await store.append('item-race', 0, [ev('item.test.annotated')]);
     const results = await Promise.allSettled(Array.from({ length: 8 }, () => store.append('item-race', 1, [ev('item.test.annotated')])));
