@@ -172,7 +172,10 @@ describe('ConsumerRunner: batch handler', () => {
     await runner.start();
     await until(() => !first, { message: 'first batch running' });
     await Promise.all([poison, ...others.slice(1)].map((e) => publish(env.js, ns, e)));
-    await new Promise((r) => setTimeout(r, 300));
+    // Every event has left the stream for the runner (pulled, not yet acked) before the hold opens.
+    await until(async () => (await env.jsm.consumers.info(ns.streamName('ITEMS'), ns.durable('batch-poison'))).num_pending === 0, {
+      message: 'the rest pulled while the first batch is held',
+    });
     hold.open();
     await until(async () => (await env.effects('batch-poison')).length === 30, { message: 'the 30 good events' });
     const dead = await until(async () => (await new DeadLetterRepository(env.ds).list({ consumer: 'batch-poison' }))[0], { timeoutMs: 15_000 });
