@@ -11,7 +11,7 @@ import { DeliveryConfig } from '../../apps/delivery/src/config.js';
 import { deliveryErrorStatuses } from '../../apps/delivery/src/domain/errors.js';
 import { AppModule as ItemsModule } from '../../apps/items/src/app.module.js';
 import { ItemsConfig } from '../../apps/items/src/config.js';
-import { itemsErrorStatuses } from '../../apps/items/src/domain/errors.js';
+import { itemsErrorStatuses } from '../../apps/items/src/errors.js';
 import { AppModule as WebhooksModule } from '../../apps/webhooks/src/app.module.js';
 import { WebhooksConfig } from '../../apps/webhooks/src/config.js';
 import { webhooksErrorStatuses } from '../../apps/webhooks/src/errors.js';

@@ -16,6 +16,7 @@ import type { Annotation } from '../src/domain/annotation.js';
 import { toDarwin } from '../src/domain/darwin-export.js';
 import { itemStreamId } from '../src/domain/item.decider.js';
 import { itemsProjection } from '../src/persistence/items.projection.js';
+import { ItemsQueryRepository } from '../src/persistence/items.query-repository.js';
 import { ItemsRepository } from '../src/persistence/items.repository.js';
 import { itemsMigrations } from '../src/persistence/migrations.js';
 
@@ -85,22 +86,23 @@ await ds.query(`CREATE TABLE raw_events (LIKE es_events INCLUDING ALL)`);
 try {
   const store = new EventStore(ds, { projections: [itemsProjection] });
   const repo = new ItemsRepository(ds, store);
+  const queries = new ItemsQueryRepository(ds, store);
   const datasetId = randomUUID();
   await ds.query(`INSERT INTO datasets (id, project_id, name, slug) VALUES ($1, 'proj-bench', 'Bench', 'bench')`, [datasetId]);
   const register = async (name: string) => {
     const itemId = randomUUID();
     const slots = [{ name: '0', type: 'image', width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null }];
-    await repo.handle(itemId, { type: 'RegisterItem', itemId, projectId: 'proj-bench', datasetId, name, path: '/', slots, metadata: {}, at: at() }, meta);
+    await repo.handle(itemId, { type: 'RegisterItem', itemId, projectId: 'proj-bench', datasetId, name, path: '/', slots, metadata: {}, now: new Date() }, meta);
     return itemId;
   };
 
   // 1. An item with ANNOTATIONS annotations, added in one bulk command (one append).
   const big = await register('big.jpg');
   const all = Array.from({ length: ANNOTATIONS }, (_, i) => annotation(i));
-  const bulkMs = await timed(() => repo.handle(big, { type: 'AddAnnotations', annotations: all, at: at() }, meta));
+  const bulkMs = await timed(() => repo.handle(big, { type: 'AddAnnotations', annotations: all, now: new Date() }, meta));
 
   const exportOnce = async () => {
-    const { state } = await repo.load(big);
+    const { state } = await queries.load(big);
     return JSON.stringify(toDarwin(state, { dataset: { name: 'Bench', slug: 'bench' }, team: { name: 'Bench', slug: 'bench' }, workviewBaseUrl: 'http://localhost/workview' }));
   };
   const bytes = (await exportOnce()).length;
@@ -121,7 +123,7 @@ try {
       return out;
     })(),
   );
-  const { state } = await repo.load(big);
+  const { state } = await queries.load(big);
   const doc = toDarwin(state, { dataset: { name: 'Bench', slug: 'bench' }, team: { name: 'Bench', slug: 'bench' }, workviewBaseUrl: 'http://localhost/workview' });
   const stringifyMs = median(
     await (async () => {
@@ -135,7 +137,7 @@ try {
   // as separate annotators would), through decide + version check + projection.
   const items = await Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => register(`append-${i}.jpg`)));
   const appendMs = await timed(() =>
-    chains(APPENDS, CONCURRENCY, (i, chain) => repo.handle(items[chain], { type: 'AddAnnotations', annotations: [annotation(i)], at: at() }, meta)),
+    chains(APPENDS, CONCURRENCY, (i, chain) => repo.handle(items[chain], { type: 'AddAnnotations', annotations: [annotation(i)], now: new Date() }, meta)),
   );
   const rawMs = await timed(() =>
     chains(APPENDS, CONCURRENCY, (i, chain) =>
@@ -155,12 +157,12 @@ try {
   const huge = await register('huge.jpg');
   for (let done = 0; done < BIG; done += 1000) {
     const batch = Array.from({ length: Math.min(1000, BIG - done) }, (_, i) => annotation(done + i));
-    await repo.handle(huge, { type: 'AddAnnotations', annotations: batch, at: at() }, meta);
+    await repo.handle(huge, { type: 'AddAnnotations', annotations: batch, now: new Date() }, meta);
   }
   const fresh = await register('fresh.jpg');
   const sequential = async (itemId: string) =>
     timed(async () => {
-      for (let i = 0; i < BIG_APPENDS; i++) await repo.handle(itemId, { type: 'AddAnnotations', annotations: [annotation(i)], at: at() }, meta);
+      for (let i = 0; i < BIG_APPENDS; i++) await repo.handle(itemId, { type: 'AddAnnotations', annotations: [annotation(i)], now: new Date() }, meta);
     });
   const freshMs = await sequential(fresh);
   const hugeMs = await sequential(huge);

@@ -8,6 +8,7 @@ import { annotationsOf, itemDecider, type ItemCommand, type ItemEvent } from '..
 import { statusForStage } from '../src/domain/status-rules.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
+const NOW = new Date(AT);
 const ITEM = '11111111-1111-4111-8111-111111111111';
 const ids = { itemId: ITEM, datasetId: 'ds-1', projectId: 'p1' };
 const registered: ItemEvent = {
@@ -29,7 +30,7 @@ const change = (to: ItemStatus, source: 'manual' | 'workflow' = 'manual', visitI
   to,
   changedBy: 'u1',
   reason: null,
-  at: AT,
+  now: NOW,
   source,
   ...(visitId ? { visitId } : {}),
   dataset,
@@ -45,7 +46,7 @@ describe('item decider: registration', () => {
         path: '/',
         slots: [{ name: '0', type: 'image', width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null }],
         metadata: {},
-        at: AT,
+        now: NOW,
       })
       .then([registered]);
   });
@@ -65,7 +66,7 @@ describe('item decider: registration', () => {
         path: '/',
         slots: [{ name: '0', type: 'image', width: 1, height: 1, sourceUrl: null, thumbnailUrl: null }],
         metadata: {},
-        at: AT,
+        now: NOW,
       })
       .thenThrows(ItemExistsError);
   });
@@ -129,43 +130,43 @@ describe('item decider: statuses', () => {
 describe('item decider: annotations and tags', () => {
   it('adds annotations, tags as tag events', () => {
     given(itemDecider, [registered])
-      .when({ type: 'AddAnnotations', annotations: [box, tag], at: AT })
+      .when({ type: 'AddAnnotations', annotations: [box, tag], now: NOW })
       .then([added(box), tagAdded(tag)]);
   });
   it('refuses an annotation id that exists', () => {
     given(itemDecider, [registered, added(box)])
-      .when({ type: 'AddAnnotations', annotations: [box], at: AT })
+      .when({ type: 'AddAnnotations', annotations: [box], now: NOW })
       .thenThrows(AnnotationExistsError);
   });
   it('updates and deletes an annotation, and refuses unknown ones', () => {
     const moved = { ...box, bounding_box: { x: 5, y: 5, w: 1, h: 1 } };
     given(itemDecider, [registered, added(box)])
-      .when({ type: 'UpdateAnnotation', annotation: moved, at: AT })
+      .when({ type: 'UpdateAnnotation', annotation: moved, now: NOW })
       .then([{ type: 'item.annotation.updated', data: { ...ids, annotation: moved, at: AT } }]);
     given(itemDecider, [registered, added(box)])
-      .when({ type: 'DeleteAnnotation', annotationId: box.id, at: AT })
+      .when({ type: 'DeleteAnnotation', annotationId: box.id, now: NOW })
       .then([{ type: 'item.annotation.deleted', data: { ...ids, annotationId: box.id, name: 'car', at: AT } }]);
-    given(itemDecider, [registered]).when({ type: 'DeleteAnnotation', annotationId: box.id, at: AT }).thenThrows(AnnotationNotFoundError);
+    given(itemDecider, [registered]).when({ type: 'DeleteAnnotation', annotationId: box.id, now: NOW }).thenThrows(AnnotationNotFoundError);
   });
   it('refuses to update a tag, or to turn an annotation into one', () => {
     given(itemDecider, [registered, tagAdded(tag)])
-      .when({ type: 'UpdateAnnotation', annotation: { ...tag, name: 'day' }, at: AT })
+      .when({ type: 'UpdateAnnotation', annotation: { ...tag, name: 'day' }, now: NOW })
       .thenThrows(TagNotUpdatableError);
     given(itemDecider, [registered, added(box)])
-      .when({ type: 'UpdateAnnotation', annotation: { id: box.id, name: 'car', slot_names: ['0'], tag: {} }, at: AT })
+      .when({ type: 'UpdateAnnotation', annotation: { id: box.id, name: 'car', slot_names: ['0'], tag: {} }, now: NOW })
       .thenThrows(TagNotUpdatableError);
   });
   it('adds a tag once and removes it by name', () => {
     given(itemDecider, [registered, tagAdded(tag)])
-      .when({ type: 'AddTag', name: 'night', annotationId: box.id, at: AT })
+      .when({ type: 'AddTag', name: 'night', annotationId: box.id, now: NOW })
       .then([]);
     given(itemDecider, [registered])
-      .when({ type: 'AddTag', name: 'night', annotationId: tag.id, at: AT })
+      .when({ type: 'AddTag', name: 'night', annotationId: tag.id, now: NOW })
       .then([tagAdded(tag)]);
     given(itemDecider, [registered, tagAdded(tag)])
-      .when({ type: 'RemoveTag', name: 'night', at: AT })
+      .when({ type: 'RemoveTag', name: 'night', now: NOW })
       .then([{ type: 'item.tag.removed', data: { ...ids, annotationId: tag.id, name: 'night', at: AT } }]);
-    given(itemDecider, [registered]).when({ type: 'RemoveTag', name: 'night', at: AT }).thenThrows(TagNotFoundError);
+    given(itemDecider, [registered]).when({ type: 'RemoveTag', name: 'night', now: NOW }).thenThrows(TagNotFoundError);
   });
   it('exports a conforming Darwin document of the folded state', () => {
     const state = fold(itemDecider, [registered, added(box), tagAdded(tag)]);

@@ -6,6 +6,7 @@ import type { Annotation } from '../src/domain/annotation.js';
 import { annotationById, annotationsOf, itemDecider, itemSnapshotting, type ItemCommand, type ItemEvent, type ItemState } from '../src/domain/item.decider.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
+const NOW = new Date(AT);
 const ITEM = '11111111-1111-4111-8111-111111111111';
 const register: ItemCommand = {
   type: 'RegisterItem',
@@ -16,7 +17,7 @@ const register: ItemCommand = {
   path: '/',
   slots: [{ name: '0', type: 'image', width: 1920, height: 1080, sourceUrl: null, thumbnailUrl: null }],
   metadata: {},
-  at: AT,
+  now: NOW,
 };
 // Few ids and names, so generated commands collide: updates and deletes of existing annotations,
 // re-adds after a delete, duplicate tags — the cases where a rebuilt log could differ.
@@ -25,15 +26,22 @@ const NAME = fc.constantFrom('car', 'night', 'person');
 const STATUS = fc.constantFrom<ItemStatus>('new', 'in_progress', 'to_review', 'done', 'skipped', 'archived');
 const box = (id: string, name: string, x: number): Annotation => ({ id, name, slot_names: ['0'], bounding_box: { x, y: 2, w: 3, h: 4 } });
 const command: fc.Arbitrary<ItemCommand> = fc.oneof(
-  fc.tuple(ID, NAME, fc.nat(50)).map(([id, name, x]): ItemCommand => ({ type: 'AddAnnotations', annotations: [box(id, name, x)], at: AT })),
-  fc.tuple(ID, NAME).map(([id, name]): ItemCommand => ({ type: 'AddAnnotations', annotations: [{ id, name, slot_names: ['0'], tag: {} }], at: AT })),
-  fc.tuple(ID, NAME, fc.nat(50)).map(([id, name, x]): ItemCommand => ({ type: 'UpdateAnnotation', annotation: box(id, name, x), at: AT })),
-  ID.map((id): ItemCommand => ({ type: 'DeleteAnnotation', annotationId: id, at: AT })),
-  fc.tuple(ID, NAME).map(([annotationId, name]): ItemCommand => ({ type: 'AddTag', annotationId, name, at: AT })),
-  NAME.map((name): ItemCommand => ({ type: 'RemoveTag', name, at: AT })),
-  fc
-    .tuple(STATUS, fc.option(fc.constantFrom('v1', 'v2'), { nil: undefined }))
-    .map(([to, visitId]): ItemCommand => ({ type: 'ChangeStatus', to, changedBy: 'u1', reason: null, at: AT, source: 'workflow', dataset: null, ...(visitId ? { visitId } : {}) })),
+  fc.tuple(ID, NAME, fc.nat(50)).map(([id, name, x]): ItemCommand => ({ type: 'AddAnnotations', annotations: [box(id, name, x)], now: NOW })),
+  fc.tuple(ID, NAME).map(([id, name]): ItemCommand => ({ type: 'AddAnnotations', annotations: [{ id, name, slot_names: ['0'], tag: {} }], now: NOW })),
+  fc.tuple(ID, NAME, fc.nat(50)).map(([id, name, x]): ItemCommand => ({ type: 'UpdateAnnotation', annotation: box(id, name, x), now: NOW })),
+  ID.map((id): ItemCommand => ({ type: 'DeleteAnnotation', annotationId: id, now: NOW })),
+  fc.tuple(ID, NAME).map(([annotationId, name]): ItemCommand => ({ type: 'AddTag', annotationId, name, now: NOW })),
+  NAME.map((name): ItemCommand => ({ type: 'RemoveTag', name, now: NOW })),
+  fc.tuple(STATUS, fc.option(fc.constantFrom('v1', 'v2'), { nil: undefined })).map(([to, visitId]): ItemCommand => ({
+    type: 'ChangeStatus',
+    to,
+    changedBy: 'u1',
+    reason: null,
+    now: NOW,
+    source: 'workflow',
+    dataset: null,
+    ...(visitId ? { visitId } : {}),
+  })),
 );
 
 /** The events a run of commands produces (refused commands add nothing), as a stream would hold. */
@@ -87,8 +95,8 @@ describe('item snapshots', () => {
   it('finds an annotation by id behind a log longer than one lookup walk, as the materialised map does', () => {
     const adds = Array.from({ length: 300 }, (_, i) => box(`aaaaaaaa-aaaa-4aaa-8aaa-${String(i).padStart(12, '0')}`, 'car', i));
     const events = eventsOf([
-      ...adds.map((a): ItemCommand => ({ type: 'AddAnnotations', annotations: [a], at: AT })),
-      { type: 'DeleteAnnotation', annotationId: adds[3].id, at: AT },
+      ...adds.map((a): ItemCommand => ({ type: 'AddAnnotations', annotations: [a], now: NOW })),
+      { type: 'DeleteAnnotation', annotationId: adds[3].id, now: NOW },
     ]);
     const state = fold(itemDecider, events);
     expect(annotationById(state, adds[3].id)).toBeUndefined();

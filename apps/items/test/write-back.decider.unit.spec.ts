@@ -4,6 +4,7 @@ import type { Annotation } from '../src/domain/annotation.js';
 import { itemDecider, type ItemCommand, type ItemEvent } from '../src/domain/item.decider.js';
 
 const AT = '2026-01-01T00:00:00.000Z';
+const NOW = new Date(AT);
 const ids = { itemId: 'item-1', datasetId: 'ds-1', projectId: 'p1' };
 const registered: ItemEvent = {
   type: 'item.registered',
@@ -12,7 +13,7 @@ const registered: ItemEvent = {
 const car: Annotation = { id: 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', name: 'car', slot_names: ['0'], bounding_box: { x: 1, y: 2, w: 3, h: 4 } };
 const urgent: Annotation = { id: 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', name: 'urgent', slot_names: ['0'], tag: {} };
 const source = { deliveryId: 'del-1', endpointId: 'ep-1', workflowId: 'wf-1', stageId: 'infer', visitId: 'visit-1', by: 'endpoint:ep-1' };
-const apply = (annotations: Annotation[], deliveryId = source.deliveryId): ItemCommand => ({ type: 'ApplyWriteBack', ...source, deliveryId, annotations, at: AT });
+const apply = (annotations: Annotation[], deliveryId = source.deliveryId): ItemCommand => ({ type: 'ApplyWriteBack', ...source, deliveryId, annotations, now: NOW });
 const added = (a: Annotation): ItemEvent => {
   const data = { ...ids, annotation: { ...a }, at: AT };
   return a.tag ? { type: 'item.tag.added', data } : { type: 'item.annotation.added', data };
@@ -44,10 +45,10 @@ describe('item decider: write-back', () => {
   it('records a rejection with its reason, once', () => {
     const rejected: ItemEvent = { type: 'item.writeback.rejected', data: { ...ids, ...source, at: AT, reason: 'slot_names: names no slot', itemVersion: 2 } };
     given(itemDecider, [registered])
-      .when({ type: 'ApplyWriteBack', ...source, rejected: 'slot_names: names no slot', at: AT })
+      .when({ type: 'ApplyWriteBack', ...source, rejected: 'slot_names: names no slot', now: NOW })
       .then([rejected]);
     given(itemDecider, [registered, rejected])
-      .when({ type: 'ApplyWriteBack', ...source, rejected: 'slot_names: names no slot', at: AT })
+      .when({ type: 'ApplyWriteBack', ...source, rejected: 'slot_names: names no slot', now: NOW })
       .then([]);
   });
 });

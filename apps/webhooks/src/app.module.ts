@@ -3,12 +3,12 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { eventStoreMigrations } from '@stagehook/event-store';
 import { messagingMigrations } from '@stagehook/messaging';
 import { BaseConfig, EventSourcingModule, LOGGER, type Logger, typeOrmOptions } from '@stagehook/platform';
-import { WebhookEndpoints1795470000000 } from './endpoints/endpoint.migration.js';
-import { endpointProjection } from './endpoints/endpoint.projection.js';
-import { WebhookEventTypes1796000000000 } from './event-types/event-type.migration.js';
-import { eventTypeProjection } from './event-types/event-type.projection.js';
-import { EventTypesModule } from './event-types.module.js';
 import { EndpointsModule } from './endpoints.module.js';
+import { EventTypesModule } from './event-types.module.js';
+import { WebhookEndpoints1795470000000 } from './persistence/endpoint.migration.js';
+import { endpointProjection } from './persistence/endpoint.projection.js';
+import { WebhookEventTypes1796000000000 } from './persistence/event-type.migration.js';
+import { eventTypeProjection } from './persistence/event-type.projection.js';
 
 @Module({
   imports: [

@@ -1,22 +1,25 @@
 import { Module } from '@nestjs/common';
 import { DeadLettersController, deadLetterRedriveProvider } from '@stagehook/platform';
-import { ManageStageEndpointRpc } from './endpoints/manage-stage-endpoint/manage-stage-endpoint.rpc.js';
-import { EndpointLookupRpc } from './endpoints/endpoint-lookup/endpoint-lookup.rpc.js';
-import { DeliveryDisabledHandler } from './endpoints/delivery-disabled/delivery-disabled.consumer.js';
-import { ChangeStatusController } from './endpoints/change-status/change-status.controller.js';
-import { DeleteEndpointController } from './endpoints/delete-endpoint/delete-endpoint.controller.js';
-import { EndpointCommands } from './endpoints/endpoint-commands.js';
-import { EndpointSecrets } from './endpoints/endpoint-secrets.js';
-import { EndpointRepository } from './endpoints/endpoint.repository.js';
-import { QueryEndpointsController } from './endpoints/query-endpoints/query-endpoints.controller.js';
-import { RegisterEndpointController } from './endpoints/register-endpoint/register-endpoint.controller.js';
-import { RegisterEndpointHandler } from './endpoints/register-endpoint/register-endpoint.handler.js';
-import { SigningSecretController } from './endpoints/signing-secret/signing-secret.controller.js';
-import { TestPingController } from './endpoints/test-ping/test-ping.controller.js';
-import { UpdateEndpointController } from './endpoints/update-endpoint/update-endpoint.controller.js';
-import { UpdateEndpointHandler } from './endpoints/update-endpoint/update-endpoint.handler.js';
-import { UrlGuard } from './endpoints/url-guard.js';
+import { EndpointSecrets } from './adapters/endpoint-secrets.js';
+import { UrlGuard } from './adapters/url-guard.js';
+import { DeliveryDisabledHandler } from './commands/change-status/change-status.consumer.js';
+import { ChangeStatusController } from './commands/change-status/change-status.controller.js';
+import { DeleteEndpointController } from './commands/delete-endpoint/delete-endpoint.controller.js';
+import { ManageStageEndpointRpc } from './commands/manage-stage-endpoint/manage-stage-endpoint.rpc.js';
+import { RegisterEndpointController } from './commands/register-endpoint/register-endpoint.controller.js';
+import { RegisterEndpointHandler } from './commands/register-endpoint/register-endpoint.handler.js';
+import { ReleaseStageEndpointRpc } from './commands/release-stage-endpoint/release-stage-endpoint.rpc.js';
+import { RevealSecretController } from './commands/reveal-secret/reveal-secret.controller.js';
+import { RotateSecretController } from './commands/rotate-secret/rotate-secret.controller.js';
+import { EndpointCommands } from './commands/shared/endpoint-commands.js';
+import { TestPingController } from './commands/test-ping/test-ping.controller.js';
+import { UpdateEndpointController } from './commands/update-endpoint/update-endpoint.controller.js';
+import { UpdateEndpointHandler } from './commands/update-endpoint/update-endpoint.handler.js';
 import { EventTypesModule } from './event-types.module.js';
+import { EndpointQueryRepository } from './persistence/endpoint.query-repository.js';
+import { EndpointRepository } from './persistence/endpoint.repository.js';
+import { QueryEndpointsController } from './queries/query-endpoints/query-endpoints.controller.js';
+import { EndpointLookupRpc } from './queries/query-endpoints/query-endpoints.rpc.js';
 
 @Module({
   imports: [EventTypesModule],
@@ -26,7 +29,8 @@ import { EventTypesModule } from './event-types.module.js';
     UpdateEndpointController,
     ChangeStatusController,
     DeleteEndpointController,
-    SigningSecretController,
+    RotateSecretController,
+    RevealSecretController,
     TestPingController,
     // Operators' redrive of this service's dead letters, both modules' consumers (platform README).
     DeadLettersController,
@@ -35,7 +39,17 @@ import { EventTypesModule } from './event-types.module.js';
     // Request/reply handlers (Nest's NATS transport).
     EndpointLookupRpc,
     ManageStageEndpointRpc,
+    ReleaseStageEndpointRpc,
   ],
-  providers: [deadLetterRedriveProvider(), EndpointRepository, EndpointSecrets, UrlGuard, EndpointCommands, RegisterEndpointHandler, UpdateEndpointHandler],
+  providers: [
+    deadLetterRedriveProvider(),
+    EndpointRepository,
+    EndpointQueryRepository,
+    EndpointSecrets,
+    UrlGuard,
+    EndpointCommands,
+    RegisterEndpointHandler,
+    UpdateEndpointHandler,
+  ],
 })
 export class EndpointsModule {}

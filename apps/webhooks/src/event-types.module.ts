@@ -1,13 +1,20 @@
 import { Module } from '@nestjs/common';
 import { RetentionHost } from '@stagehook/platform';
 import { DataSource } from 'typeorm';
-import { EventTypeCatalogue } from './event-types/event-type-catalogue.js';
-import { EventTypeRepository } from './event-types/event-type.repository.js';
-import { EventTypesController } from './event-types/manage-event-types/event-types.controller.js';
-import { BusIntakeHandler } from './publish-events/bus-intake.js';
-import { EventIntake } from './publish-events/event-intake.js';
-import { PublishEventsController } from './publish-events/publish-events.controller.js';
-import { publishKeysRetention } from './publish-events/publish-keys.js';
+import { AddEventTypeVersionController } from './commands/add-event-type-version/add-event-type-version.controller.js';
+import { AddEventTypeVersionHandler } from './commands/add-event-type-version/add-event-type-version.handler.js';
+import { DeprecateEventTypeController } from './commands/deprecate-event-type/deprecate-event-type.controller.js';
+import { DeprecateEventTypeHandler } from './commands/deprecate-event-type/deprecate-event-type.handler.js';
+import { BusIntakeHandler } from './commands/publish-events/publish-events.consumer.js';
+import { PublishEventsController } from './commands/publish-events/publish-events.controller.js';
+import { PublishEventsHandler } from './commands/publish-events/publish-events.handler.js';
+import { RegisterEventTypeController } from './commands/register-event-type/register-event-type.controller.js';
+import { RegisterEventTypeHandler } from './commands/register-event-type/register-event-type.handler.js';
+import { EventTypeQueryRepository } from './persistence/event-type.query-repository.js';
+import { EventTypeRepository } from './persistence/event-type.repository.js';
+import { publishKeysRetention } from './persistence/publish-keys.js';
+import { EventTypeCatalogue } from './queries/query-event-types/event-type-catalogue.js';
+import { EventTypesController } from './queries/query-event-types/query-event-types.controller.js';
 
 /**
  * The event-type catalogue and the ways events of custom types come in (issue 18): `POST /events`
@@ -16,11 +23,15 @@ import { publishKeysRetention } from './publish-events/publish-keys.js';
  */
 @Module({
   // BusIntakeHandler: the PUBLISHED stream's durable consumer (JetStream transport).
-  controllers: [EventTypesController, PublishEventsController, BusIntakeHandler],
+  controllers: [RegisterEventTypeController, EventTypesController, AddEventTypeVersionController, DeprecateEventTypeController, PublishEventsController, BusIntakeHandler],
   providers: [
     EventTypeRepository,
+    EventTypeQueryRepository,
     EventTypeCatalogue,
-    EventIntake,
+    RegisterEventTypeHandler,
+    AddEventTypeVersionHandler,
+    DeprecateEventTypeHandler,
+    PublishEventsHandler,
     {
       provide: 'PUBLISH_KEYS_RETENTION',
       inject: [RetentionHost, DataSource],

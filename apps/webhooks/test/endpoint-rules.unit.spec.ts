@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { SUBSCRIBABLE_EVENT_TYPES } from '@stagehook/contracts';
-import { assertSubscribable } from '../src/endpoints/endpoint-rules.js';
+import { assertSubscribable } from '../src/domain/endpoint-rules.js';
 
 const catalogue = { known: [...SUBSCRIBABLE_EVENT_TYPES, 'model.eval.finished'], deprecated: ['model.training.completed'] };
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { matchesSubscription, type SealedSecretData } from '@stagehook/contracts';
 import { fold, given } from '@stagehook/event-store';
 import { ConflictError, NotFoundError } from '@stagehook/platform';
-import { endpointDecider, liveSigningSecrets, type EndpointEvent, type EndpointSettings } from '../src/endpoints/endpoint.decider.js';
+import { endpointDecider, liveSigningSecrets, type EndpointEvent, type EndpointSettings } from '../src/domain/endpoint.decider.js';
 
 const NOW = new Date('2026-03-01T12:00:00.000Z');
 const later = (s: number) => new Date(NOW.getTime() + s * 1000);
@@ -39,24 +39,24 @@ const registered: EndpointEvent = {
 describe('endpoint decider', () => {
   it('registers an active endpoint with its sealed secrets', () => {
     given(endpointDecider)
-      .when({ kind: 'register', endpointId: 'ep1', projectId: 'p1', settings, authorization: sealed('auth'), signingSecret: sealed('s1'), now: NOW })
+      .when({ type: 'RegisterEndpoint', endpointId: 'ep1', projectId: 'p1', settings, authorization: sealed('auth'), signingSecret: sealed('s1'), now: NOW })
       .then([registered]);
   });
 
   it('refuses to register the same id twice', () => {
     given(endpointDecider, [registered])
-      .when({ kind: 'register', endpointId: 'ep1', projectId: 'p1', settings, authorization: null, signingSecret: sealed('s2'), now: NOW })
+      .when({ type: 'RegisterEndpoint', endpointId: 'ep1', projectId: 'p1', settings, authorization: null, signingSecret: sealed('s2'), now: NOW })
       .thenThrows(ConflictError);
   });
 
   it('hides an endpoint from other projects as not found', () => {
-    given(endpointDecider, [registered]).when({ kind: 'enable', projectId: 'p2', by: 'user:u1', now: NOW }).thenThrows(NotFoundError);
-    given(endpointDecider, [registered]).when({ kind: 'delete', projectId: 'p2', now: NOW }).thenThrows(NotFoundError);
+    given(endpointDecider, [registered]).when({ type: 'EnableEndpoint', projectId: 'p2', by: 'user:u1', now: NOW }).thenThrows(NotFoundError);
+    given(endpointDecider, [registered]).when({ type: 'DeleteEndpoint', projectId: 'p2', now: NOW }).thenThrows(NotFoundError);
   });
 
   it('rotation makes the new secret current and keeps the old one for the grace period', () => {
     given(endpointDecider, [registered])
-      .when({ kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 86_400, now: NOW })
+      .when({ type: 'RotateSecret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 86_400, now: NOW })
       .then([
         {
           type: 'webhook.endpoint.secret.rotated',
@@ -72,29 +72,29 @@ describe('endpoint decider', () => {
 
   it('reveals the current secret once; a rotation makes the new one revealable', () => {
     const revealed: EndpointEvent = { type: 'webhook.endpoint.secret.revealed', data: { endpointId: 'ep1', projectId: 'p1', at: NOW.toISOString() } };
-    given(endpointDecider, [registered]).when({ kind: 'reveal-secret', projectId: 'p1', now: NOW }).then([revealed]);
+    given(endpointDecider, [registered]).when({ type: 'RevealSecret', projectId: 'p1', now: NOW }).then([revealed]);
     given(endpointDecider, [registered, revealed])
-      .when({ kind: 'reveal-secret', projectId: 'p1', now: later(1) })
+      .when({ type: 'RevealSecret', projectId: 'p1', now: later(1) })
       .thenThrows(ConflictError);
-    given(endpointDecider, [registered]).when({ kind: 'reveal-secret', projectId: 'p2', now: NOW }).thenThrows(NotFoundError);
+    given(endpointDecider, [registered]).when({ type: 'RevealSecret', projectId: 'p2', now: NOW }).thenThrows(NotFoundError);
     const rotated = endpointDecider.decide(
-      { kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 60, now: later(2) },
+      { type: 'RotateSecret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 60, now: later(2) },
       fold(endpointDecider, [registered, revealed]),
     );
     given(endpointDecider, [registered, revealed, ...rotated])
-      .when({ kind: 'reveal-secret', projectId: 'p1', now: later(3) })
+      .when({ type: 'RevealSecret', projectId: 'p1', now: later(3) })
       .then([{ type: 'webhook.endpoint.secret.revealed', data: { endpointId: 'ep1', projectId: 'p1', at: later(3).toISOString() } }]);
   });
 
   it('rotation with no grace revokes the old secret at once', () => {
-    const [e] = endpointDecider.decide({ kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 0, now: NOW }, fold(endpointDecider, [registered]));
+    const [e] = endpointDecider.decide({ type: 'RotateSecret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 0, now: NOW }, fold(endpointDecider, [registered]));
     expect(e.type === 'webhook.endpoint.secret.rotated' && e.data.signingSecrets.previous).toBeNull();
   });
 
   it('a second rotation within the grace retires the first secret', () => {
-    const first = endpointDecider.decide({ kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 3600, now: NOW }, fold(endpointDecider, [registered]));
+    const first = endpointDecider.decide({ type: 'RotateSecret', projectId: 'p1', newSecret: sealed('s2'), graceSeconds: 3600, now: NOW }, fold(endpointDecider, [registered]));
     const [second] = endpointDecider.decide(
-      { kind: 'rotate-secret', projectId: 'p1', newSecret: sealed('s3'), graceSeconds: 3600, now: later(60) },
+      { type: 'RotateSecret', projectId: 'p1', newSecret: sealed('s3'), graceSeconds: 3600, now: later(60) },
       fold(endpointDecider, [registered, ...first]),
     );
     expect(second.type === 'webhook.endpoint.secret.rotated' && second.data.signingSecrets).toEqual({
@@ -119,7 +119,7 @@ describe('endpoint decider', () => {
         at: NOW.toISOString(),
       },
     };
-    const [e] = endpointDecider.decide({ kind: 'update', projectId: 'p1', changes: { name: 'renamed' }, now: later(120) }, fold(endpointDecider, [registered, rotated]));
+    const [e] = endpointDecider.decide({ type: 'UpdateEndpoint', projectId: 'p1', changes: { name: 'renamed' }, now: later(120) }, fold(endpointDecider, [registered, rotated]));
     expect(e.type === 'webhook.endpoint.updated' && e.data.signingSecrets).toEqual({ current: sealed('s2'), previous: null });
   });
 
@@ -128,9 +128,9 @@ describe('endpoint decider', () => {
       type: 'webhook.endpoint.disabled',
       data: { endpointId: 'ep1', projectId: 'p1', reason: 'maintenance', by: 'user:ana', at: NOW.toISOString() },
     };
-    given(endpointDecider, [registered]).when({ kind: 'disable', projectId: 'p1', reason: 'maintenance', by: 'user:ana', now: NOW }).then([disabled]);
+    given(endpointDecider, [registered]).when({ type: 'DisableEndpoint', projectId: 'p1', reason: 'maintenance', by: 'user:ana', now: NOW }).then([disabled]);
     given(endpointDecider, [registered, disabled])
-      .when({ kind: 'enable', projectId: 'p1', by: 'user:bo', now: later(5) })
+      .when({ type: 'EnableEndpoint', projectId: 'p1', by: 'user:bo', now: later(5) })
       .then([{ type: 'webhook.endpoint.enabled', data: { endpointId: 'ep1', projectId: 'p1', by: 'user:bo', at: later(5).toISOString() } }]);
     const state = fold(endpointDecider, [registered, disabled]);
     expect(state.status === 'live' && [state.endpoint.active, state.endpoint.disabledReason, state.endpoint.disabledBy]).toEqual([false, 'maintenance', 'user:ana']);
@@ -145,7 +145,7 @@ describe('endpoint decider', () => {
   it('mirrors delivery disabling an endpoint on its own, over a disable by a user', () => {
     const byUser: EndpointEvent = { type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'maintenance', by: 'user:ana', at: NOW.toISOString() } };
     given(endpointDecider, [registered, byUser])
-      .when({ kind: 'disable', projectId: 'p1', reason: 'the endpoint answered 410 Gone', by: 'service:delivery', now: later(1) })
+      .when({ type: 'DisableEndpoint', projectId: 'p1', reason: 'the endpoint answered 410 Gone', by: 'service:delivery', now: later(1) })
       .then([
         {
           type: 'webhook.endpoint.disabled',
@@ -156,8 +156,8 @@ describe('endpoint decider', () => {
 
   it('treats a repeated disable or enable as done', () => {
     const disabled: EndpointEvent = { type: 'webhook.endpoint.disabled', data: { endpointId: 'ep1', projectId: 'p1', reason: 'x', by: 'user:ana', at: NOW.toISOString() } };
-    given(endpointDecider, [registered, disabled]).when({ kind: 'disable', projectId: 'p1', reason: 'x', by: 'service:delivery', now: NOW }).then([]);
-    given(endpointDecider, [registered]).when({ kind: 'enable', projectId: 'p1', by: 'user:ana', now: NOW }).then([]);
+    given(endpointDecider, [registered, disabled]).when({ type: 'DisableEndpoint', projectId: 'p1', reason: 'x', by: 'service:delivery', now: NOW }).then([]);
+    given(endpointDecider, [registered]).when({ type: 'EnableEndpoint', projectId: 'p1', by: 'user:ana', now: NOW }).then([]);
   });
 
   it('folds disable events written before `by` was recorded', () => {
@@ -167,36 +167,41 @@ describe('endpoint decider', () => {
   });
 
   it('updates carry the full state and keep the authorization unless told', () => {
-    const [e] = endpointDecider.decide({ kind: 'update', projectId: 'p1', changes: { url: 'https://other.example.com/' }, now: later(1) }, fold(endpointDecider, [registered]));
+    const [e] = endpointDecider.decide(
+      { type: 'UpdateEndpoint', projectId: 'p1', changes: { url: 'https://other.example.com/' }, now: later(1) },
+      fold(endpointDecider, [registered]),
+    );
     expect(e).toEqual({ type: 'webhook.endpoint.updated', data: { ...registered.data, url: 'https://other.example.com/', at: later(1).toISOString() } });
-    const [removed] = endpointDecider.decide({ kind: 'update', projectId: 'p1', changes: {}, authorization: null, now: later(1) }, fold(endpointDecider, [registered]));
+    const [removed] = endpointDecider.decide({ type: 'UpdateEndpoint', projectId: 'p1', changes: {}, authorization: null, now: later(1) }, fold(endpointDecider, [registered]));
     expect(removed.type === 'webhook.endpoint.updated' && removed.data.authorization).toBeNull();
   });
 
   it('an update that changes nothing decides nothing', () => {
     given(endpointDecider, [registered])
-      .when({ kind: 'update', projectId: 'p1', changes: { name: settings.name }, now: later(1) })
+      .when({ type: 'UpdateEndpoint', projectId: 'p1', changes: { name: settings.name }, now: later(1) })
       .then([]);
   });
 
   it('refuses to delete an endpoint a workflow stage manages, naming the stage, and deletes it once released', () => {
     const managed: EndpointEvent = { type: 'webhook.endpoint.updated', data: { ...registered.data, managedBy: { workflowId: 'wf1', stageId: 'qa-hook' }, at: NOW.toISOString() } };
-    given(endpointDecider, [registered, managed]).when({ kind: 'delete', projectId: 'p1', now: NOW }).thenThrows(ConflictError);
-    expect(() => endpointDecider.decide({ kind: 'delete', projectId: 'p1', now: NOW }, fold(endpointDecider, [registered, managed]))).toThrow("stage 'qa-hook' of workflow wf1");
+    given(endpointDecider, [registered, managed]).when({ type: 'DeleteEndpoint', projectId: 'p1', now: NOW }).thenThrows(ConflictError);
+    expect(() => endpointDecider.decide({ type: 'DeleteEndpoint', projectId: 'p1', now: NOW }, fold(endpointDecider, [registered, managed]))).toThrow(
+      "stage 'qa-hook' of workflow wf1",
+    );
     const released: EndpointEvent = { type: 'webhook.endpoint.updated', data: { ...registered.data, managedBy: null, at: NOW.toISOString() } };
     given(endpointDecider, [registered, managed, released])
-      .when({ kind: 'delete', projectId: 'p1', now: NOW })
+      .when({ type: 'DeleteEndpoint', projectId: 'p1', now: NOW })
       .then([{ type: 'webhook.endpoint.deleted', data: { endpointId: 'ep1', projectId: 'p1', at: NOW.toISOString() } }]);
   });
 
   it('refuses every command on a deleted endpoint', () => {
     const deleted: EndpointEvent = { type: 'webhook.endpoint.deleted', data: { endpointId: 'ep1', projectId: 'p1', at: NOW.toISOString() } };
     given(endpointDecider, [registered, deleted])
-      .when({ kind: 'update', projectId: 'p1', changes: { name: 'x' }, now: NOW })
+      .when({ type: 'UpdateEndpoint', projectId: 'p1', changes: { name: 'x' }, now: NOW })
       .thenThrows(NotFoundError);
-    given(endpointDecider, [registered, deleted]).when({ kind: 'delete', projectId: 'p1', now: NOW }).thenThrows(NotFoundError);
+    given(endpointDecider, [registered, deleted]).when({ type: 'DeleteEndpoint', projectId: 'p1', now: NOW }).thenThrows(NotFoundError);
     given(endpointDecider, [registered, deleted])
-      .when({ kind: 'register', endpointId: 'ep1', projectId: 'p1', settings, authorization: null, signingSecret: sealed('s'), now: NOW })
+      .when({ type: 'RegisterEndpoint', endpointId: 'ep1', projectId: 'p1', settings, authorization: null, signingSecret: sealed('s'), now: NOW })
       .thenThrows(ConflictError);
   });
 

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { Parser } from '@asyncapi/parser';
 import { describe, expect, it } from '@jest/globals';
-import { asyncApiDocument } from '../src/event-types/asyncapi.js';
-import { builtinEventTypes } from '../src/event-types/builtin-schemas.js';
-import { eventTypeDecider } from '../src/event-types/event-type.decider.js';
-import { builtinView, customView } from '../src/event-types/event-type.view.js';
-import { payloadProblems, schemaProblems } from '../src/event-types/json-schemas.js';
+import { asyncApiDocument } from '../src/queries/query-event-types/asyncapi.js';
+import { builtinEventTypes } from '../src/domain/builtin-schemas.js';
+import { eventTypeDecider } from '../src/domain/event-type.decider.js';
+import { builtinView, customView } from '../src/queries/query-event-types/event-type.view.js';
+import { payloadProblems, schemaProblems } from '../src/domain/json-schemas.js';
 
 /** Severity 0 is an error in the parser's diagnostics (Spectral's DiagnosticSeverity.Error). */
 const isError = (d: { severity: number }) => d.severity === 0;
@@ -53,13 +53,25 @@ describe('built-in event types', () => {
 
 describe('event type decider', () => {
   const now = new Date('2026-11-30T12:00:00Z');
-  const register = { kind: 'register' as const, projectId: 'p1', name: 'model.training.completed', description: 'd', schema: trainingV1, examples: [], by: 'user:u1', now };
+  const register = {
+    type: 'RegisterEventType' as const,
+    projectId: 'p1',
+    name: 'model.training.completed',
+    description: 'd',
+    schema: trainingV1,
+    examples: [],
+    by: 'user:u1',
+    now,
+  };
 
   it('registers version 1, then numbers added versions, and refuses a second registration', () => {
     const [registered] = eventTypeDecider.decide(register, eventTypeDecider.initialState());
     let state = eventTypeDecider.evolve(eventTypeDecider.initialState(), registered);
     expect(() => eventTypeDecider.decide(register, state)).toThrow(/already registered/);
-    const [added] = eventTypeDecider.decide({ kind: 'addVersion', projectId: 'p1', name: register.name, schema: { type: 'object' }, examples: [], by: 'user:u2', now }, state);
+    const [added] = eventTypeDecider.decide(
+      { type: 'AddEventTypeVersion', projectId: 'p1', name: register.name, schema: { type: 'object' }, examples: [], by: 'user:u2', now },
+      state,
+    );
     state = eventTypeDecider.evolve(state, added);
     expect(state.status === 'live' && state.versions.map((v) => [v.version, v.by])).toEqual([
       [1, 'user:u1'],
@@ -69,14 +81,16 @@ describe('event type decider', () => {
 
   it('deprecates once; deprecating again decides nothing', () => {
     const state = eventTypeDecider.evolve(eventTypeDecider.initialState(), eventTypeDecider.decide(register, eventTypeDecider.initialState())[0]);
-    const dep = { kind: 'deprecate' as const, projectId: 'p1', name: register.name, reason: 'old', by: 'user:u1', now };
+    const dep = { type: 'DeprecateEventType' as const, projectId: 'p1', name: register.name, reason: 'old', by: 'user:u1', now };
     const after = eventTypeDecider.evolve(state, eventTypeDecider.decide(dep, state)[0]);
     expect(after.status === 'live' && after.deprecated?.reason).toBe('old');
     expect(eventTypeDecider.decide(dep, after)).toEqual([]);
   });
 
   it('refuses a version or deprecation of a type that is not registered', () => {
-    expect(() => eventTypeDecider.decide({ kind: 'deprecate', projectId: 'p1', name: 'a.b', reason: 'x', by: 'u', now }, eventTypeDecider.initialState())).toThrow(/not found/);
+    expect(() => eventTypeDecider.decide({ type: 'DeprecateEventType', projectId: 'p1', name: 'a.b', reason: 'x', by: 'u', now }, eventTypeDecider.initialState())).toThrow(
+      /not found/,
+    );
   });
 });
 

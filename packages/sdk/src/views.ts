@@ -118,7 +118,7 @@ export interface CircuitView {
   lastSuccessAt: string | null;
 }
 
-/** apps/items/src/persistence/items.repository.ts `Dataset`. */
+/** apps/items/src/persistence/items.query-repository.ts `Dataset`. */
 export interface DatasetView {
   id: string;
   projectId: string;
@@ -127,7 +127,7 @@ export interface DatasetView {
   createdAt: string;
 }
 
-/** apps/items/src/persistence/items.repository.ts `ItemView`. */
+/** apps/items/src/persistence/items.query-repository.ts `ItemView`. */
 export interface ItemView {
   id: string;
   projectId: string;

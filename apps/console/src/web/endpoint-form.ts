@@ -3,7 +3,7 @@ import { ApiError } from '@stagehook/sdk';
 
 /*
  * The endpoint form's model, its client-side checks and the mapping of the registry's 4xx answers
- * onto its fields. The limits mirror apps/webhooks/src/endpoints/endpoint.dto.ts and
+ * onto its fields. The limits mirror the DTOs in apps/webhooks/src/commands/{register-endpoint,shared}/ and
  * packages/contracts (ITEM_STATUSES, ID_PATTERN, HEADER_NAME_PATTERN, MAX_CUSTOM_HEADERS); the
  * server stays the judge (it also knows which event types exist and which URLs are safe), and
  * its field errors land on the same fields.

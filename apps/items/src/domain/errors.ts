@@ -1,6 +1,6 @@
 import { DomainError } from '@stagehook/platform/domain';
 
-/** WIRE NAMES: clients branch on these codes. Their HTTP statuses are mapped in errorStatuses. */
+/** WIRE NAMES: clients branch on these codes. Their HTTP statuses are mapped in ../errors.ts. */
 export const ItemsErrorCode = {
   ITEM_NOT_FOUND: 'ITEM_NOT_FOUND',
   ITEM_EXISTS: 'ITEM_EXISTS',
@@ -13,22 +13,6 @@ export const ItemsErrorCode = {
   DATASET_NOT_FOUND: 'DATASET_NOT_FOUND',
   DATASET_EXISTS: 'DATASET_EXISTS',
 } as const;
-
-export const itemsErrorStatuses: Readonly<Record<string, number>> = {
-  [ItemsErrorCode.ITEM_NOT_FOUND]: 404,
-  [ItemsErrorCode.ITEM_EXISTS]: 409,
-  [ItemsErrorCode.ANNOTATION_NOT_FOUND]: 404,
-  [ItemsErrorCode.ANNOTATION_EXISTS]: 409,
-  [ItemsErrorCode.TAG_NOT_FOUND]: 404,
-  [ItemsErrorCode.TAG_NOT_UPDATABLE]: 409,
-  [ItemsErrorCode.ILLEGAL_STATUS_TRANSITION]: 409,
-  [ItemsErrorCode.VERSION_NOT_FOUND]: 404,
-  [ItemsErrorCode.DATASET_NOT_FOUND]: 404,
-  [ItemsErrorCode.DATASET_EXISTS]: 409,
-  // The event store refuses an event the bus could not carry (NATS max_payload): one annotation
-  // that large is an oversized request, like a body over HTTP_BODY_LIMIT.
-  EVENT_TOO_LARGE: 413,
-};
 
 export class ItemNotFoundError extends DomainError {
   constructor(itemId: string) {

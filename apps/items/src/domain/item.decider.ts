@@ -81,6 +81,7 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
     throw new ItemNotFoundError(state.itemId || 'unknown');
   }
   const ids = { itemId: state.itemId, datasetId: state.datasetId, projectId: state.projectId };
+  const at = command.now.toISOString();
   switch (command.type) {
     case 'RegisterItem': {
       if (state.exists) throw new ItemExistsError(`item ${command.itemId}`);
@@ -95,7 +96,7 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
             path: command.path,
             slots: command.slots.map((x) => ({ ...x })),
             metadata: command.metadata,
-            registeredAt: command.at,
+            registeredAt: at,
           },
         },
       ];
@@ -113,13 +114,13 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
         );
         if (changed.length > 0) {
           const part = Object.fromEntries(changed.map((k) => [k, command.darwin![k]])) as DarwinItemPart;
-          events.push({ type: 'item.darwin.imported', data: { ...ids, ...part, at: command.at } });
+          events.push({ type: 'item.darwin.imported', data: { ...ids, ...part, at } });
         }
       }
       for (const a of command.annotations) {
         if (seen.has(a.id) || annotationById(state, a.id)) throw new AnnotationExistsError(a.id);
         seen.add(a.id);
-        const data = { ...ids, annotation: a, at: command.at };
+        const data = { ...ids, annotation: a, at };
         if (shapeOf(a) === 'tag') {
           // Tags are a set: the same tag twice is one tag.
           tagNames ??= new Set(tagsOf(state));
@@ -142,7 +143,7 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
         stageId: command.stageId,
         visitId: command.visitId,
         by: command.by,
-        at: command.at,
+        at,
       };
       if ('rejected' in command) {
         return [{ type: 'item.writeback.rejected', data: { ...source, reason: command.rejected.slice(0, 2000), itemVersion: state.version + 1 } }];
@@ -153,7 +154,7 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
       const added = new Set<string>();
       for (const a of command.annotations) {
         if (existing.has(a.id) || added.has(a.id)) continue;
-        const data = { ...ids, annotation: a, at: command.at };
+        const data = { ...ids, annotation: a, at };
         if (shapeOf(a) === 'tag') {
           if (tagNames.has(a.name)) continue;
           tagNames.add(a.name);
@@ -171,23 +172,23 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
       if (!current) throw new AnnotationNotFoundError(command.annotation.id);
       if (current.tag || command.annotation.tag) throw new TagNotUpdatableError(current.id);
       if (JSON.stringify(current) === JSON.stringify(command.annotation)) return [];
-      return [{ type: 'item.annotation.updated', data: { ...ids, annotation: command.annotation, at: command.at } }];
+      return [{ type: 'item.annotation.updated', data: { ...ids, annotation: command.annotation, at } }];
     }
     case 'DeleteAnnotation': {
       const current = annotationById(state, command.annotationId);
       if (!current) throw new AnnotationNotFoundError(command.annotationId);
-      const data = { ...ids, annotationId: current.id, name: current.name, at: command.at };
+      const data = { ...ids, annotationId: current.id, name: current.name, at };
       return [current.tag ? { type: 'item.tag.removed', data } : { type: 'item.annotation.deleted', data }];
     }
     case 'AddTag': {
       if (findTag(state, command.name)) return [];
       const annotation: Annotation = { id: command.annotationId, name: command.name, slot_names: [state.slots[0]?.name ?? '0'], tag: {} };
-      return [{ type: 'item.tag.added', data: { ...ids, annotation: annotation, at: command.at } }];
+      return [{ type: 'item.tag.added', data: { ...ids, annotation: annotation, at } }];
     }
     case 'RemoveTag': {
       const tag = findTag(state, command.name);
       if (!tag) throw new TagNotFoundError(command.name);
-      return [{ type: 'item.tag.removed', data: { ...ids, annotationId: tag.id, name: tag.name, at: command.at } }];
+      return [{ type: 'item.tag.removed', data: { ...ids, annotationId: tag.id, name: tag.name, at } }];
     }
     case 'ChangeStatus': {
       if (command.visitId && state.visits.includes(command.visitId)) return [];
@@ -204,7 +205,7 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
             changedBy: command.changedBy,
             reason: command.reason,
             itemVersion: state.version + 1,
-            changedAt: command.at,
+            changedAt: at,
             itemName: state.name,
             ...(command.dataset ? { datasetName: command.dataset.name, datasetSlug: command.dataset.slug } : {}),
             ...(command.visitId ? { visitId: command.visitId } : {}),

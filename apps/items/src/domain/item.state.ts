@@ -72,13 +72,17 @@ export interface WriteBackSource {
   by: string;
 }
 
+/**
+ * Commands are named in the imperative (`type`) and carry the clock as `now`; `decide` writes it
+ * into the events as an ISO string.
+ */
 export type ItemCommand =
   /**
    * A write-back stage's response: `annotations` checked against the item's slots by the shell,
    * or `rejected` with why they could not be. Annotations the item already holds (same id: a
    * receiver echoing the document it was sent) are left as they are.
    */
-  | ({ type: 'ApplyWriteBack'; at: string } & WriteBackSource & ({ annotations: Annotation[] } | { rejected: string }))
+  | ({ type: 'ApplyWriteBack'; now: Date } & WriteBackSource & ({ annotations: Annotation[] } | { rejected: string }))
   | {
       type: 'RegisterItem';
       itemId: string;
@@ -88,23 +92,23 @@ export type ItemCommand =
       path: string;
       slots: ItemSlot[];
       metadata: Record<string, unknown>;
-      at: string;
+      now: Date;
     }
   /**
    * Annotations already checked against the item's slots (checkAnnotation); with `darwin`, the
    * item-level part of an imported document, recorded when it changes what the item holds.
    */
-  | { type: 'AddAnnotations'; annotations: Annotation[]; at: string; darwin?: DarwinItemPart }
-  | { type: 'UpdateAnnotation'; annotation: Annotation; at: string }
-  | { type: 'DeleteAnnotation'; annotationId: string; at: string }
-  | { type: 'AddTag'; name: string; annotationId: string; at: string }
-  | { type: 'RemoveTag'; name: string; at: string }
+  | { type: 'AddAnnotations'; annotations: Annotation[]; now: Date; darwin?: DarwinItemPart }
+  | { type: 'UpdateAnnotation'; annotation: Annotation; now: Date }
+  | { type: 'DeleteAnnotation'; annotationId: string; now: Date }
+  | { type: 'AddTag'; name: string; annotationId: string; now: Date }
+  | { type: 'RemoveTag'; name: string; now: Date }
   | {
       type: 'ChangeStatus';
       to: ItemStatus;
       changedBy: string;
       reason: string | null;
-      at: string;
+      now: Date;
       /** `workflow` moves follow the workflow's rules (workflowMayMove), `manual` the lifecycle. */
       source: 'manual' | 'workflow';
       visitId?: string;

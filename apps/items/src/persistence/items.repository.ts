@@ -1,73 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ITEM_EVENT_TYPES, type EventMetadata, type ItemStatus, type ItemSummary } from '@stagehook/contracts';
-import { EventStore, fold, handleCommand, loadState, type CommandResult, type StoredEvent } from '@stagehook/event-store';
+import type { EventMetadata } from '@stagehook/contracts';
+import { EventStore, handleCommand, type CommandResult } from '@stagehook/event-store';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DatasetExistsError, ItemExistsError, VersionNotFoundError } from '../domain/errors.js';
-import { itemDecider, itemStreamId, tagsOf, type ItemCommand, type ItemEvent, type ItemSlot, type ItemState } from '../domain/item.decider.js';
-
-/** A project as its exports name it (V7's team). */
-export interface Project {
-  id: string;
-  name: string;
-  slug: string;
-  /** Null while the project has never been named. */
-  updatedAt: string | null;
-  updatedBy: string | null;
-}
-
-export interface Dataset {
-  id: string;
-  projectId: string;
-  name: string;
-  slug: string;
-  createdAt: string;
-}
-
-export interface ItemView {
-  id: string;
-  projectId: string;
-  datasetId: string;
-  name: string;
-  path: string;
-  status: ItemStatus;
-  tags: string[];
-  annotationCount: number;
-  metadata: Record<string, unknown>;
-  /** The first slot, without its name (what the API showed before items had several). */
-  slot: Omit<ItemSlot, 'name'>;
-  slots: ItemSlot[];
-  version: number;
-  registeredAt: string;
-  updatedAt: string;
-}
-
-interface ItemViewRow {
-  seq: string;
-  id: string;
-  project_id: string;
-  dataset_id: string;
-  name: string;
-  path: string;
-  status: ItemStatus;
-  tags: string[];
-  annotation_count: number;
-  metadata: Record<string, unknown>;
-  slot: Omit<ItemSlot, 'name'>;
-  slots: ItemSlot[];
-  version: number;
-  registered_at: Date;
-  updated_at: Date;
-}
-
-export interface ItemFilter {
-  datasetId?: string;
-  status?: ItemStatus;
-  tag?: string;
-  /** Opaque cursor from a previous page. */
-  cursor?: string;
-  limit: number;
-}
+import { DatasetExistsError, ItemExistsError } from '../domain/errors.js';
+import { itemDecider, itemStreamId, type ItemCommand, type ItemState } from '../domain/item.decider.js';
+import type { Dataset } from './items.query-repository.js';
 
 const PG_UNIQUE_VIOLATION = '23505';
 const COMMAND_RETRIES = 10;
@@ -77,24 +15,10 @@ function isUniqueViolation(err: unknown, constraint: string): boolean {
   return (e.driverError?.code ?? e.code) === PG_UNIQUE_VIOLATION && (e.driverError?.constraint ?? e.constraint) === constraint;
 }
 
-const toView = (r: ItemViewRow): ItemView => ({
-  id: r.id,
-  projectId: r.project_id,
-  datasetId: r.dataset_id,
-  name: r.name,
-  path: r.path,
-  status: r.status,
-  tags: r.tags,
-  annotationCount: r.annotation_count,
-  metadata: r.metadata,
-  slot: r.slot,
-  slots: r.slots,
-  version: r.version,
-  registeredAt: r.registered_at.toISOString(),
-  updatedAt: r.updated_at.toISOString(),
-});
-
-/** Datasets, the items read model, and item streams: the only place that speaks SQL. */
+/**
+ * The write side: item streams (load, decide, append), new datasets and project names. Reads go
+ * through ItemsQueryRepository.
+ */
 @Injectable()
 export class ItemsRepository {
   constructor(
@@ -118,85 +42,13 @@ export class ItemsRepository {
     }
   }
 
-  async listDatasets(projectId: string): Promise<Dataset[]> {
-    const rows: { id: string; project_id: string; name: string; slug: string; created_at: Date }[] = await this.dataSource.query(
-      `SELECT * FROM datasets WHERE project_id = $1 ORDER BY created_at, id`,
-      [projectId],
-    );
-    return rows.map((r) => ({ id: r.id, projectId: r.project_id, name: r.name, slug: r.slug, createdAt: r.created_at.toISOString() }));
-  }
-
-  /** The dataset if it belongs to the project (another project's is "not found"). */
-  /** The project's name and slug; a project never named is called by its id. */
-  async project(projectId: string, manager?: EntityManager): Promise<Project> {
-    const rows: { name: string; slug: string; updated_at: Date; updated_by: string }[] = await (manager ?? this.dataSource.manager).query(
-      `SELECT name, slug, updated_at, updated_by FROM items_projects WHERE project_id = $1`,
-      [projectId],
-    );
-    const r = rows[0];
-    return r
-      ? { id: projectId, name: r.name, slug: r.slug, updatedAt: r.updated_at.toISOString(), updatedBy: r.updated_by }
-      : { id: projectId, name: projectId, slug: projectId, updatedAt: null, updatedBy: null };
-  }
-
-  async saveProject(projectId: string, name: string, slug: string, by: string): Promise<Project> {
+  /** Names the project (read it back with ItemsQueryRepository.project). */
+  async saveProject(projectId: string, name: string, slug: string, by: string): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO items_projects (project_id, name, slug, updated_by) VALUES ($1, $2, $3, $4)
        ON CONFLICT (project_id) DO UPDATE SET name = EXCLUDED.name, slug = EXCLUDED.slug, updated_by = EXCLUDED.updated_by, updated_at = now()`,
       [projectId, name, slug, by],
     );
-    return this.project(projectId);
-  }
-
-  async dataset(projectId: string, id: string, manager?: EntityManager): Promise<Dataset | undefined> {
-    return (await this.listDatasetsWhere(`project_id = $1 AND id = $2`, [projectId, id], manager))[0];
-  }
-
-  private async listDatasetsWhere(where: string, params: unknown[], manager?: EntityManager): Promise<Dataset[]> {
-    const rows: { id: string; project_id: string; name: string; slug: string; created_at: Date }[] = await (manager ?? this.dataSource.manager).query(
-      `SELECT * FROM datasets WHERE ${where}`,
-      params,
-    );
-    return rows.map((r) => ({ id: r.id, projectId: r.project_id, name: r.name, slug: r.slug, createdAt: r.created_at.toISOString() }));
-  }
-
-  async view(itemId: string, manager?: EntityManager): Promise<ItemView | undefined> {
-    const rows: ItemViewRow[] = await (manager ?? this.dataSource.manager).query(`SELECT * FROM items_view WHERE id = $1`, [itemId]);
-    return rows[0] ? toView(rows[0]) : undefined;
-  }
-
-  async list(projectId: string, f: ItemFilter): Promise<{ items: ItemView[]; nextCursor: string | null }> {
-    const rows: ItemViewRow[] = await this.dataSource.query(
-      `SELECT * FROM items_view
-       WHERE project_id = $1 AND ($2::uuid IS NULL OR dataset_id = $2) AND ($3::text IS NULL OR status = $3)
-         AND ($4::text IS NULL OR tags @> ARRAY[$4]) AND seq > $5
-       ORDER BY seq LIMIT $6`,
-      [projectId, f.datasetId ?? null, f.status ?? null, f.tag ?? null, f.cursor ? Number(f.cursor) : 0, f.limit + 1],
-    );
-    const page = rows.slice(0, f.limit);
-    return { items: page.map(toView), nextCursor: rows.length > f.limit ? page[page.length - 1].seq : null };
-  }
-
-  /** Item ids by name within a dataset (Darwin bulk import matches on names). */
-  async idsByName(datasetId: string, names: string[]): Promise<Map<string, string>> {
-    const rows: { id: string; name: string }[] = await this.dataSource.query(`SELECT id, name FROM items_view WHERE dataset_id = $1 AND name = ANY($2)`, [datasetId, names]);
-    return new Map(rows.map((r) => [r.name, r.id]));
-  }
-
-  /** The item as of `toVersion` (latest when absent), folded from its stream. */
-  async load(itemId: string, toVersion?: number): Promise<{ state: ItemState; version: number }> {
-    if (toVersion === undefined) {
-      const { state, version } = await loadState(this.store, itemStreamId(itemId), itemDecider);
-      return { state, version };
-    }
-    const events = await this.store.readStream<ItemEvent>(itemStreamId(itemId), { toVersion, types: ITEM_EVENT_TYPES });
-    const version = events.length === 0 ? 0 : events[events.length - 1].streamVersion;
-    if (toVersion !== undefined && version < toVersion) throw new VersionNotFoundError(itemId, toVersion, version);
-    return { state: fold(itemDecider, events), version };
-  }
-
-  async history(itemId: string, afterVersion: number, limit: number): Promise<StoredEvent[]> {
-    return this.store.readStream(itemStreamId(itemId), { fromVersion: afterVersion + 1, toVersion: afterVersion + limit });
   }
 
   async handle(itemId: string, command: ItemCommand, metadata: EventMetadata, manager?: EntityManager): Promise<CommandResult<ItemState>> {
@@ -224,21 +76,4 @@ export class ItemsRepository {
       throw err;
     }
   }
-}
-
-export function toSummary(view: ItemView, dataset: Dataset, state?: ItemState, version?: number): ItemSummary {
-  return {
-    id: view.id,
-    projectId: view.projectId,
-    datasetId: view.datasetId,
-    datasetName: dataset.name,
-    datasetSlug: dataset.slug,
-    name: view.name,
-    path: view.path,
-    status: state?.status ?? view.status,
-    tags: state ? tagsOf(state) : view.tags,
-    version: version ?? view.version,
-    metadata: view.metadata,
-    slots: (state?.slots ?? view.slots).map((s) => ({ name: s.name, type: s.type, width: s.width, height: s.height, sourceUrl: s.sourceUrl })),
-  };
 }
