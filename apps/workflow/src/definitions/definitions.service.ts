@@ -59,7 +59,7 @@ export class DefinitionsService {
           this.store,
           definitionStreamId(workflowId),
           definitionDecider,
-          { type: 'create', workflowId, projectId, name, stages, now: new Date(), ...(by ? { by } : {}) },
+          { type: 'CreateDefinition', workflowId, projectId, name, stages, now: new Date(), ...(by ? { by } : {}) },
           { metadata: { source: 'workflow', projectId }, streamType: 'workflow' },
         ),
       );
@@ -101,7 +101,7 @@ export class DefinitionsService {
             this.store,
             definitionStreamId(workflowId),
             definitionDecider,
-            { type: 'update', name, stages, now: new Date(), ...(by ? { by } : {}) },
+            { type: 'UpdateDefinition', name, stages, now: new Date(), ...(by ? { by } : {}) },
             { metadata: { source: 'workflow', projectId }, streamType: 'workflow', ...(expectedVersion !== undefined ? { expectedVersion } : {}) },
           ),
         ),

@@ -2,6 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ID_PATTERN, IsStreamVersion } from '@stagehook/contracts';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, MaxLength, Min } from 'class-validator';
+import type { StageActionCommand } from '../domain/item.decider.js';
 import { MAX_BULK_ITEMS } from './item-commands.service.js';
 
 export class AddItemsDto {
@@ -30,6 +31,14 @@ export class ItemParams {
 }
 
 export const NAMED_COMMANDS = ['start', 'submit', 'approve', 'reject'] as const;
+
+/** The decider command each named command of the route issues. */
+export const STAGE_ACTION_COMMANDS = {
+  start: 'StartItem',
+  submit: 'SubmitItem',
+  approve: 'ApproveItem',
+  reject: 'RejectItem',
+} as const satisfies Record<(typeof NAMED_COMMANDS)[number], StageActionCommand>;
 
 export class CommandParams extends ItemParams {
   @ApiProperty({ enum: NAMED_COMMANDS })

@@ -6,7 +6,7 @@ import { ConflictError, DomainError, ErrorCode, foundInProject, MetricsService, 
 import type { EntityManager } from 'typeorm';
 import { ItemNotInWorkflowError, WorkflowErrorCode } from '../domain/errors.js';
 import { edgeTarget, stageById, type Graph } from '../domain/graph.js';
-import { type EndpointUnusable, type ItemCommand, itemDecider, type MoveContext } from '../domain/item.decider.js';
+import { type EndpointUnusable, type ItemCommand, itemDecider, type MoveContext, type StageActionCommand } from '../domain/item.decider.js';
 import { ItemHeads, type ItemHead } from '../shared/item-heads.js';
 import { DefinitionsRepository, EndpointStatusRepository, PositionsRepository, type PositionView } from '../shared/repositories.js';
 
@@ -17,7 +17,7 @@ export const MAX_BULK_ITEMS = 1000;
 const ADD_CHUNK = 50;
 const ADD_PARALLEL = 4;
 
-export type UserCommand = { type: 'start' | 'submit' | 'approve' | 'reject' } | { type: 'move'; edge: string } | { type: 'setStage'; stageId: string; by: string; reason: string };
+export type UserCommand = { type: StageActionCommand } | { type: 'MoveItem'; edge: string } | { type: 'SetStage'; stageId: string; by: string; reason: string };
 
 export interface ClientContext {
   /** The item version the client saw (If-Match or body); the frozen version is never lower. */
@@ -52,7 +52,8 @@ const WAITING_PAGE = 500;
 type EndpointChange = { projectId: string; endpointId: string; eventId: string; correlationId?: string };
 
 /** The item commands an endpoint change issues to the positions on it. */
-type EndpointCommand = { type: 'endpointUnusable'; visitId: string; endpointId: string; status: EndpointUnusable } | { type: 'resume'; visitId: string; endpointId: string };
+type EndpointCommand =
+  { type: 'MarkEndpointUnusable'; visitId: string; endpointId: string; status: EndpointUnusable } | { type: 'ResumeVisit'; visitId: string; endpointId: string };
 
 @Injectable()
 export class ItemCommandsService {
@@ -103,7 +104,7 @@ export class ItemCommandsService {
       this.store.dataSource.transaction(async (manager) => {
         for (const itemId of chunk) {
           const events = itemDecider.decide(
-            { type: 'add', workflowId, workflowVersion: def.version, projectId, itemId, ...this.context(def.stages, versions.get(itemId) ?? 0, unusable, client) },
+            { type: 'AddItem', workflowId, workflowVersion: def.version, projectId, itemId, ...this.context(def.stages, versions.get(itemId) ?? 0, unusable, client) },
             itemDecider.initialState(),
           );
           try {
@@ -142,11 +143,18 @@ export class ItemCommandsService {
     if ((await this.positions.present(r.workflowId, [r.itemId], manager)).has(r.itemId)) return false;
     const unusable = await this.endpoints.unusable(r.projectId, webhookEndpoints(def.stages), manager);
     const added = itemDecider.decide(
-      { type: 'add', workflowId: r.workflowId, workflowVersion: def.version, projectId: r.projectId, itemId: r.itemId, ...this.context(def.stages, r.itemVersion, unusable, {}) },
+      {
+        type: 'AddItem',
+        workflowId: r.workflowId,
+        workflowVersion: def.version,
+        projectId: r.projectId,
+        itemId: r.itemId,
+        ...this.context(def.stages, r.itemVersion, unusable, {}),
+      },
       itemDecider.initialState(),
     );
     const state = added.reduce(itemDecider.evolve, itemDecider.initialState());
-    const started = itemDecider.decide({ type: 'start', ...this.context(def.stages, r.itemVersion, unusable, {}) }, state);
+    const started = itemDecider.decide({ type: 'StartItem', ...this.context(def.stages, r.itemVersion, unusable, {}) }, state);
     const events = [...added, ...started];
     const metadata = { ...this.metadata(r.projectId, r.correlationId), causationId: r.eventId };
     // A new stream: a concurrent add makes this append fail, and the consumer's retry finds the item present.
@@ -200,7 +208,14 @@ export class ItemCommandsService {
     const unusable = await this.endpoints.unusable(o.projectId, webhookEndpoints(graph), manager);
     const res = await this.run(
       itemStreamId(o.workflowId, o.itemId),
-      { type: 'outcome', outcome: o.outcome, visitId: o.visitId, deliveryId: o.deliveryId, lastError: o.lastError, ...this.context(graph, head, unusable, {}, itemHead?.item) },
+      {
+        type: 'RecordOutcome',
+        outcome: o.outcome,
+        visitId: o.visitId,
+        deliveryId: o.deliveryId,
+        lastError: o.lastError,
+        ...this.context(graph, head, unusable, {}, itemHead?.item),
+      },
       { ...this.metadata(o.projectId, o.correlationId), causationId: o.eventId },
       manager,
     );
@@ -245,7 +260,7 @@ export class ItemCommandsService {
    */
   failWaitingOn(manager: EntityManager, change: EndpointChange & { status: EndpointUnusable }, itemHeads: ReadonlyMap<string, number>): Promise<number> {
     const { endpointId, status } = change;
-    return this.routeOnEndpoint(manager, change, false, itemHeads, (pos) => ({ type: 'endpointUnusable', visitId: pos.visitId, endpointId, status }), { [endpointId]: status });
+    return this.routeOnEndpoint(manager, change, false, itemHeads, (pos) => ({ type: 'MarkEndpointUnusable', visitId: pos.visitId, endpointId, status }), { [endpointId]: status });
   }
 
   /**
@@ -253,7 +268,7 @@ export class ItemCommandsService {
    * a delivery). Returns how many resumed.
    */
   resumeParkedOn(manager: EntityManager, change: EndpointChange, itemHeads: ReadonlyMap<string, number>): Promise<number> {
-    return this.routeOnEndpoint(manager, change, true, itemHeads, (pos) => ({ type: 'resume', visitId: pos.visitId, endpointId: change.endpointId }));
+    return this.routeOnEndpoint(manager, change, true, itemHeads, (pos) => ({ type: 'ResumeVisit', visitId: pos.visitId, endpointId: change.endpointId }));
   }
 
   /** Runs an endpoint command for each position waiting (or parked) on the endpoint; how many moved. */

@@ -4,7 +4,7 @@ import { ProjectId, RequestId } from '@stagehook/platform';
 import { ItemNotInWorkflowError } from '../domain/errors.js';
 import { parseIfMatch } from '../shared/if-match.js';
 import { DefinitionsRepository, PositionsRepository, type PositionView, type VisitView } from '../shared/repositories.js';
-import { AddItemsDto, CommandDto, CommandParams, ItemParams, MoveDto, SetStageDto } from './dto.js';
+import { AddItemsDto, CommandDto, CommandParams, ItemParams, MoveDto, SetStageDto, STAGE_ACTION_COMMANDS } from './dto.js';
 import { type ClientContext, ItemCommandsService } from './item-commands.service.js';
 import { WorkflowIdParams } from '../definitions/dto.js';
 
@@ -40,7 +40,7 @@ export class ItemsController {
     @Headers('if-match') ifMatch?: string,
     @RequestId() requestId?: string,
   ): Promise<PositionView> {
-    return this.commands.command(projectId, params.id, params.itemId, { type: 'move', edge: body.edge }, client(body, ifMatch, requestId));
+    return this.commands.command(projectId, params.id, params.itemId, { type: 'MoveItem', edge: body.edge }, client(body, ifMatch, requestId));
   }
 
   @Post(':itemId/set-stage')
@@ -51,7 +51,7 @@ export class ItemsController {
       projectId,
       params.id,
       params.itemId,
-      { type: 'setStage', stageId: body.stageId, by: body.by, reason: body.reason },
+      { type: 'SetStage', stageId: body.stageId, by: body.by, reason: body.reason },
       { correlationId: requestId, by: body.by },
     );
   }
@@ -67,7 +67,7 @@ export class ItemsController {
     @Headers('if-match') ifMatch?: string,
     @RequestId() requestId?: string,
   ): Promise<PositionView> {
-    return this.commands.command(projectId, params.id, params.itemId, { type: params.command }, client(body, ifMatch, requestId));
+    return this.commands.command(projectId, params.id, params.itemId, { type: STAGE_ACTION_COMMANDS[params.command] }, client(body, ifMatch, requestId));
   }
 
   @Get(':itemId')
