@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { OnEvent, Outcome, PrepareEvent, defineConsumer, type HandlerContext, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
-import { ItemHeads, ItemsUnavailableError, type ItemHead } from '../../adapters/item-heads.js';
-import { RecordOutcomeHandler } from './record-outcome.handler.js';
+import { ItemsUnavailableError } from '../../adapters/item-heads.js';
+import { type PreparedOutcome, RecordOutcomeHandler } from './record-outcome.handler.js';
 
 /**
  * WIRE NAME: the durable consumer (and msg_handled.consumer) of delivery outcomes. NATS 2.9 takes
@@ -29,26 +29,23 @@ const routable = (d: OutcomeEvent['data']): boolean => d.triggerType === 'workfl
  */
 @Controller()
 export class RecordOutcomeConsumer {
-  constructor(
-    private readonly handler: RecordOutcomeHandler,
-    private readonly heads: ItemHeads,
-  ) {}
+  constructor(private readonly handler: RecordOutcomeHandler) {}
 
   /**
-   * A webhook stage entered next freezes the item's current version: asked of items here, before
-   * the transaction, waiting in place while items is down (never dead-lettering the outcome). Any
-   * other next stage keeps the version the visit froze, and items is not asked.
+   * Before the transaction: the item's position and its workflow version's graph are read once
+   * and handed on; a webhook stage entered next freezes the item's current version, asked of items
+   * here, waiting in place while items is down (never dead-lettering the outcome). Any other next
+   * stage keeps the version the visit froze, and items is not asked.
    */
   @PrepareEvent(DeliveryOutcomesConsumer, ['delivery.webhook.delivered', 'delivery.webhook.failed'])
-  async itemHead(event: OutcomeEvent): Promise<ItemHead | null> {
+  async prepare(event: OutcomeEvent): Promise<PreparedOutcome | null> {
     const d = event.data;
     if (!routable(d) || waitsForItems(d)) return null;
-    const o = { projectId: d.projectId, workflowId: d.workflowId!, itemId: d.itemId!, visitId: d.visitId!, outcome: outcomeOf(event) };
-    return (await this.handler.entersWebhook(o)) ? this.heads.headOrWait(d.projectId, d.itemId!) : null;
+    return this.handler.prepare({ projectId: d.projectId, workflowId: d.workflowId!, itemId: d.itemId!, visitId: d.visitId!, outcome: outcomeOf(event) });
   }
 
   @OnEvent(DeliveryOutcomesConsumer, ['delivery.webhook.delivered', 'delivery.webhook.failed'])
-  async route(event: OutcomeEvent, ctx: HandlerContext & { prepared: ItemHead | null }): Promise<HandlerOutcome> {
+  async route(event: OutcomeEvent, ctx: HandlerContext & { prepared: PreparedOutcome | null }): Promise<HandlerOutcome> {
     const d = event.data;
     if (!routable(d)) return Outcome.ack();
     // A write-back stage's success routes once items has applied the annotations
@@ -68,7 +65,7 @@ export class RecordOutcomeConsumer {
           deliveryId: d.deliveryId,
           lastError: d.lastError,
         },
-        ctx.prepared,
+        ctx.prepared ?? { itemHead: null },
       );
     } catch (err) {
       if (err instanceof ItemsUnavailableError) return Outcome.retry({ delayMs: 2_000, reason: err.message });

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { MetricsService } from '@stagehook/platform';
 import type { EntityManager } from 'typeorm';
-import type { ItemHead } from '../../adapters/item-heads.js';
-import { edgeTarget, stageById } from '../../domain/graph.js';
+import { type ItemHead, ItemHeads } from '../../adapters/item-heads.js';
+import { edgeTarget, type Graph, stageById } from '../../domain/graph.js';
 import { PositionsRepository } from '../../persistence/positions.repository.js';
 import { ItemStream, itemStreamId } from '../shared/item-stream.js';
 
@@ -18,6 +18,20 @@ export interface OutcomeInput {
   lastError: string | null;
 }
 
+/** What the step before the transaction read, handed into it so it is not read twice. */
+export interface PreparedOutcome {
+  /**
+   * The item's current version (with the summary a stage entry may carry) when routing enters a
+   * webhook stage, whose payload freezes it; null keeps the version the webhook visit froze.
+   */
+  itemHead: ItemHead | null;
+  /**
+   * The graph of the workflow version the item runs on. A version never changes once saved, so
+   * the one read before the transaction is the one inside it. Absent when nothing was read.
+   */
+  definition?: { workflowVersion: number; graph: Graph };
+}
+
 /**
  * RecordOutcome: routes a webhook stage's visit on its outcome (delivery's delivered / failed,
  * or items' write-back applied / rejected) through `succeeded` or `failed`. Stale or duplicate
@@ -30,6 +44,7 @@ export class RecordOutcomeHandler {
   constructor(
     private readonly stream: ItemStream,
     private readonly positions: PositionsRepository,
+    private readonly heads: ItemHeads,
     metrics: MetricsService,
   ) {
     this.outcomes = metrics.counter({
@@ -40,35 +55,39 @@ export class RecordOutcomeHandler {
   }
 
   /**
-   * Whether routing this outcome enters a webhook stage, whose payload freezes the item's current
-   * version (so the consumer asks items for it before its transaction). Any other stage keeps the
-   * version the webhook visit froze, and no request is made. Reads outside any transaction; an
-   * outcome about a visit that moved on needs nothing (routing will ignore it).
+   * Before the consumer's transaction (never inside it: items is asked here): reads the item's
+   * position and its version's graph. Routing into a webhook stage freezes the item's current
+   * version, so items is asked for it, waiting in place while items is down; any other next stage
+   * keeps the version the webhook visit froze, and items is not asked. An outcome about a visit
+   * that moved on needs nothing (routing will ignore it).
    */
-  async entersWebhook(o: Pick<OutcomeInput, 'projectId' | 'workflowId' | 'itemId' | 'visitId' | 'outcome'>): Promise<boolean> {
+  async prepare(o: Pick<OutcomeInput, 'projectId' | 'workflowId' | 'itemId' | 'visitId' | 'outcome'>): Promise<PreparedOutcome> {
     const pos = await this.positions.find(o.workflowId, o.itemId);
-    if (!pos || pos.projectId !== o.projectId || pos.visitId !== o.visitId) return false;
+    if (!pos || pos.projectId !== o.projectId || pos.visitId !== o.visitId) return { itemHead: null };
     const graph = await this.stream.graphOf(o.workflowId, pos.workflowVersion);
     const stage = stageById(graph, pos.stageId);
     const next = stage ? stageById(graph, edgeTarget(stage, o.outcome === 'delivered' ? 'succeeded' : 'failed') ?? '') : undefined;
     // A graph that does not say (never on a saved version): ask, as before.
-    return next === undefined || next.type === 'webhook';
+    const entersWebhook = next === undefined || next.type === 'webhook';
+    return { itemHead: entersWebhook ? await this.heads.headOrWait(o.projectId, o.itemId) : null, definition: { workflowVersion: pos.workflowVersion, graph } };
   }
 
   /**
-   * Routes a webhook stage's visit on a delivery outcome, inside the consumer's transaction (the
-   * idempotency record commits with the events). Returns whether it moved the item.
+   * Routes the visit inside the consumer's transaction (the idempotency record commits with the
+   * events). The position is read again here, not taken from prepare: the visit may have moved on
+   * since (and the append's expected version catches a move racing this one). The graph is taken
+   * from prepare when it is of the item's version. Returns whether it moved the item.
    */
-  async route(manager: EntityManager, o: OutcomeInput, itemHead: ItemHead | null): Promise<boolean> {
+  async route(manager: EntityManager, o: OutcomeInput, prepared: PreparedOutcome): Promise<boolean> {
     // Every read on the handler's own connection: a second pooled one per handler could exhaust the pool.
     const pos = await this.positions.find(o.workflowId, o.itemId, manager);
-    // Not ours, or already moved on: the decider would decide nothing; skip the items round trip.
+    // Not ours, or already moved on: the decider would decide nothing.
     if (!pos || pos.projectId !== o.projectId || pos.visitId !== o.visitId) {
       this.outcomes.inc({ result: 'ignored' });
       return false;
     }
-    const graph = await this.stream.graphOf(o.workflowId, pos.workflowVersion, manager);
-    const head = itemHead?.version ?? pos.itemVersion;
+    const graph = prepared.definition?.workflowVersion === pos.workflowVersion ? prepared.definition.graph : await this.stream.graphOf(o.workflowId, pos.workflowVersion, manager);
+    const head = prepared.itemHead?.version ?? pos.itemVersion;
     const unusable = await this.stream.unusable(o.projectId, graph, manager);
     const res = await this.stream.run(
       itemStreamId(o.workflowId, o.itemId),
@@ -78,7 +97,7 @@ export class RecordOutcomeHandler {
         visitId: o.visitId,
         deliveryId: o.deliveryId,
         lastError: o.lastError,
-        ...this.stream.context(graph, head, unusable, {}, itemHead?.item),
+        ...this.stream.context(graph, head, unusable, {}, prepared.itemHead?.item),
       },
       { ...this.stream.metadata(o.projectId, o.correlationId), causationId: o.eventId },
       manager,

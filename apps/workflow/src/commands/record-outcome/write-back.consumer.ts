@@ -36,8 +36,9 @@ export class WriteBackOutcomeConsumer {
         deliveryId: d.deliveryId,
         lastError: 'reason' in d ? d.reason : null,
       },
-      // No request to items: the event says which version holds the annotations.
-      { version: d.itemVersion },
+      // No request to items: the event says which version holds the annotations. No prepare
+      // step either, so the graph is read in the transaction.
+      { itemHead: { version: d.itemVersion } },
     );
     return Outcome.ack();
   }
