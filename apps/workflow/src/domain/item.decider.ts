@@ -44,7 +44,7 @@ export type ItemCommand =
   | ({ type: 'MoveItem'; edge: string } & MoveContext)
   /** Admin: put the item in any stage, recording who and why. */
   | ({ type: 'SetStage'; stageId: string; by: string; reason: string } & MoveContext)
-  /** Delivery's outcome for a webhook visit: routes it through `succeeded` or `failed`. */
+  /** A webhook visit's outcome (delivery's, or items' write-back): routes it through `succeeded` or `failed`. */
   | ({ type: 'RecordOutcome'; outcome: 'delivered' | 'failed'; visitId: string; deliveryId: string; lastError?: string | null } & MoveContext)
   /** The registry disabled or deleted the endpoint a waiting webhook visit depends on. */
   | ({ type: 'MarkEndpointUnusable'; visitId: string; endpointId: string; status: EndpointUnusable } & MoveContext)
