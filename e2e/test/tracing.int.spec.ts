@@ -17,7 +17,7 @@ import { WebhooksConfig } from '../../apps/webhooks/src/config.js';
 import { webhooksErrorStatuses } from '../../apps/webhooks/src/errors.js';
 import { AppModule as WorkflowModule } from '../../apps/workflow/src/app.module.js';
 import { WorkflowConfig } from '../../apps/workflow/src/config.js';
-import { workflowErrorStatuses } from '../../apps/workflow/src/domain/errors.js';
+import { workflowErrorStatuses } from '../../apps/workflow/src/errors.js';
 
 /**
  * One trace from the request that puts an item into a webhook stage to the receiver's request and

@@ -16,7 +16,7 @@ import { createTestDatabase, deleteNamespace, testEnv, uniqueName, until } from 
 import pg from 'pg';
 import type * as AppModuleFile from '../src/app.module.js';
 import type * as ConfigFile from '../src/config.js';
-import type * as ErrorsFile from '../src/domain/errors.js';
+import type * as ErrorsFile from '../src/errors.js';
 
 const N = Number(process.env.BENCH_ITEMS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -27,7 +27,7 @@ const EVENTS_PER_ITEM = 10;
 
 const { AppModule } = (await import(new URL('../dist/app.module.js', import.meta.url).href)) as typeof AppModuleFile;
 const { WorkflowConfig } = (await import(new URL('../dist/config.js', import.meta.url).href)) as typeof ConfigFile;
-const { workflowErrorStatuses } = (await import(new URL('../dist/domain/errors.js', import.meta.url).href)) as typeof ErrorsFile;
+const { workflowErrorStatuses } = (await import(new URL('../dist/errors.js', import.meta.url).href)) as typeof ErrorsFile;
 
 const rate = (n: number, s: number) => Math.round(n / s);
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;

@@ -1,7 +1,7 @@
 import { runService } from '@stagehook/platform';
 import { AppModule } from './app.module.js';
 import { WorkflowConfig } from './config.js';
-import { workflowErrorStatuses } from './domain/errors.js';
+import { workflowErrorStatuses } from './errors.js';
 
 await runService(AppModule, WorkflowConfig, {
   errorStatuses: workflowErrorStatuses,

@@ -82,19 +82,19 @@ describe('definition decider', () => {
   };
 
   it('creates version 1', () => {
-    given(definitionDecider).when({ type: 'create', workflowId: 'w1', projectId: 'p1', name: 'T', stages: template(), now }).then([created]);
+    given(definitionDecider).when({ type: 'CreateDefinition', workflowId: 'w1', projectId: 'p1', name: 'T', stages: template(), now }).then([created]);
   });
 
   it('refuses an invalid graph with every problem', () => {
     given(definitionDecider)
-      .when({ type: 'create', workflowId: 'w1', projectId: 'p1', name: 'T', stages: [], now })
+      .when({ type: 'CreateDefinition', workflowId: 'w1', projectId: 'p1', name: 'T', stages: [], now })
       .thenThrows(InvalidWorkflowError, /dataset.*complete/);
   });
 
   it('an edit makes a new version and keeps the old one readable', () => {
     const stages = template().map((s) => (s.type === 'webhook' ? { ...s, webhook: { endpointId: 'ep2' } } : s));
     given(definitionDecider, [created])
-      .when({ type: 'update', name: 'T2', stages, now })
+      .when({ type: 'UpdateDefinition', name: 'T2', stages, now })
       .then([{ type: 'workflow.definition.updated', data: { workflowId: 'w1', projectId: 'p1', version: 2, name: 'T2', stages, at: now.toISOString() } }]);
     const state = [created, { type: 'workflow.definition.updated' as const, data: { ...created.data, version: 2, stages } }].reduce(
       (s, e) => definitionDecider.evolve(s, e),

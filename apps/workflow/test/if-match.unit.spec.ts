@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { ValidationFailedError } from '@stagehook/platform';
-import { parseIfMatch } from '../src/shared/if-match.js';
+import { parseIfMatch } from '../src/commands/shared/if-match.js';
 
 describe('If-Match', () => {
   it('reads a bare, quoted or weak version', () => {

@@ -42,18 +42,18 @@ const inAnnotate = [...inDataset, left('v1', 1, 'default', 's2'), entered('v2', 
 const inWebhook = [...inAnnotate, left('v2', 2, 'default', 's3'), entered('v3', 3)];
 const inReview = [...inWebhook, left('v3', 3, 'succeeded', 's4', { deliveryId: 'd1' }), entered('v4', 4)];
 const outcome = (o: 'delivered' | 'failed', visitId: string, deliveryId = 'd1', extra: Partial<ItemCommand> = {}): ItemCommand =>
-  ({ type: 'outcome', outcome: o, visitId, deliveryId, ...ctx(), ...extra }) as ItemCommand;
+  ({ type: 'RecordOutcome', outcome: o, visitId, deliveryId, ...ctx(), ...extra }) as ItemCommand;
 
 describe('items in a workflow', () => {
   it('adding an item enters the dataset stage with a visit and the item version', () => {
     given(itemDecider)
-      .when({ type: 'add', ...ids, workflowVersion: 1, ...ctx({ visitIds: ['v1'] }) })
+      .when({ type: 'AddItem', ...ids, workflowVersion: 1, ...ctx({ visitIds: ['v1'] }) })
       .then([entered('v1', 1)]);
   });
 
   it('refuses to add an item twice', () => {
     given(itemDecider, inDataset)
-      .when({ type: 'add', ...ids, workflowVersion: 1, ...ctx() })
+      .when({ type: 'AddItem', ...ids, workflowVersion: 1, ...ctx() })
       .thenThrows(AlreadyInWorkflowError);
   });
 
@@ -74,47 +74,47 @@ describe('items in a workflow', () => {
     };
     const carried = entered('v3', 3);
     given(itemDecider, inAnnotate)
-      .when({ type: 'submit', ...ctx({ visitIds: ['v3'], item }) })
+      .when({ type: 'SubmitItem', ...ctx({ visitIds: ['v3'], item }) })
       .then([left('v2', 2, 'default', 's3'), { ...carried, data: { ...carried.data, item } } as ItemEvent]);
     // A summary of another version than the one frozen is left out (delivery asks items for it).
     given(itemDecider, inAnnotate)
-      .when({ type: 'submit', ...ctx({ visitIds: ['v3'], item: { ...item, version: 6 } }) })
+      .when({ type: 'SubmitItem', ...ctx({ visitIds: ['v3'], item: { ...item, version: 6 } }) })
       .then([left('v2', 2, 'default', 's3'), entered('v3', 3)]);
     // Stages that deliver nothing carry none.
     given(itemDecider, inDataset)
-      .when({ type: 'start', ...ctx({ visitIds: ['v2'], item }) })
+      .when({ type: 'StartItem', ...ctx({ visitIds: ['v2'], item }) })
       .then([left('v1', 1, 'default', 's2'), entered('v2', 2)]);
   });
 
   it('start moves the item from dataset to annotate', () => {
     given(itemDecider, inDataset)
-      .when({ type: 'start', ...ctx({ visitIds: ['v2'] }) })
+      .when({ type: 'StartItem', ...ctx({ visitIds: ['v2'] }) })
       .then([left('v1', 1, 'default', 's2'), entered('v2', 2)]);
   });
 
   it('submit enters the webhook stage with its config and the version the command carried', () => {
     given(itemDecider, inAnnotate)
-      .when({ type: 'submit', ...ctx({ visitIds: ['v3'], itemVersion: 9, by: 'ann' }) })
+      .when({ type: 'SubmitItem', ...ctx({ visitIds: ['v3'], itemVersion: 9, by: 'ann' }) })
       .then([left('v2', 2, 'default', 's3', { by: 'ann' }), entered('v3', 3, 9)]);
   });
 
   it('never freezes a lower item version than an earlier entry did', () => {
-    const events = itemDecider.decide({ type: 'submit', ...ctx({ visitIds: ['v3'], itemVersion: 2 }) }, fold(itemDecider, inAnnotate));
+    const events = itemDecider.decide({ type: 'SubmitItem', ...ctx({ visitIds: ['v3'], itemVersion: 2 }) }, fold(itemDecider, inAnnotate));
     expect((events[1].data as { itemVersion: number }).itemVersion).toBe(7);
   });
 
   it('a command not allowed in the current stage names the stage', () => {
     given(itemDecider, inWebhook)
-      .when({ type: 'approve', ...ctx() })
+      .when({ type: 'ApproveItem', ...ctx() })
       .thenThrows(StageNotAllowedError, /approve is not allowed in stage 'Webhook' \(webhook\)/);
     given(itemDecider, inDataset)
-      .when({ type: 'submit', ...ctx() })
+      .when({ type: 'SubmitItem', ...ctx() })
       .thenThrows(StageNotAllowedError, /'Dataset'/);
   });
 
   it('commands on an item that is not in the workflow are refused', () => {
     given(itemDecider)
-      .when({ type: 'start', ...ctx() })
+      .when({ type: 'StartItem', ...ctx() })
       .thenThrows(ItemNotInWorkflowError);
   });
 
@@ -144,11 +144,11 @@ describe('items in a workflow', () => {
   it("the reject loop: review → annotate → webhook again gets a new visit; the first visit's outcome is then stale", () => {
     const rejected = [...inReview, left('v4', 4, 'reject', 's2'), entered('v5', 2)];
     given(itemDecider, inReview)
-      .when({ type: 'reject', ...ctx({ visitIds: ['v5'] }) })
+      .when({ type: 'RejectItem', ...ctx({ visitIds: ['v5'] }) })
       .then([left('v4', 4, 'reject', 's2'), entered('v5', 2)]);
     const again = [...rejected, left('v5', 2, 'default', 's3'), entered('v6', 3)];
     given(itemDecider, rejected)
-      .when({ type: 'submit', ...ctx({ visitIds: ['v6'] }) })
+      .when({ type: 'SubmitItem', ...ctx({ visitIds: ['v6'] }) })
       .then([left('v5', 2, 'default', 's3'), entered('v6', 3)]);
     given(itemDecider, again).when(outcome('delivered', 'v3')).then([]);
     given(itemDecider, again)
@@ -158,23 +158,23 @@ describe('items in a workflow', () => {
 
   it('approve completes the item', () => {
     given(itemDecider, inReview)
-      .when({ type: 'approve', ...ctx({ visitIds: ['v5'] }) })
+      .when({ type: 'ApproveItem', ...ctx({ visitIds: ['v5'] }) })
       .then([left('v4', 4, 'approve', 's5'), entered('v5', 5), { type: 'workflow.item.completed', data: { ...ids, visitId: 'v5', completedAt: at } }]);
   });
 
   it('a second review of the same visit is refused (the first moved the item on)', () => {
     const approved = [...inReview, left('v4', 4, 'approve', 's5'), entered('v5', 5)];
     given(itemDecider, approved)
-      .when({ type: 'approve', ...ctx() })
+      .when({ type: 'ApproveItem', ...ctx() })
       .thenThrows(StageNotAllowedError, /Complete/);
     given(itemDecider, approved)
-      .when({ type: 'reject', ...ctx({ expectedVisitId: 'v4' }) })
+      .when({ type: 'RejectItem', ...ctx({ expectedVisitId: 'v4' }) })
       .thenThrows(StaleVisitError);
   });
 
   it('a webhook stage with a disabled endpoint fails fast through failed with the reason', () => {
     given(itemDecider, inAnnotate)
-      .when({ type: 'submit', ...ctx({ visitIds: ['v3', 'v4'], unusableEndpoints: { ep1: 'disabled' } }) })
+      .when({ type: 'SubmitItem', ...ctx({ visitIds: ['v3', 'v4'], unusableEndpoints: { ep1: 'disabled' } }) })
       .then([left('v2', 2, 'default', 's3'), entered('v3', 3), left('v3', 3, 'failed', 's4', { reason: 'endpoint ep1 is disabled' }), entered('v4', 4)]);
   });
 
@@ -226,7 +226,7 @@ describe('items in a workflow', () => {
 
     it('parks the item at the second pass, entered without a delivery, instead of bouncing forever', () => {
       given(itemDecider, inD)
-        .when({ type: 'start', ...ctx({ graph: loop, visitIds: ['x1', 'x2', 'x3'], unusableEndpoints: { gone: 'deleted' } }) })
+        .when({ type: 'StartItem', ...ctx({ graph: loop, visitIds: ['x1', 'x2', 'x3'], unusableEndpoints: { gone: 'deleted' } }) })
         .then(parkedHistory.slice(1));
     });
 
@@ -234,7 +234,7 @@ describe('items in a workflow', () => {
       const waiting = [...parkedHistory.slice(0, 3)];
       given(itemDecider, waiting)
         .when({
-          type: 'outcome',
+          type: 'RecordOutcome',
           outcome: 'failed',
           visitId: 'x1',
           deliveryId: 'dd',
@@ -263,7 +263,7 @@ describe('items in a workflow', () => {
 
     it('resumes a parked item when its endpoint can deliver again: the stage is entered afresh with a delivery', () => {
       given(itemDecider, parkedHistory)
-        .when({ type: 'resume', visitId: 'x2', endpointId: 'gone', ...ctx({ graph: loop, visitIds: ['x3'] }) })
+        .when({ type: 'ResumeVisit', visitId: 'x2', endpointId: 'gone', ...ctx({ graph: loop, visitIds: ['x3'] }) })
         .then([
           {
             type: 'workflow.stage.left',
@@ -273,45 +273,45 @@ describe('items in a workflow', () => {
         ]);
       // A resume for another endpoint, or for an item not parked, changes nothing.
       given(itemDecider, parkedHistory)
-        .when({ type: 'resume', visitId: 'x2', endpointId: 'other', ...ctx({ graph: loop }) })
+        .when({ type: 'ResumeVisit', visitId: 'x2', endpointId: 'other', ...ctx({ graph: loop }) })
         .then([]);
       given(itemDecider, parkedHistory.slice(0, 3))
-        .when({ type: 'resume', visitId: 'x1', endpointId: 'gone', ...ctx({ graph: loop }) })
+        .when({ type: 'ResumeVisit', visitId: 'x1', endpointId: 'gone', ...ctx({ graph: loop }) })
         .then([]);
     });
   });
 
   it('move takes a named edge and refuses an edge the stage lacks', () => {
     given(itemDecider, inWebhook)
-      .when({ type: 'move', edge: 'failed', ...ctx() })
+      .when({ type: 'MoveItem', edge: 'failed', ...ctx() })
       .then([left('v3', 3, 'failed', 's4'), entered('vA', 4)]);
     given(itemDecider, inWebhook)
-      .when({ type: 'move', edge: 'approve', ...ctx() })
+      .when({ type: 'MoveItem', edge: 'approve', ...ctx() })
       .thenThrows(StageNotAllowedError, /Webhook/);
   });
 
   it('set stage records who and why, even out of complete', () => {
     const done = [...inReview, left('v4', 4, 'approve', 's5'), entered('v5', 5)];
     given(itemDecider, done)
-      .when({ type: 'setStage', stageId: 's2', by: 'admin1', reason: 'redo', ...ctx({ visitIds: ['v6'] }) })
+      .when({ type: 'SetStage', stageId: 's2', by: 'admin1', reason: 'redo', ...ctx({ visitIds: ['v6'] }) })
       .then([left('v5', 5, 'admin', 's2', { by: 'admin1', reason: 'redo' }), entered('v6', 2)]);
     given(itemDecider, done)
-      .when({ type: 'setStage', stageId: 'nope', by: 'a', reason: 'r', ...ctx() })
+      .when({ type: 'SetStage', stageId: 'nope', by: 'a', reason: 'r', ...ctx() })
       .thenThrows(StageNotAllowedError, /unknown stage/);
   });
 
   it('an endpoint disabled while a visit waits on it routes that visit through failed', () => {
     given(itemDecider, inWebhook)
-      .when({ type: 'endpointUnusable', visitId: 'v3', endpointId: 'ep1', status: 'deleted', ...ctx() })
+      .when({ type: 'MarkEndpointUnusable', visitId: 'v3', endpointId: 'ep1', status: 'deleted', ...ctx() })
       .then([left('v3', 3, 'failed', 's4', { reason: 'endpoint ep1 is deleted' }), entered('vA', 4)]);
   });
 
   it('an endpoint change for a visit that moved on, or for another endpoint, changes nothing', () => {
     given(itemDecider, inReview)
-      .when({ type: 'endpointUnusable', visitId: 'v3', endpointId: 'ep1', status: 'disabled', ...ctx() })
+      .when({ type: 'MarkEndpointUnusable', visitId: 'v3', endpointId: 'ep1', status: 'disabled', ...ctx() })
       .then([]);
     given(itemDecider, inWebhook)
-      .when({ type: 'endpointUnusable', visitId: 'v3', endpointId: 'other', status: 'disabled', ...ctx() })
+      .when({ type: 'MarkEndpointUnusable', visitId: 'v3', endpointId: 'other', status: 'disabled', ...ctx() })
       .then([]);
   });
 });

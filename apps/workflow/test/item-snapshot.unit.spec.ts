@@ -13,6 +13,7 @@ const now = new Date('2026-01-01T00:00:00.000Z');
 
 type Step = 'start' | 'submit' | 'approve' | 'reject' | 'delivered' | 'failed';
 const STEP = fc.constantFrom<Step>('start', 'submit', 'approve', 'reject', 'delivered', 'failed');
+const STAGE_ACTIONS = { start: 'StartItem', submit: 'SubmitItem', approve: 'ApproveItem', reject: 'RejectItem' } as const;
 
 /** The events of an item moved by `steps` (refused steps add nothing), as its stream would hold. */
 function eventsOf(steps: Step[]): ItemEvent[] {
@@ -32,10 +33,10 @@ function eventsOf(steps: Step[]): ItemEvent[] {
       state = itemDecider.evolve(state, e);
     }
   };
-  apply({ type: 'add', workflowId: 'w1', workflowVersion: 1, projectId: 'p1', itemId: 'i1', ...ctx() });
+  apply({ type: 'AddItem', workflowId: 'w1', workflowVersion: 1, projectId: 'p1', itemId: 'i1', ...ctx() });
   for (const s of steps) {
-    if (s === 'delivered' || s === 'failed') apply({ type: 'outcome', outcome: s, visitId: state.current?.visitId ?? 'none', deliveryId: `d${n}`, ...ctx() });
-    else apply({ type: s, ...ctx() });
+    if (s === 'delivered' || s === 'failed') apply({ type: 'RecordOutcome', outcome: s, visitId: state.current?.visitId ?? 'none', deliveryId: `d${n}`, ...ctx() });
+    else apply({ type: STAGE_ACTIONS[s], ...ctx() });
   }
   return events;
 }

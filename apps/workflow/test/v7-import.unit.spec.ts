@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import { releasedEndpoints, toGraph, validateGraph, type ResolvedEndpoint, type Stage } from '../src/domain/graph.js';
-import { fromV7Workflow } from '../src/import-v7/v7-workflow.js';
+import { fromV7Workflow } from '../src/domain/v7-workflow.js';
 
 // darwin-py's own fixtures (see test/fixtures/darwin-py/README.md): documents V7 wrote.
 const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(new URL(`./fixtures/darwin-py/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;

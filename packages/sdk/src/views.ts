@@ -17,7 +17,7 @@ export interface StageView {
   webhook?: { endpointId: string; maxAttempts?: number; includeAnnotations?: boolean };
 }
 
-/** apps/workflow/src/shared/repositories.ts `DefinitionView`. */
+/** apps/workflow/src/persistence/views.ts `DefinitionView`. */
 export interface WorkflowView {
   workflowId: string;
   projectId: string;
@@ -35,7 +35,7 @@ export interface StageCountsView {
   total: number;
 }
 
-/** apps/workflow/src/shared/repositories.ts `PositionView`. */
+/** apps/workflow/src/persistence/views.ts `PositionView`. */
 export interface PositionView {
   workflowId: string;
   itemId: string;
@@ -50,7 +50,7 @@ export interface PositionView {
   completed: boolean;
 }
 
-/** apps/workflow/src/shared/repositories.ts `VisitView`. */
+/** apps/workflow/src/persistence/views.ts `VisitView`. */
 export interface VisitView {
   visitId: string;
   stageId: string;

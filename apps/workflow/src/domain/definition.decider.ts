@@ -10,8 +10,8 @@ export type DefinitionData = EventData<'workflow.definition.created'>;
 export type DefinitionEvent = EventOf<WorkflowDefinitionEventType>;
 
 export type DefinitionCommand =
-  | { type: 'create'; workflowId: string; projectId: string; name: string; stages: Stage[]; now: Date; by?: string }
-  | { type: 'update'; name: string; stages: Stage[]; now: Date; by?: string };
+  | { type: 'CreateDefinition'; workflowId: string; projectId: string; name: string; stages: Stage[]; now: Date; by?: string }
+  | { type: 'UpdateDefinition'; name: string; stages: Stage[]; now: Date; by?: string };
 
 export interface DefinitionState {
   workflowId?: string;
@@ -47,7 +47,7 @@ export const definitionDecider: Decider<DefinitionCommand, DefinitionEvent, Defi
     const problems = validateGraph(command.stages);
     if (problems.length > 0) throw new InvalidWorkflowError(problems);
     switch (command.type) {
-      case 'create': {
+      case 'CreateDefinition': {
         if (state.version > 0) throw new ConflictError(`workflow ${command.workflowId} already exists`);
         return [
           {
@@ -64,7 +64,7 @@ export const definitionDecider: Decider<DefinitionCommand, DefinitionEvent, Defi
           },
         ];
       }
-      case 'update': {
+      case 'UpdateDefinition': {
         if (state.version === 0 || !state.workflowId || !state.projectId) throw new ConflictError('the workflow does not exist');
         return [
           {

@@ -2,8 +2,8 @@ import { DomainError } from '@stagehook/platform/domain';
 import type { StageType } from '@stagehook/contracts';
 
 /**
- * The workflow service's error codes; `errorStatuses` maps each to its HTTP status in one place.
- * WIRE NAMES: clients branch on these strings.
+ * The workflow service's error codes; `workflowErrorStatuses` (src/errors.ts) maps each to its HTTP
+ * status in one place. WIRE NAMES: clients branch on these strings.
  */
 export const WorkflowErrorCode = {
   INVALID_WORKFLOW: 'invalid_workflow',
@@ -19,21 +19,6 @@ export const WorkflowErrorCode = {
   DELIVERY_UNAVAILABLE: 'delivery_unavailable',
   ITEM_NOT_FOUND: 'item_not_found',
 } as const;
-
-export const workflowErrorStatuses: Readonly<Record<string, number>> = {
-  [WorkflowErrorCode.INVALID_WORKFLOW]: 422,
-  [WorkflowErrorCode.STAGE_NOT_ALLOWED]: 409,
-  [WorkflowErrorCode.ALREADY_IN_WORKFLOW]: 409,
-  [WorkflowErrorCode.ITEM_NOT_IN_WORKFLOW]: 404,
-  [WorkflowErrorCode.UNKNOWN_ITEMS]: 422,
-  [WorkflowErrorCode.ITEMS_UNAVAILABLE]: 503,
-  [WorkflowErrorCode.WEBHOOKS_UNAVAILABLE]: 503,
-  [WorkflowErrorCode.STALE_VISIT]: 409,
-  [WorkflowErrorCode.STAGE_NOT_FOUND]: 404,
-  [WorkflowErrorCode.NOT_A_WEBHOOK_STAGE]: 422,
-  [WorkflowErrorCode.DELIVERY_UNAVAILABLE]: 503,
-  [WorkflowErrorCode.ITEM_NOT_FOUND]: 404,
-};
 
 /** Every problem of a graph at once, so a client fixes them in one round. */
 export class InvalidWorkflowError extends DomainError {

@@ -224,3 +224,8 @@ export function releasedEndpoints(before: Graph, after: Graph): string[] {
 export function boundDataset(graph: Graph): string | undefined {
   return graph.find((s) => s.type === 'dataset')?.datasetId;
 }
+
+/** The endpoints the graph's webhook stages name. */
+export function webhookEndpoints(graph: Graph): string[] {
+  return graph.flatMap((s) => (s.type === 'webhook' && s.webhook ? [s.webhook.endpointId] : []));
+}

@@ -16,7 +16,7 @@ export type EndpointUnusable = 'disabled' | 'deleted';
 
 /** What every command that may enter a stage carries: all of it data, so `decide` stays pure. */
 export interface MoveContext {
-  /** The graph of the version the item runs on (add: the latest version). */
+  /** The graph of the version the item runs on (AddItem: the latest version). */
   graph: Graph;
   now: Date;
   /** Fresh visit ids, used in order; one command may enter several stages (fail-fast, complete). */
@@ -36,16 +36,20 @@ export interface MoveContext {
   expectedVisitId?: string;
 }
 
+/** Commands are imperatives, named for what the caller asks (`type`); the clock comes in as `now`. */
 export type ItemCommand =
-  | ({ type: 'add'; workflowId: string; workflowVersion: number; projectId: string; itemId: string } & MoveContext)
-  | ({ type: 'start' | 'submit' | 'approve' | 'reject' } & MoveContext)
-  | ({ type: 'move'; edge: string } & MoveContext)
-  | ({ type: 'setStage'; stageId: string; by: string; reason: string } & MoveContext)
-  | ({ type: 'outcome'; outcome: 'delivered' | 'failed'; visitId: string; deliveryId: string; lastError?: string | null } & MoveContext)
+  | ({ type: 'AddItem'; workflowId: string; workflowVersion: number; projectId: string; itemId: string } & MoveContext)
+  /** start (dataset), submit (annotate), approve / reject (review): the stage's named edge. */
+  | ({ type: StageActionCommand } & MoveContext)
+  | ({ type: 'MoveItem'; edge: string } & MoveContext)
+  /** Admin: put the item in any stage, recording who and why. */
+  | ({ type: 'SetStage'; stageId: string; by: string; reason: string } & MoveContext)
+  /** A webhook visit's outcome (delivery's, or items' write-back): routes it through `succeeded` or `failed`. */
+  | ({ type: 'RecordOutcome'; outcome: 'delivered' | 'failed'; visitId: string; deliveryId: string; lastError?: string | null } & MoveContext)
   /** The registry disabled or deleted the endpoint a waiting webhook visit depends on. */
-  | ({ type: 'endpointUnusable'; visitId: string; endpointId: string; status: EndpointUnusable } & MoveContext)
+  | ({ type: 'MarkEndpointUnusable'; visitId: string; endpointId: string; status: EndpointUnusable } & MoveContext)
   /** The endpoint a parked visit waits on can take deliveries again: the stage is entered afresh. */
-  | ({ type: 'resume'; visitId: string; endpointId: string } & MoveContext);
+  | ({ type: 'ResumeVisit'; visitId: string; endpointId: string } & MoveContext);
 
 export interface CurrentVisit {
   visitId: string;
@@ -68,13 +72,19 @@ export interface ItemState {
   visits: number;
 }
 
-/** Which stage type each named command is for, and the edge it takes. */
-const COMMAND_EDGES = {
-  start: { stageType: 'dataset', edge: 'default' },
-  submit: { stageType: 'annotate', edge: 'default' },
-  approve: { stageType: 'review', edge: 'approve' },
-  reject: { stageType: 'review', edge: 'reject' },
-} as const satisfies Record<string, { stageType: StageType; edge: string }>;
+/** The commands a stage's own action issues (HTTP: `POST …/items/:itemId/{start,submit,approve,reject}`). */
+export type StageActionCommand = 'StartItem' | 'SubmitItem' | 'ApproveItem' | 'RejectItem';
+
+/**
+ * Which stage type each stage action is for, the edge it takes, and the verb a refusal names
+ * (WIRE: the 409's message, e.g. "submit is not allowed in stage 'Review' (review)").
+ */
+const STAGE_ACTIONS = {
+  StartItem: { verb: 'start', stageType: 'dataset', edge: 'default' },
+  SubmitItem: { verb: 'submit', stageType: 'annotate', edge: 'default' },
+  ApproveItem: { verb: 'approve', stageType: 'review', edge: 'approve' },
+  RejectItem: { verb: 'reject', stageType: 'review', edge: 'reject' },
+} as const satisfies Record<StageActionCommand, { verb: string; stageType: StageType; edge: string }>;
 
 /**
  * An item's position is plain JSON and small, but its stream grows by every visit (an item
@@ -122,26 +132,26 @@ export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = {
 
   decide(command, state) {
     switch (command.type) {
-      case 'add': {
+      case 'AddItem': {
         if (state.visits > 0) throw new AlreadyInWorkflowError(command.itemId);
         const base = { workflowId: command.workflowId, workflowVersion: command.workflowVersion, projectId: command.projectId, itemId: command.itemId };
         return new Mover({ ...state, ...base }, command).enter(datasetStage(command.graph), new Set());
       }
-      case 'start':
-      case 'submit':
-      case 'approve':
-      case 'reject': {
-        const { stageType, edge } = COMMAND_EDGES[command.type];
-        const stage = currentStage(state, command, command.type);
-        if (stage.type !== stageType) throw new StageNotAllowedError(command.type, stage);
+      case 'StartItem':
+      case 'SubmitItem':
+      case 'ApproveItem':
+      case 'RejectItem': {
+        const { verb, stageType, edge } = STAGE_ACTIONS[command.type];
+        const stage = currentStage(state, command, verb);
+        if (stage.type !== stageType) throw new StageNotAllowedError(verb, stage);
         return new Mover(state, command).leave(stage, edge, {});
       }
-      case 'move': {
+      case 'MoveItem': {
         const stage = currentStage(state, command, `move through '${command.edge}'`);
         if (edgeTarget(stage, command.edge) === undefined) throw new StageNotAllowedError(`move through '${command.edge}'`, stage);
         return new Mover(state, command).leave(stage, command.edge, {});
       }
-      case 'setStage': {
+      case 'SetStage': {
         // An admin may also pull a completed item back; only an unknown target is refused.
         if (state.visits === 0) throw new ItemNotInWorkflowError(state.itemId ?? 'unknown');
         const target = stageById(command.graph, command.stageId);
@@ -153,7 +163,7 @@ export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = {
         if (!from) throw new Error(`stage ${state.current.stageId} missing from its own workflow version`);
         return mover.leave(from, 'admin', extra, target);
       }
-      case 'outcome': {
+      case 'RecordOutcome': {
         // Stale (the visit moved on) or duplicate (it was already routed): nothing changes.
         if (!state.current || state.current.visitId !== command.visitId || state.current.stageType !== 'webhook') return [];
         const stage = stageById(command.graph, state.current.stageId);
@@ -162,7 +172,7 @@ export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = {
         const reason = command.outcome === 'failed' && command.lastError ? command.lastError.slice(0, 1000) : undefined;
         return new Mover(state, command).leave(stage, edge, { deliveryId: command.deliveryId, ...(reason ? { reason } : {}) });
       }
-      case 'endpointUnusable': {
+      case 'MarkEndpointUnusable': {
         // Only the visit that is still waiting on this endpoint; anything else moved on already.
         if (!state.current || state.current.visitId !== command.visitId || state.current.stageType !== 'webhook') return [];
         const stage = stageById(command.graph, state.current.stageId);
@@ -170,7 +180,7 @@ export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = {
         if (stage.webhook?.endpointId !== command.endpointId) return [];
         return new Mover(state, command).leave(stage, 'failed', { reason: `endpoint ${command.endpointId} is ${command.status}` });
       }
-      case 'resume': {
+      case 'ResumeVisit': {
         if (!state.current || state.current.visitId !== command.visitId || state.current.parkedOn !== command.endpointId) return [];
         const stage = stageById(command.graph, state.current.stageId);
         if (!stage) throw new Error(`stage ${state.current.stageId} missing from its own workflow version`);

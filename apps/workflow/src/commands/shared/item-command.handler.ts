@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import { DomainError, ErrorCode, NotFoundError } from '@stagehook/platform';
+import { ItemHeads } from '../../adapters/item-heads.js';
+import { ItemNotInWorkflowError } from '../../domain/errors.js';
+import type { StageActionCommand } from '../../domain/item.decider.js';
+import { DefinitionsRepository } from '../../persistence/definitions.repository.js';
+import { PositionsRepository } from '../../persistence/positions.repository.js';
+import type { PositionView } from '../../persistence/views.js';
+import { type ClientContext, ItemStream, itemStreamId } from './item-stream.js';
+
+/** The item commands a client sends about one item in a workflow (advance-item, move-item, set-stage). */
+export type ClientItemCommand = { type: StageActionCommand } | { type: 'MoveItem'; edge: string } | { type: 'SetStage'; stageId: string; by: string; reason: string };
+
+/**
+ * Load → decide → append for a client's command on one item: the graph of the item's workflow
+ * version, the item's current version from the items service (asked now: see ItemHeads), dead
+ * endpoints; answers the item's position after the command.
+ */
+@Injectable()
+export class ItemCommandHandler {
+  constructor(
+    private readonly stream: ItemStream,
+    private readonly definitions: DefinitionsRepository,
+    private readonly positions: PositionsRepository,
+    private readonly heads: ItemHeads,
+  ) {}
+
+  async handle(projectId: string, workflowId: string, itemId: string, command: ClientItemCommand, client: ClientContext): Promise<PositionView> {
+    await this.definitions.assertInProject(workflowId, projectId);
+    const pos = await this.positions.find(workflowId, itemId);
+    if (!pos) throw new ItemNotInWorkflowError(itemId);
+    const graph = await this.stream.graphOf(workflowId, pos.workflowVersion);
+    const found = await this.heads.head(projectId, itemId);
+    if (found === null) throw new NotFoundError(`item ${itemId} not found`);
+    const head = found.version;
+    // Items commits an annotation before answering the annotator, so a version a client saw is
+    // never above the head: one that is was made up, and must not be frozen into a stage entry
+    // (delivery could never export it).
+    if (client.itemVersion !== undefined && client.itemVersion > head) {
+      throw new DomainError(ErrorCode.PRECONDITION_FAILED, `If-Match names version ${client.itemVersion} of item ${itemId}, but its latest version is ${head}`);
+    }
+    const unusable = await this.stream.unusable(projectId, graph);
+    const ctx = this.stream.context(graph, Math.max(head, client.itemVersion ?? 0), unusable, client, found.item);
+    await this.stream.run(itemStreamId(workflowId, itemId), { ...command, ...ctx }, this.stream.metadata(projectId, client.correlationId));
+    const after = await this.positions.find(workflowId, itemId);
+    if (!after) throw new Error('an item in a workflow has a position');
+    return after;
+  }
+}
