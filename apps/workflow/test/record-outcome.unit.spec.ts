@@ -52,7 +52,8 @@ function setup(opts: { graph?: Graph; positions?: Array<PositionView | undefined
     unusable: async () => ({}),
     context: (g: Graph, itemVersion: number): MoveContext => ({ graph: g, now: new Date(0), visitIds: ['n1', 'n2'], itemVersion }),
     metadata: () => ({ source: 'workflow', projectId: 'p1' }),
-    run: async (_s: string, command: ItemCommand) => (runs.push(command), true),
+    // What was appended: one event stands for a routed visit.
+    run: async (_s: string, command: ItemCommand) => (runs.push(command), [{ type: 'workflow.stage.left' }]),
   } as unknown as ItemStream;
   const repo = { find: async (_w: string, _i: string, manager?: EntityManager) => (reads.positions.push(manager), positions.shift()) } as unknown as PositionsRepository;
   const heads = { headOrWait: async () => (reads.heads++, opts.head ?? { version: 9 }) } as unknown as ItemHeads;

@@ -114,6 +114,8 @@ describe('an item through the template', () => {
     h.itemVersions.set(`p1/${item}`, 5);
     const submitted = await cmd(wf.workflowId, item, 'submit');
     expect(submitted.body).toMatchObject({ stageType: 'webhook', itemVersion: 5 });
+    // A command answers the position its events leave, exactly as the read model holds it.
+    expect(submitted.body).toEqual(await position(wf.workflowId, item));
     const firstWebhook = await until(() => h.entered(item).find((e) => e.data.stageType === 'webhook'), { message: 'webhook stage.entered published' });
     expect(firstWebhook.data).toMatchObject({ itemVersion: 5, webhook: { endpointId: 'ep-1', maxAttempts: 3, includeAnnotations: true }, workflowVersion: 1 });
 
@@ -138,7 +140,8 @@ describe('an item through the template', () => {
     await until(async () => (await position(wf.workflowId, item)).stageType === 'review', { message: 'failed routed to review' });
 
     const approved = await cmd(wf.workflowId, item, 'approve', { by: 'rev-2' });
-    expect(approved.body).toMatchObject({ stageType: 'complete', completed: true });
+    expect(approved.body).toMatchObject({ stageType: 'complete', completed: true, state: 'completed' });
+    expect(approved.body).toEqual(await position(wf.workflowId, item));
     await until(() => h.published.find((e) => e.type === 'workflow.item.completed' && e.data.itemId === item), { message: 'item.completed published' });
 
     await until(() => h.entered(item).length === 8, { message: 'eight stage entries published' });
@@ -314,6 +317,7 @@ describe('an item through the template', () => {
 
     const submitted = await cmd(wf.workflowId, item, 'submit');
     expect(submitted.body).toMatchObject({ stageType: 'webhook', state: 'blocked' });
+    expect(submitted.body).toEqual(await position(wf.workflowId, item));
     expect(String((submitted.body as { blockedReason?: string }).blockedReason)).toContain(`endpoint ${endpointId} is disabled`);
     const webhookEntries = () => h.entered(item).filter((e) => e.data.stageType === 'webhook');
     await until(() => webhookEntries().length === 2, { message: 'fail-fast pass and parked entry published' });

@@ -113,12 +113,20 @@ export interface CommandResult<S> {
   events: StoredEvent[];
 }
 
+/**
+ * A command, or how to make it from the state the stream was loaded at: for a command whose data
+ * depends on the aggregate (which workflow version's graph it moves in), so the state loaded to
+ * decide is also what the command is built from, without reading a read model first. Called
+ * again after a conflict, with the newer state.
+ */
+export type CommandFrom<C, S> = C | ((state: S) => C | Promise<C>);
+
 /** Load the stream → pure `decide` → append with the version it was decided on. */
 export async function handleCommand<C, E extends DomainEvent, S>(
   store: EventStore,
   streamId: string,
   decider: Decider<C, E, S>,
-  command: C,
+  commandFrom: CommandFrom<C, S>,
   opts: HandleCommandOptions,
 ): Promise<CommandResult<S>> {
   const retries = opts.manager || opts.expectedVersion !== undefined ? 0 : (opts.retries ?? 3);
@@ -127,6 +135,7 @@ export async function handleCommand<C, E extends DomainEvent, S>(
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== version) {
       throw new ConcurrencyConflictError(streamId, opts.expectedVersion, version);
     }
+    const command = typeof commandFrom === 'function' ? await (commandFrom as (state: S) => C | Promise<C>)(state) : commandFrom;
     const decided = decider.decide(command, state);
     if (decided.length === 0) return { state, version, events: [] };
     try {

@@ -297,6 +297,19 @@ describe('EventStore', () => {
       expect(await store.streamVersion('item-cmd2')).toBe(4);
     });
 
+    it('builds the command from the loaded state, and again from the newer state after a conflict', async () => {
+      const seen: number[] = [];
+      const from = async (s: { n: number }): Promise<Cmd> => {
+        seen.push(s.n);
+        // A racer appends while the first command is being built: its append conflicts.
+        if (seen.length === 1) await store.append('item-cmd5', 'any', [ev('item.test.annotated')]);
+        return { kind: 'annotate', max: s.n + 1 };
+      };
+      const r = await handleCommand(store, 'item-cmd5', limited, from, { metadata: meta });
+      expect(seen).toEqual([0, 1]);
+      expect(r).toMatchObject({ version: 2, state: { n: 2 } });
+    });
+
     it('refuses to fold a stream holding a type the decider does not list', async () => {
       await store.append('item-cmd4', 0, [ev('item.test.annotated'), ev('item.test.cleared')]);
       const typed: Decider<Cmd, Evt, { n: number }> = { ...limited, eventTypes: ['item.test.annotated'] };

@@ -1,4 +1,4 @@
-import { assertNever, WORKFLOW_DEFINITION_EVENT_TYPES, WORKFLOW_ITEM_EVENT_TYPES } from '@stagehook/contracts';
+import { assertNever, type EventData, WORKFLOW_DEFINITION_EVENT_TYPES, WORKFLOW_ITEM_EVENT_TYPES } from '@stagehook/contracts';
 import type { InlineProjection, StoredEventOf } from '@stagehook/event-store';
 import type { EntityManager } from 'typeorm';
 import type { DefinitionEvent } from '../domain/definition.decider.js';
@@ -7,6 +7,8 @@ import type { ItemEvent } from '../domain/item.decider.js';
 async function exec(tx: EntityManager, text: string, params: unknown[]): Promise<void> {
   await tx.query(text, params);
 }
+
+const run = (tx: EntityManager, st: { text: string; params: unknown[] }) => exec(tx, st.text, st.params);
 
 export const definitionsProjection: InlineProjection<DefinitionEvent> = {
   name: 'wf_definitions',
@@ -38,45 +40,82 @@ export const definitionsProjection: InlineProjection<DefinitionEvent> = {
   },
 };
 
-/** Positions and visits, from the item streams' events; `seq` (global position) orders a history. */
+/** A statement and its parameters, numbered from `$1`. */
+interface Statement {
+  text: string;
+  params: unknown[];
+}
+
+/** `text` with its placeholders moved up by `offset` (to follow another statement's parameters). */
+const shifted = (text: string, offset: number) => text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+
+/**
+ * Several statements on different rows as one: each but the last becomes a data-modifying CTE.
+ * They all run against the same snapshot, so they must never touch the same row twice.
+ */
+function together(statements: Statement[]): Statement {
+  const params: unknown[] = [];
+  const parts = statements.map((st) => {
+    const text = shifted(st.text, params.length);
+    params.push(...st.params);
+    return text;
+  });
+  const last = parts.pop()!;
+  return { text: parts.length === 0 ? last : `WITH ${parts.map((t, i) => `s${i} AS (${t})`).join(', ')} ${last}`, params };
+}
+
+function visitLeft(d: EventData<'workflow.stage.left'>): Statement {
+  return {
+    text: `UPDATE wf_visits SET left_at = $2, edge = $3, to_stage_id = $4, left_by = $5, reason = $6, delivery_id = $7 WHERE visit_id = $1`,
+    params: [d.visitId, d.leftAt, d.edge, d.toStageId ?? null, d.by ?? null, d.reason ?? null, d.deliveryId ?? null],
+  };
+}
+
+function positionEntered(d: EventData<'workflow.stage.entered'>): Statement {
+  return {
+    text: `INSERT INTO wf_item_positions (workflow_id, item_id, project_id, workflow_version, stage_id, stage_type, stage_name, visit_id, item_version, entered_at, completed, webhook_endpoint_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false, $11)
+       ON CONFLICT (workflow_id, item_id) DO UPDATE SET
+         workflow_version = EXCLUDED.workflow_version, stage_id = EXCLUDED.stage_id, stage_type = EXCLUDED.stage_type,
+         stage_name = EXCLUDED.stage_name, visit_id = EXCLUDED.visit_id, item_version = EXCLUDED.item_version,
+         entered_at = EXCLUDED.entered_at, completed = false, webhook_endpoint_id = EXCLUDED.webhook_endpoint_id,
+         parked_on = NULL, parked_reason = NULL, parked_at = NULL`,
+    params: [d.workflowId, d.itemId, d.projectId, d.workflowVersion, d.stageId, d.stageType, d.stageName, d.visitId, d.itemVersion, d.enteredAt, d.webhook?.endpointId ?? null],
+  };
+}
+
+function visitEntered(d: EventData<'workflow.stage.entered'>, seq: number): Statement {
+  return {
+    text: `INSERT INTO wf_visits (visit_id, workflow_id, item_id, project_id, stage_id, stage_type, stage_name, item_version, entered_at, seq)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (visit_id) DO NOTHING`,
+    params: [d.visitId, d.workflowId, d.itemId, d.projectId, d.stageId, d.stageType, d.stageName, d.itemVersion, d.enteredAt, seq],
+  };
+}
+
+/**
+ * Positions and visits, from the item streams' events; `seq` (global position) orders a history.
+ * A move (a visit left, the next entered) is one statement: the left visit, the position and the
+ * new visit are three different rows. Anything else is a statement per event.
+ */
 export const itemsProjection: InlineProjection<ItemEvent> = {
   name: 'wf_items',
   handles: WORKFLOW_ITEM_EVENT_TYPES,
   async apply(events: StoredEventOf<ItemEvent>[], tx: EntityManager) {
-    for (const e of events) {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
       switch (e.type) {
         case 'workflow.stage.entered': {
-          const d = e.data;
-          await exec(
-            tx,
-            `INSERT INTO wf_item_positions (workflow_id, item_id, project_id, workflow_version, stage_id, stage_type, stage_name, visit_id, item_version, entered_at, completed, webhook_endpoint_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, false, $11)
-             ON CONFLICT (workflow_id, item_id) DO UPDATE SET
-               workflow_version = EXCLUDED.workflow_version, stage_id = EXCLUDED.stage_id, stage_type = EXCLUDED.stage_type,
-               stage_name = EXCLUDED.stage_name, visit_id = EXCLUDED.visit_id, item_version = EXCLUDED.item_version,
-               entered_at = EXCLUDED.entered_at, completed = false, webhook_endpoint_id = EXCLUDED.webhook_endpoint_id,
-               parked_on = NULL, parked_reason = NULL, parked_at = NULL`,
-            [d.workflowId, d.itemId, d.projectId, d.workflowVersion, d.stageId, d.stageType, d.stageName, d.visitId, d.itemVersion, d.enteredAt, d.webhook?.endpointId ?? null],
-          );
-          await exec(
-            tx,
-            `INSERT INTO wf_visits (visit_id, workflow_id, item_id, project_id, stage_id, stage_type, stage_name, item_version, entered_at, seq)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (visit_id) DO NOTHING`,
-            [d.visitId, d.workflowId, d.itemId, d.projectId, d.stageId, d.stageType, d.stageName, d.itemVersion, d.enteredAt, e.globalPosition],
-          );
+          await run(tx, together([positionEntered(e.data), visitEntered(e.data, e.globalPosition)]));
           break;
         }
         case 'workflow.stage.left': {
-          const d = e.data;
-          await exec(tx, `UPDATE wf_visits SET left_at = $2, edge = $3, to_stage_id = $4, left_by = $5, reason = $6, delivery_id = $7 WHERE visit_id = $1`, [
-            d.visitId,
-            d.leftAt,
-            d.edge,
-            d.toStageId ?? null,
-            d.by ?? null,
-            d.reason ?? null,
-            d.deliveryId ?? null,
-          ]);
+          const next = events[i + 1];
+          if (next?.type === 'workflow.stage.entered' && next.streamId === e.streamId && next.data.visitId !== e.data.visitId) {
+            await run(tx, together([visitLeft(e.data), positionEntered(next.data), visitEntered(next.data, next.globalPosition)]));
+            i++;
+          } else {
+            await run(tx, visitLeft(e.data));
+          }
           break;
         }
         case 'workflow.item.completed': {

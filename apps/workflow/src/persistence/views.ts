@@ -1,5 +1,8 @@
-import type { StageType } from '@stagehook/contracts';
+import type { EventOf, StageType } from '@stagehook/contracts';
 import type { Stage } from '../domain/graph.js';
+
+/** The item events `positionAfter` reads (stored or decided). */
+type ItemEventLike = EventOf<'workflow.stage.entered'> | EventOf<'workflow.stage.left'> | EventOf<'workflow.item.completed'> | EventOf<'workflow.item.parked'>;
 
 /** What the read models hold, as the API answers them; shared by the write-side and query repositories. */
 export interface DefinitionView {
@@ -96,4 +99,45 @@ export function toPosition(r: PositionRow): PositionView {
     state: r.completed ? 'completed' : r.parked_on ? 'blocked' : 'waiting',
     ...(r.parked_on ? { blockedReason: r.parked_reason ?? `waiting on endpoint ${r.parked_on}`, ...(r.parked_at ? { blockedSince: iso(r.parked_at) } : {}) } : {}),
   };
+}
+
+/**
+ * The position a command's events leave an item at, as the items projection writes it (see
+ * projections.ts), when they enter a stage: what the command answers without reading the row back.
+ * Undefined when they enter none (the position then depends on the row before them).
+ */
+export function positionAfter(events: readonly ItemEventLike[]): PositionView | undefined {
+  let last = -1;
+  events.forEach((e, i) => {
+    if (e.type === 'workflow.stage.entered') last = i;
+  });
+  if (last < 0) return undefined;
+  const entered = events[last];
+  if (entered.type !== 'workflow.stage.entered') return undefined;
+  const d = entered.data;
+  const row: PositionRow = {
+    workflow_id: d.workflowId,
+    item_id: d.itemId,
+    project_id: d.projectId,
+    workflow_version: d.workflowVersion,
+    stage_id: d.stageId,
+    stage_type: d.stageType,
+    stage_name: d.stageName,
+    visit_id: d.visitId,
+    item_version: d.itemVersion,
+    entered_at: new Date(d.enteredAt),
+    completed: false,
+    parked_on: null,
+    parked_reason: null,
+    parked_at: null,
+  };
+  for (const e of events.slice(last + 1)) {
+    if (e.type === 'workflow.item.completed' && e.data.visitId === row.visit_id) row.completed = true;
+    if (e.type === 'workflow.item.parked' && e.data.visitId === row.visit_id) {
+      row.parked_on = e.data.endpointId;
+      row.parked_reason = e.data.reason;
+      row.parked_at = new Date(e.data.parkedAt);
+    }
+  }
+  return toPosition(row);
 }

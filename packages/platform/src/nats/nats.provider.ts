@@ -28,6 +28,10 @@ export async function connectNats(config: Pick<BaseConfig, 'SERVICE_NAME' | 'NAT
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
     waitOnFirstConnect: false,
+    // Every request and JetStream publish otherwise builds two Errors with stack traces up front
+    // (for a timeout or failure that rarely comes): measurable CPU on the hot paths, and our logs
+    // carry an error's message and subject, not the caller's stack.
+    noAsyncTraces: true,
   });
   log.info({ server: nc.getServer() }, 'connected to NATS');
   void (async () => {

@@ -83,7 +83,7 @@ export class ApplyEndpointStatusHandler {
         { ...this.stream.metadata(pos.projectId, change.correlationId), causationId: change.eventId },
         manager,
       );
-      if (routed) moved++;
+      if (routed.length > 0) moved++;
     }
     return moved;
   }

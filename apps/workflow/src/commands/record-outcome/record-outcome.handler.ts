@@ -89,7 +89,7 @@ export class RecordOutcomeHandler {
     const graph = prepared.definition?.workflowVersion === pos.workflowVersion ? prepared.definition.graph : await this.stream.graphOf(o.workflowId, pos.workflowVersion, manager);
     const head = prepared.itemHead?.version ?? pos.itemVersion;
     const unusable = await this.stream.unusable(o.projectId, graph, manager);
-    const res = await this.stream.run(
+    const appended = await this.stream.run(
       itemStreamId(o.workflowId, o.itemId),
       {
         type: 'RecordOutcome',
@@ -102,7 +102,8 @@ export class RecordOutcomeHandler {
       { ...this.stream.metadata(o.projectId, o.correlationId), causationId: o.eventId },
       manager,
     );
-    this.outcomes.inc({ result: res ? 'routed' : 'ignored' });
-    return res;
+    const routed = appended.length > 0;
+    this.outcomes.inc({ result: routed ? 'routed' : 'ignored' });
+    return routed;
   }
 }

@@ -5,7 +5,7 @@ import { ItemNotInWorkflowError } from '../../domain/errors.js';
 import type { StageActionCommand } from '../../domain/item.decider.js';
 import { DefinitionsRepository } from '../../persistence/definitions.repository.js';
 import { PositionsRepository } from '../../persistence/positions.repository.js';
-import type { PositionView } from '../../persistence/views.js';
+import { positionAfter, type PositionView } from '../../persistence/views.js';
 import { type ClientContext, ItemStream, itemStreamId } from './item-stream.js';
 
 /** The item commands a client sends about one item in a workflow (advance-item, move-item, set-stage). */
@@ -27,22 +27,29 @@ export class ItemCommandHandler {
 
   async handle(projectId: string, workflowId: string, itemId: string, command: ClientItemCommand, client: ClientContext): Promise<PositionView> {
     await this.definitions.assertInProject(workflowId, projectId);
-    const pos = await this.positions.find(workflowId, itemId);
-    if (!pos) throw new ItemNotInWorkflowError(itemId);
-    const graph = await this.stream.graphOf(workflowId, pos.workflowVersion);
-    const found = await this.heads.head(projectId, itemId);
-    if (found === null) throw new NotFoundError(`item ${itemId} not found`);
-    const head = found.version;
-    // Items commits an annotation before answering the annotator, so a version a client saw is
-    // never above the head: one that is was made up, and must not be frozen into a stage entry
-    // (delivery could never export it).
-    if (client.itemVersion !== undefined && client.itemVersion > head) {
-      throw new DomainError(ErrorCode.PRECONDITION_FAILED, `If-Match names version ${client.itemVersion} of item ${itemId}, but its latest version is ${head}`);
-    }
-    const unusable = await this.stream.unusable(projectId, graph);
-    const ctx = this.stream.context(graph, Math.max(head, client.itemVersion ?? 0), unusable, client, found.item);
-    await this.stream.run(itemStreamId(workflowId, itemId), { ...command, ...ctx }, this.stream.metadata(projectId, client.correlationId));
-    const after = await this.positions.find(workflowId, itemId);
+    // Built from the item's stream as loaded to decide (its workflow version), not from a read of
+    // the position first: one round trip fewer, and the graph is the one the state was folded with.
+    const appended = await this.stream.run(
+      itemStreamId(workflowId, itemId),
+      async (state) => {
+        if (state.workflowId === undefined) throw new ItemNotInWorkflowError(itemId);
+        const graph = await this.stream.graphOf(workflowId, state.workflowVersion);
+        const found = await this.heads.head(projectId, itemId);
+        if (found === null) throw new NotFoundError(`item ${itemId} not found`);
+        const head = found.version;
+        // Items commits an annotation before answering the annotator, so a version a client saw is
+        // never above the head: one that is was made up, and must not be frozen into a stage entry
+        // (delivery could never export it).
+        if (client.itemVersion !== undefined && client.itemVersion > head) {
+          throw new DomainError(ErrorCode.PRECONDITION_FAILED, `If-Match names version ${client.itemVersion} of item ${itemId}, but its latest version is ${head}`);
+        }
+        const unusable = await this.stream.unusable(projectId, graph);
+        return { ...command, ...this.stream.context(graph, Math.max(head, client.itemVersion ?? 0), unusable, client, found.item) };
+      },
+      this.stream.metadata(projectId, client.correlationId),
+    );
+    // A move answers from its events; one that entered no stage (the item completed) reads the row.
+    const after = positionAfter(appended) ?? (await this.positions.find(workflowId, itemId));
     if (!after) throw new Error('an item in a workflow has a position');
     return after;
   }

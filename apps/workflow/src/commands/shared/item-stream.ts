@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import type { EventMetadata, ItemSummary } from '@stagehook/contracts';
-import { EventStore, handleCommand } from '@stagehook/event-store';
+import { type EventMetadata, type ItemSummary, WORKFLOW_ITEM_EVENT_TYPES } from '@stagehook/contracts';
+import { type CommandFrom, EventStore, handleCommand, narrowEvents, type StoredEventOf } from '@stagehook/event-store';
 import { MetricsService } from '@stagehook/platform';
 import type { EntityManager } from 'typeorm';
 import { type Graph, webhookEndpoints } from '../../domain/graph.js';
-import { type EndpointUnusable, type ItemCommand, type ItemEvent, itemDecider, type MoveContext } from '../../domain/item.decider.js';
+import { type EndpointUnusable, type ItemCommand, type ItemEvent, itemDecider, type ItemState, type MoveContext } from '../../domain/item.decider.js';
 import { DefinitionsRepository } from '../../persistence/definitions.repository.js';
 import { EndpointStatusRepository } from '../../persistence/endpoint-status.repository.js';
 import { conflictsAs409 } from './conflicts.js';
@@ -71,12 +71,15 @@ export class ItemStream {
     return { source: 'workflow', projectId, ...(correlationId ? { correlationId } : {}) };
   }
 
-  /** Decide and append; a lost race is a 409 (retried first when outside a caller's transaction). */
-  async run(streamId: string, command: ItemCommand, metadata: EventMetadata, manager?: EntityManager): Promise<boolean> {
+  /**
+   * Decide and append; a lost race is a 409 (retried first when outside a caller's transaction).
+   * The events appended (none when the command changed nothing).
+   */
+  async run(streamId: string, command: CommandFrom<ItemCommand, ItemState>, metadata: EventMetadata, manager?: EntityManager): Promise<StoredEventOf<ItemEvent>[]> {
     const exec = async () => {
       const res = await handleCommand(this.store, streamId, itemDecider, command, { metadata, manager, streamType: 'wfitem' });
       this.countEntries(res.events);
-      return res.events.length > 0;
+      return narrowEvents<ItemEvent>(res.events, WORKFLOW_ITEM_EVENT_TYPES);
     };
     // Inside a caller's transaction the caller decides (a consumer retries the whole message).
     return manager ? exec() : conflictsAs409(exec);
