@@ -4,19 +4,19 @@ import { EventStore } from '@stagehook/event-store';
 import { CONSUMER_SETTINGS, RpcClient, type ConsumerSettings } from '@stagehook/messaging';
 import { DeadLettersController, deadLetterRedriveProvider, NATS_CONNECTION, RetentionHost, type NatsConnection } from '@stagehook/platform';
 import { DataSource } from 'typeorm';
-import { DeliveriesController } from './api/deliveries.controller.js';
+import { DeliveriesController } from './queries/list-deliveries/list-deliveries.controller.js';
 import { DeliveryConfig } from './config.js';
-import { Intake } from './consumers/intake.js';
-import { DarwinSource } from './consumers/darwin-source.js';
-import { IntakeHandlers } from './consumers/intake.handlers.js';
-import { DispatcherHost } from './dispatch/dispatcher.host.js';
+import { Intake } from './commands/create-deliveries/create-deliveries.handler.js';
+import { DarwinSource } from './adapters/darwin-source.js';
+import { IntakeHandlers } from './commands/create-deliveries/create-deliveries.consumer.js';
+import { DispatcherHost } from './commands/attempt-delivery/dispatcher.host.js';
 import { DeliveryQueue } from './persistence/delivery-queue.repository.js';
-import { DeliveryRepository } from './persistence/delivery.repository.js';
+import { DeliveryRepository } from './persistence/delivery-read.repository.js';
 import { EndpointRepository } from './persistence/endpoint.repository.js';
 import { ItemTagRepository } from './persistence/item-tag.repository.js';
 import { attemptsRetention, messagesRetention } from './persistence/retention.js';
-import { StageTestService } from './stage-test/stage-test.service.js';
-import { TestPingService } from './test-ping/test-ping.service.js';
+import { StageTestService } from './commands/test-stage/test-stage.rpc.js';
+import { TestPingService } from './commands/test-ping/test-ping.rpc.js';
 
 @Module({
   // IntakeHandlers: durable consumers (JetStream transport); TestPingService, StageTestService:

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { until } from '@stagehook/testing';
 import type { EndpointStateData } from '@stagehook/contracts';
-import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/dispatch/dispatcher.js';
+import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/commands/attempt-delivery/dispatcher.js';
 import type { ClaimedDelivery } from '../src/persistence/delivery-queue.repository.js';
 
 const endpoint = {

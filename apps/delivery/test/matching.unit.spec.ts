@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { EndpointFiltersData, EndpointStateData } from '@stagehook/contracts';
-import { matchEndpoints, type MatchedEvent } from '../src/consumers/matching.js';
+import { matchEndpoints, type MatchedEvent } from '../src/commands/create-deliveries/matching.js';
 import type { EndpointView } from '../src/persistence/endpoint.repository.js';
 
 function endpoint(id: string, eventTypes: string[], filters: EndpointFiltersData = {}, deliverable = true): EndpointView {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { DeliveryRepository } from '../src/persistence/delivery.repository.js';
+import { DeliveryRepository } from '../src/persistence/delivery-read.repository.js';
 import { EndpointRepository } from '../src/persistence/endpoint.repository.js';
 import { Harness } from './support/harness.js';
 

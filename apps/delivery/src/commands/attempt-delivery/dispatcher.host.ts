@@ -7,14 +7,14 @@ import { EventStore } from '@stagehook/event-store';
 import { LOGGER, MetricsService, NATS_CONNECTION, type NatsConnection, SecretBox, SsrfAllowList, addressRefusal, openEndpointSecret, safeLookup } from '@stagehook/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
-import { DeliveryConfig } from '../config.js';
-import { decideCircuit } from '../domain/delivery-lifecycle.js';
-import { DeliveryQueue } from '../persistence/delivery-queue.repository.js';
-import { DeliveryRepository } from '../persistence/delivery.repository.js';
-import type { SecretOpener } from '../sending/request-headers.js';
-import { EndpointRepository } from '../persistence/endpoint.repository.js';
-import { Breakers, type BreakerState } from '../sending/breakers.js';
-import { HttpSender, type SendResult } from '../sending/http-sender.js';
+import { DeliveryConfig } from '../../config.js';
+import { decideCircuit } from '../../domain/delivery-lifecycle.js';
+import { DeliveryQueue } from '../../persistence/delivery-queue.repository.js';
+import { DeliveryRepository } from '../../persistence/delivery-read.repository.js';
+import type { SecretOpener } from '../../adapters/request-headers.js';
+import { EndpointRepository } from '../../persistence/endpoint.repository.js';
+import { Breakers, type BreakerState } from '../../adapters/breakers.js';
+import { HttpSender, type SendResult } from '../../adapters/http-sender.js';
 import { Dispatcher } from './dispatcher.js';
 
 /**

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { AttemptOutcome } from '../domain/delivery-lifecycle.js';
-import { renderBody } from '../domain/payload-formats.js';
-import { isSuccess, type RetryPolicy } from '../domain/retry-policy.js';
-import { readWriteBack, WRITE_BACK_MAX_BYTES } from '../domain/write-back.js';
-import type { ClaimedDelivery } from '../persistence/delivery-queue.repository.js';
-import { startAttemptSpan } from '../sending/attempt-span.js';
-import type { Guarded } from '../sending/breakers.js';
-import { RESPONSE_BODY_CAP, type SendResult } from '../sending/http-sender.js';
-import { requestHeaders, type RequestHeaders } from '../sending/request-headers.js';
+import type { AttemptOutcome } from '../../domain/delivery-lifecycle.js';
+import { renderBody } from '../../domain/payload-formats.js';
+import { isSuccess, type RetryPolicy } from '../../domain/retry-policy.js';
+import { readWriteBack, WRITE_BACK_MAX_BYTES } from '../../domain/write-back.js';
+import type { ClaimedDelivery } from '../../persistence/delivery-queue.repository.js';
+import { startAttemptSpan } from '../../adapters/attempt-span.js';
+import type { Guarded } from '../../adapters/breakers.js';
+import { RESPONSE_BODY_CAP, type SendResult } from '../../adapters/http-sender.js';
+import { requestHeaders, type RequestHeaders } from '../../adapters/request-headers.js';
 import { errorText, type DispatcherDeps, type DispatcherSettings } from './dispatch-deps.js';
 import type { OutcomeRecorder, RecordedAttempt } from './outcome-recorder.js';
 

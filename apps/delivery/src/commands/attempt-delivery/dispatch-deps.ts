@@ -1,12 +1,12 @@
 import type { EventStore } from '@stagehook/event-store';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { RetryDefaults } from '../domain/retry-policy.js';
-import type { DeliveryQueue } from '../persistence/delivery-queue.repository.js';
-import type { EndpointRepository } from '../persistence/endpoint.repository.js';
-import type { Breakers } from '../sending/breakers.js';
-import type { HttpSender, SendResult } from '../sending/http-sender.js';
-import type { SecretOpener } from '../sending/request-headers.js';
+import type { RetryDefaults } from '../../domain/retry-policy.js';
+import type { DeliveryQueue } from '../../persistence/delivery-queue.repository.js';
+import type { EndpointRepository } from '../../persistence/endpoint.repository.js';
+import type { Breakers } from '../../adapters/breakers.js';
+import type { HttpSender, SendResult } from '../../adapters/http-sender.js';
+import type { SecretOpener } from '../../adapters/request-headers.js';
 
 export interface DispatcherSettings {
   node: string;

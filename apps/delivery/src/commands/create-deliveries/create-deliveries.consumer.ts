@@ -13,13 +13,13 @@ import {
   type HandlerOutcome,
   type TypedEvent,
 } from '@stagehook/messaging';
-import { DeliveryConfig } from '../config.js';
-import { DispatcherHost } from '../dispatch/dispatcher.host.js';
-import { EndpointRepository } from '../persistence/endpoint.repository.js';
-import { applyEndpointEvent } from './endpoint-view.js';
-import { Intake } from './intake.js';
-import type { ItemTagEvent } from './item-tags.js';
-import { clearOwnDisable } from './reenable.js';
+import { DeliveryConfig } from '../../config.js';
+import { DispatcherHost } from '../attempt-delivery/dispatcher.host.js';
+import { EndpointRepository } from '../../persistence/endpoint.repository.js';
+import { applyEndpointEvent } from '../../persistence/endpoint-view.projection.js';
+import { Intake } from './create-deliveries.handler.js';
+import type { ItemTagEvent } from '../../domain/item-tags.js';
+import { clearOwnDisable } from '../reenable-endpoint/reenable-endpoint.handler.js';
 
 // WIRE NAMES: the durables below (JetStream durable, msg_handled.consumer, deadletter.<name>).
 // Concurrency and ack wait come from CONSUMER_CONCURRENCY / CONSUMER_ACK_WAIT_MS

@@ -1,4 +1,4 @@
-import type { ClaimedDelivery } from '../persistence/delivery-queue.repository.js';
+import type { ClaimedDelivery } from '../../persistence/delivery-queue.repository.js';
 import { AttemptRunner } from './attempt-runner.js';
 import type { DispatcherDeps, DispatcherSettings } from './dispatch-deps.js';
 import { OutcomeRecorder } from './outcome-recorder.js';

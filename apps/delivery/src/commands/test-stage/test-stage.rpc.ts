@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Controller } from '@nestjs/common';
 import { DeliveryStageRpc, ID_PATTERN, type ItemSummary, type RpcReplyOf, type StageEnteredData, type StageTestRequest } from '@stagehook/contracts';
 import { OnRequest } from '@stagehook/messaging';
-import { DarwinSource } from '../consumers/darwin-source.js';
-import { DispatcherHost } from '../dispatch/dispatcher.host.js';
-import { renderBody } from '../domain/payload-formats.js';
-import { stageEnteredBody } from '../domain/payload.js';
-import { requestHeaders } from '../sending/request-headers.js';
+import { DarwinSource } from '../../adapters/darwin-source.js';
+import { DispatcherHost } from '../attempt-delivery/dispatcher.host.js';
+import { renderBody } from '../../domain/payload-formats.js';
+import { stageEnteredBody } from '../../domain/payload.js';
+import { requestHeaders } from '../../adapters/request-headers.js';
 
 /** V7 shows the receiver's answer under the Test button; 4 KiB is enough to read an error. */
 export const STAGE_TEST_BODY_CAP = 4096;

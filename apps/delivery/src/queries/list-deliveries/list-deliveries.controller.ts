@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { BadRequestError, ProjectId, foundInProject } from '@stagehook/platform';
-import { DeliveryInProgressError, DeliveryNotFoundError, EndpointNotFoundError } from '../domain/errors.js';
-import { DispatcherHost } from '../dispatch/dispatcher.host.js';
-import { DeliveryRepository, type DeliveryCursor, type DeliverySummary } from '../persistence/delivery.repository.js';
-import { EndpointRepository } from '../persistence/endpoint.repository.js';
-import { DeliveryIdParam, EndpointIdParam, ListDeliveriesQuery, ListMessagesQuery, RecoverBody } from './dto.js';
+import { DeliveryInProgressError, DeliveryNotFoundError, EndpointNotFoundError } from '../../domain/errors.js';
+import { DispatcherHost } from '../../commands/attempt-delivery/dispatcher.host.js';
+import { DeliveryRepository, type DeliveryCursor, type DeliverySummary } from '../../persistence/delivery-read.repository.js';
+import { EndpointRepository } from '../../persistence/endpoint.repository.js';
+import { DeliveryIdParam, EndpointIdParam, ListDeliveriesQuery, ListMessagesQuery, RecoverBody } from './list-deliveries.dto.js';
 
 function encodeCursor(d: DeliverySummary): string {
   return Buffer.from(JSON.stringify([d.cursor.createdUs, d.id])).toString('base64url');

@@ -3,15 +3,15 @@ import { isEventOf, traceContextOf, type CloudEvent, type TraceContext, type Eve
 import { activeTraceContext, type EventStore } from '@stagehook/event-store';
 import { DependencyUnavailableError, Outcome, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
 import type { EntityManager } from 'typeorm';
-import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } from '../domain/payload.js';
-import { CREATED, decideDelivery } from '../domain/delivery-lifecycle.js';
-import { resolveRetryPolicy, type RetryDefaults } from '../domain/retry-policy.js';
-import type { DeliveryQueue, NewDelivery, NewMessage } from '../persistence/delivery-queue.repository.js';
-import type { EndpointRepository, EndpointView } from '../persistence/endpoint.repository.js';
-import type { ItemTagRepository } from '../persistence/item-tag.repository.js';
-import { sourceOrder } from '../persistence/source-order.js';
-import type { DarwinFetch, DarwinSource } from './darwin-source.js';
-import { tagChange, tagsAfter, type ItemTagEvent } from './item-tags.js';
+import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } from '../../domain/payload.js';
+import { CREATED, decideDelivery } from '../../domain/delivery-lifecycle.js';
+import { resolveRetryPolicy, type RetryDefaults } from '../../domain/retry-policy.js';
+import type { DeliveryQueue, NewDelivery, NewMessage } from '../../persistence/delivery-queue.repository.js';
+import type { EndpointRepository, EndpointView } from '../../persistence/endpoint.repository.js';
+import type { ItemTagRepository } from '../../persistence/item-tag.repository.js';
+import { sourceOrder } from '../../persistence/source-order.js';
+import type { DarwinFetch, DarwinSource } from '../../adapters/darwin-source.js';
+import { tagChange, tagsAfter, type ItemTagEvent } from '../../domain/item-tags.js';
 import { matchEndpoints } from './matching.js';
 
 export interface IntakeSettings {

@@ -1,7 +1,7 @@
 import type { EventStore } from '@stagehook/event-store';
 import type { EntityManager } from 'typeorm';
-import { decideEndpoint } from '../domain/delivery-lifecycle.js';
-import { returning } from '../persistence/sql.js';
+import { decideEndpoint } from '../../domain/delivery-lifecycle.js';
+import { returning } from '../../persistence/sql.js';
 
 /**
  * The registry enabled an endpoint (its enable is the one enable path). If delivery had disabled

@@ -1,8 +1,8 @@
 import { isTransientInfraError, GroupCommit } from '@stagehook/messaging';
 import type { EntityManager } from 'typeorm';
-import { decideDelivery, decideEndpoint, pending, type AttemptOutcome, type DeliveryContext, type DeliveryDecision, type DeliveryState } from '../domain/delivery-lifecycle.js';
-import { resolveRetryPolicy, type RetryPolicy } from '../domain/retry-policy.js';
-import type { AttemptRecord, ClaimedDelivery, DeliveryUpdate } from '../persistence/delivery-queue.repository.js';
+import { decideDelivery, decideEndpoint, pending, type AttemptOutcome, type DeliveryContext, type DeliveryDecision, type DeliveryState } from '../../domain/delivery-lifecycle.js';
+import { resolveRetryPolicy, type RetryPolicy } from '../../domain/retry-policy.js';
+import type { AttemptRecord, ClaimedDelivery, DeliveryUpdate } from '../../persistence/delivery-queue.repository.js';
 import { errorText, type DispatcherDeps, type DispatcherSettings } from './dispatch-deps.js';
 
 /** Deliveries of a disabled endpoint failed per transaction. */

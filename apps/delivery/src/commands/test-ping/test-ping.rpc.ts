@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Controller } from '@nestjs/common';
 import { DeliveryRpc, type RpcReplyOf, type TestPingReply } from '@stagehook/contracts';
 import { OnRequest } from '@stagehook/messaging';
-import { DispatcherHost } from '../dispatch/dispatcher.host.js';
-import { renderBody } from '../domain/payload-formats.js';
-import { requestHeaders } from '../sending/request-headers.js';
+import { DispatcherHost } from '../attempt-delivery/dispatcher.host.js';
+import { renderBody } from '../../domain/payload-formats.js';
+import { requestHeaders } from '../../adapters/request-headers.js';
 
 const ID = /^[A-Za-z0-9_-]{1,128}$/;
 

@@ -1,7 +1,7 @@
 import type { CloudEvent, EventData } from '@stagehook/contracts';
 import { Outcome, type HandlerContext, type HandlerOutcome } from '@stagehook/messaging';
-import type { Applied, EndpointRepository } from '../persistence/endpoint.repository.js';
-import { sourceOrder } from '../persistence/source-order.js';
+import type { Applied, EndpointRepository } from './endpoint.repository.js';
+import { sourceOrder } from './source-order.js';
 
 type EndpointEvent =
   | CloudEvent<'webhook.endpoint.registered', EventData<'webhook.endpoint.registered'>>
