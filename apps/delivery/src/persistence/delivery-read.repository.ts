@@ -1,6 +1,5 @@
 import type { DataSource } from 'typeorm';
 import type { AttemptRecord, DeliveryRow, DeliveryStatus } from './delivery-queue.repository.js';
-import { returning } from './sql.js';
 
 /** The attempt log's rows, as `attempts()` reads them (packages/sdk's views name it here). */
 export type { AttemptRecord } from './delivery-queue.repository.js';
@@ -85,7 +84,7 @@ const CREATED_US = `(extract(epoch FROM d.created_at) * 1000000)::bigint::text A
  * Deliveries as the API and the metrics read them: listings, attempts, redelivery and recovery,
  * queue depth. The dispatcher's side of the table is DeliveryQueue's.
  */
-export class DeliveryRepository {
+export class DeliveryReadRepository {
   constructor(private readonly ds: DataSource) {}
 
   async get(id: string): Promise<DeliverySummary | null> {
@@ -194,29 +193,6 @@ export class DeliveryRepository {
       responseBody: r.response_body,
       sentBy: r.sent_by,
     }));
-  }
-
-  /** One more attempt now, no follow-on schedule (Svix's manual resend). */
-  async redeliver(id: string): Promise<'ok' | 'pending' | 'missing'> {
-    const rows: { status: DeliveryStatus }[] = await returning(
-      this.ds,
-      `UPDATE dl_deliveries SET status = 'pending', max_attempts = attempts + 1, next_attempt_at = now(), completed_at = NULL, updated_at = now()
-       WHERE id = $1 AND status <> 'pending' RETURNING status`,
-      [id],
-    );
-    if (rows.length > 0) return 'ok';
-    return (await this.get(id)) ? 'pending' : 'missing';
-  }
-
-  /** Every failed delivery of the endpoint created since `since` gets one more attempt now. */
-  async recoverFailed(endpointId: string, since: Date): Promise<number> {
-    const rows: unknown[] = await returning(
-      this.ds,
-      `UPDATE dl_deliveries SET status = 'pending', max_attempts = attempts + 1, next_attempt_at = now(), completed_at = NULL, updated_at = now()
-       WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2 RETURNING id`,
-      [endpointId, since],
-    );
-    return rows.length;
   }
 
   /**

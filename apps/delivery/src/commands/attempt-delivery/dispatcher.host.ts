@@ -10,7 +10,7 @@ import { DataSource } from 'typeorm';
 import { DeliveryConfig } from '../../config.js';
 import { decideCircuit } from '../../domain/delivery-lifecycle.js';
 import { DeliveryQueue } from '../../persistence/delivery-queue.repository.js';
-import { DeliveryRepository } from '../../persistence/delivery-read.repository.js';
+import { DeliveryReadRepository } from '../../persistence/delivery-read.repository.js';
 import type { SecretOpener } from '../../adapters/request-headers.js';
 import { EndpointRepository } from '../../persistence/endpoint.repository.js';
 import { Breakers, type BreakerState } from '../../adapters/breakers.js';
@@ -38,7 +38,7 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
     dataSource: DataSource,
     private readonly store: EventStore,
     queue: DeliveryQueue,
-    deliveries: DeliveryRepository,
+    deliveries: DeliveryReadRepository,
     readonly endpoints: EndpointRepository,
     metrics: MetricsService,
     @Inject(LOGGER) private readonly logger: Logger,

@@ -9,12 +9,10 @@ import { resolveRetryPolicy, type RetryDefaults } from '../../domain/retry-polic
 import type { DeliveryQueue, NewDelivery, NewMessage } from '../../persistence/delivery-queue.repository.js';
 import type { EndpointRepository, EndpointView } from '../../persistence/endpoint.repository.js';
 import type { ItemTagRepository } from '../../persistence/item-tag.repository.js';
-import { sourceOrder } from '../../persistence/source-order.js';
 import type { DarwinFetch, DarwinSource } from '../../adapters/darwin-source.js';
-import { tagChange, tagsAfter, type ItemTagEvent } from '../../domain/item-tags.js';
 import { matchEndpoints } from './matching.js';
 
-export interface IntakeSettings {
+export interface CreateDeliveriesSettings {
   /** The configured schedules, which new deliveries' retry policies are resolved from. */
   retryDefaults: RetryDefaults;
   serviceName: string;
@@ -44,14 +42,14 @@ type Route = (event: CloudEvent, scope: EventScope) => Promise<HandlerOutcome>;
  * in batches (messaging's BatchHandler): endpoint lists are read once per project and the
  * messages of the acked events are written in one statement.
  */
-export class Intake {
+export class CreateDeliveriesHandler {
   constructor(
     private readonly deliveries: DeliveryQueue,
     private readonly endpoints: EndpointRepository,
     private readonly itemTags: ItemTagRepository,
     private readonly store: EventStore,
     private readonly darwin: DarwinSource,
-    private readonly s: IntakeSettings,
+    private readonly s: CreateDeliveriesSettings,
     private readonly wake: () => void,
   ) {}
 
@@ -218,19 +216,6 @@ export class Intake {
       isEventOf(event, ['item.status.changed']) ? statusChangedBody(event.data) : genericBody(event.type, event.time, data);
     this.fanOut(ctx, event, subscribed, { body, itemId: typeof data.itemId === 'string' ? data.itemId : undefined });
     return Outcome.ack();
-  }
-
-  /**
-   * `item.tag.added|removed`: the tag view first, in the message's transaction (exactly once with
-   * its idempotency record), then the event's own subscribers, whose `tags` filter sees the item's
-   * tags after the change: "tag added: urgent" reaches an endpoint filtered on `urgent`, "tag
-   * removed: urgent" does not.
-   */
-  async itemTagChanged(event: ItemTagEvent, ctx: EventScope): Promise<HandlerOutcome> {
-    const change = tagChange(event);
-    if (!change) return Outcome.deadLetter(`${event.type} without a tag name`);
-    await this.itemTags.setTag(change, sourceOrder(event, ctx.streamSequence), ctx.manager);
-    return this.subscribable(event, ctx, (tags) => tagsAfter(change, tags));
   }
 
   /**

@@ -14,7 +14,7 @@ const ID = /^[A-Za-z0-9_-]{1,128}$/;
  * breaker is open), and replies with what came back.
  */
 @Controller()
-export class TestPingService {
+export class TestPingRpc {
   constructor(private readonly host: DispatcherHost) {}
 
   @OnRequest(DeliveryRpc.testPing)

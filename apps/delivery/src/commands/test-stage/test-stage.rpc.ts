@@ -69,7 +69,7 @@ export function sampleItem(projectId: string, version: number): { item: ItemSumm
  * delivery: nothing is stored, no item is routed, the breaker neither counts it nor stops it.
  */
 @Controller()
-export class StageTestService {
+export class TestStageRpc {
   constructor(
     private readonly host: DispatcherHost,
     private readonly darwin: DarwinSource,
