@@ -81,7 +81,7 @@ export class OutcomeRecorder {
   /** The lifecycle's decision on an attempt. */
   decide(c: ClaimedDelivery, attempt: AttemptRecord, outcome: AttemptOutcome, policy: RetryPolicy, random: number): RecordedAttempt {
     const ctx = contextOf(c, this.deps.serviceName, new Date(this.now()));
-    const decision = decideDelivery(attempting(c), { kind: 'record-attempt', outcome, policy, retryAfterMaxMs: this.s.retryAfterMaxMs, random }, ctx);
+    const decision = decideDelivery(attempting(c), { type: 'RecordAttempt', outcome, policy, retryAfterMaxMs: this.s.retryAfterMaxMs, random }, ctx);
     return { c, attempt, decision, outcome, policy, ctx, random };
   }
 
@@ -104,11 +104,7 @@ export class OutcomeRecorder {
       const note = `the attempt could not be recorded with the receiver's response (${errorText(err)})`;
       const outcome = delivered ? rec.outcome : { ...rec.outcome, error: rec.outcome.error ?? note };
       // Decided again with the note as its error, so the delivery and its outcome event carry the reason.
-      const again = decideDelivery(
-        attempting(rec.c),
-        { kind: 'record-attempt', outcome, policy: rec.policy, retryAfterMaxMs: this.s.retryAfterMaxMs, random: rec.random },
-        rec.ctx,
-      );
+      const again = decideDelivery(attempting(rec.c), { type: 'RecordAttempt', outcome, policy: rec.policy, retryAfterMaxMs: this.s.retryAfterMaxMs, random: rec.random }, rec.ctx);
       recorded = await write({
         ...rec,
         outcome,
@@ -125,7 +121,7 @@ export class OutcomeRecorder {
   async failUnsendable(c: ClaimedDelivery, reason: string): Promise<void> {
     await this.deps.dataSource.transaction(async (m) => {
       if (await this.deps.deliveries.failWithoutAttempt(m, c.id, reason)) {
-        const { events } = decideDelivery(attempting(c), { kind: 'fail-without-attempt', reason }, contextOf(c, this.deps.serviceName, new Date(this.now())));
+        const { events } = decideDelivery(attempting(c), { type: 'FailWithoutAttempt', reason }, contextOf(c, this.deps.serviceName, new Date(this.now())));
         await this.deps.store.append(`delivery-${c.id}`, 'any', events, { manager: m, streamType: 'delivery' });
       }
     });
@@ -183,7 +179,7 @@ export class OutcomeRecorder {
     if (!(await this.deps.endpoints.disable(c.endpointId, reason, m))) return false;
     const { events } = decideEndpoint(
       { status: 'enabled' },
-      { kind: 'disable', reason },
+      { type: 'DisableEndpoint', reason },
       { ref: { endpointId: c.endpointId, projectId: c.projectId }, source: this.deps.serviceName, now: new Date(this.now()) },
     );
     await this.deps.store.append(`endpoint-${c.endpointId}`, 'any', events, { manager: m, streamType: 'endpoint' });
@@ -201,7 +197,7 @@ export class OutcomeRecorder {
             const now = new Date(this.now());
             await this.deps.store.appendToStreams(
               failed.flatMap((p) =>
-                decideDelivery(pending(p), { kind: 'fail-without-attempt', reason: why }, contextOf(p, this.deps.serviceName, now)).events.map((event) => ({
+                decideDelivery(pending(p), { type: 'FailWithoutAttempt', reason: why }, contextOf(p, this.deps.serviceName, now)).events.map((event) => ({
                   streamId: `delivery-${p.id}`,
                   event,
                 })),

@@ -161,7 +161,7 @@ export class CreateDeliveriesHandler {
       await this.deliveries.failWithoutAttempt(ctx.manager, deliveryId, reason);
       const { events } = decideDelivery(
         CREATED,
-        { kind: 'fail-without-attempt', reason },
+        { type: 'FailWithoutAttempt', reason },
         {
           ref: {
             id: deliveryId,

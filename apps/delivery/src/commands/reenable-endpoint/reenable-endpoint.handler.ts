@@ -25,7 +25,7 @@ export async function clearOwnDisable(m: EntityManager, store: EventStore, sourc
   );
   const { events } = decideEndpoint(
     { status: 'disabled', since: was },
-    { kind: 'enable', replayed: replayed.length, at: ep.at },
+    { type: 'EnableEndpoint', replayed: replayed.length, enabledAt: ep.at },
     { ref: { endpointId: ep.endpointId, projectId: ep.projectId }, source, now: new Date(ep.at) },
   );
   await store.append(`endpoint-${ep.endpointId}`, 'any', events, { manager: m, streamType: 'endpoint' });
