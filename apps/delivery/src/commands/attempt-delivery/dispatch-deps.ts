@@ -37,6 +37,11 @@ export interface DispatcherDeps {
   serviceName: string;
   now?: () => number;
   random?: () => number;
+  /**
+   * Sets the claim loop's sleep timer (a poll interval, or the pause after a failed claim) and
+   * returns what cancels it; by default setTimeout. Tests drive it by hand to see the loop asleep.
+   */
+  schedule?: (fire: () => void, ms: number) => () => void;
   onAttempt?: (outcome: 'delivered' | 'retry' | 'failed', durationMs: number) => void;
   /** A held delivery was dropped because its lease was lost before it was sent. */
   onLeaseLost?: () => void;

@@ -31,6 +31,7 @@ export class Dispatcher {
   private renewTimer: NodeJS.Timeout | undefined;
   private readonly tasks = new Set<Promise<void>>();
   private readonly now: () => number;
+  private readonly schedule: (fire: () => void, ms: number) => () => void;
   private readonly runner: AttemptRunner;
 
   constructor(
@@ -38,6 +39,12 @@ export class Dispatcher {
     private readonly s: DispatcherSettings,
   ) {
     this.now = deps.now ?? Date.now;
+    this.schedule =
+      deps.schedule ??
+      ((fire, ms) => {
+        const t = setTimeout(fire, ms);
+        return () => clearTimeout(t);
+      });
     this.runner = new AttemptRunner(deps, s, new OutcomeRecorder(deps, s, this.now), this.now, deps.random ?? Math.random);
   }
 
@@ -130,12 +137,12 @@ export class Dispatcher {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
+      const cancel = this.schedule(() => {
         this.wakeUp = undefined;
         resolve();
       }, ms);
       this.wakeUp = () => {
-        clearTimeout(t);
+        cancel();
         resolve();
       };
     });
