@@ -20,6 +20,7 @@ import { UpdateEndpointViewConsumer } from './commands/update-endpoint-view/upda
 import { DeliveryConfig } from './config.js';
 import { DeliveryQueue } from './persistence/delivery-queue.repository.js';
 import { DeliveryReadRepository } from './persistence/delivery-read.repository.js';
+import { EndpointReadRepository } from './persistence/endpoint-read.repository.js';
 import { EndpointRepository } from './persistence/endpoint.repository.js';
 import { ItemTagRepository } from './persistence/item-tag.repository.js';
 import { attemptsRetention, messagesRetention } from './persistence/retention.js';
@@ -54,6 +55,7 @@ import { ListMessagesController } from './queries/list-messages/list-messages.co
     { provide: DeliveryQueue, inject: [DataSource], useFactory: (ds: DataSource) => new DeliveryQueue(ds) },
     { provide: DeliveryReadRepository, inject: [DataSource], useFactory: (ds: DataSource) => new DeliveryReadRepository(ds) },
     { provide: EndpointRepository, inject: [DataSource], useFactory: (ds: DataSource) => new EndpointRepository(ds) },
+    { provide: EndpointReadRepository, inject: [DataSource], useFactory: (ds: DataSource) => new EndpointReadRepository(ds) },
     { provide: ItemTagRepository, inject: [DataSource], useFactory: (ds: DataSource) => new ItemTagRepository(ds) },
     DispatcherHost,
     RedeliverHandler,
@@ -78,12 +80,12 @@ import { ListMessagesController } from './queries/list-messages/list-messages.co
     },
     {
       provide: CreateDeliveriesHandler,
-      inject: [DarwinSource, DeliveryConfig, DeliveryQueue, EndpointRepository, ItemTagRepository, EventStore, DispatcherHost],
+      inject: [DarwinSource, DeliveryConfig, DeliveryQueue, EndpointReadRepository, ItemTagRepository, EventStore, DispatcherHost],
       useFactory: (
         darwin: DarwinSource,
         config: DeliveryConfig,
         deliveries: DeliveryQueue,
-        endpoints: EndpointRepository,
+        endpoints: EndpointReadRepository,
         itemTags: ItemTagRepository,
         store: EventStore,
         host: DispatcherHost,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { DeliveryReadRepository } from '../src/persistence/delivery-read.repository.js';
-import { EndpointRepository } from '../src/persistence/endpoint.repository.js';
+import { EndpointReadRepository } from '../src/persistence/endpoint-read.repository.js';
 import { Harness } from './support/harness.js';
 
 /**
@@ -57,6 +57,6 @@ describe('queue and endpoint gauges', () => {
     await endpoint('ep-ok', false, false);
     await endpoint('ep-disabled', true, false);
     await endpoint('ep-disabled-deleted', true, true);
-    expect(await new EndpointRepository(ds).countDisabled()).toBe(1);
+    expect(await new EndpointReadRepository(ds).countDisabled()).toBe(1);
   });
 });

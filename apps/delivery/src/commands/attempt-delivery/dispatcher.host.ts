@@ -12,6 +12,7 @@ import { decideCircuit } from '../../domain/delivery-lifecycle.js';
 import { DeliveryQueue } from '../../persistence/delivery-queue.repository.js';
 import { DeliveryReadRepository } from '../../persistence/delivery-read.repository.js';
 import type { SecretOpener } from '../../adapters/request-headers.js';
+import { EndpointReadRepository } from '../../persistence/endpoint-read.repository.js';
 import { EndpointRepository } from '../../persistence/endpoint.repository.js';
 import { Breakers, type BreakerState } from '../../adapters/breakers.js';
 import { HttpSender, type SendResult } from '../../adapters/http-sender.js';
@@ -39,7 +40,8 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
     private readonly store: EventStore,
     queue: DeliveryQueue,
     deliveries: DeliveryReadRepository,
-    readonly endpoints: EndpointRepository,
+    endpointWrites: EndpointRepository,
+    readonly endpoints: EndpointReadRepository,
     metrics: MetricsService,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(NATS_CONNECTION) nats: NatsConnection,
@@ -75,7 +77,7 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
         dataSource,
         store,
         deliveries: queue,
-        endpoints,
+        endpoints: endpointWrites,
         sender: this.sender,
         breakers: this.breakers,
         openSecret: this.openSecret,

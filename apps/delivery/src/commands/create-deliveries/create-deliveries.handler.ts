@@ -7,7 +7,7 @@ import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } fr
 import { CREATED, decideDelivery } from '../../domain/delivery-lifecycle.js';
 import { resolveRetryPolicy, type RetryDefaults } from '../../domain/retry-policy.js';
 import type { DeliveryQueue, NewDelivery, NewMessage } from '../../persistence/delivery-queue.repository.js';
-import type { EndpointRepository, EndpointView } from '../../persistence/endpoint.repository.js';
+import type { EndpointReadRepository, EndpointView } from '../../persistence/endpoint-read.repository.js';
 import type { ItemTagRepository } from '../../persistence/item-tag.repository.js';
 import type { DarwinFetch, DarwinSource } from '../../adapters/darwin-source.js';
 import { matchEndpoints } from './matching.js';
@@ -45,7 +45,7 @@ type Route = (event: CloudEvent, scope: EventScope) => Promise<HandlerOutcome>;
 export class CreateDeliveriesHandler {
   constructor(
     private readonly deliveries: DeliveryQueue,
-    private readonly endpoints: EndpointRepository,
+    private readonly endpoints: EndpointReadRepository,
     private readonly itemTags: ItemTagRepository,
     private readonly store: EventStore,
     private readonly darwin: DarwinSource,

@@ -1,5 +1,5 @@
 import { matchesSubscription, type Subscription } from '@stagehook/contracts';
-import type { EndpointView } from '../../persistence/endpoint.repository.js';
+import type { EndpointView } from '../../persistence/endpoint-read.repository.js';
 
 export interface MatchedEvent {
   type: string;

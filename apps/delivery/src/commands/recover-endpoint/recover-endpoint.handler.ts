@@ -1,14 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { EndpointNotFoundError } from '../../domain/errors.js';
 import { DeliveryQueue } from '../../persistence/delivery-queue.repository.js';
-import { EndpointRepository } from '../../persistence/endpoint.repository.js';
+import { EndpointReadRepository } from '../../persistence/endpoint-read.repository.js';
 import { DispatcherHost } from '../attempt-delivery/dispatcher.host.js';
 
 /** Every failed delivery of an endpoint created since a time gets one more attempt now; how many. */
 @Injectable()
 export class RecoverEndpointHandler {
   constructor(
-    private readonly endpoints: EndpointRepository,
+    private readonly endpoints: EndpointReadRepository,
     private readonly queue: DeliveryQueue,
     private readonly host: DispatcherHost,
   ) {}

@@ -5,14 +5,14 @@ import { OperationId } from '../../commands/shared/operation-id.js';
 import { DispatcherHost } from '../../commands/attempt-delivery/dispatcher.host.js';
 import { EndpointIdParam } from '../../commands/shared/params.dto.js';
 import { EndpointNotFoundError } from '../../domain/errors.js';
-import { EndpointRepository } from '../../persistence/endpoint.repository.js';
+import { EndpointReadRepository } from '../../persistence/endpoint-read.repository.js';
 
 @ApiTags('deliveries')
 @ApiBearerAuth()
 @Controller()
 export class GetEndpointCircuitController {
   constructor(
-    private readonly endpoints: EndpointRepository,
+    private readonly endpoints: EndpointReadRepository,
     private readonly host: DispatcherHost,
   ) {}
 
