@@ -34,7 +34,7 @@ const SAMPLE_SECRETS: Record<string, string> = {
   DATABASE_URL: 'postgres://stagehook@db.example.internal:5432/stagehook',
 };
 
-/** Dispatcher.stop waits this long for attempts in flight (apps/delivery/src/dispatch/dispatcher.ts). */
+/** Dispatcher.stop waits this long for attempts in flight (apps/delivery/src/commands/attempt-delivery/dispatcher.ts). */
 const DISPATCHER_DRAIN_MS = 20_000;
 
 interface EnvVar {
@@ -228,7 +228,7 @@ describe.each(['base', 'overlays/production'])('deploy/k8s/%s', (dir) => {
     expect(so.minReplicaCount).toBeGreaterThanOrEqual(2);
     expect(deploymentSpec(objs, 'delivery').replicas).toBeUndefined();
     // The stream/durable pairs the delivery service really consumes (its consumer declarations).
-    const source = readFileSync(join(repoRoot, 'apps/delivery/src/consumers/intake.handlers.ts'), 'utf8');
+    const source = readFileSync(join(repoRoot, 'apps/delivery/src/commands/shared/consumers.ts'), 'utf8');
     const consumed = [...source.matchAll(/stream: '(\w+)',\s*durable: '([\w-]+)'/g)].map((m) => `${m[1]}/${m[2]}`);
     expect(consumed.length).toBeGreaterThanOrEqual(4);
     const watched = so.triggers.filter((t) => t.type === 'nats-jetstream').map((t) => `${t.metadata.stream}/${t.metadata.consumer}`);

@@ -8,7 +8,7 @@ import { createStagehookClient, type DatasetView, type ItemView, ok, type Stageh
 import { bootService, type BootedService, deleteTestNamespace, TestAuth, TestReceiver, testSecretKeys, uniqueName, until } from '@stagehook/testing';
 import { AppModule as DeliveryModule } from '../../apps/delivery/src/app.module.js';
 import { DeliveryConfig } from '../../apps/delivery/src/config.js';
-import { deliveryErrorStatuses } from '../../apps/delivery/src/domain/errors.js';
+import { deliveryErrorStatuses } from '../../apps/delivery/src/errors.js';
 import { AppModule as ItemsModule } from '../../apps/items/src/app.module.js';
 import { ItemsConfig } from '../../apps/items/src/config.js';
 import { itemsErrorStatuses } from '../../apps/items/src/errors.js';

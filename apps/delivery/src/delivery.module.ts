@@ -4,32 +4,63 @@ import { EventStore } from '@stagehook/event-store';
 import { CONSUMER_SETTINGS, RpcClient, type ConsumerSettings } from '@stagehook/messaging';
 import { DeadLettersController, deadLetterRedriveProvider, NATS_CONNECTION, RetentionHost, type NatsConnection } from '@stagehook/platform';
 import { DataSource } from 'typeorm';
-import { DeliveriesController } from './api/deliveries.controller.js';
+import { DarwinSource } from './adapters/darwin-source.js';
+import { DispatcherHost } from './commands/attempt-delivery/dispatcher.host.js';
+import { CreateDeliveriesConsumer } from './commands/create-deliveries/create-deliveries.consumer.js';
+import { CreateDeliveriesHandler } from './commands/create-deliveries/create-deliveries.handler.js';
+import { RecoverEndpointController } from './commands/recover-endpoint/recover-endpoint.controller.js';
+import { RecoverEndpointHandler } from './commands/recover-endpoint/recover-endpoint.handler.js';
+import { RedeliverController } from './commands/redeliver/redeliver.controller.js';
+import { RedeliverHandler } from './commands/redeliver/redeliver.handler.js';
+import { ReenableEndpointConsumer } from './commands/reenable-endpoint/reenable-endpoint.consumer.js';
+import { TagItemsHandler } from './commands/tag-items/tag-items.handler.js';
+import { TestPingRpc } from './commands/test-ping/test-ping.rpc.js';
+import { TestStageRpc } from './commands/test-stage/test-stage.rpc.js';
+import { UpdateEndpointViewConsumer } from './commands/update-endpoint-view/update-endpoint-view.consumer.js';
 import { DeliveryConfig } from './config.js';
-import { Intake } from './consumers/intake.js';
-import { DarwinSource } from './consumers/darwin-source.js';
-import { IntakeHandlers } from './consumers/intake.handlers.js';
-import { DispatcherHost } from './dispatch/dispatcher.host.js';
 import { DeliveryQueue } from './persistence/delivery-queue.repository.js';
-import { DeliveryRepository } from './persistence/delivery.repository.js';
+import { DeliveryReadRepository } from './persistence/delivery-read.repository.js';
+import { EndpointReadRepository } from './persistence/endpoint-read.repository.js';
 import { EndpointRepository } from './persistence/endpoint.repository.js';
 import { ItemTagRepository } from './persistence/item-tag.repository.js';
 import { attemptsRetention, messagesRetention } from './persistence/retention.js';
-import { StageTestService } from './stage-test/stage-test.service.js';
-import { TestPingService } from './test-ping/test-ping.service.js';
+import { GetDeliveryController } from './queries/get-delivery/get-delivery.controller.js';
+import { GetEndpointCircuitController } from './queries/get-endpoint-circuit/get-endpoint-circuit.controller.js';
+import { ListAttemptsController } from './queries/list-attempts/list-attempts.controller.js';
+import { ListDeliveriesController } from './queries/list-deliveries/list-deliveries.controller.js';
+import { ListMessagesController } from './queries/list-messages/list-messages.controller.js';
 
 @Module({
-  // IntakeHandlers: durable consumers (JetStream transport); TestPingService, StageTestService:
-  // request/reply handlers (Nest's NATS transport).
-  controllers: [DeliveriesController, DeadLettersController, IntakeHandlers, TestPingService, StageTestService],
+  controllers: [
+    // HTTP: queries, then commands.
+    ListDeliveriesController,
+    ListMessagesController,
+    GetDeliveryController,
+    ListAttemptsController,
+    GetEndpointCircuitController,
+    RedeliverController,
+    RecoverEndpointController,
+    DeadLettersController,
+    // Durable consumers (JetStream transport).
+    CreateDeliveriesConsumer,
+    UpdateEndpointViewConsumer,
+    ReenableEndpointConsumer,
+    // Request/reply handlers (Nest's NATS transport).
+    TestPingRpc,
+    TestStageRpc,
+  ],
   providers: [
     // Operators' redrive of this service's dead letters (platform README).
     deadLetterRedriveProvider(),
     { provide: DeliveryQueue, inject: [DataSource], useFactory: (ds: DataSource) => new DeliveryQueue(ds) },
-    { provide: DeliveryRepository, inject: [DataSource], useFactory: (ds: DataSource) => new DeliveryRepository(ds) },
+    { provide: DeliveryReadRepository, inject: [DataSource], useFactory: (ds: DataSource) => new DeliveryReadRepository(ds) },
     { provide: EndpointRepository, inject: [DataSource], useFactory: (ds: DataSource) => new EndpointRepository(ds) },
+    { provide: EndpointReadRepository, inject: [DataSource], useFactory: (ds: DataSource) => new EndpointReadRepository(ds) },
     { provide: ItemTagRepository, inject: [DataSource], useFactory: (ds: DataSource) => new ItemTagRepository(ds) },
     DispatcherHost,
+    RedeliverHandler,
+    RecoverEndpointHandler,
+    TagItemsHandler,
     {
       // The platform's retention job (handled ids) also removes old messages and attempts.
       provide: 'DELIVERY_RETENTION',
@@ -48,18 +79,18 @@ import { TestPingService } from './test-ping/test-ping.service.js';
         new DarwinSource(rpc, nats, namespace, { timeoutMs: config.ITEMS_RPC_TIMEOUT_MS, maxBytes: config.DARWIN_MAX_BYTES }),
     },
     {
-      provide: Intake,
-      inject: [DarwinSource, DeliveryConfig, DeliveryQueue, EndpointRepository, ItemTagRepository, EventStore, DispatcherHost],
+      provide: CreateDeliveriesHandler,
+      inject: [DarwinSource, DeliveryConfig, DeliveryQueue, EndpointReadRepository, ItemTagRepository, EventStore, DispatcherHost],
       useFactory: (
         darwin: DarwinSource,
         config: DeliveryConfig,
         deliveries: DeliveryQueue,
-        endpoints: EndpointRepository,
+        endpoints: EndpointReadRepository,
         itemTags: ItemTagRepository,
         store: EventStore,
         host: DispatcherHost,
       ) =>
-        new Intake(
+        new CreateDeliveriesHandler(
           deliveries,
           endpoints,
           itemTags,

@@ -1,6 +1,6 @@
 import { runService } from '@stagehook/platform';
 import { AppModule } from './app.module.js';
 import { DeliveryConfig } from './config.js';
-import { deliveryErrorStatuses } from './domain/errors.js';
+import { deliveryErrorStatuses } from './errors.js';
 
 await runService(AppModule, DeliveryConfig, { errorStatuses: deliveryErrorStatuses, openApi: { title: 'Stagehook delivery' } });

@@ -48,8 +48,8 @@ const subscription: DeliveryContext = {
 
 const policy: RetryPolicy = { maxAttempts: 3, scheduleMs: [0, 1_000, 60_000] };
 /** random 0.5 is no jitter. */
-const attempt = (outcome: Partial<Extract<DeliveryCommand, { kind: 'record-attempt' }>['outcome']>): DeliveryCommand => ({
-  kind: 'record-attempt',
+const attempt = (outcome: Partial<Extract<DeliveryCommand, { type: 'RecordAttempt' }>['outcome']>): DeliveryCommand => ({
+  type: 'RecordAttempt',
   outcome: { statusCode: null, error: null, timedOut: false, ...outcome },
   policy,
   retryAfterMaxMs: 3_600_000,
@@ -128,30 +128,30 @@ const stageOutcome = (
 
 describe('delivery lifecycle: claims', () => {
   it('claims a created delivery for its first attempt', () => {
-    given(CREATED).when({ kind: 'claim' }).then(state('attempting', 0));
+    given(CREATED).when({ type: 'ClaimDelivery' }).then(state('attempting', 0));
   });
 
   it('claims a parked delivery for its next attempt, keeping what the last one said', () => {
     given(state('parked', 2, { nextAttemptAt: NOW, lastStatusCode: 500, lastError: 'HTTP 500' }))
-      .when({ kind: 'claim' })
+      .when({ type: 'ClaimDelivery' })
       .then(state('attempting', 2, { nextAttemptAt: NOW, lastStatusCode: 500, lastError: 'HTTP 500' }));
   });
 
   it('refuses to claim a delivered delivery', () => {
     given(state('delivered', 1, { lastStatusCode: 200 }))
-      .when({ kind: 'claim' })
+      .when({ type: 'ClaimDelivery' })
       .thenThrows(/delivery d1 cannot claim when delivered/);
   });
 
   it('refuses to claim a failed delivery', () => {
     given(state('failed', 3))
-      .when({ kind: 'claim' })
+      .when({ type: 'ClaimDelivery' })
       .thenThrows(/cannot claim when failed/);
   });
 
   it('refuses to claim a delivery another attempt holds', () => {
     given(state('attempting', 0))
-      .when({ kind: 'claim' })
+      .when({ type: 'ClaimDelivery' })
       .thenThrows(/cannot claim when attempting/);
   });
 
@@ -257,13 +257,13 @@ describe('delivery lifecycle: attempts', () => {
 describe('delivery lifecycle: failing without an attempt', () => {
   it('a stage entry whose payload cannot be frozen fails before any attempt, reporting one', () => {
     given(CREATED)
-      .when({ kind: 'fail-without-attempt', reason: 'payload_too_large' })
+      .when({ type: 'FailWithoutAttempt', reason: 'payload_too_large' })
       .then(state('failed', 0, { lastError: 'payload_too_large' }), [stageOutcome('delivery.webhook.failed', 1, null, 'payload_too_large')]);
   });
 
   it('a claimed delivery whose endpoint is gone fails with its attempts so far and no status', () => {
     given(state('attempting', 2, { lastStatusCode: 500, lastError: 'HTTP 500' }))
-      .when({ kind: 'fail-without-attempt', reason: 'endpoint disabled or deleted' })
+      .when({ type: 'FailWithoutAttempt', reason: 'endpoint disabled or deleted' })
       .then(state('failed', 2, { lastStatusCode: 500, lastError: 'endpoint disabled or deleted' }), [
         stageOutcome('delivery.webhook.failed', 2, null, 'endpoint disabled or deleted'),
       ]);
@@ -271,7 +271,7 @@ describe('delivery lifecycle: failing without an attempt', () => {
 
   it("a parked delivery of a disabled endpoint fails with the endpoint's reason", () => {
     given(state('parked', 1, { nextAttemptAt: later(60_000) }))
-      .when({ kind: 'fail-without-attempt', reason: 'endpoint disabled: the endpoint answered 410 Gone' })
+      .when({ type: 'FailWithoutAttempt', reason: 'endpoint disabled: the endpoint answered 410 Gone' })
       .then(state('failed', 1, { lastError: 'endpoint disabled: the endpoint answered 410 Gone' }), [
         stageOutcome('delivery.webhook.failed', 1, null, 'endpoint disabled: the endpoint answered 410 Gone'),
       ]);
@@ -279,7 +279,7 @@ describe('delivery lifecycle: failing without an attempt', () => {
 
   it.each(['delivered', 'failed'] as const)('refuses to fail a %s delivery again', (status) => {
     given(state(status, 1))
-      .when({ kind: 'fail-without-attempt', reason: 'endpoint disabled' })
+      .when({ type: 'FailWithoutAttempt', reason: 'endpoint disabled' })
       .thenThrows(new RegExp(`cannot fail-without-attempt when ${status}`));
   });
 });
@@ -308,7 +308,7 @@ function givenEndpoint(from: EndpointState) {
 describe('endpoint lifecycle', () => {
   it('disables an enabled endpoint with the reason', () => {
     givenEndpoint({ status: 'enabled' })
-      .when({ kind: 'disable', reason: 'the endpoint answered 410 Gone' })
+      .when({ type: 'DisableEndpoint', reason: 'the endpoint answered 410 Gone' })
       .then({ status: 'disabled', since: NOW }, [
         {
           type: 'delivery.endpoint.disabled',
@@ -320,13 +320,13 @@ describe('endpoint lifecycle', () => {
 
   it('refuses to disable an endpoint delivery has already disabled', () => {
     givenEndpoint({ status: 'disabled', since: later(-1_000) })
-      .when({ kind: 'disable', reason: 'again' })
+      .when({ type: 'DisableEndpoint', reason: 'again' })
       .thenThrows(/endpoint ep1 cannot disable when already disabled/);
   });
 
   it('enables a disabled endpoint at the time the registry enabled it, saying how many deliveries it replays', () => {
     givenEndpoint({ status: 'disabled', since: later(-60_000) })
-      .when({ kind: 'enable', replayed: 4, at: '2026-03-01T12:00:05.000Z' })
+      .when({ type: 'EnableEndpoint', replayed: 4, enabledAt: '2026-03-01T12:00:05.000Z' })
       .then({ status: 'enabled' }, [
         {
           type: 'delivery.endpoint.enabled',
@@ -338,7 +338,7 @@ describe('endpoint lifecycle', () => {
 
   it('refuses to enable an endpoint delivery never disabled', () => {
     givenEndpoint({ status: 'enabled' })
-      .when({ kind: 'enable', replayed: 0, at: NOW.toISOString() })
+      .when({ type: 'EnableEndpoint', replayed: 0, enabledAt: NOW.toISOString() })
       .thenThrows(/cannot enable when not disabled by delivery/);
   });
 });

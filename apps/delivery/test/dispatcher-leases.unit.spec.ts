@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { until } from '@stagehook/testing';
 import type { EndpointStateData } from '@stagehook/contracts';
-import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/dispatch/dispatcher.js';
+import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/commands/attempt-delivery/dispatcher.js';
 import type { ClaimedDelivery } from '../src/persistence/delivery-queue.repository.js';
 
 const endpoint = {
@@ -78,7 +78,7 @@ function node(opts: { keep: (ids: string[]) => string[]; clock?: () => number })
     disableAfterMs: 1e9,
     breakerBackoffMs: 100,
   } as DispatcherSettings;
-  return { dispatcher: new Dispatcher(deps, settings), sent, lost, finishFirst: () => finishFirst() };
+  return { dispatcher: new Dispatcher(deps, settings), sent, lost, claims: () => claims, finishFirst: () => finishFirst() };
 }
 
 describe('Dispatcher leases', () => {
@@ -89,9 +89,12 @@ describe('Dispatcher leases', () => {
     // Renewals run every 50 ms; d2's lease is reported lost and it leaves the queue unsent.
     await until(() => n.lost.length === 1);
     n.finishFirst();
-    await new Promise((r) => setTimeout(r, 100));
+    // d1's end runs the endpoint's queue (where d2 would be sent from) and then wakes the loop
+    // for a third claim; stop waits for every attempt started by then, so a d2 sent by mistake
+    // would be in `sent` below, however slow the machine.
+    await until(() => n.claims() >= 3);
+    await n.dispatcher.stop(10_000);
     expect(n.sent).toEqual(['d1']);
-    await n.dispatcher.stop(200);
   });
 
   it('a node resumed after its leases lapsed (paused, starved) sends nothing it claimed before', async () => {

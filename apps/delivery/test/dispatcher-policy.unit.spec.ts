@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import type { DispatcherDeps, DispatcherSettings } from '../src/dispatch/dispatch-deps.js';
-import { OutcomeRecorder } from '../src/dispatch/outcome-recorder.js';
+import type { DispatcherDeps, DispatcherSettings } from '../src/commands/attempt-delivery/dispatch-deps.js';
+import { OutcomeRecorder } from '../src/commands/attempt-delivery/outcome-recorder.js';
 import type { ClaimedDelivery } from '../src/persistence/delivery-queue.repository.js';
 
 const settings = { schedules: { standard: [0, 5_000, 300_000], stage: [0, 1_000] } } as Partial<DispatcherSettings> as DispatcherSettings;

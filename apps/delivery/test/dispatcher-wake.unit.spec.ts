@@ -1,19 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
 import { until } from '@stagehook/testing';
-import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/dispatch/dispatcher.js';
+import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/commands/attempt-delivery/dispatcher.js';
 
-/** The claim loop only: claims are counted, nothing is ever due. */
-function loop(claimMs: number) {
+/**
+ * The claim loop only: claims are counted, nothing is ever due. The loop's sleeps go to a
+ * scheduler that never fires on its own: a pending sleep is the loop waiting for a wake (or its
+ * poll), so what it did before it can be checked without waiting on the clock.
+ */
+function loop(opts: { holdFirstClaim: boolean }) {
   const claims: number[] = [];
+  const sleeps: number[] = [];
   let release: () => void = () => undefined;
   const deps = {
     deliveries: {
       claimDue: async () => {
         claims.push(Date.now());
-        await new Promise<void>((r) => {
-          release = r;
-          setTimeout(r, claimMs);
-        });
+        // The first claim runs until the test finishes it; the others answer at once.
+        if (opts.holdFirstClaim && claims.length === 1) await new Promise<void>((r) => (release = r));
         return [];
       },
       extendLeases: async () => undefined,
@@ -21,33 +24,42 @@ function loop(claimMs: number) {
     },
     breakers: { openEndpoints: () => [] },
     logger: { warn: () => undefined, error: () => undefined },
+    schedule: (_fire: () => void, ms: number) => {
+      sleeps.push(ms);
+      return () => undefined;
+    },
   } as unknown as DispatcherDeps;
   const settings = { node: 'n', concurrency: 8, endpointConcurrency: 4, batch: 10, pollMs: 10_000, leaseMs: 60_000 } as DispatcherSettings;
-  return { dispatcher: new Dispatcher(deps, settings), claims, finishClaim: () => release() };
+  return { dispatcher: new Dispatcher(deps, settings), claims, sleeps, finishClaim: () => release() };
 }
 
 describe('Dispatcher wake-ups', () => {
   it('a wake during a claim makes the next claim happen at once, not a poll interval later', async () => {
-    const { dispatcher, claims, finishClaim } = loop(50);
+    const { dispatcher, claims, sleeps, finishClaim } = loop({ holdFirstClaim: true });
     dispatcher.start();
     await until(() => claims.length >= 1);
     expect(claims).toHaveLength(1);
     // Deliveries committed while the first claim runs: the claim cannot have seen them.
     dispatcher.wake();
     finishClaim();
-    // Well under the 10 s poll: the wake, not the poll, brings the second claim.
+    // The poll timer never fires here: the wake, not the poll, brings the second claim.
     await until(() => claims.length >= 2, { timeoutMs: 1_000 });
     expect(claims).toHaveLength(2);
-    await new Promise((r) => setTimeout(r, 100));
-    // No busy loop: one wake, one extra claim; then the loop sleeps its 10 s poll.
+    // No busy loop: after the second claim the loop sleeps its 10 s poll (its first sleep: the
+    // wake ended the one after the first claim before it began), and nothing but a wake or that
+    // timer can bring a third claim.
+    await until(() => sleeps.length >= 1);
+    expect(sleeps).toEqual([10_000]);
     expect(claims).toHaveLength(2);
     await dispatcher.stop(100);
   });
 
   it('a wake while sleeping claims at once', async () => {
-    const { dispatcher, claims } = loop(0);
+    const { dispatcher, claims, sleeps } = loop({ holdFirstClaim: false });
     dispatcher.start();
     await until(() => claims.length >= 1);
+    // Asleep on its poll, which never fires by itself here.
+    await until(() => sleeps.length >= 1);
     expect(claims).toHaveLength(1);
     dispatcher.wake();
     await until(() => claims.length >= 2, { timeoutMs: 1_000 });

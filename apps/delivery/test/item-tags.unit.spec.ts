@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { tagChange, tagsAfter, type ItemTagEvent } from '../src/consumers/item-tags.js';
+import { tagChange, tagsAfter, type ItemTagEvent } from '../src/domain/item-tags.js';
 
 const ids = { itemId: 'it_1', datasetId: 'ds_1', projectId: 'p1' };
 const at = '2026-01-01T00:00:00.000Z';

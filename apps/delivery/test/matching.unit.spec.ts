@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { EndpointFiltersData, EndpointStateData } from '@stagehook/contracts';
-import { matchEndpoints, type MatchedEvent } from '../src/consumers/matching.js';
-import type { EndpointView } from '../src/persistence/endpoint.repository.js';
+import { matchEndpoints, type MatchedEvent } from '../src/commands/create-deliveries/matching.js';
+import type { EndpointView } from '../src/persistence/endpoint-read.repository.js';
 
 function endpoint(id: string, eventTypes: string[], filters: EndpointFiltersData = {}, deliverable = true): EndpointView {
   const sealed = { kid: 'k1', iv: 'aa==', tag: 'aa==', ct: 'aa==' };

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { DeliveryRepository } from '../src/persistence/delivery.repository.js';
-import { EndpointRepository } from '../src/persistence/endpoint.repository.js';
+import { DeliveryReadRepository } from '../src/persistence/delivery-read.repository.js';
+import { EndpointReadRepository } from '../src/persistence/endpoint-read.repository.js';
 import { Harness } from './support/harness.js';
 
 /**
@@ -44,7 +44,7 @@ describe('queue and endpoint gauges', () => {
     await delivery('leased', 'pending', '-1 second', '1 minute');
     await delivery('later', 'pending', '1 hour', null);
     await delivery('done', 'delivered', '-1 second', null);
-    expect(await new DeliveryRepository(ds).queueStats()).toMatchObject({ pending: 4, due: 2 });
+    expect(await new DeliveryReadRepository(ds).queueStats()).toMatchObject({ pending: 4, due: 2 });
   });
 
   it('counts the endpoints delivery disabled, not re-enabled ones or deleted ones', async () => {
@@ -57,6 +57,6 @@ describe('queue and endpoint gauges', () => {
     await endpoint('ep-ok', false, false);
     await endpoint('ep-disabled', true, false);
     await endpoint('ep-disabled-deleted', true, true);
-    expect(await new EndpointRepository(ds).countDisabled()).toBe(1);
+    expect(await new EndpointReadRepository(ds).countDisabled()).toBe(1);
   });
 });

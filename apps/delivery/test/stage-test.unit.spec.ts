@@ -4,7 +4,7 @@ import { StageEnteredData } from '@stagehook/contracts';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { stageEnteredBody } from '../src/domain/payload.js';
-import { parseStageTest, sampleItem } from '../src/stage-test/stage-test.service.js';
+import { parseStageTest, sampleItem } from '../src/commands/test-stage/test-stage.rpc.js';
 
 const request = { projectId: 'p1', endpointId: 'ep1', workflowId: 'wf1', workflowVersion: 2, stageId: 'wh', stageName: 'QA hook' };
 

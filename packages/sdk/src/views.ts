@@ -69,7 +69,7 @@ export interface VisitView {
 
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
-/** apps/delivery/src/persistence/delivery.repository.ts `DeliverySummary` (without its cursor). */
+/** apps/delivery/src/persistence/delivery-read.repository.ts `DeliverySummary` (without its cursor). */
 export interface DeliveryView {
   id: string;
   messageId: string;
@@ -93,7 +93,7 @@ export interface DeliveryPage {
   nextCursor: string | null;
 }
 
-/** apps/delivery/src/persistence/delivery.repository.ts `AttemptRecord`. */
+/** apps/delivery/src/persistence/delivery-read.repository.ts `AttemptRecord`. */
 export interface AttemptView {
   deliveryId: string;
   n: number;

@@ -11,15 +11,15 @@ import { MAX_ERROR_CHARS, storableNullable } from './storable.js';
  * events; the callers store the state and append the events in the same transaction. The clock
  * comes in as `now`.
  *
- *   created ─claim→ attempting ─attempt→ delivered | failed | parked (a retry is due later)
- *   parked ─claim→ attempting
- *   created | parked | attempting ─fail without attempt→ failed (endpoint gone or disabled,
+ *   created ─ClaimDelivery→ attempting ─RecordAttempt→ delivered | failed | parked (a retry is due later)
+ *   parked ─ClaimDelivery→ attempting
+ *   created | parked | attempting ─FailWithoutAttempt→ failed (endpoint gone or disabled,
  *   payload that cannot be frozen)
  *
  * A claim handed back unsent (an open breaker on a standard delivery, a lost lease, shutdown) is
  * not a move: nothing was attempted or recorded, and the delivery is as it was before the claim.
  *
- *   endpoint: enabled ─disable→ disabled ─enable→ enabled
+ *   endpoint: enabled ─DisableEndpoint→ disabled ─EnableEndpoint→ enabled
  *   circuit:  closed ─→ open ─→ half_open ─→ closed | open
  */
 
@@ -72,10 +72,11 @@ export interface AttemptOutcome {
   writeBack?: WriteBackRef;
 }
 
+/** What may be asked of a delivery: imperative commands; the clock comes in as the context's `now`. */
 export type DeliveryCommand =
-  | { kind: 'claim' }
-  | { kind: 'record-attempt'; outcome: AttemptOutcome; policy: RetryPolicy; retryAfterMaxMs: number; random: number }
-  | { kind: 'fail-without-attempt'; reason: string };
+  | { type: 'ClaimDelivery' }
+  | { type: 'RecordAttempt'; outcome: AttemptOutcome; policy: RetryPolicy; retryAfterMaxMs: number; random: number }
+  | { type: 'FailWithoutAttempt'; reason: string };
 
 export interface DeliveryContext {
   ref: DeliveryRef;
@@ -105,18 +106,21 @@ export function pending(row: { attempts: number; nextAttemptAt?: Date | null; la
   };
 }
 
+/** How a refusal names each command (the words its message has always used). */
+const REFUSED_AS: Record<DeliveryCommand['type'], string> = { ClaimDelivery: 'claim', RecordAttempt: 'record-attempt', FailWithoutAttempt: 'fail-without-attempt' };
+
 export function decideDelivery(state: DeliveryState, command: DeliveryCommand, ctx: DeliveryContext): DeliveryDecision {
-  const refuse = () => new IllegalTransitionError(`delivery ${ctx.ref.id}`, state.status, command.kind);
-  switch (command.kind) {
-    case 'claim':
+  const refuse = () => new IllegalTransitionError(`delivery ${ctx.ref.id}`, state.status, REFUSED_AS[command.type]);
+  switch (command.type) {
+    case 'ClaimDelivery':
       if (state.status !== 'created' && state.status !== 'parked') throw refuse();
       return { state: { ...state, status: 'attempting' }, events: [], disableEndpoint: false };
-    case 'fail-without-attempt': {
+    case 'FailWithoutAttempt': {
       if (state.status === 'delivered' || state.status === 'failed') throw refuse();
       const next: DeliveryState = { ...state, status: 'failed', nextAttemptAt: null, lastError: command.reason };
       return { state: next, events: [outcomeEvent('failed', { ...next, lastStatusCode: null }, ctx)], disableEndpoint: false };
     }
-    case 'record-attempt':
+    case 'RecordAttempt':
       if (state.status !== 'attempting') throw refuse();
       return recordAttempt(state, command, ctx);
     default:
@@ -124,7 +128,7 @@ export function decideDelivery(state: DeliveryState, command: DeliveryCommand, c
   }
 }
 
-function recordAttempt(state: DeliveryState, cmd: Extract<DeliveryCommand, { kind: 'record-attempt' }>, ctx: DeliveryContext): DeliveryDecision {
+function recordAttempt(state: DeliveryState, cmd: Extract<DeliveryCommand, { type: 'RecordAttempt' }>, ctx: DeliveryContext): DeliveryDecision {
   const r = cmd.outcome;
   const attempts = state.attempts + 1;
   const result: AttemptResult = r.refused
@@ -186,11 +190,16 @@ export interface EndpointRef {
   projectId: string;
 }
 
+/** What may be asked of an endpoint: imperative commands; the clock comes in as the context's `now`. */
 export type EndpointCommand =
   /** 410 Gone, or no success for too long. */
-  | { kind: 'disable'; reason: string }
-  /** The registry enabled the endpoint at `at`; `replayed` deliveries failed while disabled are queued again. */
-  | { kind: 'enable'; replayed: number; at: string };
+  | { type: 'DisableEndpoint'; reason: string }
+  /**
+   * The registry enabled the endpoint; `replayed` deliveries failed while disabled are queued
+   * again. `enabledAt` is the registry's own record of when (its event's `at`, carried on as
+   * written), not this service's clock.
+   */
+  | { type: 'EnableEndpoint'; replayed: number; enabledAt: string };
 
 export interface EndpointContext {
   ref: EndpointRef;
@@ -206,19 +215,19 @@ export interface EndpointDecision {
 export function decideEndpoint(state: EndpointState, command: EndpointCommand, ctx: EndpointContext): EndpointDecision {
   const { endpointId, projectId } = ctx.ref;
   const meta = { source: ctx.source, projectId };
-  switch (command.kind) {
-    case 'disable':
+  switch (command.type) {
+    case 'DisableEndpoint':
       if (state.status !== 'enabled') throw new IllegalTransitionError(`endpoint ${endpointId}`, 'already disabled by delivery', 'disable');
       return {
         state: { status: 'disabled', since: ctx.now },
         events: [newEvent('delivery.endpoint.disabled', { endpointId, projectId, reason: command.reason, at: ctx.now.toISOString() }, meta)],
       };
-    case 'enable':
+    case 'EnableEndpoint':
       // An endpoint delivery never disabled has nothing to clear: the caller does not ask.
       if (state.status !== 'disabled') throw new IllegalTransitionError(`endpoint ${endpointId}`, 'not disabled by delivery', 'enable');
       return {
         state: { status: 'enabled' },
-        events: [newEvent('delivery.endpoint.enabled', { endpointId, projectId, replayed: command.replayed, at: command.at }, meta)],
+        events: [newEvent('delivery.endpoint.enabled', { endpointId, projectId, replayed: command.replayed, at: command.enabledAt }, meta)],
       };
     default:
       return assertNever(command);

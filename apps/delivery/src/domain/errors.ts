@@ -1,6 +1,6 @@
 import { DomainError } from '@stagehook/platform/domain';
 
-/** Codes this service adds to the platform's; mapped to HTTP in main.ts. WIRE NAMES. */
+/** Codes this service adds to the platform's; mapped to HTTP in errors.ts. WIRE NAMES. */
 export const DeliveryErrorCode = {
   DELIVERY_NOT_FOUND: 'DELIVERY_NOT_FOUND',
   ENDPOINT_NOT_FOUND: 'ENDPOINT_NOT_FOUND',
@@ -8,13 +8,6 @@ export const DeliveryErrorCode = {
   /** A lifecycle move the state does not allow (delivery-lifecycle.ts): a bug in the caller. */
   ILLEGAL_TRANSITION: 'DELIVERY_ILLEGAL_TRANSITION',
 } as const;
-
-export const deliveryErrorStatuses: Record<string, number> = {
-  [DeliveryErrorCode.DELIVERY_NOT_FOUND]: 404,
-  [DeliveryErrorCode.ENDPOINT_NOT_FOUND]: 404,
-  [DeliveryErrorCode.DELIVERY_IN_PROGRESS]: 409,
-  [DeliveryErrorCode.ILLEGAL_TRANSITION]: 409,
-};
 
 export class DeliveryNotFoundError extends DomainError {
   constructor(id: string) {

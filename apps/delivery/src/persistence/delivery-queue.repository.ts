@@ -140,9 +140,9 @@ export interface DeliveryRow {
 }
 
 /**
- * The retry queue, as the dispatcher and intake use it: messages and their deliveries created,
- * due deliveries claimed under a lease, attempts recorded, deliveries failed. What the API and
- * the metrics read is DeliveryRepository's.
+ * The retry queue, as the dispatcher, intake and the operators' commands use it: messages and
+ * their deliveries created, due deliveries claimed under a lease, attempts recorded, deliveries
+ * failed or queued again. What the API and the metrics read is DeliveryReadRepository's.
  */
 export class DeliveryQueue {
   constructor(private readonly ds: DataSource) {}
@@ -352,5 +352,30 @@ export class DeliveryQueue {
         [endpointId, reason, limit],
       );
     return rows.map((r) => toClaimed(r, '', null));
+  }
+
+  /**
+   * One more attempt now, no follow-on schedule (Svix's manual resend); false when the delivery is
+   * pending or missing (the read side tells which).
+   */
+  async redeliver(id: string): Promise<boolean> {
+    const rows: { status: DeliveryStatus }[] = await returning(
+      this.ds,
+      `UPDATE dl_deliveries SET status = 'pending', max_attempts = attempts + 1, next_attempt_at = now(), completed_at = NULL, updated_at = now()
+       WHERE id = $1 AND status <> 'pending' RETURNING status`,
+      [id],
+    );
+    return rows.length > 0;
+  }
+
+  /** Every failed delivery of the endpoint created since `since` gets one more attempt now. */
+  async recoverFailed(endpointId: string, since: Date): Promise<number> {
+    const rows: unknown[] = await returning(
+      this.ds,
+      `UPDATE dl_deliveries SET status = 'pending', max_attempts = attempts + 1, next_attempt_at = now(), completed_at = NULL, updated_at = now()
+       WHERE endpoint_id = $1 AND status = 'failed' AND created_at >= $2 RETURNING id`,
+      [endpointId, since],
+    );
+    return rows.length;
   }
 }

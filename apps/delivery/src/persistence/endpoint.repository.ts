@@ -15,44 +15,6 @@ export interface EndpointRef {
  */
 export type Applied = 'applied' | 'stale' | 'missing';
 
-/** This service's view of one endpoint: the registry's state plus delivery's own health facts. */
-export interface EndpointView {
-  id: string;
-  projectId: string;
-  state: EndpointStateData;
-  /** Registry says active, and delivery has not disabled it itself, and it is not deleted. */
-  deliverable: boolean;
-  disabledAt: Date | null;
-  disabledReason: string | null;
-  failingSince: Date | null;
-  lastSuccessAt: Date | null;
-}
-
-interface Row {
-  id: string;
-  project_id: string;
-  state: EndpointStateData;
-  registry_active: boolean;
-  deleted: boolean;
-  disabled_at: Date | null;
-  disabled_reason: string | null;
-  failing_since: Date | null;
-  last_success_at: Date | null;
-}
-
-export function toView(r: Row): EndpointView {
-  return {
-    id: r.id,
-    projectId: r.project_id,
-    state: r.state,
-    deliverable: r.registry_active && !r.deleted && r.disabled_at === null,
-    disabledAt: r.disabled_at,
-    disabledReason: r.disabled_reason,
-    failingSince: r.failing_since,
-    lastSuccessAt: r.last_success_at,
-  };
-}
-
 /**
  * SET clause merging a full state ($2 project, $3 state, $4 active, $5 version) into row `e`: each
  * field group is taken from the event if the event is newer than the group's version (or the row
@@ -72,6 +34,11 @@ const MERGE_FULL_STATE = `
   base_version = GREATEST(e.base_version, $5), status_version = GREATEST(e.status_version, $5),
   secrets_version = GREATEST(e.secrets_version, $5), updated_at = now()`;
 
+/**
+ * The endpoint view's writes: the projection of the registry's endpoint events (see
+ * endpoint-view.projection.ts) and delivery's own health facts and disable. Its reads are
+ * EndpointReadRepository's.
+ */
 export class EndpointRepository {
   constructor(private readonly ds: DataSource) {}
 
@@ -197,17 +164,6 @@ export class EndpointRepository {
     return rows.length > 0 ? 'stale' : 'missing';
   }
 
-  /** Null also for a placeholder (patched, not registered yet): it is not an endpoint yet. */
-  async get(id: string, m?: EntityManager): Promise<EndpointView | null> {
-    const rows: Row[] = await this.q(m).query(`SELECT * FROM dl_endpoints WHERE id = $1 AND registered`, [id]);
-    return rows[0] ? toView(rows[0]) : null;
-  }
-
-  async listForProject(projectId: string, m?: EntityManager): Promise<EndpointView[]> {
-    const rows: Row[] = await this.q(m).query(`SELECT * FROM dl_endpoints WHERE project_id = $1 AND registered AND NOT deleted ORDER BY id`, [projectId]);
-    return rows.map(toView);
-  }
-
   /** Delivery's own disable (410 Gone, days without success). Returns false when already disabled. */
   async disable(id: string, reason: string, m?: EntityManager): Promise<boolean> {
     const rows: unknown[] = await returning(
@@ -229,11 +185,5 @@ export class EndpointRepository {
       id,
     ]);
     return rows[0]?.failing_since ?? null;
-  }
-
-  /** Endpoints this service disabled itself and nobody re-enabled (deleted ones left out): an alert's input. */
-  async countDisabled(): Promise<number> {
-    const rows: { n: string }[] = await this.ds.query(`SELECT count(*) AS n FROM dl_endpoints WHERE disabled_at IS NOT NULL AND NOT deleted`);
-    return Number(rows[0]?.n ?? 0);
   }
 }

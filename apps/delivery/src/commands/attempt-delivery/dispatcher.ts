@@ -1,0 +1,218 @@
+import type { ClaimedDelivery } from '../../persistence/delivery-queue.repository.js';
+import { AttemptRunner } from './attempt-runner.js';
+import type { DispatcherDeps, DispatcherSettings } from './dispatch-deps.js';
+import { OutcomeRecorder } from './outcome-recorder.js';
+
+export type { DispatcherDeps, DispatcherSettings } from './dispatch-deps.js';
+
+/**
+ * Claims due deliveries from PostgreSQL and sends them. Per process: a global cap on attempts in
+ * flight and a per-endpoint cap, so a hanging endpoint holds at most its own slots; endpoints at
+ * their cap or with an open breaker are left out of the claim, so other endpoints' deliveries
+ * keep flowing. This is the claim and lease loop; AttemptRunner makes each attempt and
+ * OutcomeRecorder records it (with the delivery's new state and, when it ends, its outcome event).
+ */
+export class Dispatcher {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private readonly queued = new Map<string, ClaimedDelivery[]>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly held = new Set<string>();
+  /**
+   * Until when this node may send each held delivery, by its own clock: set from the time the
+   * claim (or renewal) was asked, so it errs early. A node paused past its lease (SIGSTOP, a long
+   * GC, a starved CPU) finds its leases expired when it resumes and drops those deliveries
+   * instead of sending what another node may have claimed and sent meanwhile.
+   */
+  private readonly leaseUntil = new Map<string, number>();
+  private total = 0;
+  private wakeUp: (() => void) | undefined;
+  private woken = false;
+  private renewTimer: NodeJS.Timeout | undefined;
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly now: () => number;
+  private readonly schedule: (fire: () => void, ms: number) => () => void;
+  private readonly runner: AttemptRunner;
+
+  constructor(
+    private readonly deps: DispatcherDeps,
+    private readonly s: DispatcherSettings,
+  ) {
+    this.now = deps.now ?? Date.now;
+    this.schedule =
+      deps.schedule ??
+      ((fire, ms) => {
+        const t = setTimeout(fire, ms);
+        return () => clearTimeout(t);
+      });
+    this.runner = new AttemptRunner(deps, s, new OutcomeRecorder(deps, s, this.now), this.now, deps.random ?? Math.random);
+  }
+
+  get leaseMs(): number {
+    return this.s.leaseMs;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.renewTimer = setInterval(() => void this.renewLeases(), this.leaseMs / 3);
+    this.loop = this.run();
+  }
+
+  /**
+   * Extends the leases of what this node holds. The repository answers which it still holds; a
+   * lease lost (it lapsed and another node claimed the delivery) drops the delivery if it has not
+   * started, and its attempt, if running, is not recorded (the record checks the lease too).
+   */
+  private async renewLeases(): Promise<void> {
+    const ids = [...this.held];
+    if (ids.length === 0) return;
+    const asked = this.now();
+    let kept: Set<string>;
+    try {
+      kept = await this.deps.deliveries.extendLeases(this.s.node, ids, this.leaseMs);
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'lease renewal failed');
+      return;
+    }
+    for (const id of ids) {
+      if (!this.held.has(id)) continue;
+      if (kept.has(id)) this.leaseUntil.set(id, asked + this.leaseMs);
+      else this.leaseLost(id, 'renewal');
+    }
+  }
+
+  private leaseValid(id: string): boolean {
+    return (this.leaseUntil.get(id) ?? 0) > this.now();
+  }
+
+  /** Forgets a delivery whose lease this node no longer holds; a queued one is never sent. */
+  private leaseLost(id: string, how: 'renewal' | 'expired'): void {
+    this.leaseUntil.delete(id);
+    for (const [endpointId, q] of this.queued) {
+      const i = q.findIndex((c) => c.id === id);
+      if (i < 0) continue;
+      q.splice(i, 1);
+      if (q.length === 0) this.queued.delete(endpointId);
+      this.held.delete(id);
+      this.total--;
+      this.deps.logger.warn({ deliveryId: id, how }, 'lease lost before sending; the delivery is left to the node that holds it');
+      // If no other node took it (a lapsed lease nobody claimed), it is claimable again at once
+      // rather than when the database's lease runs out; a row another node holds is untouched.
+      void this.deps.deliveries.release(this.s.node, [id], 0).catch(() => undefined);
+      this.deps.onLeaseLost?.();
+      this.wake();
+      return;
+    }
+  }
+
+  /** Stops claiming, hands back what has not started, waits for attempts in flight. */
+  async stop(timeoutMs = 20_000): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake();
+    await this.loop;
+    const waiting = [...this.queued.values()].flat().map((c) => c.id);
+    this.queued.clear();
+    await Promise.race([Promise.allSettled([...this.tasks]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    clearInterval(this.renewTimer);
+    await this.deps.deliveries.release(this.s.node, waiting, 0).catch(() => undefined);
+  }
+
+  /**
+   * Nudges the loop (a consumer created deliveries, an attempt freed a slot). A nudge that comes
+   * while the loop is claiming is kept for its next sleep, which then returns at once: otherwise
+   * deliveries committed during a claim would wait a whole poll interval.
+   */
+  wake(): void {
+    const w = this.wakeUp;
+    this.wakeUp = undefined;
+    if (w) w();
+    else this.woken = true;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.woken) {
+      this.woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const cancel = this.schedule(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        cancel();
+        resolve();
+      };
+    });
+  }
+
+  private load(endpointId: string): number {
+    return (this.inFlight.get(endpointId) ?? 0) + (this.queued.get(endpointId)?.length ?? 0);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      const free = this.s.concurrency - this.total;
+      if (free <= 0) {
+        await this.sleep(this.s.pollMs);
+        continue;
+      }
+      // Open breakers hold back standard deliveries only; stage deliveries run their schedule.
+      const open = this.deps.breakers.openEndpoints();
+      const exclude = new Set<string>();
+      for (const [ep] of this.inFlight) if (this.load(ep) >= this.s.endpointConcurrency) exclude.add(ep);
+      for (const [ep] of this.queued) if (this.load(ep) >= this.s.endpointConcurrency) exclude.add(ep);
+      const limit = Math.min(this.s.batch, free);
+      let claimed: ClaimedDelivery[];
+      const claimAsked = this.now();
+      try {
+        claimed = await this.deps.deliveries.claimDue(this.s.node, limit, { atCapacity: [...exclude], breakerOpen: open, perEndpoint: this.s.endpointConcurrency }, this.leaseMs);
+      } catch (err) {
+        this.deps.logger.error({ err }, 'claiming deliveries failed');
+        await this.sleep(1_000);
+        continue;
+      }
+      for (const c of claimed) {
+        this.held.add(c.id);
+        this.leaseUntil.set(c.id, claimAsked + this.leaseMs);
+        this.total++;
+        const q = this.queued.get(c.endpointId) ?? [];
+        q.push(c);
+        this.queued.set(c.endpointId, q);
+      }
+      for (const ep of new Set(claimed.map((c) => c.endpointId))) this.pump(ep);
+      if (claimed.length < limit) await this.sleep(this.s.pollMs);
+    }
+  }
+
+  private pump(endpointId: string): void {
+    const q = this.queued.get(endpointId);
+    while (q && q.length > 0 && (this.inFlight.get(endpointId) ?? 0) < this.s.endpointConcurrency) {
+      const c = q[0];
+      if (!this.leaseValid(c.id)) {
+        this.leaseLost(c.id, 'expired');
+        continue;
+      }
+      q.shift();
+      this.inFlight.set(endpointId, (this.inFlight.get(endpointId) ?? 0) + 1);
+      const task = this.runner
+        .attempt(c, () => this.leaseValid(c.id))
+        .catch((err: unknown) => this.deps.logger.error({ err, deliveryId: c.id }, 'delivery attempt failed to record; the lease will expire and it is retried'))
+        .finally(() => {
+          this.tasks.delete(task);
+          this.held.delete(c.id);
+          this.leaseUntil.delete(c.id);
+          this.total--;
+          const n = (this.inFlight.get(endpointId) ?? 1) - 1;
+          if (n === 0) this.inFlight.delete(endpointId);
+          else this.inFlight.set(endpointId, n);
+          this.pump(endpointId);
+          this.wake();
+        });
+      this.tasks.add(task);
+    }
+    if (q && q.length === 0) this.queued.delete(endpointId);
+  }
+}
