@@ -361,6 +361,31 @@ describe('delivery service', () => {
     }
   }, 40_000);
 
+  it('follows an endpoint that turns annotations on right after a stage entry read it, spending at most one redelivery', async () => {
+    const ep = await h.registerEndpoint(P, `${rx.url}/turns-on`, { includeAnnotations: false });
+    const sub = serveRpc(h.nc, h.ns, ItemsRpc.darwinExport, 'items', async (req) => {
+      const r = req as { itemId: string; version: number };
+      return { ok: true, item: itemSummary(P, r.itemId, r.version), darwin: { version: '2.0', item: { name: 'dog.jpg' }, annotations: [] } };
+    });
+    const redelivered = async () => (await h.jsm.consumers.info(h.ns.streamName('WORKFLOW'), h.ns.durable('delivery-stage-entered'))).num_redelivered;
+    try {
+      await h.enterWebhookStage(P, ep.endpointId);
+      await rx.waitFor(1, '/turns-on');
+      const before = await redelivered();
+      // The registry turns annotations on; the next entry follows at once, though the last one
+      // read the endpoint a moment ago.
+      const { secret: _secret, ...state } = ep;
+      await h.publish('webhook.endpoint.updated', { ...state, includeAnnotations: true, at: new Date().toISOString() }, P, `endpoint-${ep.endpointId}`);
+      await h.waitForRow(`SELECT 1 FROM dl_endpoints WHERE id = $1 AND (state->>'includeAnnotations')::boolean`, [ep.endpointId]);
+      await h.enterWebhookStage(P, ep.endpointId);
+      const [, second] = await rx.waitFor(2, '/turns-on');
+      expect((JSON.parse(second.body) as { data: { annotations?: { version: string } } }).data.annotations?.version).toBe('2.0');
+      expect((await redelivered()) - before).toBeLessThanOrEqual(1);
+    } finally {
+      sub.unsubscribe();
+    }
+  });
+
   it('disables an endpoint that has had no success for the configured days on its next failure', async () => {
     rx.setDefault(answer.status(500), '/days');
     const ep = await h.registerEndpoint(P, `${rx.url}/days`);

@@ -12,6 +12,10 @@ import type { ItemTagRepository } from '../../persistence/item-tag.repository.js
 import type { DarwinFetch, DarwinSource } from '../../adapters/darwin-source.js';
 import { matchEndpoints } from './matching.js';
 
+/** How long prepare trusts an endpoint it read (see `recentEndpoint`), and how many it keeps. */
+const RECENT_ENDPOINT_MS = 1_000;
+const RECENT_ENDPOINTS_MAX = 10_000;
+
 export interface CreateDeliveriesSettings {
   /** The configured schedules, which new deliveries' retry policies are resolved from. */
   retryDefaults: RetryDefaults;
@@ -43,6 +47,8 @@ type Route = (event: CloudEvent, scope: EventScope) => Promise<HandlerOutcome>;
  * messages of the acked events are written in one statement.
  */
 export class CreateDeliveriesHandler {
+  private readonly recent = new Map<string, { ep: EndpointView | null; until: number }>();
+
   constructor(
     private readonly deliveries: DeliveryQueue,
     private readonly endpoints: EndpointReadRepository,
@@ -116,6 +122,8 @@ export class CreateDeliveriesHandler {
       // include-annotations on or off) between the two, try again: no NATS request inside the transaction.
       const got = ctx.prepared;
       if (!isDarwinFetch(got) || (got.kind === 'ok' && (got.darwin !== null) !== includesAnnotations(d, ep))) {
+        // The retry's prepare reads the endpoint afresh, not the recent copy that was wrong.
+        this.recent.delete(endpointId);
         return Outcome.retry({ delayMs: 0, reason: 'the endpoint changed while the item was being fetched' });
       }
       switch (got.kind) {
@@ -194,12 +202,33 @@ export class CreateDeliveriesHandler {
   async prepareStageEntry(event: CloudEvent): Promise<PreparedDarwin | null> {
     const d = event.data as StageEnteredData;
     if (d.stageType !== 'webhook' || !d.webhook) return null;
-    const ep = await this.endpoints.get(d.webhook.endpointId);
-    if (!ep || ep.projectId !== d.projectId) return null;
-    const got = await this.darwin.fetch(d.projectId, d.itemId, d.itemVersion, { annotations: includesAnnotations(d, ep), known: d.item });
+    // The stage's own setting decides without the endpoint; else the endpoint's, as recently read.
+    // Either way the handler checks it again against the endpoint in its transaction.
+    let annotations = d.webhook.includeAnnotations;
+    if (annotations === undefined) {
+      const ep = await this.recentEndpoint(d.webhook.endpointId);
+      if (!ep || ep.projectId !== d.projectId) return null;
+      annotations = includesAnnotations(d, ep);
+    }
+    const got = await this.darwin.fetch(d.projectId, d.itemId, d.itemVersion, { annotations, known: d.item });
     // Never sent without the annotations: items being down is waited out in place.
     if (got.kind === 'unavailable') throw new DependencyUnavailableError('the items service', got.reason);
     return got;
+  }
+
+  /**
+   * The endpoint as read at most RECENT_ENDPOINT_MS ago: a stage entry's prepare needs only whether
+   * it includes annotations, which the handler checks again in its transaction (a stale answer
+   * costs one immediate retry), so a burst of entries for one endpoint reads it once, not once each.
+   */
+  private async recentEndpoint(endpointId: string): Promise<EndpointView | null> {
+    const now = Date.now();
+    const hit = this.recent.get(endpointId);
+    if (hit && hit.until > now) return hit.ep;
+    const ep = await this.endpoints.get(endpointId);
+    if (this.recent.size >= RECENT_ENDPOINTS_MAX) this.recent.clear();
+    this.recent.set(endpointId, { ep, until: now + RECENT_ENDPOINT_MS });
+    return ep;
   }
 
   /** `item.*` and other subscribable events: one message, a delivery per matching endpoint. */
