@@ -14,7 +14,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { jetstream } from '@nats-io/jetstream';
-import { BusNamespace, ItemsRpc, newEvent, toCloudEvent, type EndpointStateData, type StageEnteredData } from '@stagehook/contracts';
+import { BusNamespace, ItemsRpc, newEvent, toCloudEvent, type EndpointStateData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
 import { ensureStreams, serveRpc } from '@stagehook/messaging';
 import { mintProjectToken, SecretBox } from '@stagehook/platform';
 import { SWC_REGISTER, connectTestNats, createTestDatabase, deleteNamespace, testEnv, uniqueName } from '@stagehook/testing';
@@ -32,6 +32,24 @@ const SRC = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const REGISTRY_DIST = fileURLToPath(new URL('../../webhooks/dist/main.js', import.meta.url));
 const REGISTRY_SRC = fileURLToPath(new URL('../../webhooks/src/main.ts', import.meta.url));
 const AUTH_SECRET = 'delivery-bench-secret-0123456789abcdef';
+
+/** The item a stage entry freezes, as items answers it and workflow carries it. */
+function benchItem(itemId: string, version: number): ItemSummary {
+  return {
+    id: itemId,
+    projectId: 'bench',
+    datasetId: 'ds',
+    datasetName: 'Bench',
+    datasetSlug: 'bench',
+    name: `${itemId}.jpg`,
+    path: '/',
+    status: 'in_progress',
+    tags: [],
+    version,
+    metadata: {},
+    slots: [],
+  };
+}
 
 function pct(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
@@ -141,26 +159,11 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
   const js = jetstream(nc);
   await ensureStreams(jsm, ns, ['WORKFLOW', 'WEBHOOKS']);
   // The items service as delivery sees it: a metadata-only stage payload carries the item as of
-  // the entered version, asked over the bus (one request per stage entry, answered at once here).
+  // the entered version. Workflow puts the item it received from items into the stage entry
+  // (`item`), as here, so delivery asks only when an entry lacks it; the request is still served.
   const itemsHead = serveRpc(nc, ns, ItemsRpc.head, 'items', async (req) => {
     const r = req as { itemId: string; version?: number };
-    return {
-      ok: true,
-      item: {
-        id: r.itemId,
-        projectId: 'bench',
-        datasetId: 'ds',
-        datasetName: 'Bench',
-        datasetSlug: 'bench',
-        name: `${r.itemId}.jpg`,
-        path: '/',
-        status: 'in_progress' as const,
-        tags: [],
-        version: r.version ?? 1,
-        metadata: {},
-        slots: [],
-      },
-    };
+    return { ok: true, item: benchItem(r.itemId, r.version ?? 1) };
   });
   const box = SecretBox.fromConfig(KEYRING);
   const env: Record<string, string> = {
@@ -240,6 +243,7 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
         projectId: 'bench',
         enteredAt: new Date().toISOString(),
         webhook: { endpointId: eps[i % ENDPOINTS], maxAttempts: 1 },
+        item: benchItem(`it${i}`, 1),
       };
       const e = newEvent('workflow.stage.entered', d, { source: 'workflow', projectId: 'bench' });
       if (ratePerSecond > 0) {
