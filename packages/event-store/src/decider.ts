@@ -58,11 +58,16 @@ export async function loadState<E extends DomainEvent, S>(
   streamId: string,
   decider: Pick<Decider<unknown, E, S>, 'initialState' | 'evolve' | 'snapshot' | 'eventTypes'>,
   manager?: EntityManager,
-): Promise<LoadedState<S>> {
+  opts: { trustCache?: boolean } = {},
+): Promise<LoadedState<S> & { fromCacheOnly?: boolean }> {
   const snap = decider.snapshot;
   let base: LoadedState<S> = { state: decider.initialState(), version: 0, storedAt: 0 };
   let tail: readonly StoredEvent[];
   const cached = snap ? store.cachedState(streamId) : undefined;
+  if (snap && cached && cached.snapshotVersion === snap.version && opts.trustCache) {
+    // Not read at all: the append's version check refuses a decision made on a stale state.
+    return { state: cached.state as S, version: cached.version, storedAt: cached.storedAt, fromCacheOnly: true };
+  }
   if (snap && cached && cached.snapshotVersion === snap.version) {
     base = { state: cached.state as S, version: cached.version, storedAt: cached.storedAt };
     tail = await store.readStream(streamId, { fromVersion: base.version + 1, manager });
@@ -130,14 +135,39 @@ export async function handleCommand<C, E extends DomainEvent, S>(
   opts: HandleCommandOptions,
 ): Promise<CommandResult<S>> {
   const retries = opts.manager || opts.expectedVersion !== undefined ? 0 : (opts.retries ?? 3);
+  // A state this process cached for the stream is decided on without reading the stream: when
+  // another process appended meanwhile, the append at the cached version is refused and the
+  // command runs again on a read state. Anything else the stale state could cause (a refusal, no
+  // events, a version an If-Match names) is checked against a read state before it is answered.
+  let trustCache = !opts.manager;
   for (let attempt = 0; ; attempt++) {
-    const { state, version, storedAt } = await loadState(store, streamId, decider, opts.manager);
+    const loaded = await loadState(store, streamId, decider, opts.manager, { trustCache });
+    const { state, version, storedAt } = loaded;
+    const fresh = () => {
+      trustCache = false;
+      attempt--;
+    };
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== version) {
+      if (loaded.fromCacheOnly) {
+        fresh();
+        continue;
+      }
       throw new ConcurrencyConflictError(streamId, opts.expectedVersion, version);
     }
-    const command = typeof commandFrom === 'function' ? await (commandFrom as (state: S) => C | Promise<C>)(state) : commandFrom;
-    const decided = decider.decide(command, state);
-    if (decided.length === 0) return { state, version, events: [] };
+    let decided: E[];
+    try {
+      const command = typeof commandFrom === 'function' ? await (commandFrom as (state: S) => C | Promise<C>)(state) : commandFrom;
+      decided = decider.decide(command, state);
+    } catch (err) {
+      if (!loaded.fromCacheOnly) throw err;
+      fresh();
+      continue;
+    }
+    if (decided.length === 0) {
+      if (!loaded.fromCacheOnly) return { state, version, events: [] };
+      fresh();
+      continue;
+    }
     try {
       const res = await store.append(
         streamId,
@@ -155,6 +185,11 @@ export async function handleCommand<C, E extends DomainEvent, S>(
       if (decider.snapshot) await remember(store, streamId, decider.snapshot, after, res.version, storedAt, opts.manager);
       return { state: after, version: res.version, events: res.events };
     } catch (err) {
+      if (err instanceof ConcurrencyConflictError && loaded.fromCacheOnly) {
+        // The cache was behind another process: not a lost race, nothing to count.
+        fresh();
+        continue;
+      }
       if (err instanceof ConcurrencyConflictError && attempt < retries) continue;
       throw err;
     }

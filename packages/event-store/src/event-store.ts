@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { InlineProjection } from './projections.js';
+import type { InlineProjection, ProjectionStatement } from './projections.js';
+import { APPENDED_COLUMNS, type AppendedRow, appendStatement } from './append-sql.js';
 import { duplicateOr, EVENT_COLUMNS, type EventRow } from './rows.js';
 import { sql } from './sql.js';
 import type { AppendOptions, AppendResult, CachedState, EventStoreOptions, ReadStreamOptions } from './store-options.js';
@@ -17,45 +18,6 @@ import {
 import { Upcasting } from './upcasting.js';
 
 export type { AppendOptions, AppendResult, CachedState, EventStoreOptions, ReadStreamOptions } from './store-options.js';
-
-/** What an append reads back: only what the database assigned. */
-interface AppendedRow {
-  global_position: string;
-  stream_version: number;
-  created_at: Date;
-  transaction_id: string;
-}
-
-const APPENDED_COLUMNS = `global_position, stream_version, created_at, transaction_id::text AS transaction_id`;
-
-/**
- * The append of `$3` events of one stream as one statement: the CTE moves the stream's version
- * under its row lock (refusing a version other than the expected one, and a transaction older
- * than the stream's last appender, see the migration: retried in a new transaction, it gets a
- * newer id); the insert numbers the events after it. A refused advance returns no row and inserts
- * nothing. Parameters: stream id, the stream type of a new stream (or the expected version when
- * it is a positive number), count, then the events' ids, types, schema versions, data and metadata.
- */
-function appendStatement(expected: ExpectedVersion): string {
-  const advance =
-    expected === 0
-      ? `INSERT INTO es_streams (stream_id, stream_type, version) VALUES ($1, $2, $3)
-         ON CONFLICT (stream_id) DO NOTHING RETURNING version`
-      : expected === 'any'
-        ? `INSERT INTO es_streams AS s (stream_id, stream_type, version) VALUES ($1, $2, $3)
-           ON CONFLICT (stream_id) DO UPDATE
-             SET version = s.version + $3, last_transaction_id = pg_current_xact_id(), updated_at = now()
-             WHERE s.last_transaction_id <= pg_current_xact_id()
-           RETURNING version`
-        : `UPDATE es_streams SET version = version + $3, last_transaction_id = pg_current_xact_id(), updated_at = now()
-           WHERE stream_id = $1 AND version = $2 AND last_transaction_id <= pg_current_xact_id()
-           RETURNING version`;
-  return `WITH s AS (${advance})
-    INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
-    SELECT $1, s.version - $3 + u.o::int, u.id, u.t, u.sv, u.d, u.m
-    FROM s, unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[]) WITH ORDINALITY AS u(id, t, sv, d, m, o)
-    RETURNING ${APPENDED_COLUMNS}`;
-}
 
 export class EventStore {
   private readonly projections: InlineProjection[];
@@ -177,8 +139,9 @@ export class EventStore {
     if (events.length === 0) throw new Error('append: no events');
     const payloads = events.map((e) => this.encode(e));
     const streamType = opts.streamType ?? streamId.split('-')[0];
-    const run = async (tx: EntityManager | undefined): Promise<AppendResult> => {
-      const rows = await sql<AppendedRow>(this.dataSource, tx, appendStatement(expected), [
+    const run = async (tx: EntityManager | undefined, projected: readonly ProjectionStatement[] = []): Promise<AppendResult> => {
+      const statement = appendStatement(expected, projected);
+      const rows = await sql<AppendedRow>(this.dataSource, tx, statement.text, [
         streamId,
         typeof expected === 'number' && expected !== 0 ? expected : streamType,
         events.length,
@@ -187,6 +150,7 @@ export class EventStore {
         events.map((e) => e.schemaVersion),
         payloads.map((p) => p.data),
         payloads.map((p) => p.metadata),
+        ...statement.params,
       ]).catch((err: unknown) => {
         throw duplicateOr(err, events);
       });
@@ -201,7 +165,14 @@ export class EventStore {
       if (tx) await this.project(stored, tx);
       return { version: first + events.length - 1, events: stored };
     };
-    const result = opts.manager ? await run(opts.manager) : this.projects(events) ? await this.dataSource.transaction(run) : await run(undefined);
+    let result: AppendResult;
+    if (opts.manager) result = await run(opts.manager);
+    else if (!this.projects(events)) result = await run(undefined);
+    else {
+      // Projections that can say their writes as statements join the append's own statement.
+      const inline = this.projectionStatements(streamId, events);
+      result = inline ? await run(undefined, inline) : await this.dataSource.transaction((tx) => run(tx));
+    }
     for (const l of this.appendedListeners) l();
     return result;
   }
@@ -261,6 +232,23 @@ export class EventStore {
     await this.project(stored, tx);
     for (const l of this.appendedListeners) l();
     return stored;
+  }
+
+  /**
+   * The statements of every projection reacting to `events` (one stream's append), or undefined
+   * when one of them has none for these events.
+   */
+  private projectionStatements(streamId: string, events: readonly EventToAppend[]): ProjectionStatement[] | undefined {
+    const out: ProjectionStatement[] = [];
+    for (const p of this.projections) {
+      // Data as the events were decided: what `apply` gets too, once stored and read back.
+      const mine = events.filter((e) => p.handles.includes(e.type)).map((e) => ({ ...e, data: e.data as Record<string, unknown>, streamId }));
+      if (mine.length === 0) continue;
+      const st = p.statements?.(mine);
+      if (!st) return undefined;
+      out.push(...st);
+    }
+    return out;
   }
 
   /** Whether any inline projection reacts to one of `events`: their append then needs a transaction. */

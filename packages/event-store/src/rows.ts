@@ -20,10 +20,16 @@ export const EVENT_COLUMNS = `global_position, stream_id, stream_version, event_
 
 const PG_UNIQUE_VIOLATION = '23505';
 
+/** PostgreSQL's SQLSTATE of an error from TypeORM or pg, if it has one. */
+export function pgCode(err: unknown): string | undefined {
+  const pgErr = err as { code?: string; driverError?: { code?: string } } | null;
+  return pgErr?.driverError?.code ?? pgErr?.code;
+}
+
 /** A unique violation on the event id becomes `DuplicateEventError`; anything else is returned as is. */
 export function duplicateOr(err: unknown, events: readonly EventToAppend[]): unknown {
   const pgErr = err as { code?: string; constraint?: string; driverError?: { code?: string; constraint?: string } };
-  const code = pgErr.driverError?.code ?? pgErr.code;
+  const code = pgCode(err);
   const constraint = pgErr.driverError?.constraint ?? pgErr.constraint;
   if (code === PG_UNIQUE_VIOLATION && constraint === 'es_events_event_id_uq') {
     return new DuplicateEventError(events.length === 1 ? events[0].id : events.map((e) => e.id).join(','));

@@ -161,6 +161,80 @@ describe('EventStore', () => {
     await expect(store.append('item-order', 2, [ev('item.test.annotated')])).resolves.toMatchObject({ version: 3 });
   });
 
+  describe('projections that say their writes as statements', () => {
+    type Stated = { type: 'item.test.stated'; data: { n: number } };
+    /** Sums `n` per stream and keeps the stream's version: `apply` and `statements` must agree. */
+    const sums: InlineProjection<Stated> = {
+      name: 'stated_sums',
+      handles: ['item.test.stated'],
+      async apply(events, tx) {
+        for (const e of events) {
+          await tx.query(
+            `INSERT INTO t_sums (stream_id, total, version, last_position) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (stream_id) DO UPDATE SET total = t_sums.total + EXCLUDED.total, version = EXCLUDED.version, last_position = EXCLUDED.last_position`,
+            [e.streamId, e.data.n, e.streamVersion, e.globalPosition],
+          );
+        }
+      },
+      async reset(tx) {
+        await tx.query(`DELETE FROM t_sums`);
+      },
+      statements(events) {
+        return [
+          {
+            text: `INSERT INTO t_sums (stream_id, total, version, last_position) SELECT $1::text, $2::int, {{version}}, {{position:${events.length - 1}}} WHERE {{appended}}
+                   ON CONFLICT (stream_id) DO UPDATE SET total = t_sums.total + EXCLUDED.total, version = EXCLUDED.version, last_position = EXCLUDED.last_position`,
+            params: [events[0].streamId, events.reduce((sum, e) => sum + e.data.n, 0)],
+          },
+        ];
+      },
+    };
+    let sumStore: EventStore;
+    const row = async (streamId: string) => (await ds.query<{ total: number; version: number }[]>(`SELECT total, version FROM t_sums WHERE stream_id = $1`, [streamId]))[0];
+
+    beforeAll(async () => {
+      await ds.query(`CREATE TABLE t_sums (stream_id text PRIMARY KEY, total int NOT NULL, version int NOT NULL, last_position bigint NOT NULL)`);
+      sumStore = new EventStore(ds, { projections: [sums] });
+    });
+
+    it('writes the events and the projection in one statement, at the version the append reached', async () => {
+      await sumStore.append('item-sum1', 0, [ev('item.test.stated', { n: 2 }), ev('item.test.stated', { n: 3 })]);
+      const last = await sumStore.append('item-sum1', 'any', [ev('item.test.stated', { n: 5 })]);
+      expect(await row('item-sum1')).toEqual({ total: 10, version: 3 });
+      const [{ last_position }] = await ds.query<{ last_position: string }[]>(`SELECT last_position FROM t_sums WHERE stream_id = 'item-sum1'`);
+      expect(Number(last_position)).toBe(last.events[0].globalPosition);
+    });
+
+    it('writes nothing of a refused append, neither the events nor the projection', async () => {
+      await sumStore.append('item-sum2', 0, [ev('item.test.stated', { n: 1 })]);
+      await expect(sumStore.append('item-sum2', 0, [ev('item.test.stated', { n: 7 })])).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT', reason: 'version', actual: 1 });
+      await expect(sumStore.append('item-sum2', 4, [ev('item.test.stated', { n: 7 })])).rejects.toMatchObject({ code: 'CONCURRENCY_CONFLICT', expected: 4, actual: 1 });
+      const first = ev('item.test.stated', { n: 7 });
+      await sumStore.append('item-sum3', 0, [first]);
+      await expect(sumStore.append('item-sum2', 1, [{ ...ev('item.test.stated', { n: 7 }), id: first.id }])).rejects.toBeInstanceOf(DuplicateEventError);
+      expect(await row('item-sum2')).toEqual({ total: 1, version: 1 });
+      expect(await count('item-sum2')).toBe(1);
+    });
+
+    it('runs apply instead inside a caller’s transaction, which rolls both back', async () => {
+      await sumStore.append('item-sum4', 0, [ev('item.test.stated', { n: 1 })]);
+      await expect(
+        ds.transaction(async (manager) => {
+          await sumStore.append('item-sum4', 1, [ev('item.test.stated', { n: 4 })], { manager });
+          expect((await manager.query<{ total: number }[]>(`SELECT total FROM t_sums WHERE stream_id = 'item-sum4'`))[0].total).toBe(5);
+          throw new Error('caller fails');
+        }),
+      ).rejects.toThrow('caller fails');
+      expect(await row('item-sum4')).toEqual({ total: 1, version: 1 });
+    });
+
+    it('leaves the rows a rebuild through apply makes', async () => {
+      const before = await ds.query(`SELECT * FROM t_sums ORDER BY stream_id`);
+      await sumStore.rebuildProjection('stated_sums');
+      expect(await ds.query(`SELECT * FROM t_sums ORDER BY stream_id`)).toEqual(before);
+    });
+  });
+
   describe('appendToStreams', () => {
     it('appends one event to each stream, new or existing, at its next version, in the caller’s transaction', async () => {
       await store.append('delivery-x1', 0, [ev('item.test.annotated', { i: 1 })]);

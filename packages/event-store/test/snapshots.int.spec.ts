@@ -107,6 +107,37 @@ describe('snapshots', () => {
     expect(res.version).toBe(3);
   });
 
+  it('decides a hot stream on its cached state without reading it, and checks whatever a stale state decides against a read one', async () => {
+    const streamId = `list-${randomUUID()}`;
+    const base = listDecider(listSnapshots(1, 100));
+    // Refuses to drop a value the list does not hold; dropping a value twice decides nothing.
+    const decider: Decider<ListCommand, ListEvent, ListState> = {
+      ...base,
+      decide: (c, st) => {
+        if ('drop' in c && !st.values.includes(c.drop)) throw new Error(`no ${c.drop} to drop`);
+        return base.decide(c, st);
+      },
+    };
+    const a = new EventStore(ds);
+    const b = new EventStore(ds);
+    await handleCommand(a, streamId, decider, { push: 1 }, { metadata: meta });
+    const reads = { n: 0 };
+    const readStream = a.readStream.bind(a);
+    a.readStream = ((...args: Parameters<EventStore['readStream']>) => (reads.n++, readStream(...args))) as EventStore['readStream'];
+    await handleCommand(a, streamId, decider, { push: 2 }, { metadata: meta });
+    expect(reads.n).toBe(0);
+    // Another process pushes 9: a's cache is behind. Dropping 9 is refused on the cached state,
+    // then decided on a read one.
+    await handleCommand(b, streamId, decider, { push: 9 }, { metadata: meta });
+    await expect(handleCommand(a, streamId, decider, { drop: 9 }, { metadata: meta })).resolves.toMatchObject({ version: 4, state: { values: [1, 2] } });
+    // An If-Match naming the stream's version is taken though the cache is behind again.
+    await handleCommand(b, streamId, decider, { push: 5 }, { metadata: meta });
+    await expect(handleCommand(a, streamId, decider, { push: 6 }, { metadata: meta, expectedVersion: 5 })).resolves.toMatchObject({ version: 6 });
+    // A refusal that holds on the read state too reaches the caller.
+    await expect(handleCommand(a, streamId, decider, { drop: 42 }, { metadata: meta })).rejects.toThrow('no 42 to drop');
+    expect((await handleCommand(a, streamId, decider, { push: 7 }, { metadata: meta })).state).toEqual(await fullFold(a, streamId));
+  });
+
   it('keeps neither a snapshot nor a cached state of a transaction that rolled back', async () => {
     const streamId = `list-${randomUUID()}`;
     const decider = listDecider(listSnapshots(1, 1));

@@ -1,5 +1,5 @@
 import { assertNever, type EventData, WORKFLOW_DEFINITION_EVENT_TYPES, WORKFLOW_ITEM_EVENT_TYPES } from '@stagehook/contracts';
-import type { InlineProjection, StoredEventOf } from '@stagehook/event-store';
+import type { AppendingEventOf, InlineProjection, ProjectionStatement, StoredEventOf } from '@stagehook/event-store';
 import type { EntityManager } from 'typeorm';
 import type { DefinitionEvent } from '../domain/definition.decider.js';
 import type { ItemEvent } from '../domain/item.decider.js';
@@ -141,6 +141,70 @@ export const itemsProjection: InlineProjection<ItemEvent> = {
     await exec(tx, 'DELETE FROM wf_visits', []);
     await exec(tx, 'DELETE FROM wf_item_positions', []);
   },
+  statements: moveStatements,
 };
+
+/**
+ * `apply`'s writes for a client's move, inside the append's own statement (see
+ * InlineProjection.statements): a visit left (optional), the next stage entered, and the item
+ * completed or parked there (optional). The position is written once with its final state, and
+ * every visit is a different row. Other shapes (fail-fast chains through several stages) go
+ * through `apply`.
+ */
+function moveStatements(events: readonly AppendingEventOf<ItemEvent>[]): ProjectionStatement[] | undefined {
+  const at = events.findIndex((e) => e.type === 'workflow.stage.entered');
+  const entered = events[at];
+  if (entered?.type !== 'workflow.stage.entered') return undefined;
+  const before = events.slice(0, at);
+  const after = events.slice(at + 1);
+  const left = before[0];
+  if (before.length > 1 || (left && (left.type !== 'workflow.stage.left' || left.data.visitId === entered.data.visitId))) return undefined;
+  const d = entered.data;
+  let completed = false;
+  let parked: EventData<'workflow.item.parked'> | undefined;
+  for (const e of after) {
+    if (e.type === 'workflow.item.completed' && e.data.visitId === d.visitId && !completed) completed = true;
+    else if (e.type === 'workflow.item.parked' && e.data.visitId === d.visitId && !parked) parked = e.data;
+    else return undefined;
+  }
+  const position: Statement = {
+    text: `INSERT INTO wf_item_positions (workflow_id, item_id, project_id, workflow_version, stage_id, stage_type, stage_name, visit_id, item_version, entered_at, completed,
+             webhook_endpoint_id, parked_on, parked_reason, parked_at)
+       SELECT $1::text, $2::text, $3::text, $4::int, $5::text, $6::text, $7::text, $8::text, $9::int, $10::timestamptz, $11::boolean, $12::text, $13::text, $14::text,
+         $15::timestamptz
+       WHERE {{appended}}
+       ON CONFLICT (workflow_id, item_id) DO UPDATE SET
+         workflow_version = EXCLUDED.workflow_version, stage_id = EXCLUDED.stage_id, stage_type = EXCLUDED.stage_type,
+         stage_name = EXCLUDED.stage_name, visit_id = EXCLUDED.visit_id, item_version = EXCLUDED.item_version,
+         entered_at = EXCLUDED.entered_at, completed = EXCLUDED.completed, webhook_endpoint_id = EXCLUDED.webhook_endpoint_id,
+         parked_on = EXCLUDED.parked_on, parked_reason = EXCLUDED.parked_reason, parked_at = EXCLUDED.parked_at`,
+    params: [
+      d.workflowId,
+      d.itemId,
+      d.projectId,
+      d.workflowVersion,
+      d.stageId,
+      d.stageType,
+      d.stageName,
+      d.visitId,
+      d.itemVersion,
+      d.enteredAt,
+      completed,
+      parked ? parked.endpointId : (d.webhook?.endpointId ?? null),
+      parked?.endpointId ?? null,
+      parked?.reason ?? null,
+      parked?.parkedAt ?? null,
+    ],
+  };
+  // The visit's seq is its event's global position, which the append assigns.
+  const entry: Statement = {
+    text: `INSERT INTO wf_visits (visit_id, workflow_id, item_id, project_id, stage_id, stage_type, stage_name, item_version, entered_at, seq)
+       SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::text, $7::text, $8::int, $9::timestamptz, {{position:${at}}} WHERE {{appended}}
+       ON CONFLICT (visit_id) DO NOTHING`,
+    params: [d.visitId, d.workflowId, d.itemId, d.projectId, d.stageId, d.stageType, d.stageName, d.itemVersion, d.enteredAt],
+  };
+  const gated = (st: Statement): Statement => ({ ...st, text: `${st.text} AND {{appended}}` });
+  return [...(left ? [gated(visitLeft(left.data))] : []), position, entry];
+}
 
 export const workflowProjections = [definitionsProjection, itemsProjection];
