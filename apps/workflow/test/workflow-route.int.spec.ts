@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { ok, type PositionView } from '@stagehook/sdk';
 import { until } from '@stagehook/testing';
 import { EventStore } from '@stagehook/event-store';
 import { DataSource } from 'typeorm';
@@ -92,8 +93,9 @@ async function submittedToWebhook(wf: Definition) {
   return { item, entry };
 }
 
-async function position(wf: string, item: string): Promise<Position> {
-  return (await h.api<Position>('GET', `/workflows/${wf}/items/${item}`)).body;
+/** The item's position through the typed SDK client (the document gives requests their types; responses are the SDK's views). */
+async function position(wf: string, item: string): Promise<PositionView> {
+  return ok<PositionView>(h.client.GET('/workflows/{id}/items/{itemId}', { params: { path: { id: wf, itemId: item } } }));
 }
 
 async function cmd(wf: string, item: string, command: string, body: Record<string, unknown> = {}, project = 'p1') {

@@ -5,6 +5,7 @@ import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { BusNamespace, type EventData, type EventType, type ItemHeadReply, ItemsRpc, type RpcReply, toCloudEvent, WebhooksRpc } from '@stagehook/contracts';
 import { serveRpc } from '@stagehook/messaging';
 import * as platform from '@stagehook/platform';
+import { createStagehookClient, type StagehookClient } from '@stagehook/sdk';
 import { bootService, type BootedService, connectTestNats, deleteNamespace, uniqueName } from '@stagehook/testing';
 import { workflowService } from './service.js';
 
@@ -25,7 +26,7 @@ export interface Published {
  * of everything the service publishes.
  */
 export class Harness {
-  service!: BootedService<NestExpressApplication>;
+  service!: BootedService<NestExpressApplication, StagehookClient>;
   nc!: NatsConnection;
   jsm!: JetStreamManager;
   readonly ns = new BusNamespace(uniqueName('workflow'));
@@ -37,6 +38,11 @@ export class Harness {
   private registry?: Subscription;
   /** Endpoint ids the stand-in registry says do not exist; every other id exists. */
   readonly missingEndpoints = new Set<string>();
+
+  /** The typed client (generated from the OpenAPI documents) for project p1. */
+  get client(): StagehookClient['workflow'] {
+    return this.service.client.workflow;
+  }
 
   get app(): NestExpressApplication {
     return this.service.app;
@@ -60,6 +66,7 @@ export class Harness {
     this.service = await bootService(platform, workflowService, {
       namespace: this.ns.prefix,
       project: 'p1',
+      client: ({ baseUrl, token }) => createStagehookClient({ baseUrl: () => baseUrl, token }),
       env: { ITEMS_RPC_TIMEOUT_MS: '500', WEBHOOKS_RPC_TIMEOUT_MS: '500', STAGE_TEST_TIMEOUT_MS: '1000' },
     });
   }
