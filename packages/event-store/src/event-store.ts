@@ -131,16 +131,20 @@ export class EventStore {
    * `ConcurrencyConflictError` and writes nothing.
    *
    * Moving the stream's version and inserting the events is one statement (a data-modifying CTE),
-   * so an append no projection reacts to needs no explicit transaction: one round trip, atomic as
-   * any single statement. The events come back from what was sent, not from a RETURNING of their
-   * JSON, which PostgreSQL would send back and the driver parse again.
+   * joined by the writes of the projections that can say them as statements (see
+   * InlineProjection.statements): an append no other projection reacts to needs no explicit
+   * transaction, one round trip, atomic as any single statement. The events come back from what
+   * was sent, not from a RETURNING of their JSON, which PostgreSQL would send back and the driver
+   * parse again.
    */
   async append(streamId: string, expected: ExpectedVersion, events: EventToAppend[], opts: AppendOptions = {}): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append: no events');
     const payloads = events.map((e) => this.encode(e));
     const streamType = opts.streamType ?? streamId.split('-')[0];
-    const run = async (tx: EntityManager | undefined, projected: readonly ProjectionStatement[] = []): Promise<AppendResult> => {
-      const statement = appendStatement(expected, projected);
+    // Undefined when a projection reacting to these events needs `apply`, in a transaction.
+    const projected = this.projectionStatements(streamId, events);
+    const run = async (tx: EntityManager | undefined): Promise<AppendResult> => {
+      const statement = appendStatement(expected, projected ?? []);
       const rows = await sql<AppendedRow>(this.dataSource, tx, statement.text, [
         streamId,
         typeof expected === 'number' && expected !== 0 ? expected : streamType,
@@ -162,17 +166,10 @@ export class EventStore {
       const byVersion = new Map(rows.map((r) => [r.stream_version, r]));
       const first = Math.min(...byVersion.keys());
       const stored = events.map((e, i) => this.appended(streamId, e, payloads[i], byVersion.get(first + i)!));
-      if (tx) await this.project(stored, tx);
+      if (!projected) await this.project(stored, tx!);
       return { version: first + events.length - 1, events: stored };
     };
-    let result: AppendResult;
-    if (opts.manager) result = await run(opts.manager);
-    else if (!this.projects(events)) result = await run(undefined);
-    else {
-      // Projections that can say their writes as statements join the append's own statement.
-      const inline = this.projectionStatements(streamId, events);
-      result = inline ? await run(undefined, inline) : await this.dataSource.transaction((tx) => run(tx));
-    }
+    const result = opts.manager || projected ? await run(opts.manager) : await this.dataSource.transaction(run);
     for (const l of this.appendedListeners) l();
     return result;
   }
@@ -251,11 +248,6 @@ export class EventStore {
     return out;
   }
 
-  /** Whether any inline projection reacts to one of `events`: their append then needs a transaction. */
-  private projects(events: readonly EventToAppend[]): boolean {
-    return this.projections.some((p) => events.some((e) => p.handles.includes(e.type)));
-  }
-
   private async project(stored: StoredEvent[], tx: EntityManager): Promise<void> {
     for (const p of this.projections) {
       const mine = stored.filter((e) => p.handles.includes(e.type));
@@ -265,19 +257,15 @@ export class EventStore {
 
   /** The stored form of an event just appended: what was sent, and what the database assigned. */
   private appended(streamId: string, e: EventToAppend, payload: { data: string; metadata: string }, row: AppendedRow): StoredEvent {
-    const { version, data } = this.upcasting.upcast(e.type, e.schemaVersion, JSON.parse(payload.data) as Record<string, unknown>);
-    return {
-      globalPosition: Number(row.global_position),
-      streamId,
-      streamVersion: row.stream_version,
-      id: e.id,
+    return this.toStored({
+      ...row,
+      stream_id: streamId,
+      event_id: e.id,
       type: e.type,
-      schemaVersion: version,
-      data,
+      schema_version: e.schemaVersion,
+      data: JSON.parse(payload.data) as Record<string, unknown>,
       metadata: JSON.parse(payload.metadata) as StoredEvent['metadata'],
-      createdAt: row.created_at,
-      transactionId: row.transaction_id,
-    };
+    });
   }
 
   /** The stream's current version; 0 when it does not exist. */

@@ -19,7 +19,8 @@ export interface InlineProjection<E extends DomainEvent = DomainEvent<string, Re
   /**
    * Optional, for the hot path: the writes `apply` would make for the events of one append (one
    * stream), as statements the append runs inside its own statement, so an append that only such
-   * projections react to is one round trip with no explicit transaction. Undefined when these
+   * projections react to is one round trip with no explicit transaction (inside a caller's transaction,
+   * the same statement runs there). Undefined when these
    * events need `apply` (the append then opens a transaction as usual).
    *
    * The statements run as data-modifying CTEs on one snapshot: they must never touch a row twice

@@ -216,7 +216,7 @@ describe('EventStore', () => {
       expect(await count('item-sum2')).toBe(1);
     });
 
-    it('runs apply instead inside a caller’s transaction, which rolls both back', async () => {
+    it('runs in a caller’s transaction, which rolls both back', async () => {
       await sumStore.append('item-sum4', 0, [ev('item.test.stated', { n: 1 })]);
       await expect(
         ds.transaction(async (manager) => {
