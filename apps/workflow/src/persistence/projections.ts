@@ -3,6 +3,7 @@ import type { AppendingEventOf, InlineProjection, ProjectionStatement, StoredEve
 import type { EntityManager } from 'typeorm';
 import type { DefinitionEvent } from '../domain/definition.decider.js';
 import type { ItemEvent } from '../domain/item.decider.js';
+import { positionRowAfter } from './views.js';
 
 async function exec(tx: EntityManager, text: string, params: unknown[]): Promise<void> {
   await tx.query(text, params);
@@ -46,24 +47,6 @@ interface Statement {
   params: unknown[];
 }
 
-/** `text` with its placeholders moved up by `offset` (to follow another statement's parameters). */
-const shifted = (text: string, offset: number) => text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
-
-/**
- * Several statements on different rows as one: each but the last becomes a data-modifying CTE.
- * They all run against the same snapshot, so they must never touch the same row twice.
- */
-function together(statements: Statement[]): Statement {
-  const params: unknown[] = [];
-  const parts = statements.map((st) => {
-    const text = shifted(st.text, params.length);
-    params.push(...st.params);
-    return text;
-  });
-  const last = parts.pop()!;
-  return { text: parts.length === 0 ? last : `WITH ${parts.map((t, i) => `s${i} AS (${t})`).join(', ')} ${last}`, params };
-}
-
 function visitLeft(d: EventData<'workflow.stage.left'>): Statement {
   return {
     text: `UPDATE wf_visits SET left_at = $2, edge = $3, to_stage_id = $4, left_by = $5, reason = $6, delivery_id = $7 WHERE visit_id = $1`,
@@ -94,30 +77,22 @@ function visitEntered(d: EventData<'workflow.stage.entered'>, seq: number): Stat
 
 /**
  * Positions and visits, from the item streams' events; `seq` (global position) orders a history.
- * A move (a visit left, the next entered) is one statement: the left visit, the position and the
- * new visit are three different rows. Anything else is a statement per event.
+ * An append's moves are written as one statement with the append (`statements`, below); `apply`
+ * is the definition, for rebuilds and the shapes `statements` leaves to it.
  */
 export const itemsProjection: InlineProjection<ItemEvent> = {
   name: 'wf_items',
   handles: WORKFLOW_ITEM_EVENT_TYPES,
   async apply(events: StoredEventOf<ItemEvent>[], tx: EntityManager) {
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i];
+    for (const e of events) {
       switch (e.type) {
-        case 'workflow.stage.entered': {
-          await run(tx, together([positionEntered(e.data), visitEntered(e.data, e.globalPosition)]));
+        case 'workflow.stage.entered':
+          await run(tx, positionEntered(e.data));
+          await run(tx, visitEntered(e.data, e.globalPosition));
           break;
-        }
-        case 'workflow.stage.left': {
-          const next = events[i + 1];
-          if (next?.type === 'workflow.stage.entered' && next.streamId === e.streamId && next.data.visitId !== e.data.visitId) {
-            await run(tx, together([visitLeft(e.data), positionEntered(next.data), visitEntered(next.data, next.globalPosition)]));
-            i++;
-          } else {
-            await run(tx, visitLeft(e.data));
-          }
+        case 'workflow.stage.left':
+          await run(tx, visitLeft(e.data));
           break;
-        }
         case 'workflow.item.completed': {
           const d = e.data;
           await exec(tx, `UPDATE wf_item_positions SET completed = true WHERE workflow_id = $1 AND item_id = $2 AND visit_id = $3`, [d.workflowId, d.itemId, d.visitId]);
@@ -160,13 +135,10 @@ function moveStatements(events: readonly AppendingEventOf<ItemEvent>[]): Project
   const left = before[0];
   if (before.length > 1 || (left && (left.type !== 'workflow.stage.left' || left.data.visitId === entered.data.visitId))) return undefined;
   const d = entered.data;
-  let completed = false;
-  let parked: EventData<'workflow.item.parked'> | undefined;
-  for (const e of after) {
-    if (e.type === 'workflow.item.completed' && e.data.visitId === d.visitId && !completed) completed = true;
-    else if (e.type === 'workflow.item.parked' && e.data.visitId === d.visitId && !parked) parked = e.data;
-    else return undefined;
-  }
+  // What follows the entry: completed or parked there, each at most once.
+  const follows = after.map((e) => (e.type === 'workflow.item.completed' || e.type === 'workflow.item.parked') && e.data.visitId === d.visitId && e.type);
+  if (follows.some((t) => !t) || new Set(follows).size !== follows.length) return undefined;
+  const row = positionRowAfter(events)!;
   const position: Statement = {
     text: `INSERT INTO wf_item_positions (workflow_id, item_id, project_id, workflow_version, stage_id, stage_type, stage_name, visit_id, item_version, entered_at, completed,
              webhook_endpoint_id, parked_on, parked_reason, parked_at)
@@ -179,21 +151,21 @@ function moveStatements(events: readonly AppendingEventOf<ItemEvent>[]): Project
          entered_at = EXCLUDED.entered_at, completed = EXCLUDED.completed, webhook_endpoint_id = EXCLUDED.webhook_endpoint_id,
          parked_on = EXCLUDED.parked_on, parked_reason = EXCLUDED.parked_reason, parked_at = EXCLUDED.parked_at`,
     params: [
-      d.workflowId,
-      d.itemId,
-      d.projectId,
-      d.workflowVersion,
-      d.stageId,
-      d.stageType,
-      d.stageName,
-      d.visitId,
-      d.itemVersion,
-      d.enteredAt,
-      completed,
-      parked ? parked.endpointId : (d.webhook?.endpointId ?? null),
-      parked?.endpointId ?? null,
-      parked?.reason ?? null,
-      parked?.parkedAt ?? null,
+      row.workflow_id,
+      row.item_id,
+      row.project_id,
+      row.workflow_version,
+      row.stage_id,
+      row.stage_type,
+      row.stage_name,
+      row.visit_id,
+      row.item_version,
+      row.entered_at,
+      row.completed,
+      row.webhook_endpoint_id,
+      row.parked_on,
+      row.parked_reason,
+      row.parked_at,
     ],
   };
   // The visit's seq is its event's global position, which the append assigns.

@@ -78,6 +78,7 @@ export interface PositionRow {
   item_version: number;
   entered_at: Date;
   completed: boolean;
+  webhook_endpoint_id: string | null;
   parked_on: string | null;
   parked_reason: string | null;
   parked_at: Date | null;
@@ -102,18 +103,17 @@ export function toPosition(r: PositionRow): PositionView {
 }
 
 /**
- * The position a command's events leave an item at, as the items projection writes it (see
- * projections.ts), when they enter a stage: what the command answers without reading the row back.
- * Undefined when they enter none (the position then depends on the row before them).
+ * The row the items projection leaves for an item after a command's events (see projections.ts),
+ * when they enter a stage: the last entry, completed or parked there by what follows it. Undefined
+ * when they enter none (the row then depends on the one before them).
  */
-export function positionAfter(events: readonly ItemEventLike[]): PositionView | undefined {
+export function positionRowAfter(events: readonly ItemEventLike[]): PositionRow | undefined {
   let last = -1;
   events.forEach((e, i) => {
     if (e.type === 'workflow.stage.entered') last = i;
   });
-  if (last < 0) return undefined;
   const entered = events[last];
-  if (entered.type !== 'workflow.stage.entered') return undefined;
+  if (entered?.type !== 'workflow.stage.entered') return undefined;
   const d = entered.data;
   const row: PositionRow = {
     workflow_id: d.workflowId,
@@ -127,6 +127,7 @@ export function positionAfter(events: readonly ItemEventLike[]): PositionView | 
     item_version: d.itemVersion,
     entered_at: new Date(d.enteredAt),
     completed: false,
+    webhook_endpoint_id: d.webhook?.endpointId ?? null,
     parked_on: null,
     parked_reason: null,
     parked_at: null,
@@ -137,7 +138,14 @@ export function positionAfter(events: readonly ItemEventLike[]): PositionView | 
       row.parked_on = e.data.endpointId;
       row.parked_reason = e.data.reason;
       row.parked_at = new Date(e.data.parkedAt);
+      row.webhook_endpoint_id = e.data.endpointId;
     }
   }
-  return toPosition(row);
+  return row;
+}
+
+/** The position a command's events leave an item at: what it answers without reading the row back. */
+export function positionAfter(events: readonly ItemEventLike[]): PositionView | undefined {
+  const row = positionRowAfter(events);
+  return row && toPosition(row);
 }
