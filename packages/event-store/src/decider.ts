@@ -140,18 +140,14 @@ export async function handleCommand<C, E extends DomainEvent, S>(
   // command runs again on a read state. Anything else the stale state could cause (a refusal, no
   // events, a version an If-Match names) is checked against a read state before it is answered.
   let trustCache = !opts.manager;
-  for (let attempt = 0; ; attempt++) {
+  for (let attempt = 0; ;) {
     const loaded = await loadState(store, streamId, decider, opts.manager, { trustCache });
     const { state, version, storedAt } = loaded;
-    const fresh = () => {
-      trustCache = false;
-      attempt--;
-    };
+    // Only the first load may take the cache on trust; `cached` sends anything doubtful round again.
+    const cached = loaded.fromCacheOnly === true;
+    trustCache = false;
     if (opts.expectedVersion !== undefined && opts.expectedVersion !== version) {
-      if (loaded.fromCacheOnly) {
-        fresh();
-        continue;
-      }
+      if (cached) continue;
       throw new ConcurrencyConflictError(streamId, opts.expectedVersion, version);
     }
     let decided: E[];
@@ -159,14 +155,12 @@ export async function handleCommand<C, E extends DomainEvent, S>(
       const command = typeof commandFrom === 'function' ? await (commandFrom as (state: S) => C | Promise<C>)(state) : commandFrom;
       decided = decider.decide(command, state);
     } catch (err) {
-      if (!loaded.fromCacheOnly) throw err;
-      fresh();
-      continue;
+      if (cached) continue;
+      throw err;
     }
     if (decided.length === 0) {
-      if (!loaded.fromCacheOnly) return { state, version, events: [] };
-      fresh();
-      continue;
+      if (cached) continue;
+      return { state, version, events: [] };
     }
     try {
       const res = await store.append(
@@ -185,12 +179,8 @@ export async function handleCommand<C, E extends DomainEvent, S>(
       if (decider.snapshot) await remember(store, streamId, decider.snapshot, after, res.version, storedAt, opts.manager);
       return { state: after, version: res.version, events: res.events };
     } catch (err) {
-      if (err instanceof ConcurrencyConflictError && loaded.fromCacheOnly) {
-        // The cache was behind another process: not a lost race, nothing to count.
-        fresh();
-        continue;
-      }
-      if (err instanceof ConcurrencyConflictError && attempt < retries) continue;
+      // A cache behind another process is not a lost race: only the others count.
+      if (err instanceof ConcurrencyConflictError && (cached || attempt++ < retries)) continue;
       throw err;
     }
   }
