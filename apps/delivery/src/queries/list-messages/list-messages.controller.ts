@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ProjectId } from '@stagehook/platform';
 import { OperationId } from '../../commands/shared/operation-id.js';
 import { DeliveryReadRepository } from '../../persistence/delivery-read.repository.js';
-import { decodeCursor } from '../shared/cursor.js';
+import { decodeCursor, encodeCursor } from '../shared/cursor.js';
 import { ListMessagesQuery } from './list-messages.dto.js';
 
 @ApiTags('deliveries')
@@ -25,10 +25,6 @@ export class ListMessagesController {
       after: q.cursor ? decodeCursor(q.cursor) : undefined,
       limit,
     });
-    const last = rows[rows.length - 1];
-    return {
-      data: rows.map(({ cursor: _c, ...m }) => m),
-      nextCursor: rows.length === limit && last ? Buffer.from(JSON.stringify([last.cursor.createdUs, last.id])).toString('base64url') : null,
-    };
+    return { data: rows.map(({ cursor: _c, ...m }) => m), nextCursor: rows.length === limit ? encodeCursor(rows[rows.length - 1]) : null };
   }
 }
