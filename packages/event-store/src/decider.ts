@@ -87,8 +87,8 @@ export async function loadState<E extends DomainEvent, S>(
   const events: readonly E[] = decider.eventTypes ? narrowEvents<E>(tail, decider.eventTypes) : untyped.map((e) => e as E);
   const state = events.reduce((s, e) => decider.evolve(s, e), base.state);
   const loaded = { state, version: tail[tail.length - 1].streamVersion, storedAt: base.storedAt };
-  // Inside a caller's transaction the tail may hold its own uncommitted events: not cached.
-  if (snap && !manager) store.cacheState(streamId, { snapshotVersion: snap.version, version: loaded.version, state, storedAt: loaded.storedAt });
+  // Inside a caller's transaction the tail may hold its own uncommitted events: kept once it commits.
+  if (snap) store.cacheState(streamId, { snapshotVersion: snap.version, version: loaded.version, state, storedAt: loaded.storedAt }, manager);
   return loaded;
 }
 
@@ -139,7 +139,9 @@ export async function handleCommand<C, E extends DomainEvent, S>(
   // another process appended meanwhile, the append at the cached version is refused and the
   // command runs again on a read state. Anything else the stale state could cause (a refusal, no
   // events, a version an If-Match names) is checked against a read state before it is answered.
-  let trustCache = !opts.manager;
+  // Inside a caller's transaction too: a refused append writes nothing and leaves the transaction
+  // usable, and the read that follows sees the transaction's own appends.
+  let trustCache = true;
   for (let attempt = 0; ;) {
     const loaded = await loadState(store, streamId, decider, opts.manager, { trustCache });
     const { state, version, storedAt } = loaded;
@@ -205,5 +207,5 @@ async function remember<S>(store: EventStore, streamId: string, snap: Snapshotti
       }
     }
   }
-  if (!manager) store.cacheState(streamId, { snapshotVersion: snap.version, version, state, storedAt: stored });
+  store.cacheState(streamId, { snapshotVersion: snap.version, version, state, storedAt: stored }, manager);
 }

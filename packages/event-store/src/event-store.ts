@@ -3,6 +3,7 @@ import type { InlineProjection, ProjectionStatement } from './projections.js';
 import { APPENDED_COLUMNS, type AppendedRow, appendStatement } from './append-sql.js';
 import { duplicateOr, EVENT_COLUMNS, type EventRow } from './rows.js';
 import { sql } from './sql.js';
+import { StateCache } from './state-cache.js';
 import type { AppendOptions, AppendResult, CachedState, EventStoreOptions, ReadStreamOptions } from './store-options.js';
 import { activeTraceContext } from './trace.js';
 import {
@@ -24,9 +25,7 @@ export class EventStore {
   private readonly upcasting: Upcasting;
   private readonly maxEventBytes: number;
   private readonly appendedListeners = new Set<() => void>();
-  private readonly stateCacheSize: number;
-  // Insertion order is recency order: a hit is deleted and set again, the oldest key is evicted.
-  private readonly states = new Map<string, CachedState>();
+  private readonly states: StateCache;
 
   constructor(
     readonly dataSource: DataSource,
@@ -35,30 +34,17 @@ export class EventStore {
     this.projections = opts.projections ?? [];
     this.upcasting = new Upcasting(opts.schemas);
     this.maxEventBytes = opts.maxEventBytes ?? 900_000;
-    this.stateCacheSize = opts.stateCacheSize ?? 256;
+    this.states = new StateCache(dataSource, opts.stateCacheSize ?? 256);
   }
 
-  /**
-   * The state this process last folded for the stream. Only states of committed versions are
-   * kept (see `handleCommand`): a state decided inside a caller's transaction could roll back,
-   * and a later append by someone else would then reuse its version number.
-   */
+  /** The state this process last folded for the stream, of a committed version (see StateCache). */
   cachedState(streamId: string): CachedState | undefined {
-    const hit = this.states.get(streamId);
-    if (hit) {
-      this.states.delete(streamId);
-      this.states.set(streamId, hit);
-    }
-    return hit;
+    return this.states.get(streamId);
   }
 
-  cacheState(streamId: string, entry: CachedState): void {
-    const had = this.states.get(streamId);
-    // Concurrent commands in this process may finish out of order: never go back in versions.
-    if (had && had.snapshotVersion === entry.snapshotVersion && had.version > entry.version) return;
-    this.states.delete(streamId);
-    this.states.set(streamId, entry);
-    if (this.states.size > this.stateCacheSize) this.states.delete(this.states.keys().next().value!);
+  /** Keeps a folded state; one folded inside `manager`'s transaction once that commits. */
+  cacheState(streamId: string, entry: CachedState, manager?: EntityManager): void {
+    this.states.set(streamId, entry, manager);
   }
 
   /**

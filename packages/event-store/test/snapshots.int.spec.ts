@@ -138,6 +138,33 @@ describe('snapshots', () => {
     expect((await handleCommand(a, streamId, decider, { push: 7 }, { metadata: meta })).state).toEqual(await fullFold(a, streamId));
   });
 
+  it("caches a state decided inside a caller's transaction once that transaction commits, and decides on it there too", async () => {
+    const streamId = `list-${randomUUID()}`;
+    const decider = listDecider(listSnapshots(1, 100));
+    const store = new EventStore(ds);
+    const reads = { n: 0 };
+    const readStream = store.readStream.bind(store);
+    store.readStream = ((...args: Parameters<EventStore['readStream']>) => (reads.n++, readStream(...args))) as EventStore['readStream'];
+    await handleCommand(store, streamId, decider, { push: 1 }, { metadata: meta });
+    // A consumer's transaction: decided on the cached state (no read), and its state is kept once committed.
+    await ds.transaction(async (tx) => {
+      await handleCommand(store, streamId, decider, { push: 2 }, { metadata: meta, manager: tx });
+      // Not before the commit: the transaction could still roll back.
+      expect(store.cachedState(streamId)?.version).toBe(1);
+    });
+    expect(store.cachedState(streamId)).toMatchObject({ version: 2, state: { values: [1, 2], folded: 2 } });
+    const res = await handleCommand(store, streamId, decider, { push: 3 }, { metadata: meta });
+    expect(reads.n).toBe(0);
+    expect(res.state).toEqual(await fullFold(store, streamId));
+    // A stale cache inside a transaction: the append is refused and the command decided on a read state.
+    await handleCommand(new EventStore(ds), streamId, decider, { push: 4 }, { metadata: meta });
+    await ds.transaction(async (tx) => {
+      const inTx = await handleCommand(store, streamId, decider, { push: 5 }, { metadata: meta, manager: tx });
+      expect(inTx).toMatchObject({ version: 5, state: { values: [1, 2, 3, 4, 5] } });
+    });
+    expect(store.cachedState(streamId)).toMatchObject({ version: 5 });
+  });
+
   it('keeps neither a snapshot nor a cached state of a transaction that rolled back', async () => {
     const streamId = `list-${randomUUID()}`;
     const decider = listDecider(listSnapshots(1, 1));
