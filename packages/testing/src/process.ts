@@ -4,6 +4,8 @@ import { until } from './until.js';
 export interface ServiceProcessOptions {
   /** The compiled entry point (`apps/<service>/dist/main.js`). */
   script: string;
+  /** Node's own flags (`--cpu-prof` …, which NODE_OPTIONS does not take), before the script. */
+  nodeArgs?: string[];
   cwd: string;
   /** The whole environment (only PATH is added): nothing leaks in from the test's own. */
   env: Record<string, string>;
@@ -24,7 +26,7 @@ export interface ServiceProcessOptions {
  * lines if it exits first.
  */
 export async function startServiceProcess(o: ServiceProcessOptions): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [o.script], { cwd: o.cwd, env: { PATH: process.env.PATH ?? '', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(o.nodeArgs ?? []), o.script], { cwd: o.cwd, env: { PATH: process.env.PATH ?? '', ...o.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   o.onSpawn?.(child);
   for (const stream of [child.stdout, child.stderr]) {
     let partial = '';

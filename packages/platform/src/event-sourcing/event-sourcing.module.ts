@@ -10,7 +10,7 @@ import { LOGGER } from '../logging/logger.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { NATS_CONNECTION, type NatsConnection } from '../nats/nats.provider.js';
 
-export interface EventSourcingModuleOptions extends Pick<EventStoreOptions, 'projections' | 'schemas' | 'maxEventBytes'> {
+export interface EventSourcingModuleOptions extends Pick<EventStoreOptions, 'projections' | 'schemas' | 'maxEventBytes' | 'stateCacheSize'> {
   /** The JetStream stream this service owns and publishes its events to. */
   stream: StreamKey;
   /** Limits of the owned stream when this service creates or updates it. */
@@ -132,7 +132,8 @@ export class EventSourcingModule {
         {
           provide: EventStore,
           inject: [DataSource],
-          useFactory: (dataSource: DataSource) => new EventStore(dataSource, { projections: opts.projections, schemas: opts.schemas, maxEventBytes: opts.maxEventBytes }),
+          useFactory: (dataSource: DataSource) =>
+            new EventStore(dataSource, { projections: opts.projections, schemas: opts.schemas, maxEventBytes: opts.maxEventBytes, stateCacheSize: opts.stateCacheSize }),
         },
         RelayHost,
         RetentionHost,
