@@ -51,7 +51,8 @@ import { WebhookWaitMetrics } from './queries/read-models/webhook-wait-metrics.j
       useFactory: (config: BaseConfig, logger: Logger) =>
         typeOrmOptions(config, { entities: [], migrations: [...eventStoreMigrations, ...messagingMigrations, ...workflowMigrations], logger }),
     }),
-    EventSourcingModule.forRoot({ stream: 'WORKFLOW', projections: workflowProjections }),
+    // An item's folded state is a few hundred bytes: keep every item in flight, not the last 256.
+    EventSourcingModule.forRoot({ stream: 'WORKFLOW', projections: workflowProjections, stateCacheSize: 20_000 }),
   ],
   // DeadLettersController: operators' redrive of this service's dead letters (platform README).
   controllers: [

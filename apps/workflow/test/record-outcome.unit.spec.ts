@@ -5,9 +5,7 @@ import type { ItemHead, ItemHeads } from '../src/adapters/item-heads.js';
 import { RecordOutcomeHandler, type OutcomeInput } from '../src/commands/record-outcome/record-outcome.handler.js';
 import type { ItemStream } from '../src/commands/shared/item-stream.js';
 import { type Graph, type Stage, templateStages } from '../src/domain/graph.js';
-import type { ItemCommand, MoveContext } from '../src/domain/item.decider.js';
-import type { PositionsRepository } from '../src/persistence/positions.repository.js';
-import type { PositionView } from '../src/persistence/views.js';
+import type { ItemCommand, ItemState, MoveContext } from '../src/domain/item.decider.js';
 
 const seq = () => {
   let n = 0;
@@ -25,49 +23,45 @@ const outcome: OutcomeInput = {
   deliveryId: 'd1',
   lastError: null,
 };
-const inWebhook: PositionView = {
+const inWebhook: ItemState = {
   workflowId: 'w1',
   itemId: 'i1',
   projectId: 'p1',
   workflowVersion: 2,
-  stageId: 's3',
-  stageType: 'webhook',
-  stageName: 'Webhook',
-  visitId: 'v3',
-  itemVersion: 5,
-  enteredAt: '2026-01-01T00:00:00.000Z',
+  current: { visitId: 'v3', stageId: 's3', stageType: 'webhook', stageName: 'Webhook' },
   completed: false,
-  state: 'waiting',
+  itemVersion: 5,
+  visits: 3,
 };
 const tx = {} as EntityManager;
 
-/** The handler over stand-ins that record what it reads, asks and runs. */
-function setup(opts: { graph?: Graph; positions?: Array<PositionView | undefined>; head?: ItemHead | null } = {}) {
+/** The handler over stand-ins that record what it reads, asks and runs; `states` are the item's, look by look. */
+function setup(opts: { graph?: Graph; states?: ItemState[]; head?: ItemHead | null } = {}) {
   const graph = opts.graph ?? template;
-  const positions = [...(opts.positions ?? [inWebhook, inWebhook])];
-  const reads = { positions: [] as Array<EntityManager | undefined>, graphs: [] as Array<EntityManager | undefined>, heads: 0 };
+  const states = [...(opts.states ?? [inWebhook, inWebhook])];
+  const reads = { states: 0, graphs: [] as Array<EntityManager | undefined>, heads: 0 };
   const runs: ItemCommand[] = [];
   const stream = {
     graphOf: async (_w: string, _v: number, manager?: EntityManager) => (reads.graphs.push(manager), graph),
-    unusable: async () => ({}),
+    unusableRecently: async () => ({}),
     context: (g: Graph, itemVersion: number): MoveContext => ({ graph: g, now: new Date(0), visitIds: ['n1', 'n2'], itemVersion }),
     metadata: () => ({ source: 'workflow', projectId: 'p1' }),
+    peek: async () => (reads.states++, states.shift()!),
     // What was appended: one event stands for a routed visit.
-    run: async (_s: string, command: ItemCommand) => (runs.push(command), [{ type: 'workflow.stage.left' }]),
+    run: async (_s: string, command: (s: ItemState) => Promise<ItemCommand>) => (reads.states++, runs.push(await command(states.shift()!)), [{ type: 'workflow.stage.left' }]),
   } as unknown as ItemStream;
-  const repo = { find: async (_w: string, _i: string, manager?: EntityManager) => (reads.positions.push(manager), positions.shift()) } as unknown as PositionsRepository;
   const heads = { headOrWait: async () => (reads.heads++, opts.head ?? { version: 9 }) } as unknown as ItemHeads;
   const metrics = { counter: () => ({ inc: () => undefined }) } as unknown as MetricsService;
-  return { handler: new RecordOutcomeHandler(stream, repo, heads, metrics), reads, runs };
+  return { handler: new RecordOutcomeHandler(stream, heads, metrics), reads, runs };
 }
 
 describe('routing an outcome', () => {
-  it('reads the definition once, before the transaction, and the position again inside it', async () => {
+  it("reads the definition once, before the transaction, and decides on the item's state inside it", async () => {
     const { handler, reads, runs } = setup();
     const prepared = await handler.prepare(outcome);
     expect(await handler.route(tx, outcome, prepared)).toBe(true);
     expect(reads.graphs).toEqual([undefined]);
-    expect(reads.positions).toEqual([undefined, tx]);
+    expect(reads.states).toBe(2);
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ type: 'RecordOutcome', outcome: 'delivered', visitId: 'v3', graph: template });
   });
@@ -106,14 +100,14 @@ describe('routing an outcome', () => {
   });
 
   it('ignores the outcome when the visit moved on between prepare and the transaction', async () => {
-    const { handler, runs } = setup({ positions: [inWebhook, { ...inWebhook, visitId: 'v4', stageId: 's4', stageType: 'review' }] });
+    const { handler, runs } = setup({ states: [inWebhook, { ...inWebhook, current: { visitId: 'v4', stageId: 's4', stageType: 'review', stageName: 'Review' } }] });
     const prepared = await handler.prepare(outcome);
     expect(await handler.route(tx, outcome, prepared)).toBe(false);
     expect(runs).toHaveLength(0);
   });
 
   it('reads the graph in the transaction when nothing was prepared (a write-back outcome)', async () => {
-    const { handler, reads, runs } = setup({ positions: [inWebhook] });
+    const { handler, reads, runs } = setup({ states: [inWebhook] });
     expect(await handler.route(tx, outcome, { itemHead: { version: 8 } })).toBe(true);
     expect(reads.graphs).toEqual([tx]);
     expect(runs[0]).toMatchObject({ graph: template, itemVersion: 8 });

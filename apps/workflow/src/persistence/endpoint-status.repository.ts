@@ -2,9 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { EndpointUnusable } from '../domain/item.decider.js';
 
+/** How long a status read answers later reads of this process without asking PostgreSQL again. */
+const RECENT_MS = 1_000;
+
 /** The registry's view of endpoints, as far as routing needs it: can it take deliveries? */
 @Injectable()
 export class EndpointStatusRepository {
+  /** Recent answers of `unusableRecently`, by project and endpoint list; emptied by `record`. */
+  private readonly recent = new Map<string, { at: number; unusable: Record<string, EndpointUnusable> }>();
+
   constructor(private readonly ds: DataSource) {}
 
   /** The endpoints of the project this service has seen an event of (whatever their status). */
@@ -27,10 +33,29 @@ export class EndpointStatusRepository {
   }
 
   /**
+   * `unusable` as read at most a second ago by this process: what an item command or outcome
+   * routes on. A change recorded here empties it at once; one another replica recorded is seen
+   * within the second, and an item that entered a webhook stage meanwhile is failed by delivery
+   * (which refuses to send to a disabled endpoint) rather than failed fast, so nothing waits on it.
+   * Endpoint changes are rare and every step of every item reads them: one query per step saved.
+   */
+  async unusableRecently(projectId: string, endpointIds: readonly string[], now = Date.now()): Promise<Record<string, EndpointUnusable>> {
+    if (endpointIds.length === 0) return {};
+    const key = `${projectId}\u0000${endpointIds.join('\u0000')}`;
+    const hit = this.recent.get(key);
+    if (hit && now - hit.at < RECENT_MS) return hit.unusable;
+    const unusable = await this.unusable(projectId, endpointIds);
+    if (this.recent.size >= 1_000) this.recent.clear();
+    this.recent.set(key, { at: now, unusable });
+    return unusable;
+  }
+
+  /**
    * Records a status change unless a later one is already known (events of one endpoint may
    * arrive out of order across replicas). Deleted is final.
    */
   async record(manager: EntityManager, change: { endpointId: string; projectId: string; status: 'active' | EndpointUnusable; reason: string | null; at: string }): Promise<void> {
+    this.recent.clear();
     await manager.query(
       `INSERT INTO wf_endpoint_status (endpoint_id, project_id, status, reason, changed_at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (project_id, endpoint_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, changed_at = EXCLUDED.changed_at

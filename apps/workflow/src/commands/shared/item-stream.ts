@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { type EventMetadata, type ItemSummary, WORKFLOW_ITEM_EVENT_TYPES } from '@stagehook/contracts';
-import { type CommandFrom, EventStore, handleCommand, narrowEvents, type StoredEventOf } from '@stagehook/event-store';
+import { type CommandFrom, EventStore, fold, handleCommand, loadState, narrowEvents, type StoredEventOf } from '@stagehook/event-store';
 import { MetricsService } from '@stagehook/platform';
 import type { EntityManager } from 'typeorm';
 import { type Graph, webhookEndpoints } from '../../domain/graph.js';
-import { type EndpointUnusable, type ItemCommand, type ItemEvent, itemDecider, type ItemState, type MoveContext } from '../../domain/item.decider.js';
+import { type EndpointUnusable, type ItemCommand, type ItemEvent, itemDecider, itemSnapshotting, type ItemState, type MoveContext } from '../../domain/item.decider.js';
 import { DefinitionsRepository } from '../../persistence/definitions.repository.js';
 import { EndpointStatusRepository } from '../../persistence/endpoint-status.repository.js';
 import { conflictsAs409 } from './conflicts.js';
@@ -53,6 +53,19 @@ export class ItemStream {
     return this.endpoints.unusable(projectId, webhookEndpoints(graph), manager);
   }
 
+  /** `unusable` as this process read it within the last second (see EndpointStatusRepository). */
+  unusableRecently(projectId: string, graph: Graph): Promise<Record<string, EndpointUnusable>> {
+    return this.endpoints.unusableRecently(projectId, webhookEndpoints(graph));
+  }
+
+  /**
+   * The item's state as this process last decided it (else read): for a look before a
+   * transaction, which decides nothing on it (the command checks it again).
+   */
+  async peek(streamId: string): Promise<ItemState> {
+    return (await loadState(this.store, streamId, itemDecider, undefined, { trustCache: true })).state;
+  }
+
   context(graph: Graph, itemVersion: number, unusableEndpoints: MoveContext['unusableEndpoints'], client: ClientContext, item?: ItemSummary): MoveContext {
     return {
       graph,
@@ -90,12 +103,15 @@ export class ItemStream {
    * to load first). An item added meanwhile makes it throw ConcurrencyConflictError.
    */
   async appendNew(streamId: string, events: readonly ItemEvent[], metadata: EventMetadata, manager: EntityManager): Promise<void> {
-    await this.store.append(
+    const res = await this.store.append(
       streamId,
       0,
       events.map((e) => ({ id: randomUUID(), type: e.type, schemaVersion: this.store.schemaVersion(e.type), data: e.data, metadata })),
       { manager, streamType: 'wfitem' },
     );
+    // The item's next command (its start, usually) then decides without reading the new stream.
+    const state = fold(itemDecider, events);
+    this.store.cacheState(streamId, { snapshotVersion: itemSnapshotting.version, version: res.version, state, storedAt: 0 }, manager);
     this.countEntries(events);
   }
 
