@@ -1,22 +1,24 @@
 // npm run bench:workflow — items moved through the template (dataset → annotate → webhook →
 // review → complete) per second, over HTTP against the real service on PostgreSQL and NATS, with
-// the items service's `head` answered in-process and `delivery.webhook.delivered` published by
+// the items service's `head` answered by the bench and `delivery.webhook.delivered` published by
 // the bench for every webhook stage entry (as the delivery service would). Baseline in the same
 // run: raw `pg` inserts of the same number of events, in transactions shaped like the commands'.
 // Bounded: BENCH_ITEMS (default 200) items, BENCH_CONCURRENCY (default 16) in flight.
-// The service is loaded from dist/ (the bench script builds it first): tsx does not emit the
-// decorator metadata Nest's injection needs. The last line is one JSON object with every figure.
+// The service runs as its own process from dist/ (the bench script builds it first), as `npm
+// start` runs it: the bench's client and stand-ins do not share its event loop. BENCH_NODE_ARGS
+// (e.g. `--cpu-prof --cpu-prof-dir=…`) are passed to it. The last line is one JSON object with
+// every figure.
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { BusNamespace, type ItemHeadReply, ItemsRpc, type RpcReply, toCloudEvent, WebhooksRpc } from '@stagehook/contracts';
 import { serveRpc } from '@stagehook/messaging';
-import { bootstrapService, createLogger, listeningUrl, loadConfig, mintProjectToken } from '@stagehook/platform';
-import { createTestDatabase, deleteNamespace, testEnv, uniqueName, until } from '@stagehook/testing';
+import { mintProjectToken } from '@stagehook/platform';
+import { createTestDatabase, deleteNamespace, freePort, serviceEnv, startServiceProcess, testEnv, uniqueName, until } from '@stagehook/testing';
 import pg from 'pg';
-import type * as AppModuleFile from '../src/app.module.js';
-import type * as ConfigFile from '../src/config.js';
-import type * as ErrorsFile from '../src/errors.js';
+import { Agent, request } from 'undici';
 
 const N = Number(process.env.BENCH_ITEMS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -24,10 +26,7 @@ const SECRET = 'workflow-bench-secret-0123456789abcdef';
 const PROJECT = 'proj-bench';
 /** Events one item appends on its way: add 1, start 2, submit 2, delivered 2, approve 3. */
 const EVENTS_PER_ITEM = 10;
-
-const { AppModule } = (await import(new URL('../dist/app.module.js', import.meta.url).href)) as typeof AppModuleFile;
-const { WorkflowConfig } = (await import(new URL('../dist/config.js', import.meta.url).href)) as typeof ConfigFile;
-const { workflowErrorStatuses } = (await import(new URL('../dist/errors.js', import.meta.url).href)) as typeof ErrorsFile;
+const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 const rate = (n: number, s: number) => Math.round(n / s);
 const ratio = (a: number, b: number) => Math.round((a / b) * 100) / 100;
@@ -46,26 +45,23 @@ const ns = new BusNamespace(uniqueName('wfbench'));
 const nc = await connect({ servers: testEnv.natsUrl, name: 'workflow-bench' });
 const js = jetstream(nc);
 const jsm = await js.jetstreamManager();
-const config = loadConfig(WorkflowConfig, {
-  NODE_ENV: 'production',
-  SERVICE_NAME: 'workflow',
-  HOST: '127.0.0.1',
-  PORT: '0',
-  DATABASE_URL: db.url,
-  NATS_URL: testEnv.natsUrl,
-  BUS_NAMESPACE: ns.prefix,
-  AUTH_TOKEN_SECRETS: SECRET,
-  LOG_LEVEL: 'error',
-  OUTCOME_CONCURRENCY: '8',
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const logs: string[] = [];
+const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+const service: ChildProcess = await startServiceProcess({
+  script: 'dist/main.js',
+  cwd: APP_DIR,
+  env: {
+    ...serviceEnv({ service: 'workflow', databaseUrl: db.url, namespace: ns.prefix, authSecret: SECRET, secretKeys: '', port, logLevel: 'error' }),
+    NODE_ENV: 'production',
+    OUTCOME_CONCURRENCY: '8',
+  },
+  nodeArgs,
+  healthUrl: `${base}/health`,
+  label: 'workflow',
+  logs,
 });
-const app = await bootstrapService(AppModule, {
-  config,
-  logger: createLogger({ service: 'workflow', level: 'error' }),
-  errorStatuses: workflowErrorStatuses,
-  openApi: false,
-  handleSignals: false,
-});
-const base = listeningUrl(app);
 const token = mintProjectToken({ projectId: PROJECT, secret: SECRET, ttlSeconds: 3600 });
 
 const responder = serveRpc(nc, ns, ItemsRpc.head, 'items', async (req): Promise<RpcReply<ItemHeadReply>> => {
@@ -132,14 +128,18 @@ const watcher = nc.subscribe(ns.subject('workflow.>'), {
   },
 });
 
-async function call(method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
-  const res = await fetch(`${base}${path}`, {
+// A keep-alive pool, as a client of the service would hold: fetch's per-request cost is the bench's, not the service's.
+const http = new Agent({ connections: CONCURRENCY, pipelining: 1 });
+
+async function call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await request(`${base}${path}`, {
     method,
+    dispatcher: http,
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const json = (await res.json()) as Record<string, unknown>;
-  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+  const json = (await res.body.json()) as Record<string, unknown>;
+  if (res.statusCode >= 300) throw new Error(`${method} ${path}: ${res.statusCode} ${JSON.stringify(json)}`);
   return json;
 }
 
@@ -239,7 +239,9 @@ try {
   watcher.unsubscribe();
   responder.unsubscribe();
   registry.unsubscribe();
-  await app.close();
+  service.kill('SIGTERM');
+  await new Promise((resolve) => (service.exitCode !== null ? resolve(null) : service.once('exit', resolve)));
+  await http.close();
   await pool.end();
   await deleteNamespace(jsm, ns.prefix);
   await nc.drain();

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { fold, given } from '@stagehook/event-store';
 import { AlreadyInWorkflowError, ItemNotInWorkflowError, StageNotAllowedError, StaleVisitError } from '../src/domain/errors.js';
 import { templateStages } from '../src/domain/graph.js';
-import { type ItemCommand, type ItemEvent, itemDecider, type MoveContext } from '../src/domain/item.decider.js';
+import { type ItemCommand, type ItemEvent, itemDecider, type MoveContext, stageEnteredBy } from '../src/domain/item.decider.js';
 
 const seq = () => {
   let n = 0;
@@ -313,5 +313,23 @@ describe('items in a workflow', () => {
     given(itemDecider, inWebhook)
       .when({ type: 'MarkEndpointUnusable', visitId: 'v3', endpointId: 'other', status: 'disabled', ...ctx() })
       .then([]);
+  });
+});
+
+describe('the stage a client command enters (whether items is asked for the version)', () => {
+  const state = (events: ItemEvent[]) => fold(itemDecider, events);
+
+  it("follows the action's edge from the current stage", () => {
+    expect(stageEnteredBy({ type: 'StartItem' }, state(inDataset), graph)?.type).toBe('annotate');
+    expect(stageEnteredBy({ type: 'SubmitItem' }, state(inAnnotate), graph)?.type).toBe('webhook');
+    expect(stageEnteredBy({ type: 'ApproveItem' }, state(inReview), graph)?.type).toBe('complete');
+    expect(stageEnteredBy({ type: 'MoveItem', edge: 'default' }, state(inAnnotate), graph)?.type).toBe('webhook');
+    expect(stageEnteredBy({ type: 'SetStage', stageId: 's3' }, state(inReview), graph)?.type).toBe('webhook');
+  });
+
+  it('cannot tell for a command that will be refused', () => {
+    expect(stageEnteredBy({ type: 'StartItem' }, state([]), graph)).toBeUndefined();
+    expect(stageEnteredBy({ type: 'MoveItem', edge: 'nope' }, state(inAnnotate), graph)).toBeUndefined();
+    expect(stageEnteredBy({ type: 'SetStage', stageId: 'nope' }, state(inReview), graph)).toBeUndefined();
   });
 });

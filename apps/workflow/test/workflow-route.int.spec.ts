@@ -374,6 +374,25 @@ describe('an item through the template', () => {
     }
   });
 
+  it('asks items for the version only when a command enters a webhook stage (or names a version)', async () => {
+    const wf = await template();
+    const { item, entry } = await submittedToWebhook(wf);
+    // Adding it asked (it must exist), start (into annotate) nothing, submit (into the webhook stage) once.
+    expect(h.headsAsked.filter((i) => i === item)).toHaveLength(2);
+    await h.publish('delivery.webhook.delivered', outcome(entry.data, `d-${item}`), { subject: `delivery-d-${item}` });
+    await until(async () => (await position(wf.workflowId, item)).stageType === 'review', { message: 'delivered routed to review' });
+    const approved = await cmd(wf.workflowId, item, 'approve');
+    expect(approved.body).toMatchObject({ stageType: 'complete', itemVersion: 2 });
+    expect(h.headsAsked.filter((i) => i === item)).toHaveLength(2);
+    // A version the client names is checked against items whatever the stage.
+    const other = `img-${randomUUID()}`;
+    h.itemVersions.set(`p1/${other}`, 2);
+    await h.api('POST', `/workflows/${wf.workflowId}/items`, { body: { itemIds: [other] } });
+    const askedOnAdd = h.headsAsked.filter((i) => i === other).length;
+    expect((await cmd(wf.workflowId, other, 'start', { itemVersion: 3 })).status).toBe(412);
+    expect(h.headsAsked.filter((i) => i === other).length).toBeGreaterThan(askedOnAdd);
+  });
+
   it('an annotation saved immediately before submit is covered by the itemVersion of the next stage.entered', async () => {
     const wf = await template();
     const item = `img-${randomUUID()}`;

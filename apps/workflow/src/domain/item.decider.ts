@@ -192,6 +192,22 @@ export const itemDecider: Decider<ItemCommand, ItemEvent, ItemState> = {
   },
 };
 
+/** What a client asks of one item: a stage's action, a named edge, or (admin) any stage. */
+export type ClientMove = { type: StageActionCommand } | { type: 'MoveItem'; edge: string } | { type: 'SetStage'; stageId: string };
+
+/**
+ * The stage a client's command enters first, as far as the state and graph say; undefined when
+ * they do not (the command will be refused, or the stage is unknown). Tells whether the command
+ * freezes the item's version for a webhook stage, before anything is asked of the items service.
+ */
+export function stageEnteredBy(command: ClientMove, state: ItemState, graph: Graph): Stage | undefined {
+  if (command.type === 'SetStage') return stageById(graph, command.stageId);
+  const from = state.current && stageById(graph, state.current.stageId);
+  if (!from) return undefined;
+  const edge = command.type === 'MoveItem' ? command.edge : STAGE_ACTIONS[command.type].edge;
+  return stageById(graph, edgeTarget(from, edge) ?? '');
+}
+
 function currentStage(state: ItemState, command: MoveContext, what: string): Stage {
   if (state.visits === 0) throw new ItemNotInWorkflowError(state.itemId ?? 'unknown');
   if (!state.current) throw new StageNotAllowedError(what, undefined);

@@ -32,6 +32,8 @@ export class Harness {
   readonly ns = new BusNamespace(uniqueName('workflow'));
   /** `${projectId}/${itemId}` → version the items service reports. */
   readonly itemVersions = new Map<string, number>();
+  /** The items the stand-in items service was asked the head of, in order. */
+  readonly headsAsked: string[] = [];
   readonly published: Published[] = [];
   private responder?: Subscription;
   private recorder?: Subscription;
@@ -83,6 +85,7 @@ export class Harness {
   serveItems(): void {
     this.responder = serveRpc(this.nc, this.ns, ItemsRpc.head, 'items', async (req): Promise<RpcReply<ItemHeadReply>> => {
       const { projectId, itemId } = req as { projectId: string; itemId: string };
+      this.headsAsked.push(itemId);
       const version = this.itemVersions.get(`${projectId}/${itemId}`);
       if (version === undefined) return { ok: false, code: 'not_found', message: `item ${itemId} not found` };
       return {

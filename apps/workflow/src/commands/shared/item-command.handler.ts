@@ -2,19 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode, NotFoundError } from '@stagehook/platform';
 import { ItemHeads } from '../../adapters/item-heads.js';
 import { ItemNotInWorkflowError } from '../../domain/errors.js';
-import type { StageActionCommand } from '../../domain/item.decider.js';
+import { type ClientMove, stageEnteredBy } from '../../domain/item.decider.js';
 import { DefinitionsRepository } from '../../persistence/definitions.repository.js';
 import { PositionsRepository } from '../../persistence/positions.repository.js';
 import { positionAfter, type PositionView } from '../../persistence/views.js';
 import { type ClientContext, ItemStream, itemStreamId } from './item-stream.js';
 
 /** The item commands a client sends about one item in a workflow (advance-item, move-item, set-stage). */
-export type ClientItemCommand = { type: StageActionCommand } | { type: 'MoveItem'; edge: string } | { type: 'SetStage'; stageId: string; by: string; reason: string };
+export type ClientItemCommand = Exclude<ClientMove, { type: 'SetStage' }> | { type: 'SetStage'; stageId: string; by: string; reason: string };
 
 /**
  * Load → decide → append for a client's command on one item: the graph of the item's workflow
- * version, the item's current version from the items service (asked now: see ItemHeads), dead
- * endpoints; answers the item's position after the command.
+ * version, the item's current version from the items service when the command enters a webhook
+ * stage (asked now: see ItemHeads), dead endpoints; answers the item's position after the command.
  */
 @Injectable()
 export class ItemCommandHandler {
@@ -34,6 +34,14 @@ export class ItemCommandHandler {
       async (state) => {
         if (state.workflowId === undefined) throw new ItemNotInWorkflowError(itemId);
         const graph = await this.stream.graphOf(workflowId, state.workflowVersion);
+        // Only a webhook stage's entry freezes a version someone reads (delivery exports it), so
+        // only then is items asked now; any other entry keeps the highest version frozen so far,
+        // as routing an outcome does. A version the client names is checked against items always.
+        const next = stageEnteredBy(command, state, graph);
+        if (next !== undefined && next.type !== 'webhook' && client.itemVersion === undefined) {
+          const unusable = await this.stream.unusableRecently(projectId, graph);
+          return { ...command, ...this.stream.context(graph, state.itemVersion, unusable, client) };
+        }
         const found = await this.heads.head(projectId, itemId);
         if (found === null) throw new NotFoundError(`item ${itemId} not found`);
         const head = found.version;
@@ -43,7 +51,7 @@ export class ItemCommandHandler {
         if (client.itemVersion !== undefined && client.itemVersion > head) {
           throw new DomainError(ErrorCode.PRECONDITION_FAILED, `If-Match names version ${client.itemVersion} of item ${itemId}, but its latest version is ${head}`);
         }
-        const unusable = await this.stream.unusable(projectId, graph);
+        const unusable = await this.stream.unusableRecently(projectId, graph);
         return { ...command, ...this.stream.context(graph, Math.max(head, client.itemVersion ?? 0), unusable, client, found.item) };
       },
       this.stream.metadata(projectId, client.correlationId),
