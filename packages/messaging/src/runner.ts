@@ -18,6 +18,9 @@ import { DeadLetterRepository } from './repositories.js';
 import { KeyedScheduler } from './scheduler.js';
 import { sleep } from './sleep.js';
 
+/** Events a batch consumer holds per parallel flush (at most maxBatch): what a flush can take at once. */
+const BATCH_SLOTS_PER_FLUSH = 32;
+
 export { DeadLetterHeaders } from './consumer/dead-letters.js';
 export { defaultRetryBackoff, type ConsumerRunnerOptions } from './consumer/options.js';
 export type { ReplayMessage, ReplayResult } from './consumer/replay.js';
@@ -73,7 +76,12 @@ export class ConsumerRunner implements LagSource {
     this.#streamName = options.namespace.streamName(options.stream);
     this.#durable = options.namespace.durable(options.durable);
     this.#filterSubject = options.namespace.subject(options.filterSubject ?? Streams[options.stream].subjects[0]);
-    this.#concurrency = options.concurrency ?? 4;
+    // A batch consumer's events hold no connection while prepared or waiting for their group
+    // commit (its `parallel` flushes do): it holds enough of them to fill its batches, or batches
+    // could never be larger than `concurrency / parallel`, and a prepare (a request to another
+    // service) would hold one of a handful of slots.
+    const batchSlots = options.batch ? (options.batch.parallel ?? 2) * Math.min(options.batch.maxBatch ?? 100, BATCH_SLOTS_PER_FLUSH) : 0;
+    this.#concurrency = Math.max(options.concurrency ?? 4, batchSlots);
     this.#window = Math.max(options.maxInFlight ?? Math.max(16, this.#concurrency * 4), this.#concurrency);
     this.#ackWaitMs = options.ackWaitMs ?? 30_000;
     this.#maxDeliver = options.maxDeliver ?? 10;

@@ -48,6 +48,33 @@ describe('ConsumerRunner: batch handler', () => {
     await until(async () => (await runner.lag()).ackPending === 0);
   });
 
+  it('fills its batches whatever the concurrency: the events waiting for a flush hold no connection', async () => {
+    const ns = await env.bus();
+    const sizes: number[] = [];
+    const runner = env.runner(ns, {
+      durable: 'batch-fill',
+      // A service's default for per-event handlers, each of which holds a connection.
+      concurrency: 2,
+      handlers: noHandlers,
+      batch: {
+        types: ['item.status.changed'],
+        // A request to another service before each event's transaction.
+        prepare: async () => new Promise((resolve) => setTimeout(resolve, 20)),
+        handle: async (items, ctx) => {
+          sizes.push(items.length);
+          for (const it of items) await recordEffect(ctx.manager, 'batch-fill', it.event as StatusChanged);
+        },
+      },
+    });
+    const events = Array.from({ length: 100 }, (_, i) => statusChanged(`item-f${i}`, 1));
+    await Promise.all(events.map((e) => publish(env.js, ns, e)));
+    await runner.start();
+    await until(async () => (await env.effects('batch-fill')).length === 100, { message: '100 effects' });
+    // At concurrency 2 a batch could hold at most two events, each waiting out its prepare first.
+    expect(Math.max(...sizes)).toBeGreaterThan(2);
+    await until(async () => (await runner.lag()).ackPending === 0);
+  });
+
   it('runs after-commit callbacks once the batch is visible to others, never for a batch rolled back', async () => {
     const ns = await env.bus();
     const good = statusChanged('item-ac-good', 1);

@@ -31,7 +31,11 @@ export interface ConsumerRunnerOptions {
    * `Outcome.deadLetter(reason)` when it cannot). `handlers` and `batch` are not consulted.
    */
   foreign?: { typeOfSubject(subjectType: string): string | undefined; handler: AnyEventHandler };
-  /** Handlers running at once (different keys). Each holds a database connection. Default 4. */
+  /**
+   * Handlers running at once (different keys). Each holds a database connection. Default 4. A
+   * batch consumer holds at least `parallel × min(maxBatch, 32)` events at once (they hold no
+   * connection: its flushes do), so that its batches can fill.
+   */
   concurrency?: number;
   /** Messages held at once, running or waiting for their key; bounds memory. Default max(16, 4 × concurrency). */
   maxInFlight?: number;
