@@ -206,6 +206,34 @@ describe('ConsumerRunner: dead letters', () => {
   });
 });
 
+describe('ConsumerRunner: relevant events', () => {
+  it('acks events the consumer has no interest in without a transaction, and still dead-letters malformed ones', async () => {
+    const ns = await env.bus();
+    const registry = new Registry();
+    const runner = env.runner(ns, {
+      durable: 'picky',
+      metrics: registry,
+      relevant: (e) => (e.data as { itemId?: string }).itemId !== 'item-ignored',
+      handlers: { 'item.status.changed': (e, ctx) => recordEffect(ctx.manager, 'picky', e) },
+    });
+    await runner.start();
+    const ignored = statusChanged('item-ignored', 1);
+    const malformed = { ...statusChanged('item-ignored', 2), data: { itemId: 'item-ignored' } };
+    const wanted = statusChanged('item-wanted', 1);
+    await publish(env.js, ns, ignored);
+    await publish(env.js, ns, malformed);
+    await publish(env.js, ns, wanted);
+    await until(async () => (await env.effects('picky')).length === 1);
+    await until(async () => (await runner.lag()).ackPending === 0);
+    expect(await metric(registry, 'stagehook_messages_skipped_total', { consumer: 'picky', type: 'item.status.changed' })).toBe(1);
+    // No idempotency record: nothing was handled for it.
+    const handled = await env.ds.query<{ event_id: string }[]>(`SELECT event_id FROM msg_handled WHERE consumer = $1`, ['picky']);
+    expect(handled.map((r) => r.event_id)).toEqual([wanted.id]);
+    expect(await new DeadLetterRepository(env.ds).count('picky')).toBe(1);
+    await runner.stop();
+  });
+});
+
 describe('ConsumerRunner: handler outcomes', () => {
   it('a handler failing twice then succeeding is handled once, its effect once', async () => {
     const ns = await env.bus();

@@ -1,6 +1,6 @@
 import type { DeliverPolicy } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import type { BusNamespace, StreamKey, StructuredLogger } from '@stagehook/contracts';
+import type { BusNamespace, CloudEvent, StreamKey, StructuredLogger } from '@stagehook/contracts';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { AnyEventHandler, BatchHandler, EventHandlers } from '../handlers.js';
@@ -31,6 +31,12 @@ export interface ConsumerRunnerOptions {
    * `Outcome.deadLetter(reason)` when it cannot). `handlers` and `batch` are not consulted.
    */
   foreign?: { typeOfSubject(subjectType: string): string | undefined; handler: AnyEventHandler };
+  /**
+   * Which valid events this consumer acts on, by a pure look at the event: the others are acked at
+   * once, without a transaction or an idempotency record (what a handler acking them without
+   * effect would cost each). A malformed message is dead-lettered whatever this says.
+   */
+  relevant?: (event: CloudEvent) => boolean;
   /**
    * Handlers running at once (different keys). Each holds a database connection. Default 4. A
    * batch consumer holds at least `parallel × min(maxBatch, 32)` events at once (they hold no

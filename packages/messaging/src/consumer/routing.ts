@@ -11,7 +11,7 @@ export type Delivery =
 
 export type EventDelivery = Extract<Delivery, { kind: 'event' }>;
 
-/** A message with the key it is ordered by, or `skip` when this consumer has no handler for it. */
+/** A message with the key it is ordered by, or `skip` when this consumer has no handler for it or no interest in it. */
 export type Routed = { key: string; delivery: Delivery } | 'skip';
 
 /**
@@ -42,5 +42,9 @@ export function routeMessage(ctx: ConsumerContext, msg: RunnerMsg): Routed {
   }
   const parsed = parseEvent(msg.data);
   if (!parsed.ok) return malformed(parsed.reason, e.id, e.type);
+  if (o.relevant && !o.relevant(parsed.value)) {
+    ctx.metrics?.skipped.inc({ consumer: ctx.consumer, type: typeLabel(e.type) });
+    return 'skip';
+  }
   return { key, delivery: { kind: 'event', msg, event: parsed.value, handler } };
 }
