@@ -1,4 +1,5 @@
 import { Controller } from '@nestjs/common';
+import type { CloudEvent } from '@stagehook/contracts';
 import { OnEvent, Outcome, defineConsumer, type HandlerContext, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
 import { isDomainError } from '@stagehook/platform';
 import { IllegalStatusTransitionError } from '../../domain/errors.js';
@@ -6,8 +7,17 @@ import { statusForStage } from '../../domain/status-rules.js';
 import { ItemsQueryRepository } from '../../persistence/items.query-repository.js';
 import { ItemsRepository } from '../../persistence/items.repository.js';
 
-/** WIRE NAME: durable, msg_handled.consumer and deadletter.<name>; never rename. */
-export const StageEnteredConsumer = defineConsumer({ stream: 'WORKFLOW', durable: 'items-stage-entered', filterSubject: 'workflow.stage.entered', concurrency: 4 });
+/**
+ * WIRE NAME: durable, msg_handled.consumer and deadletter.<name>; never rename. Entries of stages
+ * that set no status (dataset, webhook) are acked before any transaction opens.
+ */
+export const StageEnteredConsumer = defineConsumer({
+  stream: 'WORKFLOW',
+  durable: 'items-stage-entered',
+  filterSubject: 'workflow.stage.entered',
+  concurrency: 4,
+  relevant: (event: CloudEvent) => statusForStage((event as TypedEvent<'workflow.stage.entered'>).data.stageType) !== undefined,
+});
 
 /**
  * Entering an annotate / review / complete stage sets the item's status. Idempotent twice over:

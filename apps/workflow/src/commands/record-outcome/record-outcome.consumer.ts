@@ -1,20 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { OnEvent, Outcome, PrepareEvent, defineConsumer, type HandlerContext, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
+import type { CloudEvent } from '@stagehook/contracts';
 import { ItemsUnavailableError } from '../../adapters/item-heads.js';
 import { type PreparedOutcome, RecordOutcomeHandler } from './record-outcome.handler.js';
-
-/**
- * WIRE NAME: the durable consumer (and msg_handled.consumer) of delivery outcomes. NATS 2.9 takes
- * one filter subject per consumer, so one consumer on `delivery.webhook.>` covers both outcomes.
- * Its concurrency comes from OUTCOME_CONCURRENCY (app.module.ts).
- */
-export const DeliveryOutcomesConsumer = defineConsumer({
-  stream: 'DELIVERY',
-  durable: 'workflow-delivery-outcomes',
-  filterSubject: 'delivery.webhook.>',
-  ackWaitMs: 30_000,
-  maxDeliver: 20,
-});
 
 type OutcomeEvent = TypedEvent<'delivery.webhook.delivered'> | TypedEvent<'delivery.webhook.failed'>;
 
@@ -22,6 +10,24 @@ type OutcomeEvent = TypedEvent<'delivery.webhook.delivered'> | TypedEvent<'deliv
 const waitsForItems = (d: OutcomeEvent['data']): boolean => 'writeBack' in d && d.writeBack !== undefined;
 const outcomeOf = (event: OutcomeEvent): 'delivered' | 'failed' => (event.type === 'delivery.webhook.delivered' ? 'delivered' : 'failed');
 const routable = (d: OutcomeEvent['data']): boolean => d.triggerType === 'workflow.stage.entered' && !!d.workflowId && !!d.itemId && !!d.visitId;
+
+/**
+ * WIRE NAME: the durable consumer (and msg_handled.consumer) of delivery outcomes. NATS 2.9 takes
+ * one filter subject per consumer, so one consumer on `delivery.webhook.>` covers both outcomes.
+ * Its concurrency comes from OUTCOME_CONCURRENCY (app.module.ts). Most outcomes are not a stage's
+ * (status changes and other subscriptions): those are acked before any transaction opens.
+ */
+export const DeliveryOutcomesConsumer = defineConsumer({
+  stream: 'DELIVERY',
+  durable: 'workflow-delivery-outcomes',
+  filterSubject: 'delivery.webhook.>',
+  ackWaitMs: 30_000,
+  maxDeliver: 20,
+  relevant: (event: CloudEvent) => {
+    const d = (event as OutcomeEvent).data;
+    return routable(d) && !waitsForItems(d);
+  },
+});
 
 /**
  * Routes the visit an outcome is about. Outcomes of other triggers (status changes), of visits
