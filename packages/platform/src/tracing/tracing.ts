@@ -36,8 +36,8 @@ let installed: Tracing | undefined;
  * every span, which leaves non-recording spans that carry a trace id and a fresh span id and
  * cost an id generation each. So an incoming `traceparent` still reaches the events a request
  * appends and the webhook requests they cause (DESIGN.md: requests carry `traceparent`). The
- * instrumentations stay registered for that; what they cost with nothing recorded was within the
- * delivery benchmark's run-to-run noise on a shared machine, not proven zero.
+ * HTTP and undici instrumentations stay registered for that; pg's, which propagates nothing, only
+ * when spans are recorded (every query a span: about 2 % of workflow's CPU in its benchmark).
  */
 export function startTracing(opts: TracingOptions): Tracing {
   if (installed) return installed;
@@ -63,7 +63,8 @@ export function startTracing(opts: TracingOptions): Tracing {
         // span: a second one would only add a second traceparent header.
         ignoreRequestHook: (req) => hasTraceparent(req.headers),
       }),
-      new PgInstrumentation({ requireParentSpan: true }),
+      // A query's span carries nothing onward: without an exporter it would only cost its id.
+      ...(recording ? [new PgInstrumentation({ requireParentSpan: true })] : []),
     ],
   });
   // ESM services (and jest's module loader) import node:http before this runs, and the
