@@ -10,6 +10,7 @@
 // The raw baseline of the same run is a bare HTTP POST to the same receiver on loopback.
 // Bounded: at most RATE × SECONDS items, fed for at most 2 × SECONDS, then a drain of at most
 // 30 s. Ctrl-C / SIGTERM stops the services and drops their databases. Last line JSON.
+import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { ok, type WorkflowView } from '@stagehook/sdk';
 import { testEnv } from '@stagehook/testing';
@@ -70,6 +71,22 @@ const receiver = createServer((req, res) => {
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
+/** Until no durable consumer of the platform's namespace has messages pending or unacked (true), or `ms` passed (false). */
+async function quiet(ms: number): Promise<boolean> {
+  const jsm = await jetstreamManager(nc);
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    let busy = 0;
+    for await (const stream of jsm.streams.list()) {
+      if (!stream.config.name.startsWith(`${platform.namespace}_`)) continue;
+      for await (const c of jsm.consumers.list(stream.config.name)) busy += c.num_pending + c.num_ack_pending;
+    }
+    if (busy === 0) return true;
+    await sleep(250);
+  }
+  return false;
+}
+
 const platform = await Platform.start({ env: { workflow: { LOG_LEVEL: 'warn' }, items: { LOG_LEVEL: 'warn' }, webhooks: { LOG_LEVEL: 'warn' }, delivery: { LOG_LEVEL: 'warn' } } });
 const nc = await connect({ servers: testEnv.natsUrl });
 let stopping: Promise<void> | undefined;
@@ -113,6 +130,10 @@ try {
     ids.push(...items.map((i) => i.id));
     await ok(wf.POST('/workflows/{id}/items', { params: { path: { id: workflow.workflowId } }, body: { itemIds: items.map((i) => i.id) } }));
   }
+  // What setup set off (item registrations reaching workflow's dataset intake, …) settles before
+  // the clock starts: the measured phase carries only its own work.
+  const settled = await quiet(60_000);
+  if (!settled) console.log('  setup still not settled after 60 s; measuring anyway');
   const command = (itemId: string, cmd: 'start' | 'submit') =>
     ok(wf.POST('/workflows/{id}/items/{itemId}/{command}', { params: { path: { id: workflow.workflowId, itemId, command: cmd } }, body: {} }));
   // Items added to the workflow wait in the dataset stage; their status changes start with `start`.
