@@ -66,7 +66,15 @@ export function parseEvent(body: Uint8Array | string): Validated<CloudEvent> {
   }
   const env = validateInstance(CloudEventEnvelope, json, '');
   if (!env.ok) return env;
-  const e = withValidTraceContext(json as CloudEvent<string, Record<string, unknown>>);
+  return completeEvent(withValidTraceContext(json as CloudEvent<string, Record<string, unknown>>));
+}
+
+/**
+ * An event whose envelope is already validated (a consumer's first look, which must accept types
+ * it has no data class for), completed as `parseEvent` would: data upcast to the catalog's
+ * version and validated. The body is not parsed, nor the envelope checked, a second time.
+ */
+export function completeEvent(e: CloudEvent<string, Record<string, unknown>>): Validated<CloudEvent> {
   const up = upcastEventData(e.type, e.dataschemaversion, e.data);
   if (!up.ok) return up;
   const data = validateEventData(e.type, up.value);

@@ -1,4 +1,4 @@
-import { parseEvent, type CloudEvent } from '@stagehook/contracts';
+import { completeEvent, type CloudEvent } from '@stagehook/contracts';
 import { parseEnvelope } from '../envelope.js';
 import { handlerFor, type AnyEventHandler } from '../handlers.js';
 import type { ConsumerContext } from './context.js';
@@ -40,7 +40,8 @@ export function routeMessage(ctx: ConsumerContext, msg: RunnerMsg): Routed {
     ctx.metrics?.skipped.inc({ consumer: ctx.consumer, type: typeLabel(e.type) });
     return 'skip';
   }
-  const parsed = parseEvent(msg.data);
+  // The envelope was validated above: only the data is left (upcast, then checked).
+  const parsed = completeEvent(e);
   if (!parsed.ok) return malformed(parsed.reason, e.id, e.type);
   if (o.relevant && !o.relevant(parsed.value)) {
     ctx.metrics?.skipped.inc({ consumer: ctx.consumer, type: typeLabel(e.type) });
