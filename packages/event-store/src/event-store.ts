@@ -3,6 +3,7 @@ import type { InlineProjection, ProjectionStatement } from './projections.js';
 import { APPENDED_COLUMNS, type AppendedRow, appendStatement } from './append-sql.js';
 import { duplicateOr, EVENT_COLUMNS, type EventRow } from './rows.js';
 import { sql } from './sql.js';
+import { AfterCommit } from './after-commit.js';
 import { StateCache } from './state-cache.js';
 import type { AppendOptions, AppendResult, CachedState, EventStoreOptions, ReadStreamOptions } from './store-options.js';
 import { activeTraceContext } from './trace.js';
@@ -26,6 +27,7 @@ export class EventStore {
   private readonly maxEventBytes: number;
   private readonly appendedListeners = new Set<() => void>();
   private readonly states: StateCache;
+  private readonly afterCommit: AfterCommit;
 
   constructor(
     readonly dataSource: DataSource,
@@ -34,7 +36,8 @@ export class EventStore {
     this.projections = opts.projections ?? [];
     this.upcasting = new Upcasting(opts.schemas);
     this.maxEventBytes = opts.maxEventBytes ?? 900_000;
-    this.states = new StateCache(dataSource, opts.stateCacheSize ?? 256);
+    this.afterCommit = new AfterCommit(dataSource);
+    this.states = new StateCache(this.afterCommit, opts.stateCacheSize ?? 256);
   }
 
   /** The state this process last folded for the stream, of a committed version (see StateCache). */
@@ -102,14 +105,17 @@ export class EventStore {
   }
 
   /**
-   * Called after an append of this store commits (or, inside a caller's transaction, after the
-   * append statement: the relay then finds nothing new until that transaction commits, and
-   * polls). The relay listens to publish without waiting for its poll interval.
+   * Called after an append of this store commits (inside a caller's transaction, once that
+   * transaction commits). The relay listens to publish without waiting for its poll interval.
    */
   onAppended(listener: () => void): () => void {
     this.appendedListeners.add(listener);
     return () => this.appendedListeners.delete(listener);
   }
+
+  private readonly notifyAppended = (): void => {
+    for (const l of this.appendedListeners) l();
+  };
 
   /**
    * Appends `events` to `streamId` if it is at `expected`, with its inline projections, in one
@@ -156,7 +162,7 @@ export class EventStore {
       return { version: first + events.length - 1, events: stored };
     };
     const result = opts.manager || projected ? await run(opts.manager) : await this.dataSource.transaction(run);
-    for (const l of this.appendedListeners) l();
+    this.afterCommit.run(opts.manager, this.notifyAppended);
     return result;
   }
 
@@ -213,7 +219,7 @@ export class EventStore {
     const byStream = new Map(rows.map((r) => [r.stream_id, r]));
     const stored = entries.map((e, i) => this.appended(e.streamId, e.event, payloads[i], byStream.get(e.streamId)!)).sort((a, b) => a.globalPosition - b.globalPosition);
     await this.project(stored, tx);
-    for (const l of this.appendedListeners) l();
+    this.afterCommit.run(tx, this.notifyAppended);
     return stored;
   }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { TestDatabase } from '@stagehook/testing';
+import { type TestDatabase, until } from '@stagehook/testing';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   ConcurrencyConflictError,
@@ -328,6 +328,29 @@ describe('EventStore', () => {
     ).rejects.toThrow('handler failed');
     expect(await count('item-rb')).toBe(0);
     expect(await ds.query(`SELECT * FROM t_counts WHERE item_id = 'item-rb'`)).toEqual([]);
+  });
+
+  it("tells its listeners (the relay) of an append in a caller's transaction once that commits, never if it rolls back", async () => {
+    const visible: number[] = [];
+    const stop = store.onAppended(() => void count('item-notify').then((n) => visible.push(n)));
+    try {
+      await ds.transaction(async (tx) => {
+        await store.append('item-notify', 0, [ev('item.test.annotated')], { manager: tx });
+        await store.append('item-notify', 1, [ev('item.test.annotated')], { manager: tx });
+        expect(visible).toEqual([]);
+      });
+      await expect(
+        ds.transaction(async (tx) => {
+          await store.append('item-notify', 2, [ev('item.test.annotated')], { manager: tx });
+          throw new Error('rolled back');
+        }),
+      ).rejects.toThrow('rolled back');
+      // Told after the commit (once per append), when a reader sees the events; not for the rollback.
+      await until(() => visible.length === 2);
+      expect(visible).toEqual([2, 2]);
+    } finally {
+      stop();
+    }
   });
 
   it('rebuilds a projection from the events to the same rows as the inline one', async () => {
