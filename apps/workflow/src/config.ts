@@ -13,8 +13,10 @@ export class WorkflowConfig extends BaseConfig {
   ITEMS_RPC_CONCURRENCY = 32;
 
   /**
-   * Outcome events handled at once (different items); each holds a database connection, so it
-   * stays below the pool size (10) to leave connections for HTTP requests.
+   * Write-back outcomes handled at once (different items); each holds a database connection, so
+   * it stays below the pool size (10) to leave connections for HTTP requests. Delivery outcomes
+   * are routed in batches (two transactions at once, many outcomes each): for them it is only the
+   * least number held at once.
    */
   @EnvInteger({ min: 1, max: 8 })
   OUTCOME_CONCURRENCY = 4;

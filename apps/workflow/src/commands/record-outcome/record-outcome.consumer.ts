@@ -1,5 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { OnEvent, Outcome, PrepareEvent, defineConsumer, type HandlerContext, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
+import { ConcurrencyConflictError } from '@stagehook/event-store';
+import { OnEventBatch, Outcome, PrepareEvent, defineConsumer, type BatchContext, type BatchItem, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
+import type { EntityManager } from 'typeorm';
 import type { CloudEvent } from '@stagehook/contracts';
 import { ItemsUnavailableError } from '../../adapters/item-heads.js';
 import { type PreparedOutcome, RecordOutcomeHandler } from './record-outcome.handler.js';
@@ -30,8 +32,9 @@ export const DeliveryOutcomesConsumer = defineConsumer({
 });
 
 /**
- * Routes the visit an outcome is about. Outcomes of other triggers (status changes), of visits
- * that moved on, and duplicates are acked without effect.
+ * Routes the visit an outcome is about, many outcomes per transaction (never two of one item):
+ * one begin, idempotency claim and commit for the batch instead of for each. Outcomes of visits
+ * that moved on, and duplicates, are acked without effect.
  */
 @Controller()
 export class RecordOutcomeConsumer {
@@ -43,23 +46,29 @@ export class RecordOutcomeConsumer {
    * here, waiting in place while items is down (never dead-lettering the outcome). Any other next
    * stage keeps the version the visit froze, and items is not asked.
    */
-  @PrepareEvent(DeliveryOutcomesConsumer, ['delivery.webhook.delivered', 'delivery.webhook.failed'])
-  async prepare(event: OutcomeEvent): Promise<PreparedOutcome | null> {
-    const d = event.data;
-    if (!routable(d) || waitsForItems(d)) return null;
-    return this.handler.prepare({ projectId: d.projectId, workflowId: d.workflowId!, itemId: d.itemId!, visitId: d.visitId!, outcome: outcomeOf(event) });
+  @PrepareEvent(DeliveryOutcomesConsumer, 'batch')
+  async prepare(event: CloudEvent): Promise<PreparedOutcome> {
+    const e = event as OutcomeEvent;
+    const d = e.data;
+    return this.handler.prepare({ projectId: d.projectId, workflowId: d.workflowId!, itemId: d.itemId!, visitId: d.visitId!, outcome: outcomeOf(e) });
   }
 
-  @OnEvent(DeliveryOutcomesConsumer, ['delivery.webhook.delivered', 'delivery.webhook.failed'])
-  async route(event: OutcomeEvent, ctx: HandlerContext & { prepared: PreparedOutcome | null }): Promise<HandlerOutcome> {
+  @OnEventBatch(DeliveryOutcomesConsumer, ['delivery.webhook.delivered', 'delivery.webhook.failed'])
+  async route(items: BatchItem<OutcomeEvent>[], ctx: BatchContext): Promise<HandlerOutcome[]> {
+    // Side by side on the batch's connection (its statements queue there), and every one settled
+    // before the batch goes on or fails: a statement still in flight after a rollback would run outside it.
+    const settled = await Promise.allSettled(items.map((item) => this.routeOne(ctx.manager, item.event, item.prepared as PreparedOutcome)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // The batch rolls back and each outcome is tried alone: one bad outcome never fails the others.
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<HandlerOutcome>).value);
+  }
+
+  private async routeOne(manager: EntityManager, event: OutcomeEvent, prepared: PreparedOutcome): Promise<HandlerOutcome> {
     const d = event.data;
-    if (!routable(d)) return Outcome.ack();
-    // A write-back stage's success routes once items has applied the annotations
-    // (item.writeback.applied|rejected, write-back.consumer.ts), so the next stage's itemVersion holds them.
-    if (waitsForItems(d)) return Outcome.ack();
     try {
       await this.handler.route(
-        ctx.manager,
+        manager,
         {
           outcome: outcomeOf(event),
           eventId: event.id,
@@ -71,10 +80,12 @@ export class RecordOutcomeConsumer {
           deliveryId: d.deliveryId,
           lastError: d.lastError,
         },
-        ctx.prepared ?? { itemHead: null },
+        prepared,
       );
     } catch (err) {
       if (err instanceof ItemsUnavailableError) return Outcome.retry({ delayMs: 2_000, reason: err.message });
+      // The item moved meanwhile (a client's command on it): nothing was written; route it again on its new state.
+      if (err instanceof ConcurrencyConflictError) return Outcome.retry({ delayMs: 0, reason: err.message });
       throw err;
     }
     return Outcome.ack();
