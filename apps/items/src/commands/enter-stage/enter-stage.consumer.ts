@@ -1,7 +1,9 @@
 import { Controller } from '@nestjs/common';
 import type { CloudEvent } from '@stagehook/contracts';
-import { OnEvent, Outcome, defineConsumer, type HandlerContext, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
+import { ConcurrencyConflictError } from '@stagehook/event-store';
+import { OnEventBatch, Outcome, defineConsumer, type BatchContext, type BatchItem, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
 import { isDomainError } from '@stagehook/platform';
+import type { EntityManager } from 'typeorm';
 import { IllegalStatusTransitionError } from '../../domain/errors.js';
 import { statusForStage } from '../../domain/status-rules.js';
 import { ItemsQueryRepository } from '../../persistence/items.query-repository.js';
@@ -20,9 +22,10 @@ export const StageEnteredConsumer = defineConsumer({
 });
 
 /**
- * Entering an annotate / review / complete stage sets the item's status. Idempotent twice over:
- * the runner records the event id in the handler's transaction, and the decider ignores a visit
- * it has already applied (a republished entry with a new event id).
+ * Entering an annotate / review / complete stage sets the item's status, many entries per
+ * transaction (never two of one item). Idempotent twice over: the runner records the event id in
+ * the batch's transaction, and the decider ignores a visit it has already applied (a republished
+ * entry with a new event id).
  */
 @Controller()
 export class StageEnteredHandler {
@@ -31,14 +34,24 @@ export class StageEnteredHandler {
     private readonly items: ItemsQueryRepository,
   ) {}
 
-  @OnEvent(StageEnteredConsumer, 'workflow.stage.entered')
-  async stageEntered(event: TypedEvent<'workflow.stage.entered'>, ctx: HandlerContext): Promise<HandlerOutcome> {
+  @OnEventBatch(StageEnteredConsumer, ['workflow.stage.entered'])
+  async stageEntered(batch: BatchItem<TypedEvent<'workflow.stage.entered'>>[], ctx: BatchContext): Promise<HandlerOutcome[]> {
+    // Side by side on the batch's connection, every one settled before the batch goes on or fails:
+    // a statement still in flight after a rollback would run outside it.
+    const settled = await Promise.allSettled(batch.map((item) => this.enter(item.event, ctx.manager)));
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // The batch rolls back and each entry is tried alone: one bad entry never fails the others.
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<HandlerOutcome>).value);
+  }
+
+  private async enter(event: TypedEvent<'workflow.stage.entered'>, manager: EntityManager): Promise<HandlerOutcome> {
     const d = event.data;
     const to = statusForStage(d.stageType);
     if (!to) return Outcome.ack();
-    const view = await this.items.view(d.itemId, ctx.manager);
+    const view = await this.items.view(d.itemId, manager);
     if (!view || view.projectId !== d.projectId) return Outcome.deadLetter(`unknown item ${d.itemId} in project ${d.projectId}`);
-    const dataset = (await this.items.dataset(d.projectId, view.datasetId, ctx.manager)) ?? null;
+    const dataset = (await this.items.dataset(d.projectId, view.datasetId, manager)) ?? null;
     try {
       await this.repo.handle(
         d.itemId,
@@ -53,13 +66,15 @@ export class StageEnteredHandler {
           dataset,
         },
         { source: 'items', projectId: d.projectId, correlationId: event.correlationid ?? event.id, causationId: event.id },
-        ctx.manager,
+        manager,
       );
     } catch (err) {
       // Retrying cannot make an archived item enter a stage; an operator must look.
       if (err instanceof IllegalStatusTransitionError || (isDomainError(err) && err.code !== 'CONCURRENCY_CONFLICT')) {
         return Outcome.deadLetter(err.message);
       }
+      // The item changed meanwhile (a client's command): nothing was written; tried again on its new state.
+      if (isDomainError(err) || err instanceof ConcurrencyConflictError) return Outcome.retry({ delayMs: 0, reason: err.message });
       throw err;
     }
     return Outcome.ack();
