@@ -179,11 +179,26 @@ export class EndpointRepository {
     await m.query(`UPDATE dl_endpoints SET failing_since = NULL, last_success_at = now() WHERE id = ANY($1::text[]) AND failing_since IS NOT NULL`, [ids]);
   }
 
-  /** A failed attempt; returns since when the endpoint has been failing without a success. */
+  /**
+   * A failed attempt; returns since when the endpoint has been failing without a success. Writes
+   * only the first failure, like recordSuccess only the first
+   * success: an endpoint that fails every attempt (one that hangs or is down) would otherwise
+   * have each failure's transaction wait on its row for the one before, each holding a pooled
+   * connection meanwhile, until intake and other endpoints' records waited for connections.
+   */
   async recordFailure(id: string, m: EntityManager): Promise<Date | null> {
-    const rows: { failing_since: Date }[] = await returning(m, `UPDATE dl_endpoints SET failing_since = COALESCE(failing_since, now()) WHERE id = $1 RETURNING failing_since`, [
-      id,
-    ]);
+    // The second SELECT sees the row as the statement began, so it answers when the UPDATE
+    // found the endpoint already failing; a first failure committed meanwhile by another
+    // transaction answers null (a first failure, never a long one).
+    const rows: { failing_since: Date }[] = await m.query(
+      `WITH first AS (
+         UPDATE dl_endpoints SET failing_since = now() WHERE id = $1 AND failing_since IS NULL RETURNING failing_since
+       )
+       SELECT failing_since FROM first
+       UNION ALL
+       SELECT failing_since FROM dl_endpoints WHERE id = $1 AND failing_since IS NOT NULL`,
+      [id],
+    );
     return rows[0]?.failing_since ?? null;
   }
 }

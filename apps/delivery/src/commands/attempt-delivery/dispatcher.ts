@@ -28,6 +28,13 @@ export class Dispatcher {
   private total = 0;
   private wakeUp: (() => void) | undefined;
   private woken = false;
+  /**
+   * Whether the last claim was held back by this node's caps (no free slot, or endpoints left out
+   * at their cap): only then can a finished attempt let a claim take more. Otherwise the claim
+   * took everything due, and what becomes due later comes with a wake (intake's commit) or the
+   * poll; claiming again after every attempt was a wasted statement per delivery.
+   */
+  private heldBack = false;
   private renewTimer: NodeJS.Timeout | undefined;
   private readonly tasks = new Set<Promise<void>>();
   private readonly now: () => number;
@@ -156,6 +163,7 @@ export class Dispatcher {
     while (this.running) {
       const free = this.s.concurrency - this.total;
       if (free <= 0) {
+        this.heldBack = true;
         await this.sleep(this.s.pollMs);
         continue;
       }
@@ -165,6 +173,7 @@ export class Dispatcher {
       for (const [ep] of this.inFlight) if (this.load(ep) >= this.s.endpointConcurrency) exclude.add(ep);
       for (const [ep] of this.queued) if (this.load(ep) >= this.s.endpointConcurrency) exclude.add(ep);
       const limit = Math.min(this.s.batch, free);
+      this.heldBack = exclude.size > 0;
       let claimed: ClaimedDelivery[];
       const claimAsked = this.now();
       try {
@@ -182,7 +191,10 @@ export class Dispatcher {
         q.push(c);
         this.queued.set(c.endpointId, q);
       }
-      for (const ep of new Set(claimed.map((c) => c.endpointId))) this.pump(ep);
+      const claimedFrom = new Set(claimed.map((c) => c.endpointId));
+      // The claim takes at most a cap's worth per endpoint: one that reached it may have more due.
+      for (const ep of claimedFrom) if (this.load(ep) >= this.s.endpointConcurrency) this.heldBack = true;
+      for (const ep of claimedFrom) this.pump(ep);
       if (claimed.length < limit) await this.sleep(this.s.pollMs);
     }
   }
@@ -209,7 +221,7 @@ export class Dispatcher {
           if (n === 0) this.inFlight.delete(endpointId);
           else this.inFlight.set(endpointId, n);
           this.pump(endpointId);
-          this.wake();
+          if (this.heldBack) this.wake();
         });
       this.tasks.add(task);
     }
