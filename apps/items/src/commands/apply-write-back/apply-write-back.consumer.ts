@@ -1,5 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
-import { BusNamespace } from '@stagehook/contracts';
+import { BusNamespace, type CloudEvent } from '@stagehook/contracts';
 import {
   DependencyUnavailableError,
   DocumentMissingError,
@@ -18,8 +18,17 @@ import { checkAnnotation, type Annotation } from '../../domain/annotation.js';
 import { ItemsQueryRepository } from '../../persistence/items.query-repository.js';
 import { ItemsRepository } from '../../persistence/items.repository.js';
 
-/** WIRE NAME: durable, msg_handled.consumer and deadletter.<name>; never rename. */
-export const WriteBackConsumer = defineConsumer({ stream: 'DELIVERY', durable: 'items-write-back', filterSubject: 'delivery.webhook.delivered', concurrency: 4 });
+/**
+ * WIRE NAME: durable, msg_handled.consumer and deadletter.<name>; never rename. Deliveries that
+ * stored no write-back (nearly all of them) are acked before any transaction opens.
+ */
+export const WriteBackConsumer = defineConsumer({
+  stream: 'DELIVERY',
+  durable: 'items-write-back',
+  filterSubject: 'delivery.webhook.delivered',
+  concurrency: 4,
+  relevant: (event: CloudEvent) => Boolean((event as TypedEvent<'delivery.webhook.delivered'>).data.writeBack),
+});
 
 /** Above delivery's own bound (1 MiB of response body) with room for the ids it adds. */
 const MAX_DOCUMENT_BYTES = 4 * 1024 * 1024;
