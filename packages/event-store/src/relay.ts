@@ -1,7 +1,8 @@
-import { jetstream, JetStreamApiError, type JetStreamClient, type JetStreamPublishOptions, type PubAck } from '@nats-io/jetstream';
+import { JetStreamApiError } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { BusNamespace, cloudEventJson, silentLogger, streamKeyForType, type EventMetadata, type StructuredLogger } from '@stagehook/contracts';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { AckInbox, type RelayPublish } from './ack-inbox.js';
 import type { EventStore } from './event-store.js';
 import { sql } from './sql.js';
 import { tracedPublish } from './trace.js';
@@ -36,14 +37,13 @@ export interface RelayOptions {
   publishTimeoutMs?: number;
   logger?: StructuredLogger;
   /**
-   * Test seam: how one event is published. Default: JetStream publish on `nats`. Tests wrap it to
+   * Test seam: how one event is published. Default: a JetStream publish on `nats` (AckInbox). Tests wrap it to
    * make one publish of a batch fail and check what the stream then holds.
    */
   publish?: RelayPublish;
 }
 
-/** Publishes one message to JetStream and resolves with the server's ack. */
-export type RelayPublish = (subject: string, payload: string, opts: Partial<JetStreamPublishOptions>) => Promise<PubAck>;
+export type { RelayPublish } from './ack-inbox.js';
 
 /** JetStream's error code for a publish whose `Nats-Expected-Last-Sequence` did not hold. */
 const WRONG_LAST_SEQUENCE = 10071;
@@ -95,7 +95,7 @@ export interface RelayStats {
  * JetStream drops repeats inside its duplicate window and consumers dedupe by event id.
  */
 export class OutboxRelay {
-  private readonly js: JetStreamClient;
+  private readonly acks: AckInbox;
   private readonly send: RelayPublish;
   /**
    * Per JetStream stream this relay publishes to, the sequence of the last message it stored
@@ -123,8 +123,8 @@ export class OutboxRelay {
   private readonly s: RelayStats = { leader: false, published: 0, duplicates: 0, batches: 0, reads: 0, errors: 0, lastPublishedAt: null };
 
   constructor(private readonly opts: RelayOptions) {
-    this.js = jetstream(opts.nats, { timeout: opts.publishTimeoutMs ?? 10_000 });
-    this.send = opts.publish ?? ((subject, payload, o) => this.js.publish(subject, payload, o));
+    this.acks = new AckInbox(opts.nats, opts.publishTimeoutMs ?? 10_000);
+    this.send = opts.publish ?? this.acks.publish;
     this.namespace = opts.namespace ?? BusNamespace.root;
     this.log = opts.logger ?? silentLogger;
     this.batchSize = opts.batchSize ?? 500;
@@ -151,6 +151,7 @@ export class OutboxRelay {
     await this.loop;
     this.loop = undefined;
     await this.resign();
+    this.acks.close();
   }
 
   wake(): void {
