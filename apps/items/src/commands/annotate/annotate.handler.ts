@@ -16,7 +16,7 @@ export class AnnotateHandler {
   async add(projectId: string, itemId: string, inputs: unknown[], correlationId?: string): Promise<{ annotations: Annotation[]; version: number }> {
     const view = await this.items.requireItem(projectId, itemId);
     const annotations = checkAnnotations(inputs, view.slots, 'annotations');
-    const res = await this.commands.decide(projectId, itemId, { type: 'AddAnnotations', annotations, now: new Date() }, correlationId);
+    const res = await this.commands.decideOn(view, { type: 'AddAnnotations', annotations, now: new Date() }, correlationId);
     this.commands.countAnnotationsAdded(annotations.length);
     return { annotations, version: res.version };
   }
@@ -32,7 +32,7 @@ export class AnnotateHandler {
     const checked = checkAnnotation({ ...input, id: annotationId }, view.slots, 'body');
     if (!checked.ok) throw new ValidationFailedError(checked.errors);
     const { annotation } = checked;
-    const res = await this.commands.decide(projectId, itemId, { type: 'UpdateAnnotation', annotation, now: new Date() }, correlationId);
+    const res = await this.commands.decideOn(view, { type: 'UpdateAnnotation', annotation, now: new Date() }, correlationId);
     return { annotation, version: res.version };
   }
 

@@ -42,7 +42,7 @@ export class ImportDarwinHandler {
       if (!(INTERPRETED as readonly string[]).includes(shape)) keptOpaque[shape] = (keptOpaque[shape] ?? 0) + 1;
     }
     const command: ItemCommand = { type: 'AddAnnotations', annotations: checked, now: new Date(), darwin: doc.item };
-    const res = await this.commands.decide(projectId, itemId, command, correlationId, manager);
+    const res = await this.commands.decideOn(view, command, correlationId, manager);
     // Inside a caller's transaction the caller counts, once it has committed.
     if (!manager) this.commands.countAnnotationsAdded(checked.length);
     return { itemId, imported: checked.length, keptOpaque, skipped: {}, version: res.version };

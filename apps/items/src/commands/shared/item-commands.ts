@@ -4,7 +4,7 @@ import { MetricsService } from '@stagehook/platform';
 import type { Counter } from 'prom-client';
 import type { EntityManager } from 'typeorm';
 import type { ItemCommand, ItemState } from '../../domain/item.decider.js';
-import { ItemsQueryRepository } from '../../persistence/items.query-repository.js';
+import { ItemsQueryRepository, type ItemView } from '../../persistence/items.query-repository.js';
 import { ItemsRepository } from '../../persistence/items.repository.js';
 
 export const metadataFor = (projectId: string, correlationId?: string): EventMetadata => ({
@@ -27,8 +27,16 @@ export class ItemCommands {
   }
 
   async decide(projectId: string, itemId: string, command: ItemCommand, correlationId?: string, manager?: EntityManager): Promise<{ state: ItemState; version: number }> {
-    await this.items.requireItem(projectId, itemId);
-    const res = await this.repo.handle(itemId, command, metadataFor(projectId, correlationId), manager);
+    return this.decideOn(await this.items.requireItem(projectId, itemId), command, correlationId, manager);
+  }
+
+  /**
+   * As `decide`, for a use case that already read the item's view to check the command (its
+   * slots): `requireItem` checked it is the project's, and reading it again would cost every
+   * command a second round trip.
+   */
+  async decideOn(view: ItemView, command: ItemCommand, correlationId?: string, manager?: EntityManager): Promise<{ state: ItemState; version: number }> {
+    const res = await this.repo.handle(view.id, command, metadataFor(view.projectId, correlationId), manager);
     return { state: res.state, version: res.version };
   }
 
