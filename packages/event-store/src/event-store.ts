@@ -149,7 +149,13 @@ export class EventStore {
       const columns =
         events.length === 1
           ? [one.id, one.type, one.schemaVersion, payloads[0].data, payloads[0].metadata]
-          : [events.map((e) => e.id), events.map((e) => e.type), events.map((e) => e.schemaVersion), payloads.map((p) => p.data), payloads.map((p) => p.metadata)];
+          : [
+              events.map((e) => e.id),
+              events.map((e) => e.type),
+              events.map((e) => e.schemaVersion),
+              `[${payloads.map((p) => p.data).join(',')}]`,
+              `[${payloads.map((p) => p.metadata).join(',')}]`,
+            ];
       const rows = await sql<AppendedRow>(this.dataSource, tx, statement.text, [
         streamId,
         typeof expected === 'number' && expected !== 0 ? expected : streamType,
