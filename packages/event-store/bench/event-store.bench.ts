@@ -57,6 +57,9 @@ const stream = ns.streamName('ITEMS');
 await jsm.streams.add({ name: stream, subjects: ns.streamSubjects('ITEMS'), duplicate_window: 120_000_000_000 });
 await ds.query(`CREATE TABLE raw_events (LIKE es_events INCLUDING ALL)`);
 
+// Stopped in `finally` too: a relay left running after a failure keeps the process (and the
+// test database) alive, and the bench then hangs without printing the error.
+let relay: OutboxRelay | undefined;
 try {
   const store = new EventStore(ds);
   const streams = 1000;
@@ -122,10 +125,11 @@ try {
   );
 
   // 3. Relay: publish the 2N events appended above, from a cold start.
-  const relay = new OutboxRelay({ dataSource: ds, nats: nc, name: 'bench', namespace: ns, batchSize: 1000, pollMs: 5 });
+  const started = new OutboxRelay({ dataSource: ds, nats: nc, name: 'bench', namespace: ns, batchSize: 1000, pollMs: 5 });
+  relay = started;
   const relayTime = await timed(async () => {
-    relay.start();
-    while (relay.stats.published < 2 * N) await new Promise((r) => setTimeout(r, 5));
+    started.start();
+    while (started.stats.published < 2 * N) await new Promise((r) => setTimeout(r, 5));
   });
   // Raw JetStream: the same number of CloudEvents bodies, pipelined 1000 at a time, msgID set.
   const body = JSON.stringify(
@@ -143,11 +147,11 @@ try {
   let sampling = true;
   const sampler = (async () => {
     while (sampling) {
-      maxLag = Math.max(maxLag, (await relay.lag()).pending);
+      maxLag = Math.max(maxLag, (await started.lag()).pending);
       await new Promise((r) => setTimeout(r, 50));
     }
   })();
-  const start = relay.stats.published;
+  const start = started.stats.published;
   const underLoad = await timed(() =>
     chains(batches, CONCURRENCY, (b) =>
       store.append(
@@ -158,11 +162,10 @@ try {
     ),
   );
   const drainStart = performance.now();
-  while (relay.stats.published - start < N) await new Promise((r) => setTimeout(r, 5));
+  while (started.stats.published - start < N) await new Promise((r) => setTimeout(r, 5));
   const drainMs = Math.round(performance.now() - drainStart);
   sampling = false;
   await sampler;
-  await relay.stop();
 
   const r = {
     events: N,
@@ -190,6 +193,7 @@ try {
   console.log(`relay under batched load: appends ${r.under_load_append_events_per_s}/s, max lag ${maxLag} events, caught up ${drainMs} ms after the last append`);
   console.log(JSON.stringify(r));
 } finally {
+  await relay?.stop();
   await jsm.streams.delete(stream).catch(() => undefined);
   await nc.drain();
   await pool.end();

@@ -19,13 +19,14 @@ export const APPENDED_COLUMNS = `global_position, stream_version, created_at, tr
  * older than the stream's last appender, see the migration: retried in a new transaction, it gets
  * a newer id); `e` numbers the events after it. A refused advance returns no row and inserts
  * nothing. Parameters: stream id, the stream type of a new stream (or the expected version when
- * it is a positive number), count, then the events' ids, types, schema versions, data and metadata.
+ * it is a positive number), count, then the events' ids, types and schema versions (arrays), and
+ * their data and metadata (each a JSON array); for a `count` of 1 the one event's values.
  *
  * With `projections` (statements of inline projections, see InlineProjection.statements) they
  * run as further CTEs, each gated on the advance (`{{appended}}`): a refused append writes
  * nothing of theirs either.
  */
-export function appendStatement(expected: ExpectedVersion, projections: readonly ProjectionStatement[] = []): { text: string; params: unknown[] } {
+export function appendStatement(expected: ExpectedVersion, count: number, projections: readonly ProjectionStatement[] = []): { text: string; params: unknown[] } {
   const advance =
     expected === 0
       ? `INSERT INTO es_streams (stream_id, stream_type, version) VALUES ($1, $2, $3)
@@ -39,9 +40,19 @@ export function appendStatement(expected: ExpectedVersion, projections: readonly
         : `UPDATE es_streams SET version = version + $3, last_transaction_id = pg_current_xact_id(), updated_at = now()
            WHERE stream_id = $1 AND version = $2 AND last_transaction_id <= pg_current_xact_id()
            RETURNING version`;
-  const insert = `INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
+  // One event (most commands decide one): scalar parameters, no arrays for the driver to quote
+  // and escape nor for PostgreSQL to unnest.
+  const insert =
+    count === 1
+      ? `INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
+    SELECT $1, s.version, $4::uuid, $5::text, $6::int, $7::jsonb, $8::jsonb FROM s
+    RETURNING ${APPENDED_COLUMNS}`
+      : // Data and metadata as one JSON array each: the events' JSON is sent as written, where a
+        // jsonb[] would have the driver escape every quote of it into an array literal.
+        `INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata)
     SELECT $1, s.version - $3 + u.o::int, u.id, u.t, u.sv, u.d, u.m
-    FROM s, unnest($4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[]) WITH ORDINALITY AS u(id, t, sv, d, m, o)
+    FROM s, ROWS FROM (unnest($4::uuid[]), unnest($5::text[]), unnest($6::int[]), jsonb_array_elements($7::jsonb), jsonb_array_elements($8::jsonb))
+      WITH ORDINALITY AS u(id, t, sv, d, m, o)
     RETURNING ${APPENDED_COLUMNS}`;
   if (projections.length === 0) return { text: `WITH s AS (${advance}) ${insert}`, params: [] };
   const params: unknown[] = [];

@@ -136,16 +136,23 @@ export class EventStore {
     // Undefined when a projection reacting to these events needs `apply`, in a transaction.
     const projected = this.projectionStatements(streamId, events);
     const run = async (tx: EntityManager | undefined): Promise<AppendResult> => {
-      const statement = appendStatement(expected, projected ?? []);
+      const statement = appendStatement(expected, events.length, projected ?? []);
+      const [one] = events;
+      const columns =
+        events.length === 1
+          ? [one.id, one.type, one.schemaVersion, payloads[0].data, payloads[0].metadata]
+          : [
+              events.map((e) => e.id),
+              events.map((e) => e.type),
+              events.map((e) => e.schemaVersion),
+              `[${payloads.map((p) => p.data).join(',')}]`,
+              `[${payloads.map((p) => p.metadata).join(',')}]`,
+            ];
       const rows = await sql<AppendedRow>(this.dataSource, tx, statement.text, [
         streamId,
         typeof expected === 'number' && expected !== 0 ? expected : streamType,
         events.length,
-        events.map((e) => e.id),
-        events.map((e) => e.type),
-        events.map((e) => e.schemaVersion),
-        payloads.map((p) => p.data),
-        payloads.map((p) => p.metadata),
+        ...columns,
         ...statement.params,
       ]).catch((err: unknown) => {
         throw duplicateOr(err, events);

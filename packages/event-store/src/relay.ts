@@ -1,8 +1,10 @@
-import { jetstream, JetStreamApiError, type JetStreamClient, type JetStreamPublishOptions, type PubAck } from '@nats-io/jetstream';
+import { JetStreamApiError } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { BusNamespace, cloudEventJson, silentLogger, streamKeyForType, type EventMetadata, type StructuredLogger } from '@stagehook/contracts';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { AckInbox, type RelayPublish } from './ack-inbox.js';
 import type { EventStore } from './event-store.js';
+import { sql } from './sql.js';
 import { tracedPublish } from './trace.js';
 
 /**
@@ -35,14 +37,13 @@ export interface RelayOptions {
   publishTimeoutMs?: number;
   logger?: StructuredLogger;
   /**
-   * Test seam: how one event is published. Default: JetStream publish on `nats`. Tests wrap it to
+   * Test seam: how one event is published. Default: a JetStream publish on `nats` (AckInbox). Tests wrap it to
    * make one publish of a batch fail and check what the stream then holds.
    */
   publish?: RelayPublish;
 }
 
-/** Publishes one message to JetStream and resolves with the server's ack. */
-export type RelayPublish = (subject: string, payload: string, opts: Partial<JetStreamPublishOptions>) => Promise<PubAck>;
+export type { RelayPublish } from './ack-inbox.js';
 
 /** JetStream's error code for a publish whose `Nats-Expected-Last-Sequence` did not hold. */
 const WRONG_LAST_SEQUENCE = 10071;
@@ -94,7 +95,7 @@ export interface RelayStats {
  * JetStream drops repeats inside its duplicate window and consumers dedupe by event id.
  */
 export class OutboxRelay {
-  private readonly js: JetStreamClient;
+  private readonly acks: AckInbox;
   private readonly send: RelayPublish;
   /**
    * Per JetStream stream this relay publishes to, the sequence of the last message it stored
@@ -109,6 +110,10 @@ export class OutboxRelay {
   private readonly lockRetryMs: number;
   private conn: QueryRunner | undefined;
   private checkpoint: Checkpoint = { transactionId: '0', position: '0' };
+  /** The batch after the one being published, read meanwhile (see publishBatch). */
+  private prefetched: Promise<PendingRow[]> | undefined;
+  /** The write of the last batch's checkpoint, made while the next batch is published. */
+  private saving: Promise<void> | undefined;
   private loop: Promise<void> | undefined;
   private stopping = false;
   private wakeUp: (() => void) | undefined;
@@ -118,8 +123,8 @@ export class OutboxRelay {
   private readonly s: RelayStats = { leader: false, published: 0, duplicates: 0, batches: 0, reads: 0, errors: 0, lastPublishedAt: null };
 
   constructor(private readonly opts: RelayOptions) {
-    this.js = jetstream(opts.nats, { timeout: opts.publishTimeoutMs ?? 10_000 });
-    this.send = opts.publish ?? ((subject, payload, o) => this.js.publish(subject, payload, o));
+    this.acks = new AckInbox(opts.nats, opts.publishTimeoutMs ?? 10_000);
+    this.send = opts.publish ?? this.acks.publish;
     this.namespace = opts.namespace ?? BusNamespace.root;
     this.log = opts.logger ?? silentLogger;
     this.batchSize = opts.batchSize ?? 500;
@@ -146,6 +151,7 @@ export class OutboxRelay {
     await this.loop;
     this.loop = undefined;
     await this.resign();
+    this.acks.close();
   }
 
   wake(): void {
@@ -179,7 +185,10 @@ export class OutboxRelay {
         const published = await this.publishBatch();
         this.s.reads++;
         backoffMs = 100;
-        if (published < this.batchSize) await this.idle(this.pollMs, true);
+        if (published < this.batchSize) {
+          await this.settle();
+          await this.idle(this.pollMs, true);
+        }
       } catch (err) {
         this.s.errors++;
         this.log.error({ err: (err as Error).message, relay: this.opts.name }, 'relay: batch failed; retrying');
@@ -188,6 +197,15 @@ export class OutboxRelay {
         backoffMs = Math.min(backoffMs * 2, 5_000);
       }
     }
+    // Stopping: the last batch's checkpoint is written before leadership is given up.
+    await this.settle().catch((err: unknown) => this.log.error({ err: (err as Error).message, relay: this.opts.name }, 'relay: last checkpoint failed'));
+  }
+
+  /** Waits for the checkpoint write in flight; its failure fails the batch that awaits it. */
+  private async settle(): Promise<void> {
+    const saving = this.saving;
+    this.saving = undefined;
+    await saving;
   }
 
   private async tryLead(): Promise<boolean> {
@@ -219,6 +237,11 @@ export class OutboxRelay {
     this.conn = undefined;
     this.s.leader = false;
     this.lastStored.clear();
+    // A read ahead of what was published is dropped (it may be past a failed publish); a
+    // checkpoint in flight lands or not, which only decides how much the next leader repeats.
+    this.prefetched = undefined;
+    await this.saving?.catch(() => undefined);
+    this.saving = undefined;
     if (!conn) return;
     try {
       await conn.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`stagehook.relay.${this.opts.name}`]);
@@ -228,9 +251,11 @@ export class OutboxRelay {
     await conn.release().catch(() => undefined);
   }
 
-  private async publishBatch(): Promise<number> {
-    const conn = this.conn!;
-    const rows = (await conn.query(
+  /** Up to a batch of publishable events after `after`, in (transaction id, global position) order. */
+  private read(after: Checkpoint): Promise<PendingRow[]> {
+    return sql<PendingRow>(
+      this.opts.dataSource,
+      this.conn!.manager,
       `SELECT global_position, stream_id, stream_version, event_id, type, schema_version, data::text AS data, metadata, created_at,
               transaction_id::text AS transaction_id
        FROM es_events
@@ -238,14 +263,40 @@ export class OutboxRelay {
          AND transaction_id < (${HORIZON_SQL})
        ORDER BY transaction_id, global_position
        LIMIT $3`,
-      [this.checkpoint.transactionId, this.checkpoint.position, this.batchSize],
-    )) as PendingRow[];
+      [after.transactionId, after.position, this.batchSize],
+    );
+  }
+
+  /**
+   * Publishes the next batch and checkpoints it. Neither database round trip waits on the bus:
+   * after a full batch the next one is read while this one is published (a read ahead is as
+   * safe as a later one, its horizon is only older), and the checkpoint of a batch is written
+   * while the next one is published (on the one connection, checkpoints land in order; the
+   * next checkpoint, an idle wait and stopping each wait for it, and its failure fails the relay
+   * like a failed publish: the next leader repeats from the last stored one, and repeats are
+   * deduplicated by `Nats-Msg-Id`).
+   */
+  private async publishBatch(): Promise<number> {
+    const rows = await (this.prefetched ?? this.read(this.checkpoint));
+    this.prefetched = undefined;
     if (rows.length === 0) return 0;
+    if (rows.length === this.batchSize) {
+      const last = rows[rows.length - 1];
+      const next = this.read({ transactionId: last.transaction_id, position: last.global_position });
+      // Awaited by the next batch, or dropped with a failed one: never an unhandled rejection.
+      next.catch(() => undefined);
+      this.prefetched = next;
+    }
 
     let from = 0;
     while (from < rows.length) {
       const { done, failure } = await this.publishChain(rows, from);
-      if (done > 0) await this.saveCheckpoint(rows[from + done - 1], done);
+      if (done > 0) {
+        await this.settle();
+        const saving = this.saveCheckpoint(rows[from + done - 1], done);
+        saving.catch(() => undefined); // handled where it is awaited (settle, resign)
+        this.saving = saving;
+      }
       from += done;
       if (failure) throw new Error(`publish of ${rows[from].type} ${rows[from].event_id} failed: ${(failure as Error).message}`);
     }
@@ -323,7 +374,9 @@ export class OutboxRelay {
   }
 
   private async saveCheckpoint(last: PendingRow, count: number): Promise<void> {
-    await this.conn!.query(
+    await sql(
+      this.opts.dataSource,
+      this.conn!.manager,
       `INSERT INTO es_checkpoints (name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
        ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
          global_position = EXCLUDED.global_position, updated_at = now()`,

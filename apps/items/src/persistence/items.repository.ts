@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import type { EventMetadata } from '@stagehook/contracts';
-import { EventStore, handleCommand, type CommandResult } from '@stagehook/event-store';
+import { EventStore, handleCommand, type CommandFrom, type CommandResult } from '@stagehook/event-store';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DatasetExistsError, ItemExistsError } from '../domain/errors.js';
 import { itemDecider, itemStreamId, type ItemCommand, type ItemState } from '../domain/item.decider.js';
@@ -51,7 +51,7 @@ export class ItemsRepository {
     );
   }
 
-  async handle(itemId: string, command: ItemCommand, metadata: EventMetadata, manager?: EntityManager): Promise<CommandResult<ItemState>> {
+  async handle(itemId: string, command: CommandFrom<ItemCommand, ItemState>, metadata: EventMetadata, manager?: EntityManager): Promise<CommandResult<ItemState>> {
     // Several annotators write one item at once; every item command re-decides against the newer
     // state after a conflict (adds commute, rules are re-checked), so it is retried more than the
     // default 3 times before a 409 reaches the client.

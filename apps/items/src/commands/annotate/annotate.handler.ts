@@ -2,21 +2,24 @@ import { Injectable } from '@nestjs/common';
 import { ValidationFailedError } from '@stagehook/platform';
 import { checkAnnotation, type Annotation } from '../../domain/annotation.js';
 import { checkAnnotations } from '../../domain/check-annotations.js';
-import { ItemsQueryRepository } from '../../persistence/items.query-repository.js';
 import { ItemCommands } from '../shared/item-commands.js';
 
-/** Adds, changes and deletes an item's annotations, each checked against the item's slots first. */
+/** Adds, changes and deletes an item's annotations, each checked against the slots of the item state it is decided on. */
 @Injectable()
 export class AnnotateHandler {
-  constructor(
-    private readonly items: ItemsQueryRepository,
-    private readonly commands: ItemCommands,
-  ) {}
+  constructor(private readonly commands: ItemCommands) {}
 
   async add(projectId: string, itemId: string, inputs: unknown[], correlationId?: string): Promise<{ annotations: Annotation[]; version: number }> {
-    const view = await this.items.requireItem(projectId, itemId);
-    const annotations = checkAnnotations(inputs, view.slots, 'annotations');
-    const res = await this.commands.decide(projectId, itemId, { type: 'AddAnnotations', annotations, now: new Date() }, correlationId);
+    let annotations: Annotation[] = [];
+    const res = await this.commands.decide(
+      projectId,
+      itemId,
+      (state) => {
+        annotations = checkAnnotations(inputs, state.slots, 'annotations');
+        return { type: 'AddAnnotations', annotations, now: new Date() };
+      },
+      correlationId,
+    );
     this.commands.countAnnotationsAdded(annotations.length);
     return { annotations, version: res.version };
   }
@@ -28,12 +31,19 @@ export class AnnotateHandler {
     input: Record<string, unknown>,
     correlationId?: string,
   ): Promise<{ annotation: Annotation; version: number }> {
-    const view = await this.items.requireItem(projectId, itemId);
-    const checked = checkAnnotation({ ...input, id: annotationId }, view.slots, 'body');
-    if (!checked.ok) throw new ValidationFailedError(checked.errors);
-    const { annotation } = checked;
-    const res = await this.commands.decide(projectId, itemId, { type: 'UpdateAnnotation', annotation, now: new Date() }, correlationId);
-    return { annotation, version: res.version };
+    let annotation: Annotation | undefined;
+    const res = await this.commands.decide(
+      projectId,
+      itemId,
+      (state) => {
+        const checked = checkAnnotation({ ...input, id: annotationId }, state.slots, 'body');
+        if (!checked.ok) throw new ValidationFailedError(checked.errors);
+        annotation = checked.annotation;
+        return { type: 'UpdateAnnotation', annotation, now: new Date() };
+      },
+      correlationId,
+    );
+    return { annotation: annotation!, version: res.version };
   }
 
   async delete(projectId: string, itemId: string, annotationId: string, correlationId?: string): Promise<{ version: number }> {

@@ -1,10 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { shapeOf } from '../../domain/annotation.js';
+import { shapeOf, type Annotation } from '../../domain/annotation.js';
 import { checkAnnotations } from '../../domain/check-annotations.js';
 import type { DarwinImport } from '../../domain/darwin-import.js';
 import type { ItemCommand } from '../../domain/item.decider.js';
-import { ItemsQueryRepository } from '../../persistence/items.query-repository.js';
 import { ItemsRepository } from '../../persistence/items.repository.js';
 import { ItemCommands } from '../shared/item-commands.js';
 
@@ -24,7 +23,6 @@ const INTERPRETED = ['polygon', 'line', 'keypoint', 'ellipse', 'tag', 'bounding_
 export class ImportDarwinHandler {
   constructor(
     private readonly repo: ItemsRepository,
-    private readonly items: ItemsQueryRepository,
     private readonly commands: ItemCommands,
   ) {}
 
@@ -34,15 +32,22 @@ export class ImportDarwinHandler {
    * not interpret are stored as given; one malformed annotation fails the whole import (400).
    */
   async importOne(projectId: string, itemId: string, doc: DarwinImport, correlationId?: string, pathPrefix = 'annotations', manager?: EntityManager): Promise<ImportResult> {
-    const view = await this.items.requireItem(projectId, itemId);
-    const checked = checkAnnotations(doc.annotations, view.slots, pathPrefix);
+    let checked: Annotation[] = [];
+    const res = await this.commands.decide(
+      projectId,
+      itemId,
+      (state): ItemCommand => {
+        checked = checkAnnotations(doc.annotations, state.slots, pathPrefix);
+        return { type: 'AddAnnotations', annotations: checked, now: new Date(), darwin: doc.item };
+      },
+      correlationId,
+      manager,
+    );
     const keptOpaque: Record<string, number> = {};
     for (const a of checked) {
       const shape = shapeOf(a);
       if (!(INTERPRETED as readonly string[]).includes(shape)) keptOpaque[shape] = (keptOpaque[shape] ?? 0) + 1;
     }
-    const command: ItemCommand = { type: 'AddAnnotations', annotations: checked, now: new Date(), darwin: doc.item };
-    const res = await this.commands.decide(projectId, itemId, command, correlationId, manager);
     // Inside a caller's transaction the caller counts, once it has committed.
     if (!manager) this.commands.countAnnotationsAdded(checked.length);
     return { itemId, imported: checked.length, keptOpaque, skipped: {}, version: res.version };
