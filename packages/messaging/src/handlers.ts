@@ -124,6 +124,19 @@ export interface BatchHandler<E extends CloudEvent = CloudEvent> {
   parallel?: number;
 }
 
+/**
+ * A batch handler's per-event work, side by side (its statements queue on the batch's one
+ * connection): every event's work settles before this returns or throws the first failure, since
+ * a statement still in flight after the batch rolled back would run outside its transaction. The
+ * runner then tries each event alone, so one bad event never fails the others.
+ */
+export async function settleEach<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const settled = await Promise.allSettled(items.map(work));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return settled.map((r) => (r as PromiseFulfilledResult<R>).value);
+}
+
 /** Handlers by event type; types without one are acked and skipped. */
 export type EventHandlers = { readonly [T in EventType]?: EventHandler<T> };
 

@@ -21,6 +21,7 @@ export {
   Outcome,
   defineHandlers,
   prepared,
+  settleEach,
   type PreparedHandler,
   type BatchContext,
   type BatchEvent,

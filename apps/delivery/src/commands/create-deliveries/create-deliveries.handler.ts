@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isEventOf, traceContextOf, type CloudEvent, type TraceContext, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
 import { activeTraceContext, type EventStore } from '@stagehook/event-store';
-import { DependencyUnavailableError, Outcome, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
+import { DependencyUnavailableError, Outcome, settleEach, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
 import type { EntityManager } from 'typeorm';
 import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } from '../../domain/payload.js';
 import { CREATED, decideDelivery } from '../../domain/delivery-lifecycle.js';
@@ -82,12 +82,7 @@ export class CreateDeliveriesHandler {
           },
           queue: (msg, deliveries) => queued.set(item.event.id, [...(queued.get(item.event.id) ?? []), { msg, deliveries }]),
         });
-        // Every event finishes before the batch goes on or fails: a query still in flight on the
-        // transaction's connection after a rollback would run outside it.
-        const settled = await Promise.allSettled(items.map((item) => route(item.event, scope(item))));
-        const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-        if (failed) throw failed.reason;
-        const outcomes = settled.map((r) => (r as PromiseFulfilledResult<HandlerOutcome>).value);
+        const outcomes = await settleEach(items, (item) => route(item.event, scope(item)));
         const created = await this.deliveries.createMessages(
           ctx.manager,
           items.flatMap((item, i) => (outcomes[i].kind === 'ack' ? (queued.get(item.event.id) ?? []) : [])),

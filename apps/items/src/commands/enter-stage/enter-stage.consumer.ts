@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import type { CloudEvent } from '@stagehook/contracts';
 import { ConcurrencyConflictError } from '@stagehook/event-store';
-import { OnEventBatch, Outcome, defineConsumer, type BatchContext, type BatchItem, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
+import { OnEventBatch, Outcome, defineConsumer, settleEach, type BatchContext, type BatchItem, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
 import { isDomainError } from '@stagehook/platform';
 import type { EntityManager } from 'typeorm';
 import { IllegalStatusTransitionError } from '../../domain/errors.js';
@@ -36,13 +36,7 @@ export class StageEnteredHandler {
 
   @OnEventBatch(StageEnteredConsumer, ['workflow.stage.entered'])
   async stageEntered(batch: BatchItem<TypedEvent<'workflow.stage.entered'>>[], ctx: BatchContext): Promise<HandlerOutcome[]> {
-    // Side by side on the batch's connection, every one settled before the batch goes on or fails:
-    // a statement still in flight after a rollback would run outside it.
-    const settled = await Promise.allSettled(batch.map((item) => this.enter(item.event, ctx.manager)));
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    // The batch rolls back and each entry is tried alone: one bad entry never fails the others.
-    if (failed) throw failed.reason;
-    return settled.map((r) => (r as PromiseFulfilledResult<HandlerOutcome>).value);
+    return settleEach(batch, (item) => this.enter(item.event, ctx.manager));
   }
 
   private async enter(event: TypedEvent<'workflow.stage.entered'>, manager: EntityManager): Promise<HandlerOutcome> {

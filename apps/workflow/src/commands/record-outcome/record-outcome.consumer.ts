@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { ConcurrencyConflictError } from '@stagehook/event-store';
-import { OnEventBatch, Outcome, PrepareEvent, defineConsumer, type BatchContext, type BatchItem, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
+import { OnEventBatch, Outcome, PrepareEvent, defineConsumer, settleEach, type BatchContext, type BatchItem, type HandlerOutcome, type TypedEvent } from '@stagehook/messaging';
 import type { EntityManager } from 'typeorm';
 import type { CloudEvent } from '@stagehook/contracts';
 import { ItemsUnavailableError } from '../../adapters/item-heads.js';
@@ -55,13 +55,7 @@ export class RecordOutcomeConsumer {
 
   @OnEventBatch(DeliveryOutcomesConsumer, ['delivery.webhook.delivered', 'delivery.webhook.failed'])
   async route(items: BatchItem<OutcomeEvent>[], ctx: BatchContext): Promise<HandlerOutcome[]> {
-    // Side by side on the batch's connection (its statements queue there), and every one settled
-    // before the batch goes on or fails: a statement still in flight after a rollback would run outside it.
-    const settled = await Promise.allSettled(items.map((item) => this.routeOne(ctx.manager, item.event, item.prepared as PreparedOutcome)));
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    // The batch rolls back and each outcome is tried alone: one bad outcome never fails the others.
-    if (failed) throw failed.reason;
-    return settled.map((r) => (r as PromiseFulfilledResult<HandlerOutcome>).value);
+    return settleEach(items, (item) => this.routeOne(ctx.manager, item.event, item.prepared as PreparedOutcome));
   }
 
   private async routeOne(manager: EntityManager, event: OutcomeEvent, prepared: PreparedOutcome): Promise<HandlerOutcome> {
