@@ -42,10 +42,9 @@ export interface DeliveryCursor {
   id: string;
 }
 
-export interface DeliveryQuery {
+/** A page of a project's messages: what both lists filter by. */
+export interface MessageQuery {
   projectId: string;
-  endpointId?: string;
-  status?: DeliveryStatus;
   eventType?: string;
   itemId?: string;
   since?: Date;
@@ -53,6 +52,12 @@ export interface DeliveryQuery {
   /** Cursor: created_at and id of the last row of the previous page. */
   after?: DeliveryCursor;
   limit: number;
+}
+
+/** A page of a project's deliveries: a message page's filters, and the delivery's own. */
+export interface DeliveryQuery extends MessageQuery {
+  endpointId?: string;
+  status?: DeliveryStatus;
 }
 
 type SummaryRow = DeliveryRow & { created_us: string };
@@ -78,7 +83,34 @@ function toSummary(r: SummaryRow): DeliverySummary {
   };
 }
 
-const CREATED_US = `(extract(epoch FROM d.created_at) * 1000000)::bigint::text AS created_us`;
+/** A row's created_at in microseconds since the epoch (a cursor's first half), of table alias `t`. */
+const createdUs = (t: 'd' | 'm') => `(extract(epoch FROM ${t}.created_at) * 1000000)::bigint::text AS created_us`;
+const CREATED_US = createdUs('d');
+
+/**
+ * The WHERE and arguments of one page of a project's deliveries (`d`, joined to their message `m`)
+ * or messages (`m`): the filters both lists take, then `own` (those of one list only, skipped when
+ * empty), then the cursor; the page's LIMIT is the last argument.
+ */
+function pageOf(t: 'd' | 'm', q: MessageQuery, own: ReadonlyArray<readonly [string, unknown]> = []): { where: string; args: unknown[] } {
+  const where = [`${t}.project_id = $1`];
+  const args: unknown[] = [q.projectId];
+  const add = (sql: string, v: unknown) => {
+    args.push(v);
+    where.push(sql.replace('?', `$${args.length}`));
+  };
+  for (const [sql, v] of own) if (v) add(sql, v);
+  if (q.eventType) add('m.event_type = ?', q.eventType);
+  if (q.itemId) add('m.item_id = ?', q.itemId);
+  if (q.since) add(`${t}.created_at >= ?`, q.since);
+  if (q.until) add(`${t}.created_at < ?`, q.until);
+  if (q.after) {
+    args.push(q.after.createdUs, q.after.id);
+    where.push(`(${t}.created_at, ${t}.id) > ('epoch'::timestamptz + $${args.length - 1}::bigint * interval '1 microsecond', $${args.length}::uuid)`);
+  }
+  args.push(q.limit);
+  return { where: where.join(' AND '), args };
+}
 
 /**
  * Deliveries as the API and the metrics read them: listings, attempts, redelivery and recovery,
@@ -96,48 +128,21 @@ export class DeliveryReadRepository {
   }
 
   async list(q: DeliveryQuery): Promise<DeliverySummary[]> {
-    const where = ['d.project_id = $1'];
-    const args: unknown[] = [q.projectId];
-    const add = (sql: string, v: unknown) => {
-      args.push(v);
-      where.push(sql.replace('?', `$${args.length}`));
-    };
-    if (q.endpointId) add('d.endpoint_id = ?', q.endpointId);
-    if (q.status) add('d.status = ?', q.status);
-    if (q.eventType) add('m.event_type = ?', q.eventType);
-    if (q.itemId) add('m.item_id = ?', q.itemId);
-    if (q.since) add('d.created_at >= ?', q.since);
-    if (q.until) add('d.created_at < ?', q.until);
-    if (q.after) {
-      args.push(q.after.createdUs, q.after.id);
-      where.push(`(d.created_at, d.id) > ('epoch'::timestamptz + $${args.length - 1}::bigint * interval '1 microsecond', $${args.length}::uuid)`);
-    }
-    args.push(q.limit);
+    const { where, args } = pageOf('d', q, [
+      ['d.endpoint_id = ?', q.endpointId],
+      ['d.status = ?', q.status],
+    ]);
     const rows: SummaryRow[] = await this.ds.query(
       `SELECT d.*, m.event_type, m.trigger_event_id, m.item_id, ${CREATED_US} FROM dl_deliveries d JOIN dl_messages m ON m.id = d.message_id
-       WHERE ${where.join(' AND ')} ORDER BY d.created_at, d.id LIMIT $${args.length}`,
+       WHERE ${where} ORDER BY d.created_at, d.id LIMIT $${args.length}`,
       args,
     );
     return rows.map(toSummary);
   }
 
   /** Messages (frozen payloads) of a project, newest last, with how their deliveries stand. */
-  async listMessages(q: Omit<DeliveryQuery, 'endpointId' | 'status'>): Promise<MessageSummary[]> {
-    const where = ['m.project_id = $1'];
-    const args: unknown[] = [q.projectId];
-    const add = (sql: string, v: unknown) => {
-      args.push(v);
-      where.push(sql.replace('?', `$${args.length}`));
-    };
-    if (q.eventType) add('m.event_type = ?', q.eventType);
-    if (q.itemId) add('m.item_id = ?', q.itemId);
-    if (q.since) add('m.created_at >= ?', q.since);
-    if (q.until) add('m.created_at < ?', q.until);
-    if (q.after) {
-      args.push(q.after.createdUs, q.after.id);
-      where.push(`(m.created_at, m.id) > ('epoch'::timestamptz + $${args.length - 1}::bigint * interval '1 microsecond', $${args.length}::uuid)`);
-    }
-    args.push(q.limit);
+  async listMessages(q: MessageQuery): Promise<MessageSummary[]> {
+    const { where, args } = pageOf('m', q);
     const rows: {
       id: string;
       event_type: string;
@@ -149,10 +154,9 @@ export class DeliveryReadRepository {
       created_us: string;
       statuses: Record<DeliveryStatus, number> | null;
     }[] = await this.ds.query(
-      `SELECT m.id, m.event_type, m.trigger_event_id, m.item_id, m.visit_id, m.body, m.created_at,
-              (extract(epoch FROM m.created_at) * 1000000)::bigint::text AS created_us,
+      `SELECT m.id, m.event_type, m.trigger_event_id, m.item_id, m.visit_id, m.body, m.created_at, ${createdUs('m')},
               (SELECT jsonb_object_agg(status, n) FROM (SELECT status, count(*) AS n FROM dl_deliveries d WHERE d.message_id = m.id GROUP BY status) s) AS statuses
-       FROM dl_messages m WHERE ${where.join(' AND ')} ORDER BY m.created_at, m.id LIMIT $${args.length}`,
+       FROM dl_messages m WHERE ${where} ORDER BY m.created_at, m.id LIMIT $${args.length}`,
       args,
     );
     return rows.map((r) => ({

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ProjectId } from '@stagehook/platform';
 import { OperationId } from '../../commands/shared/operation-id.js';
 import { DeliveryReadRepository } from '../../persistence/delivery-read.repository.js';
-import { decodeCursor, encodeCursor } from '../shared/cursor.js';
+import { pageAnswer, pageQuery } from '../shared/cursor.js';
 import { ListMessagesQuery } from './list-messages.dto.js';
 
 @ApiTags('deliveries')
@@ -15,16 +15,7 @@ export class ListMessagesController {
   @Get('messages')
   @OperationId('DeliveriesController_messages')
   async messages(@ProjectId() projectId: string, @Query() q: ListMessagesQuery) {
-    const limit = q.limit ?? 50;
-    const rows = await this.deliveries.listMessages({
-      projectId,
-      eventType: q.eventType,
-      itemId: q.itemId,
-      since: q.since ? new Date(q.since) : undefined,
-      until: q.until ? new Date(q.until) : undefined,
-      after: q.cursor ? decodeCursor(q.cursor) : undefined,
-      limit,
-    });
-    return { data: rows.map(({ cursor: _c, ...m }) => m), nextCursor: rows.length === limit ? encodeCursor(rows[rows.length - 1]) : null };
+    const page = pageQuery(projectId, q);
+    return pageAnswer(await this.deliveries.listMessages(page), page.limit);
   }
 }
