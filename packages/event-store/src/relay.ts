@@ -1,25 +1,11 @@
 import { JetStreamApiError } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { BusNamespace, cloudEventJson, silentLogger, streamKeyForType, type EventMetadata, type StructuredLogger } from '@stagehook/contracts';
+import { BusNamespace, cloudEventJson, silentLogger, streamKeyForType, type StructuredLogger } from '@stagehook/contracts';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { AckInbox, type RelayPublish } from './ack-inbox.js';
 import type { EventStore } from './event-store.js';
-import { sql } from './sql.js';
+import { type Checkpoint, type PendingRow, readPending, relayLag, writeCheckpoint } from './relay-sql.js';
 import { tracedPublish } from './trace.js';
-
-/**
- * The oldest transaction that may still add events to this database's `es_events`: the oldest
- * one running in this snapshot, except those known to run in other databases of the cluster
- * (they never write here; a plain `pg_snapshot_xmin` would let any long transaction next door
- * stall this relay). An xid we cannot place is kept, so the horizon errs towards waiting.
- */
-const HORIZON_SQL = `
-  SELECT COALESCE(
-    (SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
-      WHERE (x::text::bigint % 4294967296) NOT IN (
-        SELECT backend_xid::text::bigint FROM pg_stat_activity
-        WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database())),
-    pg_snapshot_xmax(pg_current_snapshot()))`;
 
 export interface RelayOptions {
   dataSource: DataSource;
@@ -48,25 +34,6 @@ export type { RelayPublish } from './ack-inbox.js';
 /** JetStream's error code for a publish whose `Nats-Expected-Last-Sequence` did not hold. */
 const WRONG_LAST_SEQUENCE = 10071;
 
-interface PendingRow {
-  global_position: string;
-  stream_id: string;
-  stream_version: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  /** The event's data as JSON text: published as read, never parsed here. */
-  data: string;
-  metadata: EventMetadata;
-  created_at: Date;
-  transaction_id: string;
-}
-
-interface Checkpoint {
-  transactionId: string;
-  position: string;
-}
-
 export interface RelayStats {
   leader: boolean;
   published: number;
@@ -84,7 +51,7 @@ export interface RelayStats {
  *
  * Order and gaps: a global position is taken at insert but becomes visible at commit, so
  * "position > last" skips events of slow transactions. The relay reads only events whose
- * transaction id is below the oldest transaction still running in this database (HORIZON_SQL):
+ * transaction id is below the oldest transaction still running in this database (HORIZON_SQL in relay-sql.ts):
  * those can no longer change, so (transaction_id, global_position) is a stable order and a
  * checkpoint in it never passes an event that commits later. A long-open transaction in this
  * database holds the relay back (visible as relay lag); it never makes it skip.
@@ -160,17 +127,8 @@ export class OutboxRelay {
   }
 
   /** Events not yet published, and how long the oldest has waited. */
-  async lag(): Promise<{ pending: number; oldestAgeMs: number }> {
-    const cp = await this.opts.dataSource.query<{ transaction_id: string; global_position: string }[]>(
-      `SELECT transaction_id::text AS transaction_id, global_position FROM es_checkpoints WHERE name = $1`,
-      [this.opts.name],
-    );
-    const [row] = await this.opts.dataSource.query<{ pending: number; oldest_ms: number | null }[]>(
-      `SELECT count(*)::int AS pending, (EXTRACT(EPOCH FROM now() - min(created_at)) * 1000)::float8 AS oldest_ms
-       FROM es_events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
-      [cp[0]?.transaction_id ?? '0', cp[0]?.global_position ?? '0'],
-    );
-    return { pending: row.pending, oldestAgeMs: row.oldest_ms ?? 0 };
+  lag(): Promise<{ pending: number; oldestAgeMs: number }> {
+    return relayLag(this.opts.dataSource, this.opts.name);
   }
 
   private async run(): Promise<void> {
@@ -253,18 +211,7 @@ export class OutboxRelay {
 
   /** Up to a batch of publishable events after `after`, in (transaction id, global position) order. */
   private read(after: Checkpoint): Promise<PendingRow[]> {
-    return sql<PendingRow>(
-      this.opts.dataSource,
-      this.conn!.manager,
-      `SELECT global_position, stream_id, stream_version, event_id, type, schema_version, data::text AS data, metadata, created_at,
-              transaction_id::text AS transaction_id
-       FROM es_events
-       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-         AND transaction_id < (${HORIZON_SQL})
-       ORDER BY transaction_id, global_position
-       LIMIT $3`,
-      [after.transactionId, after.position, this.batchSize],
-    );
+    return readPending(this.opts.dataSource, this.conn!.manager, after, this.batchSize);
   }
 
   /**
@@ -374,14 +321,7 @@ export class OutboxRelay {
   }
 
   private async saveCheckpoint(last: PendingRow, count: number): Promise<void> {
-    await sql(
-      this.opts.dataSource,
-      this.conn!.manager,
-      `INSERT INTO es_checkpoints (name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
-       ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
-         global_position = EXCLUDED.global_position, updated_at = now()`,
-      [this.opts.name, last.transaction_id, last.global_position],
-    );
+    await writeCheckpoint(this.opts.dataSource, this.conn!.manager, this.opts.name, last);
     this.checkpoint = { transactionId: last.transaction_id, position: last.global_position };
     this.s.published += count;
     this.s.batches++;

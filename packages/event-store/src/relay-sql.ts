@@ -1,0 +1,82 @@
+import type { EventMetadata } from '@stagehook/contracts';
+import type { DataSource, EntityManager } from 'typeorm';
+import { sql } from './sql.js';
+
+// The outbox relay's statements (relay.ts): what it reads, where it stands, how far behind it is.
+
+/**
+ * The oldest transaction that may still add events to this database's `es_events`: the oldest
+ * one running in this snapshot, except those known to run in other databases of the cluster
+ * (they never write here; a plain `pg_snapshot_xmin` would let any long transaction next door
+ * stall this relay). An xid we cannot place is kept, so the horizon errs towards waiting.
+ */
+const HORIZON_SQL = `
+  SELECT COALESCE(
+    (SELECT min(x) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+      WHERE (x::text::bigint % 4294967296) NOT IN (
+        SELECT backend_xid::text::bigint FROM pg_stat_activity
+        WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database())),
+    pg_snapshot_xmax(pg_current_snapshot()))`;
+
+/** An event the relay may publish, as read. */
+export interface PendingRow {
+  global_position: string;
+  stream_id: string;
+  stream_version: number;
+  event_id: string;
+  type: string;
+  schema_version: number;
+  /** The event's data as JSON text: published as read, never parsed here. */
+  data: string;
+  metadata: EventMetadata;
+  created_at: Date;
+  transaction_id: string;
+}
+
+/** Where the relay stands: the last event it published, in (transaction id, global position) order. */
+export interface Checkpoint {
+  transactionId: string;
+  position: string;
+}
+
+/** Up to `limit` publishable events after `after`, in (transaction id, global position) order. */
+export function readPending(dataSource: DataSource, manager: EntityManager, after: Checkpoint, limit: number): Promise<PendingRow[]> {
+  return sql<PendingRow>(
+    dataSource,
+    manager,
+    `SELECT global_position, stream_id, stream_version, event_id, type, schema_version, data::text AS data, metadata, created_at,
+            transaction_id::text AS transaction_id
+     FROM es_events
+     WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+       AND transaction_id < (${HORIZON_SQL})
+     ORDER BY transaction_id, global_position
+     LIMIT $3`,
+    [after.transactionId, after.position, limit],
+  );
+}
+
+/** Stores `last` as relay `name`'s checkpoint. */
+export async function writeCheckpoint(dataSource: DataSource, manager: EntityManager, name: string, last: PendingRow): Promise<void> {
+  await sql(
+    dataSource,
+    manager,
+    `INSERT INTO es_checkpoints (name, transaction_id, global_position) VALUES ($1, $2::xid8, $3)
+     ON CONFLICT (name) DO UPDATE SET transaction_id = EXCLUDED.transaction_id,
+       global_position = EXCLUDED.global_position, updated_at = now()`,
+    [name, last.transaction_id, last.global_position],
+  );
+}
+
+/** Events relay `name` has not published yet, and how long the oldest has waited. */
+export async function relayLag(dataSource: DataSource, name: string): Promise<{ pending: number; oldestAgeMs: number }> {
+  const cp = await dataSource.query<{ transaction_id: string; global_position: string }[]>(
+    `SELECT transaction_id::text AS transaction_id, global_position FROM es_checkpoints WHERE name = $1`,
+    [name],
+  );
+  const [row] = await dataSource.query<{ pending: number; oldest_ms: number | null }[]>(
+    `SELECT count(*)::int AS pending, (EXTRACT(EPOCH FROM now() - min(created_at)) * 1000)::float8 AS oldest_ms
+     FROM es_events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
+    [cp[0]?.transaction_id ?? '0', cp[0]?.global_position ?? '0'],
+  );
+  return { pending: row.pending, oldestAgeMs: row.oldest_ms ?? 0 };
+}
