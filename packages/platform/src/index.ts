@@ -18,6 +18,7 @@ export * from './auth/decorators.js';
 export * from './auth/project-token.guard.js';
 export * from './auth/project-scope.js';
 export * from './auth/mint-token-cli.js';
+export * from './cache/recent-reads.js';
 export * from './metrics/metrics.service.js';
 export * from './metrics/metrics.controller.js';
 export * from './health/health.controller.js';

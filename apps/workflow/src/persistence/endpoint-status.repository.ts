@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { RecentReads } from '@stagehook/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { EndpointUnusable } from '../domain/item.decider.js';
 
@@ -9,7 +10,7 @@ const RECENT_MS = 1_000;
 @Injectable()
 export class EndpointStatusRepository {
   /** Recent answers of `unusableRecently`, by project and endpoint list; emptied by `record`. */
-  private readonly recent = new Map<string, { at: number; unusable: Record<string, EndpointUnusable> }>();
+  private readonly recent = new RecentReads<Record<string, EndpointUnusable>>(RECENT_MS, 1_000);
 
   constructor(private readonly ds: DataSource) {}
 
@@ -41,13 +42,7 @@ export class EndpointStatusRepository {
    */
   async unusableRecently(projectId: string, endpointIds: readonly string[], now = Date.now()): Promise<Record<string, EndpointUnusable>> {
     if (endpointIds.length === 0) return {};
-    const key = `${projectId}\u0000${endpointIds.join('\u0000')}`;
-    const hit = this.recent.get(key);
-    if (hit && now - hit.at < RECENT_MS) return hit.unusable;
-    const unusable = await this.unusable(projectId, endpointIds);
-    if (this.recent.size >= 1_000) this.recent.clear();
-    this.recent.set(key, { at: now, unusable });
-    return unusable;
+    return this.recent.get(`${projectId}\u0000${endpointIds.join('\u0000')}`, () => this.unusable(projectId, endpointIds), now);
   }
 
   /**

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isEventOf, traceContextOf, type CloudEvent, type TraceContext, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
 import { activeTraceContext, type EventStore } from '@stagehook/event-store';
 import { DependencyUnavailableError, Outcome, settleEach, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
+import { RecentReads } from '@stagehook/platform';
 import type { EntityManager } from 'typeorm';
 import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } from '../../domain/payload.js';
 import { CREATED, decideDelivery } from '../../domain/delivery-lifecycle.js';
@@ -47,7 +48,7 @@ type Route = (event: CloudEvent, scope: EventScope) => Promise<HandlerOutcome>;
  * messages of the acked events are written in one statement.
  */
 export class CreateDeliveriesHandler {
-  private readonly recent = new Map<string, { ep: EndpointView | null; until: number }>();
+  private readonly recent = new RecentReads<EndpointView | null>(RECENT_ENDPOINT_MS, RECENT_ENDPOINTS_MAX);
 
   constructor(
     private readonly deliveries: DeliveryQueue,
@@ -216,14 +217,8 @@ export class CreateDeliveriesHandler {
    * it includes annotations, which the handler checks again in its transaction (a stale answer
    * costs one immediate retry), so a burst of entries for one endpoint reads it once, not once each.
    */
-  private async recentEndpoint(endpointId: string): Promise<EndpointView | null> {
-    const now = Date.now();
-    const hit = this.recent.get(endpointId);
-    if (hit && hit.until > now) return hit.ep;
-    const ep = await this.endpoints.get(endpointId);
-    if (this.recent.size >= RECENT_ENDPOINTS_MAX) this.recent.clear();
-    this.recent.set(endpointId, { ep, until: now + RECENT_ENDPOINT_MS });
-    return ep;
+  private recentEndpoint(endpointId: string): Promise<EndpointView | null> {
+    return this.recent.get(endpointId, () => this.endpoints.get(endpointId));
   }
 
   /** `item.*` and other subscribable events: one message, a delivery per matching endpoint. */
