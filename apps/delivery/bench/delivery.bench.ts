@@ -18,7 +18,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { BusNamespace, ItemsRpc, newEvent, toCloudEvent, type EndpointStateData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
 import { ensureStreams, serveRpc } from '@stagehook/messaging';
 import { mintProjectToken, SecretBox } from '@stagehook/platform';
-import { SWC_REGISTER, connectTestNats, createTestDatabase, deleteNamespace, testEnv, uniqueName } from '@stagehook/testing';
+import { SWC_REGISTER, connectTestNats, createTestDatabase, deleteNamespace, freePort, testEnv, uniqueName } from '@stagehook/testing';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 
@@ -324,14 +324,6 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
     await nc.drain();
     await db.drop();
   }
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 /**
