@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { ItemSummary } from '@stagehook/contracts';
 import { DomainError, ErrorCode, NotFoundError } from '@stagehook/platform';
 import { ItemHeads } from '../../adapters/item-heads.js';
 import { ItemNotInWorkflowError } from '../../domain/errors.js';
@@ -38,21 +39,10 @@ export class ItemCommandHandler {
         // only then is items asked now; any other entry keeps the highest version frozen so far,
         // as routing an outcome does. A version the client names is checked against items always.
         const next = stageEnteredBy(command, state, graph);
-        if (next !== undefined && next.type !== 'webhook' && client.itemVersion === undefined) {
-          const unusable = await this.stream.unusableRecently(projectId, graph);
-          return { ...command, ...this.stream.context(graph, state.itemVersion, unusable, client) };
-        }
-        const found = await this.heads.head(projectId, itemId);
-        if (found === null) throw new NotFoundError(`item ${itemId} not found`);
-        const head = found.version;
-        // Items commits an annotation before answering the annotator, so a version a client saw is
-        // never above the head: one that is was made up, and must not be frozen into a stage entry
-        // (delivery could never export it).
-        if (client.itemVersion !== undefined && client.itemVersion > head) {
-          throw new DomainError(ErrorCode.PRECONDITION_FAILED, `If-Match names version ${client.itemVersion} of item ${itemId}, but its latest version is ${head}`);
-        }
+        const asksItems = next === undefined || next.type === 'webhook' || client.itemVersion !== undefined;
+        const frozen = asksItems ? await this.currentVersion(projectId, itemId, client) : { version: state.itemVersion };
         const unusable = await this.stream.unusableRecently(projectId, graph);
-        return { ...command, ...this.stream.context(graph, Math.max(head, client.itemVersion ?? 0), unusable, client, found.item) };
+        return { ...command, ...this.stream.context(graph, frozen.version, unusable, client, frozen.item) };
       },
       this.stream.metadata(projectId, client.correlationId),
     );
@@ -60,5 +50,19 @@ export class ItemCommandHandler {
     const after = positionAfter(appended) ?? (await this.positions.find(workflowId, itemId));
     if (!after) throw new Error('an item in a workflow has a position');
     return after;
+  }
+
+  /** The version a stage entry freezes, asked of items now: its head, or the client's if higher (never above the head). */
+  private async currentVersion(projectId: string, itemId: string, client: ClientContext): Promise<{ version: number; item?: ItemSummary }> {
+    const found = await this.heads.head(projectId, itemId);
+    if (found === null) throw new NotFoundError(`item ${itemId} not found`);
+    const head = found.version;
+    // Items commits an annotation before answering the annotator, so a version a client saw is
+    // never above the head: one that is was made up, and must not be frozen into a stage entry
+    // (delivery could never export it).
+    if (client.itemVersion !== undefined && client.itemVersion > head) {
+      throw new DomainError(ErrorCode.PRECONDITION_FAILED, `If-Match names version ${client.itemVersion} of item ${itemId}, but its latest version is ${head}`);
+    }
+    return { version: Math.max(head, client.itemVersion ?? 0), ...(found.item ? { item: found.item } : {}) };
   }
 }
