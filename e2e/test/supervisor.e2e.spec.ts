@@ -20,10 +20,15 @@ const portFree = (port: number) =>
     srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
   });
 
-/** An offset that puts every port `npm start` uses on a free one, away from a developer's own run. */
+/**
+ * An offset that puts every port `npm start` uses on a free one, away from a developer's own run,
+ * and below Linux's ephemeral range (32768 and up): a port there, free when checked, can be taken
+ * as the source port of any other test's outgoing connection before the service binds it, and
+ * `npm start` then stops because a service cannot start.
+ */
 async function freeOffset(): Promise<number> {
   for (;;) {
-    const offset = 20_000 + Math.floor(Math.random() * 20_000);
+    const offset = 20_000 + Math.floor(Math.random() * 8_000);
     const free = await Promise.all(Object.values(BASE_PORTS).map((p) => portFree(p + offset)));
     if (free.every(Boolean)) return offset;
   }
