@@ -39,7 +39,11 @@ export interface Checkpoint {
   position: string;
 }
 
-/** Up to `limit` publishable events after `after`, in (transaction id, global position) order. */
+/**
+ * Up to `limit` publishable events after `after`, in (transaction id, global position) order:
+ * the columns' order, not the text the id is read back as (ORDER BY a bare name sorts by the
+ * output column of that name, and the text '100000' sorts before '99999').
+ */
 export function readPending(dataSource: DataSource, manager: EntityManager, after: Checkpoint, limit: number): Promise<PendingRow[]> {
   return sql<PendingRow>(
     dataSource,
@@ -49,7 +53,7 @@ export function readPending(dataSource: DataSource, manager: EntityManager, afte
      FROM es_events
      WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
        AND transaction_id < (${HORIZON_SQL})
-     ORDER BY transaction_id, global_position
+     ORDER BY es_events.transaction_id, es_events.global_position
      LIMIT $3`,
     [after.transactionId, after.position, limit],
   );

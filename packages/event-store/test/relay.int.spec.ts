@@ -106,6 +106,30 @@ describe('OutboxRelay', () => {
     expect(messages.map((m) => m.subject)).toEqual(['item-slow', 'item-fast']);
   });
 
+  it('publishes in transaction order when transaction ids differ in their number of digits', async () => {
+    // A database passes 100,000 transactions within hours: ids 99,999 and 100,000 are read in
+    // one batch. Written with chosen ids, which every database has passed (all below the horizon).
+    const { ds, ns, stream } = await fresh();
+    for (const [version, transactionId] of [
+      [1, '9'],
+      [2, '10'],
+      [3, '100'],
+    ] as const) {
+      const e = ev('item.test.appended', { seq: version });
+      await ds.query(
+        `INSERT INTO es_events (stream_id, stream_version, event_id, type, schema_version, data, metadata, transaction_id)
+         VALUES ('item-digits', $1, $2, $3, 1, $4, $5, $6::xid8)`,
+        [version, e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), transactionId],
+      );
+    }
+    const relay = new OutboxRelay({ logger, dataSource: ds, nats: nc, name: uniqueName('r'), namespace: ns, pollMs: 5 });
+    relay.start();
+    await until(() => relay.stats.published === 3);
+    await relay.stop();
+    const messages = await readStreamMessages(nc, stream);
+    expect(messages.map((m) => (m.data as { seq: number }).seq)).toEqual([1, 2, 3]);
+  });
+
   it('is not held back by a long transaction in another database of the cluster', async () => {
     const { ds, ns } = await fresh();
     const other = await migratedDatabase('relay_other');
