@@ -214,7 +214,24 @@ async function main(): Promise<void> {
       await req('workflow', 'POST', `/workflows/${wf.workflowId}/items/${id}/submit`, {}, [409]);
       submitted.push(id);
     }
-    /** One item whose Darwin export is several MiB goes through the webhook stage among the load. */
+    /**
+     * One item whose Darwin export is several MiB goes through the webhook stage among the load.
+     * The stage endpoint fails for the first seconds (below), and a stage delivery's refusals by
+     * an open breaker are counted attempts (apps/delivery/README.md): entering then, the big item
+     * could spend its whole schedule against the breaker and route `failed` without a receipt. So
+     * it enters once the endpoint has recovered and the delivery process's breaker has closed
+     * again: its delivery then meets the faults after that (NATS and PostgreSQL restarts, a
+     * delivery SIGKILL) and is decided by its payload.
+     */
+    let stageRecovered!: () => void;
+    const stageHealthy = new Promise<void>((resolve) => (stageRecovered = resolve));
+    async function stageBreakerClosed(): Promise<void> {
+      for (const deadline = Date.now() + 90_000; Date.now() < deadline; await sleep(500)) {
+        const c = await req<{ state: string }>('delivery', 'GET', `/endpoints/${stageEp.id}/circuit`);
+        if (c.body.state === 'closed') return;
+      }
+      log('stage breaker still not closed after 90 s; the big item enters anyway');
+    }
     let bigItem: { id: string; version: number } | undefined;
     async function oneBigItem(): Promise<void> {
       const { items } = (await req<{ items: { id: string }[] }>('items', 'POST', '/items', { datasetId: ds.id, items: [{ name: 'chaos-big.jpg', width: 1920, height: 1080 }] }))
@@ -228,6 +245,9 @@ async function main(): Promise<void> {
       }
       await req('workflow', 'POST', `/workflows/${wf.workflowId}/items`, { itemIds: [id] }, [409]);
       await req('workflow', 'POST', `/workflows/${wf.workflowId}/items/${id}/start`, {}, [409]);
+      await stageHealthy;
+      await stageBreakerClosed();
+      log('big item enters the webhook stage');
       await req('workflow', 'POST', `/workflows/${wf.workflowId}/items/${id}/submit`, {}, [409]);
       bigItem = { id, version };
       submitted.push(id);
@@ -289,6 +309,7 @@ async function main(): Promise<void> {
     const stageFaultEnd = setTimeout(() => {
       log('stage endpoint recovers');
       stageRx.setDefault(answer.ok(), '/stage');
+      stageRecovered();
     }, 10_000);
     const endpointFaultsEnd = setTimeout(
       () => {
@@ -392,6 +413,7 @@ async function main(): Promise<void> {
     await bigLoad;
     clearTimeout(endpointFaultsEnd);
     clearTimeout(stageFaultEnd);
+    stageRecovered();
     stageRx.setDefault(answer.ok(), '/stage');
     for (const p of ['/hang', '/error500', '/reset', '/slow']) statusRx.setDefault(answer.ok(), p);
     statusRx.releaseHanging();
@@ -448,6 +470,7 @@ async function main(): Promise<void> {
     const loopLost = (loop?.items ?? []).filter((id) => !stageRx.received('/loop').some((r) => itemOf(r) === id && r.answered === 200));
     let badVisits = 0;
     const outcomes = new Map<string, number>();
+    const outcomeOf = new Map<string, string>();
     for (const id of submitted) {
       const h = await call<{ visits: { stageId: string; outcome: string | null; toStageId: string | null }[] }>(
         'workflow',
@@ -462,10 +485,20 @@ async function main(): Promise<void> {
       if (webhookVisits.length !== 1 || !visit.outcome || !['succeeded', 'failed'].includes(visit.outcome) || visit.toStageId !== review || deliveries.body.data?.length !== 1)
         badVisits++;
       if (visit?.outcome) outcomes.set(visit.outcome, (outcomes.get(visit.outcome) ?? 0) + 1);
+      if (visit?.outcome) outcomeOf.set(id, visit.outcome);
     }
     const stageReceipts = groupBy(stageRx.received('/stage'), itemOf);
     const stageEvents = groupBy(stageRx.received('/stage'), eventOf);
-    const stageLost = submitted.filter((id) => !stageReceipts.has(id));
+    // Not lost: an item whose stage delivery failed without a request, every attempt refused by
+    // the endpoint's open breaker (counted attempts for a stage, apps/delivery/README.md), and
+    // which left through `failed` with that one delivery (checked with badVisits above).
+    const refusedOnly: string[] = [];
+    for (const id of submitted.filter((i) => !stageReceipts.has(i) && outcomeOf.get(i) === 'failed')) {
+      const d = await call<{ data: { status: string; lastError: string | null }[] }>('delivery', 'GET', `/deliveries?itemId=${id}&eventType=workflow.stage.entered`);
+      const only = d.body.data?.length === 1 ? d.body.data[0] : undefined;
+      if (only?.status === 'failed' && only.lastError?.startsWith('circuit breaker open')) refusedOnly.push(id);
+    }
+    const stageLost = submitted.filter((id) => !stageReceipts.has(id) && !refusedOnly.includes(id));
     const stageDup = sum([...stageEvents.values()].map((r) => Math.max(0, r.filter((x) => x.answered === 200).length - 1)));
     const stageIdMismatch = [...stageEvents.values()].filter((r) => new Set(r.map((x) => x.headers['webhook-id'])).size !== 1).length;
 
@@ -498,6 +531,21 @@ async function main(): Promise<void> {
     const bigReceipt = bigItem && stageRx.received('/stage').find((r) => itemOf(r) === bigItem!.id && r.answered === 200);
     const bigAnnotations = bigReceipt ? ((JSON.parse(bigReceipt.body) as { data: { annotations?: { annotations?: unknown[] } } }).data.annotations?.annotations?.length ?? 0) : 0;
     const bigPayloadDelivered = bigReceipt !== undefined && bigAnnotations >= BIG_ANNOTATIONS;
+    if (bigItem && !bigPayloadDelivered) {
+      // What became of it: its deliveries and their attempts, for the run's log.
+      const ds = await call<{ data: { id: string; status: string; lastError: string | null }[] }>(
+        'delivery',
+        'GET',
+        `/deliveries?itemId=${bigItem.id}&eventType=workflow.stage.entered`,
+      );
+      for (const d of ds.body.data ?? []) {
+        type Attempt = { n: number; startedAt: string; durationMs: number; statusCode: number | null; error: string | null };
+        const attempts = await call<{ data: Attempt[] }>('delivery', 'GET', `/deliveries/${d.id}/attempts`);
+        const tried = (attempts.body.data ?? []).map((a) => `#${a.n} +${((Date.parse(a.startedAt) - started) / 1000).toFixed(1)}s ${a.durationMs} ms → ${a.statusCode ?? a.error}`);
+        log(`big item ${bigItem.id}: delivery ${d.status} (${d.lastError}); attempts ${tried.join(', ')}`);
+      }
+      if (!ds.body.data?.length) log(`big item ${bigItem.id}: no delivery (${JSON.stringify(ds.body)})`);
+    }
     const deadLettered = await platform.deadLetters();
     rows.unshift({
       endpoint: 'stage (webhook stage)',
@@ -526,6 +574,7 @@ async function main(): Promise<void> {
       { check: 'items not in review', value: stranded.length },
       { check: 'webhook visits without exactly one outcome and delivery', value: badVisits },
       { check: 'webhook outcomes', value: JSON.stringify(Object.fromEntries(outcomes)) },
+      { check: 'failed with every attempt refused by the open breaker', value: refusedOnly.length },
       { check: 'deliveries still pending', value: stillPending },
       { check: 'repeats with a different webhook-id', value: idMismatch },
       { check: 'load errors', value: loadErrors.length },
@@ -555,6 +604,7 @@ async function main(): Promise<void> {
         deliveries: stageRx.requests.length + statusRx.requests.length,
         lost,
         duplicateReceipts: stageDup + statusDup,
+        failedRefusedByBreaker: refusedOnly.length,
         stranded: stranded.length,
         stuckInFlight: stillPending,
         parked,
