@@ -369,6 +369,50 @@ describe('ConsumerRunner: handler outcomes', () => {
     expect(calls).toBe(2);
     await runner.stop();
   });
+  it('does not ack an event whose handler swallowed the error of a statement sent straight through pg', async () => {
+    // The event store sends its statements on the transaction's pg client, not through TypeORM.
+    const ns = await env.bus();
+    let calls = 0;
+    const runner = env.runner(ns, {
+      durable: 'raw-swallower',
+      handlers: {
+        'item.status.changed': async (e, ctx) => {
+          calls++;
+          await recordEffect(ctx.manager, 'raw-swallower', e);
+          if (calls === 1) {
+            const client = (await ctx.manager.queryRunner!.connect()) as { query(text: string): Promise<unknown> };
+            await client.query('SELECT 1 / 0').catch(() => undefined);
+          }
+        },
+      },
+    });
+    await runner.start();
+    await publish(env.js, ns, statusChanged('item-rw', 1));
+    await until(async () => (await env.effects('raw-swallower')).length === 1, { message: 'the retry committed the effect' });
+    expect(calls).toBe(2);
+    await runner.stop();
+  });
+
+  it('commits a transaction none of whose statements failed without probing it first', async () => {
+    const ns = await env.bus();
+    const sent: string[] = [];
+    const spy = { beforeQuery: (e: { query: string }) => void sent.push(e.query.trim()) };
+    env.ds.subscribers.push(spy as never);
+    try {
+      const runner = env.runner(ns, {
+        durable: 'no-probe',
+        handlers: { 'item.status.changed': async (e, ctx) => recordEffect(ctx.manager, 'no-probe', e) },
+      });
+      await runner.start();
+      await publish(env.js, ns, statusChanged('item-np', 1));
+      await until(async () => (await env.effects('no-probe')).length === 1);
+      await runner.stop();
+    } finally {
+      env.ds.subscribers.splice(env.ds.subscribers.indexOf(spy as never), 1);
+    }
+    expect(sent).toContain('COMMIT');
+    expect(sent).not.toContain('SELECT 1');
+  });
 });
 
 describe('ConsumerRunner: long handlers and outages', () => {

@@ -3,6 +3,7 @@ import { errorMessage, isTransientInfraError } from '../errors.js';
 import { Outcome, type AnyEventHandler, type BatchHandler, type HandlerContext, type HandlerOutcome } from '../handlers.js';
 import { HandledEventRepository } from '../repositories.js';
 import type { ConsumerContext } from './context.js';
+import { watchFailedStatements, type FailedStatements } from './failed-statements.js';
 import { traceBatch, traceHandler } from './tracing.js';
 import type { RunnerMsg } from './message.js';
 import type { EventDelivery } from './routing.js';
@@ -13,7 +14,7 @@ export type Attempt =
 
 /** One try: claim, handler, commit. Throws only for infrastructure errors (retried in place). */
 export function attemptOne(ctx: ConsumerContext, d: EventDelivery, handler: AnyEventHandler): Promise<Attempt> {
-  return inTransaction(ctx, async (qr): Promise<Attempt> => {
+  return inTransaction(ctx, async (qr, failed): Promise<Attempt> => {
     const claimed = await new HandledEventRepository(qr.manager).claim(ctx.consumer, d.event.id);
     if (!claimed) {
       await qr.rollbackTransaction();
@@ -31,7 +32,7 @@ export function attemptOne(ctx: ConsumerContext, d: EventDelivery, handler: AnyE
       await rollbackQuietly(qr);
       return outcome;
     }
-    const aborted = await abortedTransaction(qr);
+    const aborted = await abortedTransaction(qr, failed);
     if (aborted) {
       await rollbackQuietly(qr);
       return { kind: 'failed', error: aborted };
@@ -50,7 +51,7 @@ export function attemptOne(ctx: ConsumerContext, d: EventDelivery, handler: AnyE
  * single handlers.
  */
 export function attemptBatch(ctx: ConsumerContext, batch: BatchHandler, ds: EventDelivery[]): Promise<Attempt[]> {
-  return inTransaction(ctx, async (qr): Promise<Attempt[]> => {
+  return inTransaction(ctx, async (qr, failed): Promise<Attempt[]> => {
     // A handler failing for good fails its event when it is alone; in a batch, every event is
     // then tried alone.
     const failAlone = async (err: unknown): Promise<Attempt[]> => {
@@ -84,7 +85,7 @@ export function attemptBatch(ctx: ConsumerContext, batch: BatchHandler, ds: Even
         return failAlone(err);
       }
       if (outcomes.length !== fresh.length) throw new Error(`batch handler returned ${outcomes.length} outcomes for ${fresh.length} events`);
-      const aborted = await abortedTransaction(qr);
+      const aborted = await abortedTransaction(qr, failed);
       if (aborted) return failAlone(aborted);
     }
     const byId = new Map<string, HandlerOutcome>(fresh.map((d, i) => [d.event.id, outcomes[i] ?? Outcome.ack()]));
@@ -110,17 +111,22 @@ export function attemptBatch(ctx: ConsumerContext, batch: BatchHandler, ds: Even
   });
 }
 
-/** `fn` inside a transaction on its own connection, rolled back if it throws. */
-async function inTransaction<T>(ctx: ConsumerContext, fn: (qr: QueryRunner) => Promise<T>): Promise<T> {
+/**
+ * `fn` inside a transaction on its own connection, rolled back if it throws; `failed` watches
+ * the connection's statements for one that failed.
+ */
+async function inTransaction<T>(ctx: ConsumerContext, fn: (qr: QueryRunner, failed: FailedStatements) => Promise<T>): Promise<T> {
   const qr = ctx.options.dataSource.createQueryRunner();
+  let failed: FailedStatements | undefined;
   try {
-    await qr.connect();
+    failed = watchFailedStatements(await qr.connect());
     await qr.startTransaction();
-    return await fn(qr);
+    return await fn(qr, failed);
   } catch (err) {
     await rollbackQuietly(qr);
     throw err;
   } finally {
+    failed?.stop();
     await qr.release().catch(() => undefined);
   }
 }
@@ -128,14 +134,16 @@ async function inTransaction<T>(ctx: ConsumerContext, fn: (qr: QueryRunner) => P
 /**
  * PostgreSQL answers COMMIT of an aborted transaction (a handler that caught a SQL error and
  * returned normally) with a silent ROLLBACK, and TypeORM does not check: probe first, so an
- * effect that was not committed is never acked. The error to fail with, or null.
+ * effect that was not committed is never acked. The error to fail with, or null. Only a failed
+ * statement aborts a transaction: when none failed (`failed`), nothing is sent.
  *
  * Not the driver's transaction status instead (pg keeps the `E` of each ReadyForQuery): a failed
  * statement rejects on its ErrorResponse, before the ReadyForQuery behind it is read when the two
  * arrive in separate packets, so a handler that swallowed the error can still see `T` (CI caught
  * it). The probe's own reply comes after both.
  */
-async function abortedTransaction(qr: QueryRunner): Promise<Error | null> {
+async function abortedTransaction(qr: QueryRunner, failed: FailedStatements): Promise<Error | null> {
+  if (!failed.any) return null;
   try {
     await qr.query('SELECT 1');
     return null;
