@@ -35,7 +35,7 @@ describe('watchFailedStatements', () => {
     expect(a.any).toBe(true);
     const callback = new FakeClient();
     const b = watchFailedStatements(callback);
-    callback.query('SELECT 1', () => undefined);
+    void callback.query('SELECT 1', () => undefined);
     expect(b.any).toBe(true);
   });
 
