@@ -48,6 +48,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // The receiver: answers 204 at once and records when each request arrived.
 const stageLatency: number[] = [];
+/** Per stage receipt: its delivery (webhook-id), item, stage entry and arrival, for the legs below. */
+const stageReceipts: { deliveryId: string; itemId: string; enteredAt: number; received: number }[] = [];
 const statusLatency: number[] = [];
 let rawReceived = 0;
 const readBody = (req: IncomingMessage) =>
@@ -62,10 +64,14 @@ const receiver = createServer((req, res) => {
   void readBody(req).then((body) => {
     res.writeHead(204).end();
     if (req.url === '/raw') return void rawReceived++;
-    const parsed = JSON.parse(body) as { type?: string; timestamp?: string };
+    const parsed = JSON.parse(body) as { type?: string; timestamp?: string; data?: { itemId?: string } };
     const lag = received - Date.parse(parsed.timestamp ?? '');
-    if (req.url === '/stage') stageLatency.push(lag);
-    else if (req.url === '/status' && parsed.type === 'item.status.changed') statusLatency.push(lag);
+    if (req.url === '/stage') {
+      stageLatency.push(lag);
+      const deliveryId = req.headers['webhook-id'];
+      const itemId = parsed.data?.itemId;
+      if (typeof deliveryId === 'string' && itemId) stageReceipts.push({ deliveryId, itemId, enteredAt: Date.parse(parsed.timestamp ?? ''), received });
+    } else if (req.url === '/status' && parsed.type === 'item.status.changed') statusLatency.push(lag);
   });
 });
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
@@ -107,14 +113,18 @@ try {
 
   // Stage entries off the bus: webhook entry time per item, then the review entry after it.
   const webhookEntered = new Map<string, number>();
+  /** When each webhook stage entry reached the bus (this subscription): the relay's leg ends there. */
+  const webhookOnBus = new Map<string, number>();
   const toReview: number[] = [];
   // The namespace prefixes every subject (BusNamespace.subject in @stagehook/contracts).
   const sub = nc.subscribe(`${platform.namespace}.workflow.stage.entered`);
   void (async () => {
     for await (const m of sub) {
       const { data } = m.json<{ data: { stageId: string; itemId: string; enteredAt: string } }>();
-      if (data.stageId === webhookStage) webhookEntered.set(data.itemId, Date.parse(data.enteredAt));
-      else if (data.stageId === reviewStage) {
+      if (data.stageId === webhookStage) {
+        webhookEntered.set(data.itemId, Date.parse(data.enteredAt));
+        webhookOnBus.set(data.itemId, Date.now());
+      } else if (data.stageId === reviewStage) {
         const from = webhookEntered.get(data.itemId);
         if (from !== undefined) toReview.push(Date.parse(data.enteredAt) - from);
       }
@@ -187,6 +197,28 @@ try {
     rawLatency.push(performance.now() - t);
   }
 
+  // Where a stage receipt's time goes, on up to 200 receipts spread over the run: stage entry →
+  // on the bus (append, commit, relay); → delivery created (delivery's pull, the item's Darwin
+  // export from items, the intake transaction: created_at is its start); → first attempt sent
+  // (commit, dispatcher wake-up, claim); → receipt (HTTP).
+  const call = platform.client(PROJECT);
+  const legs = { toBus: [] as number[], toIntake: [] as number[], toAttempt: [] as number[], toReceipt: [] as number[] };
+  const step = Math.max(1, Math.floor(stageReceipts.length / 200));
+  for (let i = 0; i < stageReceipts.length; i += step) {
+    const r = stageReceipts[i];
+    const onBus = webhookOnBus.get(r.itemId);
+    const d = await call<{ createdAt?: string }>('delivery', 'GET', `/deliveries/${r.deliveryId}`);
+    const a = await call<{ data?: { startedAt: string }[] }>('delivery', 'GET', `/deliveries/${r.deliveryId}/attempts`);
+    const created = Date.parse(d.body.createdAt ?? '');
+    const attempted = Date.parse(a.body.data?.[0]?.startedAt ?? '');
+    if (onBus === undefined || !Number.isFinite(created) || !Number.isFinite(attempted)) continue;
+    legs.toBus.push(onBus - r.enteredAt);
+    legs.toIntake.push(created - onBus);
+    legs.toAttempt.push(attempted - created);
+    legs.toReceipt.push(r.received - attempted);
+  }
+  const legP50 = (xs: number[]) => pct(xs, 50);
+
   const figures = {
     seconds: SECONDS,
     rate: RATE,
@@ -205,6 +237,7 @@ try {
     reviews: toReview.length,
     stageToReviewP50: pct(toReview, 50),
     stageToReviewP99: pct(toReview, 99),
+    stageLegsP50: { toBus: legP50(legs.toBus), toIntake: legP50(legs.toIntake), toAttempt: legP50(legs.toAttempt), toReceipt: legP50(legs.toReceipt), sampled: legs.toBus.length },
     rawPostP50: round(pct(rawLatency, 50)),
     rawPostP99: round(pct(rawLatency, 99)),
   };
@@ -220,6 +253,9 @@ try {
     { path: 'stage entry → review (succeeded)', n: figures.reviews, p50: `${figures.stageToReviewP50} ms`, p99: `${figures.stageToReviewP99} ms`, aim: 'p50 ≤ 60 ms' },
     { path: 'raw: bare POST to the receiver', n: rawLatency.length, p50: `${figures.rawPostP50} ms`, p99: `${figures.rawPostP99} ms`, aim: '' },
   ]);
+  console.log(
+    `stage entry → receipt, p50 of each leg over ${legs.toBus.length} receipts: → on the bus ${figures.stageLegsP50.toBus} ms, → delivery created ${figures.stageLegsP50.toIntake} ms, → first attempt ${figures.stageLegsP50.toAttempt} ms, → receipt ${figures.stageLegsP50.toReceipt} ms`,
+  );
   console.log(
     `sent ${sent} of ${TOTAL} items, their commands done at ${figures.achievedRate} items/s (asked ${RATE}/s; at most ${figures.maxBehindMs} ms behind schedule), ${failed} command failures`,
   );
