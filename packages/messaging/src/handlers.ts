@@ -61,6 +61,14 @@ export interface PreparedHandler<T extends EventType, P> {
   handle(event: TypedEvent<T>, ctx: HandlerContext & { prepared: P }): HandlerOutcome | void | Promise<HandlerOutcome | void>;
 }
 
+/**
+ * What a `prepare` returns for an event that needs nothing of its consumer, found on a read (no
+ * endpoint subscribes to it, say) where `relevant` looks at the event alone: the runner acks it
+ * at once, without a transaction or an idempotency record, and counts it as skipped. A read
+ * that goes stale before the ack decides as the same read inside a transaction would have.
+ */
+export const NothingToDo: unique symbol = Symbol('stagehook.messaging.nothing-to-do');
+
 /** What the runner reads off a handler made by `prepared`. */
 export type Prepare = (event: CloudEvent) => Promise<unknown>;
 

@@ -20,6 +20,7 @@ export { DependencyUnavailableError, isTransientInfraError } from './errors.js';
 export {
   Outcome,
   defineHandlers,
+  NothingToDo,
   prepared,
   settleEach,
   type PreparedHandler,

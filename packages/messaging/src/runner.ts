@@ -11,7 +11,7 @@ import { routeMessage, type Delivery, type EventDelivery, type Routed } from './
 import { attemptBatch, attemptOne, type Attempt } from './consumer/transactions.js';
 import { errorMessage, isTransientInfraError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
-import { prepareOf } from './handlers.js';
+import { NothingToDo, prepareOf } from './handlers.js';
 import { MessagingMetrics, type LagSource } from './metrics.js';
 import { consumerSettings, ensureConsumer, ensureStreamsExist } from './provisioning.js';
 import { DeadLetterRepository } from './repositories.js';
@@ -312,6 +312,7 @@ export class ConsumerRunner implements LagSource {
         // Before any transaction opens: requests to other services wait here, in place.
         const prepare = d.handler ? prepareOf(d.handler) : this.#o.batch?.prepare?.bind(this.#o.batch);
         const ready: EventDelivery = prepare ? { ...d, prepared: await prepare(d.event) } : d;
+        if (ready.prepared === NothingToDo) return { kind: 'skipped' } as const;
         return ready.handler ? attemptOne(this.#ctx, ready, ready.handler) : this.#batcher!.submit(ready);
       },
       isTransientInfraError,
@@ -328,6 +329,10 @@ export class ConsumerRunner implements LagSource {
         this.#settle(d.msg, 'ack');
         this.#metrics?.duplicates.inc({ consumer: this.consumer, type });
         this.#log.debug({ consumer: this.consumer, eventId: d.event.id, deliveryCount: n }, 'messaging: duplicate skipped');
+        return;
+      case 'skipped':
+        this.#settle(d.msg, 'ack');
+        this.#metrics?.skipped.inc({ consumer: this.consumer, type });
         return;
       case 'ack':
         this.#settle(d.msg, 'ack');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { until } from '@stagehook/testing';
 import { Registry } from 'prom-client';
-import { DeadLetterRepository, DependencyUnavailableError, prepared, RpcUnavailableError } from '../src/index.js';
+import { DeadLetterRepository, DependencyUnavailableError, NothingToDo, prepared, RpcUnavailableError } from '../src/index.js';
 import { metric, publish, recordEffect, statusChanged, TestEnv } from './support.js';
 
 let env: TestEnv;
@@ -64,6 +64,38 @@ describe('ConsumerRunner with a dependency that is down', () => {
     expect(inTxDuringPrepare.every((n) => n === 0)).toBe(true);
     expect(await new DeadLetterRepository(env.ds).count('needs-items')).toBe(0);
     expect(await metric(registry, 'stagehook_messages_retried_total', { consumer: 'needs-items' })).toBe(0);
+    await runner.stop();
+  });
+
+  it('acks an event whose prepare found nothing to do, without a transaction or an idempotency record', async () => {
+    const ns = await env.bus();
+    const registry = new Registry();
+    const handled: string[] = [];
+    const runner = env.runner(ns, {
+      durable: 'nothing-to-do',
+      metrics: registry,
+      handlers: {
+        'item.status.changed': prepared({
+          // As delivery's intake does: no endpoint subscribes to this item's events.
+          prepare: async (e) => (e.data.itemId === 'item-nobody' ? NothingToDo : 'subscribed'),
+          handle: async (e, ctx) => {
+            handled.push(e.data.itemId);
+            await recordEffect(ctx.manager, 'nothing-to-do', e);
+          },
+        }),
+      },
+    });
+    await runner.start();
+    const nobody = statusChanged('item-nobody', 1);
+    const somebody = statusChanged('item-somebody', 1);
+    await publish(env.js, ns, nobody);
+    await publish(env.js, ns, somebody);
+    await until(async () => (await env.effects('nothing-to-do')).length === 1);
+    await until(async () => (await runner.lag()).ackPending === 0 && (await runner.lag()).pending === 0, { message: 'both acked' });
+    expect(handled).toEqual(['item-somebody']);
+    expect(await metric(registry, 'stagehook_messages_skipped_total', { consumer: 'nothing-to-do', type: 'item.status.changed' })).toBe(1);
+    const claims: { event_id: string }[] = await env.ds.query(`SELECT event_id FROM msg_handled WHERE event_id = ANY($1::uuid[])`, [[nobody.id, somebody.id]]);
+    expect(claims.map((c) => c.event_id)).toEqual([somebody.id]);
     await runner.stop();
   });
 

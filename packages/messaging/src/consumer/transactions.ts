@@ -10,7 +10,12 @@ import type { EventDelivery } from './routing.js';
 
 /** How one try of a handler ended. */
 export type Attempt =
-  { kind: 'duplicate' } | { kind: 'ack' } | { kind: 'retry'; delayMs?: number; reason: string } | { kind: 'dead-letter'; reason: string } | { kind: 'failed'; error: unknown };
+  | { kind: 'duplicate' }
+  | { kind: 'skipped' }
+  | { kind: 'ack' }
+  | { kind: 'retry'; delayMs?: number; reason: string }
+  | { kind: 'dead-letter'; reason: string }
+  | { kind: 'failed'; error: unknown };
 
 /** One try: claim, handler, commit. Throws only for infrastructure errors (retried in place). */
 export function attemptOne(ctx: ConsumerContext, d: EventDelivery, handler: AnyEventHandler): Promise<Attempt> {
