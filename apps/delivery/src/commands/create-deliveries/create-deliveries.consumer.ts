@@ -26,9 +26,7 @@ export class CreateDeliveriesConsumer {
     this.#stageEntered = intake.batch(['workflow.stage.entered'], (e, scope) => intake.stageEntered(e as CloudEvent<'workflow.stage.entered', StageEnteredData>, scope));
     this.#workflowEvents = intake.batch(WORKFLOW_EVENT_TYPES, (e, scope) => intake.subscribable(e, scope));
     // Tag events first update the item tag view that `tags` filters read (TagItemsHandler).
-    this.#itemEvents = intake.batch(ITEM_EVENT_TYPES, (e, scope) =>
-      e.type === 'item.tag.added' || e.type === 'item.tag.removed' ? tags.itemTagChanged(e as ItemTagEvent, scope) : intake.subscribable(e, scope),
-    );
+    this.#itemEvents = intake.batch(ITEM_EVENT_TYPES, (e, scope) => (isTagEvent(e) ? tags.itemTagChanged(e as ItemTagEvent, scope) : intake.subscribable(e, scope)));
   }
 
   @OnEventBatch(PublishedEventsConsumer, ['webhook.event.published'])
@@ -47,13 +45,29 @@ export class CreateDeliveriesConsumer {
     return this.#stageEntered.handle(items, ctx);
   }
 
+  /** Workflow events no endpoint of the project could take are acked without a transaction. */
+  @PrepareEvent(WorkflowEventsConsumer, 'batch')
+  prepareWorkflowEvent(event: CloudEvent): Promise<unknown> {
+    return this.intake.prepareSubscribable(event);
+  }
+
   @OnEventBatch(WorkflowEventsConsumer, WORKFLOW_EVENT_TYPES)
   workflowEvent(items: BatchItem[], ctx: BatchContext): Promise<(HandlerOutcome | undefined)[] | void> {
     return this.#workflowEvents.handle(items, ctx);
+  }
+
+  /** Item events likewise, but for tag events: they keep the item tag view whoever subscribes. */
+  @PrepareEvent(ItemEventsConsumer, 'batch')
+  async prepareItemEvent(event: CloudEvent): Promise<unknown> {
+    return isTagEvent(event) ? undefined : this.intake.prepareSubscribable(event);
   }
 
   @OnEventBatch(ItemEventsConsumer, ITEM_EVENT_TYPES)
   itemEvent(items: BatchItem[], ctx: BatchContext): Promise<(HandlerOutcome | undefined)[] | void> {
     return this.#itemEvents.handle(items, ctx);
   }
+}
+
+function isTagEvent(e: CloudEvent): boolean {
+  return e.type === 'item.tag.added' || e.type === 'item.tag.removed';
 }

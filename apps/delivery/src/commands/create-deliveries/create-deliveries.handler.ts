@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isEventOf, traceContextOf, type CloudEvent, type TraceContext, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
 import { activeTraceContext, type EventStore } from '@stagehook/event-store';
-import { DependencyUnavailableError, Outcome, settleEach, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
+import { DependencyUnavailableError, NothingToDo, Outcome, settleEach, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
 import { RecentReads } from '@stagehook/platform';
 import type { EntityManager } from 'typeorm';
 import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } from '../../domain/payload.js';
@@ -11,7 +11,7 @@ import type { DeliveryQueue, NewDelivery, NewMessage } from '../../persistence/d
 import type { EndpointReadRepository, EndpointView } from '../../persistence/endpoint-read.repository.js';
 import type { ItemTagRepository } from '../../persistence/item-tag.repository.js';
 import type { DarwinFetch, DarwinSource } from '../../adapters/darwin-source.js';
-import { matchEndpoints } from './matching.js';
+import { matchEndpoints, mayReach } from './matching.js';
 
 /** How long prepare trusts an endpoint it read (see `recentEndpoint`), and how many it keeps. */
 const RECENT_ENDPOINT_MS = 1_000;
@@ -49,6 +49,8 @@ type Route = (event: CloudEvent, scope: EventScope) => Promise<HandlerOutcome>;
  */
 export class CreateDeliveriesHandler {
   private readonly recent = new RecentReads<EndpointView | null>(RECENT_ENDPOINT_MS, RECENT_ENDPOINTS_MAX);
+  /** Reads of a project's endpoints on their way (see `projectEndpoints`). */
+  private readonly reading = new Map<string, Promise<EndpointView[]>>();
 
   constructor(
     private readonly deliveries: DeliveryQueue,
@@ -195,9 +197,9 @@ export class CreateDeliveriesHandler {
    * needs no more. Items being down throws
    * DependencyUnavailableError: the entry waits in place, spending no delivery.
    */
-  async prepareStageEntry(event: CloudEvent): Promise<PreparedDarwin | null> {
+  async prepareStageEntry(event: CloudEvent): Promise<PreparedDarwin | typeof NothingToDo | null> {
     const d = event.data as StageEnteredData;
-    if (d.stageType !== 'webhook' || !d.webhook) return null;
+    if (d.stageType !== 'webhook' || !d.webhook) return (await this.prepareSubscribable(event)) ?? null;
     // The stage's own setting decides without the endpoint; else the endpoint's, as recently read.
     // Either way the handler checks it again against the endpoint in its transaction.
     let annotations = d.webhook.includeAnnotations;
@@ -210,6 +212,35 @@ export class CreateDeliveriesHandler {
     // Never sent without the annotations: items being down is waited out in place.
     if (got.kind === 'unavailable') throw new DependencyUnavailableError('the items service', got.reason);
     return got;
+  }
+
+  /**
+   * Before the transaction, for an event only subscriptions can want (a workflow or item event, an
+   * entry into a stage that is no webhook stage): NothingToDo when no deliverable endpoint of its
+   * project could take it, so that it is acked without a transaction (most events of a busy
+   * project reach no endpoint: each cost a transaction of four statements). Read afresh, not from
+   * a cache: an endpoint registered before this read sees the event, as it would in the
+   * transaction; the transaction still reads the endpoints again and matches with the tags.
+   */
+  async prepareSubscribable(event: CloudEvent): Promise<typeof NothingToDo | undefined> {
+    const data = (event.data ?? {}) as Record<string, unknown>;
+    const projectId = typeof data.projectId === 'string' ? data.projectId : event.projectid;
+    if (!projectId) return NothingToDo;
+    return mayReach(await this.projectEndpoints(projectId), { type: event.type, data }) ? undefined : NothingToDo;
+  }
+
+  /**
+   * A project's endpoints for `prepareSubscribable`: events prepared while a read of their project
+   * is on its way share it (under load, a burst of one project's events costs one read, as in
+   * the batch's transaction), and the next event after it reads afresh.
+   */
+  private projectEndpoints(projectId: string): Promise<EndpointView[]> {
+    let read = this.reading.get(projectId);
+    if (!read) {
+      read = this.endpoints.listForProject(projectId).finally(() => this.reading.delete(projectId));
+      this.reading.set(projectId, read);
+    }
+    return read;
   }
 
   /**

@@ -31,3 +31,11 @@ export async function matchEndpoints(all: readonly EndpointView[], event: Matche
   }
   return deliverable.filter((e) => matchesSubscription(subscriptionOf(e), { ...event, itemTags }));
 }
+
+/**
+ * Whether any deliverable endpoint could take the event, its `tags` filter aside (tags are read
+ * in the transaction): false means the event needs nothing of intake.
+ */
+export function mayReach(all: readonly EndpointView[], event: MatchedEvent): boolean {
+  return all.some((e) => e.deliverable && matchesSubscription({ ...subscriptionOf(e), filters: { ...e.state.filters, tags: undefined } }, event));
+}
