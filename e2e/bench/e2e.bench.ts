@@ -14,6 +14,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { ok, type WorkflowView } from '@stagehook/sdk';
 import { testEnv } from '@stagehook/testing';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
@@ -76,6 +78,46 @@ const receiver = createServer((req, res) => {
 });
 await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+
+/**
+ * CPU time (user + system, ms) each part of the platform has used so far, from /proc: the four
+ * services, PostgreSQL's processes, the NATS server, and this bench (load and receiver). On a
+ * machine without /proc, empty. PostgreSQL's connections that closed in between are not counted.
+ */
+const TICK_MS = existsSync('/proc') ? 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) : 10;
+function cpuMsOfPid(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+function cpuByPart(): Record<string, number> {
+  if (!existsSync('/proc')) return {};
+  const out: Record<string, number> = {};
+  for (const name of ['workflow', 'items', 'webhooks', 'delivery'] as const) {
+    const pid = platform.pid(name);
+    if (pid !== undefined) out[name] = cpuMsOfPid(pid);
+  }
+  out.postgres = 0;
+  out.nats = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let comm: string;
+    try {
+      comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+    } catch {
+      continue;
+    }
+    if (comm === 'postgres') out.postgres += cpuMsOfPid(Number(entry));
+    else if (comm === 'nats-server') out.nats += cpuMsOfPid(Number(entry));
+  }
+  const own = process.cpuUsage();
+  out.bench = (own.user + own.system) / 1000;
+  return out;
+}
 
 /** Until no durable consumer of the platform's namespace has messages pending or unacked (true), or `ms` passed (false). */
 async function quiet(ms: number): Promise<boolean> {
@@ -155,6 +197,7 @@ try {
       .map((l) => l.toFixed(1))
       .join(' ')})`,
   );
+  const cpuBefore = cpuByPart();
   const t0 = performance.now();
   let inFlight = 0;
   let maxBehind = 0;
@@ -188,6 +231,9 @@ try {
   while (Date.now() < deadline && (stageLatency.length < sent - failed || toReview.length < sent - failed)) await sleep(200);
   clearInterval(progress);
   sub.unsubscribe();
+  // CPU per item over the measured phase and its drain: what each part costs an item end to end.
+  const cpuAfter = cpuByPart();
+  const cpuMsPerItem = Object.fromEntries(Object.entries(cpuAfter).map(([part, ms]) => [part, round((ms - (cpuBefore[part] ?? 0)) / Math.max(1, sent))]));
 
   // Raw baseline, same run: bare POSTs to the same receiver, one at a time.
   const rawLatency: number[] = [];
@@ -238,6 +284,7 @@ try {
     stageToReviewP50: pct(toReview, 50),
     stageToReviewP99: pct(toReview, 99),
     stageLegsP50: { toBus: legP50(legs.toBus), toIntake: legP50(legs.toIntake), toAttempt: legP50(legs.toAttempt), toReceipt: legP50(legs.toReceipt), sampled: legs.toBus.length },
+    cpuMsPerItem,
     rawPostP50: round(pct(rawLatency, 50)),
     rawPostP99: round(pct(rawLatency, 99)),
   };
@@ -255,6 +302,12 @@ try {
   ]);
   console.log(
     `stage entry → receipt, p50 of each leg over ${legs.toBus.length} receipts: → on the bus ${figures.stageLegsP50.toBus} ms, → delivery created ${figures.stageLegsP50.toIntake} ms, → first attempt ${figures.stageLegsP50.toAttempt} ms, → receipt ${figures.stageLegsP50.toReceipt} ms`,
+  );
+  const cpuTotal = round(Object.values(cpuMsPerItem).reduce((a, b) => a + b, 0));
+  console.log(
+    `CPU per item (ms), measured phase and drain: ${Object.entries(cpuMsPerItem)
+      .map(([part, ms]) => `${part} ${ms}`)
+      .join(', ')}; total ${cpuTotal} (${cpus().length} cpus give ${round((cpus().length * 1000) / RATE)} ms per item at ${RATE}/s)`,
   );
   console.log(
     `sent ${sent} of ${TOTAL} items, their commands done at ${figures.achievedRate} items/s (asked ${RATE}/s; at most ${figures.maxBehindMs} ms behind schedule), ${failed} command failures`,

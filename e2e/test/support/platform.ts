@@ -63,6 +63,11 @@ export class Platform {
     return p;
   }
 
+  /** The process id of the service's (first) process, while it runs. */
+  pid(name: ServiceName): number | undefined {
+    return this.get(name).child?.pid;
+  }
+
   url(name: ServiceName): string {
     return `http://127.0.0.1:${this.get(name).port}`;
   }
