@@ -21,6 +21,12 @@ export interface RelayOptions {
   /** How often a follower tries to become the leader. */
   lockRetryMs?: number;
   publishTimeoutMs?: number;
+  /**
+   * How often, at most, the checkpoint is written while events flow (default 100 ms): a crash
+   * repeats up to this much, deduplicated by `Nats-Msg-Id` within the streams' two-minute
+   * duplicate window. A checkpoint per batch was a statement per event at a few events a second.
+   */
+  checkpointEveryMs?: number;
   logger?: StructuredLogger;
   /**
    * Test seam: how one event is published. Default: a JetStream publish on `nats` (AckInbox). Tests wrap it to
@@ -76,7 +82,12 @@ export class OutboxRelay {
   private readonly pollMs: number;
   private readonly lockRetryMs: number;
   private conn: QueryRunner | undefined;
+  private readonly checkpointEveryMs: number;
+  /** Where reading goes on from: the last event published, stored or not yet. */
   private checkpoint: Checkpoint = { transactionId: '0', position: '0' };
+  /** The last event published and not yet in a checkpoint write (see `checkpointEveryMs`). */
+  private unsaved: PendingRow | undefined;
+  private lastSaveAt = 0;
   /** The batch after the one being published, read meanwhile (see publishBatch). */
   private prefetched: Promise<PendingRow[]> | undefined;
   /** The write of the last batch's checkpoint, made while the next batch is published. */
@@ -97,6 +108,7 @@ export class OutboxRelay {
     this.batchSize = opts.batchSize ?? 500;
     this.pollMs = opts.pollMs ?? 25;
     this.lockRetryMs = opts.lockRetryMs ?? 1000;
+    this.checkpointEveryMs = opts.checkpointEveryMs ?? 100;
   }
 
   get stats(): Readonly<RelayStats> {
@@ -143,20 +155,52 @@ export class OutboxRelay {
         const published = await this.publishBatch();
         this.s.reads++;
         backoffMs = 100;
+        this.saveIfDue();
         if (published < this.batchSize) {
           await this.settle();
-          await this.idle(this.pollMs, true);
+          // An unsaved checkpoint is written when due, even with nothing more to publish.
+          const dueInMs = this.unsaved ? Math.max(0, this.lastSaveAt + this.checkpointEveryMs - Date.now()) : Infinity;
+          await this.idle(Math.min(this.pollMs, dueInMs), true);
         }
       } catch (err) {
         this.s.errors++;
         this.log.error({ err: (err as Error).message, relay: this.opts.name }, 'relay: batch failed; retrying');
+        // What was stored before the failure is checkpointed if the database still answers, so
+        // that the next leader (this relay, most often) does not publish it again.
+        if (this.s.leader) {
+          this.saveIfDue(true);
+          await this.settle().catch(() => undefined);
+        }
         await this.resign();
         await this.idle(backoffMs, false);
         backoffMs = Math.min(backoffMs * 2, 5_000);
       }
     }
     // Stopping: the last batch's checkpoint is written before leadership is given up.
+    if (this.s.leader) this.saveIfDue(true);
     await this.settle().catch((err: unknown) => this.log.error({ err: (err as Error).message, relay: this.opts.name }, 'relay: last checkpoint failed'));
+  }
+
+  /**
+   * Starts writing the checkpoint of what was published when `checkpointEveryMs` has passed since
+   * the last write (or `now`), after the write in flight: on the one connection, checkpoints land
+   * in order. Its failure surfaces where it is awaited (settle, resign), failing the relay like a
+   * failed publish: the next leader repeats from the last stored one.
+   */
+  private saveIfDue(now = false): void {
+    const last = this.unsaved;
+    if (!last || (!now && Date.now() - this.lastSaveAt < this.checkpointEveryMs)) return;
+    this.unsaved = undefined;
+    this.lastSaveAt = Date.now();
+    const before = this.saving;
+    // The leader's connection now: resigning drops it from `this` while the write may still wait.
+    const manager = this.conn!.manager;
+    const saving = (async () => {
+      await before;
+      await writeCheckpoint(this.opts.dataSource, manager, this.opts.name, last);
+    })();
+    saving.catch(() => undefined); // handled where it is awaited (settle, resign)
+    this.saving = saving;
   }
 
   /** Waits for the checkpoint write in flight; its failure fails the batch that awaits it. */
@@ -198,6 +242,7 @@ export class OutboxRelay {
     // A read ahead of what was published is dropped (it may be past a failed publish); a
     // checkpoint in flight lands or not, which only decides how much the next leader repeats.
     this.prefetched = undefined;
+    this.unsaved = undefined;
     await this.saving?.catch(() => undefined);
     this.saving = undefined;
     if (!conn) return;
@@ -215,13 +260,10 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes the next batch and checkpoints it. Neither database round trip waits on the bus:
+   * Publishes the next batch; reading goes on after it. No database round trip waits on the bus:
    * after a full batch the next one is read while this one is published (a read ahead is as
-   * safe as a later one, its horizon is only older), and the checkpoint of a batch is written
-   * while the next one is published (on the one connection, checkpoints land in order; the
-   * next checkpoint, an idle wait and stopping each wait for it, and its failure fails the relay
-   * like a failed publish: the next leader repeats from the last stored one, and repeats are
-   * deduplicated by `Nats-Msg-Id`).
+   * safe as a later one, its horizon is only older), and the checkpoint is written apart from
+   * publishing, at most every `checkpointEveryMs` (see `saveIfDue`).
    */
   private async publishBatch(): Promise<number> {
     const rows = await (this.prefetched ?? this.read(this.checkpoint));
@@ -238,12 +280,7 @@ export class OutboxRelay {
     let from = 0;
     while (from < rows.length) {
       const { done, failure } = await this.publishChain(rows, from);
-      if (done > 0) {
-        await this.settle();
-        const saving = this.saveCheckpoint(rows[from + done - 1], done);
-        saving.catch(() => undefined); // handled where it is awaited (settle, resign)
-        this.saving = saving;
-      }
+      if (done > 0) this.published(rows[from + done - 1], done);
       from += done;
       if (failure) throw new Error(`publish of ${rows[from].type} ${rows[from].event_id} failed: ${(failure as Error).message}`);
     }
@@ -320,9 +357,10 @@ export class OutboxRelay {
     return { done };
   }
 
-  private async saveCheckpoint(last: PendingRow, count: number): Promise<void> {
-    await writeCheckpoint(this.opts.dataSource, this.conn!.manager, this.opts.name, last);
+  /** `count` events up to `last` are stored in the stream: reading goes on after them. */
+  private published(last: PendingRow, count: number): void {
     this.checkpoint = { transactionId: last.transaction_id, position: last.global_position };
+    this.unsaved = last;
     this.s.published += count;
     this.s.batches++;
     this.s.lastPublishedAt = new Date();

@@ -197,6 +197,42 @@ describe('OutboxRelay', () => {
     expectExactlyOnceInStreamOrder(messages, 3000);
   });
 
+  it('writes its checkpoint at most every checkpointEveryMs while events trickle in, and the last one when it stops', async () => {
+    const { ds, ns } = await fresh();
+    // Every statement the relay's connections send: checkpoint writes are counted.
+    const sent: string[] = [];
+    type Client = { query: (...a: unknown[]) => unknown; spied?: true };
+    const pool = (ds.driver as unknown as { master: { on(event: 'acquire', f: (c: Client) => void): void } }).master;
+    pool.on('acquire', (client) => {
+      if (client.spied) return;
+      client.spied = true;
+      const query = client.query.bind(client);
+      client.query = (...args: unknown[]) => {
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text;
+        if (text) sent.push(text.trim());
+        return query(...args);
+      };
+    });
+    const store = new EventStore(ds);
+    const relay = new OutboxRelay({ logger, dataSource: ds, nats: nc, name: uniqueName('r'), namespace: ns, store, pollMs: 5, checkpointEveryMs: 250 });
+    relay.start();
+    await until(() => relay.stats.leader);
+    const started = Date.now();
+    for (let i = 1; i <= 30; i++) {
+      await store.append(`item-t${i}`, 0, [ev('item.test.appended', { seq: 1 })]);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    await until(() => relay.stats.published === 30);
+    const elapsed = Date.now() - started;
+    const batches = relay.stats.batches;
+    const writes = () => sent.filter((t) => t.startsWith('INSERT INTO es_checkpoints')).length;
+    // One batch per event or so, each woken by its append; a write per 250 ms, not per batch.
+    expect(batches).toBeGreaterThanOrEqual(10);
+    expect(writes()).toBeLessThanOrEqual(Math.ceil(elapsed / 250) + 1);
+    await relay.stop();
+    expect(await relay.lag()).toEqual({ pending: 0, oldestAgeMs: 0 });
+  });
+
   it('runs one leader among replicas and fails over when it stops', async () => {
     const { ds, ns, stream } = await fresh();
     const store = new EventStore(ds);
