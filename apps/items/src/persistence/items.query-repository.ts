@@ -148,6 +148,26 @@ export class ItemsQueryRepository {
     return view;
   }
 
+  /**
+   * The item (as `requireItem`) and its dataset, in one statement: what the `head` and Darwin
+   * export requests start from, once or twice per item passing a webhook stage.
+   */
+  async requireItemAndDataset(projectId: string, itemId: string): Promise<{ view: ItemView; dataset: Dataset | undefined }> {
+    const rows: (ItemViewRow & { ds_name: string | null; ds_slug: string | null; ds_created_at: Date | null })[] = await this.dataSource.query(
+      `SELECT v.*, d.name AS ds_name, d.slug AS ds_slug, d.created_at AS ds_created_at
+       FROM items_view v LEFT JOIN datasets d ON d.id = v.dataset_id AND d.project_id = v.project_id
+       WHERE v.id = $1`,
+      [itemId],
+    );
+    const r = rows[0];
+    if (!r || r.project_id !== projectId) throw new ItemNotFoundError(itemId);
+    const dataset =
+      r.ds_name !== null && r.ds_slug !== null && r.ds_created_at !== null
+        ? { id: r.dataset_id, projectId: r.project_id, name: r.ds_name, slug: r.ds_slug, createdAt: r.ds_created_at.toISOString() }
+        : undefined;
+    return { view: toView(r), dataset };
+  }
+
   async list(projectId: string, f: ItemFilter): Promise<{ items: ItemView[]; nextCursor: string | null }> {
     const rows: ItemViewRow[] = await this.dataSource.query(
       `SELECT * FROM items_view

@@ -27,8 +27,7 @@ export class ItemHeadRpc {
 
   /** The item now, or as of `version` (its status and tags then; `version_not_found` beyond its head). */
   private async summary(projectId: string, itemId: string, version?: number): Promise<ItemSummary> {
-    const view = await this.items.requireItem(projectId, itemId);
-    const dataset = await this.items.dataset(projectId, view.datasetId);
+    const { view, dataset } = await this.items.requireItemAndDataset(projectId, itemId);
     if (!dataset) throw new NotFoundError(`dataset of item ${itemId} not found`);
     if (version === undefined || version === view.version) return toSummary(view, dataset);
     const { state, version: at } = await this.items.load(itemId, version);
