@@ -196,6 +196,11 @@ try {
   await relay?.stop();
   await jsm.streams.delete(stream).catch(() => undefined);
   await nc.drain();
+  // pg's pools resolve end() before their connections have closed: dropping the database then
+  // terminates them, which each pool reports as an 'error' event (unhandled, it killed the run).
+  const closing = () => undefined;
+  pool.on('error', closing);
+  (ds.driver as unknown as { master: pg.Pool }).master.on('error', closing);
   await pool.end();
   await ds.destroy();
   await db.drop();
