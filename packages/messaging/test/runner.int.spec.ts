@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connectTestNats, until } from '@stagehook/testing';
 import { Registry } from 'prom-client';
+import type { EntityManager } from 'typeorm';
 import { DeadLetterHeaders, DeadLetterRepository, Outcome } from '../src/index.js';
 import { deadLetterCopies, gate, memoryLogger, metric, publish, recordEffect, statusChanged, TestEnv } from './support.js';
 
@@ -344,51 +345,29 @@ describe('ConsumerRunner: handler outcomes', () => {
     await runner.stop();
   });
 
-  it('does not ack an event whose handler swallowed a SQL error (its transaction was aborted)', async () => {
+  // A handler bug: the failed statement aborted the transaction, and COMMIT would silently roll
+  // back. Through TypeORM, or straight through the transaction's pg client as the event store sends.
+  const failThroughTypeorm = (m: EntityManager) => m.query('SELECT 1 / 0');
+  const failThroughPg = async (m: EntityManager) => ((await m.queryRunner!.connect()) as { query(text: string): Promise<unknown> }).query('SELECT 1 / 0');
+  it.each([
+    ['through TypeORM', 'swallower', failThroughTypeorm],
+    ['sent straight through pg', 'raw-swallower', failThroughPg],
+  ])('does not ack an event whose handler swallowed the error of a statement %s (its transaction was aborted)', async (_how, durable, fail) => {
     const ns = await env.bus();
     let calls = 0;
     const runner = env.runner(ns, {
-      durable: 'swallower',
+      durable,
       handlers: {
         'item.status.changed': async (e, ctx) => {
           calls++;
-          await recordEffect(ctx.manager, 'swallower', e);
-          if (calls === 1) {
-            try {
-              await ctx.manager.query('SELECT 1 / 0');
-            } catch {
-              // a handler bug: the transaction is now aborted and COMMIT would silently roll back
-            }
-          }
+          await recordEffect(ctx.manager, durable, e);
+          if (calls === 1) await fail(ctx.manager).catch(() => undefined);
         },
       },
     });
     await runner.start();
-    await publish(env.js, ns, statusChanged('item-w', 1));
-    await until(async () => (await env.effects('swallower')).length === 1, { message: 'the retry committed the effect' });
-    expect(calls).toBe(2);
-    await runner.stop();
-  });
-  it('does not ack an event whose handler swallowed the error of a statement sent straight through pg', async () => {
-    // The event store sends its statements on the transaction's pg client, not through TypeORM.
-    const ns = await env.bus();
-    let calls = 0;
-    const runner = env.runner(ns, {
-      durable: 'raw-swallower',
-      handlers: {
-        'item.status.changed': async (e, ctx) => {
-          calls++;
-          await recordEffect(ctx.manager, 'raw-swallower', e);
-          if (calls === 1) {
-            const client = (await ctx.manager.queryRunner!.connect()) as { query(text: string): Promise<unknown> };
-            await client.query('SELECT 1 / 0').catch(() => undefined);
-          }
-        },
-      },
-    });
-    await runner.start();
-    await publish(env.js, ns, statusChanged('item-rw', 1));
-    await until(async () => (await env.effects('raw-swallower')).length === 1, { message: 'the retry committed the effect' });
+    await publish(env.js, ns, statusChanged(`item-${durable}`, 1));
+    await until(async () => (await env.effects(durable)).length === 1, { message: 'the retry committed the effect' });
     expect(calls).toBe(2);
     await runner.stop();
   });
