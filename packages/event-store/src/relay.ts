@@ -155,7 +155,7 @@ export class OutboxRelay {
         const published = await this.publishBatch();
         this.s.reads++;
         backoffMs = 100;
-        this.saveIfDue();
+        await this.saveIfDue();
         if (published < this.batchSize) {
           await this.settle();
           // An unsaved checkpoint is written when due, even with nothing more to publish.
@@ -168,7 +168,7 @@ export class OutboxRelay {
         // What was stored before the failure is checkpointed if the database still answers, so
         // that the next leader (this relay, most often) does not publish it again.
         if (this.s.leader) {
-          this.saveIfDue(true);
+          await this.saveIfDue(true).catch(() => undefined);
           await this.settle().catch(() => undefined);
         }
         await this.resign();
@@ -177,28 +177,25 @@ export class OutboxRelay {
       }
     }
     // Stopping: the last batch's checkpoint is written before leadership is given up.
-    if (this.s.leader) this.saveIfDue(true);
-    await this.settle().catch((err: unknown) => this.log.error({ err: (err as Error).message, relay: this.opts.name }, 'relay: last checkpoint failed'));
+    const last = this.s.leader ? this.saveIfDue(true) : Promise.resolve();
+    await last.then(() => this.settle()).catch((err: unknown) => this.log.error({ err: (err as Error).message, relay: this.opts.name }, 'relay: last checkpoint failed'));
   }
 
   /**
-   * Starts writing the checkpoint of what was published when `checkpointEveryMs` has passed since
-   * the last write (or `now`), after the write in flight: on the one connection, checkpoints land
-   * in order. Its failure surfaces where it is awaited (settle, resign), failing the relay like a
-   * failed publish: the next leader repeats from the last stored one.
+   * When `checkpointEveryMs` has passed since the last write (or `now`): waits for the write in
+   * flight, whose failure fails the relay here like a failed publish (the next leader repeats
+   * from the last stored checkpoint), then starts writing the checkpoint of what was published,
+   * which the next call, an idle wait, resigning or stopping waits for. One write at a time on
+   * the one connection: checkpoints land in order and never pile up.
    */
-  private saveIfDue(now = false): void {
+  private async saveIfDue(now = false): Promise<void> {
+    if (!this.unsaved || (!now && Date.now() - this.lastSaveAt < this.checkpointEveryMs)) return;
+    await this.settle();
     const last = this.unsaved;
-    if (!last || (!now && Date.now() - this.lastSaveAt < this.checkpointEveryMs)) return;
+    if (!last || !this.conn) return;
     this.unsaved = undefined;
     this.lastSaveAt = Date.now();
-    const before = this.saving;
-    // The leader's connection now: resigning drops it from `this` while the write may still wait.
-    const manager = this.conn!.manager;
-    const saving = (async () => {
-      await before;
-      await writeCheckpoint(this.opts.dataSource, manager, this.opts.name, last);
-    })();
+    const saving = writeCheckpoint(this.opts.dataSource, this.conn.manager, this.opts.name, last);
     saving.catch(() => undefined); // handled where it is awaited (settle, resign)
     this.saving = saving;
   }
