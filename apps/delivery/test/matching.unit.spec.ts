@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { EndpointFiltersData, EndpointStateData } from '@stagehook/contracts';
-import { matchEndpoints, type MatchedEvent } from '../src/commands/create-deliveries/matching.js';
+import { matchEndpoints, mayReach, type MatchedEvent } from '../src/commands/create-deliveries/matching.js';
 import type { EndpointView } from '../src/persistence/endpoint-read.repository.js';
 
 function endpoint(id: string, eventTypes: string[], filters: EndpointFiltersData = {}, deliverable = true): EndpointView {
@@ -81,5 +81,19 @@ describe('matchEndpoints', () => {
     const entered: MatchedEvent = { type: 'workflow.stage.entered', data: { workflowId: 'wf_1', itemId: 'it_9', projectId: 'p1' } };
     expect(ids(await matchEndpoints(eps, entered, loader(['urgent']).load))).toEqual(['urgent']);
     expect(await matchEndpoints(eps, entered, loader([]).load)).toEqual([]);
+  });
+});
+
+describe('mayReach (intake acks events it is false for without a transaction)', () => {
+  it('is true wherever matchEndpoints could match: a tags filter counts, whatever the tags', async () => {
+    const tagged = endpoint('ep-tags', ['item.status.changed'], { tags: ['urgent'] });
+    expect(mayReach([tagged], statusChanged())).toBe(true);
+    expect(await matchEndpoints([tagged], statusChanged(), async () => ['urgent'])).toHaveLength(1);
+  });
+
+  it('is false for an event no deliverable endpoint subscribes to', () => {
+    expect(mayReach([endpoint('ep-other', ['item.annotation.added'])], statusChanged())).toBe(false);
+    expect(mayReach([endpoint('ep-off', ['item.status.changed'], {}, false)], statusChanged())).toBe(false);
+    expect(mayReach([], statusChanged())).toBe(false);
   });
 });

@@ -49,8 +49,8 @@ type Route = (event: CloudEvent, scope: EventScope) => Promise<HandlerOutcome>;
  */
 export class CreateDeliveriesHandler {
   private readonly recent = new RecentReads<EndpointView | null>(RECENT_ENDPOINT_MS, RECENT_ENDPOINTS_MAX);
-  /** Reads of a project's endpoints on their way (see `projectEndpoints`). */
-  private readonly reading = new Map<string, Promise<EndpointView[]>>();
+  /** The read of each project's endpoints on its way, and the one asked for after it (see `projectEndpoints`). */
+  private readonly reading = new Map<string, { running: Promise<EndpointView[]>; next?: Promise<EndpointView[]> }>();
 
   constructor(
     private readonly deliveries: DeliveryQueue,
@@ -230,17 +230,30 @@ export class CreateDeliveriesHandler {
   }
 
   /**
-   * A project's endpoints for `prepareSubscribable`: events prepared while a read of their project
-   * is on its way share it (under load, a burst of one project's events costs one read, as in
-   * the batch's transaction), and the next event after it reads afresh.
+   * A project's endpoints for `prepareSubscribable`, read after the event arrived: a read on its
+   * way may have begun before, so an event asking meanwhile gets the next read, which starts when
+   * that one ends and is shared by every event that asks until then (under load, a burst of one
+   * project's events costs a read or two, as in the batch's transaction).
    */
   private projectEndpoints(projectId: string): Promise<EndpointView[]> {
-    let read = this.reading.get(projectId);
-    if (!read) {
-      read = this.endpoints.listForProject(projectId).finally(() => this.reading.delete(projectId));
-      this.reading.set(projectId, read);
-    }
-    return read;
+    const r = this.reading.get(projectId);
+    if (!r) return this.readEndpoints(projectId);
+    r.next ??= r.running.then(
+      () => this.readEndpoints(projectId),
+      () => this.readEndpoints(projectId),
+    );
+    return r.next;
+  }
+
+  private readEndpoints(projectId: string): Promise<EndpointView[]> {
+    const running = this.endpoints.listForProject(projectId);
+    const entry: { running: Promise<EndpointView[]>; next?: Promise<EndpointView[]> } = { running };
+    this.reading.set(projectId, entry);
+    const done = () => {
+      if (this.reading.get(projectId) === entry && !entry.next) this.reading.delete(projectId);
+    };
+    running.then(done, done);
+    return running;
   }
 
   /**
