@@ -207,25 +207,36 @@ export class OutboxRelay {
     await saving;
   }
 
+  /**
+   * Takes the leadership lock and reads the checkpoint. The lock is a session lock on a pooled
+   * connection: if anything fails once it is taken, it is given back before the connection
+   * returns to the pool, or every relay of this name would be kept from leading for as long as
+   * that connection lives (a failed checkpoint read used to leave it there).
+   */
   private async tryLead(): Promise<boolean> {
     const conn = this.opts.dataSource.createQueryRunner();
+    const lock = `stagehook.relay.${this.opts.name}`;
+    let locked = false;
     try {
       await conn.connect();
-      const [row] = (await conn.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS ok`, [`stagehook.relay.${this.opts.name}`])) as { ok: boolean }[];
+      const [row] = (await conn.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS ok`, [lock])) as { ok: boolean }[];
       if (!row.ok) {
         await conn.release();
         return false;
       }
-      this.conn = conn;
+      locked = true;
       const cp = (await conn.query(`SELECT transaction_id::text AS transaction_id, global_position FROM es_checkpoints WHERE name = $1`, [this.opts.name])) as {
         transaction_id: string;
         global_position: string;
       }[];
       this.checkpoint = cp[0] ? { transactionId: cp[0].transaction_id, position: cp[0].global_position } : { transactionId: '0', position: '0' };
+      this.conn = conn;
       this.s.leader = true;
       this.log.info({ relay: this.opts.name, checkpoint: this.checkpoint }, 'relay: leading');
       return true;
     } catch (err) {
+      // A connection that cannot even unlock is broken, and its lock goes with it.
+      if (locked) await conn.query(`SELECT pg_advisory_unlock(hashtext($1))`, [lock]).catch(() => undefined);
       await conn.release().catch(() => undefined);
       throw err;
     }

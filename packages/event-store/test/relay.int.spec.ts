@@ -233,6 +233,34 @@ describe('OutboxRelay', () => {
     expect(await relay.lag()).toEqual({ pending: 0, oldestAgeMs: 0 });
   });
 
+  it('gives its leadership lock back when reading its checkpoint fails after taking it', async () => {
+    const { ds, ns, stream } = await fresh();
+    const store = new EventStore(ds);
+    await store.append('item-lock', 0, [ev('item.test.appended', { seq: 1 })]);
+    // The checkpoint read fails (here: its table is gone for a while) right after the lock is taken.
+    await ds.query(`ALTER TABLE es_checkpoints RENAME TO es_checkpoints_away`);
+    const name = uniqueName('r');
+    const failing = new OutboxRelay({ logger, dataSource: ds, nats: nc, name, namespace: ns, store, pollMs: 5, lockRetryMs: 50 });
+    failing.start();
+    try {
+      await until(() => failing.stats.errors >= 2, { message: 'two failed tries to lead' });
+      await failing.stop();
+      // Stopped, it holds nothing: a lock left on a connection back in the pool would keep every
+      // relay of this name from leading for as long as that connection lives.
+      const [held] = await ds.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+      );
+      expect(held.n).toBe(0);
+    } finally {
+      await ds.query(`ALTER TABLE es_checkpoints_away RENAME TO es_checkpoints`);
+    }
+    const relay = new OutboxRelay({ logger, dataSource: ds, nats: nc, name, namespace: ns, store, pollMs: 5 });
+    relay.start();
+    await until(() => relay.stats.published === 1, { timeoutMs: 10_000, message: 'leads and publishes once the checkpoint reads' });
+    await relay.stop();
+    expect((await readStreamMessages(nc, stream)).map((m) => m.subject)).toEqual(['item-lock']);
+  });
+
   it('runs one leader among replicas and fails over when it stops', async () => {
     const { ds, ns, stream } = await fresh();
     const store = new EventStore(ds);
