@@ -1,5 +1,5 @@
-import type { EventMetadata } from '@stagehook/contracts';
 import type { DataSource, EntityManager } from 'typeorm';
+import type { EventRow } from './rows.js';
 import { sql } from './sql.js';
 
 // The outbox relay's statements (relay.ts): what it reads, where it stands, how far behind it is.
@@ -18,20 +18,8 @@ const HORIZON_SQL = `
         WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database())),
     pg_snapshot_xmax(pg_current_snapshot()))`;
 
-/** An event the relay may publish, as read. */
-export interface PendingRow {
-  global_position: string;
-  stream_id: string;
-  stream_version: number;
-  event_id: string;
-  type: string;
-  schema_version: number;
-  /** The event's data as JSON text: published as read, never parsed here. */
-  data: string;
-  metadata: EventMetadata;
-  created_at: Date;
-  transaction_id: string;
-}
+/** An event the relay may publish, as read: a stored event whose data is the JSON text, published as read, never parsed here. */
+export type PendingRow = Omit<EventRow, 'data'> & { data: string };
 
 /** Where the relay stands: the last event it published, in (transaction id, global position) order. */
 export interface Checkpoint {
@@ -71,16 +59,22 @@ export async function writeCheckpoint(dataSource: DataSource, manager: EntityMan
   );
 }
 
-/** Events relay `name` has not published yet, and how long the oldest has waited. */
-export async function relayLag(dataSource: DataSource, name: string): Promise<{ pending: number; oldestAgeMs: number }> {
-  const cp = await dataSource.query<{ transaction_id: string; global_position: string }[]>(
+/** Where relay `name` stands, as last stored; the start of the log when it never stored one. */
+export async function readCheckpoint(db: Pick<DataSource, 'query'>, name: string): Promise<Checkpoint> {
+  const [row] = await db.query<{ transaction_id: string; global_position: string }[]>(
     `SELECT transaction_id::text AS transaction_id, global_position FROM es_checkpoints WHERE name = $1`,
     [name],
   );
+  return row ? { transactionId: row.transaction_id, position: row.global_position } : { transactionId: '0', position: '0' };
+}
+
+/** Events relay `name` has not published yet, and how long the oldest has waited. */
+export async function relayLag(dataSource: DataSource, name: string): Promise<{ pending: number; oldestAgeMs: number }> {
+  const cp = await readCheckpoint(dataSource, name);
   const [row] = await dataSource.query<{ pending: number; oldest_ms: number | null }[]>(
     `SELECT count(*)::int AS pending, (EXTRACT(EPOCH FROM now() - min(created_at)) * 1000)::float8 AS oldest_ms
      FROM es_events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
-    [cp[0]?.transaction_id ?? '0', cp[0]?.global_position ?? '0'],
+    [cp.transactionId, cp.position],
   );
   return { pending: row.pending, oldestAgeMs: row.oldest_ms ?? 0 };
 }

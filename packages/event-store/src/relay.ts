@@ -4,7 +4,7 @@ import { BusNamespace, cloudEventJson, silentLogger, streamKeyForType, type Stru
 import type { DataSource, QueryRunner } from 'typeorm';
 import { AckInbox, type RelayPublish } from './ack-inbox.js';
 import type { EventStore } from './event-store.js';
-import { type Checkpoint, type PendingRow, readPending, relayLag, writeCheckpoint } from './relay-sql.js';
+import { type Checkpoint, type PendingRow, readCheckpoint, readPending, relayLag, writeCheckpoint } from './relay-sql.js';
 import { tracedPublish } from './trace.js';
 
 export interface RelayOptions {
@@ -167,18 +167,14 @@ export class OutboxRelay {
         this.log.error({ err: (err as Error).message, relay: this.opts.name }, 'relay: batch failed; retrying');
         // What was stored before the failure is checkpointed if the database still answers, so
         // that the next leader (this relay, most often) does not publish it again.
-        if (this.s.leader) {
-          await this.saveIfDue(true).catch(() => undefined);
-          await this.settle().catch(() => undefined);
-        }
+        await this.flushCheckpoint().catch(() => undefined);
         await this.resign();
         await this.idle(backoffMs, false);
         backoffMs = Math.min(backoffMs * 2, 5_000);
       }
     }
     // Stopping: the last batch's checkpoint is written before leadership is given up.
-    const last = this.s.leader ? this.saveIfDue(true) : Promise.resolve();
-    await last.then(() => this.settle()).catch((err: unknown) => this.log.error({ err: (err as Error).message, relay: this.opts.name }, 'relay: last checkpoint failed'));
+    await this.flushCheckpoint().catch((err: unknown) => this.log.error({ err: (err as Error).message, relay: this.opts.name }, 'relay: last checkpoint failed'));
   }
 
   /**
@@ -198,6 +194,12 @@ export class OutboxRelay {
     const saving = writeCheckpoint(this.opts.dataSource, this.conn.manager, this.opts.name, last);
     saving.catch(() => undefined); // handled where it is awaited (settle, resign)
     this.saving = saving;
+  }
+
+  /** Writes the checkpoint of everything published (if any) and waits for it. */
+  private async flushCheckpoint(): Promise<void> {
+    await this.saveIfDue(true);
+    await this.settle();
   }
 
   /** Waits for the checkpoint write in flight; its failure fails the batch that awaits it. */
@@ -225,11 +227,7 @@ export class OutboxRelay {
         return false;
       }
       locked = true;
-      const cp = (await conn.query(`SELECT transaction_id::text AS transaction_id, global_position FROM es_checkpoints WHERE name = $1`, [this.opts.name])) as {
-        transaction_id: string;
-        global_position: string;
-      }[];
-      this.checkpoint = cp[0] ? { transactionId: cp[0].transaction_id, position: cp[0].global_position } : { transactionId: '0', position: '0' };
+      this.checkpoint = await readCheckpoint(conn, this.opts.name);
       this.conn = conn;
       this.s.leader = true;
       this.log.info({ relay: this.opts.name, checkpoint: this.checkpoint }, 'relay: leading');
