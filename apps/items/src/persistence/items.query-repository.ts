@@ -41,6 +41,18 @@ export interface ItemView {
   updatedAt: string;
 }
 
+interface DatasetRow {
+  id: string;
+  project_id: string;
+  name: string;
+  slug: string;
+  created_at: Date;
+}
+
+function toDataset(r: DatasetRow): Dataset {
+  return { id: r.id, projectId: r.project_id, name: r.name, slug: r.slug, createdAt: r.created_at.toISOString() };
+}
+
 interface ItemViewRow {
   seq: string;
   id: string;
@@ -98,11 +110,8 @@ export class ItemsQueryRepository {
   ) {}
 
   async listDatasets(projectId: string): Promise<Dataset[]> {
-    const rows: { id: string; project_id: string; name: string; slug: string; created_at: Date }[] = await this.dataSource.query(
-      `SELECT * FROM datasets WHERE project_id = $1 ORDER BY created_at, id`,
-      [projectId],
-    );
-    return rows.map((r) => ({ id: r.id, projectId: r.project_id, name: r.name, slug: r.slug, createdAt: r.created_at.toISOString() }));
+    const rows: DatasetRow[] = await this.dataSource.query(`SELECT * FROM datasets WHERE project_id = $1 ORDER BY created_at, id`, [projectId]);
+    return rows.map(toDataset);
   }
 
   /** The project's name and slug; a project never named is called by its id. */
@@ -129,11 +138,8 @@ export class ItemsQueryRepository {
   }
 
   private async listDatasetsWhere(where: string, params: unknown[], manager?: EntityManager): Promise<Dataset[]> {
-    const rows: { id: string; project_id: string; name: string; slug: string; created_at: Date }[] = await (manager ?? this.dataSource.manager).query(
-      `SELECT * FROM datasets WHERE ${where}`,
-      params,
-    );
-    return rows.map((r) => ({ id: r.id, projectId: r.project_id, name: r.name, slug: r.slug, createdAt: r.created_at.toISOString() }));
+    const rows: DatasetRow[] = await (manager ?? this.dataSource.manager).query(`SELECT * FROM datasets WHERE ${where}`, params);
+    return rows.map(toDataset);
   }
 
   async view(itemId: string, manager?: EntityManager): Promise<ItemView | undefined> {
@@ -163,7 +169,7 @@ export class ItemsQueryRepository {
     if (!r || r.project_id !== projectId) throw new ItemNotFoundError(itemId);
     const dataset =
       r.ds_name !== null && r.ds_slug !== null && r.ds_created_at !== null
-        ? { id: r.dataset_id, projectId: r.project_id, name: r.ds_name, slug: r.ds_slug, createdAt: r.ds_created_at.toISOString() }
+        ? toDataset({ id: r.dataset_id, project_id: r.project_id, name: r.ds_name, slug: r.ds_slug, created_at: r.ds_created_at })
         : undefined;
     return { view: toView(r), dataset };
   }
