@@ -471,6 +471,8 @@ async function main(): Promise<void> {
     let badVisits = 0;
     const outcomes = new Map<string, number>();
     const outcomeOf = new Map<string, string>();
+    /** Each submitted item's webhook-stage deliveries, as the delivery API lists them. */
+    const stageDeliveries = new Map<string, { id: string; status: string; lastError: string | null }[]>();
     for (const id of submitted) {
       const h = await call<{ visits: { stageId: string; outcome: string | null; toStageId: string | null }[] }>(
         'workflow',
@@ -481,7 +483,12 @@ async function main(): Promise<void> {
       const visit = webhookVisits[0];
       // One visit, ended by one outcome, leaving for the stage that outcome's edge names (review
       // for both in the seed template), and one delivery behind it.
-      const deliveries = await call<{ data: unknown[] }>('delivery', 'GET', `/deliveries?itemId=${id}&eventType=workflow.stage.entered`);
+      const deliveries = await call<{ data: { id: string; status: string; lastError: string | null }[] }>(
+        'delivery',
+        'GET',
+        `/deliveries?itemId=${id}&eventType=workflow.stage.entered`,
+      );
+      stageDeliveries.set(id, deliveries.body.data ?? []);
       if (webhookVisits.length !== 1 || !visit.outcome || !['succeeded', 'failed'].includes(visit.outcome) || visit.toStageId !== review || deliveries.body.data?.length !== 1)
         badVisits++;
       if (visit?.outcome) outcomes.set(visit.outcome, (outcomes.get(visit.outcome) ?? 0) + 1);
@@ -492,12 +499,10 @@ async function main(): Promise<void> {
     // Not lost: an item whose stage delivery failed without a request, every attempt refused by
     // the endpoint's open breaker (counted attempts for a stage, apps/delivery/README.md), and
     // which left through `failed` with that one delivery (checked with badVisits above).
-    const refusedOnly: string[] = [];
-    for (const id of submitted.filter((i) => !stageReceipts.has(i) && outcomeOf.get(i) === 'failed')) {
-      const d = await call<{ data: { status: string; lastError: string | null }[] }>('delivery', 'GET', `/deliveries?itemId=${id}&eventType=workflow.stage.entered`);
-      const only = d.body.data?.length === 1 ? d.body.data[0] : undefined;
-      if (only?.status === 'failed' && only.lastError?.startsWith('circuit breaker open')) refusedOnly.push(id);
-    }
+    const refusedOnly = submitted.filter((id) => {
+      const ds = stageDeliveries.get(id) ?? [];
+      return !stageReceipts.has(id) && outcomeOf.get(id) === 'failed' && ds.length === 1 && ds[0].status === 'failed' && ds[0].lastError?.startsWith('circuit breaker open');
+    });
     const stageLost = submitted.filter((id) => !stageReceipts.has(id) && !refusedOnly.includes(id));
     const stageDup = sum([...stageEvents.values()].map((r) => Math.max(0, r.filter((x) => x.answered === 200).length - 1)));
     const stageIdMismatch = [...stageEvents.values()].filter((r) => new Set(r.map((x) => x.headers['webhook-id'])).size !== 1).length;
@@ -533,18 +538,14 @@ async function main(): Promise<void> {
     const bigPayloadDelivered = bigReceipt !== undefined && bigAnnotations >= BIG_ANNOTATIONS;
     if (bigItem && !bigPayloadDelivered) {
       // What became of it: its deliveries and their attempts, for the run's log.
-      const ds = await call<{ data: { id: string; status: string; lastError: string | null }[] }>(
-        'delivery',
-        'GET',
-        `/deliveries?itemId=${bigItem.id}&eventType=workflow.stage.entered`,
-      );
-      for (const d of ds.body.data ?? []) {
+      const ds = stageDeliveries.get(bigItem.id) ?? [];
+      for (const d of ds) {
         type Attempt = { n: number; startedAt: string; durationMs: number; statusCode: number | null; error: string | null };
         const attempts = await call<{ data: Attempt[] }>('delivery', 'GET', `/deliveries/${d.id}/attempts`);
         const tried = (attempts.body.data ?? []).map((a) => `#${a.n} +${((Date.parse(a.startedAt) - started) / 1000).toFixed(1)}s ${a.durationMs} ms → ${a.statusCode ?? a.error}`);
         log(`big item ${bigItem.id}: delivery ${d.status} (${d.lastError}); attempts ${tried.join(', ')}`);
       }
-      if (!ds.body.data?.length) log(`big item ${bigItem.id}: no delivery (${JSON.stringify(ds.body)})`);
+      if (ds.length === 0) log(`big item ${bigItem.id}: no delivery`);
     }
     const deadLettered = await platform.deadLetters();
     rows.unshift({
