@@ -19,7 +19,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus } from 'node:os';
-import { Platform } from '../test/support/platform.js';
+import { Platform, SERVICE_NAMES } from '../test/support/platform.js';
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -97,7 +97,7 @@ function cpuMsOfPid(pid: number): number {
 function cpuByPart(): Record<string, number> {
   if (!existsSync('/proc')) return {};
   const out: Record<string, number> = {};
-  for (const name of ['workflow', 'items', 'webhooks', 'delivery'] as const) {
+  for (const name of SERVICE_NAMES) {
     const pid = platform.pid(name);
     if (pid !== undefined) out[name] = cpuMsOfPid(pid);
   }

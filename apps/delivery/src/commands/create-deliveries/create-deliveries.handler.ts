@@ -41,6 +41,12 @@ export interface EventScope {
 
 type Route = (event: CloudEvent, scope: EventScope) => Promise<HandlerOutcome>;
 
+/** A read of a project's endpoints on its way, and the one asked for after it (see `projectEndpoints`). */
+interface EndpointRead {
+  running: Promise<EndpointView[]>;
+  next?: Promise<EndpointView[]>;
+}
+
 /**
  * Turns consumed events into messages with frozen payloads and their first deliveries, in the
  * consumer's transaction (so an event is acked only once its deliveries are durable). Events come
@@ -49,8 +55,8 @@ type Route = (event: CloudEvent, scope: EventScope) => Promise<HandlerOutcome>;
  */
 export class CreateDeliveriesHandler {
   private readonly recent = new RecentReads<EndpointView | null>(RECENT_ENDPOINT_MS, RECENT_ENDPOINTS_MAX);
-  /** The read of each project's endpoints on its way, and the one asked for after it (see `projectEndpoints`). */
-  private readonly reading = new Map<string, { running: Promise<EndpointView[]>; next?: Promise<EndpointView[]> }>();
+  /** Per project, the read of its endpoints on its way (see `projectEndpoints`). */
+  private readonly reading = new Map<string, EndpointRead>();
 
   constructor(
     private readonly deliveries: DeliveryQueue,
@@ -247,7 +253,7 @@ export class CreateDeliveriesHandler {
 
   private readEndpoints(projectId: string): Promise<EndpointView[]> {
     const running = this.endpoints.listForProject(projectId);
-    const entry: { running: Promise<EndpointView[]>; next?: Promise<EndpointView[]> } = { running };
+    const entry: EndpointRead = { running };
     this.reading.set(projectId, entry);
     const done = () => {
       if (this.reading.get(projectId) === entry && !entry.next) this.reading.delete(projectId);
