@@ -7,6 +7,7 @@ export * from './catalog.js';
 export * from './event-types.js';
 export * from './create.js';
 export * from './validate.js';
+export * from './validation-metadata.js';
 export * from './events/common.js';
 export * from './events/workflow.js';
 export * from './events/items.js';

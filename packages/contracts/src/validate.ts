@@ -3,6 +3,10 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { eventSpec } from './catalog.js';
 import { CloudEventEnvelope, type CloudEvent } from './envelope.js';
 import { withValidTraceContext } from './trace-context.js';
+import { memoizeValidationMetadata } from './validation-metadata.js';
+
+// Every service validates its bus events and request bodies through this package's classes.
+memoizeValidationMetadata();
 
 export type Validated<T> = { ok: true; value: T } | { ok: false; reason: string };
 

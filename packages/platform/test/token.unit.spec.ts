@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from '@jest/globals';
-import { keyIdFor, mintProjectToken, tokenScopes, verifyProjectToken } from '../src/auth/token.js';
+import { keyIdFor, mintProjectToken, ProjectTokenVerifier, tokenScopes, verifyProjectToken } from '../src/auth/token.js';
 
 const SECRET_A = 'a'.repeat(16) + 'first-signing-key-0123456789';
 const SECRET_B = 'b'.repeat(16) + 'second-signing-key-0123456789';
@@ -154,5 +154,43 @@ describe('project tokens', () => {
     expect(() => mintProjectToken({ projectId: 'p q', secret: SECRET_A, ttlSeconds: 60 })).toThrow(RangeError);
     expect(() => mintProjectToken({ projectId: 'p', secret: SECRET_A, ttlSeconds: 0 })).toThrow(RangeError);
     expect(() => mintProjectToken({ projectId: 'p', secret: SECRET_A, ttlSeconds: 1.5 })).toThrow(RangeError);
+  });
+});
+
+describe('ProjectTokenVerifier (the guard’s remembered verifications)', () => {
+  const token = mintProjectToken({ projectId: 'proj-1', secret: SECRET_A, ttlSeconds: 600, now: NOW, jti: 'jti-v' });
+
+  it('answers a token it has seen as verifyProjectToken does, and still judges it by the clock each time', () => {
+    const v = new ProjectTokenVerifier([SECRET_A]);
+    expect(v.verify(token, at(10))).toEqual(verifyProjectToken(token, [SECRET_A], at(10)));
+    expect(v.verify(token, at(20))).toMatchObject({ ok: true, claims: { sub: 'proj-1', jti: 'jti-v' } });
+    // Remembered, and expired all the same once its time is up (600 s plus the 30 s leeway).
+    expect(v.verify(token, at(630))).toMatchObject({ ok: false, failure: 'expired' });
+    expect(v.verify(token, at(-31))).toMatchObject({ ok: false, failure: 'not_yet_valid' });
+  });
+
+  it('checks every other string in full: a changed signature or payload of a remembered token is refused', () => {
+    const v = new ProjectTokenVerifier([SECRET_A]);
+    expect(v.verify(token, NOW).ok).toBe(true);
+    const [h, p, s] = token.split('.');
+    const flipped = `${h}.${p}.${s.slice(0, -2)}${s.endsWith('AA') ? 'AB' : 'AA'}`;
+    expect(v.verify(flipped, NOW)).toMatchObject({ ok: false, failure: 'bad_signature' });
+    const otherProject = `${h}.${b64({ ...decode(p), sub: 'proj-2' })}.${s}`;
+    expect(v.verify(otherProject, NOW)).toMatchObject({ ok: false, failure: 'bad_signature' });
+    // A verifier with other keys shares nothing with this one.
+    expect(new ProjectTokenVerifier([SECRET_B]).verify(token, NOW)).toMatchObject({ ok: false, failure: 'bad_signature' });
+  });
+
+  it('keeps at most its capacity, dropping the token seen least recently, and hands out claims no caller can change', () => {
+    const v = new ProjectTokenVerifier([SECRET_A], 2);
+    const tokens = ['a', 'b', 'c'].map((jti) => mintProjectToken({ projectId: 'p', secret: SECRET_A, ttlSeconds: 60, now: NOW, jti }));
+    const remembered = (v as unknown as { signed: Map<string, unknown> }).signed;
+    v.verify(tokens[0], NOW);
+    v.verify(tokens[1], NOW);
+    v.verify(tokens[0], NOW);
+    v.verify(tokens[2], NOW);
+    expect([...remembered.keys()]).toEqual([tokens[0], tokens[2]]);
+    const r = v.verify(tokens[0], NOW);
+    expect(r.ok && Object.isFrozen(r.claims)).toBe(true);
   });
 });

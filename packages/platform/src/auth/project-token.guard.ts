@@ -5,7 +5,7 @@ import { BaseConfig } from '../config/base-config.js';
 import { UnauthorizedError } from '../errors/domain-error.js';
 import type { PlatformRequest } from '../http/request.js';
 import { IS_PUBLIC } from './decorators.js';
-import { type TokenFailure, verifyProjectToken } from './token.js';
+import { ProjectTokenVerifier, type TokenFailure } from './token.js';
 
 const MESSAGES: Record<TokenFailure, string> = {
   malformed: 'Bearer token is malformed',
@@ -21,10 +21,15 @@ const MESSAGES: Record<TokenFailure, string> = {
  */
 @Injectable()
 export class ProjectTokenGuard implements CanActivate {
+  /** A client sends the same token request after request: its HMAC is checked once. */
+  private readonly tokens: ProjectTokenVerifier;
+
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
-    @Inject(BaseConfig) private readonly config: BaseConfig,
-  ) {}
+    @Inject(BaseConfig) config: BaseConfig,
+  ) {
+    this.tokens = new ProjectTokenVerifier(config.AUTH_TOKEN_SECRETS);
+  }
 
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== 'http') return true;
@@ -38,7 +43,7 @@ export class ProjectTokenGuard implements CanActivate {
       res.setHeader('WWW-Authenticate', 'Bearer realm="stagehook"');
       throw new UnauthorizedError(header === undefined ? 'Bearer token is missing' : 'Authorization header must be "Bearer <token>"');
     }
-    const result = verifyProjectToken(match[1], this.config.AUTH_TOKEN_SECRETS);
+    const result = this.tokens.verify(match[1]);
     if (!result.ok) {
       res.setHeader('WWW-Authenticate', `Bearer realm="stagehook", error="invalid_token", error_description="${MESSAGES[result.failure]}"`);
       throw new UnauthorizedError(MESSAGES[result.failure]);

@@ -1,4 +1,5 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { memoizeValidationMetadata } from '@stagehook/contracts';
 import { type FieldError, ValidationFailedError } from '../errors/domain-error.js';
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
@@ -30,6 +31,8 @@ export function flattenValidationErrors(errors: ValidationError[], prefix = '', 
  * from query strings say so with `@Type(() => Number)`.
  */
 export function createValidationPipe(): ValidationPipe {
+  // Which rules apply to a DTO is looked up once per class, not on every request.
+  memoizeValidationMetadata();
   return new ValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
