@@ -1,7 +1,7 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { eventSpec } from './catalog.js';
-import { CloudEventEnvelope, type CloudEvent } from './envelope.js';
+import { CloudEventEnvelope, isWellFormedEnvelope, type CloudEvent } from './envelope.js';
 import { withValidTraceContext } from './trace-context.js';
 import { memoizeValidationMetadata } from './validation-metadata.js';
 
@@ -31,6 +31,15 @@ function validateInstance<T extends object>(cls: new () => T, plain: unknown, pr
   const errors = validateSync(instance, OPTIONS);
   if (errors.length > 0) return { ok: false, reason: describeErrors(errors, prefix).join('; ') };
   return { ok: true, value: instance };
+}
+
+/**
+ * The reasons a JSON object is not a CloudEvents envelope Stagehook accepts (`field: rule`, none
+ * when it is one). Only the envelope: `data` is checked against its type's class separately.
+ */
+export function envelopeErrors(json: Readonly<Record<string, unknown>>): string[] {
+  if (isWellFormedEnvelope(json)) return [];
+  return describeErrors(validateSync(plainToInstance(CloudEventEnvelope, json), OPTIONS));
 }
 
 /** Validates `data` against the catalog class of `type` at its current schema version. */
@@ -68,8 +77,9 @@ export function parseEvent(body: Uint8Array | string): Validated<CloudEvent> {
   } catch (err) {
     return { ok: false, reason: `body: not valid JSON (${(err as Error).message})` };
   }
-  const env = validateInstance(CloudEventEnvelope, json, '');
-  if (!env.ok) return env;
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return { ok: false, reason: 'value: must be an object' };
+  const reasons = envelopeErrors(json as Record<string, unknown>);
+  if (reasons.length > 0) return { ok: false, reason: reasons.join('; ') };
   return completeEvent(withValidTraceContext(json as CloudEvent<string, Record<string, unknown>>));
 }
 
