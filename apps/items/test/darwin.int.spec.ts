@@ -268,6 +268,9 @@ describe('Darwin JSON 2.0 import and export', () => {
   it('names the project in source_info.team once the project has a name, as V7 names the team', async () => {
     const [itemId] = await register(['team.jpg']);
     expect((await s.call('GET', '/project')).json).toMatchObject({ id: 'proj-a', name: 'proj-a', slug: 'proj-a', updatedBy: null });
+    // Exported once before the rename: exports keep the name they read for a second, and a
+    // rename must still show in the very next one.
+    expect((await s.call('GET', `/items/${itemId}/darwin`)).json.item.source_info.team).toEqual({ name: 'proj-a', slug: 'proj-a' });
     const bad = await s.call('PUT', '/project', { name: 'Acme Labs', slug: 'Not A Slug' });
     expect(bad.status).toBe(400);
     expect(JSON.stringify(bad.json)).toContain('slug');

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ITEM_EVENT_TYPES, type ItemStatus, type ItemSummary } from '@stagehook/contracts';
 import { EventStore, fold, loadState, type StoredEvent } from '@stagehook/event-store';
+import { RecentReads } from '@stagehook/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DatasetNotFoundError, ItemNotFoundError, VersionNotFoundError } from '../domain/errors.js';
 import { itemDecider, itemStreamId, tagsOf, type ItemEvent, type ItemSlot, type ItemState } from '../domain/item.decider.js';
@@ -80,6 +81,9 @@ export interface ItemFilter {
   limit: number;
 }
 
+/** How long a read of a project's name answers exports (see `projectRecently`). */
+const RECENT_PROJECT_MS = 1_000;
+
 const toView = (r: ItemViewRow): ItemView => ({
   id: r.id,
   projectId: r.project_id,
@@ -104,6 +108,9 @@ const toView = (r: ItemViewRow): ItemView => ({
  */
 @Injectable()
 export class ItemsQueryRepository {
+  /** Project names as read within the last second (see `projectRecently`). */
+  private readonly projects = new RecentReads<Project>(RECENT_PROJECT_MS, 1_000);
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly store: EventStore,
@@ -124,6 +131,21 @@ export class ItemsQueryRepository {
     return r
       ? { id: projectId, name: r.name, slug: r.slug, updatedAt: r.updated_at.toISOString(), updatedBy: r.updated_by }
       : { id: projectId, name: projectId, slug: projectId, updatedAt: null, updatedBy: null };
+  }
+
+  /**
+   * `project` as this process read it within the last second: every Darwin export names its
+   * project (`source_info.team`), one read per webhook delivery for a value that changes when
+   * someone renames the project. A rename through this process is seen at once (`forgetProject`),
+   * one through another replica within the second.
+   */
+  projectRecently(projectId: string): Promise<Project> {
+    return this.projects.get(projectId, () => this.project(projectId));
+  }
+
+  /** The next `projectRecently` of this project reads it again. */
+  forgetProject(projectId: string): void {
+    this.projects.delete(projectId);
   }
 
   /** The dataset if it belongs to the project (another project's is "not found"). */
@@ -155,23 +177,31 @@ export class ItemsQueryRepository {
   }
 
   /**
-   * The item (as `requireItem`) and its dataset, in one statement: what the `head` and Darwin
-   * export requests start from, once or twice per item passing a webhook stage.
+   * The item's read model and its dataset, in one statement: what a status change (a stage entry's
+   * or a client's) and the `head` and Darwin export requests start from, each once or twice per
+   * item passing through a workflow. The dataset is undefined if it is not in the item's project.
    */
-  async requireItemAndDataset(projectId: string, itemId: string): Promise<{ view: ItemView; dataset: Dataset | undefined }> {
-    const rows: (ItemViewRow & { ds_name: string | null; ds_slug: string | null; ds_created_at: Date | null })[] = await this.dataSource.query(
+  async viewAndDataset(itemId: string, manager?: EntityManager): Promise<{ view: ItemView; dataset: Dataset | undefined } | undefined> {
+    const rows: (ItemViewRow & { ds_name: string | null; ds_slug: string | null; ds_created_at: Date | null })[] = await (manager ?? this.dataSource.manager).query(
       `SELECT v.*, d.name AS ds_name, d.slug AS ds_slug, d.created_at AS ds_created_at
        FROM items_view v LEFT JOIN datasets d ON d.id = v.dataset_id AND d.project_id = v.project_id
        WHERE v.id = $1`,
       [itemId],
     );
     const r = rows[0];
-    if (!r || r.project_id !== projectId) throw new ItemNotFoundError(itemId);
+    if (!r) return undefined;
     const dataset =
       r.ds_name !== null && r.ds_slug !== null && r.ds_created_at !== null
         ? toDataset({ id: r.dataset_id, project_id: r.project_id, name: r.ds_name, slug: r.ds_slug, created_at: r.ds_created_at })
         : undefined;
     return { view: toView(r), dataset };
+  }
+
+  /** `viewAndDataset` of an item that belongs to the project; another project's item is a 404. */
+  async requireItemAndDataset(projectId: string, itemId: string): Promise<{ view: ItemView; dataset: Dataset | undefined }> {
+    const found = await this.viewAndDataset(itemId);
+    if (!found || found.view.projectId !== projectId) throw new ItemNotFoundError(itemId);
+    return found;
   }
 
   async list(projectId: string, f: ItemFilter): Promise<{ items: ItemView[]; nextCursor: string | null }> {

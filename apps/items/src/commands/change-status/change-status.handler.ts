@@ -21,8 +21,7 @@ export class ChangeStatusHandler {
     reason: string | null,
     correlationId?: string,
   ): Promise<{ status: ItemStatus; version: number }> {
-    const view = await this.items.requireItem(projectId, itemId);
-    const dataset = (await this.items.dataset(projectId, view.datasetId)) ?? null;
+    const { dataset = null } = await this.items.requireItemAndDataset(projectId, itemId);
     const command: ItemCommand = { type: 'ChangeStatus', to, changedBy, reason, source: 'manual', now: new Date(), dataset };
     const res = await this.repo.handle(itemId, command, metadataFor(projectId, correlationId));
     return { status: res.state.status, version: res.version };

@@ -43,9 +43,9 @@ export class StageEnteredHandler {
     const d = event.data;
     const to = statusForStage(d.stageType);
     if (!to) return Outcome.ack();
-    const view = await this.items.view(d.itemId, manager);
-    if (!view || view.projectId !== d.projectId) return Outcome.deadLetter(`unknown item ${d.itemId} in project ${d.projectId}`);
-    const dataset = (await this.items.dataset(d.projectId, view.datasetId, manager)) ?? null;
+    const found = await this.items.viewAndDataset(d.itemId, manager);
+    if (!found || found.view.projectId !== d.projectId) return Outcome.deadLetter(`unknown item ${d.itemId} in project ${d.projectId}`);
+    const dataset = found.dataset ?? null;
     try {
       await this.repo.handle(
         d.itemId,

@@ -30,6 +30,7 @@ export class NameProjectController {
   @ApiOperation({ operationId: 'ProjectController_save', summary: undefined })
   async save(@ProjectId() projectId: string, @Actor() actor: TokenActor | undefined, @Body() body: SaveProjectDto): Promise<Project> {
     await this.repo.saveProject(projectId, body.name, body.slug ?? slugify(body.name, 'project'), actorRefOrProject(projectId, actor));
+    this.items.forgetProject(projectId);
     return this.items.project(projectId);
   }
 }

@@ -16,7 +16,7 @@ export class ExportDarwinQuery {
   /** The Darwin document exactly as of `version` (latest when absent), and the item summary then. */
   async exportDarwin(projectId: string, itemId: string, version?: number): Promise<{ item: ItemSummary; darwin: DarwinDocument }> {
     // The project's name does not depend on the item: asked alongside, not after.
-    const [{ view, dataset }, team] = await Promise.all([this.items.requireItemAndDataset(projectId, itemId), this.items.project(projectId)]);
+    const [{ view, dataset }, team] = await Promise.all([this.items.requireItemAndDataset(projectId, itemId), this.items.projectRecently(projectId)]);
     if (!dataset) throw new NotFoundError(`dataset of item ${itemId} not found`);
     const { state, version: at } = await this.items.load(itemId, version);
     return {
