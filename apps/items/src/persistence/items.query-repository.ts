@@ -4,7 +4,7 @@ import { EventStore, fold, loadState, type StoredEvent } from '@stagehook/event-
 import { RecentReads } from '@stagehook/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DatasetNotFoundError, ItemNotFoundError, VersionNotFoundError } from '../domain/errors.js';
-import { itemDecider, itemStreamId, tagsOf, type ItemEvent, type ItemSlot, type ItemState } from '../domain/item.decider.js';
+import { itemDecider, itemSnapshotting, itemStreamId, tagsOf, type ItemEvent, type ItemSlot, type ItemState } from '../domain/item.decider.js';
 
 /** A project as its exports name it (V7's team). */
 export interface Project {
@@ -227,6 +227,13 @@ export class ItemsQueryRepository {
     if (toVersion === undefined) {
       const { state, version } = await loadState(this.store, itemStreamId(itemId), itemDecider);
       return { state, version };
+    }
+    // A version's state never changes once committed, and this process keeps committed states
+    // only: the one it holds at exactly that version is the fold, without reading the stream.
+    // A stage entry's export asks for the version items answered `head` with just before.
+    const cached = this.store.cachedState(itemStreamId(itemId));
+    if (cached && cached.snapshotVersion === itemSnapshotting.version && cached.version === toVersion) {
+      return { state: cached.state as ItemState, version: toVersion };
     }
     const events = await this.store.readStream<ItemEvent>(itemStreamId(itemId), { toVersion, types: ITEM_EVENT_TYPES });
     const version = events.length === 0 ? 0 : events[events.length - 1].streamVersion;
