@@ -27,24 +27,44 @@ export interface Checkpoint {
   position: string;
 }
 
+/** What one read of the relay found. */
+export interface PendingRead {
+  rows: PendingRow[];
+  /**
+   * Events after `after` that committed but lie past the horizon (an older transaction is still
+   * open): publishable once it ends, which no append of this process may announce.
+   */
+  heldBack: boolean;
+}
+
 /**
  * Up to `limit` publishable events after `after`, in (transaction id, global position) order:
  * the columns' order, not the text the id is read back as (ORDER BY a bare name sorts by the
- * output column of that name, and the text '100000' sorts before '99999').
+ * output column of that name, and the text '100000' sorts before '99999'). One more row, with
+ * no event, when committed events wait behind the horizon: the same statement and snapshot, so
+ * an event is either read or reported held back.
  */
-export function readPending(dataSource: DataSource, manager: EntityManager, after: Checkpoint, limit: number): Promise<PendingRow[]> {
-  return sql<PendingRow>(
+export async function readPending(dataSource: DataSource, manager: EntityManager, after: Checkpoint, limit: number): Promise<PendingRead> {
+  const rows = await sql<PendingRow & { held_back: boolean }>(
     dataSource,
     manager,
-    `SELECT global_position, stream_id, stream_version, event_id, type, schema_version, data::text AS data, metadata, created_at,
-            transaction_id::text AS transaction_id
-     FROM es_events
-     WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-       AND transaction_id < (${HORIZON_SQL})
-     ORDER BY es_events.transaction_id, es_events.global_position
-     LIMIT $3`,
+    `WITH h AS (SELECT (${HORIZON_SQL}) AS horizon)
+     (SELECT global_position, stream_id, stream_version, event_id, type, schema_version, data::text AS data, metadata, created_at,
+             transaction_id::text AS transaction_id, false AS held_back
+      FROM es_events, h
+      WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
+        AND transaction_id < h.horizon
+      ORDER BY es_events.transaction_id, es_events.global_position
+      LIMIT $3)
+     UNION ALL
+     SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true
+     FROM h
+     WHERE EXISTS (SELECT 1 FROM es_events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint) AND transaction_id >= h.horizon)`,
     [after.transactionId, after.position, limit],
   );
+  const last = rows[rows.length - 1];
+  const heldBack = last?.held_back === true;
+  return { rows: heldBack ? rows.slice(0, -1) : rows, heldBack };
 }
 
 /** Stores `last` as relay `name`'s checkpoint. */

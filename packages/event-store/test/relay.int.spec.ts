@@ -53,13 +53,19 @@ describe('OutboxRelay', () => {
   it('publishes 2,000 events from two concurrent writers exactly once, each stream in order, none skipped', async () => {
     const { db, ds, ns, stream } = await fresh();
     const store = new EventStore(ds);
-    const relay = new OutboxRelay({ logger, dataSource: ds, nats: nc, name: uniqueName('r'), namespace: ns, store, batchSize: 100, pollMs: 5 });
+    const name = uniqueName('r');
+    const relay = new OutboxRelay({ logger, dataSource: ds, nats: nc, name, namespace: ns, store, batchSize: 100, pollMs: 5 });
     relay.start();
+    await until(() => relay.stats.leader);
     // Two writers with their own pools (as two processes would), 4 append chains each, so
-    // transactions commit out of position order all the time.
+    // transactions commit out of position order all the time. Each runs its replica's relay, a
+    // follower, which tells the leader of its appends.
     const writer = async (w: string) => {
       const wds = await dataSourceFor(db.url, 4);
       const wstore = new EventStore(wds);
+      const follower = new OutboxRelay({ logger, dataSource: wds, nats: nc, name, namespace: ns, store: wstore, pollMs: 5 });
+      follower.start();
+      cleanups.push(() => follower.stop());
       const chains = Array.from({ length: 4 }, async (_, c) => {
         for (let i = 1; i <= 250; i++) {
           const streamId = `item-${w}${c}`;
@@ -67,6 +73,8 @@ describe('OutboxRelay', () => {
         }
       });
       await Promise.all(chains);
+      expect(follower.stats.leader).toBe(false);
+      await follower.stop();
       await wds.destroy();
     };
     await Promise.all([writer('a'), writer('b')]);
@@ -104,6 +112,65 @@ describe('OutboxRelay', () => {
     await relay.stop();
     const messages = await readStreamMessages(nc, stream);
     expect(messages.map((m) => m.subject)).toEqual(['item-slow', 'item-fast']);
+  });
+
+  it('looks again soon only while committed events wait behind an open transaction', async () => {
+    const { ds, ns, stream } = await fresh();
+    const store = new EventStore(ds);
+    // Nothing but its own appends and that read's answer may make this relay look again.
+    const relay = new OutboxRelay({ logger, dataSource: ds, nats: nc, name: uniqueName('r'), namespace: ns, store, pollMs: 5, idlePollMs: 60_000 });
+    relay.start();
+    await until(() => relay.stats.leader);
+    await until(() => relay.stats.reads >= 1);
+    // Idle: no read at all, where a poll every pollMs made a hundred.
+    let reads = relay.stats.reads;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(relay.stats.reads - reads).toBeLessThanOrEqual(1);
+
+    // An older transaction holds an id and appends nothing: ending it wakes nobody.
+    const older = ds.createQueryRunner();
+    await older.connect();
+    await older.startTransaction();
+    await older.query(`SELECT pg_current_xact_id()`);
+    await store.append('item-behind', 0, [ev('item.test.appended', { seq: 1 })]);
+    reads = relay.stats.reads;
+    await until(() => relay.stats.reads >= reads + 5, { message: 'reads again and again while the event waits' });
+    expect(relay.stats.published).toBe(0);
+    await older.commitTransaction();
+    await older.release();
+    await until(() => relay.stats.published === 1, { timeoutMs: 5_000, message: 'published once the older transaction ended' });
+    // Nothing waits any more: idle again.
+    reads = relay.stats.reads;
+    await new Promise((r) => setTimeout(r, 500));
+    expect(relay.stats.reads - reads).toBeLessThanOrEqual(1);
+    await relay.stop();
+    expect((await readStreamMessages(nc, stream)).map((m) => m.subject)).toEqual(['item-behind']);
+  });
+
+  it('is told at once of a follower replica’s appends, and the follower’s relay reads nothing', async () => {
+    const { db, ds, ns, stream } = await fresh();
+    const name = uniqueName('r');
+    const leader = new OutboxRelay({ logger, dataSource: ds, nats: nc, name, namespace: ns, store: new EventStore(ds), pollMs: 5, idlePollMs: 60_000 });
+    leader.start();
+    await until(() => leader.stats.leader);
+    const rds = await dataSourceFor(db.url, 2);
+    cleanups.push(() => rds.destroy());
+    const replica = new EventStore(rds);
+    const follower = new OutboxRelay({ logger, dataSource: rds, nats: nc, name, namespace: ns, store: replica, pollMs: 5, idlePollMs: 60_000, lockRetryMs: 50 });
+    follower.start();
+    for (let i = 1; i <= 3; i++) {
+      await replica.append('item-replica', i - 1, [ev('item.test.appended', { seq: i })]);
+      // Only the notification can wake the leader before its minute-long idle poll.
+      await until(() => leader.stats.published === i, { timeoutMs: 5_000, message: `append ${i} of the replica published` });
+    }
+    expect(follower.stats).toMatchObject({ leader: false, reads: 0, published: 0 });
+    await follower.stop();
+    await leader.stop();
+    expectExactlyOnceInStreamOrder(await readStreamMessages(nc, stream), 3);
+    // A leader that resigned gives its connection back without its LISTEN: the pool hands out
+    // the connection released last first, the leader's, which listens to nothing.
+    const listening = await ds.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM pg_listening_channels()`);
+    expect(listening[0].n).toBe(0);
   });
 
   it('publishes in transaction order when transaction ids differ in their number of digits', async () => {
