@@ -51,20 +51,25 @@ export async function readPending(dataSource: DataSource, manager: EntityManager
     `WITH h AS (SELECT (${HORIZON_SQL}) AS horizon)
      (SELECT global_position, stream_id, stream_version, event_id, type, schema_version, data::text AS data, metadata, created_at,
              transaction_id::text AS transaction_id, false AS held_back
-      FROM es_events, h
+      FROM es_events
       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-        AND transaction_id < h.horizon
+        AND transaction_id < (SELECT horizon FROM h)
       ORDER BY es_events.transaction_id, es_events.global_position
       LIMIT $3)
      UNION ALL
      SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, true
-     FROM h
-     WHERE EXISTS (SELECT 1 FROM es_events WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint) AND transaction_id >= h.horizon)`,
+     WHERE (
+       -- The first entry past the horizon, in the index's order: EXISTS let a generic plan scan
+       -- the whole table instead.
+       SELECT true FROM es_events
+       WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint) AND transaction_id >= (SELECT horizon FROM h)
+       ORDER BY es_events.transaction_id, es_events.global_position
+       LIMIT 1)`,
     [after.transactionId, after.position, limit],
   );
-  const last = rows[rows.length - 1];
-  const heldBack = last?.held_back === true;
-  return { rows: heldBack ? rows.slice(0, -1) : rows, heldBack };
+  // Found by its flag, not its place: UNION ALL promises no order between its branches.
+  const heldBack = rows.some((r) => r.held_back);
+  return { rows: heldBack ? rows.filter((r) => !r.held_back) : rows, heldBack };
 }
 
 /** Stores `last` as relay `name`'s checkpoint. */

@@ -95,6 +95,8 @@ export class OutboxRelay {
   private readonly lockRetryMs: number;
   /** Where followers announce their appends to the leader (LISTEN/NOTIFY, per database). */
   private readonly channel: string;
+  /** The advisory lock only the leader holds. */
+  private readonly lockKey: string;
   /** The leader's listener on its connection, removed when it resigns. */
   private unlisten: (() => void) | undefined;
   /** A follower's notification in flight, and whether another append came meanwhile. */
@@ -131,6 +133,10 @@ export class OutboxRelay {
     this.idlePollMs = opts.store ? (opts.idlePollMs ?? 1_000) : this.pollMs;
     // A channel name is an identifier of at most 63 bytes: a digest of the relay's name fits any name.
     this.channel = `stagehook_relay_${createHash('sha256').update(opts.name).digest('hex').slice(0, 32)}`;
+    this.lockKey = `stagehook.relay.${opts.name}`;
+    // From the start, not from `start()`: the service's consumers may append before the relay
+    // starts, and those appends must reach whichever replica leads.
+    this.subscribe();
     this.lockRetryMs = opts.lockRetryMs ?? 1000;
     this.checkpointEveryMs = opts.checkpointEveryMs ?? 100;
   }
@@ -142,18 +148,24 @@ export class OutboxRelay {
   start(): void {
     if (this.loop) return;
     this.stopping = false;
-    this.unsubscribe = this.opts.store?.onAppended(() => this.wake());
+    this.subscribe();
     this.loop = this.run();
+  }
+
+  private subscribe(): void {
+    this.unsubscribe ??= this.opts.store?.onAppended(() => this.wake());
   }
 
   /** Finishes the batch in hand, checkpoints it, and gives up leadership. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.unsubscribe?.();
     this.stopWait?.();
     await this.loop;
     this.loop = undefined;
     await this.resign();
+    // Appends while stopping (consumers draining) reached the leader, this one or another.
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
     this.acks.close();
   }
 
@@ -162,7 +174,7 @@ export class OutboxRelay {
    * another process (the store's appends call this whichever this relay is).
    */
   wake(): void {
-    if (!this.s.leader && this.loop && !this.stopping) {
+    if (!this.s.leader) {
       this.notifyLeader();
       return;
     }
@@ -271,11 +283,10 @@ export class OutboxRelay {
    */
   private async tryLead(): Promise<boolean> {
     const conn = this.opts.dataSource.createQueryRunner();
-    const lock = `stagehook.relay.${this.opts.name}`;
     let locked = false;
     try {
       await conn.connect();
-      const [row] = (await conn.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS ok`, [lock])) as { ok: boolean }[];
+      const [row] = (await conn.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS ok`, [this.lockKey])) as { ok: boolean }[];
       if (!row.ok) {
         await conn.release();
         return false;
@@ -288,16 +299,23 @@ export class OutboxRelay {
       this.log.info({ relay: this.opts.name, checkpoint: this.checkpoint }, 'relay: leading');
       return true;
     } catch (err) {
-      this.unlisten?.();
-      this.unlisten = undefined;
-      // A connection that cannot even unlock is broken, and its lock goes with it.
-      if (locked) {
-        await conn.query(`UNLISTEN *`).catch(() => undefined);
-        await conn.query(`SELECT pg_advisory_unlock(hashtext($1))`, [lock]).catch(() => undefined);
-      }
-      await conn.release().catch(() => undefined);
+      if (locked) await this.giveBack(conn);
+      else await conn.release().catch(() => undefined);
       throw err;
     }
+  }
+
+  /**
+   * The lock, then the LISTEN, each on its own (one failing must not keep the other), then the
+   * connection, back to the pool. A connection that cannot even unlock is broken, and its lock
+   * and LISTEN go with it.
+   */
+  private async giveBack(conn: QueryRunner): Promise<void> {
+    this.unlisten?.();
+    this.unlisten = undefined;
+    await conn.query(`SELECT pg_advisory_unlock(hashtext($1))`, [this.lockKey]).catch(() => undefined);
+    await conn.query(`UNLISTEN *`).catch(() => undefined);
+    await conn.release().catch(() => undefined);
   }
 
   private async resign(): Promise<void> {
@@ -311,17 +329,11 @@ export class OutboxRelay {
     this.unsaved = undefined;
     await this.saving?.catch(() => undefined);
     this.saving = undefined;
-    this.unlisten?.();
-    this.unlisten = undefined;
-    if (!conn) return;
-    try {
-      // The connection goes back to the pool: it must not go on receiving the followers' news.
-      await conn.query(`UNLISTEN *`);
-      await conn.query(`SELECT pg_advisory_unlock(hashtext($1))`, [`stagehook.relay.${this.opts.name}`]);
-    } catch {
-      // the connection is gone, and the lock with it
+    if (conn) await this.giveBack(conn);
+    else {
+      this.unlisten?.();
+      this.unlisten = undefined;
     }
-    await conn.release().catch(() => undefined);
   }
 
   /** Up to a batch of publishable events after `after`, in (transaction id, global position) order. */
@@ -336,10 +348,16 @@ export class OutboxRelay {
    */
   private async listen(conn: QueryRunner): Promise<void> {
     const client: unknown = await conn.connect();
-    if (!isNotifying(client)) return;
+    if (!isNotifying(client)) {
+      this.log.warn({ relay: this.opts.name }, 'relay: the connection cannot LISTEN; other replicas’ events wait for the idle poll');
+      return;
+    }
     await conn.query(`LISTEN ${this.channel}`);
+    // Wakes this relay only: a notification arriving while it resigns is not sent on again.
     const onNotification = (msg: { channel: string }) => {
-      if (msg.channel === this.channel) this.wake();
+      if (msg.channel !== this.channel) return;
+      this.woken = true;
+      this.wakeUp?.();
     };
     client.on('notification', onNotification);
     this.unlisten = () => client.removeListener('notification', onNotification);

@@ -167,10 +167,15 @@ describe('OutboxRelay', () => {
     await follower.stop();
     await leader.stop();
     expectExactlyOnceInStreamOrder(await readStreamMessages(nc, stream), 3);
-    // A leader that resigned gives its connection back without its LISTEN: the pool hands out
-    // the connection released last first, the leader's, which listens to nothing.
-    const listening = await ds.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM pg_listening_channels()`);
-    expect(listening[0].n).toBe(0);
+    // A leader that resigned gives its connection back without its LISTEN: every connection of
+    // the pool, the leader's among them, listens to nothing.
+    const pool = (ds.driver as unknown as { master: { totalCount: number; connect(): Promise<{ query(q: string): Promise<{ rows: { n: number }[] }>; release(): void }> } }).master;
+    const clients = await Promise.all(Array.from({ length: pool.totalCount }, () => pool.connect()));
+    try {
+      for (const c of clients) expect((await c.query(`SELECT count(*)::int AS n FROM pg_listening_channels()`)).rows[0].n).toBe(0);
+    } finally {
+      for (const c of clients) c.release();
+    }
   });
 
   it('publishes in transaction order when transaction ids differ in their number of digits', async () => {

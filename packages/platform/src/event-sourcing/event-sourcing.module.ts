@@ -20,7 +20,7 @@ export interface EventSourcingModuleOptions extends Pick<EventStoreOptions, 'pro
    * internal services publish to): provisioned at boot with the configured replicas too.
    */
   alsoOwns?: StreamKey[];
-  relay?: { batchSize?: number; pollMs?: number; lockRetryMs?: number };
+  relay?: { batchSize?: number; pollMs?: number; idlePollMs?: number; lockRetryMs?: number };
 }
 
 const OPTIONS = Symbol('EVENT_SOURCING_OPTIONS');
