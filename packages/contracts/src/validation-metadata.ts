@@ -21,6 +21,8 @@ export function memoizeValidationMetadata(storage: MetadataStorage = getMetadata
   const addRule = storage.addValidationMetadata.bind(storage);
   let memo = new WeakMap<object, Map<string, Rule[]>>();
   storage.getTargetValidationMetadatas = (target, schema, always, strictGroups, groups) => {
+    // Only classes are kept (a plain object's `constructor` may be anything): the rest is asked as before.
+    if (typeof target !== 'function') return lookup(target, schema, always, strictGroups, groups);
     const key = `${schema}\u0000${always}\u0000${strictGroups}\u0000${groups?.join('\u0001') ?? ''}`;
     let byOptions = memo.get(target);
     if (!byOptions) memo.set(target, (byOptions = new Map<string, Rule[]>()));

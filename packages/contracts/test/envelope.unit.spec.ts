@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { getMetadataStorage, validateSync } from 'class-validator';
 import { CloudEventEnvelope, envelopeErrors, isWellFormedEnvelope } from '../src/index.js';
 
 const valid: Record<string, unknown> = {
@@ -52,6 +52,15 @@ describe('isWellFormedEnvelope', () => {
 
   it.each(cases)('agrees with CloudEventEnvelope’s rules: %s = %s', (_field, _value, json) => {
     expect(isWellFormedEnvelope(json)).toBe(classSays(json));
+  });
+
+  it('tries every field CloudEventEnvelope has a rule for: a rule added to the class must be added here too', () => {
+    const ruled = new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(CloudEventEnvelope, '', true, false)
+        .map((m) => m.propertyName),
+    );
+    expect([...ruled].sort()).toEqual(Object.keys(tries).sort());
   });
 
   it('is tried on both answers: most broken envelopes are refused, and the edge values that are fine pass', () => {

@@ -25,4 +25,15 @@ describe('RecentReads', () => {
     await recent.get('c', load, 4);
     expect(await recent.get('a', load, 5)).toBe('r6');
   });
+
+  it('does not keep a read that was under way when the key was deleted (a change it may have missed)', async () => {
+    const recent = new RecentReads<string>(1_000, 10);
+    let release: (v: string) => void = () => undefined;
+    const slow = recent.get('project', () => new Promise<string>((r) => (release = r)), 0);
+    // The rename commits and forgets the name while the old one is being read.
+    recent.delete('project');
+    release('old name');
+    expect(await slow).toBe('old name');
+    expect(await recent.get('project', async () => 'new name', 1)).toBe('new name');
+  });
 });

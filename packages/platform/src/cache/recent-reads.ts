@@ -5,6 +5,8 @@
  */
 export class RecentReads<V> {
   private readonly entries = new Map<string, { value: V; until: number }>();
+  /** Counts `delete` and `clear` calls: a read begun before one is answered but not kept. */
+  private forgotten = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -15,7 +17,10 @@ export class RecentReads<V> {
   async get(key: string, load: () => Promise<V>, now = Date.now()): Promise<V> {
     const hit = this.entries.get(key);
     if (hit && hit.until > now) return hit.value;
+    const forgotten = this.forgotten;
     const value = await load();
+    // A change made while it read (a rename, and its `delete`) may not be in what it read.
+    if (forgotten !== this.forgotten) return value;
     if (this.entries.size >= this.max) this.entries.clear();
     this.entries.set(key, { value, until: now + this.ttlMs });
     return value;
@@ -23,11 +28,13 @@ export class RecentReads<V> {
 
   /** The next `get` of `key` reads again. */
   delete(key: string): void {
+    this.forgotten++;
     this.entries.delete(key);
   }
 
   /** Every next `get` reads again. */
   clear(): void {
+    this.forgotten++;
     this.entries.clear();
   }
 }
