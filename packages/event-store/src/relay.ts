@@ -1,66 +1,17 @@
-import { createHash } from 'node:crypto';
 import { JetStreamApiError } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
 import { BusNamespace, cloudEventJson, silentLogger, streamKeyForType, type StructuredLogger } from '@stagehook/contracts';
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { QueryRunner } from 'typeorm';
 import { AckInbox, type RelayPublish } from './ack-inbox.js';
-import type { EventStore } from './event-store.js';
+import { RelayLeadership } from './relay-leadership.js';
+import type { RelayOptions, RelayStats } from './relay-options.js';
 import { type Checkpoint, type PendingRead, type PendingRow, readCheckpoint, readPending, relayLag, writeCheckpoint } from './relay-sql.js';
 import { tracedPublish } from './trace.js';
 
-export interface RelayOptions {
-  dataSource: DataSource;
-  nats: NatsConnection;
-  /** Checkpoint and leadership lock name: one per service (`items`, `workflow`, …). */
-  name: string;
-  namespace?: BusNamespace;
-  /** Wakes the relay as soon as this process appends, instead of at the next poll. */
-  store?: EventStore;
-  batchSize?: number;
-  /**
-   * How soon to look again while committed events wait behind an older open transaction (the
-   * read says so), and how often to look at all without `store` (nothing then wakes the relay).
-   */
-  pollMs?: number;
-  /**
-   * With `store`, how often a leader with nothing held back looks anyway (default 1 s): every
-   * append that could be waiting wakes it, this process's through `store` and other replicas'
-   * through a notification, so this only bounds what a lost wake-up costs. An idle service
-   * polled every `pollMs` before: 40 reads a second doing nothing.
-   */
-  idlePollMs?: number;
-  /** How often a follower tries to become the leader. */
-  lockRetryMs?: number;
-  publishTimeoutMs?: number;
-  /**
-   * How often, at most, the checkpoint is written while events flow (default 100 ms): a crash
-   * repeats up to this much, deduplicated by `Nats-Msg-Id` within the streams' two-minute
-   * duplicate window. A checkpoint per batch was a statement per event at a few events a second.
-   */
-  checkpointEveryMs?: number;
-  logger?: StructuredLogger;
-  /**
-   * Test seam: how one event is published. Default: a JetStream publish on `nats` (AckInbox). Tests wrap it to
-   * make one publish of a batch fail and check what the stream then holds.
-   */
-  publish?: RelayPublish;
-}
-
 export type { RelayPublish } from './ack-inbox.js';
+export type { RelayOptions, RelayStats } from './relay-options.js';
 
 /** JetStream's error code for a publish whose `Nats-Expected-Last-Sequence` did not hold. */
 const WRONG_LAST_SEQUENCE = 10071;
-
-export interface RelayStats {
-  leader: boolean;
-  published: number;
-  duplicates: number;
-  batches: number;
-  /** Reads of the store completed as leader, whether they found anything: tests wait on it. */
-  reads: number;
-  errors: number;
-  lastPublishedAt: Date | null;
-}
 
 /**
  * Publishes committed events to JetStream in commit-safe order, with `Nats-Msg-Id` = event id,
@@ -73,9 +24,9 @@ export interface RelayStats {
  * checkpoint in it never passes an event that commits later. A long-open transaction in this
  * database holds the relay back (visible as relay lag); it never makes it skip.
  *
- * Leadership: a session advisory lock on the relay's own connection, so one relay per service
- * publishes however many replicas run; if that connection dies the lock goes with it and another
- * replica takes over. Publishing after a crash between publish and checkpoint repeats events:
+ * Leadership (RelayLeadership): a session advisory lock on the relay's own connection, so one
+ * relay per service publishes however many replicas run; if that connection dies the lock goes
+ * with it and another replica takes over. Publishing after a crash between publish and checkpoint repeats events:
  * JetStream drops repeats inside its duplicate window and consumers dedupe by event id.
  */
 export class OutboxRelay {
@@ -93,15 +44,7 @@ export class OutboxRelay {
   private readonly pollMs: number;
   private readonly idlePollMs: number;
   private readonly lockRetryMs: number;
-  /** Where followers announce their appends to the leader (LISTEN/NOTIFY, per database). */
-  private readonly channel: string;
-  /** The advisory lock only the leader holds. */
-  private readonly lockKey: string;
-  /** The leader's listener on its connection, removed when it resigns. */
-  private unlisten: (() => void) | undefined;
-  /** A follower's notification in flight, and whether another append came meanwhile. */
-  private notifying = false;
-  private notifyAgain = false;
+  private readonly leadership: RelayLeadership;
   /** The last read found committed events behind the horizon: look again after `pollMs`. */
   private heldBack = false;
   private conn: QueryRunner | undefined;
@@ -131,9 +74,8 @@ export class OutboxRelay {
     this.batchSize = opts.batchSize ?? 500;
     this.pollMs = opts.pollMs ?? 25;
     this.idlePollMs = opts.store ? (opts.idlePollMs ?? 1_000) : this.pollMs;
-    // A channel name is an identifier of at most 63 bytes: a digest of the relay's name fits any name.
-    this.channel = `stagehook_relay_${createHash('sha256').update(opts.name).digest('hex').slice(0, 32)}`;
-    this.lockKey = `stagehook.relay.${opts.name}`;
+    // A follower's notification wakes this relay only: one arriving while it resigns is not sent on again.
+    this.leadership = new RelayLeadership(opts.dataSource, opts.name, this.log, () => this.rouse());
     // From the start, not from `start()`: the service's consumers may append before the relay
     // starts, and those appends must reach whichever replica leads.
     this.subscribe();
@@ -174,34 +116,14 @@ export class OutboxRelay {
    * another process (the store's appends call this whichever this relay is).
    */
   wake(): void {
-    if (!this.s.leader) {
-      this.notifyLeader();
-      return;
-    }
-    this.woken = true;
-    this.wakeUp?.();
+    if (this.s.leader) this.rouse();
+    else this.leadership.notify();
   }
 
-  /**
-   * One notification in flight at a time; appends meanwhile make one more after it, not one
-   * each. Best effort: a lost one costs at most the leader's `idlePollMs`.
-   */
-  private notifyLeader(): void {
-    if (this.notifying) {
-      this.notifyAgain = true;
-      return;
-    }
-    this.notifying = true;
-    this.opts.dataSource
-      .query(`SELECT pg_notify($1, '')`, [this.channel])
-      .catch((err: unknown) => this.log.warn({ err: (err as Error).message, relay: this.opts.name }, 'relay: could not notify the leader'))
-      .finally(() => {
-        this.notifying = false;
-        if (this.notifyAgain) {
-          this.notifyAgain = false;
-          this.notifyLeader();
-        }
-      });
+  /** Ends the idle wait in progress, or the next one before it starts. */
+  private rouse(): void {
+    this.woken = true;
+    this.wakeUp?.();
   }
 
   /** Events not yet published, and how long the oldest has waited. */
@@ -275,47 +197,21 @@ export class OutboxRelay {
     await saving;
   }
 
-  /**
-   * Takes the leadership lock and reads the checkpoint. The lock is a session lock on a pooled
-   * connection: if anything fails once it is taken, it is given back before the connection
-   * returns to the pool, or every relay of this name would be kept from leading for as long as
-   * that connection lives (a failed checkpoint read used to leave it there).
-   */
+  /** Takes the leadership (see RelayLeadership) and reads the checkpoint to go on from. */
   private async tryLead(): Promise<boolean> {
-    const conn = this.opts.dataSource.createQueryRunner();
-    let locked = false;
+    const conn = await this.leadership.acquire();
+    if (!conn) return false;
     try {
-      await conn.connect();
-      const [row] = (await conn.query(`SELECT pg_try_advisory_lock(hashtext($1)) AS ok`, [this.lockKey])) as { ok: boolean }[];
-      if (!row.ok) {
-        await conn.release();
-        return false;
-      }
-      locked = true;
       this.checkpoint = await readCheckpoint(conn, this.opts.name);
-      await this.listen(conn);
-      this.conn = conn;
-      this.s.leader = true;
-      this.log.info({ relay: this.opts.name, checkpoint: this.checkpoint }, 'relay: leading');
-      return true;
     } catch (err) {
-      if (locked) await this.giveBack(conn);
-      else await conn.release().catch(() => undefined);
+      // Given back at once: a failed checkpoint read used to leave the lock on a pooled connection.
+      await this.leadership.release(conn);
       throw err;
     }
-  }
-
-  /**
-   * The lock, then the LISTEN, each on its own (one failing must not keep the other), then the
-   * connection, back to the pool. A connection that cannot even unlock is broken, and its lock
-   * and LISTEN go with it.
-   */
-  private async giveBack(conn: QueryRunner): Promise<void> {
-    this.unlisten?.();
-    this.unlisten = undefined;
-    await conn.query(`SELECT pg_advisory_unlock(hashtext($1))`, [this.lockKey]).catch(() => undefined);
-    await conn.query(`UNLISTEN *`).catch(() => undefined);
-    await conn.release().catch(() => undefined);
+    this.conn = conn;
+    this.s.leader = true;
+    this.log.info({ relay: this.opts.name, checkpoint: this.checkpoint }, 'relay: leading');
+    return true;
   }
 
   private async resign(): Promise<void> {
@@ -329,38 +225,12 @@ export class OutboxRelay {
     this.unsaved = undefined;
     await this.saving?.catch(() => undefined);
     this.saving = undefined;
-    if (conn) await this.giveBack(conn);
-    else {
-      this.unlisten?.();
-      this.unlisten = undefined;
-    }
+    if (conn) await this.leadership.release(conn);
   }
 
   /** Up to a batch of publishable events after `after`, in (transaction id, global position) order. */
   private read(after: Checkpoint): Promise<PendingRead> {
     return readPending(this.opts.dataSource, this.conn!.manager, after, this.batchSize);
-  }
-
-  /**
-   * The leader's connection listens for followers' appends (`wake` in another process): they
-   * reach it as they commit, not at its next poll. Notifications arrive on that connection's
-   * client between its queries.
-   */
-  private async listen(conn: QueryRunner): Promise<void> {
-    const client: unknown = await conn.connect();
-    if (!isNotifying(client)) {
-      this.log.warn({ relay: this.opts.name }, 'relay: the connection cannot LISTEN; other replicas’ events wait for the idle poll');
-      return;
-    }
-    await conn.query(`LISTEN ${this.channel}`);
-    // Wakes this relay only: a notification arriving while it resigns is not sent on again.
-    const onNotification = (msg: { channel: string }) => {
-      if (msg.channel !== this.channel) return;
-      this.woken = true;
-      this.wakeUp?.();
-    };
-    client.on('notification', onNotification);
-    this.unlisten = () => client.removeListener('notification', onNotification);
   }
 
   /**
@@ -489,19 +359,4 @@ export class OutboxRelay {
       this.stopWait = done;
     });
   }
-}
-
-/** A pg client, which emits LISTEN's notifications. */
-interface NotifyingClient {
-  on(event: 'notification', listener: (msg: { channel: string }) => void): unknown;
-  removeListener(event: 'notification', listener: (msg: { channel: string }) => void): unknown;
-}
-
-function isNotifying(client: unknown): client is NotifyingClient {
-  return (
-    typeof client === 'object' &&
-    client !== null &&
-    typeof (client as Partial<NotifyingClient>).on === 'function' &&
-    typeof (client as Partial<NotifyingClient>).removeListener === 'function'
-  );
 }
