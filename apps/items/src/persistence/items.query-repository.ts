@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { ITEM_EVENT_TYPES, type ItemStatus, type ItemSummary } from '@stagehook/contracts';
-import { EventStore, fold, loadState, type StoredEvent } from '@stagehook/event-store';
+import { cachedStateAt, EventStore, fold, loadState, type StoredEvent } from '@stagehook/event-store';
 import { RecentReads } from '@stagehook/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DatasetNotFoundError, ItemNotFoundError, VersionNotFoundError } from '../domain/errors.js';
-import { itemDecider, itemSnapshotting, itemStreamId, tagsOf, type ItemEvent, type ItemSlot, type ItemState } from '../domain/item.decider.js';
+import { itemDecider, itemStreamId, tagsOf, type ItemEvent, type ItemSlot, type ItemState } from '../domain/item.decider.js';
 
 /** A project as its exports name it (V7's team). */
 export interface Project {
@@ -228,13 +228,9 @@ export class ItemsQueryRepository {
       const { state, version } = await loadState(this.store, itemStreamId(itemId), itemDecider);
       return { state, version };
     }
-    // A version's state never changes once committed, and this process keeps committed states
-    // only: the one it holds at exactly that version is the fold, without reading the stream.
     // A stage entry's export asks for the version items answered `head` with just before.
-    const cached = this.store.cachedState(itemStreamId(itemId));
-    if (cached && cached.snapshotVersion === itemSnapshotting.version && cached.version === toVersion) {
-      return { state: cached.state as ItemState, version: toVersion };
-    }
+    const cached = cachedStateAt(this.store, itemStreamId(itemId), itemDecider, toVersion);
+    if (cached) return { state: cached, version: toVersion };
     const events = await this.store.readStream<ItemEvent>(itemStreamId(itemId), { toVersion, types: ITEM_EVENT_TYPES });
     const version = events.length === 0 ? 0 : events[events.length - 1].streamVersion;
     if (toVersion !== undefined && version < toVersion) throw new VersionNotFoundError(itemId, toVersion, version);
