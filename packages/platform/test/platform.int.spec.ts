@@ -89,6 +89,11 @@ describe('a service booted through bootstrapService', () => {
     await expect(dataSource.query('SELECT count(*) FROM sample_things')).resolves.toEqual([{ count: '0' }]);
   });
 
+  it('logs no error while booting a healthy service', () => {
+    // The sample service declares no consumer settings: looking them up must not log an error.
+    expect(logs.lines.filter((l) => l.level === 'error' || l.level === 50)).toEqual([]);
+  });
+
   describe('GET /health', () => {
     it('answers 200 when PostgreSQL and NATS are up, without a token', async () => {
       const res = await call('/health');

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { type DynamicModule, Injectable, Module, type OnApplicationShutdown, type Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModuleRef, NestFactory } from '@nestjs/core';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { BusNamespace } from '@stagehook/contracts';
@@ -119,14 +119,9 @@ export async function bootstrapService<C extends BaseConfig>(
  * today) runs no consumers.
  */
 function connectConsumers(app: NestExpressApplication, logger: Logger): void {
-  let dataSource: DataSource;
-  let namespace: BusNamespace;
-  try {
-    dataSource = app.get(DataSource, { strict: false });
-    namespace = app.get(BusNamespace, { strict: false });
-  } catch {
-    return;
-  }
+  const dataSource = optional<DataSource>(app, DataSource);
+  const namespace = optional<BusNamespace>(app, BusNamespace);
+  if (!dataSource || !namespace) return;
   const strategy = new JetStreamTransport({
     dataSource,
     nats: app.get<NatsConnection>(NATS_CONNECTION),
@@ -154,9 +149,13 @@ function connectResponders(app: NestExpressApplication, config: BaseConfig, logg
   app.connectMicroservice<MicroserviceOptions>({ strategy }, { inheritAppConfig: false });
 }
 
-function optional<T>(app: NestExpressApplication, token: symbol): T | undefined {
+/**
+ * A provider the service may not declare. Asked of the root ModuleRef, not of the app: the app's
+ * methods run in Nest's exception zone, which logs every lookup that misses as an error.
+ */
+function optional<T>(app: NestExpressApplication, token: symbol | (abstract new (...args: never[]) => T)): T | undefined {
   try {
-    return app.get<T>(token, { strict: false });
+    return app.get(ModuleRef).get<T>(token, { strict: false });
   } catch {
     return undefined;
   }
