@@ -89,6 +89,20 @@ describe('rpc.items.darwin-export for documents bigger than one NATS message', (
     expect((reply.darwin as { annotations: unknown[] }).annotations).toHaveLength(3);
   });
 
+  it("exports an item's latest version as later exports of that version do, byte for byte", async () => {
+    const r = await s.call('POST', '/items', { datasetId, items: [{ name: 'latest-key-order.jpg', width: 1920, height: 1080 }] });
+    const itemId = r.json.items[0].id as string;
+    const boxes = Array.from({ length: 3 }, (_, k) => ({ name: 'screw', bounding_box: { x: k, y: 2, w: 30, h: 40 } }));
+    const a = await s.call('POST', `/items/${itemId}/annotations/bulk`, { annotations: boxes });
+    expect(a.status).toBe(201);
+    // The latest version, loaded from the state this process kept after the command.
+    const latest = await s.call('GET', `/items/${itemId}/darwin`);
+    expect(latest.status).toBe(200);
+    expect((await s.call('POST', `/items/${itemId}/annotations/bulk`, { annotations: polygons(1) })).status).toBe(201);
+    const later = await s.call('GET', `/items/${itemId}/darwin?version=${a.json.version as number}`);
+    expect(later.text).toBe(latest.text);
+  });
+
   it('refuses an export above its bound as payload_too_large', async () => {
     const huge = await itemWith(500);
     const reply = await rpcRequest(nc, ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId: huge.itemId, version: huge.version });

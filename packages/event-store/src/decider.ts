@@ -177,7 +177,10 @@ export async function handleCommand<C, E extends DomainEvent, S>(
         })),
         { manager: opts.manager, streamType: opts.streamType },
       );
-      const after = decided.reduce((s, e) => decider.evolve(s, e), state);
+      // Folded from the events as stored (jsonb orders their keys), not as decided: the state
+      // kept and returned is then the one a later fold of the stream gives, byte for byte.
+      const appended: readonly DomainEvent[] = res.events;
+      const after = appended.reduce((s, e) => decider.evolve(s, e as E), state);
       if (decider.snapshot) await remember(store, streamId, decider.snapshot, after, res.version, storedAt, opts.manager);
       return { state: after, version: res.version, events: res.events };
     } catch (err) {

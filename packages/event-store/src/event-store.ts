@@ -4,6 +4,7 @@ import { APPENDED_COLUMNS, type AppendedRow, appendStatement } from './append-sq
 import { duplicateOr, EVENT_COLUMNS, type EventRow } from './rows.js';
 import { sql } from './sql.js';
 import { AfterCommit } from './after-commit.js';
+import { parseAsJsonb } from './jsonb.js';
 import { StateCache } from './state-cache.js';
 import type { AppendOptions, AppendResult, CachedState, EventStoreOptions, ReadStreamOptions } from './store-options.js';
 import { activeTraceContext } from './trace.js';
@@ -127,7 +128,7 @@ export class EventStore {
    * InlineProjection.statements): an append no other projection reacts to needs no explicit
    * transaction, one round trip, atomic as any single statement. The events come back from what
    * was sent, not from a RETURNING of their JSON, which PostgreSQL would send back and the driver
-   * parse again.
+   * parse again; with their keys in jsonb's order, as a later read gives them.
    */
   async append(streamId: string, expected: ExpectedVersion, events: EventToAppend[], opts: AppendOptions = {}): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append: no events');
@@ -262,8 +263,8 @@ export class EventStore {
       event_id: e.id,
       type: e.type,
       schema_version: e.schemaVersion,
-      data: JSON.parse(payload.data) as Record<string, unknown>,
-      metadata: JSON.parse(payload.metadata) as StoredEvent['metadata'],
+      data: parseAsJsonb(payload.data) as Record<string, unknown>,
+      metadata: parseAsJsonb(payload.metadata) as StoredEvent['metadata'],
     });
   }
 

@@ -14,7 +14,9 @@ export interface ItemSnapshot extends Omit<ItemState, 'annotationLog'> {
  * older snapshots are then ignored and rewritten.
  */
 export const itemSnapshotting: Snapshotting<ItemState> = {
-  version: 1,
+  // 2: states fold events as stored, their keys in jsonb's order; a snapshot of 1 may hold the
+  // annotations as a client sent them, and an export made from it would differ in key order.
+  version: 2,
   // A hot item's state stays in the process's cache, so a stored snapshot only serves a cold
   // load; writing a 10,000-annotation state (≈3 MB) every 100 commands was most of what was left
   // of a command's cost on such an item (see README, "Where the time goes").
