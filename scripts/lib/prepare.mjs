@@ -1,7 +1,7 @@
 // What both README commands do before anything else: make sure PostgreSQL and NATS answer on
 // loopback (scripts/services.sh starts or installs them) and that node_modules matches the
 // lockfile. Plain Node with no dependencies: it runs on a fresh clone before `npm install`.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,4 +40,35 @@ export function ensureInstalled(root) {
 export function run(root, cmd, args, env = {}) {
   const local = join(root, 'node_modules', '.bin', cmd);
   execFileSync(existsSync(local) ? local : cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+}
+
+/**
+ * Commands run side by side from the root, each with inherited output (turbo prefixes its lines
+ * with the task). The first to fail stops the others (their whole process group): the run has
+ * failed and waiting for them only delays the report.
+ */
+export async function runSideBySide(root, lanes) {
+  const children = [];
+  const exits = lanes.map(
+    ({ name, cmd, args }) =>
+      new Promise((resolve) => {
+        const local = join(root, 'node_modules', '.bin', cmd);
+        const child = spawn(existsSync(local) ? local : cmd, args, { cwd: root, stdio: 'inherit', detached: true });
+        children.push(child);
+        child.on('exit', (code, signal) => {
+          if (code !== 0) for (const other of children) if (other !== child && other.exitCode === null) stopGroup(other);
+          resolve({ name, ok: code === 0, why: signal ?? `exit ${code}` });
+        });
+      }),
+  );
+  const failed = (await Promise.all(exits)).filter((e) => !e.ok);
+  if (failed.length > 0) throw new Error(`failed: ${failed.map((f) => `${f.name} (${f.why})`).join(', ')}`);
+}
+
+function stopGroup(child) {
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    // already gone
+  }
 }
