@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventMetadata } from '@stagehook/contracts';
 import type { EntityManager } from 'typeorm';
 import type { EventStore } from './event-store.js';
+import type { CachedState } from './store-options.js';
 import { ConcurrencyConflictError, narrowEvents, type DomainEvent, type StoredEvent } from './types.js';
 
 export type { DomainEvent } from './types.js';
@@ -63,12 +64,12 @@ export async function loadState<E extends DomainEvent, S>(
   const snap = decider.snapshot;
   let base: LoadedState<S> = { state: decider.initialState(), version: 0, storedAt: 0 };
   let tail: readonly StoredEvent[];
-  const cached = snap ? store.cachedState(streamId) : undefined;
-  if (snap && cached && cached.snapshotVersion === snap.version && opts.trustCache) {
+  const cached = cachedFor(store, streamId, snap);
+  if (cached && opts.trustCache) {
     // Not read at all: the append's version check refuses a decision made on a stale state.
     return { state: cached.state as S, version: cached.version, storedAt: cached.storedAt, fromCacheOnly: true };
   }
-  if (snap && cached && cached.snapshotVersion === snap.version) {
+  if (cached) {
     base = { state: cached.state as S, version: cached.version, storedAt: cached.storedAt };
     tail = await store.readStream(streamId, { fromVersion: base.version + 1, manager });
   } else if (snap) {
@@ -90,6 +91,23 @@ export async function loadState<E extends DomainEvent, S>(
   // Inside a caller's transaction the tail may hold its own uncommitted events: kept once it commits.
   if (snap) store.cacheState(streamId, { snapshotVersion: snap.version, version: loaded.version, state, storedAt: loaded.storedAt }, manager);
   return loaded;
+}
+
+/** This process's cached state of the stream, if it was folded by the decider's current `evolve`. */
+function cachedFor<S>(store: EventStore, streamId: string, snap: Snapshotting<S> | undefined): CachedState | undefined {
+  if (!snap) return undefined;
+  const cached = store.cachedState(streamId);
+  return cached?.snapshotVersion === snap.version ? cached : undefined;
+}
+
+/**
+ * The stream's state at exactly `version` when this process holds it, else undefined. Only
+ * committed states are cached, and a version's state never changes: it is the fold of the stream
+ * up to `version`, without reading it (items' export of the version its `head` just answered).
+ */
+export function cachedStateAt<S>(store: EventStore, streamId: string, decider: Pick<Decider<unknown, DomainEvent, S>, 'snapshot'>, version: number): S | undefined {
+  const cached = cachedFor(store, streamId, decider.snapshot);
+  return cached?.version === version ? (cached.state as S) : undefined;
 }
 
 export function fold<E extends DomainEvent, S>(decider: Pick<Decider<unknown, E, S>, 'initialState' | 'evolve'>, events: readonly E[]): S {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ITEM_EVENT_TYPES, type ItemStatus, type ItemSummary } from '@stagehook/contracts';
-import { EventStore, fold, loadState, type StoredEvent } from '@stagehook/event-store';
+import { cachedStateAt, EventStore, fold, loadState, type StoredEvent } from '@stagehook/event-store';
 import { RecentReads } from '@stagehook/platform';
 import { DataSource, type EntityManager } from 'typeorm';
 import { DatasetNotFoundError, ItemNotFoundError, VersionNotFoundError } from '../domain/errors.js';
@@ -228,9 +228,9 @@ export class ItemsQueryRepository {
       const { state, version } = await loadState(this.store, itemStreamId(itemId), itemDecider);
       return { state, version };
     }
-    // Folded from the stream as stored, never from the state this process cached after a command:
-    // that one holds the annotations as the client sent them, whose keys jsonb orders otherwise,
-    // and an export of one version must be the same bytes whenever it is asked for.
+    // A stage entry's export asks for the version items answered `head` with just before.
+    const cached = cachedStateAt(this.store, itemStreamId(itemId), itemDecider, toVersion);
+    if (cached) return { state: cached, version: toVersion };
     const events = await this.store.readStream<ItemEvent>(itemStreamId(itemId), { toVersion, types: ITEM_EVENT_TYPES });
     const version = events.length === 0 ? 0 : events[events.length - 1].streamVersion;
     if (toVersion !== undefined && version < toVersion) throw new VersionNotFoundError(itemId, toVersion, version);
