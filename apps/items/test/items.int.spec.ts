@@ -88,6 +88,18 @@ describe('items service over HTTP, PostgreSQL and NATS', () => {
     expect(r.json.message).toMatch(/new.*done/);
   });
 
+  it('answers a repeated update with the version it made, adding no event', async () => {
+    const itemId = await register('same-update.jpg');
+    const a = await s.call('POST', `/items/${itemId}/annotations`, { name: 'car', bounding_box: { x: 1, y: 2, w: 3, h: 4 } });
+    const id = a.json.annotation.id as string;
+    const first = await s.call('PUT', `/items/${itemId}/annotations/${id}`, { name: 'car', bounding_box: { x: 5, y: 2, w: 3, h: 4 } });
+    expect(first.status).toBe(200);
+    // A client retrying the same PUT (its response was lost): nothing changes.
+    const again = await s.call('PUT', `/items/${itemId}/annotations/${id}`, { name: 'car', bounding_box: { x: 5, y: 2, w: 3, h: 4 } });
+    expect(again.status).toBe(200);
+    expect(again.json.version).toBe(first.json.version);
+  });
+
   it('exports version N exactly after later edits', async () => {
     const itemId = await register('versions.jpg');
     const a1 = await s.call('POST', `/items/${itemId}/annotations`, { name: 'car', keypoint: { x: 1, y: 2 } });

@@ -182,6 +182,14 @@ describe('endpoint decider', () => {
       .then([]);
   });
 
+  it('an update that repeats the stored settings in another key order decides nothing', () => {
+    // As the stream gives the registration back: jsonb orders keys by length, then bytewise.
+    const stored: EndpointEvent = { ...registered, data: { ...registered.data, filters: { tags: ['qa'], toStatuses: ['done'], fromStatuses: ['new'] } } };
+    given(endpointDecider, [stored])
+      .when({ type: 'UpdateEndpoint', projectId: 'p1', changes: { filters: { toStatuses: ['done'], fromStatuses: ['new'], tags: ['qa'] } }, now: later(1) })
+      .then([]);
+  });
+
   it('refuses to delete an endpoint a workflow stage manages, naming the stage, and deletes it once released', () => {
     const managed: EndpointEvent = { type: 'webhook.endpoint.updated', data: { ...registered.data, managedBy: { workflowId: 'wf1', stageId: 'qa-hook' }, at: NOW.toISOString() } };
     given(endpointDecider, [registered, managed]).when({ type: 'DeleteEndpoint', projectId: 'p1', now: NOW }).thenThrows(ConflictError);

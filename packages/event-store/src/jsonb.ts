@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from 'node:util';
+
 /**
  * JSON text parsed as PostgreSQL gives it back once stored as `jsonb`: jsonb keeps no key order
  * of its own but orders each object's keys by their length in bytes, then bytewise. Events just
@@ -8,24 +10,62 @@ export function parseAsJsonb(text: string): unknown {
   return inJsonbOrder(JSON.parse(text));
 }
 
+/**
+ * Whether two values are the same once stored: equal as JSON whatever the order of their keys
+ * (a state folded from stored events has jsonb's, a command the order it was written in) and
+ * without keys whose value is undefined, which JSON drops. For deciders that decide nothing when
+ * a command repeats what the state holds.
+ */
+export function sameAsStored(a: unknown, b: unknown): boolean {
+  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
+}
+
+/**
+ * The jsonb order of each key list seen out of order, by the list joined with NUL, which no
+ * storable key holds (jsonb refuses it). Events of one type share a few shapes, so a sort is
+ * rarely paid; bounded, in case a producer invents keys.
+ */
+const orders = new Map<string, readonly string[]>();
+const MAX_SHAPES = 2_000;
+
+/** Null when `keys` are in jsonb's order already, else that order. */
+function jsonbOrderOf(keys: string[]): readonly string[] | null {
+  let ordered = true;
+  for (let i = 1; ordered && i < keys.length; i++) ordered = compareKeys(keys[i - 1], keys[i]) < 0;
+  if (ordered) return null;
+  const shape = keys.join('\u0000');
+  let order = orders.get(shape);
+  if (order === undefined) {
+    order = [...keys].sort(compareKeys);
+    if (orders.size >= MAX_SHAPES) orders.clear();
+    orders.set(shape, order);
+  }
+  return order;
+}
+
 /** Reorders, in place where it can, the keys of every object in a freshly parsed JSON value. */
 function inJsonbOrder(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = inJsonbOrder(value[i]);
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v !== null && typeof v === 'object') value[i] = inJsonbOrder(v);
+    }
     return value;
   }
-  if (value === null || typeof value !== 'object') return value;
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj);
-  let ordered = true;
-  for (let i = 0; i < keys.length; i++) {
-    obj[keys[i]] = inJsonbOrder(obj[keys[i]]);
-    if (i > 0 && ordered && compareKeys(keys[i - 1], keys[i]) > 0) ordered = false;
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === null || typeof v !== 'object') continue;
+    const w = inJsonbOrder(v);
+    if (w !== v) obj[k] = w;
   }
-  if (ordered) return obj;
+  const order = keys.length < 2 ? null : jsonbOrderOf(keys);
+  if (order === null) return obj;
   // A new object: a key named __proto__ must stay an own data property, not set the prototype.
   const out: Record<string, unknown> = {};
-  for (const k of keys.sort(compareKeys)) {
+  for (const k of order) {
     if (k === '__proto__') Object.defineProperty(out, k, { value: obj[k], writable: true, enumerable: true, configurable: true });
     else out[k] = obj[k];
   }

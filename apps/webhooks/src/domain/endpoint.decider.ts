@@ -1,5 +1,5 @@
 import { assertNever, ENDPOINT_EVENT_TYPES, type EndpointEventType, type EventData, type EventOf, type SealedSecretData, type SigningSecretsData } from '@stagehook/contracts';
-import type { Decider } from '@stagehook/event-store';
+import { sameAsStored, type Decider } from '@stagehook/event-store';
 import { ConflictError, NotFoundError } from '@stagehook/platform/domain';
 
 type Data<T extends EndpointEventType> = EventData<T>;
@@ -63,10 +63,6 @@ export type EndpointCommand =
 function liveIn(state: EndpointState, projectId: string): Extract<EndpointState, { status: 'live' }> {
   if (state.status !== 'live' || state.endpoint.projectId !== projectId) throw new NotFoundError('endpoint not found');
   return state;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**
@@ -143,7 +139,7 @@ export const endpointDecider: Decider<EndpointCommand, EndpointEvent, EndpointSt
           signingSecrets: liveSigningSecrets(endpoint.signingSecrets, command.now),
         };
         // Nothing changed: no event, so a retried PATCH does not wake every consumer.
-        if (sameJson(next, endpoint)) return [];
+        if (sameAsStored(next, endpoint)) return [];
         return [{ type: 'webhook.endpoint.updated', data: { ...next, at } }];
       }
       case 'DisableEndpoint': {
