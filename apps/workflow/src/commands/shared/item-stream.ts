@@ -110,7 +110,8 @@ export class ItemStream {
       { manager, streamType: 'wfitem' },
     );
     // The item's next command (its start, usually) then decides without reading the new stream.
-    const state = fold(itemDecider, events);
+    // Folded from the events as stored (their keys in jsonb's order), as a later read folds them.
+    const state = fold(itemDecider, narrowEvents<ItemEvent>(res.events, WORKFLOW_ITEM_EVENT_TYPES));
     this.store.cacheState(streamId, { snapshotVersion: itemSnapshotting.version, version: res.version, state, storedAt: 0 }, manager);
     this.countEntries(events);
   }
