@@ -10,9 +10,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureInstalled, ensureServices, run, runSideBySide, step } from './lib/prepare.mjs';
 
-// The end-to-end suite (four services as processes, about half the integration time) and the
-// Kubernetes manifests' tests run in one lane; every other package's suites in the other.
-const E2E_LANE = ['@stagehook/e2e', '@stagehook/deploy'];
+// The end-to-end suite (four services as processes, about half the integration time) runs in
+// one lane; every other package's suites in the other.
+const E2E_LANE = ['@stagehook/e2e'];
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const started = Date.now();

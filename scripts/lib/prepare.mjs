@@ -44,31 +44,56 @@ export function run(root, cmd, args, env = {}) {
 
 /**
  * Commands run side by side from the root, each with inherited output (turbo prefixes its lines
- * with the task). The first to fail stops the others (their whole process group): the run has
- * failed and waiting for them only delays the report.
+ * with the task) and in a process group of its own. The first to fail stops the others: the run
+ * has failed and waiting for them only delays the report. A lane's group is also signalled when
+ * it ends, so nothing it started outlives it, and Ctrl-C or a CI cancellation (SIGINT, SIGTERM,
+ * SIGHUP to this process) stops every lane before this process exits.
  */
 export async function runSideBySide(root, lanes) {
-  const children = [];
-  const exits = lanes.map(
-    ({ name, cmd, args }) =>
-      new Promise((resolve) => {
-        const local = join(root, 'node_modules', '.bin', cmd);
-        const child = spawn(existsSync(local) ? local : cmd, args, { cwd: root, stdio: 'inherit', detached: true });
-        children.push(child);
-        child.on('exit', (code, signal) => {
-          if (code !== 0) for (const other of children) if (other !== child && other.exitCode === null) stopGroup(other);
-          resolve({ name, ok: code === 0, why: signal ?? `exit ${code}` });
-        });
-      }),
-  );
-  const failed = (await Promise.all(exits)).filter((e) => !e.ok);
-  if (failed.length > 0) throw new Error(`failed: ${failed.map((f) => `${f.name} (${f.why})`).join(', ')}`);
+  const running = new Set();
+  let failedFirst;
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const onSignal = (signal) => {
+    // SIGTERM whatever came: a shell's background jobs ignore SIGINT.
+    for (const child of running) stopGroup(child, 'SIGTERM');
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+  try {
+    const ends = lanes.map(
+      ({ name, cmd, args }) =>
+        new Promise((resolve) => {
+          const local = join(root, 'node_modules', '.bin', cmd);
+          const child = spawn(existsSync(local) ? local : cmd, args, { cwd: root, stdio: 'inherit', detached: true });
+          running.add(child);
+          const end = (ok, why) => {
+            if (!running.delete(child)) return;
+            stopGroup(child, 'SIGTERM');
+            if (!ok && failedFirst === undefined) {
+              failedFirst = name;
+              for (const other of running) stopGroup(other, 'SIGTERM');
+            }
+            resolve({ name, ok, why });
+          };
+          child.on('error', (err) => end(false, err.message));
+          child.on('exit', (code, signal) => end(code === 0, signal ?? `exit ${code}`));
+        }),
+    );
+    const results = await Promise.all(ends);
+    if (failedFirst !== undefined) {
+      const others = results.filter((r) => !r.ok && r.name !== failedFirst).map((r) => `${r.name} stopped`);
+      const first = results.find((r) => r.name === failedFirst);
+      throw new Error(`failed: ${first.name} (${first.why})${others.length > 0 ? `; ${others.join(', ')}` : ''}`);
+    }
+  } finally {
+    for (const signal of signals) process.off(signal, onSignal);
+  }
 }
 
-function stopGroup(child) {
+function stopGroup(child, signal) {
   try {
-    process.kill(-child.pid, 'SIGTERM');
+    process.kill(-child.pid, signal);
   } catch {
-    // already gone
+    // the group is gone
   }
 }
