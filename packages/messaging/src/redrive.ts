@@ -9,7 +9,9 @@ import type { ConsumerRunner, ReplayResult } from './runner.js';
  * What a replay did. `handled`: the handler ran and committed. `already-handled`: the event's
  * idempotency record was there (replayed before, or handled after all), nothing ran again.
  * `dead-lettered-again`: it failed again; the dead letter holds the new reason. `skipped`: the
- * consumer no longer handles its type. `not-settled`: the consumer is stopping; try again.
+ * consumer no longer handles its type, or found nothing to do for it now (its prepare answered
+ * `NothingToDo`: no endpoint subscribes any more, say); nothing ran and it stays unresolved.
+ * `not-settled`: the consumer is stopping; try again.
  */
 export type RedriveOutcome = 'handled' | 'already-handled' | 'dead-lettered-again' | 'skipped' | 'not-settled' | 'failed';
 

@@ -331,6 +331,7 @@ export class ConsumerRunner implements LagSource {
         this.#log.debug({ consumer: this.consumer, eventId: d.event.id, deliveryCount: n }, 'messaging: duplicate skipped');
         return;
       case 'skipped':
+        d.msg.nothingToDo?.();
         this.#settle(d.msg, 'ack');
         this.#metrics?.skipped.inc({ consumer: this.consumer, type });
         return;

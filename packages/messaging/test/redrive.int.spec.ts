@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { until, uniqueName } from '@stagehook/testing';
-import { DeadLetterRedrive, DeadLetterRepository } from '../src/index.js';
+import { DeadLetterRedrive, DeadLetterRepository, NothingToDo, prepared } from '../src/index.js';
 import { publish, recordEffect, statusChanged, TestEnv } from './support.js';
 
 /**
@@ -53,6 +53,33 @@ describe('dead-letter redrive', () => {
     expect(await env.effects(durable)).toHaveLength(1);
     expect(await repo.get(dl.id)).toMatchObject({ replayCount: 3, replayOutcome: 'already-handled' });
     expect(await redrive.replay('999999999')).toBeUndefined();
+  });
+
+  it('reports a replay whose prepare finds nothing to do as skipped, not handled', async () => {
+    const ns = await env.bus();
+    const durable = uniqueName('redrive-nothing');
+    let wanted = true;
+    const runner = env.runner(ns, {
+      durable,
+      maxDeliver: 1,
+      handlers: {
+        'item.status.changed': prepared({
+          // Delivery's intake: by the time of the replay no endpoint subscribes any more.
+          prepare: async () => (wanted ? 'subscribed' : NothingToDo),
+          handle: async () => {
+            throw new Error('the receiver table is missing');
+          },
+        }),
+      },
+    });
+    await runner.start();
+    await publish(env.js, ns, statusChanged('it-gone', 1));
+    const repo = new DeadLetterRepository(env.ds);
+    const [dl] = await until(() => repo.list({ consumer: durable }).then((l) => (l.length === 1 ? l : null)), { message: 'dead-lettered' });
+    wanted = false;
+    const redrive = new DeadLetterRedrive(env.ds, [runner], env.nc);
+    expect(await redrive.replay(dl.id)).toMatchObject({ outcome: 'skipped' });
+    expect(await env.effects(durable)).toEqual([]);
   });
 
   it('replays all unresolved dead letters of a consumer matching a reason, and leaves the others', async () => {

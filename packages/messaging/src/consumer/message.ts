@@ -8,6 +8,8 @@ import { errorMessage } from '../errors.js';
  */
 export type RunnerMsg = Pick<JsMsg, 'data' | 'subject' | 'seq' | 'headers' | 'redelivered' | 'ack' | 'nak' | 'term' | 'working'> & {
   readonly info: Pick<JsMsg['info'], 'deliveryCount' | 'timestampNanos'>;
+  /** Told, before the ack, that the event's prepare found nothing to do (a replay reports it). */
+  readonly nothingToDo?: () => void;
 };
 
 export type Settlement = 'ack' | 'nak' | 'term';

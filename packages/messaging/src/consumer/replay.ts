@@ -14,7 +14,8 @@ export interface ReplayMessage {
 /**
  * `ack`: handled now, or found handled before (idempotency). `term`: dead-lettered again.
  * `nak`: not settled (shutdown, or a consumer without a delivery limit). `skipped`: this consumer
- * has no handler for its type. `failed`: the runner itself failed.
+ * has no handler for its type, or its prepare found nothing to do (`NothingToDo`). `failed`: the
+ * runner itself failed.
  */
 export type ReplayResult = 'ack' | 'nak' | 'term' | 'skipped' | 'failed';
 
@@ -32,6 +33,8 @@ export function replayMsg(m: ReplayMessage, maxDeliver: number, settled: (r: Rep
     headers: Object.keys(m.headers).length > 0 ? h : undefined,
     redelivered: true,
     info: { deliveryCount: maxDeliver > 0 ? maxDeliver : 1, timestampNanos: m.storedAt.getTime() * 1_000_000 },
+    // Before its ack: the first report is the one the replay gives.
+    nothingToDo: () => settled('skipped'),
     ack: () => settled('ack'),
     nak: () => settled('nak'),
     term: () => settled('term'),
