@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
+import type { AfterQueryEvent, DataSource, EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 
 /**
  * Work that must wait until a caller's transaction has committed (its rows are visible to others),
@@ -8,6 +8,11 @@ import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner,
 export class AfterCommit {
   private readonly pending = new WeakMap<QueryRunner, Array<() => void>>();
   private readonly subscriber: EntitySubscriberInterface = {
+    // A COMMIT of a transaction a failed statement aborted (a caller swallowed the error) is
+    // answered ROLLBACK, without an error: TypeORM then reports a commit. Dropped here first.
+    afterQuery: (event: AfterQueryEvent) => {
+      if (event.query === 'COMMIT' && isRollback(event.rawResults)) this.settle(event.queryRunner, false);
+    },
     afterTransactionCommit: (event: TransactionCommitEvent) => this.settle(event.queryRunner, true),
     afterTransactionRollback: (event: TransactionRollbackEvent) => this.settle(event.queryRunner, false),
   };
@@ -34,4 +39,9 @@ export class AfterCommit {
     this.pending.delete(runner);
     if (committed) for (const fn of queued) fn();
   }
+}
+
+/** pg's result of a statement PostgreSQL answered with the ROLLBACK command tag. */
+function isRollback(raw: unknown): boolean {
+  return typeof raw === 'object' && raw !== null && 'command' in raw && raw.command === 'ROLLBACK';
 }

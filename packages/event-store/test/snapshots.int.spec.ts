@@ -166,6 +166,24 @@ describe('snapshots', () => {
     expect(store.cachedState(streamId)).toMatchObject({ version: 5 });
   });
 
+  it('keeps no cached state of a transaction PostgreSQL rolled back at its COMMIT', async () => {
+    const streamId = `list-${randomUUID()}`;
+    const decider = listDecider(listSnapshots(1, 100));
+    const store = new EventStore(ds);
+    await handleCommand(store, streamId, decider, { push: 1 }, { metadata: meta });
+    // A caller that swallows a failed statement: the transaction is aborted, TypeORM's COMMIT
+    // succeeds as a statement, and PostgreSQL answers it with ROLLBACK.
+    await ds.transaction(async (tx) => {
+      await handleCommand(store, streamId, decider, { push: 2 }, { metadata: meta, manager: tx });
+      await tx.query('SELECT 1 / 0').catch(() => undefined);
+    });
+    expect(await store.streamVersion(streamId)).toBe(1);
+    expect(store.cachedState(streamId)).toMatchObject({ version: 1 });
+    // Version 2 is written by someone else: the state that was never committed is not taken for it.
+    await handleCommand(new EventStore(ds), streamId, decider, { push: 7 }, { metadata: meta });
+    expect((await handleCommand(store, streamId, decider, { push: 3 }, { metadata: meta })).state).toEqual({ values: [1, 7, 3], folded: 3 });
+  });
+
   it('keeps neither a snapshot nor a cached state of a transaction that rolled back', async () => {
     const streamId = `list-${randomUUID()}`;
     const decider = listDecider(listSnapshots(1, 1));
