@@ -22,3 +22,4 @@ export * from './rpc/webhooks.js';
 export * from './subscriptions.js';
 export * from './darwin.js';
 export * from './darwin-check.js';
+export * from './json.js';

@@ -7,4 +7,3 @@ export * from './relay.js';
 export * from './trace.js';
 export * from './types.js';
 export * from './upcasting.js';
-export { sameAsStored } from './jsonb.js';

@@ -1,5 +1,3 @@
-import { isDeepStrictEqual } from 'node:util';
-
 /**
  * JSON text parsed as PostgreSQL gives it back once stored as `jsonb`: jsonb keeps no key order
  * of its own but orders each object's keys by their length in bytes, then bytewise. Events just
@@ -8,16 +6,6 @@ import { isDeepStrictEqual } from 'node:util';
  */
 export function parseAsJsonb(text: string): unknown {
   return inJsonbOrder(JSON.parse(text));
-}
-
-/**
- * Whether two values are the same once stored: equal as JSON whatever the order of their keys
- * (a state folded from stored events has jsonb's, a command the order it was written in) and
- * without keys whose value is undefined, which JSON drops. For deciders that decide nothing when
- * a command repeats what the state holds.
- */
-export function sameAsStored(a: unknown, b: unknown): boolean {
-  return isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
-import { assertNever, ITEM_EVENT_TYPES } from '@stagehook/contracts';
-import { sameAsStored, type Decider } from '@stagehook/event-store';
+import { assertNever, ITEM_EVENT_TYPES, sameJson } from '@stagehook/contracts';
+import type { Decider } from '@stagehook/event-store';
 import { type Annotation, shapeOf } from './annotation.js';
 import { annotationById, annotationsOf } from './annotation-log.js';
 import {
@@ -171,7 +171,7 @@ function decide(command: ItemCommand, state: ItemState): ItemEvent[] {
       const current = annotationById(state, command.annotation.id);
       if (!current) throw new AnnotationNotFoundError(command.annotation.id);
       if (current.tag || command.annotation.tag) throw new TagNotUpdatableError(current.id);
-      if (sameAsStored(current, command.annotation)) return [];
+      if (sameJson(current, command.annotation)) return [];
       return [{ type: 'item.annotation.updated', data: { ...ids, annotation: command.annotation, at } }];
     }
     case 'DeleteAnnotation': {

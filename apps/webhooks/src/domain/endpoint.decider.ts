@@ -1,5 +1,5 @@
-import { assertNever, ENDPOINT_EVENT_TYPES, type EndpointEventType, type EventData, type EventOf, type SealedSecretData, type SigningSecretsData } from '@stagehook/contracts';
-import { sameAsStored, type Decider } from '@stagehook/event-store';
+import { assertNever, ENDPOINT_EVENT_TYPES, sameJson, type EndpointEventType, type EventData, type EventOf, type SealedSecretData, type SigningSecretsData } from '@stagehook/contracts';
+import type { Decider } from '@stagehook/event-store';
 import { ConflictError, NotFoundError } from '@stagehook/platform/domain';
 
 type Data<T extends EndpointEventType> = EventData<T>;
@@ -139,7 +139,7 @@ export const endpointDecider: Decider<EndpointCommand, EndpointEvent, EndpointSt
           signingSecrets: liveSigningSecrets(endpoint.signingSecrets, command.now),
         };
         // Nothing changed: no event, so a retried PATCH does not wake every consumer.
-        if (sameAsStored(next, endpoint)) return [];
+        if (sameJson(next, endpoint)) return [];
         return [{ type: 'webhook.endpoint.updated', data: { ...next, at } }];
       }
       case 'DisableEndpoint': {
