@@ -1,4 +1,13 @@
-import { assertNever, ENDPOINT_EVENT_TYPES, sameJson, type EndpointEventType, type EventData, type EventOf, type SealedSecretData, type SigningSecretsData } from '@stagehook/contracts';
+import {
+  assertNever,
+  ENDPOINT_EVENT_TYPES,
+  sameJson,
+  type EndpointEventType,
+  type EventData,
+  type EventOf,
+  type SealedSecretData,
+  type SigningSecretsData,
+} from '@stagehook/contracts';
 import type { Decider } from '@stagehook/event-store';
 import { ConflictError, NotFoundError } from '@stagehook/platform/domain';
 
