@@ -54,6 +54,20 @@ describe('rpc.items.darwin-export for documents bigger than one NATS message', (
     return { itemId, version: a.json.version as number };
   }
 
+  /**
+   * Three boxes sent as x, y, w, h: keys in an order PostgreSQL's jsonb does not keep (it sorts
+   * them by length, then bytes), so a document built from what the client sent would differ from
+   * one read back from the store.
+   */
+  async function itemWithBoxes(name: string): Promise<{ itemId: string; version: number }> {
+    const r = await s.call('POST', '/items', { datasetId, items: [{ name, width: 1920, height: 1080 }] });
+    const itemId = r.json.items[0].id as string;
+    const boxes = Array.from({ length: 3 }, (_, k) => ({ name: 'screw', bounding_box: { x: k, y: 2, w: 30, h: 40 } }));
+    const a = await s.call('POST', `/items/${itemId}/annotations/bulk`, { annotations: boxes });
+    expect(a.status).toBe(201);
+    return { itemId, version: a.json.version as number };
+  }
+
   it('sends a small export inline and a big one by reference, equal to the HTTP export of that version', async () => {
     const small = await itemWith(2);
     const inline = await rpcRequest(nc, ns, ItemsRpc.darwinExport, { projectId: 'proj-a', itemId: small.itemId, version: small.version });
@@ -72,14 +86,7 @@ describe('rpc.items.darwin-export for documents bigger than one NATS message', (
   });
 
   it('exports the version this process just decided from its cached state, byte for byte the document read back later', async () => {
-    // Keys in an order PostgreSQL's jsonb does not keep (it sorts them by length, then bytes):
-    // a document built from what the client sent would differ from one read back from the store.
-    const r = await s.call('POST', '/items', { datasetId, items: [{ name: 'key-order.jpg', width: 1920, height: 1080 }] });
-    const itemId = r.json.items[0].id as string;
-    const boxes = Array.from({ length: 3 }, (_, k) => ({ name: 'screw', bounding_box: { x: k, y: 2, w: 30, h: 40 } }));
-    const a = await s.call('POST', `/items/${itemId}/annotations/bulk`, { annotations: boxes });
-    expect(a.status).toBe(201);
-    const version = a.json.version as number;
+    const { itemId, version } = await itemWithBoxes('key-order.jpg');
     const spy = jest.spyOn(s.app.get(EventStore), 'readStream');
     // This item's stream only: another test's work in the same process is not this export's.
     const reads = () => spy.mock.calls.filter(([streamId]) => streamId.endsWith(itemId));
@@ -101,16 +108,12 @@ describe('rpc.items.darwin-export for documents bigger than one NATS message', (
   });
 
   it("exports an item's latest version as later exports of that version do, byte for byte", async () => {
-    const r = await s.call('POST', '/items', { datasetId, items: [{ name: 'latest-key-order.jpg', width: 1920, height: 1080 }] });
-    const itemId = r.json.items[0].id as string;
-    const boxes = Array.from({ length: 3 }, (_, k) => ({ name: 'screw', bounding_box: { x: k, y: 2, w: 30, h: 40 } }));
-    const a = await s.call('POST', `/items/${itemId}/annotations/bulk`, { annotations: boxes });
-    expect(a.status).toBe(201);
+    const { itemId, version } = await itemWithBoxes('latest-key-order.jpg');
     // The latest version, loaded from the state this process kept after the command.
     const latest = await s.call('GET', `/items/${itemId}/darwin`);
     expect(latest.status).toBe(200);
     expect((await s.call('POST', `/items/${itemId}/annotations/bulk`, { annotations: polygons(1) })).status).toBe(201);
-    const later = await s.call('GET', `/items/${itemId}/darwin?version=${a.json.version as number}`);
+    const later = await s.call('GET', `/items/${itemId}/darwin?version=${version}`);
     expect(later.text).toBe(latest.text);
   });
 
