@@ -103,7 +103,7 @@ function cachedFor<S>(store: EventStore, streamId: string, snap: Snapshotting<S>
 /**
  * The stream's state at exactly `version` when this process holds it, else undefined. Only
  * committed states are cached, and a version's state never changes: it is the fold of the stream
- * up to `version`, without reading it (items' export of the version its `head` just answered).
+ * up to `version`, without reading it (items' export of the version its last command made).
  */
 export function cachedStateAt<S>(store: EventStore, streamId: string, decider: Pick<Decider<unknown, DomainEvent, S>, 'snapshot'>, version: number): S | undefined {
   const cached = cachedFor(store, streamId, decider.snapshot);

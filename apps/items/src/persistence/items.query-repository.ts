@@ -228,7 +228,8 @@ export class ItemsQueryRepository {
       const { state, version } = await loadState(this.store, itemStreamId(itemId), itemDecider);
       return { state, version };
     }
-    // A stage entry's export asks for the version items answered `head` with just before.
+    // A stage entry's export asks, moments later, for the version this process's last command on
+    // the item made: that command cached its state, the fold of the stream up to it.
     const cached = cachedStateAt(this.store, itemStreamId(itemId), itemDecider, toVersion);
     if (cached) return { state: cached, version: toVersion };
     const events = await this.store.readStream<ItemEvent>(itemStreamId(itemId), { toVersion, types: ITEM_EVENT_TYPES });
