@@ -201,75 +201,64 @@ describe('snapshots', () => {
     const res = await handleCommand(store, streamId, decider, { push: 3 }, { metadata: meta });
     expect(res.state).toEqual({ values: [1, 7, 3], folded: 3 });
   });
-});
 
-describe('states and appended events as the store gives them back', () => {
-  let db: TestDatabase;
-  let ds: DataSource;
+  describe('states and appended events as the store gives them back', () => {
+    /** Keeps each event's data whole, so the state shows the keys' order as folded. */
+    type NoteEvent = DomainEvent<'noted', Record<string, unknown>>;
+    const notes: Decider<Record<string, unknown>, NoteEvent, { notes: readonly Record<string, unknown>[] }> = {
+      initialState: () => ({ notes: [] }),
+      evolve: (s, e) => ({ notes: [...s.notes, e.data] }),
+      decide: (c) => [{ type: 'noted', data: c }],
+      snapshot: { version: 1, every: 100, toSnapshot: (s) => s, fromSnapshot: (s) => s as { notes: Record<string, unknown>[] } },
+    };
+    // Keys in an order jsonb does not keep: it orders an object's keys by their length in bytes,
+    // then bytewise. Integer-like keys, non-ASCII keys and a key named __proto__ included.
+    const note = () => ({
+      zeta: 1,
+      a: { yy: [{ h: 1, w: 2, y: 3, x: 4 }], b: 'é' },
+      10: 'ten',
+      2: 'two',
+      é: 'e-acute',
+      f: 'f',
+      ab: { polygon: 1, name: 2 },
+      ['__proto__']: { c: 1, b: 2 },
+    });
 
-  beforeAll(async () => {
-    ({ db, ds } = await migratedDatabase('es_key_order'));
-  });
-  afterAll(async () => {
-    await ds.destroy();
-    await db.drop();
-  });
-
-  /** Keeps each event's data whole, so the state shows the keys' order as folded. */
-  type NoteEvent = DomainEvent<'noted', Record<string, unknown>>;
-  const notes: Decider<Record<string, unknown>, NoteEvent, { notes: readonly Record<string, unknown>[] }> = {
-    initialState: () => ({ notes: [] }),
-    evolve: (s, e) => ({ notes: [...s.notes, e.data] }),
-    decide: (c) => [{ type: 'noted', data: c }],
-    snapshot: { version: 1, every: 100, toSnapshot: (s) => s, fromSnapshot: (s) => s as { notes: Record<string, unknown>[] } },
-  };
-  // Keys in an order jsonb does not keep: it orders an object's keys by their length in bytes,
-  // then bytewise. Integer-like keys, non-ASCII keys and a key named __proto__ included.
-  const note = () => ({
-    zeta: 1,
-    a: { yy: [{ h: 1, w: 2, y: 3, x: 4 }], b: 'é' },
-    10: 'ten',
-    2: 'two',
-    é: 'e-acute',
-    f: 'f',
-    ab: { polygon: 1, name: 2 },
-    ['__proto__']: { c: 1, b: 2 },
-  });
-
-  it('decides on, caches and returns the state a later fold of the stored events gives, byte for byte', async () => {
-    const streamId = `notes-${randomUUID()}`;
-    const store = new EventStore(ds);
-    const first = await handleCommand(store, streamId, notes, JSON.parse(JSON.stringify(note())) as Record<string, unknown>, { metadata: meta });
-    const second = await handleCommand(store, streamId, notes, { y: 1, x: 2, name: 'n' }, { metadata: meta });
-    const stored = await new EventStore(ds).readStream(streamId);
-    expect(JSON.stringify(first.events.map((e) => e.data))).toBe(JSON.stringify(stored.slice(0, 1).map((e) => e.data)));
-    const folded = JSON.stringify(fold(notes, stored as DomainEvent[] as NoteEvent[]));
-    expect(JSON.stringify(second.state)).toBe(folded);
-    expect(JSON.stringify(store.cachedState(streamId)?.state)).toBe(folded);
-    expect(JSON.stringify((await loadState(store, streamId, notes)).state)).toBe(folded);
-    // The key named __proto__ stays an own key, never the object's prototype.
-    const kept = second.state.notes[0];
-    expect(Object.getPrototypeOf(kept)).toBe(Object.prototype);
-    expect(Object.keys(kept)).toContain('__proto__');
-  });
-  it("orders keys as PostgreSQL's jsonb does, for any keys", async () => {
-    // PostgreSQL is the reference: its text of the jsonb value, parsed, is what a read gives.
-    // Any code point but NUL, which jsonb refuses, and lone surrogates, which UTF-8 cannot carry.
-    const codePoint = fc
-      .integer({ min: 1, max: 0x10ffff })
-      .filter((cp) => cp < 0xd800 || cp > 0xdfff)
-      .map((cp) => String.fromCodePoint(cp));
-    const key = fc.string({ unit: fc.oneof(fc.constantFrom('a', 'b', 'Z', '_', '1', '0', '~', 'é', 'ß', '€', '𝒳', 'ｱ', '\u007f'), codePoint), maxLength: 6 });
-    const value = fc.letrec<{ node: unknown }>((tie) => ({
-      node: fc.oneof({ depthSize: 'small' }, fc.integer(), fc.string({ maxLength: 3 }), fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(key, tie('node'), { maxKeys: 6 })),
-    })).node;
-    await fc.assert(
-      fc.asyncProperty(fc.dictionary(key, value, { minKeys: 1, maxKeys: 12 }), async (doc) => {
-        const text = JSON.stringify(doc);
-        const [{ stored }] = await ds.query<{ stored: string }[]>(`SELECT $1::jsonb::text AS stored`, [text]);
-        expect(JSON.stringify(parseAsJsonb(text))).toBe(JSON.stringify(JSON.parse(stored)));
-      }),
-      { numRuns: 300 },
-    );
+    it('decides on, caches and returns the state a later fold of the stored events gives, byte for byte', async () => {
+      const streamId = `notes-${randomUUID()}`;
+      const store = new EventStore(ds);
+      const first = await handleCommand(store, streamId, notes, JSON.parse(JSON.stringify(note())) as Record<string, unknown>, { metadata: meta });
+      const second = await handleCommand(store, streamId, notes, { y: 1, x: 2, name: 'n' }, { metadata: meta });
+      const stored = await new EventStore(ds).readStream(streamId);
+      expect(JSON.stringify(first.events.map((e) => e.data))).toBe(JSON.stringify(stored.slice(0, 1).map((e) => e.data)));
+      const folded = JSON.stringify(fold(notes, stored as DomainEvent[] as NoteEvent[]));
+      expect(JSON.stringify(second.state)).toBe(folded);
+      expect(JSON.stringify(store.cachedState(streamId)?.state)).toBe(folded);
+      expect(JSON.stringify((await loadState(store, streamId, notes)).state)).toBe(folded);
+      // The key named __proto__ stays an own key, never the object's prototype.
+      const kept = second.state.notes[0];
+      expect(Object.getPrototypeOf(kept)).toBe(Object.prototype);
+      expect(Object.keys(kept)).toContain('__proto__');
+    });
+    it("orders keys as PostgreSQL's jsonb does, for any keys", async () => {
+      // PostgreSQL is the reference: its text of the jsonb value, parsed, is what a read gives.
+      // Any code point but NUL, which jsonb refuses, and lone surrogates, which UTF-8 cannot carry.
+      const codePoint = fc
+        .integer({ min: 1, max: 0x10ffff })
+        .filter((cp) => cp < 0xd800 || cp > 0xdfff)
+        .map((cp) => String.fromCodePoint(cp));
+      const key = fc.string({ unit: fc.oneof(fc.constantFrom('a', 'b', 'Z', '_', '1', '0', '~', 'é', 'ß', '€', '𝒳', 'ｱ', '\u007f'), codePoint), maxLength: 6 });
+      const value = fc.letrec<{ node: unknown }>((tie) => ({
+        node: fc.oneof({ depthSize: 'small' }, fc.integer(), fc.string({ maxLength: 3 }), fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(key, tie('node'), { maxKeys: 6 })),
+      })).node;
+      await fc.assert(
+        fc.asyncProperty(fc.dictionary(key, value, { minKeys: 1, maxKeys: 12 }), async (doc) => {
+          const text = JSON.stringify(doc);
+          const [{ stored }] = await ds.query<{ stored: string }[]>(`SELECT $1::jsonb::text AS stored`, [text]);
+          expect(JSON.stringify(parseAsJsonb(text))).toBe(JSON.stringify(JSON.parse(stored)));
+        }),
+        { numRuns: 300 },
+      );
+    });
   });
 });
