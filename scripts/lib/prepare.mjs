@@ -4,6 +4,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 
 export const step = (msg) => process.stdout.write(`\x1b[1m▸ ${msg}\x1b[0m\n`);
@@ -38,8 +39,13 @@ export function ensureInstalled(root) {
 
 /** A command run from the root with inherited output; binaries installed by npm are found first. */
 export function run(root, cmd, args, env = {}) {
+  execFileSync(binary(root, cmd), args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+}
+
+/** The command installed by npm when there is one, else from PATH. */
+function binary(root, cmd) {
   const local = join(root, 'node_modules', '.bin', cmd);
-  execFileSync(existsSync(local) ? local : cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
+  return existsSync(local) ? local : cmd;
 }
 
 /**
@@ -56,15 +62,14 @@ export async function runSideBySide(root, lanes) {
   const onSignal = (signal) => {
     // SIGTERM whatever came: a shell's background jobs ignore SIGINT.
     for (const child of running) stopGroup(child, 'SIGTERM');
-    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1));
+    process.exit(128 + constants.signals[signal]);
   };
   for (const signal of signals) process.on(signal, onSignal);
   try {
     const ends = lanes.map(
       ({ name, cmd, args }) =>
         new Promise((resolve) => {
-          const local = join(root, 'node_modules', '.bin', cmd);
-          const child = spawn(existsSync(local) ? local : cmd, args, { cwd: root, stdio: 'inherit', detached: true });
+          const child = spawn(binary(root, cmd), args, { cwd: root, stdio: 'inherit', detached: true });
           running.add(child);
           const end = (ok, why) => {
             if (!running.delete(child)) return;
