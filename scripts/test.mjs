@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `npm test`: every test, alone on a fresh clone. Makes sure PostgreSQL and NATS are up (and
 // Chromium for the browser tests, kubectl for the Kubernetes manifests' tests), installs the
-// locked packages when node_modules is missing or stale, then builds, typechecks, lints and runs
-// the unit tests (cached by turbo), the integration, end-to-end and browser suites (never
-// cached), the short chaos run and the short cluster fault run.
+// locked packages when node_modules is missing or stale, then builds, type-checks and lints (one
+// program per package, scripts/check.mjs) and runs the unit tests (cached by turbo), the
+// integration, end-to-end and browser suites (never cached), the short chaos run and the short
+// cluster fault run.
 //   npm test                  everything
 //   npm test -- --no-chaos    everything but the chaos runs (the first restarts PostgreSQL and NATS)
 import { dirname, join } from 'node:path';
@@ -24,8 +25,8 @@ try {
   step('PostgreSQL, NATS, Chromium and kubectl');
   ensureServices(root, ['chromium', 'kubectl']);
   ensureInstalled(root);
-  step('build, typecheck, lint, unit tests');
-  run(root, 'turbo', ['run', 'build', 'typecheck', 'lint', 'test:unit', '--output-logs=errors-only']);
+  step('build, type-check and lint, unit tests');
+  run(root, 'turbo', ['run', 'build', 'check', 'test:unit', '--output-logs=errors-only']);
   // After the build: workspace packages resolve to their dist/, which the boundary rules name.
   step('module boundaries (.dependency-cruiser.cjs)');
   run(root, 'npm', ['run', '--silent', 'lint:deps']);
