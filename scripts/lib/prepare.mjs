@@ -70,10 +70,13 @@ export async function runSideBySide(root, lanes) {
       ({ name, cmd, args }) =>
         new Promise((resolve) => {
           const child = spawn(binary(root, cmd), args, { cwd: root, stdio: 'inherit', detached: true });
+          const started = Date.now();
           running.add(child);
           const end = (ok, why) => {
             if (!running.delete(child)) return;
             stopGroup(child, 'SIGTERM');
+            // When each lane ended tells whether they are still balanced.
+            if (ok) step(`${name} passed in ${Math.round((Date.now() - started) / 1000)} s`);
             if (!ok && failedFirst === undefined) {
               failedFirst = name;
               for (const other of running) stopGroup(other, 'SIGTERM');
