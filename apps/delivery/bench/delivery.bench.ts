@@ -7,7 +7,8 @@
 // JSON Schema, each event validated, made durable and relayed by the registry before delivery.
 // Usage: npm run bench [-- N]   (BENCH_N also works; default 20000). Last line: JSON.
 // BENCH_ONLY=publish runs the raw ceiling and the POST /events run only; BENCH_ONLY=delivery
-// leaves the POST /events run out (the dispatch runs only). BENCH_POLL_MS sets DISPATCH_POLL_MS.
+// leaves the POST /events run out (the dispatch runs only), BENCH_ONLY=bursts runs the 1- and
+// 2-replica bursts only, BENCH_ONLY=paced the paced runs only. BENCH_POLL_MS sets DISPATCH_POLL_MS.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -66,6 +67,8 @@ class Receiver {
   series: [number, number][] = [];
   healthyLatencies: number[] = [];
   seen = new Set<string>();
+  /** Requests answered, repeats of a webhook-id included (a repeat is a duplicate delivery). */
+  received = 0;
   first = 0;
   last = 0;
 
@@ -77,6 +80,7 @@ class Receiver {
         if (req.url?.startsWith('/hang/')) return; // never answers; the delivery times out
         const now = Date.now();
         const id = String(req.headers['webhook-id'] ?? randomUUID());
+        this.received++;
         if (!this.seen.has(id)) {
           this.seen.add(id);
           const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: { enteredAt: string } };
@@ -101,6 +105,7 @@ class Receiver {
     this.series = [];
     this.healthyLatencies = [];
     this.seen.clear();
+    this.received = 0;
     this.first = 0;
     this.last = 0;
   }
@@ -154,6 +159,8 @@ interface RunResult {
   healthyP50?: number;
   healthyP99?: number;
   seconds: number;
+  /** Requests beyond the first per webhook-id. */
+  duplicates?: number;
 }
 
 /** `ratePerSecond` paces the publishes (latency at a sustainable rate); 0 publishes as fast as possible. */
@@ -310,6 +317,7 @@ async function run(base: string, rx: Receiver, replicas: number, n: number, hang
       replicas,
       n: rx.seen.size,
       perSecond: Math.round(rx.seen.size / seconds),
+      duplicates: rx.received - rx.seen.size,
       p50: pct(rx.latencies, 50),
       p99: pct(rx.latencies, 99),
       ...(hanging ? { healthyP50: pct(rx.healthyLatencies, 50), healthyP99: pct(rx.healthyLatencies, 99) } : {}),
@@ -464,9 +472,15 @@ if (only === 'publish' && published) {
 const skipBursts = only === 'paced';
 const none: RunResult = { replicas: 0, n: 0, perSecond: NaN, p50: NaN, p99: NaN, seconds: 0 };
 const one = skipBursts ? { ...none, replicas: 1, perSecond: 2 * Number(process.env.BENCH_RATE ?? 150) } : await run(base, rx, 1, N, false);
-if (!skipBursts) console.log(`1 replica: ${one.perSecond}/s, p50 ${one.p50} ms, p99 ${one.p99} ms (${one.n} in ${one.seconds} s)`);
+if (!skipBursts) console.log(`1 replica: ${one.perSecond}/s, p50 ${one.p50} ms, p99 ${one.p99} ms (${one.n} in ${one.seconds} s, ${one.duplicates} duplicates)`);
 const two = skipBursts ? { ...none, replicas: 2 } : await run(base, rx, 2, N, false);
-if (!skipBursts) console.log(`2 replicas: ${two.perSecond}/s, p50 ${two.p50} ms, p99 ${two.p99} ms (${two.n} in ${two.seconds} s)`);
+if (!skipBursts) console.log(`2 replicas: ${two.perSecond}/s, p50 ${two.p50} ms, p99 ${two.p99} ms (${two.n} in ${two.seconds} s, ${two.duplicates} duplicates)`);
+if (only === 'bursts') {
+  // BENCH_ONLY=bursts: the 1- and 2-replica bursts only (where replicas' throughput goes).
+  await rx.close();
+  console.log(JSON.stringify({ n: N, rawCeilingPerSecond: raw.perSecond, oneReplica: one, twoReplicas: two }));
+  process.exit(0);
+}
 const halfRate = Math.max(1, Math.round(one.perSecond / 2));
 const pacedN = Math.min(N, halfRate * 20);
 const paced = await run(base, rx, 1, pacedN, false, halfRate);
