@@ -5,7 +5,7 @@
 // compiler also answers the rules' type queries from the checker's cache. About 40 % less CPU.
 //   node ../../scripts/check.mjs                        tsconfig.json, lints the package
 //   node ../../scripts/check.mjs --project a.json --project b.json src test
-//   ... --fix                                           writes ESLint's fixes
+//   ... --fix                                           writes ESLint's fixes (npm run check -w <package> -- --fix)
 // Exits 1 on any compiler diagnostic or lint error (warnings are printed, as `eslint` does).
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -33,7 +33,7 @@ function compile(configPath) {
     },
   );
   const program = ts.createProgram({ rootNames: config.fileNames, options: config.options, projectReferences: config.projectReferences });
-  return { program, diagnostics: [...config.errors, ...ts.getPreEmitDiagnostics(program)] };
+  return { program, diagnostics: [...ts.getConfigFileParsingDiagnostics(config), ...ts.getPreEmitDiagnostics(program)] };
 }
 
 const compiled = values.project.map(compile);
@@ -44,11 +44,13 @@ if (diagnostics.length > 0) {
 }
 
 // Every linted file must belong to one of the programs (as with the project service, which would
-// have found the same tsconfig.json for it).
+// have found the same tsconfig.json for it). Fixing lints with the project service instead:
+// ESLint re-lints a fixed text up to ten times, and a given program still holds the text as it
+// was on disk, so later fixes would land at the old positions (typescript-eslint#3834).
 const eslint = new ESLint({
   cwd,
   fix: values.fix,
-  overrideConfig: { languageOptions: { parserOptions: { projectService: false, programs: compiled.map((c) => c.program) } } },
+  overrideConfig: values.fix ? [] : { languageOptions: { parserOptions: { projectService: false, programs: compiled.map((c) => c.program) } } },
 });
 const results = await eslint.lintFiles(positionals.length > 0 ? positionals : ['.']);
 if (values.fix) await ESLint.outputFixes(results);

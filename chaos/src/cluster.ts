@@ -14,7 +14,7 @@
  * moves them) and a temporary store that is removed at the end; the machine's NATS is not used.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -56,6 +56,22 @@ async function main(): Promise<number> {
   let platform: Platform | undefined;
   let nc: NatsConnection | undefined;
   const rx = await TestReceiver.start();
+  // The nats-servers run in process groups of their own: a SIGTERM to this run's group (npm test
+  // stopping its lane, a CI cancellation) or a Ctrl-C would leave them holding the ports and the
+  // store. Stop them first; the services, in this process's group, get the signal themselves.
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping the cluster`);
+    void Promise.race([platform?.stop().catch(() => undefined), sleep(5_000)])
+      .then(() => cluster.stop(2_000))
+      .finally(() => {
+        rmSync(dataDir, { recursive: true, force: true });
+        process.exit(128 + constants.signals[signal]);
+      });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   try {
     await cluster.start();
     log(`cluster up: ${cluster.urls}`);

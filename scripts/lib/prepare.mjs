@@ -86,6 +86,8 @@ export async function runSideBySide(root, lanes) {
         if (failedFirst === undefined) {
           failedFirst = name;
           for (const other of running) stopGroup(other, 'SIGTERM');
+          // Time to clean up (the cluster fault run stops its NATS nodes), not to hang the run.
+          setTimeout(() => running.forEach((other) => stopGroup(other, 'SIGKILL')), 30_000).unref();
         }
         return { name, ok, why };
       }
