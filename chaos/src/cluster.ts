@@ -56,20 +56,24 @@ async function main(): Promise<number> {
   let platform: Platform | undefined;
   let nc: NatsConnection | undefined;
   const rx = await TestReceiver.start();
+  // Everything this run started, stopped once, whichever way the run ends. A signal leaves little
+  // time: `servicesWithinMs` bounds the services' stop, `nodeGraceMs` each node's SIGTERM.
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = (servicesWithinMs?: number, nodeGraceMs?: number) =>
+    (cleaning ??= (async () => {
+      await nc?.close().catch(() => undefined);
+      const services = platform?.stop().catch((err: unknown) => log(`stop: ${String(err)}`));
+      await (servicesWithinMs === undefined ? services : Promise.race([services, sleep(servicesWithinMs)]));
+      await cluster.stop(nodeGraceMs);
+      await rx.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    })());
   // The nats-servers run in process groups of their own: a SIGTERM to this run's group (npm test
   // stopping its lane, a CI cancellation) or a Ctrl-C would leave them holding the ports and the
-  // store. Stop them first; the services, in this process's group, get the signal themselves.
-  let stopping = false;
+  // store. The services, in this process's group, get the signal themselves.
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
     log(`${signal}: stopping the cluster`);
-    void Promise.race([platform?.stop().catch(() => undefined), sleep(5_000)])
-      .then(() => cluster.stop(2_000))
-      .finally(() => {
-        rmSync(dataDir, { recursive: true, force: true });
-        process.exit(128 + constants.signals[signal]);
-      });
+    void cleanUp(5_000, 2_000).finally(() => process.exit(128 + constants.signals[signal]));
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, onSignal);
   try {
@@ -271,11 +275,7 @@ async function main(): Promise<number> {
     );
     return failed ? 1 : 0;
   } finally {
-    await nc?.close().catch(() => undefined);
-    await platform?.stop().catch((err: unknown) => log(`stop: ${String(err)}`));
-    await cluster.stop();
-    await rx.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await cleanUp();
   }
 }
 
