@@ -49,12 +49,11 @@ function binary(root, cmd) {
 }
 
 /**
- * Lanes run side by side from the root, each a list of commands run one after another with
- * inherited output (turbo prefixes its lines with the task), each command in a process group of
- * its own. The first command to fail stops every lane: the run has failed and waiting for the
- * others only delays the report. A command's group is also signalled when it ends, so nothing it
- * started outlives it, and Ctrl-C or a CI cancellation (SIGINT, SIGTERM, SIGHUP to this process)
- * stops every lane before this process exits.
+ * Commands run side by side from the root, each with inherited output (turbo prefixes its lines
+ * with the task) and in a process group of its own. The first to fail stops the others: the run
+ * has failed and waiting for them only delays the report. A command's group is also signalled
+ * when it ends, so nothing it started outlives it, and Ctrl-C or a CI cancellation (SIGINT,
+ * SIGTERM, SIGHUP to this process) stops every lane before this process exits.
  */
 export async function runSideBySide(root, lanes) {
   const running = new Set();
@@ -65,37 +64,27 @@ export async function runSideBySide(root, lanes) {
     for (const child of running) stopGroup(child, 'SIGTERM');
     process.exit(128 + constants.signals[signal]);
   };
-  const runCommand = ({ cmd, args }) =>
+  const runLane = ({ name, cmd, args }) =>
     new Promise((resolve) => {
       const child = spawn(binary(root, cmd), args, { cwd: root, stdio: 'inherit', detached: true });
+      const started = Date.now();
       running.add(child);
       const end = (ok, why) => {
         if (!running.delete(child)) return;
         stopGroup(child, 'SIGTERM');
-        resolve({ ok, why: `${[cmd, ...args].join(' ')}: ${why}` });
+        // When each lane ended tells whether they are still balanced.
+        if (ok) step(`${name} passed in ${Math.round((Date.now() - started) / 1000)} s`);
+        if (!ok && failedFirst === undefined) {
+          failedFirst = name;
+          for (const other of running) stopGroup(other, 'SIGTERM');
+          // Time to clean up, not to hang the run.
+          setTimeout(() => running.forEach((other) => stopGroup(other, 'SIGKILL')), 30_000).unref();
+        }
+        resolve({ name, ok, why });
       };
       child.on('error', (err) => end(false, err.message));
       child.on('exit', (code, signal) => end(code === 0, signal ?? `exit ${code}`));
     });
-  const runLane = async ({ name, commands }) => {
-    const started = Date.now();
-    for (const command of commands) {
-      if (failedFirst !== undefined) return { name, ok: false, why: 'stopped' };
-      const { ok, why } = await runCommand(command);
-      if (!ok) {
-        if (failedFirst === undefined) {
-          failedFirst = name;
-          for (const other of running) stopGroup(other, 'SIGTERM');
-          // Time to clean up (the cluster fault run stops its NATS nodes), not to hang the run.
-          setTimeout(() => running.forEach((other) => stopGroup(other, 'SIGKILL')), 30_000).unref();
-        }
-        return { name, ok, why };
-      }
-    }
-    // When each lane ended tells whether they are still balanced.
-    step(`${name} passed in ${Math.round((Date.now() - started) / 1000)} s`);
-    return { name, ok: true };
-  };
   for (const signal of signals) process.on(signal, onSignal);
   try {
     const results = await Promise.all(lanes.map(runLane));
