@@ -71,6 +71,12 @@ describe('ConsumerRunner: per-key ordering', () => {
     const ns = await env.bus();
     let inFlight = 0;
     let maxInFlight = 0;
+    // A barrier, not a sleep: each handler holds until four are in flight at once, which only a
+    // runner that does not serialise these events can reach. On a loaded machine a fixed sleep let
+    // the first handler finish before the fourth began. The 5 s bound lets a serialising runner
+    // finish (and fail the assertion) instead of hanging.
+    let allIn!: () => void;
+    const fourAtOnce = new Promise<void>((resolve) => (allIn = resolve));
     const runner = env.runner(ns, {
       durable: 'keyless',
       concurrency: 4,
@@ -78,9 +84,13 @@ describe('ConsumerRunner: per-key ordering', () => {
         'item.status.changed': async (e, ctx) => {
           inFlight++;
           maxInFlight = Math.max(maxInFlight, inFlight);
-          await ctx.manager.query('SELECT pg_sleep(0.02)');
-          await recordEffect(ctx.manager, 'keyless', e);
-          inFlight--;
+          if (inFlight === 4) allIn();
+          try {
+            await Promise.race([fourAtOnce, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
+            await recordEffect(ctx.manager, 'keyless', e);
+          } finally {
+            inFlight--;
+          }
         },
       },
     });
@@ -89,7 +99,7 @@ describe('ConsumerRunner: per-key ordering', () => {
       await publish(env.js, ns, e);
     }
     await runner.start();
-    await until(async () => (await env.effects('keyless')).length === 8);
+    await until(async () => (await env.effects('keyless')).length === 8, { timeoutMs: 30_000 });
     // Same item id in the data, but no subject: nothing ties them together.
     expect(maxInFlight).toBe(4);
     await runner.stop();
