@@ -105,8 +105,13 @@ export interface BatchItem<E extends CloudEvent = CloudEvent> {
 }
 
 export interface BatchContext extends Pick<HandlerContext, 'manager' | 'consumer' | 'maxDeliver' | 'logger'> {
-  /** Runs `fn` once the batch's transaction has committed (not if it rolls back): to wake what reads its rows. */
-  afterCommit(fn: () => void): void;
+  /**
+   * Runs `fn` once the batch's transaction has committed: to wake what reads its rows. Exactly one
+   * of `fn` and `otherwise` runs: `otherwise` when the transaction ends without committing (the
+   * handler threw, the batch was rolled back to try its events alone, COMMIT failed), to give back
+   * what was set aside for the rows that were not written.
+   */
+  afterCommit(fn: () => void, otherwise?: () => void): void;
 }
 
 /**

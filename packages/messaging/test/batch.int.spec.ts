@@ -75,11 +75,13 @@ describe('ConsumerRunner: batch handler', () => {
     await until(async () => (await runner.lag()).ackPending === 0);
   });
 
-  it('runs after-commit callbacks once the batch is visible to others, never for a batch rolled back', async () => {
+  it('runs after-commit callbacks once the batch is visible to others, and the otherwise callback instead for a batch not committed', async () => {
     const ns = await env.bus();
     const good = statusChanged('item-ac-good', 1);
     const bad = statusChanged('item-ac-bad', 1);
     const checks: Promise<{ id: string; visible: boolean }>[] = [];
+    // Per registration, which of its two callbacks ran: exactly one must, once.
+    const ran: { id: string; runs: string[] }[] = [];
     const runner = env.runner(ns, {
       durable: 'batch-after-commit',
       maxDeliver: 1,
@@ -90,8 +92,14 @@ describe('ConsumerRunner: batch handler', () => {
           for (const it of items) {
             await recordEffect(ctx.manager, 'batch-after-commit', it.event as StatusChanged);
             const id = it.event.id;
-            ctx.afterCommit(() =>
-              checks.push(env.ds.query(`SELECT count(*)::int AS n FROM test_effects WHERE event_id = $1`, [id]).then((r: { n: number }[]) => ({ id, visible: r[0].n === 1 }))),
+            const registration = { id, runs: [] as string[] };
+            ran.push(registration);
+            ctx.afterCommit(
+              () => {
+                registration.runs.push('committed');
+                checks.push(env.ds.query(`SELECT count(*)::int AS n FROM test_effects WHERE event_id = $1`, [id]).then((r: { n: number }[]) => ({ id, visible: r[0].n === 1 })));
+              },
+              () => registration.runs.push('otherwise'),
             );
             if (id === bad.id) throw new Error('bad');
           }
@@ -104,6 +112,13 @@ describe('ConsumerRunner: batch handler', () => {
     await until(async () => (await new DeadLetterRepository(env.ds).list({ consumer: 'batch-after-commit' }))[0]);
     await until(() => checks.length >= 1);
     expect(await Promise.all(checks)).toEqual([{ id: good.id, visible: true }]);
+    // The bad event's batch threw (alone, or with the good one and then alone): never committed.
+    const bads = ran.filter((r) => r.id === bad.id);
+    const goods = ran.filter((r) => r.id === good.id);
+    expect(bads.length).toBeGreaterThan(0);
+    expect(bads.map((r) => r.runs)).toEqual(bads.map(() => ['otherwise']));
+    // The good one committed last; before that it may have shared the bad one's rolled-back batch.
+    expect(goods.map((r) => r.runs)).toEqual([...goods.slice(0, -1).map(() => ['otherwise']), ['committed']]);
   });
 
   it('keeps per-aggregate order: events of one item are never in one batch and run in stream order', async () => {

@@ -57,63 +57,100 @@ export function attemptOne(ctx: ConsumerContext, d: EventDelivery, handler: AnyE
  */
 export function attemptBatch(ctx: ConsumerContext, batch: BatchHandler, ds: EventDelivery[]): Promise<Attempt[]> {
   return inTransaction(ctx, async (qr, failed): Promise<Attempt[]> => {
-    // A handler failing for good fails its event when it is alone; in a batch, every event is
-    // then tried alone.
-    const failAlone = async (err: unknown): Promise<Attempt[]> => {
-      if (ds.length > 1) throw err;
-      await rollbackQuietly(qr);
-      return [{ kind: 'failed', error: err }];
-    };
-    const handled = new HandledEventRepository(qr.manager);
-    const claimed = await handled.claimMany(
-      ctx.consumer,
-      ds.map((d) => d.event.id),
-    );
-    // An id twice in one batch (a republished copy) is handled once: the first occurrence.
-    const fresh = ds.filter((d) => claimed.delete(d.event.id));
-    let outcomes: (HandlerOutcome | undefined)[] = [];
-    const committed: (() => void)[] = [];
-    if (fresh.length > 0) {
-      try {
-        outcomes =
-          (await traceBatch(
-            ctx.consumer,
-            fresh.map((d) => d.event),
-            () =>
-              batch.handle(
-                fresh.map((d) => ({ event: d.event, prepared: d.prepared, deliveryCount: d.msg.info.deliveryCount, streamSequence: d.msg.seq, subject: d.msg.subject })),
-                { manager: qr.manager, consumer: ctx.consumer, maxDeliver: ctx.maxDeliver(), logger: ctx.log, afterCommit: (fn) => committed.push(fn) },
-              ),
-          )) ?? fresh.map(() => undefined);
-      } catch (err) {
-        if (isTransientInfraError(err)) throw err;
-        return failAlone(err);
-      }
-      if (outcomes.length !== fresh.length) throw new Error(`batch handler returned ${outcomes.length} outcomes for ${fresh.length} events`);
-      const aborted = await abortedTransaction(qr, failed);
-      if (aborted) return failAlone(aborted);
+    const after: AfterCommit = { committed: [], otherwise: [] };
+    try {
+      return await batchInTransaction(ctx, batch, ds, qr, failed, after);
+    } finally {
+      // Emptied at the commit: what is left here belongs to a transaction that did not commit.
+      runCallbacks(ctx, after.otherwise, 'a callback for a batch not committed');
     }
-    const byId = new Map<string, HandlerOutcome>(fresh.map((d, i) => [d.event.id, outcomes[i] ?? Outcome.ack()]));
-    await handled.unclaim(
-      ctx.consumer,
-      [...byId].filter(([, o]) => o.kind !== 'ack').map(([id]) => id),
-    );
-    await qr.commitTransaction();
-    for (const fn of committed) {
-      try {
-        fn();
-      } catch (err) {
-        ctx.log.error({ consumer: ctx.consumer, err: errorMessage(err) }, 'messaging: an after-commit callback failed');
-      }
-    }
-    const seen = new Set<string>();
-    return ds.map((d): Attempt => {
-      const o = byId.get(d.event.id);
-      if (!o || seen.has(d.event.id)) return { kind: 'duplicate' };
-      seen.add(d.event.id);
-      return o;
-    });
   });
+}
+
+/** What a batch handler asked to run after its transaction: once committed, or otherwise. */
+interface AfterCommit {
+  committed: (() => void)[];
+  otherwise: (() => void)[];
+}
+
+/** attemptBatch's work inside its transaction, begun on `qr`. */
+async function batchInTransaction(
+  ctx: ConsumerContext,
+  batch: BatchHandler,
+  ds: EventDelivery[],
+  qr: QueryRunner,
+  failed: FailedStatements,
+  after: AfterCommit,
+): Promise<Attempt[]> {
+  // A handler failing for good fails its event when it is alone; in a batch, every event is
+  // then tried alone.
+  const failAlone = async (err: unknown): Promise<Attempt[]> => {
+    if (ds.length > 1) throw err;
+    await rollbackQuietly(qr);
+    return [{ kind: 'failed', error: err }];
+  };
+  const handled = new HandledEventRepository(qr.manager);
+  const claimed = await handled.claimMany(
+    ctx.consumer,
+    ds.map((d) => d.event.id),
+  );
+  // An id twice in one batch (a republished copy) is handled once: the first occurrence.
+  const fresh = ds.filter((d) => claimed.delete(d.event.id));
+  let outcomes: (HandlerOutcome | undefined)[] = [];
+  if (fresh.length > 0) {
+    try {
+      outcomes =
+        (await traceBatch(
+          ctx.consumer,
+          fresh.map((d) => d.event),
+          () =>
+            batch.handle(
+              fresh.map((d) => ({ event: d.event, prepared: d.prepared, deliveryCount: d.msg.info.deliveryCount, streamSequence: d.msg.seq, subject: d.msg.subject })),
+              {
+                manager: qr.manager,
+                consumer: ctx.consumer,
+                maxDeliver: ctx.maxDeliver(),
+                logger: ctx.log,
+                afterCommit: (fn, otherwise) => {
+                  after.committed.push(fn);
+                  if (otherwise) after.otherwise.push(otherwise);
+                },
+              },
+            ),
+        )) ?? fresh.map(() => undefined);
+    } catch (err) {
+      if (isTransientInfraError(err)) throw err;
+      return failAlone(err);
+    }
+    if (outcomes.length !== fresh.length) throw new Error(`batch handler returned ${outcomes.length} outcomes for ${fresh.length} events`);
+    const aborted = await abortedTransaction(qr, failed);
+    if (aborted) return failAlone(aborted);
+  }
+  const byId = new Map<string, HandlerOutcome>(fresh.map((d, i) => [d.event.id, outcomes[i] ?? Outcome.ack()]));
+  await handled.unclaim(
+    ctx.consumer,
+    [...byId].filter(([, o]) => o.kind !== 'ack').map(([id]) => id),
+  );
+  await qr.commitTransaction();
+  after.otherwise.length = 0;
+  runCallbacks(ctx, after.committed, 'an after-commit callback');
+  const seen = new Set<string>();
+  return ds.map((d): Attempt => {
+    const o = byId.get(d.event.id);
+    if (!o || seen.has(d.event.id)) return { kind: 'duplicate' };
+    seen.add(d.event.id);
+    return o;
+  });
+}
+
+function runCallbacks(ctx: ConsumerContext, fns: (() => void)[], what: string): void {
+  for (const fn of fns.splice(0)) {
+    try {
+      fn();
+    } catch (err) {
+      ctx.log.error({ consumer: ctx.consumer, err: errorMessage(err) }, `messaging: ${what} failed`);
+    }
+  }
 }
 
 /**
