@@ -101,7 +101,7 @@ import { ListMessagesController } from './queries/list-messages/list-messages.co
             serviceName: config.SERVICE_NAME,
             unknownEndpointRetries: 3,
           },
-          () => host.dispatcher.wake(),
+          host.dispatcher,
         ),
     },
     {

@@ -6,6 +6,8 @@ import { serveRpc } from '@stagehook/messaging';
 import { customHeaderField, sealEndpointSecret } from '@stagehook/platform';
 import { TestReceiver, answer, until } from '@stagehook/testing';
 import { Webhook } from 'standardwebhooks';
+import { DispatcherHost } from '../src/commands/attempt-delivery/dispatcher.host.js';
+import { DeliveryQueue } from '../src/persistence/delivery-queue.repository.js';
 import { Harness, itemSummary, whsec } from './support/harness.js';
 import { slackMessageProblems } from './support/slack-message.js';
 
@@ -92,6 +94,33 @@ describe('delivery service', () => {
     // Another project's token sees nothing.
     const other = await fetch(h.url(app, `/deliveries/${deliveryId}/attempts`), { headers: { authorization: `Bearer ${h.token('proj-b')}` } });
     expect(other.status).toBe(404);
+  });
+
+  it('sends a delivery this process created from its own commit, leased to it: no claim reads it', async () => {
+    const queue = app.get(DeliveryQueue);
+    const { node } = app.get(DispatcherHost);
+    const claimed: string[] = [];
+    const claimDue = queue.claimDue.bind(queue);
+    queue.claimDue = async (...args) => {
+      const got = await claimDue(...args);
+      claimed.push(...got.map((c) => c.id));
+      return got;
+    };
+    try {
+      const ep = await h.registerEndpoint(P, `${rx.url}/handoff`);
+      const entry = await h.enterWebhookStage(P, ep.endpointId);
+      await rx.waitFor(1, '/handoff');
+      await until(async () => (await h.outcomes(entry.eventId)).length === 1, { message: 'outcome event' });
+      const [delivery] = await h.query<{ id: string; status: string; locked_by: string | null }>(
+        `SELECT d.id, d.status, d.locked_by FROM dl_deliveries d JOIN dl_messages m ON m.id = d.message_id WHERE m.trigger_event_id = $1`,
+        [entry.eventId],
+      );
+      expect(delivery).toMatchObject({ status: 'delivered', locked_by: null });
+      expect(await h.query(`SELECT sent_by FROM dl_attempts WHERE delivery_id = $1`, [delivery.id])).toEqual([{ sent_by: node }]);
+      expect(claimed).not.toContain(delivery.id);
+    } finally {
+      queue.claimDue = claimDue;
+    }
   });
 
   it("shapes each endpoint's webhooks in its payload format — standard, V7 Darwin, Slack — all signed the same way", async () => {

@@ -29,7 +29,6 @@ const claimed = (id: string): ClaimedDelivery => ({
   stageId: null,
   visitId: null,
   body: '{}',
-  messageCreatedAt: new Date(),
   endpoint,
 });
 

@@ -19,7 +19,7 @@ const event = (id: string): CloudEvent => ({ id, type: 'item.status.changed', da
 describe('intake prepare of a subscribable event', () => {
   it('decides each event on a read begun after it arrived, one read shared by the events that arrived meanwhile', async () => {
     const { reads, repo } = endpointReads();
-    const handler = new CreateDeliveriesHandler({} as never, repo as EndpointReadRepository, {} as never, {} as never, {} as never, {} as never, () => undefined);
+    const handler = new CreateDeliveriesHandler({} as never, repo as EndpointReadRepository, {} as never, {} as never, {} as never, {} as never, {} as never);
     const first = handler.prepareSubscribable(event('e1'));
     await Promise.resolve();
     // e2 and e3 arrive while the first read runs: it may predate them, so they wait for the next.

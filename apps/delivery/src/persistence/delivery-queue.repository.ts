@@ -44,7 +44,7 @@ export interface ClaimedDelivery {
   /** The policy's, or one more than the attempts made once a delivery is sent again (redeliver, recover). */
   maxAttempts: number;
   /** The schedule stored with the delivery; null for one created before schedules were stored. */
-  retryScheduleMs: number[] | null;
+  retryScheduleMs: readonly number[] | null;
   eventType: string;
   triggerEventId: string;
   itemId: string | null;
@@ -52,7 +52,6 @@ export interface ClaimedDelivery {
   stageId: string | null;
   visitId: string | null;
   body: string;
-  messageCreatedAt: Date;
   /** A write-back stage's delivery (NewDelivery.writeBack). */
   writeBack?: boolean;
   /** The message's trace context, when the claim read it. */
@@ -89,7 +88,6 @@ type ClaimRow = DeliveryRow & {
   workflow_id: string | null;
   stage_id: string | null;
   visit_id: string | null;
-  message_created_at: Date;
   traceparent?: string | null;
   tracestate?: string | null;
 };
@@ -112,8 +110,34 @@ function toClaimed(r: ClaimRow, body: string, endpoint: EndpointStateData | null
     visitId: r.visit_id,
     writeBack: r.write_back === true,
     body,
-    messageCreatedAt: r.message_created_at,
     ...(r.traceparent ? { trace: traceContextOf(r) } : {}),
+    endpoint,
+  };
+}
+
+/**
+ * A delivery intake just created leased to this node, as a claim would have read it back: its
+ * first attempt, to the endpoint as intake's transaction read it (DeliveryHandoff).
+ */
+export function leasedDelivery(msg: NewMessage, d: NewDelivery, endpoint: EndpointStateData): ClaimedDelivery {
+  return {
+    id: d.id,
+    messageId: msg.id,
+    endpointId: d.endpointId,
+    projectId: msg.projectId,
+    schedule: d.schedule,
+    attempts: 0,
+    maxAttempts: d.retryPolicy.maxAttempts,
+    retryScheduleMs: d.retryPolicy.scheduleMs,
+    eventType: msg.eventType,
+    triggerEventId: msg.triggerEventId,
+    itemId: msg.itemId ?? null,
+    workflowId: msg.workflowId ?? null,
+    stageId: msg.stageId ?? null,
+    visitId: msg.visitId ?? null,
+    writeBack: d.writeBack === true,
+    body: msg.body,
+    ...(msg.trace ? { trace: msg.trace } : {}),
     endpoint,
   };
 }
@@ -155,9 +179,14 @@ export class DeliveryQueue {
   /**
    * Messages with their frozen bodies and their deliveries, in one statement however many: a
    * message whose trigger already has one (same trigger event and variant) is skipped with its
-   * deliveries. Returns the ids of the messages created.
+   * deliveries. Returns the ids of the messages created. The deliveries in `lease.ids` are written
+   * leased to `lease.node` (DeliveryHandoff) for `lease.ms` from the statement's clock.
    */
-  async createMessages(m: EntityManager, messages: { msg: NewMessage; deliveries: NewDelivery[] }[]): Promise<Set<string>> {
+  async createMessages(
+    m: EntityManager,
+    messages: { msg: NewMessage; deliveries: NewDelivery[] }[],
+    lease?: { node: string; ms: number; ids: ReadonlySet<string> },
+  ): Promise<Set<string>> {
     if (messages.length === 0) return new Set();
     const msgs = messages.map((x) => x.msg);
     const dels = messages.flatMap((x) => x.deliveries.map((d) => ({ ...d, messageId: x.msg.id })));
@@ -167,9 +196,12 @@ export class DeliveryQueue {
          SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $17::text[], $18::text[])
          ON CONFLICT (trigger_event_id, variant) DO NOTHING RETURNING id, project_id
        ), del AS (
-         INSERT INTO dl_deliveries (id, message_id, endpoint_id, project_id, status, schedule, max_attempts, retry_schedule_ms, next_attempt_at, write_back)
-         SELECT u.id, msg.id, u.ep, msg.project_id, 'pending', u.sch, u.ma, u.rs::int[], now(), u.wb
-         FROM unnest($11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::int[], $16::boolean[], $19::text[]) AS u(id, message_id, ep, sch, ma, wb, rs)
+         INSERT INTO dl_deliveries (id, message_id, endpoint_id, project_id, status, schedule, max_attempts, retry_schedule_ms, next_attempt_at, write_back, locked_by, locked_until)
+         SELECT u.id, msg.id, u.ep, msg.project_id, 'pending', u.sch, u.ma, u.rs::int[], now(), u.wb,
+           CASE WHEN u.leased THEN $21::text END,
+           -- The statement's clock, not the transaction's start: the node counts its lease from before this statement.
+           CASE WHEN u.leased THEN clock_timestamp() + $22::int * interval '1 millisecond' END
+         FROM unnest($11::uuid[], $12::uuid[], $13::text[], $14::text[], $15::int[], $16::boolean[], $19::text[], $20::boolean[]) AS u(id, message_id, ep, sch, ma, wb, rs, leased)
          JOIN msg ON msg.id = u.message_id
          RETURNING 1
        )
@@ -195,6 +227,9 @@ export class DeliveryQueue {
         msgs.map((x) => x.trace?.tracestate ?? null),
         // One array per delivery: an int[][] would not unnest row by row, so each travels as its literal.
         dels.map((d) => `{${d.retryPolicy.scheduleMs.join(',')}}`),
+        dels.map((d) => lease?.ids.has(d.id) === true),
+        lease?.node ?? null,
+        lease?.ms ?? 0,
       ],
     );
     return new Set(inserted.map((r) => r.id));
@@ -212,7 +247,6 @@ export class DeliveryQueue {
       stage_id: string | null;
       visit_id: string | null;
       body: string;
-      message_created_at: Date;
       state: EndpointStateData | null;
       deliverable: boolean | null;
     })[] = await this.ds.query(
@@ -238,7 +272,7 @@ export class DeliveryQueue {
          FROM c WHERE d.id = c.id RETURNING d.*
        )
        SELECT u.*, m.event_type, m.trigger_event_id, m.item_id, m.workflow_id, m.stage_id, m.visit_id, m.body,
-              m.created_at AS message_created_at, m.traceparent, m.tracestate, e.state,
+              m.traceparent, m.tracestate, e.state,
               (e.registry_active AND NOT e.deleted AND e.disabled_at IS NULL) AS deliverable
        FROM u JOIN dl_messages m ON m.id = u.message_id LEFT JOIN dl_endpoints e ON e.id = u.endpoint_id`,
       [node, limit, scope.atCapacity, leaseMs, scope.breakerOpen, scope.perEndpoint],
@@ -336,10 +370,9 @@ export class DeliveryQueue {
    * failed a bounded batch per transaction, never in one transaction of unknown size.
    */
   async failPendingOfEndpoint(m: EntityManager, endpointId: string, reason: string, limit: number): Promise<ClaimedDelivery[]> {
-    const rows: (DeliveryRow & { schedule: ScheduleKind; workflow_id: string | null; stage_id: string | null; visit_id: string | null; message_created_at: Date })[] =
-      await returning(
-        m,
-        `WITH c AS (
+    const rows: (DeliveryRow & { schedule: ScheduleKind; workflow_id: string | null; stage_id: string | null; visit_id: string | null })[] = await returning(
+      m,
+      `WITH c AS (
          SELECT id FROM dl_deliveries
          WHERE endpoint_id = $1 AND status = 'pending' AND (locked_until IS NULL OR locked_until < now())
          LIMIT $3 FOR UPDATE SKIP LOCKED
@@ -347,10 +380,10 @@ export class DeliveryQueue {
          UPDATE dl_deliveries d SET status = 'failed', last_error = $2, locked_until = NULL, locked_by = NULL, updated_at = now(), completed_at = now()
          FROM c WHERE d.id = c.id RETURNING d.*
        )
-       SELECT u.*, m.event_type, m.trigger_event_id, m.item_id, m.workflow_id, m.stage_id, m.visit_id, m.created_at AS message_created_at
+       SELECT u.*, m.event_type, m.trigger_event_id, m.item_id, m.workflow_id, m.stage_id, m.visit_id
        FROM u JOIN dl_messages m ON m.id = u.message_id`,
-        [endpointId, reason, limit],
-      );
+      [endpointId, reason, limit],
+    );
     return rows.map((r) => toClaimed(r, '', null));
   }
 

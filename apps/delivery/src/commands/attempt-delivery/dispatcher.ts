@@ -1,4 +1,5 @@
 import type { ClaimedDelivery } from '../../persistence/delivery-queue.repository.js';
+import type { DeliveryHandoff, HandoffCandidate } from '../shared/handoff.js';
 import { AttemptRunner } from './attempt-runner.js';
 import type { DispatcherDeps, DispatcherSettings } from './dispatch-deps.js';
 import { OutcomeRecorder } from './outcome-recorder.js';
@@ -11,8 +12,10 @@ export type { DispatcherDeps, DispatcherSettings } from './dispatch-deps.js';
  * their cap or with an open breaker are left out of the claim, so other endpoints' deliveries
  * keep flowing. This is the claim and lease loop; AttemptRunner makes each attempt and
  * OutcomeRecorder records it (with the delivery's new state and, when it ends, its outcome event).
+ * Deliveries this process's intake creates come without a claim when there is room for them
+ * (DeliveryHandoff): slots reserved before intake's statement count against the same caps.
  */
-export class Dispatcher {
+export class Dispatcher implements DeliveryHandoff {
   private running = false;
   private loop: Promise<void> | undefined;
   private readonly queued = new Map<string, ClaimedDelivery[]>();
@@ -25,6 +28,14 @@ export class Dispatcher {
    * instead of sending what another node may have claimed and sent meanwhile.
    */
   private readonly leaseUntil = new Map<string, number>();
+  /**
+   * Slots intake reserved for deliveries it is writing leased to this node: the endpoint of each,
+   * and this node's clock when it was reserved (before the statement that leases it, so a lease
+   * counted from it ends no later than the database's). Counted in `total` and in each endpoint's load.
+   */
+  private readonly reserved = new Map<string, { endpointId: string; at: number }>();
+  private readonly reservedPerEndpoint = new Map<string, number>();
+  /** Deliveries held (queued or in flight) or reserved: what the global cap counts. */
   private total = 0;
   private wakeUp: (() => void) | undefined;
   private woken = false;
@@ -57,6 +68,76 @@ export class Dispatcher {
 
   get leaseMs(): number {
     return this.s.leaseMs;
+  }
+
+  get node(): string {
+    return this.s.node;
+  }
+
+  /**
+   * Slots for intake's new deliveries, under the caps a claim obeys: the global cap, each
+   * endpoint's cap, and no standard delivery to an endpoint whose breaker is open. None once stopping.
+   */
+  reserve(candidates: HandoffCandidate[]): Set<string> {
+    const taken = new Set<string>();
+    if (!this.running) return taken;
+    const open = new Set(this.deps.breakers.openEndpoints());
+    const at = this.now();
+    for (const c of candidates) {
+      if (this.total >= this.s.concurrency) break;
+      if (this.reserved.has(c.id) || (c.schedule !== 'stage' && open.has(c.endpointId))) continue;
+      if (this.load(c.endpointId) >= this.s.endpointConcurrency) continue;
+      this.reserved.set(c.id, { endpointId: c.endpointId, at });
+      this.reservedPerEndpoint.set(c.endpointId, (this.reservedPerEndpoint.get(c.endpointId) ?? 0) + 1);
+      this.total++;
+      taken.add(c.id);
+    }
+    return taken;
+  }
+
+  /**
+   * Takes over deliveries intake committed leased to this node, as if claimed when they were
+   * reserved. One that arrives once this node is stopping is handed back to the queue.
+   */
+  adopt(deliveries: ClaimedDelivery[]): void {
+    const endpoints = new Set<string>();
+    const handBack: string[] = [];
+    for (const c of deliveries) {
+      const r = this.dropReservation(c.id);
+      if (!r || !this.running) {
+        if (r) this.total--;
+        handBack.push(c.id);
+        continue;
+      }
+      this.held.add(c.id);
+      this.leaseUntil.set(c.id, r.at + this.leaseMs);
+      const q = this.queued.get(c.endpointId) ?? [];
+      q.push(c);
+      this.queued.set(c.endpointId, q);
+      endpoints.add(c.endpointId);
+    }
+    if (handBack.length > 0) void this.deps.deliveries.release(this.s.node, handBack, 0).catch(() => undefined);
+    for (const ep of endpoints) this.pump(ep);
+  }
+
+  unreserve(ids: Iterable<string>): void {
+    let freed = false;
+    for (const id of ids) {
+      if (!this.dropReservation(id)) continue;
+      this.total--;
+      freed = true;
+    }
+    if (freed && this.heldBack) this.wake();
+  }
+
+  private dropReservation(id: string): { endpointId: string; at: number } | undefined {
+    const r = this.reserved.get(id);
+    if (!r) return undefined;
+    this.reserved.delete(id);
+    const n = (this.reservedPerEndpoint.get(r.endpointId) ?? 1) - 1;
+    if (n === 0) this.reservedPerEndpoint.delete(r.endpointId);
+    else this.reservedPerEndpoint.set(r.endpointId, n);
+    return r;
   }
 
   start(): void {
@@ -156,7 +237,7 @@ export class Dispatcher {
   }
 
   private load(endpointId: string): number {
-    return (this.inFlight.get(endpointId) ?? 0) + (this.queued.get(endpointId)?.length ?? 0);
+    return (this.inFlight.get(endpointId) ?? 0) + (this.queued.get(endpointId)?.length ?? 0) + (this.reservedPerEndpoint.get(endpointId) ?? 0);
   }
 
   private async run(): Promise<void> {
@@ -172,6 +253,7 @@ export class Dispatcher {
       const exclude = new Set<string>();
       for (const [ep] of this.inFlight) if (this.load(ep) >= this.s.endpointConcurrency) exclude.add(ep);
       for (const [ep] of this.queued) if (this.load(ep) >= this.s.endpointConcurrency) exclude.add(ep);
+      for (const [ep] of this.reservedPerEndpoint) if (this.load(ep) >= this.s.endpointConcurrency) exclude.add(ep);
       const limit = Math.min(this.s.batch, free);
       this.heldBack = exclude.size > 0;
       let claimed: ClaimedDelivery[];

@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { isEventOf, traceContextOf, type CloudEvent, type TraceContext, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
 import { activeTraceContext, type EventStore } from '@stagehook/event-store';
-import { DependencyUnavailableError, NothingToDo, Outcome, settleEach, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
+import { DependencyUnavailableError, NothingToDo, Outcome, settleEach, type BatchContext, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
 import { RecentReads } from '@stagehook/platform';
 import type { EntityManager } from 'typeorm';
 import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } from '../../domain/payload.js';
 import { CREATED, decideDelivery } from '../../domain/delivery-lifecycle.js';
 import { resolveRetryPolicy, type RetryDefaults } from '../../domain/retry-policy.js';
-import type { DeliveryQueue, NewDelivery, NewMessage } from '../../persistence/delivery-queue.repository.js';
+import { leasedDelivery, type ClaimedDelivery, type DeliveryQueue, type NewDelivery, type NewMessage } from '../../persistence/delivery-queue.repository.js';
 import type { EndpointReadRepository, EndpointView } from '../../persistence/endpoint-read.repository.js';
 import type { ItemTagRepository } from '../../persistence/item-tag.repository.js';
 import type { DarwinFetch, DarwinSource } from '../../adapters/darwin-source.js';
+import type { DeliveryHandoff } from '../shared/handoff.js';
 import { matchEndpoints, mayReach } from './matching.js';
 
 /** How long prepare trusts an endpoint it read (see `recentEndpoint`), and how many it keeps. */
@@ -36,7 +37,19 @@ export interface EventScope {
   /** The project's endpoints, read once per batch. */
   endpointsOf(projectId: string): Promise<EndpointView[]>;
   /** A message to create with the batch's others, if this event is acked. */
-  queue(msg: NewMessage, deliveries: NewDelivery[]): void;
+  queue(msg: NewMessage, deliveries: QueuedDelivery[]): void;
+}
+
+/** A delivery to create, with its endpoint as the batch's transaction read it. */
+export interface QueuedDelivery {
+  delivery: NewDelivery;
+  endpoint: EndpointView;
+}
+
+/** A message to create, with its deliveries. */
+interface QueuedMessage {
+  msg: NewMessage;
+  deliveries: QueuedDelivery[];
 }
 
 type Route = (event: CloudEvent, scope: EventScope) => Promise<HandlerOutcome>;
@@ -65,7 +78,7 @@ export class CreateDeliveriesHandler {
     private readonly store: EventStore,
     private readonly darwin: DarwinSource,
     private readonly s: CreateDeliveriesSettings,
-    private readonly wake: () => void,
+    private readonly dispatch: DeliveryHandoff,
   ) {}
 
   /**
@@ -78,7 +91,7 @@ export class CreateDeliveriesHandler {
       ...(prepare ? { prepare } : {}),
       handle: async (items, ctx) => {
         const lists = new Map<string, Promise<EndpointView[]>>();
-        const queued = new Map<string, { msg: NewMessage; deliveries: NewDelivery[] }[]>();
+        const queued = new Map<string, QueuedMessage[]>();
         const scope = (item: BatchItem): EventScope => ({
           manager: ctx.manager,
           prepared: item.prepared,
@@ -92,15 +105,51 @@ export class CreateDeliveriesHandler {
           queue: (msg, deliveries) => queued.set(item.event.id, [...(queued.get(item.event.id) ?? []), { msg, deliveries }]),
         });
         const outcomes = await settleEach(items, (item) => route(item.event, scope(item)));
-        const created = await this.deliveries.createMessages(
-          ctx.manager,
+        await this.create(
+          ctx,
           items.flatMap((item, i) => (outcomes[i].kind === 'ack' ? (queued.get(item.event.id) ?? []) : [])),
         );
-        // The dispatcher claims at once instead of at its next poll, once the deliveries are visible.
-        if (created.size > 0) ctx.afterCommit(this.wake);
         return outcomes;
       },
     };
+  }
+
+  /**
+   * Writes the batch's messages and deliveries. Those this process's dispatcher has room for are
+   * written leased to it and handed over once the transaction commits (DeliveryHandoff); the
+   * others wait for a claim, which the commit wakes rather than the next poll.
+   */
+  private async create(ctx: BatchContext, messages: QueuedMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const taken = this.dispatch.reserve(
+      messages.flatMap((x) => x.deliveries.filter((q) => q.endpoint.deliverable).map(({ delivery: d }) => ({ id: d.id, endpointId: d.endpointId, schedule: d.schedule }))),
+    );
+    const handed: ClaimedDelivery[] = [];
+    let unleased = 0;
+    // Registered before the statement: a statement that throws rolls back, and the slots come back.
+    ctx.afterCommit(
+      () => {
+        if (handed.length > 0) this.dispatch.adopt(handed);
+        if (unleased > 0) this.dispatch.wake();
+      },
+      () => this.dispatch.unreserve(taken),
+    );
+    const created = await this.deliveries.createMessages(
+      ctx.manager,
+      messages.map((x) => ({ msg: x.msg, deliveries: x.deliveries.map((q) => q.delivery) })),
+      taken.size > 0 ? { node: this.dispatch.node, ms: this.dispatch.leaseMs, ids: taken } : undefined,
+    );
+    const notWritten: string[] = [];
+    for (const { msg, deliveries } of messages) {
+      for (const { delivery, endpoint } of deliveries) {
+        if (!created.has(msg.id)) {
+          // The trigger already had its message (a redelivered event): nothing of it was written.
+          if (taken.has(delivery.id)) notWritten.push(delivery.id);
+        } else if (taken.has(delivery.id)) handed.push(leasedDelivery(msg, delivery, endpoint.state));
+        else unleased++;
+      }
+    }
+    this.dispatch.unreserve(notWritten);
   }
 
   async stageEntered(event: CloudEvent<'workflow.stage.entered', StageEnteredData>, ctx: EventScope): Promise<HandlerOutcome> {
@@ -164,7 +213,7 @@ export class CreateDeliveriesHandler {
       ...(d.webhook.writeBack ? { writeBack: true } : {}),
     };
     if (!frozenError && ep) {
-      ctx.queue(msg, [delivery]);
+      ctx.queue(msg, [{ delivery, endpoint: ep }]);
       return Outcome.ack();
     }
     // The stage must still route: the delivery ends as failed at once, with its outcome event.
@@ -317,10 +366,13 @@ export class CreateDeliveriesHandler {
         ...traceOf(event),
       },
       eps.map((e) => ({
-        id: randomUUID(),
-        endpointId: e.id,
-        schedule: 'standard',
-        retryPolicy: resolveRetryPolicy('standard', this.s.retryDefaults, e.state.retryPolicy),
+        delivery: {
+          id: randomUUID(),
+          endpointId: e.id,
+          schedule: 'standard',
+          retryPolicy: resolveRetryPolicy('standard', this.s.retryDefaults, e.state.retryPolicy),
+        },
+        endpoint: e,
       })),
     );
   }
