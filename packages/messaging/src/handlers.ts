@@ -107,9 +107,11 @@ export interface BatchItem<E extends CloudEvent = CloudEvent> {
 export interface BatchContext extends Pick<HandlerContext, 'manager' | 'consumer' | 'maxDeliver' | 'logger'> {
   /**
    * Runs `fn` once the batch's transaction has committed: to wake what reads its rows. Exactly one
-   * of `fn` and `otherwise` runs: `otherwise` when the transaction ends without committing (the
-   * handler threw, the batch was rolled back to try its events alone, COMMIT failed), to give back
-   * what was set aside for the rows that were not written.
+   * of `fn` and `otherwise` runs: `otherwise` once the transaction has ended without committing
+   * (the handler threw, the batch was rolled back to try its events alone), to give back what was
+   * set aside for the rows that were not written. A COMMIT that fails also runs `otherwise`,
+   * though its outcome is unknown (the connection dropped after it was sent): the rows may be
+   * committed, which `otherwise` must allow for.
    */
   afterCommit(fn: () => void, otherwise?: () => void): void;
 }

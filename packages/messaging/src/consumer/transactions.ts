@@ -55,16 +55,15 @@ export function attemptOne(ctx: ConsumerContext, d: EventDelivery, handler: AnyE
  * event alone; an event alone whose handler fails for good is a failed delivery, as with
  * single handlers.
  */
-export function attemptBatch(ctx: ConsumerContext, batch: BatchHandler, ds: EventDelivery[]): Promise<Attempt[]> {
-  return inTransaction(ctx, async (qr, failed): Promise<Attempt[]> => {
-    const after: AfterCommit = { committed: [], otherwise: [] };
-    try {
-      return await batchInTransaction(ctx, batch, ds, qr, failed, after);
-    } finally {
-      // Emptied at the commit: what is left here belongs to a transaction that did not commit.
-      runCallbacks(ctx, after.otherwise, 'a callback for a batch not committed');
-    }
-  });
+export async function attemptBatch(ctx: ConsumerContext, batch: BatchHandler, ds: EventDelivery[]): Promise<Attempt[]> {
+  const after: AfterCommit = { committed: [], otherwise: [] };
+  try {
+    return await inTransaction(ctx, (qr, failed) => batchInTransaction(ctx, batch, ds, qr, failed, after));
+  } finally {
+    // Emptied at the commit: what is left belongs to a transaction that ended (rolled back, its
+    // connection released) without committing, or whose COMMIT's outcome is unknown.
+    runCallbacks(ctx, after.otherwise, 'a callback for a batch not committed');
+  }
 }
 
 /** What a batch handler asked to run after its transaction: once committed, or otherwise. */
