@@ -39,7 +39,7 @@ const candidate = (id: string, endpointId: string, schedule: ScheduleKind = 'sta
  * A dispatcher whose claims find nothing (so whatever it sends came by hand-off), whose requests
  * hang until `finishAll`, with endpoint `open` behind an open breaker. Global cap 4, per endpoint 2.
  */
-function node(clock: () => number = Date.now) {
+function node(clock: () => number = Date.now, claim: () => Promise<ClaimedDelivery[]> = async () => []) {
   const sent: string[] = [];
   const released: string[] = [];
   const claims: { atCapacity: string[] }[] = [];
@@ -50,7 +50,7 @@ function node(clock: () => number = Date.now) {
     deliveries: {
       claimDue: async (_node: string, _limit: number, scope: { atCapacity: string[] }) => {
         claims.push({ atCapacity: [...scope.atCapacity].sort() });
-        return [];
+        return claim();
       },
       extendLeases: async (_node: string, ids: string[]) => new Set(ids),
       release: async (_node: string, ids: string[]) => void released.push(...ids),
@@ -120,6 +120,29 @@ describe('Dispatcher hand-off from intake', () => {
     n.dispatcher.adopt([delivery('a1', 'a'), delivery('a2', 'a')]);
     await until(() => n.sent.length === 2);
     expect(n.sent.sort()).toEqual(['a1', 'a2']);
+    n.finishAll();
+    await n.dispatcher.stop(1_000);
+  });
+
+  it('a claim that returns after intake reserved slots meanwhile keeps only what fits the global cap, and hands the rest back', async () => {
+    let answer: (rows: ClaimedDelivery[]) => void = () => undefined;
+    let first = true;
+    const n = node(Date.now, () => {
+      if (!first) return Promise.resolve([]);
+      first = false;
+      return new Promise((r) => (answer = r));
+    });
+    n.dispatcher.start();
+    // The claim is under way, asked for the four free slots; intake reserves three of them.
+    await until(() => n.claims.length === 1);
+    expect(n.dispatcher.reserve([candidate('a1', 'a'), candidate('b1', 'b'), candidate('c1', 'c')]).size).toBe(3);
+    answer([delivery('d1', 'd'), delivery('e1', 'e'), delivery('f1', 'f')]);
+    n.dispatcher.adopt([delivery('a1', 'a'), delivery('b1', 'b'), delivery('c1', 'c')]);
+    await until(() => n.sent.length === 4);
+    await until(() => n.released.length === 2);
+    // Four at once, the cap: the claim kept the oldest due (d1) and handed e1 and f1 back at once.
+    expect(n.sent.sort()).toEqual(['a1', 'b1', 'c1', 'd1']);
+    expect(n.released.sort()).toEqual(['e1', 'f1']);
     n.finishAll();
     await n.dispatcher.stop(1_000);
   });

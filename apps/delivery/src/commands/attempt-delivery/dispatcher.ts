@@ -265,6 +265,19 @@ export class Dispatcher implements DeliveryHandoff {
         await this.sleep(1_000);
         continue;
       }
+      // Intake may have reserved slots while the claim ran: keep what fits the global cap (the
+      // oldest due come first) and hand the rest back at once, claimable again by any node.
+      const surplus = claimed.splice(Math.max(0, this.s.concurrency - this.total));
+      if (surplus.length > 0) {
+        this.heldBack = true;
+        await this.deps.deliveries
+          .release(
+            this.s.node,
+            surplus.map((c) => c.id),
+            0,
+          )
+          .catch((err: unknown) => this.deps.logger.warn({ err }, 'handing back claimed deliveries over the cap failed; their leases will lapse'));
+      }
       for (const c of claimed) {
         this.held.add(c.id);
         this.leaseUntil.set(c.id, claimAsked + this.leaseMs);
@@ -277,7 +290,7 @@ export class Dispatcher implements DeliveryHandoff {
       // The claim takes at most a cap's worth per endpoint: one that reached it may have more due.
       for (const ep of claimedFrom) if (this.load(ep) >= this.s.endpointConcurrency) this.heldBack = true;
       for (const ep of claimedFrom) this.pump(ep);
-      if (claimed.length < limit) await this.sleep(this.s.pollMs);
+      if (claimed.length + surplus.length < limit) await this.sleep(this.s.pollMs);
     }
   }
 
