@@ -1,37 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { until } from '@stagehook/testing';
-import type { EndpointStateData } from '@stagehook/contracts';
 import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/commands/attempt-delivery/dispatcher.js';
 import type { ClaimedDelivery, ScheduleKind } from '../src/persistence/delivery-queue.repository.js';
-
-const endpoint = {
-  endpointId: 'ep',
-  headers: [],
-  signingSecrets: { current: {}, previous: null },
-  authorization: null,
-  url: 'http://receiver.test/',
-  timeoutMs: 1_000,
-  retryPolicy: null,
-} as unknown as EndpointStateData;
-
-const delivery = (id: string, endpointId: string, schedule: ScheduleKind = 'standard'): ClaimedDelivery => ({
-  id,
-  messageId: `m-${id}`,
-  endpointId,
-  projectId: 'p',
-  schedule,
-  attempts: 0,
-  maxAttempts: 3,
-  retryScheduleMs: [0, 1000],
-  eventType: 'item.status.changed',
-  triggerEventId: `t-${id}`,
-  itemId: null,
-  workflowId: null,
-  stageId: null,
-  visitId: null,
-  body: '{}',
-  endpoint,
-});
+import { claimedDelivery } from './support/claimed.js';
 
 const candidate = (id: string, endpointId: string, schedule: ScheduleKind = 'standard') => ({ id, endpointId, schedule });
 
@@ -117,7 +88,7 @@ describe('Dispatcher hand-off from intake', () => {
     n.dispatcher.wake();
     await until(() => n.claims.length === 2);
     expect(n.claims[1].atCapacity).toEqual(['a']);
-    n.dispatcher.adopt([delivery('a1', 'a'), delivery('a2', 'a')]);
+    n.dispatcher.adopt([claimedDelivery('a1', 'a'), claimedDelivery('a2', 'a')]);
     await until(() => n.sent.length === 2);
     expect(n.sent.sort()).toEqual(['a1', 'a2']);
     n.finishAll();
@@ -136,8 +107,8 @@ describe('Dispatcher hand-off from intake', () => {
     // The claim is under way, asked for the four free slots; intake reserves three of them.
     await until(() => n.claims.length === 1);
     expect(n.dispatcher.reserve([candidate('a1', 'a'), candidate('b1', 'b'), candidate('c1', 'c')]).size).toBe(3);
-    answer([delivery('d1', 'd'), delivery('e1', 'e'), delivery('f1', 'f')]);
-    n.dispatcher.adopt([delivery('a1', 'a'), delivery('b1', 'b'), delivery('c1', 'c')]);
+    answer([claimedDelivery('d1', 'd'), claimedDelivery('e1', 'e'), claimedDelivery('f1', 'f')]);
+    n.dispatcher.adopt([claimedDelivery('a1', 'a'), claimedDelivery('b1', 'b'), claimedDelivery('c1', 'c')]);
     await until(() => n.sent.length === 4);
     await until(() => n.released.length === 2);
     // Four at once, the cap: the claim kept the oldest due (d1) and handed e1 and f1 back at once.
@@ -152,7 +123,7 @@ describe('Dispatcher hand-off from intake', () => {
     n.dispatcher.start();
     n.dispatcher.reserve([candidate('a1', 'a')]);
     await n.dispatcher.stop(100);
-    n.dispatcher.adopt([delivery('a1', 'a'), delivery('stray', 'b')]);
+    n.dispatcher.adopt([claimedDelivery('a1', 'a'), claimedDelivery('stray', 'b')]);
     await until(() => n.released.length === 2);
     expect(n.released.sort()).toEqual(['a1', 'stray']);
     expect(n.sent).toEqual([]);
@@ -165,7 +136,7 @@ describe('Dispatcher hand-off from intake', () => {
     n.dispatcher.reserve([candidate('a1', 'a'), candidate('b1', 'b')]);
     // As if intake's transaction had taken longer than the lease to commit.
     skew = 1_000;
-    n.dispatcher.adopt([delivery('a1', 'a'), delivery('b1', 'b')]);
+    n.dispatcher.adopt([claimedDelivery('a1', 'a'), claimedDelivery('b1', 'b')]);
     await until(() => n.lost.length === 2);
     expect(n.sent).toEqual([]);
     // Both are handed back to the queue at once, for any node's claim.

@@ -1,36 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { until } from '@stagehook/testing';
-import type { EndpointStateData } from '@stagehook/contracts';
 import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/commands/attempt-delivery/dispatcher.js';
-import type { ClaimedDelivery } from '../src/persistence/delivery-queue.repository.js';
-
-const endpoint = {
-  endpointId: 'ep',
-  headers: [],
-  signingSecrets: { current: {}, previous: null },
-  authorization: null,
-  url: 'http://receiver.test/',
-  timeoutMs: 1_000,
-  retryPolicy: null,
-} as unknown as EndpointStateData;
-const claimed = (id: string): ClaimedDelivery => ({
-  id,
-  messageId: `m-${id}`,
-  endpointId: 'ep',
-  projectId: 'p',
-  schedule: 'standard',
-  attempts: 0,
-  maxAttempts: 3,
-  retryScheduleMs: [0, 1000],
-  eventType: 'item.status.changed',
-  triggerEventId: `t-${id}`,
-  itemId: null,
-  workflowId: null,
-  stageId: null,
-  visitId: null,
-  body: '{}',
-  endpoint,
-});
+import { claimedDelivery } from './support/claimed.js';
 
 /**
  * Two deliveries to one endpoint with a per-endpoint cap of 1: the first is sent and hangs, the
@@ -44,7 +15,7 @@ function node(opts: { keep: (ids: string[]) => string[]; clock?: () => number })
   const deps = {
     dataSource: { transaction: async (fn: (m: unknown) => Promise<unknown>) => fn({}) },
     deliveries: {
-      claimDue: async () => (claims++ === 0 ? [claimed('d1'), claimed('d2')] : []),
+      claimDue: async () => (claims++ === 0 ? [claimedDelivery('d1'), claimedDelivery('d2')] : []),
       extendLeases: async (_node: string, ids: string[]) => new Set(opts.keep(ids)),
       release: async () => undefined,
       recordAttempts: async () => new Set<string>(),
