@@ -118,6 +118,22 @@ describe('Dispatcher hand-off from intake', () => {
     await n.dispatcher.stop(1_000);
   });
 
+  it('waits for the slots intake reserved before a stop, and hands back what it adopts meanwhile before the stop returns', async () => {
+    const n = node();
+    n.dispatcher.start();
+    n.dispatcher.reserve([candidate('a1', 'a'), candidate('b1', 'b')]);
+    let stopped = false;
+    const stopping = n.dispatcher.stop(5_000).then(() => (stopped = true));
+    // Intake's batch commits while the consumers stop: one written, one not.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(stopped).toBe(false);
+    n.dispatcher.adopt([claimedDelivery('a1', 'a')]);
+    n.dispatcher.unreserve(['b1']);
+    await stopping;
+    expect(n.released).toEqual(['a1']);
+    expect(n.sent).toEqual([]);
+  });
+
   it('hands back a delivery adopted once stopping, and one never reserved, instead of sending it', async () => {
     const n = node();
     n.dispatcher.start();

@@ -116,7 +116,7 @@ export class Dispatcher implements DeliveryHandoff {
       this.queued.set(c.endpointId, q);
       endpoints.add(c.endpointId);
     }
-    if (handBack.length > 0) void this.deps.deliveries.release(this.s.node, handBack, 0).catch(() => undefined);
+    if (handBack.length > 0) this.track(this.deps.deliveries.release(this.s.node, handBack, 0).catch(() => undefined));
     for (const ep of endpoints) this.pump(ep);
   }
 
@@ -195,16 +195,30 @@ export class Dispatcher implements DeliveryHandoff {
   }
 
   /** Stops claiming, hands back what has not started, waits for attempts in flight. */
+  /**
+   * Stops claiming, hands back what has not started, waits for attempts in flight. Slots intake
+   * reserved before the stop are waited for too (intake's batches finish while the consumers
+   * stop): a delivery adopted once stopping is handed back before the database closes, rather
+   * than left to its lease.
+   */
   async stop(timeoutMs = 20_000): Promise<void> {
     if (!this.running) return;
     this.running = false;
     this.wake();
     await this.loop;
+    const deadline = this.now() + timeoutMs;
+    while (this.reserved.size > 0 && this.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     const waiting = [...this.queued.values()].flat().map((c) => c.id);
     this.queued.clear();
-    await Promise.race([Promise.allSettled([...this.tasks]), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    await Promise.race([Promise.allSettled([...this.tasks]), new Promise((r) => setTimeout(r, Math.max(0, deadline - this.now())).unref())]);
     clearInterval(this.renewTimer);
     await this.deps.deliveries.release(this.s.node, waiting, 0).catch(() => undefined);
+  }
+
+  /** Keeps a hand-back under way among the tasks `stop` waits for. */
+  private track(task: Promise<void>): void {
+    this.tasks.add(task);
+    void task.finally(() => this.tasks.delete(task));
   }
 
   /**
