@@ -194,7 +194,6 @@ export class Dispatcher implements DeliveryHandoff {
     }
   }
 
-  /** Stops claiming, hands back what has not started, waits for attempts in flight. */
   /**
    * Stops claiming, hands back what has not started, waits for attempts in flight. Slots intake
    * reserved before the stop are waited for too (intake's batches finish while the consumers
