@@ -134,6 +134,18 @@ describe('Dispatcher hand-off from intake', () => {
     expect(n.sent).toEqual([]);
   });
 
+  it('abandoning slots frees them and hands their rows back, for a COMMIT whose outcome is unknown', async () => {
+    const n = node();
+    n.dispatcher.start();
+    expect(n.dispatcher.reserve([candidate('a1', 'a'), candidate('a2', 'a')]).size).toBe(2);
+    n.dispatcher.abandon(['a1', 'a2']);
+    await until(() => n.released.length === 2);
+    expect(n.released.sort()).toEqual(['a1', 'a2']);
+    // Endpoint a's cap is free again.
+    expect(n.dispatcher.reserve([candidate('a3', 'a'), candidate('a4', 'a')]).size).toBe(2);
+    await n.dispatcher.stop(100);
+  });
+
   it('hands back a delivery adopted once stopping, and one never reserved, instead of sending it', async () => {
     const n = node();
     n.dispatcher.start();

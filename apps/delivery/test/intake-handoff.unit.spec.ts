@@ -17,13 +17,14 @@ const item = (id: string): BatchItem => ({
 });
 
 /** A dispatcher that takes every candidate but those to `full`, recording what intake does with them. */
-function handoff(): DeliveryHandoff & { reserved: string[]; adopted: string[]; unreserved: string[]; woken: number } {
+function handoff(): DeliveryHandoff & { reserved: string[]; adopted: string[]; unreserved: string[]; abandoned: string[]; woken: number } {
   return {
     node: 'n1',
     leaseMs: 30_000,
     reserved: [],
     adopted: [],
     unreserved: [],
+    abandoned: [],
     woken: 0,
     reserve(candidates: HandoffCandidate[]) {
       const taken = candidates.filter((c) => c.endpointId !== 'full').map((c) => c.id);
@@ -36,6 +37,9 @@ function handoff(): DeliveryHandoff & { reserved: string[]; adopted: string[]; u
     unreserve(ids: Iterable<string>) {
       this.unreserved.push(...ids);
     },
+    abandon(ids: Iterable<string>) {
+      this.abandoned.push(...ids);
+    },
     wake() {
       this.woken++;
     },
@@ -46,13 +50,11 @@ function handoff(): DeliveryHandoff & { reserved: string[]; adopted: string[]; u
 function intake(endpoints: EndpointView[], create: (messages: { msg: NewMessage; deliveries: NewDelivery[] }[]) => Set<string>) {
   const dispatch = handoff();
   const writes: { leased: string[] }[] = [];
-  const released: string[] = [];
   const queue = {
     createMessages: async (_m: unknown, messages: { msg: NewMessage; deliveries: NewDelivery[] }[], lease?: { ids: ReadonlySet<string> }) => {
       writes.push({ leased: [...(lease?.ids ?? [])] });
       return create(messages);
     },
-    release: async (_node: string, ids: string[]) => void released.push(...ids),
   } as unknown as DeliveryQueue;
   const reads = { listForProject: async () => endpoints } as unknown as EndpointReadRepository;
   const tags = { tagsOf: async () => [] };
@@ -72,7 +74,7 @@ function intake(endpoints: EndpointView[], create: (messages: { msg: NewMessage;
   const batch = handler.batch(['item.status.changed'], (e, scope) => handler.subscribable(e, scope));
   const after: { committed: () => void; otherwise?: () => void }[] = [];
   const ctx = { manager: {}, afterCommit: (committed: () => void, otherwise?: () => void) => after.push({ committed, otherwise }) } as unknown as BatchContext;
-  return { dispatch, writes, released, after, run: (items: BatchItem[]) => batch.handle(items, ctx) };
+  return { dispatch, writes, after, run: (items: BatchItem[]) => batch.handle(items, ctx) };
 }
 
 describe('intake hands its new deliveries to the dispatcher', () => {
@@ -99,14 +101,14 @@ describe('intake hands its new deliveries to the dispatcher', () => {
     expect(t.dispatch.woken).toBe(0);
   });
 
-  it('gives back every slot, and hands back any row that did commit, when the transaction does not commit', async () => {
+  it('abandons every slot (the dispatcher hands back any row that did commit) when the transaction does not commit', async () => {
     const t = intake([endpoint('ep-1')], () => {
       throw new Error('connection lost');
     });
     await expect(t.run([item('e1')])).rejects.toThrow('connection lost');
     t.after[0].otherwise?.();
-    expect(t.dispatch.unreserved).toEqual(t.dispatch.reserved);
-    expect(t.released).toEqual(t.dispatch.reserved);
+    expect(t.dispatch.reserved).toHaveLength(1);
+    expect(t.dispatch.abandoned).toEqual(t.dispatch.reserved);
     expect(t.dispatch.adopted).toEqual([]);
   });
 });

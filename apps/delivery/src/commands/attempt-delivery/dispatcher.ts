@@ -101,12 +101,12 @@ export class Dispatcher implements DeliveryHandoff {
    */
   adopt(deliveries: ClaimedDelivery[]): void {
     const endpoints = new Set<string>();
-    const handBack: string[] = [];
+    const refused: string[] = [];
     for (const c of deliveries) {
       const r = this.dropReservation(c.id);
       if (!r || !this.running) {
         if (r) this.total--;
-        handBack.push(c.id);
+        refused.push(c.id);
         continue;
       }
       this.held.add(c.id);
@@ -116,8 +116,14 @@ export class Dispatcher implements DeliveryHandoff {
       this.queued.set(c.endpointId, q);
       endpoints.add(c.endpointId);
     }
-    if (handBack.length > 0) this.track(this.deps.deliveries.release(this.s.node, handBack, 0).catch(() => undefined));
+    this.handBack(refused);
     for (const ep of endpoints) this.pump(ep);
+  }
+
+  abandon(ids: Iterable<string>): void {
+    const list = [...ids];
+    this.unreserve(list);
+    this.handBack(list);
   }
 
   unreserve(ids: Iterable<string>): void {
@@ -187,7 +193,7 @@ export class Dispatcher implements DeliveryHandoff {
       this.deps.logger.warn({ deliveryId: id, how }, 'lease lost before sending; the delivery is left to the node that holds it');
       // If no other node took it (a lapsed lease nobody claimed), it is claimable again at once
       // rather than when the database's lease runs out; a row another node holds is untouched.
-      void this.deps.deliveries.release(this.s.node, [id], 0).catch(() => undefined);
+      this.handBack([id]);
       this.deps.onLeaseLost?.();
       this.wake();
       return;
@@ -214,8 +220,14 @@ export class Dispatcher implements DeliveryHandoff {
     await this.deps.deliveries.release(this.s.node, waiting, 0).catch(() => undefined);
   }
 
-  /** Keeps a hand-back under way among the tasks `stop` waits for. */
-  private track(task: Promise<void>): void {
+  /**
+   * Makes deliveries leased to this node that it will not send claimable again at once, by any
+   * node; a row another node holds, or one never written, is untouched. Among the tasks `stop`
+   * waits for, so it is done before the database closes.
+   */
+  private handBack(ids: string[]): void {
+    if (ids.length === 0) return;
+    const task = this.deps.deliveries.release(this.s.node, ids, 0).catch(() => undefined);
     this.tasks.add(task);
     void task.finally(() => this.tasks.delete(task));
   }

@@ -132,13 +132,7 @@ export class CreateDeliveriesHandler {
         if (handed.length > 0) this.dispatch.adopt(handed);
         if (unleased > 0) this.dispatch.wake();
       },
-      () => {
-        this.dispatch.unreserve(taken);
-        // A failed COMMIT may still have committed (its reply lost): rows leased to this node that
-        // it will not send would wait out their lease. Handed back, any node claims them at once;
-        // rows rolled back are not found.
-        if (taken.size > 0) void this.deliveries.release(this.dispatch.node, [...taken], 0).catch(() => undefined);
-      },
+      () => this.dispatch.abandon(taken),
     );
     const created = await this.deliveries.createMessages(
       ctx.manager,

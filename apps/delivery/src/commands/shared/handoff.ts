@@ -25,8 +25,14 @@ export interface DeliveryHandoff {
    * their reservation, before the statement that leased them: it ends no later than the database's.
    */
   adopt(deliveries: ClaimedDelivery[]): void;
-  /** Gives back the slots of reserved deliveries that were not written (or not committed). */
+  /** Gives back the slots of reserved deliveries that were not written. */
   unreserve(ids: Iterable<string>): void;
+  /**
+   * Gives back the slots of reserved deliveries whose transaction did not commit, as far as intake
+   * knows: a COMMIT whose reply was lost may have committed them, so their rows, if any, are
+   * handed back too, for any node's claim at once instead of when their lease lapses.
+   */
+  abandon(ids: Iterable<string>): void;
   /** Deliveries were committed unleased: claim now rather than at the next poll. */
   wake(): void;
 }
