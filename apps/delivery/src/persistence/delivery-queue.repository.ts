@@ -115,33 +115,6 @@ function toClaimed(r: ClaimRow, body: string, endpoint: EndpointStateData | null
   };
 }
 
-/**
- * A delivery intake just created leased to this node, as a claim would have read it back: its
- * first attempt, to the endpoint as intake's transaction read it (DeliveryHandoff).
- */
-export function leasedDelivery(msg: NewMessage, d: NewDelivery, endpoint: EndpointStateData): ClaimedDelivery {
-  return {
-    id: d.id,
-    messageId: msg.id,
-    endpointId: d.endpointId,
-    projectId: msg.projectId,
-    schedule: d.schedule,
-    attempts: 0,
-    maxAttempts: d.retryPolicy.maxAttempts,
-    retryScheduleMs: d.retryPolicy.scheduleMs,
-    eventType: msg.eventType,
-    triggerEventId: msg.triggerEventId,
-    itemId: msg.itemId ?? null,
-    workflowId: msg.workflowId ?? null,
-    stageId: msg.stageId ?? null,
-    visitId: msg.visitId ?? null,
-    writeBack: d.writeBack === true,
-    body: msg.body,
-    ...(msg.trace ? { trace: msg.trace } : {}),
-    endpoint,
-  };
-}
-
 /** The columns of dl_deliveries with its message's trigger, as claims and bulk failures read them. */
 export interface DeliveryRow {
   id: string;

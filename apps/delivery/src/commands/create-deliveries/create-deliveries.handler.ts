@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { isEventOf, traceContextOf, type CloudEvent, type TraceContext, type EventPublishedData, type ItemSummary, type StageEnteredData } from '@stagehook/contracts';
 import { activeTraceContext, type EventStore } from '@stagehook/event-store';
-import { DependencyUnavailableError, NothingToDo, Outcome, settleEach, type BatchContext, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
+import { DependencyUnavailableError, NothingToDo, Outcome, settleEach, type BatchHandler, type BatchItem, type HandlerOutcome } from '@stagehook/messaging';
 import { RecentReads } from '@stagehook/platform';
 import type { EntityManager } from 'typeorm';
 import { genericBody, stageEnteredBody, statusChangedBody, type WebhookBody } from '../../domain/payload.js';
 import { CREATED, decideDelivery } from '../../domain/delivery-lifecycle.js';
 import { resolveRetryPolicy, type RetryDefaults } from '../../domain/retry-policy.js';
-import { leasedDelivery, type ClaimedDelivery, type DeliveryQueue, type NewDelivery, type NewMessage } from '../../persistence/delivery-queue.repository.js';
+import type { DeliveryQueue, NewDelivery, NewMessage } from '../../persistence/delivery-queue.repository.js';
 import type { EndpointReadRepository, EndpointView } from '../../persistence/endpoint-read.repository.js';
 import type { ItemTagRepository } from '../../persistence/item-tag.repository.js';
 import type { DarwinFetch, DarwinSource } from '../../adapters/darwin-source.js';
 import type { DeliveryHandoff } from '../shared/handoff.js';
 import { matchEndpoints, mayReach } from './matching.js';
+import { MessageWriter, type QueuedDelivery, type QueuedMessage } from './message-writer.js';
 
 /** How long prepare trusts an endpoint it read (see `recentEndpoint`), and how many it keeps. */
 const RECENT_ENDPOINT_MS = 1_000;
@@ -40,18 +41,6 @@ export interface EventScope {
   queue(msg: NewMessage, deliveries: QueuedDelivery[]): void;
 }
 
-/** A delivery to create, with its endpoint as the batch's transaction read it. */
-export interface QueuedDelivery {
-  delivery: NewDelivery;
-  endpoint: EndpointView;
-}
-
-/** A message to create, with its deliveries. */
-interface QueuedMessage {
-  msg: NewMessage;
-  deliveries: QueuedDelivery[];
-}
-
 type Route = (event: CloudEvent, scope: EventScope) => Promise<HandlerOutcome>;
 
 /** A read of a project's endpoints on its way, and the one asked for after it (see `projectEndpoints`). */
@@ -70,6 +59,7 @@ export class CreateDeliveriesHandler {
   private readonly recent = new RecentReads<EndpointView | null>(RECENT_ENDPOINT_MS, RECENT_ENDPOINTS_MAX);
   /** Per project, the read of its endpoints on its way (see `projectEndpoints`). */
   private readonly reading = new Map<string, EndpointRead>();
+  private readonly writer: MessageWriter;
 
   constructor(
     private readonly deliveries: DeliveryQueue,
@@ -78,8 +68,10 @@ export class CreateDeliveriesHandler {
     private readonly store: EventStore,
     private readonly darwin: DarwinSource,
     private readonly s: CreateDeliveriesSettings,
-    private readonly dispatch: DeliveryHandoff,
-  ) {}
+    dispatch: DeliveryHandoff,
+  ) {
+    this.writer = new MessageWriter(deliveries, dispatch);
+  }
 
   /**
    * A batch handler routing each event of `types` with `route`; `prepare` runs per event before
@@ -105,51 +97,13 @@ export class CreateDeliveriesHandler {
           queue: (msg, deliveries) => queued.set(item.event.id, [...(queued.get(item.event.id) ?? []), { msg, deliveries }]),
         });
         const outcomes = await settleEach(items, (item) => route(item.event, scope(item)));
-        await this.create(
+        await this.writer.write(
           ctx,
           items.flatMap((item, i) => (outcomes[i].kind === 'ack' ? (queued.get(item.event.id) ?? []) : [])),
         );
         return outcomes;
       },
     };
-  }
-
-  /**
-   * Writes the batch's messages and deliveries. Those this process's dispatcher has room for are
-   * written leased to it and handed over once the transaction commits (DeliveryHandoff); the
-   * others wait for a claim, which the commit wakes rather than the next poll.
-   */
-  private async create(ctx: BatchContext, messages: QueuedMessage[]): Promise<void> {
-    if (messages.length === 0) return;
-    const taken = this.dispatch.reserve(
-      messages.flatMap((x) => x.deliveries.filter((q) => q.endpoint.deliverable).map(({ delivery: d }) => ({ id: d.id, endpointId: d.endpointId, schedule: d.schedule }))),
-    );
-    const handed: ClaimedDelivery[] = [];
-    let unleased = 0;
-    // Registered before the statement: a statement that throws rolls back, and the slots come back.
-    ctx.afterCommit(
-      () => {
-        if (handed.length > 0) this.dispatch.adopt(handed);
-        if (unleased > 0) this.dispatch.wake();
-      },
-      () => this.dispatch.abandon(taken),
-    );
-    const created = await this.deliveries.createMessages(
-      ctx.manager,
-      messages.map((x) => ({ msg: x.msg, deliveries: x.deliveries.map((q) => q.delivery) })),
-      taken.size > 0 ? { node: this.dispatch.node, ms: this.dispatch.leaseMs, ids: taken } : undefined,
-    );
-    const notWritten: string[] = [];
-    for (const { msg, deliveries } of messages) {
-      for (const { delivery, endpoint } of deliveries) {
-        if (!created.has(msg.id)) {
-          // The trigger already had its message (a redelivered event): nothing of it was written.
-          if (taken.has(delivery.id)) notWritten.push(delivery.id);
-        } else if (taken.has(delivery.id)) handed.push(leasedDelivery(msg, delivery, endpoint.state));
-        else unleased++;
-      }
-    }
-    this.dispatch.unreserve(notWritten);
   }
 
   async stageEntered(event: CloudEvent<'workflow.stage.entered', StageEnteredData>, ctx: EventScope): Promise<HandlerOutcome> {
