@@ -3,6 +3,15 @@ import { getMetadataStorage, type MetadataStorage } from 'class-validator';
 type Rule = Parameters<MetadataStorage['addValidationMetadata']>[0];
 
 const MEMOIZED = Symbol.for('stagehook.classValidatorMetadataMemo');
+const GENERATION = Symbol.for('stagehook.classValidatorRulesGeneration');
+
+/**
+ * How many rules were added to `storage` since it was memoized: what is derived from its rules
+ * (the lookup's memo, compiled checks) is stale once this changes.
+ */
+export function validationRulesGeneration(storage: MetadataStorage = getMetadataStorage()): number {
+  return (Reflect.get(storage, GENERATION) as number | undefined) ?? 0;
+}
 
 /**
  * class-validator resolves which rules apply to a class on every `validate` by scanning every
@@ -34,6 +43,7 @@ export function memoizeValidationMetadata(storage: MetadataStorage = getMetadata
   // Schemas register through addValidationMetadata too.
   storage.addValidationMetadata = (metadata) => {
     memo = new WeakMap();
+    Reflect.set(storage, GENERATION, validationRulesGeneration(storage) + 1);
     addRule(metadata);
   };
   Reflect.set(storage, MEMOIZED, true);
