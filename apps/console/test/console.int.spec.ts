@@ -7,7 +7,7 @@ import { BusNamespace, newEvent, toCloudEvent } from '@stagehook/contracts';
 import { createStagehookClient, type DatasetView, type DeliveryPage, ok, type StagehookClient, type WorkflowView } from '@stagehook/sdk';
 import { connectTestNats, TestReceiver, until } from '@stagehook/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, screenshot, seriousViolations } from './support/browser.js';
 import { Stack } from './support/stack.js';
 
@@ -51,6 +51,11 @@ describe('console in a browser', () => {
       baseUrl: { workflow: stack.serviceUrl('workflow'), items: stack.serviceUrl('items'), webhooks: stack.serviceUrl('webhooks'), delivery: stack.serviceUrl('delivery') },
       token: stack.token(projectId),
     });
+  });
+
+  afterEach(({ task }) => {
+    // A failure under a loaded CI machine is otherwise unexplained: the services' logs die with the run.
+    if (task.result?.state === 'fail' && stack) process.stderr.write(`[console] after "${task.name}" failed:\n${stack.diagnostics()}\n`);
   });
 
   afterAll(async () => {

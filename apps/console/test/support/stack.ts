@@ -82,6 +82,24 @@ export class Stack {
     return this.procs.get(name)?.logs ?? [];
   }
 
+  /**
+   * What each process was doing, for a failed test: whether it is still running, its last warnings
+   * and errors, and its last lines (the logs are kept in memory only, and lost when the run ends).
+   */
+  diagnostics(lines = 12): string {
+    return [...this.procs.values()]
+      .map((p) => {
+        const state = !p.child
+          ? 'not started'
+          : p.child.exitCode !== null || p.child.signalCode !== null
+            ? `exited (${p.child.signalCode ?? p.child.exitCode})`
+            : `running, pid ${p.child.pid}`;
+        const notable = p.logs.filter((l) => /"level":"(warn|error|fatal)"/.test(l)).slice(-lines);
+        return [`── ${p.name}: ${state}, ${p.logs.length} log lines; last warnings and errors, then last lines`, ...notable, '…', ...p.logs.slice(-lines)].join('\n');
+      })
+      .join('\n');
+  }
+
   async stop(): Promise<void> {
     await Promise.all(
       [...this.procs.values()].map(async (p) => {
