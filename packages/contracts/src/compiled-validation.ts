@@ -80,6 +80,8 @@ interface CompiledRule {
 
 interface CompiledProperty {
   readonly name: string;
+  /** The class's name, as class-validator gives it to a check. */
+  readonly targetName: string;
   readonly conditions: readonly Condition[];
   readonly rules: readonly CompiledRule[];
   /** `@ValidateNested` with `@Type(() => cls)`: the class its objects become. */
@@ -87,13 +89,17 @@ interface CompiledProperty {
 }
 
 interface Compiled {
-  readonly generation: string;
+  /** The rules' generations it was compiled at: class-validator's, class-transformer's. */
+  readonly rules: number;
+  readonly transformers: number;
   readonly accept: ((plain: object) => boolean) | undefined;
 }
 
 const compiled = new WeakMap<AnyClass, Compiled>();
 
-// class-transformer's additions are counted like class-validator's (validation-metadata.ts).
+// Rules added to class-validator's storage are counted once it is memoized (validation-metadata.ts),
+// class-transformer's here.
+memoizeValidationMetadata();
 let transformerAdditions = 0;
 for (const add of ['addTypeMetadata', 'addTransformMetadata', 'addExposeMetadata', 'addExcludeMetadata']) {
   const original: unknown = Reflect.get(transformerStorage, add);
@@ -110,10 +116,9 @@ for (const add of ['addTypeMetadata', 'addTransformMetadata', 'addExposeMetadata
  * still be valid: ask class-validator). Undefined when the class is not compiled.
  */
 export function acceptor(cls: AnyClass): ((plain: object) => boolean) | undefined {
-  memoizeValidationMetadata();
-  const generation = `${validationRulesGeneration()}:${transformerAdditions}`;
+  const rules = validationRulesGeneration();
   let entry = compiled.get(cls);
-  if (entry?.generation !== generation) {
+  if (entry?.rules !== rules || entry.transformers !== transformerAdditions) {
     const classes = new Map<AnyClass, CompiledProperty[]>();
     let ok: boolean;
     try {
@@ -121,7 +126,7 @@ export function acceptor(cls: AnyClass): ((plain: object) => boolean) | undefine
     } catch {
       ok = false; // a type function or a constructor that needs more than compiling gives it
     }
-    entry = { generation, accept: ok ? acceptObjectOf(cls, classes) : undefined };
+    entry = { rules, transformers: transformerAdditions, accept: ok ? acceptObjectOf(cls, classes) : undefined };
     compiled.set(cls, entry);
   }
   return entry.accept;
@@ -152,26 +157,31 @@ function copiesAsIs(v: unknown, depth = 0): boolean {
   }
 }
 
-const own = (o: object, key: string): unknown => (Object.prototype.propertyIsEnumerable.call(o, key) ? (o as Record<string, unknown>)[key] : undefined);
+// class-transformer copies own enumerable properties only.
+const isEnumerable = Object.prototype.propertyIsEnumerable;
 
 function acceptObjectOf(cls: AnyClass, classes: ReadonlyMap<AnyClass, readonly CompiledProperty[]>): (plain: object) => boolean {
+  // Loops rather than every(): this runs for each property of every event a service consumes.
+  const passes = (validator: ValidatorConstraintInterface, v: unknown, args: ValidationArguments, each: boolean): boolean => {
+    if (!each || !Array.isArray(v)) return validator.validate(v, args) === true;
+    for (const x of v as unknown[]) if (validator.validate(x, args) !== true) return false;
+    return true;
+  };
   const acceptObject = (plain: unknown, c: AnyClass): boolean => {
     // A plain object, as JSON.parse makes them. class-transformer copies its own enumerable keys
     // (`__proto__` and `constructor` excepted, and no compiled property has such a name).
     if (typeof plain !== 'object' || plain === null || Array.isArray(plain) || Object.getPrototypeOf(plain) !== Object.prototype) return false;
     const o = plain as Readonly<Record<string, unknown>>;
-    const targetName = c.name;
     for (const p of classes.get(c)!) {
-      const v = own(o, p.name);
-      if (!p.conditions.every((cond) => cond(o, v))) continue;
+      const v = isEnumerable.call(o, p.name) ? o[p.name] : undefined;
+      let skip = false;
+      for (const cond of p.conditions) if (!cond(o, v)) skip = true;
+      if (skip) continue;
       if (!copiesAsIs(v)) return false;
       for (const r of p.rules) {
         if (r.validateIf && !r.validateIf(o, v)) continue;
-        const args: ValidationArguments = { targetName, property: p.name, object: o, value: v, constraints: r.rule.constraints as unknown[] };
-        for (const validator of r.validators) {
-          const ok = r.each && Array.isArray(v) ? v.every((x: unknown) => validator.validate(x, args) === true) : validator.validate(v, args) === true;
-          if (!ok) return false;
-        }
+        const args: ValidationArguments = { targetName: p.targetName, property: p.name, object: o, value: v, constraints: r.rule.constraints as unknown[] };
+        for (const validator of r.validators) if (!passes(validator, v, args, r.each)) return false;
       }
       if (p.nested && v !== undefined && !acceptNested(v, p.nested)) return false;
     }
@@ -179,7 +189,11 @@ function acceptObjectOf(cls: AnyClass, classes: ReadonlyMap<AnyClass, readonly C
   };
   // class-validator's nested validation: an array's elements (arrays again, or objects of the
   // class), or one object of the class; anything else is refused.
-  const acceptNested = (v: unknown, c: AnyClass): boolean => (Array.isArray(v) ? v.every((x) => acceptNested(x, c)) : acceptObject(v, c));
+  const acceptNested = (v: unknown, c: AnyClass): boolean => {
+    if (!Array.isArray(v)) return acceptObject(v, c);
+    for (const x of v as unknown[]) if (!acceptNested(x, c)) return false;
+    return true;
+  };
   return (plain) => {
     try {
       return acceptObject(plain, cls);
@@ -246,7 +260,7 @@ function compile(cls: AnyClass, classes: Map<AnyClass, CompiledProperty[]>, comp
       if (!compile(nestedClass, classes, compiling)) return false;
       typed.delete(name);
     }
-    props.push({ name, conditions, rules: checks, nested: nestedClass });
+    props.push({ name, targetName: cls.name, conditions, rules: checks, nested: nestedClass });
   }
   // What is left is class-transformer metadata that changes the instance.
   if (typed.size > 0) return false;
