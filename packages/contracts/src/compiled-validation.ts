@@ -124,7 +124,7 @@ export function acceptor(cls: AnyClass): ((plain: object) => boolean) | undefine
     try {
       ok = compile(cls, classes, new Set());
     } catch {
-      ok = false; // a type function or a constructor that needs more than compiling gives it
+      ok = false; // a constructor or a type function that throws: class-validator validates this class
     }
     entry = { rules, transformers: transformerAdditions, accept: ok ? acceptObjectOf(cls, classes) : undefined };
     compiled.set(cls, entry);
