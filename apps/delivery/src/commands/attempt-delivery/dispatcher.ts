@@ -227,7 +227,9 @@ export class Dispatcher implements DeliveryHandoff {
    */
   private handBack(ids: string[]): void {
     if (ids.length === 0) return;
-    const task = this.deps.deliveries.release(this.s.node, ids, 0).catch(() => undefined);
+    const task = this.deps.deliveries
+      .release(this.s.node, ids, 0)
+      .catch((err: unknown) => this.deps.logger.warn({ err, deliveries: ids.length }, 'handing back deliveries failed; their leases will lapse'));
     this.tasks.add(task);
     void task.finally(() => this.tasks.delete(task));
   }
@@ -295,13 +297,7 @@ export class Dispatcher implements DeliveryHandoff {
       const surplus = claimed.splice(Math.max(0, this.s.concurrency - this.total));
       if (surplus.length > 0) {
         this.heldBack = true;
-        await this.deps.deliveries
-          .release(
-            this.s.node,
-            surplus.map((c) => c.id),
-            0,
-          )
-          .catch((err: unknown) => this.deps.logger.warn({ err }, 'handing back claimed deliveries over the cap failed; their leases will lapse'));
+        this.handBack(surplus.map((c) => c.id));
       }
       for (const c of claimed) {
         this.held.add(c.id);
