@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { describe, expect, it } from '@jest/globals';
 import { until } from '@stagehook/testing';
 import { Dispatcher, type DispatcherDeps, type DispatcherSettings } from '../src/commands/attempt-delivery/dispatcher.js';
@@ -65,6 +66,27 @@ describe('Dispatcher leases', () => {
     await until(() => n.claims() >= 3);
     await n.dispatcher.stop(10_000);
     expect(n.sent).toEqual(['d1']);
+  });
+
+  it('keeps no process alive by its timers: a node nobody stopped (a failed test, a failed start) cannot hang its process', async () => {
+    // Every timer made while the node starts and runs; one still pending and ref'd would keep
+    // the process from exiting (jest waits forever for such a run to end).
+    const made: NodeJS.Timeout[] = [];
+    const hook = createHook({ init: (_id, type, _trigger, resource) => void (type === 'Timeout' && made.push(resource as NodeJS.Timeout)) }).enable();
+    const n = node({ keep: (ids) => ids });
+    try {
+      n.dispatcher.start();
+      // Running: the lease renewal is armed, d2 waits in the queue and the loop sleeps on its poll.
+      await until(() => n.sent.length === 1 && n.claims() >= 1);
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      hook.disable();
+    }
+    const pending = (t: NodeJS.Timeout & { _destroyed?: boolean }) => t._destroyed !== true;
+    expect(made.filter(pending).length).toBeGreaterThanOrEqual(2);
+    expect(made.filter((t) => pending(t) && t.hasRef()).length).toBe(0);
+    n.finishFirst();
+    await n.dispatcher.stop(10_000);
   });
 
   it('a node resumed after its leases lapsed (paused, starved) sends nothing it claimed before', async () => {

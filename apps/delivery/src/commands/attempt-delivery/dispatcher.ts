@@ -60,7 +60,9 @@ export class Dispatcher implements DeliveryHandoff {
     this.schedule =
       deps.schedule ??
       ((fire, ms) => {
-        const t = setTimeout(fire, ms);
+        // Unref'd, as the lease renewal below: the loop's timers never keep a process alive on
+        // their own (a node nobody stopped would hang its process's exit).
+        const t = setTimeout(fire, ms).unref();
         return () => clearTimeout(t);
       });
     this.runner = new AttemptRunner(deps, s, new OutcomeRecorder(deps, s, this.now), this.now, deps.random ?? Math.random);
@@ -149,7 +151,7 @@ export class Dispatcher implements DeliveryHandoff {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.renewTimer = setInterval(() => void this.renewLeases(), this.leaseMs / 3);
+    this.renewTimer = setInterval(() => void this.renewLeases(), this.leaseMs / 3).unref();
     this.loop = this.run();
   }
 
