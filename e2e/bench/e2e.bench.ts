@@ -135,7 +135,12 @@ async function quiet(ms: number): Promise<boolean> {
   return false;
 }
 
-const platform = await Platform.start({ env: { workflow: { LOG_LEVEL: 'warn' }, items: { LOG_LEVEL: 'warn' }, webhooks: { LOG_LEVEL: 'warn' }, delivery: { LOG_LEVEL: 'warn' } } });
+// BENCH_NODE_ARGS='--cpu-prof --cpu-prof-dir=prof' shows where each service's time goes (written
+// when the services stop at the end).
+const platform = await Platform.start({
+  env: { workflow: { LOG_LEVEL: 'warn' }, items: { LOG_LEVEL: 'warn' }, webhooks: { LOG_LEVEL: 'warn' }, delivery: { LOG_LEVEL: 'warn' } },
+  nodeArgs: (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean),
+});
 const nc = await connect({ servers: testEnv.natsUrl });
 let stopping: Promise<void> | undefined;
 const shutdown = () =>

@@ -40,6 +40,8 @@ export interface PlatformOptions {
    * instead of the test NATS. Its streams are the caller's to remove: stop() leaves that NATS alone.
    */
   natsUrl?: string;
+  /** Node's own flags for every process (e.g. `--cpu-prof --cpu-prof-dir=prof`), before the script. */
+  nodeArgs?: string[];
 }
 
 /**
@@ -54,10 +56,12 @@ export class Platform {
   private readonly services = new Map<ServiceName, Running>();
   private readonly replicas: ChildProcess[] = [];
   private natsUrl: string | undefined;
+  private nodeArgs: string[] = [];
 
   static async start(opts: PlatformOptions = {}): Promise<Platform> {
     const p = new Platform();
     p.natsUrl = opts.natsUrl;
+    p.nodeArgs = opts.nodeArgs ?? [];
     await Promise.all(SERVICE_NAMES.map((name) => p.prepare(name, opts.env?.[name] ?? {})));
     await Promise.all(SERVICE_NAMES.map((name) => p.launch(name)));
     return p;
@@ -205,6 +209,7 @@ export class Platform {
   private spawnHealthy(s: Running, port: number, label: string, track: (child: ChildProcess) => void): Promise<ChildProcess> {
     return startServiceProcess({
       script: join(root, 'apps', s.name, 'dist', 'main.js'),
+      nodeArgs: this.nodeArgs,
       cwd: root,
       env: { ...s.env, PORT: String(port) },
       healthUrl: `http://127.0.0.1:${port}/health`,
