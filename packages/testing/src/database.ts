@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { testEnv } from './env.js';
-import { uniqueName } from './names.js';
+import { nameStamp, uniqueName } from './names.js';
 
 export interface TestDatabase {
   name: string;
@@ -34,4 +34,19 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
     url: withDatabase(testEnv.pgAdminUrl, name),
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
   };
+}
+
+/** Drops the test databases (`sh_…`, named by `uniqueName`) made before `before`: those of runs killed before their teardown. */
+export async function sweepStaleDatabases(before: number): Promise<string[]> {
+  return admin(async (c) => {
+    const { rows } = await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'sh\\_%'`);
+    const stale = rows
+      .map((r) => r.datname)
+      .filter((name) => {
+        const made = nameStamp(name);
+        return made !== undefined && made < before;
+      });
+    for (const name of stale) await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    return stale;
+  });
 }

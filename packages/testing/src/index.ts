@@ -10,3 +10,4 @@ export * from './auth.js';
 export * from './service-env.js';
 export * from './service.js';
 export * from './process.js';
+export * from './sweep.js';

@@ -1,6 +1,7 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { testEnv } from './env.js';
+import { nameStamp } from './names.js';
 
 /** A NATS connection for a test file; close it with `nc.drain()` in afterAll. */
 export async function connectTestNats(name = 'test'): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
@@ -41,4 +42,20 @@ export async function deleteTestNamespace(prefix: string): Promise<void> {
   } finally {
     await nc.drain();
   }
+}
+
+/**
+ * Deletes the streams, object stores and buckets of test namespaces (named by `uniqueName`) made
+ * before `before` (ms since the epoch): those of runs that were killed or cancelled before their
+ * teardown. Each reserves its `max_bytes` of the server's JetStream storage, so enough of them
+ * make every later run fail with "insufficient storage resources". Other names are never touched.
+ */
+export async function sweepStaleNamespaces(jsm: JetStreamManager, before: number): Promise<string[]> {
+  const stale: string[] = [];
+  for await (const name of jsm.streams.names()) {
+    const made = nameStamp(name);
+    if (made !== undefined && made < before) stale.push(name);
+  }
+  await deleteStreams(jsm, stale);
+  return stale;
 }

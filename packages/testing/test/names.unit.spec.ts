@@ -1,0 +1,30 @@
+import { describe, expect, it } from '@jest/globals';
+import { nameStamp, uniqueName } from '../src/names.js';
+
+describe('nameStamp', () => {
+  it('reads when uniqueName made a name, in every form a name takes on the servers', () => {
+    const before = Date.now();
+    const ns = uniqueName('e2e');
+    const after = Date.now();
+    for (const name of [ns, `${ns}_ITEMS`, `OBJ_${ns}_documents`, `KV_${ns}_leases`, uniqueName('sh_e2e_delivery').toLowerCase()]) {
+      const t = nameStamp(name);
+      expect(t).toBeGreaterThanOrEqual(before);
+      expect(t).toBeLessThanOrEqual(after);
+    }
+  });
+
+  it('is undefined for names uniqueName did not make', () => {
+    for (const name of [
+      'sv_ITEMS',
+      'stagehook',
+      'sh_demo',
+      'OBJ_sv_documents',
+      'e2e_ITEMS_0123abcd',
+      'a_zzzzzzzz_0123abcd_ITEMS',
+      'a_mx5pz3co_0123ABCD_ITEMS',
+      'a_mx5pz3co_0123abcdef',
+    ]) {
+      expect(nameStamp(name)).toBeUndefined();
+    }
+  });
+});
