@@ -7,14 +7,29 @@
 // cluster fault run.
 //   npm test                  everything
 //   npm test -- --no-chaos    everything but the two fault runs (the chaos run restarts PostgreSQL and NATS)
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensureInstalled, ensureServices, run, runSideBySide, step } from './lib/prepare.mjs';
+import { ensureInstalled, ensureServices, run, runInLanes, step } from './lib/prepare.mjs';
 
-// The end-to-end suite (four services as processes, the longest by far) runs in one lane with the
-// platform's and the Kubernetes manifests' suites; every other package's suites in the other.
-// Balanced by their durations in a run of this script (354 s against 402 s).
-const E2E_LANE = ['@stagehook/e2e', '@stagehook/platform', '@stagehook/deploy'];
+// The integration, end-to-end and browser suites run two at a time (suites share PostgreSQL and
+// NATS but never a database or namespace), each lane taking the next suite when its last one ends,
+// longest first: so both lanes stay busy to the end instead of one idling while the other finishes
+// a fixed share. Ordered by their durations in a run of this script (s): e2e 282, console 125,
+// messaging 84, delivery 83, items 37, workflow 26, platform 21, event-store 21, webhooks 20,
+// deploy 14; the others take a few seconds and follow in any order.
+const LONGEST_FIRST = [
+  '@stagehook/e2e',
+  '@stagehook/console',
+  '@stagehook/messaging',
+  '@stagehook/delivery',
+  '@stagehook/items',
+  '@stagehook/workflow',
+  '@stagehook/platform',
+  '@stagehook/event-store',
+  '@stagehook/webhooks',
+  '@stagehook/deploy',
+];
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const started = Date.now();
@@ -31,15 +46,16 @@ try {
   run(root, 'npm', ['run', '--silent', 'lint:deps']);
   step('formatting (.prettierrc.json)');
   run(root, 'npm', ['run', '--silent', 'format:check']);
+  // Runs killed before their teardown (a cancelled CI, a failed lane stopped) leave databases and
+  // bus namespaces behind; each namespace reserves gigabytes of JetStream storage, and enough of
+  // them fail every later run. Those made over three hours ago (twice CI's limit) are removed.
+  const { sweepStaleTestResources } = await import('@stagehook/testing');
+  const swept = await sweepStaleTestResources(3 * 3600_000);
+  if (swept.databases.length + swept.streams.length > 0) step(`removed ${swept.databases.length} stale test database(s) and ${swept.streams.length} stream(s)`);
   step(`integration, end-to-end and browser tests (${elapsed()} so far)`);
-  // Two lanes, one suite at a time in each (suites of a lane share PostgreSQL and NATS with the
-  // other's but never a database or namespace): the end-to-end suite, the longest by far, runs
-  // beside the others, not last with one of turbo's two slots idle. Everything is built.
-  const lane = (...filters) => ['run', 'test:int', '--only', '--concurrency=1', ...filters.map((f) => `--filter=${f}`)];
-  await runSideBySide(root, [
-    { name: 'end-to-end suites', cmd: 'turbo', args: lane(...E2E_LANE) },
-    { name: 'package suites', cmd: 'turbo', args: lane(...E2E_LANE.map((p) => `!${p}`)) },
-  ]);
+  // Everything is built: each suite runs alone in its turbo task (`--only`).
+  const suites = integrationSuites().map((name) => ({ name, cmd: 'turbo', args: ['run', 'test:int', '--only', `--filter=${name}`] }));
+  await runInLanes(root, suites, 2);
   if (!args.has('--no-chaos')) {
     step(`short chaos run (${elapsed()} so far)`);
     run(root, 'npm', ['run', 'chaos:short']);
@@ -53,4 +69,24 @@ try {
 } catch (err) {
   process.stderr.write(`\x1b[31m✖ tests failed after ${elapsed()}: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}\x1b[0m\n`);
   process.exit(1);
+}
+
+/** The workspaces with a `test:int` script, the longest suites first. */
+function integrationSuites() {
+  const globs = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).workspaces;
+  const dirs = globs.flatMap((g) =>
+    g.endsWith('/*')
+      ? readdirSync(join(root, g.slice(0, -2)), { withFileTypes: true })
+          .filter((d) => d.isDirectory())
+          .map((d) => join(g.slice(0, -2), d.name))
+      : [g],
+  );
+  const names = dirs
+    .map((d) => join(root, d, 'package.json'))
+    .filter((f) => existsSync(f))
+    .map((f) => JSON.parse(readFileSync(f, 'utf8')))
+    .filter((pkg) => pkg.scripts?.['test:int'])
+    .map((pkg) => pkg.name);
+  const rank = (name) => (LONGEST_FIRST.includes(name) ? LONGEST_FIRST.indexOf(name) : LONGEST_FIRST.length);
+  return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }

@@ -49,14 +49,17 @@ function binary(root, cmd) {
 }
 
 /**
- * Commands run side by side from the root, each with inherited output (turbo prefixes its lines
- * with the task) and in a process group of its own. The first to fail stops the others: the run
- * has failed and waiting for them only delays the report. A command's group is also signalled
- * when it ends, so nothing it started outlives it, and Ctrl-C or a CI cancellation (SIGINT,
- * SIGTERM, SIGHUP to this process) stops every lane before this process exits.
+ * Commands run from the root, `lanes` at a time: each lane takes the next command in the list
+ * when its last one ends, so a list ordered longest first keeps both lanes busy to the end. Each
+ * has inherited output (turbo prefixes its lines with the task) and a process group of its own.
+ * The first to fail stops the others and starts no more: the run has failed and waiting for them
+ * only delays the report. A command's group is also signalled when it ends, so nothing it started
+ * outlives it, and Ctrl-C or a CI cancellation (SIGINT, SIGTERM, SIGHUP to this process) stops
+ * every lane before this process exits.
  */
-export async function runSideBySide(root, lanes) {
+export async function runInLanes(root, commands, lanes) {
   const running = new Set();
+  const queue = [...commands];
   let failedFirst;
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   const onSignal = (signal) => {
@@ -64,7 +67,7 @@ export async function runSideBySide(root, lanes) {
     for (const child of running) stopGroup(child, 'SIGTERM');
     process.exit(128 + constants.signals[signal]);
   };
-  const runLane = ({ name, cmd, args }) =>
+  const runOne = ({ name, cmd, args }) =>
     new Promise((resolve) => {
       const child = spawn(binary(root, cmd), args, { cwd: root, stdio: 'inherit', detached: true });
       const started = Date.now();
@@ -72,7 +75,7 @@ export async function runSideBySide(root, lanes) {
       const end = (ok, why) => {
         if (!running.delete(child)) return;
         stopGroup(child, 'SIGTERM');
-        // When each lane ended tells whether they are still balanced.
+        // When each ended tells whether the order still keeps the lanes busy.
         if (ok) step(`${name} passed in ${Math.round((Date.now() - started) / 1000)} s`);
         if (!ok && failedFirst === undefined) {
           failedFirst = name;
@@ -85,9 +88,14 @@ export async function runSideBySide(root, lanes) {
       child.on('error', (err) => end(false, err.message));
       child.on('exit', (code, signal) => end(code === 0, signal ?? `exit ${code}`));
     });
+  const lane = async () => {
+    const results = [];
+    for (let next = queue.shift(); next !== undefined && failedFirst === undefined; next = queue.shift()) results.push(await runOne(next));
+    return results;
+  };
   for (const signal of signals) process.on(signal, onSignal);
   try {
-    const results = await Promise.all(lanes.map(runLane));
+    const results = (await Promise.all(Array.from({ length: Math.max(1, lanes) }, lane))).flat();
     if (failedFirst !== undefined) {
       const others = results.filter((r) => !r.ok && r.name !== failedFirst).map((r) => `${r.name} stopped`);
       const first = results.find((r) => r.name === failedFirst);
