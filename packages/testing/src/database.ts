@@ -46,7 +46,7 @@ export async function sweepStaleDatabases(before: number): Promise<string[]> {
         const made = nameStamp(name);
         return made !== undefined && made < before;
       });
-    for (const name of stale) await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    for (const name of stale) await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`);
     return stale;
   });
 }

@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 
-/** A name unique to this run and call: JetStream streams and durables outlive test runs. */
+/**
+ * A name unique to this run and call: JetStream streams and durables outlive test runs. It carries
+ * when it was made (`_t<Date.now() in base 36>_<8 hex>`), which `nameStamp` reads back.
+ */
 export function uniqueName(prefix: string): string {
-  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`.replace(/[^A-Za-z0-9_]/g, '_');
+  return `${prefix}_t${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`.replace(/[^A-Za-z0-9_]/g, '_');
 }
 
-/** Made by `uniqueName`: `_<Date.now() in base 36>_<8 hex>`, followed by `_` or the end of the name. */
-const STAMP = /_([0-9a-z]{8})_[0-9a-f]{8}(?:_|$)/;
+/** `uniqueName`'s stamp, followed by `_` (a stream's key, a bucket's name) or the end of the name. */
+const STAMP = /_t([0-9a-z]{8})_[0-9a-f]{8}(?=_|$)/g;
 
 /**
  * When a name made by `uniqueName` was made (ms since the epoch), read from the name itself, or
@@ -14,8 +17,11 @@ const STAMP = /_([0-9a-z]{8})_[0-9a-f]{8}(?:_|$)/;
  * never removed its own.
  */
 export function nameStamp(name: string): number | undefined {
-  const m = STAMP.exec(name);
-  if (!m) return undefined;
-  const t = parseInt(m[1], 36);
-  return t >= Date.UTC(2020, 0, 1) && t <= Date.now() + 24 * 3600_000 ? t : undefined;
+  // The last stamp that is a plausible time: a caller's prefix may hold something stamp-like.
+  let found: number | undefined;
+  for (const m of name.matchAll(STAMP)) {
+    const t = parseInt(m[1], 36);
+    if (t >= Date.UTC(2020, 0, 1) && t <= Date.now() + 24 * 3600_000) found = t;
+  }
+  return found;
 }

@@ -45,10 +45,11 @@ export async function deleteTestNamespace(prefix: string): Promise<void> {
 }
 
 /**
- * Deletes the streams, object stores and buckets of test namespaces (named by `uniqueName`) made
- * before `before` (ms since the epoch): those of runs that were killed or cancelled before their
- * teardown. Each reserves its `max_bytes` of the server's JetStream storage, so enough of them
- * make every later run fail with "insufficient storage resources". Other names are never touched.
+ * Deletes the streams, object stores and buckets of test namespaces named by `uniqueName` (its
+ * `_t<stamp>_<hex>` form) before `before` (ms since the epoch): those of runs that were killed or
+ * cancelled before their teardown. Each reserves its `max_bytes` of the server's JetStream
+ * storage, so enough of them make every later run fail with "insufficient storage resources".
+ * Names without that form are never touched.
  */
 export async function sweepStaleNamespaces(jsm: JetStreamManager, before: number): Promise<string[]> {
   const stale: string[] = [];

@@ -13,6 +13,12 @@ describe('nameStamp', () => {
     }
   });
 
+  it("reads the name's own stamp when the caller's prefix looks like one", () => {
+    const made = Date.now() - 5 * 3600_000;
+    const name = `x_t${(made - 9 * 24 * 3600_000).toString(36)}_deadbeef_${made.toString(36)}_q_t${made.toString(36)}_0123abcd_ITEMS`;
+    expect(nameStamp(name)).toBe(made);
+  });
+
   it('is undefined for names uniqueName did not make', () => {
     for (const name of [
       'sv_ITEMS',
