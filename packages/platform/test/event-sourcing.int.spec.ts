@@ -38,7 +38,7 @@ describe('EventSourcingModule', () => {
     await db.drop();
   });
 
-  async function boot(): Promise<NestExpressApplication> {
+  async function boot(env: Record<string, string> = {}): Promise<NestExpressApplication> {
     const config = loadConfig(BaseConfig, {
       NODE_ENV: 'test',
       SERVICE_NAME: 'es-module-test',
@@ -48,6 +48,7 @@ describe('EventSourcingModule', () => {
       NATS_URL: testEnv.natsUrl,
       BUS_NAMESPACE: ns.prefix,
       AUTH_TOKEN_SECRETS: 'es-module-test-secret-0123456789abcdef',
+      ...env,
     });
     const logs = new LogCapture();
     return bootstrapService(RelayAppModule, {
@@ -93,5 +94,16 @@ describe('EventSourcingModule', () => {
     expect(metrics).toMatch(/stagehook_relay_pending_events\S* 0/);
     await app.close();
     expect(relay.stats.leader).toBe(false);
+  });
+
+  it('brings its stream and DEADLETTER to STREAM_MAX_BYTES, in place when they exist with another size', async () => {
+    // The test above made both at the default, 1 GiB.
+    expect((await jsm.streams.info(ns.streamName('ITEMS'))).config.max_bytes).toBe(1024 ** 3);
+    const app = await boot({ STREAM_MAX_BYTES: String(64 * 1024 * 1024) });
+    try {
+      for (const key of ['ITEMS', 'DEADLETTER'] as const) expect((await jsm.streams.info(ns.streamName(key))).config.max_bytes).toBe(64 * 1024 * 1024);
+    } finally {
+      await app.close();
+    }
   });
 });

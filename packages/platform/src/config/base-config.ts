@@ -46,6 +46,14 @@ export class BaseConfig {
   @EnvInteger({ min: 1, max: 5 })
   STREAM_REPLICAS = 1;
 
+  /**
+   * Each stream's `max_bytes` (the streams this service creates). JetStream reserves it from the
+   * server's storage when the stream is made, used or not; when a stream is full, publishes are
+   * refused, nothing unconsumed is dropped. A stream made with another size is updated in place.
+   */
+  @EnvInteger({ min: 1024 * 1024, max: 1024 ** 4 })
+  STREAM_MAX_BYTES = 1024 ** 3;
+
   /** Prefix isolating this deployment's subjects and streams on a shared NATS; '' in production. */
   @Matches(/^[A-Za-z0-9_-]*$/, { message: 'must be letters, digits, _ and - only (or empty)' })
   BUS_NAMESPACE = '';

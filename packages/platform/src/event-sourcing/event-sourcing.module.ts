@@ -35,6 +35,7 @@ const OPTIONS = Symbol('EVENT_SOURCING_OPTIONS');
 export class RelayHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly relay: OutboxRelay;
   private readonly replicas: number;
+  private readonly maxBytes: number;
 
   constructor(
     @Inject(OPTIONS) private readonly opts: EventSourcingModuleOptions,
@@ -47,6 +48,7 @@ export class RelayHost implements OnApplicationBootstrap, BeforeApplicationShutd
     metrics: MetricsService,
   ) {
     this.replicas = config.STREAM_REPLICAS;
+    this.maxBytes = config.STREAM_MAX_BYTES;
     this.relay = new OutboxRelay({
       dataSource,
       nats,
@@ -73,10 +75,11 @@ export class RelayHost implements OnApplicationBootstrap, BeforeApplicationShutd
   async onApplicationBootstrap(): Promise<void> {
     const jsm = await jetstreamManager(this.nats);
     const replicas = this.opts.streamLimits?.replicas ?? this.replicas;
-    await ensureStreams(jsm, this.namespace, [this.opts.stream], { ...this.opts.streamLimits, replicas });
+    const maxBytes = this.opts.streamLimits?.maxBytes ?? this.maxBytes;
+    await ensureStreams(jsm, this.namespace, [this.opts.stream], { ...this.opts.streamLimits, replicas, maxBytes });
     // DEADLETTER has no owner: consumers create it when missing (with one replica); every service
-    // brings it to the configured replicas, with its own limits, so dead letters survive a node too.
-    await ensureStreams(jsm, this.namespace, ['DEADLETTER', ...(this.opts.alsoOwns ?? [])], { replicas });
+    // brings it to the configured replicas and size, with its own limits, so dead letters survive a node too.
+    await ensureStreams(jsm, this.namespace, ['DEADLETTER', ...(this.opts.alsoOwns ?? [])], { replicas, maxBytes: this.maxBytes });
     this.relay.start();
   }
 
