@@ -59,6 +59,8 @@ function binary(root, cmd) {
  */
 export async function runInLanes(root, commands, lanes) {
   const running = new Set();
+  /** Those this function stopped after another failed: whatever their exit code, they did not pass. */
+  const stopped = new Set();
   const queue = [...commands];
   let failedFirst;
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -72,14 +74,20 @@ export async function runInLanes(root, commands, lanes) {
       const child = spawn(binary(root, cmd), args, { cwd: root, stdio: 'inherit', detached: true });
       const started = Date.now();
       running.add(child);
-      const end = (ok, why) => {
+      const end = (exitedOk, exitWhy) => {
         if (!running.delete(child)) return;
         stopGroup(child, 'SIGTERM');
+        // turbo exits 0 on SIGTERM: a suite stopped half-way must not read as passed.
+        const ok = exitedOk && !stopped.has(child);
+        const why = stopped.has(child) ? 'stopped' : exitWhy;
         // When each ended tells whether the order still keeps the lanes busy.
         if (ok) step(`${name} passed in ${Math.round((Date.now() - started) / 1000)} s`);
         if (!ok && failedFirst === undefined) {
           failedFirst = name;
-          for (const other of running) stopGroup(other, 'SIGTERM');
+          for (const other of running) {
+            stopped.add(other);
+            stopGroup(other, 'SIGTERM');
+          }
           // Time to clean up, not to hang the run.
           setTimeout(() => running.forEach((other) => stopGroup(other, 'SIGKILL')), 30_000).unref();
         }
@@ -97,7 +105,7 @@ export async function runInLanes(root, commands, lanes) {
   try {
     const results = (await Promise.all(Array.from({ length: Math.max(1, lanes) }, lane))).flat();
     if (failedFirst !== undefined) {
-      const others = results.filter((r) => !r.ok && r.name !== failedFirst).map((r) => `${r.name} stopped`);
+      const others = results.filter((r) => !r.ok && r.name !== failedFirst).map((r) => (r.why === 'stopped' ? `${r.name} stopped` : `${r.name} (${r.why})`));
       const first = results.find((r) => r.name === failedFirst);
       throw new Error(`failed: ${first.name} (${first.why})${others.length > 0 ? `; ${others.join(', ')}` : ''}`);
     }
