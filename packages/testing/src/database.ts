@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { testEnv } from './env.js';
-import { nameStamp, uniqueName } from './names.js';
+import { madeBefore, uniqueName } from './names.js';
 
 export interface TestDatabase {
   name: string;
@@ -40,12 +40,7 @@ export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase>
 export async function sweepStaleDatabases(before: number): Promise<string[]> {
   return admin(async (c) => {
     const { rows } = await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE 'sh\\_%'`);
-    const stale = rows
-      .map((r) => r.datname)
-      .filter((name) => {
-        const made = nameStamp(name);
-        return made !== undefined && made < before;
-      });
+    const stale = rows.map((r) => r.datname).filter((name) => madeBefore(name, before));
     for (const name of stale) await c.query(`DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`);
     return stale;
   });

@@ -25,3 +25,9 @@ export function nameStamp(name: string): number | undefined {
   }
   return found;
 }
+
+/** Whether `name` was made by `uniqueName` before `before` (ms since the epoch): a stale test resource's. */
+export function madeBefore(name: string, before: number): boolean {
+  const made = nameStamp(name);
+  return made !== undefined && made < before;
+}

@@ -1,7 +1,7 @@
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { testEnv } from './env.js';
-import { nameStamp } from './names.js';
+import { madeBefore } from './names.js';
 
 /** A NATS connection for a test file; close it with `nc.drain()` in afterAll. */
 export async function connectTestNats(name = 'test'): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
@@ -53,10 +53,7 @@ export async function deleteTestNamespace(prefix: string): Promise<void> {
  */
 export async function sweepStaleNamespaces(jsm: JetStreamManager, before: number): Promise<string[]> {
   const stale: string[] = [];
-  for await (const name of jsm.streams.names()) {
-    const made = nameStamp(name);
-    if (made !== undefined && made < before) stale.push(name);
-  }
+  for await (const name of jsm.streams.names()) if (madeBefore(name, before)) stale.push(name);
   await deleteStreams(jsm, stale);
   return stale;
 }
