@@ -26,9 +26,13 @@ describe('nameStamp', () => {
       'sh_demo',
       'OBJ_sv_documents',
       'e2e_ITEMS_0123abcd',
-      'a_zzzzzzzz_0123abcd_ITEMS',
-      'a_mx5pz3co_0123ABCD_ITEMS',
-      'a_mx5pz3co_0123abcdef',
+      // Another tool's time-and-random names, without uniqueName's marker.
+      'a_mx5pz3co_0123abcd_ITEMS',
+      'a_mx5pz3co_0123abcd',
+      // The marker, but not a plausible time, or not its hex.
+      'a_tzzzzzzzz_0123abcd_ITEMS',
+      'a_tmx5pz3co_0123ABCD_ITEMS',
+      'a_tmx5pz3co_0123abcdef',
     ]) {
       expect(nameStamp(name)).toBeUndefined();
     }
