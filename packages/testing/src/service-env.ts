@@ -14,9 +14,6 @@ export interface ServiceEnvOptions {
   logLevel?: string;
 }
 
-/** Each test stream's and document store's size: far above what any test or bench writes. */
-export const TEST_STREAM_MAX_BYTES = 256 * 1024 * 1024;
-
 /**
  * The environment a service is started with in tests, in-process or as a process: loopback only,
  * the test PostgreSQL and NATS, and the test receiver's 127.0.0.1 allowed past the SSRF guard.
@@ -33,10 +30,6 @@ export function serviceEnv(o: ServiceEnvOptions): Record<string, string> {
     AUTH_TOKEN_SECRETS: o.authSecret,
     SECRET_KEYS: o.secretKeys,
     SSRF_ALLOW_LIST: '127.0.0.1',
-    // JetStream reserves each stream's and bucket's size from the server's storage: at the
-    // production default (1 GiB) a few namespaces of suites running side by side exhaust it.
-    STREAM_MAX_BYTES: String(TEST_STREAM_MAX_BYTES),
-    DOCUMENT_STORE_MAX_BYTES: String(TEST_STREAM_MAX_BYTES),
     LOG_LEVEL: o.logLevel ?? 'warn',
   };
 }
