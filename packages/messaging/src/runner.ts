@@ -249,8 +249,9 @@ export class ConsumerRunner implements LagSource {
   async #provision(): Promise<ConsumerInfo> {
     const jsm = await this.#manager();
     if (this.#o.provision === false) return jsm.consumers.info(this.#streamName, this.#durable);
-    // The owning service sets stream limits with ensureStreams; here only what is missing.
-    await ensureStreamsExist(jsm, this.#o.namespace, [this.#o.stream, 'DEADLETTER']);
+    // The owning service sets stream limits with ensureStreams; here only what is missing, at the
+    // service's replicas and size.
+    await ensureStreamsExist(jsm, this.#o.namespace, [this.#o.stream, 'DEADLETTER'], this.#o.streamLimits);
     return ensureConsumer(jsm, {
       stream: this.#streamName,
       durable: this.#durable,

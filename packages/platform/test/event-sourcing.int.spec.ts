@@ -1,23 +1,36 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Module } from '@nestjs/common';
+import { Controller, Module } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import { BusNamespace, newEvent } from '@stagehook/contracts';
 import { EventStore, eventStoreMigrations } from '@stagehook/event-store';
+import { defineConsumer, messagingMigrations, OnEvent, Outcome } from '@stagehook/messaging';
 import { LogCapture, connectTestNats, createTestDatabase, deleteNamespace, testEnv, type TestDatabase, uniqueName, until } from '@stagehook/testing';
 import { BaseConfig, bootstrapService, createLogger, EventSourcingModule, listeningUrl, loadConfig, RelayHost, typeOrmOptions } from '../src/index.js';
 import type { NatsConnection } from '../src/index.js';
+
+/** A consumer of a stream this service does not own: DELIVERY, which no test here provisions first. */
+const OutcomesConsumer = defineConsumer({ stream: 'DELIVERY', durable: 'es-test-outcomes', filterSubject: 'delivery.webhook.>' });
+
+@Controller()
+class OutcomesController {
+  @OnEvent(OutcomesConsumer, 'delivery.webhook.delivered')
+  delivered() {
+    return Outcome.ack();
+  }
+}
 
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [BaseConfig],
-      useFactory: (config: BaseConfig) => typeOrmOptions(config, { entities: [], migrations: [...eventStoreMigrations] }),
+      useFactory: (config: BaseConfig) => typeOrmOptions(config, { entities: [], migrations: [...eventStoreMigrations, ...messagingMigrations] }),
     }),
     EventSourcingModule.forRoot({ stream: 'ITEMS', relay: { pollMs: 10 } }),
   ],
+  controllers: [OutcomesController],
 })
 class RelayAppModule {}
 
@@ -104,6 +117,19 @@ describe('EventSourcingModule', () => {
       for (const key of ['ITEMS', 'DEADLETTER'] as const) expect((await jsm.streams.info(ns.streamName(key))).config.max_bytes).toBe(64 * 1024 * 1024);
     } finally {
       await app.close();
+    }
+  });
+
+  it('creates a stream it only consumes, missing at boot, at STREAM_MAX_BYTES as its owner would', async () => {
+    // The replicas travel the same way (STREAM_REPLICAS); on one node only the size is visible.
+    // messaging's cluster-provisioning test shows why the replicas matter.
+    const fresh = new BusNamespace(uniqueName('es'));
+    const app = await boot({ BUS_NAMESPACE: fresh.prefix, STREAM_MAX_BYTES: String(32 * 1024 * 1024) });
+    try {
+      expect((await jsm.streams.info(fresh.streamName('DELIVERY'))).config.max_bytes).toBe(32 * 1024 * 1024);
+    } finally {
+      await app.close();
+      await deleteNamespace(jsm, fresh.prefix);
     }
   });
 });

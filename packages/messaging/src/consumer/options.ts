@@ -4,6 +4,7 @@ import type { BusNamespace, CloudEvent, StreamKey, StructuredLogger } from '@sta
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import type { AnyEventHandler, BatchHandler, EventHandlers } from '../handlers.js';
+import type { StreamLimits } from '../provisioning.js';
 import { exponentialBackoff } from '../sleep.js';
 
 export interface ConsumerRunnerOptions {
@@ -60,6 +61,14 @@ export interface ConsumerRunnerOptions {
   metrics?: Registry;
   /** Create the consumer (and the source and DEADLETTER streams if missing) on start. Default true. */
   provision?: boolean;
+  /**
+   * Replicas and size of a source or DEADLETTER stream this runner creates because its owner has
+   * not provisioned it yet: the service's STREAM_REPLICAS and STREAM_MAX_BYTES, so the stream and
+   * the consumer made on it are born at the cluster's replica count. A stream born smaller is
+   * scaled up when its owner boots, and the consumers created on it meanwhile with it; NATS 2.9
+   * can then fail to catch such a consumer up on a restarted node. Default DEFAULT_STREAM_LIMITS.
+   */
+  streamLimits?: Pick<StreamLimits, 'replicas' | 'maxBytes'>;
   /** Bytes of a dead-lettered body kept in PostgreSQL. Default 64 KiB. */
   deadLetterPayloadCapBytes?: number;
   /** How long one pull request waits on an idle stream (min 1000). Default 5 s. */

@@ -19,6 +19,8 @@ export interface JetStreamTransportOptions {
   metrics?: Registry;
   /** Settings from the service's config (see CONSUMER_SETTINGS). */
   settings?: ConsumerSettings;
+  /** Replicas and size of a stream a consumer creates because it is missing (see ConsumerRunnerOptions). */
+  streamLimits?: ConsumerRunnerOptions['streamLimits'];
 }
 
 /** What a service's config may set on its consumers, which their declarations cannot read. */
@@ -130,6 +132,7 @@ export class JetStreamTransport extends Server implements CustomTransportStrateg
       dataSource: this.o.dataSource,
       nats: this.o.nats,
       namespace: this.o.namespace,
+      streamLimits: this.o.streamLimits,
       logger: this.o.logger,
       metrics: this.o.metrics,
       handlers,

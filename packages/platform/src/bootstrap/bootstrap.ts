@@ -98,7 +98,7 @@ export async function bootstrapService<C extends BaseConfig>(
       // process.exit rather than re-raising the signal: it runs pino's flush on exit.
       app.enableShutdownHooks([...SHUTDOWN_SIGNALS], { useProcessExit: true });
     }
-    connectConsumers(app, logger);
+    connectConsumers(app, config, logger);
     connectResponders(app, config, logger);
     // Consumers start once every module is initialised (migrations run, streams provisioned) and
     // before the port opens, as they did from onApplicationBootstrap.
@@ -118,7 +118,7 @@ export async function bootstrapService<C extends BaseConfig>(
  * declared with `OnEvent` & co. on its controllers. A service without a database or a bus (none
  * today) runs no consumers.
  */
-function connectConsumers(app: NestExpressApplication, logger: Logger): void {
+function connectConsumers(app: NestExpressApplication, config: BaseConfig, logger: Logger): void {
   const dataSource = optional<DataSource>(app, DataSource);
   const namespace = optional<BusNamespace>(app, BusNamespace);
   if (!dataSource || !namespace) return;
@@ -130,6 +130,8 @@ function connectConsumers(app: NestExpressApplication, logger: Logger): void {
     logger: logger.child({ component: 'consumer' }),
     metrics: app.get(MetricsService).registry,
     settings: optional<ConsumerSettings>(app, CONSUMER_SETTINGS),
+    // A stream consumed before its owner booted is created as the owner would create it.
+    streamLimits: { replicas: config.STREAM_REPLICAS, maxBytes: config.STREAM_MAX_BYTES },
   });
   app.connectMicroservice<MicroserviceOptions>({ strategy }, { inheritAppConfig: false });
 }
