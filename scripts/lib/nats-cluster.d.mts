@@ -23,5 +23,6 @@ export class NatsCluster {
   restart(name: string, timeoutMs?: number): Promise<void>;
   pids(): Record<string, number>;
   stop(graceMs?: number): Promise<void>;
+  raftGroups(): string[];
   streams(): Promise<Record<string, { replicas: number; leader?: string }>>;
 }

@@ -3,7 +3,7 @@
 // monitoring port and JetStream store directory, routed to one another. Plain Node with no
 // dependencies: `npm run cluster` loads it before anything is installed.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -104,16 +104,19 @@ export class NatsCluster {
 
   async waitHealthy(n, timeoutMs = 60_000) {
     const deadline = Date.now() + timeoutMs;
+    let last = 'not listening';
     for (;;) {
       if (n.child && (n.child.exitCode !== null || n.child.signalCode !== null))
         throw new Error(`nats-server ${n.name} exited while starting; see ${join(this.dataDir, `${n.name}.log`)}`);
       try {
         const res = await fetch(`http://127.0.0.1:${n.monitorPort}/healthz`, { signal: AbortSignal.timeout(2_000) });
         if (res.ok) return;
+        last = `${res.status} ${(await res.text()).trim()}`;
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`nats-server ${n.name} not healthy after ${timeoutMs / 1000} s; see ${join(this.dataDir, `${n.name}.log`)}`);
+      if (Date.now() > deadline)
+        throw new Error(`nats-server ${n.name} not healthy after ${timeoutMs / 1000} s (last /healthz: ${last}); see ${join(this.dataDir, `${n.name}.log`)}`);
       await sleep(200);
     }
   }
@@ -156,6 +159,20 @@ export class NatsCluster {
         });
       }),
     );
+  }
+
+  /**
+   * The Raft groups in the nodes' stores (`S-R3F-…` a file stream, `C-R1F-…` a file consumer, …).
+   * Their names keep the peer count a group was born with, which no monitoring endpoint of NATS
+   * 2.9 reports: a stream or consumer born at one replica and scaled up later still reads `R1`.
+   */
+  raftGroups() {
+    const groups = new Set();
+    for (const n of this.nodes) {
+      const dir = join(n.storeDir, 'jetstream', '$SYS', '_js_');
+      if (existsSync(dir)) for (const g of readdirSync(dir)) groups.add(g);
+    }
+    return [...groups].sort();
   }
 
   /** Streams as the cluster reports them: name → { replicas, leader }, from one node's /jsz. */
