@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { answer, TestReceiver, until } from '@stagehook/testing';
+import { answer, connectTestNats, TestReceiver, until } from '@stagehook/testing';
 import { Platform } from './support/platform.js';
 
 interface Visit {
@@ -16,6 +16,9 @@ interface Visit {
  * Darwin JSON 2.0 annotations, and the item carries them before it leaves through `succeeded`,
  * so the next stage's frozen payload (include-annotations) already holds them.
  */
+/** Not the 1 GiB default, so the bucket shows which settings made it. */
+const DOCUMENT_STORE_BYTES = 48 * 1024 * 1024;
+
 describe('a write-back webhook stage', () => {
   let platform: Platform;
   let receiver: TestReceiver;
@@ -26,7 +29,8 @@ describe('a write-back webhook stage', () => {
 
   beforeAll(async () => {
     receiver = await TestReceiver.start();
-    platform = await Platform.start({ env: { delivery: { DISPATCH_POLL_MS: '50', STAGE_RETRY_SCHEDULE_MS: '0,100' } } });
+    const documents = { DOCUMENT_STORE_MAX_BYTES: String(DOCUMENT_STORE_BYTES) };
+    platform = await Platform.start({ env: { delivery: { ...documents, DISPATCH_POLL_MS: '50', STAGE_RETRY_SCHEDULE_MS: '0,100' }, items: documents } });
     const call = platform.client('writeback-project');
     ok = async <T = Record<string, unknown>>(service: Parameters<typeof call>[0], method: string, path: string, body?: unknown): Promise<T> => {
       const res = await call<T>(service, method, path, body);
@@ -121,6 +125,16 @@ describe('a write-back webhook stage', () => {
     const exported = await ok<{ annotations: { name: string }[] }>('items', 'GET', `/items/${itemId}/darwin?version=${body.data.itemVersion}`);
     expect(exported.annotations.map((a) => a.name).sort()).toEqual(['car', 'model-checked']);
     expect(receiver.received('/infer').filter((r) => JSON.parse(r.body).data.itemId === itemId)).toHaveLength(1);
+
+    // The write-back was this platform's first document: delivery made the bucket, and made it as
+    // items would (on a cluster, with the platform's replicas rather than one).
+    const { nc, jsm } = await connectTestNats('write-back-e2e');
+    try {
+      const bucket = await jsm.streams.info(`OBJ_${platform.namespace}_documents`);
+      expect(bucket.config.max_bytes).toBe(DOCUMENT_STORE_BYTES);
+    } finally {
+      await nc.close();
+    }
   }, 120_000);
 
   /** Registers an item, starts it, and waits until it has reached review (through either edge). */

@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
-import { BusNamespace } from '@stagehook/contracts';
 import { EventStore } from '@stagehook/event-store';
-import { CONSUMER_SETTINGS, RpcClient, type ConsumerSettings } from '@stagehook/messaging';
-import { DeadLettersController, deadLetterRedriveProvider, NATS_CONNECTION, RetentionHost, type NatsConnection } from '@stagehook/platform';
+import { CONSUMER_SETTINGS, DocumentStore, RpcClient, type ConsumerSettings } from '@stagehook/messaging';
+import { DeadLettersController, deadLetterRedriveProvider, RetentionHost } from '@stagehook/platform';
 import { DataSource } from 'typeorm';
 import { DarwinSource } from './adapters/darwin-source.js';
 import { DispatcherHost } from './commands/attempt-delivery/dispatcher.host.js';
@@ -74,9 +73,9 @@ import { ListMessagesController } from './queries/list-messages/list-messages.co
     {
       // One for intake and the stage Test button: the item, and its Darwin export, from items.
       provide: DarwinSource,
-      inject: [RpcClient, NATS_CONNECTION, BusNamespace, DeliveryConfig],
-      useFactory: (rpc: RpcClient, nats: NatsConnection, namespace: BusNamespace, config: DeliveryConfig) =>
-        new DarwinSource(rpc, nats, namespace, { timeoutMs: config.ITEMS_RPC_TIMEOUT_MS, maxBytes: config.DARWIN_MAX_BYTES }),
+      inject: [RpcClient, DocumentStore, DeliveryConfig],
+      useFactory: (rpc: RpcClient, documents: DocumentStore, config: DeliveryConfig) =>
+        new DarwinSource(rpc, documents, { timeoutMs: config.ITEMS_RPC_TIMEOUT_MS, maxBytes: config.DARWIN_MAX_BYTES }),
     },
     {
       provide: CreateDeliveriesHandler,

@@ -27,12 +27,4 @@ export class ItemsConfig extends BaseConfig {
    */
   @EnvInteger({ min: 1024, max: 1024 * 1024 * 1024 })
   DARWIN_EXPORT_MAX_BYTES = 64 * 1024 * 1024;
-
-  /**
-   * Bound on the bus's document store (the JetStream object store big exports travel through);
-   * the oldest documents go first. JetStream reserves it on the server when the bucket is made,
-   * so it is also what the store costs the NATS server's storage whether used or not.
-   */
-  @EnvInteger({ min: 1024 * 1024, max: 1024 ** 4 })
-  DOCUMENT_STORE_MAX_BYTES = 1024 ** 3;
 }

@@ -1,6 +1,5 @@
-import type { NatsConnection } from '@nats-io/nats-core';
-import { ItemsRpc, type BusNamespace, type ItemSummary, type RpcError } from '@stagehook/contracts';
-import { DocumentMissingError, DocumentStore, DocumentTooLargeError, type RpcClient, RpcUnavailableError } from '@stagehook/messaging';
+import { ItemsRpc, type ItemSummary, type RpcError } from '@stagehook/contracts';
+import { DocumentMissingError, type DocumentStore, DocumentTooLargeError, type RpcClient, RpcUnavailableError } from '@stagehook/messaging';
 
 export type DarwinFetch =
   /** `darwin` is null when the annotations were not asked for (a metadata-only payload). */
@@ -20,17 +19,12 @@ export type DarwinFetch =
  * (README: size limits).
  */
 export class DarwinSource {
-  private readonly documents: DocumentStore;
-
-  /** `rpc`: the platform's RpcClient; `nats` and `namespace` name the document store. */
+  /** `rpc`: the platform's RpcClient; `documents`: the bus's document store, for big exports. */
   constructor(
     private readonly rpc: RpcClient,
-    nats: NatsConnection,
-    namespace: BusNamespace,
+    private readonly documents: DocumentStore,
     private readonly s: { timeoutMs: number; maxBytes: number },
-  ) {
-    this.documents = new DocumentStore(nats, namespace);
-  }
+  ) {}
 
   /**
    * `version` undefined: the item as it is now (the stage Test button). `known`: the summary a

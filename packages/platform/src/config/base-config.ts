@@ -54,6 +54,15 @@ export class BaseConfig {
   @EnvInteger({ min: 1024 * 1024, max: 1024 ** 4 })
   STREAM_MAX_BYTES = 1024 ** 3;
 
+  /**
+   * Bound on the bus's document store (the JetStream object store that Darwin exports and
+   * write-back annotations too big for one message travel through); the oldest documents go first.
+   * Whichever service writes first makes the bucket (items for an export, delivery for a
+   * write-back), with this size and STREAM_REPLICAS. JetStream reserves it whether used or not.
+   */
+  @EnvInteger({ min: 1024 * 1024, max: 1024 ** 4 })
+  DOCUMENT_STORE_MAX_BYTES = 1024 ** 3;
+
   /** Prefix isolating this deployment's subjects and streams on a shared NATS; '' in production. */
   @Matches(/^[A-Za-z0-9_-]*$/, { message: 'must be letters, digits, _ and - only (or empty)' })
   BUS_NAMESPACE = '';

@@ -2,7 +2,7 @@ import { type BeforeApplicationShutdown, type DynamicModule, Inject, Injectable,
 import { jetstreamManager } from '@nats-io/jetstream';
 import { BusNamespace, Streams, type StreamKey } from '@stagehook/contracts';
 import { EventStore, type EventStoreOptions, OutboxRelay } from '@stagehook/event-store';
-import { ensureStreams, handledIdsRetention, RetentionJob, type EnsureStreamsOptions } from '@stagehook/messaging';
+import { DocumentStore, ensureStreams, handledIdsRetention, RetentionJob, type EnsureStreamsOptions } from '@stagehook/messaging';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { BaseConfig } from '../config/base-config.js';
@@ -119,8 +119,8 @@ export class RetentionHost implements OnApplicationBootstrap, BeforeApplicationS
 
 /**
  * The event store and its relay for a Nest service. Import once in the AppModule after
- * TypeOrmModule (whose migrations must include `eventStoreMigrations`); inject `EventStore` and
- * `BusNamespace` anywhere.
+ * TypeOrmModule (whose migrations must include `eventStoreMigrations`); inject `EventStore`,
+ * `BusNamespace` and the bus's `DocumentStore` anywhere.
  */
 @Module({})
 export class EventSourcingModule {
@@ -138,10 +138,17 @@ export class EventSourcingModule {
           useFactory: (dataSource: DataSource) =>
             new EventStore(dataSource, { projections: opts.projections, schemas: opts.schemas, maxEventBytes: opts.maxEventBytes, stateCacheSize: opts.stateCacheSize }),
         },
+        {
+          // One for the service: whichever service writes first makes the bucket, with the same bounds.
+          provide: DocumentStore,
+          inject: [NATS_CONNECTION, BusNamespace, BaseConfig],
+          useFactory: (nats: NatsConnection, namespace: BusNamespace, config: BaseConfig) =>
+            new DocumentStore(nats, namespace, { maxBytes: config.DOCUMENT_STORE_MAX_BYTES, replicas: config.STREAM_REPLICAS }),
+        },
         RelayHost,
         RetentionHost,
       ],
-      exports: [EventStore, BusNamespace, RelayHost, RetentionHost],
+      exports: [EventStore, BusNamespace, DocumentStore, RelayHost, RetentionHost],
     };
   }
 }

@@ -1,10 +1,9 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { BusNamespace } from '@stagehook/contracts';
 import { DocumentStore } from '@stagehook/messaging';
 import { EventStore } from '@stagehook/event-store';
-import { LOGGER, MetricsService, NATS_CONNECTION, type NatsConnection, SecretBox, SsrfAllowList, addressRefusal, openEndpointSecret, safeLookup } from '@stagehook/platform';
+import { LOGGER, MetricsService, SecretBox, SsrfAllowList, addressRefusal, openEndpointSecret, safeLookup } from '@stagehook/platform';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { DeliveryConfig } from '../../config.js';
@@ -44,11 +43,9 @@ export class DispatcherHost implements OnApplicationBootstrap, BeforeApplication
     readonly endpoints: EndpointReadRepository,
     metrics: MetricsService,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(NATS_CONNECTION) nats: NatsConnection,
-    namespace: BusNamespace,
-  ) {
     // Write-back responses go to the bus's document store (items reads them from there).
-    const documents = new DocumentStore(nats, namespace);
+    documents: DocumentStore,
+  ) {
     this.box = SecretBox.fromConfig(config.SECRET_KEYS.join(','));
     const allow = new SsrfAllowList(config.SSRF_ALLOW_LIST);
     this.sender = new HttpSender({ lookup: safeLookup(allow), refuseAddress: (a) => addressRefusal(a, allow) });

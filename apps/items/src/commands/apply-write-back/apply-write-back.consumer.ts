@@ -1,5 +1,5 @@
-import { Controller, Inject } from '@nestjs/common';
-import { BusNamespace, type CloudEvent } from '@stagehook/contracts';
+import { Controller } from '@nestjs/common';
+import type { CloudEvent } from '@stagehook/contracts';
 import {
   DependencyUnavailableError,
   DocumentMissingError,
@@ -13,7 +13,7 @@ import {
   type HandlerOutcome,
   type TypedEvent,
 } from '@stagehook/messaging';
-import { NATS_CONNECTION, isDomainError, type NatsConnection } from '@stagehook/platform';
+import { isDomainError } from '@stagehook/platform';
 import { checkAnnotation, type Annotation } from '../../domain/annotation.js';
 import { ItemsQueryRepository } from '../../persistence/items.query-repository.js';
 import { ItemsRepository } from '../../persistence/items.repository.js';
@@ -46,16 +46,11 @@ type Fetched = { annotations: unknown[] } | { rejected: string } | null;
  */
 @Controller()
 export class WriteBackHandler {
-  readonly #documents: DocumentStore;
-
   constructor(
     private readonly repo: ItemsRepository,
     private readonly items: ItemsQueryRepository,
-    @Inject(NATS_CONNECTION) nats: NatsConnection,
-    namespace: BusNamespace,
-  ) {
-    this.#documents = new DocumentStore(nats, namespace);
-  }
+    private readonly documents: DocumentStore,
+  ) {}
 
   /** Before the transaction (never a NATS call inside one): the stored annotations. */
   @PrepareEvent(WriteBackConsumer, 'delivery.webhook.delivered')
@@ -63,7 +58,7 @@ export class WriteBackHandler {
     const ref = event.data.writeBack;
     if (!ref) return null;
     try {
-      const bytes = await this.#documents.get({ name: ref.document, bytes: ref.bytes }, { maxBytes: MAX_DOCUMENT_BYTES });
+      const bytes = await this.documents.get({ name: ref.document, bytes: ref.bytes }, { maxBytes: MAX_DOCUMENT_BYTES });
       const doc = JSON.parse(Buffer.from(bytes).toString('utf8')) as { annotations?: unknown };
       return Array.isArray(doc.annotations) ? { annotations: doc.annotations } : { rejected: 'write-back: the stored document holds no annotations' };
     } catch (err) {

@@ -1,7 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
-import { BusNamespace, ItemsRpc, type RpcReplyOf } from '@stagehook/contracts';
+import { ItemsRpc, type RpcReplyOf } from '@stagehook/contracts';
 import { DocumentStore, OnRequest } from '@stagehook/messaging';
-import { NATS_CONNECTION, type NatsConnection } from '@stagehook/platform';
 import { ItemsConfig } from '../../config.js';
 import { ItemRequest, parse, rpcError } from '../shared/rpc-request.js';
 import { ExportDarwinQuery } from './export-darwin.query.js';
@@ -14,16 +13,11 @@ import { ExportDarwinQuery } from './export-darwin.query.js';
  */
 @Controller()
 export class ExportDarwinRpc {
-  private readonly documents: DocumentStore;
-
   constructor(
-    @Inject(NATS_CONNECTION) nats: NatsConnection,
-    namespace: BusNamespace,
+    private readonly documents: DocumentStore,
     private readonly query: ExportDarwinQuery,
     @Inject(ItemsConfig) private readonly config: ItemsConfig,
-  ) {
-    this.documents = new DocumentStore(nats, namespace, { maxBytes: config.DOCUMENT_STORE_MAX_BYTES, replicas: config.STREAM_REPLICAS });
-  }
+  ) {}
 
   @OnRequest(ItemsRpc.darwinExport)
   async darwinExport(body: unknown): Promise<RpcReplyOf<typeof ItemsRpc.darwinExport>> {
