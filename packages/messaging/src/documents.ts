@@ -1,4 +1,5 @@
 import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import type { BusNamespace, DocumentRef } from '@stagehook/contracts';
 
@@ -25,11 +26,15 @@ export interface DocumentStoreOptions {
   /** How long a document is kept; readers must fetch it within this. Default 24 h. */
   ttlMs?: number;
   /**
-   * Bound on the bucket's size; the oldest documents go first. Default 1 GiB. JetStream reserves
-   * it on the server when the bucket is created, so it is set by the writer that creates it.
+   * Bound on the bucket's size. When it is full, new documents are refused until old ones expire
+   * (the object store discards new, never old). Default 1 GiB. JetStream reserves it on the server
+   * when the bucket is made. Given explicitly, a writer also brings an existing bucket to it.
    */
   maxBytes?: number;
-  /** JetStream replicas of the bucket when this writer creates it (3 on a three-node cluster). Default 1. */
+  /**
+   * JetStream replicas of the bucket (3 on a three-node cluster). Default 1 when this writer makes
+   * it; given explicitly, a writer also brings an existing bucket to it.
+   */
   replicas?: number;
 }
 
@@ -90,15 +95,35 @@ export class DocumentStore {
     // Created on first write; a failed create is tried again next time.
     this.#store ??= new Objm(this.nc)
       .create(this.bucket, {
-        description: 'Documents too big for one NATS message (Darwin exports), by immutable name',
+        description: 'Documents too big for one NATS message (Darwin exports, write-back answers), by immutable name',
         ttl: (this.opts.ttlMs ?? 24 * 3600_000) * 1_000_000,
         max_bytes: this.opts.maxBytes ?? 1024 ** 3,
         replicas: this.opts.replicas ?? 1,
+      })
+      .then(async (store) => {
+        await this.#bringToBounds();
+        return store;
       })
       .catch((err: unknown) => {
         this.#store = undefined;
         throw err;
       });
     return this.#store;
+  }
+
+  /**
+   * `create` leaves an existing bucket as it is: one made earlier with other bounds (by a writer
+   * without options, or before the config changed) is brought to the bounds given explicitly here.
+   * Safe to scale: the bucket has no durable consumers, only the ordered ones of reads.
+   */
+  async #bringToBounds(): Promise<void> {
+    const { maxBytes, replicas } = this.opts;
+    if (maxBytes === undefined && replicas === undefined) return;
+    const jsm = await jetstreamManager(this.nc);
+    const name = `OBJ_${this.bucket}`;
+    const have = (await jsm.streams.info(name)).config;
+    const want = { ...(maxBytes !== undefined ? { max_bytes: maxBytes } : {}), ...(replicas !== undefined ? { num_replicas: replicas } : {}) };
+    if (Object.entries(want).every(([k, v]) => have[k as keyof typeof want] === v)) return;
+    await jsm.streams.update(name, want);
   }
 }

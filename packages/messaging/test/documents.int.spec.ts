@@ -61,4 +61,21 @@ describe('DocumentStore', () => {
     for await (const n of jsm.streams.names()) names.push(n);
     expect(names.filter((n) => n.includes(fresh.prefix))).toEqual([]);
   });
+
+  it('brings a bucket made with other bounds to its own when it writes', async () => {
+    // A writer without options made it first (as delivery did before it took the platform's
+    // store): the next writer with the configured bound corrects it instead of living with it.
+    const fresh = new BusNamespace(uniqueName('docs'));
+    const bucket = `OBJ_${new DocumentStore(nc, fresh).bucket}`;
+    try {
+      await new DocumentStore(nc, fresh, { maxBytes: 8 * 1024 * 1024 }).put('a', randomBytes(10));
+      await new DocumentStore(nc, fresh, { maxBytes: 16 * 1024 * 1024 }).put('b', randomBytes(10));
+      expect((await jsm.streams.info(bucket)).config.max_bytes).toBe(16 * 1024 * 1024);
+      // Documents written before stay readable.
+      const store = new DocumentStore(nc, fresh);
+      await expect(store.get({ name: 'a', bytes: 10 }, { maxBytes: 100 })).resolves.toHaveLength(10);
+    } finally {
+      await deleteNamespace(jsm, fresh.prefix);
+    }
+  });
 });

@@ -56,9 +56,11 @@ export class BaseConfig {
 
   /**
    * Bound on the bus's document store (the JetStream object store that Darwin exports and
-   * write-back annotations too big for one message travel through); the oldest documents go first.
-   * Whichever service writes first makes the bucket (items for an export, delivery for a
-   * write-back), with this size and STREAM_REPLICAS. JetStream reserves it whether used or not.
+   * write-back annotations too big for one message travel through). When it is full, new documents
+   * are refused until old ones expire (24 h).
+   * The services that write (items its exports, delivery write-back answers) make the bucket if
+   * it is missing and bring it to this size and STREAM_REPLICAS. JetStream reserves it whether
+   * used or not.
    */
   @EnvInteger({ min: 1024 * 1024, max: 1024 ** 4 })
   DOCUMENT_STORE_MAX_BYTES = 1024 ** 3;

@@ -77,8 +77,8 @@ export class RelayHost implements OnApplicationBootstrap, BeforeApplicationShutd
     const replicas = this.opts.streamLimits?.replicas ?? this.replicas;
     const maxBytes = this.opts.streamLimits?.maxBytes ?? this.maxBytes;
     await ensureStreams(jsm, this.namespace, [this.opts.stream], { ...this.opts.streamLimits, replicas, maxBytes });
-    // DEADLETTER has no owner: consumers create it when missing (with one replica); every service
-    // brings it to the configured replicas and size, with its own limits, so dead letters survive a node too.
+    // DEADLETTER has no owner: consumers create it when missing (with the configured replicas and
+    // size); every service brings it to them, with its own limits, so dead letters survive a node too.
     await ensureStreams(jsm, this.namespace, ['DEADLETTER', ...(this.opts.alsoOwns ?? [])], { replicas, maxBytes: this.maxBytes });
     this.relay.start();
   }
