@@ -6,12 +6,14 @@
  * lost (every item routed on by its webhook outcome, every status change delivered), that every
  * repeated receipt carries the same webhook-id, and measures per fault how long until an item
  * again goes all the way through the webhook stage with the leader's node down. Prints a table
- * and a last line of JSON; exit code 1 if anything was lost, stuck or mismatched.
+ * and a last line of JSON; exit code 1 if anything was lost, stuck or mismatched, or if a stream
+ * or consumer was born with fewer than three replicas.
  *
  *   npm run chaos:cluster               long form (at least 80 items, ~1.5 min)
  *   npm run chaos:cluster -- --short    short form (at least 24 items, ~1 min)
  * The cluster uses loopback ports 15222-15224 (routes +100, monitoring +200; CHAOS_NATS_PORT
- * moves them) and a temporary store that is removed at the end; the machine's NATS is not used.
+ * moves them) and a temporary store, removed at the end unless the run failed (then it is kept for
+ * the nodes' logs, and the run says where); the machine's NATS is not used.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
@@ -63,14 +65,16 @@ async function main(): Promise<number> {
   let interrupted = false;
   const cleanUp = (servicesWithinMs?: number, nodeGraceMs?: number) =>
     (cleaning ??= (async () => {
+      // Decided now: a signal arriving during the cleanup of a failed run must not delete its logs.
+      const keep = !passed && !interrupted;
       await nc?.close().catch(() => undefined);
       const services = platform?.stop().catch((err: unknown) => log(`stop: ${String(err)}`));
       await (servicesWithinMs === undefined ? services : Promise.race([services, sleep(servicesWithinMs)]));
       await cluster.stop(nodeGraceMs);
       await rx.close();
       // A failed run keeps the nodes' logs and stores: its error names the log to read.
-      if (passed || interrupted) rmSync(dataDir, { recursive: true, force: true });
-      else log(`kept the nodes' logs and stores in ${dataDir}`);
+      if (keep) log(`kept the nodes' logs and stores in ${dataDir}`);
+      else rmSync(dataDir, { recursive: true, force: true });
     })());
   // The nats-servers run in process groups of their own: a SIGTERM to this run's group (npm test
   // stopping its lane, a CI cancellation) or a Ctrl-C would leave them holding the ports and the

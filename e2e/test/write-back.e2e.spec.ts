@@ -11,14 +11,14 @@ interface Visit {
   leftAt: string | null;
 }
 
+/** Not the 1 GiB default, so the bucket shows which settings made it. */
+const DOCUMENT_STORE_BYTES = 48 * 1024 * 1024;
+
 /**
  * Write-back (V7's "run inference… like BYOM"): the receiver of a webhook stage answers with
  * Darwin JSON 2.0 annotations, and the item carries them before it leaves through `succeeded`,
  * so the next stage's frozen payload (include-annotations) already holds them.
  */
-/** Not the 1 GiB default, so the bucket shows which settings made it. */
-const DOCUMENT_STORE_BYTES = 48 * 1024 * 1024;
-
 describe('a write-back webhook stage', () => {
   let platform: Platform;
   let receiver: TestReceiver;

@@ -67,6 +67,10 @@ describe('a runner whose source stream does not exist yet, on a three-node clust
       }
       const consumer = await jsm.consumers.info(ns.streamName('DELIVERY'), ns.durable('workflow-delivery-outcomes'));
       expect(consumer.cluster?.replicas?.length).toBe(2);
+      // Born at three, not scaled there: a Raft group's name keeps the peer count it was born with.
+      const groups = cluster.raftGroups();
+      expect(groups.filter((g) => /^[SC]-R[12]F-/.test(g))).toEqual([]);
+      expect(groups.filter((g) => g.startsWith('C-R3F-'))).toHaveLength(1);
       // The owner booting afterwards with the same settings has nothing to change.
       const [owned] = await ensureStreams(jsm, ns, ['DELIVERY'], { replicas: 3, maxBytes: 64 * 1024 * 1024 });
       expect(owned.config.num_replicas).toBe(3);
