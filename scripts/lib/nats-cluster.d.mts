@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 
 export function natsServerBinary(): string;
+export function freeBasePort(from: number, size?: number): Promise<number>;
 
 export interface ClusterNode {
   name: string;
@@ -12,7 +13,7 @@ export interface ClusterNode {
 }
 
 export class NatsCluster {
-  constructor(opts: { dataDir: string; basePort?: number; size?: number; name?: string });
+  constructor(opts: { dataDir: string; basePort?: number; size?: number; name?: string; ownGroup?: boolean });
   readonly dataDir: string;
   readonly nodes: ClusterNode[];
   readonly urls: string;

@@ -4,6 +4,7 @@
 // dependencies: `npm run cluster` loads it before anything is installed.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -27,6 +28,26 @@ export function natsServerBinary() {
  * @property {import('node:child_process').ChildProcess | undefined} child
  */
 
+/**
+ * The first base port from `from` (in steps of 10) whose client, route and monitoring ports for
+ * `size` nodes are all free on loopback: nodes left running by a killed run never collide.
+ */
+export async function freeBasePort(from, size = 3) {
+  for (let base = from; base < from + 2_000; base += 10) {
+    const ports = Array.from({ length: size }, (_, i) => [base + i, base + 100 + i, base + 200 + i]).flat();
+    if ((await Promise.all(ports.map(portFree))).every(Boolean)) return base;
+  }
+  throw new Error(`no free ports for a ${size}-node cluster from ${from}`);
+}
+
+function portFree(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 export class NatsCluster {
   /**
    * @param {object} opts
@@ -34,10 +55,14 @@ export class NatsCluster {
    * @param {number} [opts.basePort]  client ports basePort…; routes +100, monitoring +200 (default 14222)
    * @param {number} [opts.size]      default 3
    * @param {string} [opts.name]      cluster name
+   * @param {boolean} [opts.ownGroup] each node in a process group of its own (default true): a
+   *   Ctrl-C meant for the platform leaves NATS running; false for tests, whose runner stops their
+   *   whole process group and must take the nodes with it
    */
-  constructor({ dataDir, basePort = 14222, size = 3, name = 'stagehook' }) {
+  constructor({ dataDir, basePort = 14222, size = 3, name = 'stagehook', ownGroup = true }) {
     this.dataDir = dataDir;
     this.name = name;
+    this.ownGroup = ownGroup;
     this.bin = natsServerBinary();
     /** @type {ClusterNode[]} */
     this.nodes = Array.from({ length: size }, (_, i) => ({
@@ -94,9 +119,9 @@ export class NatsCluster {
       '-l',
       join(this.dataDir, `${n.name}.log`),
     ];
-    // Its own process group: a Ctrl-C meant for the platform must not take NATS away while the
-    // services drain into it; whoever started the cluster stops it last.
-    n.child = spawn(this.bin, args, { stdio: 'ignore', detached: true });
+    // Its own process group (unless `ownGroup` is false): a Ctrl-C meant for the platform must not
+    // take NATS away while the services drain into it; whoever started the cluster stops it last.
+    n.child = spawn(this.bin, args, { stdio: 'ignore', detached: this.ownGroup });
     n.child.unref();
     n.child.once('error', () => undefined);
     return n.child;

@@ -6,13 +6,14 @@ import { uniqueName } from '@stagehook/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NatsCluster } from '../../../scripts/lib/nats-cluster.mjs';
+import { freeBasePort, NatsCluster } from '../../../scripts/lib/nats-cluster.mjs';
 import { ConsumerRunner, ensureStreams } from '../src/index.js';
 import { TestEnv } from './support.js';
 
-// A three-node JetStream cluster of this file's own, on ports no other suite uses (the chaos
-// cluster run takes 15222…, `npm run cluster` 14222…).
-const BASE_PORT = Number(process.env.MESSAGING_CLUSTER_PORT ?? 16222);
+// A three-node JetStream cluster of this file's own, on free ports from 16222 (the chaos cluster
+// run takes 15222…, `npm run cluster` 14222…), in jest's process group: a stopped test run takes
+// the nodes with it.
+const FROM_PORT = Number(process.env.MESSAGING_CLUSTER_PORT ?? 16222);
 
 let env: TestEnv;
 let cluster: NatsCluster;
@@ -23,7 +24,7 @@ let jsm: JetStreamManager;
 beforeAll(async () => {
   env = await TestEnv.create('msg_cluster');
   dataDir = mkdtempSync(join(tmpdir(), 'stagehook-msg-cluster-'));
-  cluster = new NatsCluster({ dataDir, basePort: BASE_PORT, size: 3, name: 'stagehook-msg-test' });
+  cluster = new NatsCluster({ dataDir, basePort: await freeBasePort(FROM_PORT), size: 3, name: 'stagehook-msg-test', ownGroup: false });
   await cluster.start();
   nc = await connect({ servers: cluster.urls.split(','), name: 'msg-cluster-test' });
   jsm = await jetstreamManager(nc);
