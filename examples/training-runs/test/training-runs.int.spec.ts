@@ -19,6 +19,8 @@ describe('example training-runs service', () => {
     db = await createTestDatabase('example_training');
     pool = new pg.Pool({ connectionString: db.url, max: 4 });
     ({ nc, jsm } = await connectTestNats('training-runs'));
+    // The registry's part: it makes PUBLISHED; a relay waits for it and never makes it.
+    await jsm.streams.add({ name: ns.streamName('PUBLISHED'), subjects: ns.streamSubjects('PUBLISHED') });
     relay = new OutboxRelay({ pool, nats: nc, source: 'training-runs', namespace: ns, pollMs: 50 });
   });
 

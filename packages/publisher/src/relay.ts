@@ -1,4 +1,4 @@
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, JetStreamApiCodes, JetStreamApiError, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { BusNamespace, silentLogger, type CloudEvent, type StructuredLogger } from '@stagehook/contracts';
 import type pg from 'pg';
@@ -36,7 +36,6 @@ interface Row {
 
 // One leader per database publishes, so the outbox's order is the bus's order.
 const LOCK_KEY = 'stagehook_outbox_relay';
-const DUPLICATE_WINDOW_NS = 2 * 60 * 1_000_000_000;
 
 /**
  * Publishes committed outbox rows to the PUBLISHED stream (`published.<type>`) as CloudEvents,
@@ -166,22 +165,21 @@ export class OutboxRelay {
     return rows.length;
   }
 
-  /** The registry provisions PUBLISHED too; whoever comes first creates it, nobody changes it. */
+  /**
+   * PUBLISHED is the registry's: it makes the stream with the platform's replicas and size. A relay
+   * that made it first would guess them (one replica on a three-node cluster, no size bound), so
+   * until the registry has booted the events wait in the outbox and this pass fails, to be tried
+   * again with the relay's backoff.
+   */
   private async ensureStream(): Promise<void> {
     if (this.streamReady) return;
     const jsm = await jetstreamManager(this.o.nats);
     const name = this.ns.streamName('PUBLISHED');
     try {
       await jsm.streams.info(name);
-    } catch {
-      try {
-        await jsm.streams.add({ name, subjects: this.ns.streamSubjects('PUBLISHED'), duplicate_window: DUPLICATE_WINDOW_NS, max_age: 7 * 24 * 3600 * 1_000_000_000 });
-      } catch (err) {
-        // Created meanwhile by the registry or another relay.
-        await jsm.streams.info(name).catch(() => {
-          throw err;
-        });
-      }
+    } catch (err) {
+      if (!isStreamNotFound(err)) throw err;
+      throw new Error(`stream ${name} does not exist yet: the registry (webhooks service) makes it; events wait in the outbox until then`, { cause: err });
     }
     this.streamReady = true;
   }
@@ -201,4 +199,8 @@ function toCloudEvent(r: Row, source: string): CloudEvent {
     ...(r.correlation_id ? { correlationid: r.correlation_id } : {}),
     data: r.data,
   };
+}
+
+function isStreamNotFound(err: unknown): boolean {
+  return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
 }

@@ -28,6 +28,8 @@ describe('publisher outbox (PostgreSQL, NATS, a killed process)', () => {
     pool = new pg.Pool({ connectionString: db.url, max: 4 });
     await migrateOutbox(pool);
     ({ nc, jsm } = await connectTestNats('publisher-int'));
+    // The registry's part: PUBLISHED exists before relays publish to it.
+    await jsm.streams.add({ name: ns.streamName('PUBLISHED'), subjects: ns.streamSubjects('PUBLISHED') });
   });
 
   afterAll(async () => {
@@ -185,5 +187,30 @@ describe('publisher outbox (PostgreSQL, NATS, a killed process)', () => {
     expect(seenA.length === 0 || seenB.length === 0).toBe(true);
     const bus = await onBus();
     expect(ids.every((id) => bus.filter((m) => m.event.id === id).length === 1)).toBe(true);
+  });
+
+  it('never makes PUBLISHED itself: events wait in the outbox until the registry has made it', async () => {
+    // A relay that made the stream would guess its replicas and size: one replica on a
+    // three-node cluster, scaled up later by the registry, is what NATS 2.9 fails to catch up.
+    const early = new BusNamespace(uniqueName('publisher'));
+    const relay = new OutboxRelay({ pool, nats: nc, source: 'trainer', namespace: early, pollMs: 50 });
+    relay.start();
+    try {
+      const client = await pool.connect();
+      await client.query('BEGIN');
+      const id = await publisher.enqueue(client, 'model.training.completed', { runId: 'before-the-registry' });
+      await client.query('COMMIT');
+      client.release();
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(await unpublished(id)).toBe(true);
+      await expect(jsm.streams.info(early.streamName('PUBLISHED'))).rejects.toThrow(/not found/i);
+
+      await jsm.streams.add({ name: early.streamName('PUBLISHED'), subjects: early.streamSubjects('PUBLISHED'), num_replicas: 1 });
+      await until(async () => !(await unpublished(id)), { timeoutMs: 30_000, message: 'published once the stream exists' });
+      expect((await jsm.streams.info(early.streamName('PUBLISHED'))).state.messages).toBe(1);
+    } finally {
+      await relay.stop();
+      await deleteNamespace(jsm, early.prefix);
+    }
   });
 });
