@@ -21,7 +21,13 @@ const pool = new pg.Pool({ connectionString: env('DATABASE_URL'), max: 5 });
 const nats = await connect({ servers: env('NATS_URL', 'nats://127.0.0.1:4222') });
 const runs = new TrainingRuns(pool, env('PROJECT_ID'));
 await runs.migrate();
-const relay = new OutboxRelay({ pool, nats, source: 'training-runs', namespace: new BusNamespace(env('BUS_NAMESPACE', '')) });
+// JSON lines on stdout: the relay says when it waits (for the registry to make its stream) or fails.
+const line =
+  (level: string) =>
+  (obj: object, msg?: string): void =>
+    console.log(JSON.stringify({ level, time: new Date().toISOString(), service: 'training-runs', msg, ...obj }));
+const logger = { debug: () => undefined, info: line('info'), warn: line('warn'), error: line('error') };
+const relay = new OutboxRelay({ pool, nats, source: 'training-runs', namespace: new BusNamespace(env('BUS_NAMESPACE', '')), logger });
 relay.start();
 
 async function body(req: IncomingMessage): Promise<Record<string, unknown>> {

@@ -76,7 +76,10 @@ export class OutboxRelay {
     await this.loop;
   }
 
-  /** Publishes everything pending once (when this process holds the lead); returns how many rows it published. */
+  /**
+   * Publishes everything pending once (when this process holds the lead); returns how many rows it
+   * published. Throws `StreamMissingError` while the registry has not made PUBLISHED yet.
+   */
   async runOnce(): Promise<number> {
     let total = 0;
     for (;;) {
@@ -88,14 +91,26 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     let failures = 0;
+    let waitingForStream = false;
     while (!this.stopped) {
       try {
         if (!this.listener) await this.lead();
         if (this.listener) await this.runOnce();
         failures = 0;
+        if (waitingForStream) this.log.info({ stream: this.ns.streamName('PUBLISHED') }, 'publisher: the registry made the stream; publishing');
+        waitingForStream = false;
       } catch (err) {
         failures++;
-        this.log.warn({ err: (err as Error).message, failures }, 'publisher: relay pass failed, retrying');
+        // Checked again next pass: a stream deleted after it was found fails the publishes.
+        this.streamReady = false;
+        if (err instanceof StreamMissingError) {
+          // Said once per wait, not every backoff pass while the registry is down.
+          if (waitingForStream) this.log.debug({ failures }, 'publisher: still waiting for the stream');
+          else this.log.warn({ err: err.message }, 'publisher: waiting for the registry to make the stream; events wait in the outbox');
+          waitingForStream = true;
+        } else {
+          this.log.warn({ err: (err as Error).message, failures }, 'publisher: relay pass failed, retrying');
+        }
         await this.releaseLead();
       }
       if (this.stopped) break;
@@ -179,7 +194,7 @@ export class OutboxRelay {
       await jsm.streams.info(name);
     } catch (err) {
       if (!isStreamNotFound(err)) throw err;
-      throw new Error(`stream ${name} does not exist yet: the registry (webhooks service) makes it; events wait in the outbox until then`, { cause: err });
+      throw new StreamMissingError(name, err);
     }
     this.streamReady = true;
   }
@@ -203,4 +218,12 @@ function toCloudEvent(r: Row, source: string): CloudEvent {
 
 function isStreamNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError && err.code === JetStreamApiCodes.StreamNotFound;
+}
+
+/** PUBLISHED does not exist yet: the registry makes it at boot; the events wait in the outbox. */
+export class StreamMissingError extends Error {
+  constructor(stream: string, cause: unknown) {
+    super(`stream ${stream} does not exist yet: the registry (webhooks service) makes it; events wait in the outbox until then`, { cause });
+    this.name = 'StreamMissingError';
+  }
 }

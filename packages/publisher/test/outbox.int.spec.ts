@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstream, type JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { BusNamespace, CloudEventEnvelope } from '@stagehook/contracts';
+import { BusNamespace, CloudEventEnvelope, silentLogger } from '@stagehook/contracts';
 import { connectTestNats, createTestDatabase, deleteNamespace, SWC_REGISTER, testEnv, uniqueName, until, type TestDatabase } from '@stagehook/testing';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
@@ -193,7 +193,10 @@ describe('publisher outbox (PostgreSQL, NATS, a killed process)', () => {
     // A relay that made the stream would guess its replicas and size: one replica on a
     // three-node cluster, scaled up later by the registry, is what NATS 2.9 fails to catch up.
     const early = new BusNamespace(uniqueName('publisher'));
-    const relay = new OutboxRelay({ pool, nats: nc, source: 'trainer', namespace: early, pollMs: 50 });
+    const warnings: string[] = [];
+    let stillWaiting = 0;
+    const logger = { ...silentLogger, warn: (obj: object, msg?: string) => void warnings.push(`${msg} ${JSON.stringify(obj)}`), debug: () => void stillWaiting++ };
+    const relay = new OutboxRelay({ pool, nats: nc, source: 'trainer', namespace: early, pollMs: 50, logger });
     relay.start();
     try {
       const client = await pool.connect();
@@ -201,13 +204,18 @@ describe('publisher outbox (PostgreSQL, NATS, a killed process)', () => {
       const id = await publisher.enqueue(client, 'model.training.completed', { runId: 'before-the-registry' });
       await client.query('COMMIT');
       client.release();
-      await new Promise((r) => setTimeout(r, 1_000));
+      // The relay has tried this row (it says why it waits) and left it, and made no stream.
+      await until(() => warnings.some((w) => w.includes('does not exist yet')), { timeoutMs: 15_000, message: 'the relay says it waits for the stream' });
+      // A few more passes (backoff 0.5 s, 1 s, …) before the registry comes.
+      await until(() => stillWaiting >= 2, { timeoutMs: 15_000, message: 'the relay tried again' });
       expect(await unpublished(id)).toBe(true);
       await expect(jsm.streams.info(early.streamName('PUBLISHED'))).rejects.toThrow(/not found/i);
 
       await jsm.streams.add({ name: early.streamName('PUBLISHED'), subjects: early.streamSubjects('PUBLISHED'), num_replicas: 1 });
       await until(async () => !(await unpublished(id)), { timeoutMs: 30_000, message: 'published once the stream exists' });
       expect((await jsm.streams.info(early.streamName('PUBLISHED'))).state.messages).toBe(1);
+      // Said once for the whole wait, not on every backoff pass.
+      expect(warnings.filter((w) => w.includes('does not exist yet'))).toHaveLength(1);
     } finally {
       await relay.stop();
       await deleteNamespace(jsm, early.prefix);
