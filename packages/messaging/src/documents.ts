@@ -122,8 +122,7 @@ export class DocumentStore {
     const jsm = await jetstreamManager(this.nc);
     const name = `OBJ_${this.bucket}`;
     const have = (await jsm.streams.info(name)).config;
-    const want = { ...(maxBytes !== undefined ? { max_bytes: maxBytes } : {}), ...(replicas !== undefined ? { num_replicas: replicas } : {}) };
-    if (Object.entries(want).every(([k, v]) => have[k as keyof typeof want] === v)) return;
-    await jsm.streams.update(name, want);
+    const drifted = (maxBytes !== undefined && have.max_bytes !== maxBytes) || (replicas !== undefined && have.num_replicas !== replicas);
+    if (drifted) await jsm.streams.update(name, { max_bytes: maxBytes ?? have.max_bytes, num_replicas: replicas ?? have.num_replicas });
   }
 }
