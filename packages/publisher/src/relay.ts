@@ -95,10 +95,13 @@ export class OutboxRelay {
     while (!this.stopped) {
       try {
         if (!this.listener) await this.lead();
-        if (this.listener) await this.runOnce();
+        if (this.listener) {
+          await this.runOnce();
+          // Only a pass that published can say the stream is there (a pass without the lead did not look).
+          if (waitingForStream) this.log.info({ stream: this.ns.streamName('PUBLISHED') }, 'publisher: the registry made the stream; publishing');
+          waitingForStream = false;
+        }
         failures = 0;
-        if (waitingForStream) this.log.info({ stream: this.ns.streamName('PUBLISHED') }, 'publisher: the registry made the stream; publishing');
-        waitingForStream = false;
       } catch (err) {
         failures++;
         // Checked again next pass: a stream deleted after it was found fails the publishes.
